@@ -1,0 +1,195 @@
+"""Time distributions, parameterised the way planners speak: by mean (and CV), in seconds.
+
+Every distribution samples by inverse transform: `ppf(u)` maps uniform numbers in [0, 1) to
+times. The engine draws one uniform per caller per attribute from that attribute's own random
+stream, so two scenarios run with the same seed give the *same caller* a talk time at the same
+quantile of each scenario's distribution (common random numbers, monotone coupling): a
+scenario with longer calls makes every caller talk longer, not a different set of callers.
+
+numpy's native parameters (log-space `lognormal(mean, sigma)`, `exponential(scale)`) are never
+exposed; the conversion from (mean, cv) happens here and only here.
+"""
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import special
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @property
+    def mean_s(self) -> float:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF: times in seconds for uniforms `u` in [0, 1)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.dist} mean {self.mean_s:g} s"
+
+
+class Exponential(_Dist):
+    """Memoryless; the M in M/M/N. `mean` in seconds."""
+
+    dist: Literal["exponential"]
+    mean: float = Field(gt=0, description="mean in seconds")
+
+    @property
+    def mean_s(self) -> float:
+        return self.mean
+
+    @property
+    def cv(self) -> float:
+        return 1.0
+
+    def ppf(self, u):
+        return -self.mean * np.log1p(-u)
+
+
+class Fixed(_Dist):
+    """Always the same duration (deterministic), `mean` seconds; 0 allowed (e.g. no ACW)."""
+
+    dist: Literal["fixed"]
+    mean: float = Field(ge=0, description="the duration in seconds")
+
+    @property
+    def mean_s(self) -> float:
+        return self.mean
+
+    @property
+    def cv(self) -> float:
+        return 0.0
+
+    def ppf(self, u):
+        return np.full(np.shape(u), float(self.mean))
+
+
+class LogNormal(_Dist):
+    """Right-skewed, the usual fit for talk times. By `mean` and `cv` (not numpy's log-space)."""
+
+    dist: Literal["lognormal"]
+    mean: float = Field(gt=0, description="mean in seconds")
+    cv: float = Field(gt=0, description="coefficient of variation = std / mean")
+
+    @property
+    def mean_s(self) -> float:
+        return self.mean
+
+    def ppf(self, u):
+        sigma2 = math.log1p(self.cv**2)
+        mu = math.log(self.mean) - sigma2 / 2
+        return np.exp(mu + math.sqrt(sigma2) * special.ndtri(u))
+
+
+class Gamma(_Dist):
+    """By `mean` and `cv`: shape = 1/cv², scale = mean·cv²."""
+
+    dist: Literal["gamma"]
+    mean: float = Field(gt=0, description="mean in seconds")
+    cv: float = Field(gt=0, description="coefficient of variation = std / mean")
+
+    @property
+    def mean_s(self) -> float:
+        return self.mean
+
+    def ppf(self, u):
+        shape = 1.0 / self.cv**2
+        return self.mean / shape * special.gammaincinv(shape, u)
+
+
+class Weibull(_Dist):
+    """By `shape` and either `scale` or `mean` (seconds). Shape < 1: many early hang-ups."""
+
+    dist: Literal["weibull"]
+    shape: float = Field(gt=0)
+    scale: float | None = Field(default=None, gt=0, description="scale in seconds")
+    mean: float | None = Field(default=None, gt=0, description="mean in seconds")
+
+    @model_validator(mode="after")
+    def _scale_or_mean(self):
+        if (self.scale is None) == (self.mean is None):
+            raise ValueError("give exactly one of 'scale' or 'mean' for a weibull distribution")
+        return self
+
+    @property
+    def scale_s(self) -> float:
+        if self.scale is not None:
+            return self.scale
+        return self.mean / math.gamma(1 + 1 / self.shape)
+
+    @property
+    def mean_s(self) -> float:
+        return self.mean if self.mean is not None else self.scale * math.gamma(1 + 1 / self.shape)
+
+    @property
+    def cv(self) -> float:
+        g1 = math.gamma(1 + 1 / self.shape)
+        g2 = math.gamma(1 + 2 / self.shape)
+        return math.sqrt(g2 / g1**2 - 1)
+
+    def ppf(self, u):
+        return self.scale_s * (-np.log1p(-u)) ** (1 / self.shape)
+
+
+class Uniform(_Dist):
+    """Every duration between `low` and `high` seconds equally likely."""
+
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high <= self.low:
+            raise ValueError("'high' must be greater than 'low'")
+        return self
+
+    @property
+    def mean_s(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def cv(self) -> float:
+        return (self.high - self.low) / math.sqrt(12) / self.mean_s
+
+    def ppf(self, u):
+        return self.low + (self.high - self.low) * u
+
+
+class Empirical(_Dist):
+    """Resamples observed durations (seconds), each equally likely."""
+
+    dist: Literal["empirical"]
+    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _positive_mean(self):
+        if max(self.values) <= 0:
+            raise ValueError("'values' must contain at least one duration above 0")
+        return self
+
+    @property
+    def mean_s(self) -> float:
+        return float(np.mean(self.values))
+
+    @property
+    def cv(self) -> float:
+        return float(np.std(self.values) / np.mean(self.values))
+
+    def ppf(self, u):
+        ordered = np.sort(np.asarray(self.values, dtype=float))
+        index = np.minimum((np.asarray(u) * len(ordered)).astype(np.int64), len(ordered) - 1)
+        return ordered[index]
+
+
+Distribution = Annotated[
+    Union[Exponential, Fixed, LogNormal, Gamma, Weibull, Uniform, Empirical],
+    Field(discriminator="dist"),
+]
+DIST_NAMES = ("exponential", "fixed", "lognormal", "gamma", "weibull", "uniform", "empirical")

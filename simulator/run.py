@@ -1,0 +1,198 @@
+"""Independent replications of a scenario, summarised as KPI estimates with 95% CIs.
+
+    >>> from simulator import load_scenario, run_scenario
+    >>> result = run_scenario(load_scenario("scenarios/help_desk.yaml"), replications=5)
+    >>> result.day["service_level"].mean          # doctest: +SKIP
+    >>> result.interval_table()                   # one dict per interval
+
+Replication r always uses the random streams of (seed, r), whichever worker process runs it,
+and results are gathered in replication order: any number of workers gives identical numbers.
+"""
+from __future__ import annotations
+
+import math
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable
+
+import numpy as np
+from scipy import stats
+
+from .engine import Outcome, ReplicationResult, simulate_replication
+from .kpis import kpi_names, replication_kpis
+from .scenario import Scenario
+
+
+class ConservationError(AssertionError):
+    """Calls went missing or were counted twice: a bug in callsim, never a user error."""
+
+
+def check_conservation(result: ReplicationResult) -> None:
+    """Every call that arrived ended in exactly one outcome, consistently recorded.
+
+    offered = answered + abandoned + balked + unserved holds because each call carries one
+    valid outcome code; answered calls, and only they, have an agent; no wait is negative.
+    """
+    records = result.records
+    outcome = records.outcome
+    where = f"replication {result.replication}"
+    if len(outcome) and (outcome.min() < 0 or outcome.max() >= len(Outcome)):
+        raise ConservationError(f"{where}: {int((outcome < 0).sum())} calls ended in no outcome")
+    answered = outcome == Outcome.ANSWERED
+    if not np.array_equal(answered, records.agent >= 0):
+        raise ConservationError(f"{where}: answered calls and calls with an agent differ")
+    if len(outcome) and not (records.wait_s.min() >= 0 and np.isfinite(records.wait_s).all()):
+        raise ConservationError(f"{where}: a negative or infinite wait was recorded")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Mean over replications with a two-sided 95% t confidence interval (None if n < 2)."""
+
+    mean: float
+    ci95: tuple[float, float] | None
+    n: int
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "Estimate":
+        values = np.asarray(values, dtype=float)
+        values = values[np.isfinite(values)]
+        n = len(values)
+        if n == 0:
+            return cls(math.nan, None, 0)
+        mean = float(values.mean())
+        if n < 2:
+            return cls(mean, None, n)
+        half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
+        return cls(mean, (mean - half, mean + half), n)
+
+    def to_dict(self) -> dict:
+        return {
+            "mean": _finite_or_none(self.mean),
+            "ci95": None if self.ci95 is None else [_finite_or_none(v) for v in self.ci95],
+        }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    kpi: str
+    label: str  # e.g. "service level >= 80% within 20 s"
+    target: float | tuple[float, float]
+    estimate: Estimate
+    status: str  # "met", "missed" or "uncertain" (the 95% CI straddles the target)
+
+
+def _status(estimate: Estimate, ok: Callable[[float], bool]) -> str:
+    if not math.isfinite(estimate.mean):
+        return "uncertain"
+    verdict = ok(estimate.mean)
+    if estimate.ci95 is not None and ok(estimate.ci95[0]) != ok(estimate.ci95[1]):
+        return "uncertain"
+    return "met" if verdict else "missed"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """KPIs of a scenario over independent replications. Typed; `to_dict()` for JSON."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    per_replication: dict[str, np.ndarray] = field(repr=False)  # name -> (replications, intervals + 1)
+
+    @property
+    def kpi_names(self) -> list[str]:
+        return list(self.per_replication)
+
+    @property
+    def interval_labels(self) -> list[str]:
+        return self.scenario.interval_labels()
+
+    @cached_property
+    def day(self) -> dict[str, Estimate]:
+        return {name: Estimate.of(values[:, -1]) for name, values in self.per_replication.items()}
+
+    @cached_property
+    def intervals(self) -> list[dict[str, Estimate]]:
+        return [
+            {name: Estimate.of(values[:, k]) for name, values in self.per_replication.items()}
+            for k in range(self.scenario.n_intervals)
+        ]
+
+    def interval_table(self) -> list[dict]:
+        """One row per interval: the interval's clock time and each KPI's mean."""
+        return [
+            {"interval": label, **{name: estimate.mean for name, estimate in row.items()}}
+            for label, row in zip(self.interval_labels, self.intervals)
+        ]
+
+    @cached_property
+    def targets(self) -> list[TargetCheck]:
+        targets = self.scenario.targets
+        checks = []
+        sl = targets.service_level
+        checks.append(TargetCheck(
+            "service_level", f"service level >= {sl.fraction:.0%} within {sl.within:g} s",
+            sl.fraction, self.day["service_level"], _status(self.day["service_level"], lambda v: v >= sl.fraction),
+        ))
+        if targets.asa is not None:
+            checks.append(TargetCheck(
+                "asa", f"ASA <= {targets.asa:g} s", targets.asa, self.day["asa"],
+                _status(self.day["asa"], lambda v: v <= targets.asa),
+            ))
+        if targets.abandon_rate is not None:
+            checks.append(TargetCheck(
+                "abandon_rate", f"abandonment <= {targets.abandon_rate:.1%}", targets.abandon_rate,
+                self.day["abandon_rate"], _status(self.day["abandon_rate"], lambda v: v <= targets.abandon_rate),
+            ))
+        low, high = targets.occupancy
+        checks.append(TargetCheck(
+            "occupancy", f"occupancy in {low:.0%}-{high:.0%}", (low, high), self.day["occupancy"],
+            _status(self.day["occupancy"], lambda v: low <= v <= high),
+        ))
+        return checks
+
+
+def _replication_kpis(job: tuple[Scenario, int, int]) -> dict[str, np.ndarray]:
+    scenario, seed, replication = job
+    result = simulate_replication(scenario, seed, replication)
+    check_conservation(result)
+    return replication_kpis(result, scenario)
+
+
+def run_scenario(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    on_replication_done: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Simulate `replications` independent days and summarise every KPI.
+
+    Defaults come from the scenario's `simulation` block. `on_replication_done(done, total)`
+    is called as replications finish (for progress display).
+    """
+    replications = replications or scenario.simulation.replications
+    seed = scenario.simulation.seed if seed is None else seed
+    jobs = [(scenario, seed, r) for r in range(replications)]
+    if workers <= 1:
+        outputs = []
+        for job in jobs:
+            outputs.append(_replication_kpis(job))
+            if on_replication_done:
+                on_replication_done(len(outputs), replications)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outputs = []
+            for output in pool.map(_replication_kpis, jobs):  # map keeps replication order
+                outputs.append(output)
+                if on_replication_done:
+                    on_replication_done(len(outputs), replications)
+    names = kpi_names(scenario)
+    per_replication = {name: np.vstack([o[name] for o in outputs]) for name in names}
+    return RunResult(scenario=scenario, seed=seed, replications=replications, per_replication=per_replication)

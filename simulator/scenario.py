@@ -1,0 +1,218 @@
+"""The scenario schema: one frozen, typed description of a call-centre day.
+
+Every default lives here and nowhere else. Unknown keys are rejected (a typo must not be
+silently ignored), per-interval arrays must agree in length, names must resolve. Cross-field
+problems raise `ScenarioError` with the path of the offending key, so the CLI can point at
+the line in the file (see `simulator.loading`).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .distributions import Distribution
+
+SCHEMA_VERSION = 1
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class ScenarioError(Exception):
+    """A scenario problem with the path of the key at fault, e.g. ("agents", 0, "serves", 1).
+
+    Deliberately not a ValueError: pydantic lets it through unchanged, keeping the path.
+    """
+
+    def __init__(self, path: tuple, message: str):
+        super().__init__(message)
+        self.path = tuple(path)
+        self.message = message
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Arrivals(_Frozen):
+    calls: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+        min_length=1,
+        description="expected calls offered in each interval (Poisson within the interval); "
+        "the number of intervals in the day follows from this list",
+    )
+    busyness_cv: float = Field(
+        default=0.0,
+        ge=0,
+        le=2,
+        description="day-to-day forecast error: each replication's volume is multiplied by a "
+        "gamma factor with mean 1 and this coefficient of variation (0 = no uncertainty)",
+    )
+    queue_shares: dict[str, Probability] | None = Field(
+        default=None,
+        description="with several queues and no IVR: the share of calls that go to each queue "
+        "(must sum to 1)",
+    )
+
+
+class Queue(_Frozen):
+    name: str = Field(min_length=1)
+    talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
+    acw: Distribution = Field(
+        default={"dist": "fixed", "mean": 0.0},
+        description="after-call work by the agent once the caller hangs up, seconds",
+    )
+    patience: Distribution | None = Field(
+        default=None,
+        description="how long a caller is willing to wait in the queue, seconds; "
+        "absent = callers never abandon",
+    )
+    balk_probability: Probability = Field(
+        default=0.0,
+        description="chance that a caller who would have to wait hangs up at once",
+    )
+
+
+class AgentGroup(_Frozen):
+    name: str = Field(min_length=1)
+    serves: tuple[str, ...] = Field(
+        min_length=1,
+        description="queues this group answers, highest priority first",
+    )
+    staffing: tuple[NonNegativeInt, ...] = Field(
+        min_length=1, description="agents on shift in each interval"
+    )
+    hourly_cost: float | None = Field(
+        default=None, ge=0, description="cost of one agent-hour (for agent_cost, cost_per_call)"
+    )
+
+
+class ServiceLevelTarget(_Frozen):
+    fraction: Probability = Field(description="e.g. 0.8 in 80/20")
+    within: float = Field(ge=0, description="answer-time threshold in seconds, e.g. 20 in 80/20")
+
+
+class Targets(_Frozen):
+    service_level: ServiceLevelTarget = Field(
+        default=ServiceLevelTarget(fraction=0.8, within=20)
+    )
+    asa: float | None = Field(default=None, gt=0, description="maximum ASA in seconds")
+    abandon_rate: Probability | None = Field(default=None, description="maximum abandonment rate")
+    occupancy: tuple[Probability, Probability] = Field(
+        default=(0.75, 0.85), description="agent occupancy band [low, high]"
+    )
+
+    @field_validator("occupancy")
+    @classmethod
+    def _band_ordered(cls, band):
+        if band[0] > band[1]:
+            raise ValueError("the occupancy band must be [low, high] with low <= high")
+        return band
+
+
+class Simulation(_Frozen):
+    replications: int = Field(default=20, ge=2, le=10_000)
+    seed: int = Field(default=20261123, ge=0)
+
+
+class Scenario(_Frozen):
+    schema_version: Literal[1] = Field(description="version of this file format")
+    name: str = Field(min_length=1)
+    description: str = ""
+    interval_minutes: Literal[15, 30, 60]
+    start: str = Field(default="00:00", description="clock time of the first interval, HH:MM")
+    arrivals: Arrivals
+    queues: tuple[Queue, ...] = Field(min_length=1)
+    agents: tuple[AgentGroup, ...] = Field(min_length=1)
+    targets: Targets = Targets()
+    simulation: Simulation = Simulation()
+
+    @field_validator("start")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValueError("must be a clock time HH:MM, e.g. \"08:00\"")
+        return f"{int(match[1]):02d}:{match[2]}"
+
+    @model_validator(mode="after")
+    def _cross_checks(self):
+        n = len(self.arrivals.calls)
+        queue_names = [q.name for q in self.queues]
+        for index, name in enumerate(queue_names):
+            if name in queue_names[:index]:
+                raise ScenarioError(("queues", index, "name"), f"queue name '{name}' is used twice; give each queue its own name")
+        group_names = [g.name for g in self.agents]
+        for index, name in enumerate(group_names):
+            if name in group_names[:index]:
+                raise ScenarioError(("agents", index, "name"), f"agent group name '{name}' is used twice; give each group its own name")
+        served = set()
+        for g_index, group in enumerate(self.agents):
+            if len(group.staffing) != n:
+                raise ScenarioError(
+                    ("agents", g_index, "staffing"),
+                    f"has {len(group.staffing)} intervals but arrivals.calls has {n}; give one number per interval",
+                )
+            for s_index, queue in enumerate(group.serves):
+                if queue not in queue_names:
+                    raise ScenarioError(
+                        ("agents", g_index, "serves", s_index),
+                        f"unknown queue '{queue}'; the queues are: {', '.join(queue_names)}",
+                    )
+                if queue in group.serves[:s_index]:
+                    raise ScenarioError(("agents", g_index, "serves", s_index), f"queue '{queue}' is listed twice")
+            served.update(group.serves)
+        for q_index, queue in enumerate(self.queues):
+            if queue.name not in served:
+                raise ScenarioError(
+                    ("queues", q_index, "name"),
+                    f"no agent group serves queue '{queue.name}'; add it to some group's 'serves'",
+                )
+        shares = self.arrivals.queue_shares
+        if len(self.queues) > 1 and shares is None:
+            raise ScenarioError(
+                ("arrivals",),
+                "with several queues, say what share of calls goes to each: arrivals.queue_shares: {name: share, ...}",
+            )
+        if shares is not None:
+            for name in shares:
+                if name not in queue_names:
+                    raise ScenarioError(
+                        ("arrivals", "queue_shares", name),
+                        f"unknown queue '{name}'; the queues are: {', '.join(queue_names)}",
+                    )
+            total = sum(shares.values())
+            if not math.isclose(total, 1.0, abs_tol=1e-6):
+                raise ScenarioError(
+                    ("arrivals", "queue_shares"),
+                    f"shares sum to {total:g}, not 1; adjust them so they add up to 1",
+                )
+        return self
+
+    # --- derived facts, so nothing downstream re-derives them differently ---
+
+    @property
+    def n_intervals(self) -> int:
+        return len(self.arrivals.calls)
+
+    @property
+    def interval_s(self) -> float:
+        return self.interval_minutes * 60.0
+
+    @property
+    def start_s(self) -> float:
+        """Clock time of the first interval, seconds after midnight (for labels only)."""
+        hours, minutes = self.start.split(":")
+        return int(hours) * 3600.0 + int(minutes) * 60.0
+
+    def interval_labels(self) -> list[str]:
+        labels = []
+        for k in range(self.n_intervals):
+            t = int(self.start_s + k * self.interval_s) // 60
+            labels.append(f"{(t // 60) % 24:02d}:{t % 60:02d}")
+        return labels
+
+    def queue_index(self, name: str) -> int:
+        return [q.name for q in self.queues].index(name)
