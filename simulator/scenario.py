@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .distributions import Distribution
+from .distributions import Distribution, Fixed
 
 SCHEMA_VERSION = 1
 
@@ -61,7 +61,7 @@ class Queue(_Frozen):
     name: str = Field(min_length=1)
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
-        default={"dist": "fixed", "mean": 0.0},
+        default_factory=lambda: Fixed(dist="fixed", mean=0.0),
         description="after-call work by the agent once the caller hangs up, seconds",
     )
     patience: Distribution | None = Field(
