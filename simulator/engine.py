@@ -241,9 +241,9 @@ class _CallCentre:
     # --- agent bookkeeping ---------------------------------------------------------------
 
     def _answer(self, i: int, g: int, agent: int) -> None:
+        """Agent `agent` of group `g` answers caller `i` now (wait stays 0 unless set)."""
         env = self.env
         self.outcome[i] = Outcome.ANSWERED
-        self.wait[i] = env.now - self.arrived[i]
         self.group[i] = g
         self.agent[i] = agent
         done = env.timeout(self.talk[i] + self.acw[i], (g, agent))
@@ -268,6 +268,8 @@ class _CallCentre:
                 while outcome[i] != PENDING:  # abandoners left their place lazily
                     i, answered = line.popleft()
                 self.n_waiting[q] -= 1
+                # max(): the clock reached the arrival time by float additions
+                self.wait[i] = max(self.env.now - self.arrived[i], 0.0)
                 self._answer(i, g, agent)
                 answered.succeed()
                 return

@@ -41,7 +41,7 @@ def _compose(text: str, source: str):
         ) from None
     if node is None:
         raise ScenarioFileError(
-            f"{source}: the file is empty; start from scenarios/help_desk.yaml (see docs/scenarios.md)"
+            f"{source}:1: the file is empty; start from scenarios/help_desk.yaml (see docs/scenarios.md)"
         )
     lines: dict[tuple, int] = {}
 

@@ -5,3 +5,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """'No tests ran' (pytest exit code 5) must never pass silently: make it a failure."""
+    if exitstatus == 5:
+        session.exitstatus = 1
