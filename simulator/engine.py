@@ -26,6 +26,7 @@ Design, in short:
 """
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from dataclasses import dataclass
 from enum import IntEnum
@@ -143,6 +144,10 @@ def draw_callers(scenario: Scenario, seed: int, replication: int) -> Callers:
     return Callers(arrived, queue, talk, acw, patience, balk_u, busyness)
 
 
+def _doubles(values: np.ndarray) -> array:
+    return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
+
+
 class _CallCentre:
     """The state of one simulated day. Hot paths avoid attribute lookups in loops."""
 
@@ -152,13 +157,14 @@ class _CallCentre:
         n = len(callers)
         n_queues = len(scenario.queues)
         n_groups = len(scenario.agents)
-        # caller attributes as plain Python lists: indexing them is several times faster
-        self.arrived = callers.arrived_at_s.tolist()
-        self.queue_of = callers.queue.tolist()
-        self.talk = callers.talk_s.tolist()
-        self.acw = callers.acw_s.tolist()
-        self.patience = callers.patience_s.tolist()
-        self.balk_u = callers.balk_u.tolist()
+        # Caller attributes as array.array: indexing one is ~2x faster than a numpy array
+        # and it takes 8 bytes an entry, where a list of floats takes 32.
+        self.arrived = _doubles(callers.arrived_at_s)
+        self.queue_of = array("h", callers.queue.astype(np.int16).tobytes())
+        self.talk = _doubles(callers.talk_s)
+        self.acw = _doubles(callers.acw_s)
+        self.patience = _doubles(callers.patience_s)
+        self.balk_u = _doubles(callers.balk_u)
         self.balk_p = [q.balk_probability for q in scenario.queues]
         # outputs
         self.outcome = np.full(n, PENDING, dtype=np.int8)
