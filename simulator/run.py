@@ -104,6 +104,7 @@ class RunResult:
     seed: int
     replications: int
     per_replication: dict[str, np.ndarray] = field(repr=False)  # name -> (replications, intervals + 1)
+    sample_day: ReplicationResult | None = field(default=None, repr=False)  # replication 0's records, for plots and traces
 
     @property
     def kpi_names(self) -> list[str]:
@@ -158,11 +159,12 @@ class RunResult:
         return checks
 
 
-def _replication_kpis(job: tuple[Scenario, int, int]) -> dict[str, np.ndarray]:
+def _replication_kpis(job: tuple[Scenario, int, int]) -> tuple[dict[str, np.ndarray], ReplicationResult | None]:
+    """KPIs of one replication (and, for replication 0, its records: one day kept for plots)."""
     scenario, seed, replication = job
     result = simulate_replication(scenario, seed, replication)
     check_conservation(result)
-    return replication_kpis(result, scenario)
+    return replication_kpis(result, scenario), (result if replication == 0 else None)
 
 
 def run_scenario(
@@ -194,5 +196,6 @@ def run_scenario(
                 if on_replication_done:
                     on_replication_done(len(outputs), replications)
     names = kpi_names(scenario)
-    per_replication = {name: np.vstack([o[name] for o in outputs]) for name in names}
-    return RunResult(scenario=scenario, seed=seed, replications=replications, per_replication=per_replication)
+    per_replication = {name: np.vstack([kpis[name] for kpis, _ in outputs]) for name in names}
+    return RunResult(scenario=scenario, seed=seed, replications=replications,
+                     per_replication=per_replication, sample_day=outputs[0][1])
