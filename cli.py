@@ -27,6 +27,113 @@ def cli() -> None:
 
 # --- commands are registered below this line (run, validate, schema, erlang, plan, ...) ---
 
+# --- staffing maths: callsim erlang ---
+
+_ERLANG_BINDING_TEXT = {
+    "service_level": "the service level target",
+    "asa": "the ASA target",
+    "abandon_rate": "the maximum abandonment rate",
+    "occupancy_cap": "the occupancy cap",
+    "none": "no target (minimum staffing)",
+}
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    import math
+
+    return value if value is not None and math.isfinite(value) else None
+
+
+@cli.command()
+@click.option("--calls", type=click.FloatRange(min=0), required=True, help="calls offered in the interval")
+@click.option("--interval-minutes", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, help="interval length in minutes")
+@click.option("--aht", type=click.FloatRange(min=0, min_open=True), required=True,
+              help="mean handle time in seconds")
+@click.option("--agents", type=click.IntRange(min=0), default=None,
+              help="evaluate this many agents instead of sizing (reverse calculation)")
+@click.option("--patience", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="mean caller patience in seconds: use Erlang A (abandonment) instead of Erlang C")
+@click.option("--sl", type=click.FloatRange(0, 1), default=None,
+              help="service level target, fraction answered within --sl-seconds (default 0.8 if no target is given)")
+@click.option("--sl-seconds", type=click.FloatRange(min=0), default=20.0, show_default=True,
+              help="answer time threshold of the service level, seconds")
+@click.option("--asa", type=click.FloatRange(min=0), default=None, help="ASA target in seconds (mean wait of answered calls)")
+@click.option("--max-abandon", type=click.FloatRange(0, 1), default=None,
+              help="maximum fraction of callers abandoning (needs --patience)")
+@click.option("--occupancy", type=(click.FloatRange(0, 1), click.FloatRange(0, 1)), default=(0.75, 0.85),
+              show_default=True, metavar="LOW HIGH", help="occupancy band; 0 1 disables it")
+@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="fraction of paid time off the phones (breaks, training, ...)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, max_abandon, occupancy,
+           shrinkage, as_json):
+    """Size one interval with Erlang C (or Erlang A with --patience), or evaluate --agents."""
+    import json
+
+    from planner import FLAG_DESCRIPTIONS, StaffingTargets, evaluate_agents, required_agents
+
+    if max_abandon is not None and patience is None:
+        raise InputError("--max-abandon needs --patience: Erlang C has no abandonment")
+    if sl is None and asa is None and max_abandon is None:
+        sl = 0.8
+    model = "erlang_a" if patience is not None else "erlang_c"
+    arrival_rate_per_s = calls / (interval_minutes * 60.0)
+    try:
+        targets = StaffingTargets(service_level_target=sl, answer_time_threshold_s=sl_seconds, asa_target_s=asa,
+                                  max_abandon_rate=max_abandon, occupancy_band=tuple(occupancy))
+        if agents is None:
+            result = required_agents(arrival_rate_per_s, aht, targets, model, patience, shrinkage)
+        else:
+            result = evaluate_agents(agents, arrival_rate_per_s, aht, targets, model, patience, shrinkage)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+    m = result.metrics
+    if as_json:
+        document = {
+            "agents": result.agents,
+            "scheduled_agents": result.scheduled_agents,
+            "offered_load_erlangs": m.offered_load_erlangs,
+            "p_wait": m.p_wait,
+            "asa": _finite_or_none(m.asa_s),
+            "service_level": m.service_level,
+            "occupancy": m.occupancy,
+            "p_abandon": m.p_abandon,
+            "binding_constraint": result.binding_constraint,
+            "flags": list(result.flags),
+        }
+        click.echo(json.dumps(document, sort_keys=True, allow_nan=False))
+        return
+
+    if model == "erlang_a":
+        title = f"Erlang A (M/M/N+M: callers abandon, mean patience {patience:g} s)"
+    else:
+        title = "Erlang C (M/M/N: nobody abandons)"
+    asa_text = f"{m.asa_s:.1f} s" if _finite_or_none(m.asa_s) is not None else "none (unbounded or no answered calls)"
+    sl_target = f" (target {sl:.0%})" if sl is not None else ""
+    lines = [
+        title,
+        f"  offered load      {m.offered_load_erlangs:.2f} Erlangs ({calls:g} calls in {interval_minutes:g} min, AHT {aht:g} s)",
+        f"  agents            {result.agents} "
+        + (f"(required; set by {_ERLANG_BINDING_TEXT[result.binding_constraint]})" if agents is None else "(given)"),
+        f"  scheduled agents  {result.scheduled_agents} (shrinkage {shrinkage:.0%})",
+        f"  P(wait)           {m.p_wait:.1%}",
+        f"  ASA               {asa_text}",
+        f"  service level     {m.service_level:.1%} within {sl_seconds:g} s{sl_target}",
+        f"  occupancy         {m.occupancy:.1%} (band {occupancy[0]:.0%} to {occupancy[1]:.0%})",
+    ]
+    if m.p_abandon is not None:
+        lines.append(f"  P(abandon)        {m.p_abandon:.1%}")
+    if asa is not None:
+        lines.append(f"  ASA target        {asa:g} s")
+    if max_abandon is not None:
+        lines.append(f"  abandon target    at most {max_abandon:.1%}")
+    for flag in result.flags:
+        lines.append(f"  note: {FLAG_DESCRIPTIONS.get(flag, flag)}")
+    click.echo("\n".join(lines))
+
+
 # --- simulation commands ---
 
 
