@@ -190,13 +190,42 @@ def _no_demand(model: Literal["erlang_c", "erlang_a"], agents: int) -> QueueMetr
     )
 
 
-def _erlang_c_kpis(
-    agents: int, load: float, c: float, aht_s: float, threshold_s: float
-) -> tuple[float, float]:
-    """(ASA, service level) of a stable Erlang C queue with P(wait) = c."""
+def _unstable_erlang_c_metrics(agents: int, load: float) -> QueueMetrics:
+    return QueueMetrics(
+        model="erlang_c",
+        agents=agents,
+        offered_load_erlangs=load,
+        p_wait=1.0,
+        p_abandon=None,
+        asa_s=math.inf,
+        avg_wait_s=math.inf,
+        service_level=0.0,
+        occupancy=1.0,
+        stable=False,
+    )
+
+
+def _stable_erlang_c_metrics(
+    agents: int, load: float, b: float, aht_s: float, threshold_s: float
+) -> QueueMetrics:
+    """Erlang C KPIs for load < agents from B = erlang_b(agents, load).
+
+    Shared by `erlang_c_metrics` and the staffing search, which steps B one agent at a time
+    from the same recursion start, so both give bit-identical results."""
+    c = _erlang_c_from_b(agents, load, b)
     asa_s = c * aht_s / (agents - load)
-    service_level = 1.0 - c * math.exp(-(agents - load) * threshold_s / aht_s)
-    return asa_s, service_level
+    return QueueMetrics(
+        model="erlang_c",
+        agents=agents,
+        offered_load_erlangs=load,
+        p_wait=c,
+        p_abandon=None,
+        asa_s=asa_s,
+        avg_wait_s=asa_s,
+        service_level=1.0 - c * math.exp(-(agents - load) * threshold_s / aht_s),
+        occupancy=load / agents,
+        stable=True,
+    )
 
 
 def erlang_c_metrics(
@@ -219,32 +248,8 @@ def erlang_c_metrics(
     if load == 0.0:
         return _no_demand("erlang_c", n)
     if load >= n:
-        return QueueMetrics(
-            model="erlang_c",
-            agents=n,
-            offered_load_erlangs=load,
-            p_wait=1.0,
-            p_abandon=None,
-            asa_s=math.inf,
-            avg_wait_s=math.inf,
-            service_level=0.0,
-            occupancy=1.0,
-            stable=False,
-        )
-    c = _erlang_c_from_b(n, load, erlang_b(n, load))
-    asa_s, service_level = _erlang_c_kpis(n, load, c, aht_s, threshold_s)
-    return QueueMetrics(
-        model="erlang_c",
-        agents=n,
-        offered_load_erlangs=load,
-        p_wait=c,
-        p_abandon=None,
-        asa_s=asa_s,
-        avg_wait_s=asa_s,
-        service_level=service_level,
-        occupancy=load / n,
-        stable=True,
-    )
+        return _unstable_erlang_c_metrics(n, load)
+    return _stable_erlang_c_metrics(n, load, erlang_b(n, load), aht_s, threshold_s)
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from planner import (
     erlang_c_metrics,
     evaluate_agents,
     required_agents,
+    required_agents_by_interval,
     scheduled_agents,
 )
 
@@ -388,3 +389,71 @@ def test_every_flag_has_a_description():
                                         model, patience).flags)
     seen |= set(required_agents(10.5 / 180, 180.0, targets(0.0, 20.0)).flags)
     assert seen and seen <= set(FLAG_DESCRIPTIONS)
+
+
+# ---------------------------------------------------------------------------- many intervals
+
+
+def assert_plan_matches_scalar(plan, rates, aht, tg, model="erlang_c", patience=None, shrinkage=0.0):
+    assert len(plan.agents) == len(rates)
+    for i, rate in enumerate(rates):
+        one = required_agents(rate, aht, tg, model, patience, shrinkage)
+        got = (plan.agents[i], plan.scheduled_agents[i], plan.binding_constraint[i], plan.flags[i])
+        assert got == (one.agents, one.scheduled_agents, one.binding_constraint, one.flags), i
+        for name in ("p_wait", "asa_s", "service_level", "occupancy"):
+            assert getattr(plan, name)[i] == pytest.approx(getattr(one.metrics, name), rel=1e-9, abs=1e-300)
+        assert plan.p_abandon[i] == one.metrics.p_abandon or plan.p_abandon[i] == pytest.approx(one.metrics.p_abandon)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    loads=st.lists(st.one_of(st.just(0.0), st.floats(0.001, 2.0), st.floats(0.0, 60.0), st.floats(0.0, 5_000.0)),
+                   min_size=1, max_size=30),
+    aht=st.sampled_from([30.0, 180.0, 300.0, 600.0]),
+    sl=st.one_of(st.none(), st.floats(0.0, 0.999)),
+    threshold=st.sampled_from([0.0, 10.0, 20.0, 60.0]),
+    asa=st.one_of(st.none(), st.floats(0.5, 120.0)),
+    band=st.sampled_from([(0.0, 1.0), (0.75, 0.85), (0.5, 0.7), (0.0, 0.95)]),
+    shrinkage=st.sampled_from([0.0, 0.15, 0.3]),
+    abandon=st.sampled_from([None, 0.05]),
+)
+def test_interval_plan_equals_required_agents_per_interval(loads, aht, sl, threshold, asa, band, shrinkage, abandon):
+    assume(sl is not None or asa is not None)
+    tg = targets(sl, threshold, asa, abandon, band)
+    rates = [load / aht for load in loads]
+    plan = required_agents_by_interval(rates, aht, tg, shrinkage=shrinkage)
+    assert_plan_matches_scalar(plan, rates, aht, tg, shrinkage=shrinkage)
+
+
+def test_interval_plan_redoes_decisions_on_the_edge_of_a_target():
+    # A target exactly equal to the exact service level at 14 agents: the scalar rule gives 14
+    # (SL >= target holds with equality); the vectorised path must not round it to 15.
+    lam = 100 / 1800
+    edge = erlang_c_metrics(14, lam, 180.0, 20.0).service_level
+    tg = targets(edge, 20.0)
+    plan = required_agents_by_interval([lam, lam * 2, 0.0], 180.0, tg)
+    assert plan.agents[0] == required_agents(lam, 180.0, tg).agents == 14
+    assert_plan_matches_scalar(plan, [lam, lam * 2, 0.0], 180.0, tg)
+
+
+def test_interval_plan_erlang_a_and_details():
+    rates = [0.0, 20 / 900, 300 / 900, 1200 / 900]
+    tg = targets(0.8, 20.0, band=(0.75, 0.85))
+    plan = required_agents_by_interval(rates, 300.0, tg, "erlang_a", 180.0, shrinkage=0.3)
+    assert plan.model == "erlang_a"
+    assert_plan_matches_scalar(plan, rates, 300.0, tg, "erlang_a", 180.0, 0.3)
+    assert plan.interval(2) == required_agents(rates[2], 300.0, tg, "erlang_a", 180.0, 0.3)
+
+
+def test_interval_plan_large_loads_and_empty_input():
+    rates = [50_000 / 300, 5_000 / 300, 0.2 / 300]
+    plan = required_agents_by_interval(rates, 300.0, targets())
+    assert_plan_matches_scalar(plan, rates, 300.0, targets())
+    empty = required_agents_by_interval([], 300.0, targets())
+    assert empty.agents == () and empty.flags == ()
+
+
+@pytest.mark.parametrize("rates", [[0.1, -0.1], [0.1, math.nan], [math.inf]])
+def test_interval_plan_rejects_bad_rates(rates):
+    with pytest.raises(ValueError, match=r"arrival_rates_per_s\["):
+        required_agents_by_interval(rates, 300.0, targets())
