@@ -20,12 +20,19 @@ Design, in short:
   that time past the boundary is recorded as an overtime span. After the last interval no
   one new arrives; the agents on shift stay until every waiting caller has been answered or
   has abandoned, and that time is overtime too.
-* **Records, not statistics.** Each call leaves a handful of numbers in preallocated numpy
-  arrays (`CallRecords`); every KPI is computed afterwards by pure functions in
-  `simulator.kpis`, which also derive busy-agent and queue-length levels from the records.
+* **The caller's journey.** A caller first spends its (pre-computed) IVR time, which may end
+  the call (contained, IVR hang-up). In the queue it may be offered a callback (keep_place:
+  its place is kept and an agent dials when it reaches the front; scheduled: it re-joins the
+  back after a delay). A misrouted call costs the first agent a transfer time and then joins
+  the right queue at the front. Abandoners may redial and unresolved callers call again
+  (new calls by the same caller, while the centre is open).
+* **Records, not statistics.** Each call leaves a handful of numbers in compact arrays
+  (`CallRecords`) and each agent job a busy span; every KPI is computed afterwards by pure
+  functions in `simulator.kpis`.
 """
 from __future__ import annotations
 
+import math
 from array import array
 from collections import deque
 from dataclasses import dataclass
@@ -34,51 +41,55 @@ from enum import IntEnum
 import numpy as np
 import simpy
 
-from .randomness import Stream, generator
+from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers
+from .ivr import CONTAINED
+from .randomness import Stream, generator_at
 from .scenario import Scenario
 
 
 class Outcome(IntEnum):
     """How a call ended. Every call ends in exactly one of these."""
 
-    ANSWERED = 0
+    ANSWERED = 0  # answered by an agent (live, possibly after a transfer)
     ABANDONED = 1  # hung up while waiting in the queue
     BALKED = 2  # hung up at once on hearing it would have to wait
     UNSERVED = 3  # still waiting when the last agent able to answer it went home
+    CONTAINED = 4  # resolved in the IVR (self-service, or satisfied by an announcement)
+    IVR_ABANDONED = 5  # hung up in the IVR
+    CALLBACK_COMPLETED = 6  # accepted a callback and was reached by an agent
+    CALLBACK_FAILED = 7  # accepted a callback but was never reached
 
 
 PENDING = -1  # inside the run only: the call has not ended yet
 _NEVER = float("inf")  # patience of a caller who never abandons
 
-
-@dataclass(frozen=True)
-class Callers:
-    """Everything random about the day's callers, drawn before the simulation starts."""
-
-    arrived_at_s: np.ndarray  # float64, sorted, seconds from the start of the first interval
-    queue: np.ndarray  # int16 index into scenario.queues
-    talk_s: np.ndarray  # float64
-    acw_s: np.ndarray  # float64
-    patience_s: np.ndarray  # float64, inf = never abandons
-    balk_u: np.ndarray  # float64 uniform in [0, 1): balks if below the queue's balk probability
-    busyness: float  # this replication's day-to-day volume multiplier
-
-    def __len__(self) -> int:
-        return len(self.arrived_at_s)
+# bits of CallRecords.flags
+ZERO_OUT = 1  # chose "0" (ask for an agent) in the IVR
+TRANSFERRED = 2  # misrouted: answered in the wrong queue, transferred to the right one
+CALLBACK_OFFERED = 4
+CALLBACK_ACCEPTED = 8
+RESOLVED = 16  # the caller's issue was resolved by this call (set when return calls are modelled)
+MISROUTED = 32  # the IVR sent the call to the wrong queue
 
 
 @dataclass(frozen=True)
 class CallRecords:
     """One entry per call, as parallel numpy arrays (a few bytes per call, no objects)."""
 
-    arrived_at_s: np.ndarray  # float64
-    queue: np.ndarray  # int16
+    arrived_at_s: np.ndarray  # float64: when the call started (IVR entry)
+    queue: np.ndarray  # int16: queue that finally handled it; negative if it ended in the IVR
     outcome: np.ndarray  # int8, an Outcome
-    wait_s: np.ndarray  # float64: queue wait until answer / abandon / close; 0 if balked
-    talk_s: np.ndarray  # float64: talk time (meaningful for answered calls)
-    acw_s: np.ndarray  # float64: after-call work (answered calls)
-    group: np.ndarray  # int16: agent group that answered, -1 if none
-    agent: np.ndarray  # int32: agent id that answered, -1 if none
+    wait_s: np.ndarray  # float64: time waiting on the line in queues (0 if none; callbacks: before accepting)
+    talk_s: np.ndarray  # float64: talk time (meaningful for answered calls and completed callbacks)
+    acw_s: np.ndarray  # float64: after-call work (idem)
+    group: np.ndarray  # int16: agent group that handled it, -1 if none
+    agent: np.ndarray  # int32: agent id that handled it, -1 if none
+    ivr_s: np.ndarray  # float64: time in the IVR
+    menus: np.ndarray  # int8: IVR menu prompts heard
+    flags: np.ndarray  # uint8 bits: ZERO_OUT, TRANSFERRED, CALLBACK_OFFERED, CALLBACK_ACCEPTED, RESOLVED, MISROUTED
+    callback_delay_s: np.ndarray  # float64: acceptance to connection of a completed callback, else NaN
+    caller: np.ndarray  # int32: the person calling (redials and repeat calls share it)
+    kind: np.ndarray  # int8: callers.FIRST, callers.REDIAL or callers.REPEAT
 
     def __len__(self) -> int:
         return len(self.arrived_at_s)
@@ -95,6 +106,9 @@ class ReplicationResult:
     replication: int
     busyness: float
     records: CallRecords
+    busy_group: np.ndarray  # int16: one entry per agent job (talk + ACW, a transfer, a callback attempt)
+    busy_start_s: np.ndarray  # float64
+    busy_end_s: np.ndarray  # float64
     overtime_group: np.ndarray  # int16, one entry per span an agent worked past its shift
     overtime_start_s: np.ndarray  # float64
     overtime_end_s: np.ndarray  # float64
@@ -102,77 +116,81 @@ class ReplicationResult:
     run_end_s: float  # when the last agent left (>= day_end_s)
 
 
-def draw_callers(scenario: Scenario, seed: int, replication: int) -> Callers:
-    """Draw the day's callers: Poisson arrivals per interval, then each caller's attributes."""
-    interval_s = scenario.interval_s
-    expected = np.asarray(scenario.arrivals.calls, dtype=float)
-    busyness = 1.0
-    cv = scenario.arrivals.busyness_cv
-    if cv > 0:
-        shape = 1.0 / cv**2
-        busyness = float(generator(seed, replication, Stream.BUSYNESS).gamma(shape, 1.0 / shape))
-    arrivals_rng = generator(seed, replication, Stream.ARRIVALS)
-    counts = arrivals_rng.poisson(expected * busyness)
-    starts = np.arange(len(expected)) * interval_s
-    # Given the count, Poisson arrival times in an interval are independent uniforms.
-    arrived = np.repeat(starts, counts) + arrivals_rng.random(counts.sum()) * interval_s
-    arrived.sort()
-    n = len(arrived)
-
-    n_queues = len(scenario.queues)
-    if n_queues == 1:
-        queue = np.zeros(n, dtype=np.int16)
-    else:
-        shares = scenario.arrivals.queue_shares or {}
-        cumulative = np.cumsum([shares.get(q.name, 0.0) for q in scenario.queues])
-        u_route = generator(seed, replication, Stream.ROUTING).random(n)
-        queue = np.minimum(np.searchsorted(cumulative, u_route, side="right"), n_queues - 1).astype(np.int16)
-
-    u_talk = generator(seed, replication, Stream.TALK).random(n)
-    u_acw = generator(seed, replication, Stream.ACW).random(n)
-    u_patience = generator(seed, replication, Stream.PATIENCE).random(n)
-    balk_u = generator(seed, replication, Stream.BALK).random(n)
-    talk = np.empty(n)
-    acw = np.empty(n)
-    patience = np.full(n, np.inf)
-    for index, spec in enumerate(scenario.queues):
-        mask = queue == index
-        talk[mask] = spec.talk_time.ppf(u_talk[mask])
-        acw[mask] = spec.acw.ppf(u_acw[mask])
-        if spec.patience is not None:
-            patience[mask] = spec.patience.ppf(u_patience[mask])
-    return Callers(arrived, queue, talk, acw, patience, balk_u, busyness)
-
-
-def _doubles(values: np.ndarray) -> array:
+def _doubles(values) -> array:
     return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
+
+
+def _ints(code: str, values) -> array:
+    dtype = {"b": np.int8, "B": np.uint8, "h": np.int16, "i": np.int32}[code]
+    return array(code, np.ascontiguousarray(values, dtype=dtype).tobytes())
+
+
+def _numpy(values: array, dtype) -> np.ndarray:
+    return np.frombuffer(values, dtype=dtype).copy() if len(values) else np.zeros(0, dtype=dtype)
 
 
 class _CallCentre:
     """The state of one simulated day. Hot paths avoid attribute lookups in loops."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, callers: Callers):
+    def __init__(self, env: simpy.Environment, scenario: Scenario, callers: Callers,
+                 seed: int = 0, replication: int = 0):
         self.env = env
         self.scenario = scenario
         n = len(callers)
         n_queues = len(scenario.queues)
         n_groups = len(scenario.agents)
-        # Caller attributes as array.array: indexing one is ~2x faster than a numpy array
-        # and it takes 8 bytes an entry, where a list of floats takes 32.
+        self.day_end_s = scenario.n_intervals * scenario.interval_s
+        # Per-call inputs as array.array: indexing one is ~2x faster than a numpy array, it
+        # takes 8 bytes an entry (a list of floats takes 32) and redials can be appended.
+        self.n_first = n
         self.arrived = _doubles(callers.arrived_at_s)
-        self.queue_of = array("h", callers.queue.astype(np.int16).tobytes())
+        self.route = _ints("h", callers.queue)
         self.talk = _doubles(callers.talk_s)
         self.acw = _doubles(callers.acw_s)
         self.patience = _doubles(callers.patience_s)
         self.balk_u = _doubles(callers.balk_u)
         self.balk_p = [q.balk_probability for q in scenario.queues]
-        # outputs
-        self.outcome = np.full(n, PENDING, dtype=np.int8)
-        self.wait = np.zeros(n)
-        self.group = np.full(n, -1, dtype=np.int16)
-        self.agent = np.full(n, -1, dtype=np.int32)
+        ivr = callers.ivr
+        self.has_ivr = ivr is not None
+        self.ivr_s = _doubles(ivr.ivr_s if ivr else np.zeros(n))
+        self.menus = _ints("b", ivr.menus if ivr else np.zeros(n))
+        self.true_queue = _ints("h", ivr.true_queue if ivr else np.full(n, -1))
+        self.transfer_s = _doubles(ivr.transfer_s if ivr else np.zeros(n))
+        # outputs (and per-call state)
+        self.outcome = array("b", bytes([PENDING & 0xFF]) * n)
+        self.wait = array("d", bytes(8 * n))
+        self.group = _ints("h", np.full(n, -1))
+        self.agent = _ints("i", np.full(n, -1))
+        self.flags = _ints("B", (np.where(ivr.zero_out, ZERO_OUT, 0) | np.where(ivr.true_queue >= 0, MISROUTED, 0))
+                           if ivr else np.zeros(n))
+        self.queued_at = array("d", bytes(8 * n))  # when the call joined its (current) queue
+        self.busy_group, self.busy_start, self.busy_end = array("h"), array("d"), array("d")
         self.overtime: list[tuple[int, float, float]] = []
-        # queues: deques of (caller, event); abandoners stay until they reach the head
+        # callbacks
+        self.callback = [q.callback for q in scenario.queues]
+        self.has_callbacks = callers.callback_u is not None
+        if self.has_callbacks:
+            self.callback_u = _doubles(callers.callback_u)
+            self.callback_wait = _doubles(callers.callback_wait_s)
+            self.accepted_at = array("d", bytes(8 * n))
+            self.callback_tries = array("b", bytes(n))
+            self.callback_delay = _doubles(np.full(n, np.nan))
+            self.attempt_rng = generator_at(seed, replication, int(Stream.CALLBACK_ATTEMPTS))
+            self.mean_handle_s = [q.talk_time.mean_s + q.acw.mean_s for q in scenario.queues]
+        # redials and repeat calls
+        self.has_returns = callers.resolve_u is not None
+        self.caller_id = _ints("i", np.arange(n))
+        self.kind = array("b", bytes(n))
+        if self.has_returns:
+            self.returns = scenario.return_calls
+            self.fcr = [q.first_contact_resolution for q in scenario.queues]
+            self.resolve_u = _doubles(callers.resolve_u)
+            self.redial_u = _doubles(callers.redial_u)
+            self.redial_delay = _doubles(callers.redial_delay_s)
+            self.repeat_delay = _doubles(callers.repeat_delay_s)
+            self.calls_made = array("b", bytes([1]) * n)  # calls the caller has made so far, this one included
+            self.pool = ReturnCallPool(scenario, seed, replication)
+        # queues: deques of (call, event or None); abandoners stay until they reach the head
         self.waiting = [deque() for _ in range(n_queues)]
         self.n_waiting = [0] * n_queues
         # agent groups
@@ -184,7 +202,6 @@ class _CallCentre:
         self.spare_ids = [[] for _ in range(n_groups)]
         self.next_id = 0
         self.closing = False
-        self.day_end_s = scenario.n_intervals * scenario.interval_s
         # For each queue, the groups that can answer it: those for which it is the higher
         # priority first, then specialists (fewer queues) before generalists.
         self.groups_for = []
@@ -200,23 +217,41 @@ class _CallCentre:
         process = env.process
         caller = self.caller
         timeout = env.timeout
-        for i, t in enumerate(self.arrived):
-            delay = t - env.now
+        arrived = self.arrived
+        for i in range(self.n_first):
+            delay = arrived[i] - env.now
             if delay > 0:
                 yield timeout(delay)
             process(caller(i))
 
     def caller(self, i: int):
-        q = self.queue_of[i]
+        env = self.env
+        if self.has_ivr:
+            ivr_s = self.ivr_s[i]
+            if ivr_s > 0:
+                yield env.timeout(ivr_s)
+            q = self.route[i]
+            if q < 0:  # the call ends in the IVR
+                if q == CONTAINED:
+                    self.outcome[i] = Outcome.CONTAINED
+                    self.flags[i] |= RESOLVED
+                else:
+                    self.outcome[i] = Outcome.IVR_ABANDONED
+                    self._maybe_redial(i)
+                return
+        else:
+            q = self.route[i]
+        self.queued_at[i] = env.now
         idle = self.idle
         for g in self.groups_for[q]:
             if idle[g]:
                 self._answer(i, g, idle[g].popleft())
                 return
+        if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
+            return
         if self.balk_u[i] < self.balk_p[q]:
             self.outcome[i] = Outcome.BALKED
             return
-        env = self.env
         answered = env.event()
         self.waiting[q].append((i, answered))
         self.n_waiting[q] += 1
@@ -225,10 +260,11 @@ class _CallCentre:
             yield answered
         else:
             yield answered | env.timeout(patience)
-            if self.outcome[i] == PENDING:  # the agent did not come first: abandon
+            if not answered.triggered:  # the agent did not come first
                 self.outcome[i] = Outcome.ABANDONED
                 self.wait[i] = patience
                 self.n_waiting[q] -= 1
+                self._maybe_redial(i)
 
     def shifts(self):
         """Apply each interval's staffing at its boundary, then close the day."""
@@ -244,19 +280,170 @@ class _CallCentre:
                 self.spare_ids[g].append(self.idle[g].pop())
                 self.on_shift[g] -= 1
 
+    # --- callbacks -----------------------------------------------------------------------
+
+    def _expected_wait_s(self, q: int) -> float:
+        """(callers ahead + 1) x mean handle time / agents on shift who serve the queue."""
+        agents = sum(self.on_shift[g] - len(self.owed_departures[g]) for g in self.groups_for[q])
+        if agents <= 0:
+            return _NEVER
+        return (self.n_waiting[q] + 1) * self.mean_handle_s[q] / agents
+
+    def _offer_callback(self, i: int, q: int) -> bool:
+        """Offer a callback if the expected wait is over the threshold; True if accepted."""
+        policy = self.callback[q]
+        if self._expected_wait_s(q) <= policy.offer_when_expected_wait_over:
+            return False
+        self.flags[i] |= CALLBACK_OFFERED
+        if self.callback_u[i] >= policy.accept_probability:
+            return False
+        self.flags[i] |= CALLBACK_ACCEPTED
+        self.accepted_at[i] = self.env.now
+        if policy.mode == "keep_place":
+            self.waiting[q].append((i, None))
+            self.n_waiting[q] += 1
+        else:
+            self._queue_callback_later(i, q, self.callback_wait[i])
+        return True
+
+    def _queue_callback_later(self, i: int, q: int, delay_s: float) -> None:
+        later = self.env.timeout(delay_s, (i, q))
+        later.callbacks.append(self._join_as_callback)
+
+    def _join_as_callback(self, event) -> None:
+        i, q = event._value
+        for g in self.groups_for[q]:
+            if self.idle[g]:
+                self._answer(i, g, self.idle[g].popleft())
+                return
+        self.waiting[q].append((i, None))
+        self.n_waiting[q] += 1
+
+    def _call_back(self, i: int, g: int, agent: int) -> None:
+        """An agent dials an accepted callback: reached (talk + ACW) or retried later."""
+        now = self.env.now
+        q = self.route[i]
+        policy = self.callback[q]
+        u = self.attempt_rng.random(2)
+        dial_s = float(policy.dial_time.ppf(u[:1])[0])
+        self.callback_tries[i] += 1
+        if u[1] < policy.answer_probability:
+            self.outcome[i] = Outcome.CALLBACK_COMPLETED
+            self.group[i] = g
+            self.agent[i] = agent
+            self.callback_delay[i] = now + dial_s - self.accepted_at[i]
+            self._busy(g, agent, dial_s + self.talk[i] + self.acw[i])
+            if self.has_returns:
+                self._maybe_repeat(i, now + dial_s + self.talk[i])
+            return
+        self._busy(g, agent, dial_s)
+        if self.callback_tries[i] >= policy.max_attempts:
+            self.outcome[i] = Outcome.CALLBACK_FAILED
+        else:
+            self._queue_callback_later(i, q, float(policy.retry_delay.ppf(self.attempt_rng.random(1))[0]))
+
+    # --- redials and repeat calls --------------------------------------------------------
+
+    def _maybe_redial(self, i: int) -> None:
+        if self.has_returns and self.redial_u[i] < self.returns.redial_probability:
+            self._call_again(i, self.env.now + self.redial_delay[i], REDIAL)
+
+    def _maybe_repeat(self, i: int, talk_end_s: float) -> None:
+        q = self.route[i] if self.true_queue[i] < 0 else self.true_queue[i]
+        if self.resolve_u[i] < self.fcr[q]:
+            self.flags[i] |= RESOLVED
+        else:
+            self._call_again(i, talk_end_s + self.repeat_delay[i], REPEAT)
+
+    def _call_again(self, i: int, at_s: float, kind: int) -> None:
+        """The caller of call i makes another call at `at_s` (if the centre is still open)."""
+        if self.calls_made[i] >= self.returns.max_calls or at_s >= self.day_end_s:
+            return
+        row = self.pool.take(at_s)
+        j = len(self.arrived)
+        self.arrived.append(at_s)
+        self.route.append(int(row["queue"][0]))
+        self.talk.append(float(row["talk_s"][0]))
+        self.acw.append(float(row["acw_s"][0]))
+        self.patience.append(float(row["patience_s"][0]))
+        self.balk_u.append(float(row["balk_u"][0]))
+        paths = row.get("ivr")
+        self.ivr_s.append(float(paths.ivr_s[0]) if paths else 0.0)
+        self.menus.append(int(paths.menus[0]) if paths else 0)
+        self.true_queue.append(int(paths.true_queue[0]) if paths else -1)
+        self.transfer_s.append(float(paths.transfer_s[0]) if paths else 0.0)
+        self.flags.append((ZERO_OUT if paths is not None and paths.zero_out[0] else 0)
+                          | (MISROUTED if paths is not None and paths.true_queue[0] >= 0 else 0))
+        self.outcome.append(PENDING)
+        self.wait.append(0.0)
+        self.group.append(-1)
+        self.agent.append(-1)
+        self.queued_at.append(0.0)
+        if self.has_callbacks:
+            self.callback_u.append(float(row["callback_u"][0]))
+            self.callback_wait.append(float(row["callback_wait_s"][0]))
+            self.accepted_at.append(0.0)
+            self.callback_tries.append(0)
+            self.callback_delay.append(math.nan)
+        self.resolve_u.append(float(row["resolve_u"][0]))
+        self.redial_u.append(float(row["redial_u"][0]))
+        self.redial_delay.append(float(row["redial_delay_s"][0]))
+        self.repeat_delay.append(float(row["repeat_delay_s"][0]))
+        self.calls_made.append(self.calls_made[i] + 1)
+        self.caller_id.append(self.caller_id[i])
+        self.kind.append(kind)
+        start = self.env.timeout(at_s - self.env.now, j)
+        start.callbacks.append(self._start_call)
+
+    def _start_call(self, event) -> None:
+        self.env.process(self.caller(event._value))
+
     # --- agent bookkeeping ---------------------------------------------------------------
 
+    def _busy(self, g: int, agent: int, duration_s: float) -> None:
+        """Agent `agent` of group `g` is busy from now for `duration_s`, then free again."""
+        now = self.env.now
+        self.busy_group.append(g)
+        self.busy_start.append(now)
+        self.busy_end.append(now + duration_s)
+        done = self.env.timeout(duration_s, (g, agent))
+        done.callbacks.append(self._handled)
+
     def _answer(self, i: int, g: int, agent: int) -> None:
-        """Agent `agent` of group `g` answers caller `i` now (wait stays 0 unless set)."""
-        env = self.env
+        """Agent `agent` of group `g` takes call `i` now (its wait is set by the caller of this)."""
+        if self.has_callbacks and self.flags[i] & CALLBACK_ACCEPTED:
+            self._call_back(i, g, agent)
+            return
+        if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
+            # misrouted: this agent spends the transfer time, then the call re-queues
+            self.wait[i] += self.env.now - self.queued_at[i]
+            self._busy(g, agent, self.transfer_s[i])
+            back = self.env.timeout(self.transfer_s[i], i)
+            back.callbacks.append(self._requeue_transferred)
+            return
         self.outcome[i] = Outcome.ANSWERED
         self.group[i] = g
         self.agent[i] = agent
-        done = env.timeout(self.talk[i] + self.acw[i], (g, agent))
-        done.callbacks.append(self._handled)
+        talk_s = self.talk[i]
+        self._busy(g, agent, talk_s + self.acw[i])
+        if self.has_returns:
+            self._maybe_repeat(i, self.env.now + talk_s)
+
+    def _requeue_transferred(self, event) -> None:
+        """A transferred call joins the right queue at the front: it keeps its original arrival."""
+        i = event._value
+        self.flags[i] |= TRANSFERRED
+        q = self.true_queue[i]
+        self.queued_at[i] = self.env.now
+        for g in self.groups_for[q]:
+            if self.idle[g]:
+                self._answer(i, g, self.idle[g].popleft())
+                return
+        self.waiting[q].appendleft((i, None))
+        self.n_waiting[q] += 1
 
     def _handled(self, event) -> None:
-        """An agent finished talk + ACW: leave if owed, else take the next caller or idle."""
+        """An agent finished a job: leave if owed, else take the next caller or idle."""
         g, agent = event._value
         owed = self.owed_departures[g]
         if owed:
@@ -274,10 +461,15 @@ class _CallCentre:
                 while outcome[i] != PENDING:  # abandoners left their place lazily
                     i, answered = line.popleft()
                 self.n_waiting[q] -= 1
-                # max(): the clock reached the arrival time by float additions
-                self.wait[i] = max(self.env.now - self.arrived[i], 0.0)
-                self._answer(i, g, agent)
-                answered.succeed()
+                if answered is not None:  # a caller on the line (not a callback)
+                    # max(): the clock reached the arrival time by float additions
+                    self.wait[i] += max(self.env.now - self.queued_at[i], 0.0)
+                    self._answer(i, g, agent)
+                    answered.succeed()
+                else:
+                    if not self.flags[i] & CALLBACK_ACCEPTED:
+                        self.wait[i] += max(self.env.now - self.queued_at[i], 0.0)
+                    self._answer(i, g, agent)
                 return
         if self.closing:
             now = self.env.now
@@ -318,37 +510,57 @@ class _CallCentre:
 
     # --- results -------------------------------------------------------------------------
 
-    def records(self, callers: Callers) -> CallRecords:
-        still_waiting = self.outcome == PENDING
+    def records(self) -> CallRecords:
+        outcome = _numpy(self.outcome, np.int8)
+        wait = _numpy(self.wait, np.float64)
+        flags = _numpy(self.flags, np.uint8)
+        arrived = _numpy(self.arrived, np.float64)
+        still_waiting = outcome == PENDING
         if still_waiting.any():
             # nobody left who can answer them: they waited until the last agent went home
-            self.outcome[still_waiting] = Outcome.UNSERVED
-            self.wait[still_waiting] = self.env.now - callers.arrived_at_s[still_waiting]
+            callback = still_waiting & (flags & CALLBACK_ACCEPTED > 0)
+            on_line = still_waiting & ~callback
+            outcome[callback] = Outcome.CALLBACK_FAILED
+            outcome[on_line] = Outcome.UNSERVED
+            queued_at = _numpy(self.queued_at, np.float64)
+            wait[on_line] += self.env.now - queued_at[on_line]
+        route = _numpy(self.route, np.int16)
+        true_queue = _numpy(self.true_queue, np.int16)
+        n = len(outcome)
         return CallRecords(
-            arrived_at_s=callers.arrived_at_s,
-            queue=callers.queue,
-            outcome=self.outcome,
-            wait_s=self.wait,
-            talk_s=callers.talk_s,
-            acw_s=callers.acw_s,
-            group=self.group,
-            agent=self.agent,
+            arrived_at_s=arrived,
+            queue=np.where(true_queue >= 0, true_queue, route).astype(np.int16),
+            outcome=outcome,
+            wait_s=wait,
+            talk_s=_numpy(self.talk, np.float64),
+            acw_s=_numpy(self.acw, np.float64),
+            group=_numpy(self.group, np.int16),
+            agent=_numpy(self.agent, np.int32),
+            ivr_s=_numpy(self.ivr_s, np.float64),
+            menus=_numpy(self.menus, np.int8),
+            flags=flags,
+            callback_delay_s=_numpy(self.callback_delay, np.float64) if self.has_callbacks else np.full(n, np.nan),
+            caller=_numpy(self.caller_id, np.int32),
+            kind=_numpy(self.kind, np.int8),
         )
 
 
-def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0) -> ReplicationResult:
-    """Run one day with the given callers (useful for hand-built, deterministic callers)."""
+def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0, seed: int = 0) -> ReplicationResult:
+    """Run one day with the given first calls (useful for hand-built, deterministic callers)."""
     env = simpy.Environment()
-    centre = _CallCentre(env, scenario, callers)
+    centre = _CallCentre(env, scenario, callers, seed, replication)
     env.process(centre.shifts())
     env.process(centre.source())
     env.run()
-    records = centre.records(callers)
+    records = centre.records()
     overtime = np.array(centre.overtime, dtype=float).reshape(-1, 3)
     return ReplicationResult(
         replication=replication,
         busyness=callers.busyness,
         records=records,
+        busy_group=_numpy(centre.busy_group, np.int16),
+        busy_start_s=_numpy(centre.busy_start, np.float64),
+        busy_end_s=_numpy(centre.busy_end, np.float64),
         overtime_group=overtime[:, 0].astype(np.int16),
         overtime_start_s=overtime[:, 1].copy(),
         overtime_end_s=overtime[:, 2].copy(),
@@ -359,4 +571,4 @@ def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0)
 
 def simulate_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
     """Draw the callers of replication `replication` and simulate the day once."""
-    return simulate_callers(scenario, draw_callers(scenario, seed, replication), replication)
+    return simulate_callers(scenario, draw_callers(scenario, seed, replication), replication, seed)

@@ -10,17 +10,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import Outcome, ReplicationResult
+from .callers import REDIAL, REPEAT, uses_callbacks, uses_return_calls
+from .engine import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
 from .scenario import Scenario
 
 # name -> exact definition, in words (written into kpis.json)
 DEFINITIONS: dict[str, str] = {
-    "offered": "calls that arrived (per interval: that arrived in the interval)",
-    "reached_queue": "calls that reached an agent queue: answered + abandoned + balked + unserved",
+    "offered": "calls that arrived (per interval: that arrived in the interval), redials and repeat calls included",
+    "unique_callers": "people who called: distinct callers, counted in the interval of their first call",
+    "redials": "calls made again by callers who had abandoned (in the queue or the IVR)",
+    "repeat_calls": "calls made again by callers whose issue an earlier answered call did not resolve",
+    "ivr_contained": "calls resolved in the IVR: self-service success, or hung up satisfied after the announcement",
+    "containment_rate": "ivr_contained / offered (every call enters the IVR)",
+    "ivr_abandoned": "calls that hung up in the IVR",
+    "ivr_time": "mean time in the IVR per call, seconds",
+    "menus_visited": "mean number of IVR menu prompts heard per call (replays included)",
+    "zero_outs": "calls that chose key 0 (ask for an agent) in some menu",
+    "misroutes": "calls the IVR sent to the wrong queue",
+    "transfers": "misrouted calls answered in the wrong queue and transferred to the right one",
+    "reached_queue": "calls that reached an agent queue: answered + abandoned + balked + unserved + callbacks_accepted",
     "answered": "calls answered by an agent",
     "abandoned": "calls that hung up while waiting in the queue",
     "balked": "calls that hung up at once on finding they would have to wait",
     "unserved": "calls still waiting when the last agent able to answer them went home (queue unstaffed at the end of the day)",
+    "callbacks_offered": "calls offered a callback (expected wait above the queue's threshold)",
+    "callbacks_accepted": "calls that accepted a callback (they end as callbacks_completed or callbacks_failed)",
+    "callbacks_completed": "accepted callbacks in which an agent reached the caller",
+    "callbacks_failed": "accepted callbacks never connected (attempts used up, or not made by the close)",
+    "callback_delay": "mean time from accepting a callback to being connected with an agent, completed callbacks, seconds (never counted in ASA)",
+    "callback_delay_p90": "90th percentile of callback_delay, seconds",
     "abandon_rate": "abandoned / reached_queue",
     "service_level": "answered within the target threshold / reached_queue (abandons and balks count as failures)",
     "service_level_answered": "answered within the target threshold / answered",
@@ -33,20 +51,33 @@ DEFINITIONS: dict[str, str] = {
     "talk_time": "mean talk time of answered calls, seconds",
     "acw_time": "mean after-call work of answered calls, seconds",
     "aht": "average handle time: mean talk + after-call work of answered calls, seconds",
-    "occupancy": "agent time busy with calls (talk + ACW) / agent time on shift (scheduled staffing plus overtime), over the time spent in the interval",
+    "fcr_rate": "first-contact resolution: calls that resolved the caller's issue / calls handled by an agent (answered + callbacks completed)",
+    "customer_effort": "per resolved caller: time spent on its calls until resolution (IVR + waits on the line + callback delays + talk), mean, seconds; in the interval of the first call",
+    "customer_effort_calls": "per resolved caller: calls it took to be resolved, mean",
+    "occupancy": "agent time busy with calls (talk + ACW, transfers, callback dialling) / agent time on shift (scheduled staffing plus overtime), over the time spent in the interval",
     "avg_queue_length": "time-weighted mean number of callers waiting in the queue(s) during the interval",
     "overtime_agent_seconds": "agent time worked past the end of a shift (finishing a call after staffing dropped or after the day ended), seconds",
     "agent_cost": "(scheduled agent hours + overtime hours) x the group's hourly_cost, summed over groups",
     "cost_per_call": "agent_cost / answered",
 }
-COUNT_KPIS = ("offered", "reached_queue", "answered", "abandoned", "balked", "unserved")
-COST_KPIS = ("agent_cost", "cost_per_call")
+COST_KPIS = {"agent_cost", "cost_per_call"}
+IVR_KPIS = {"ivr_contained", "containment_rate", "ivr_abandoned", "ivr_time", "menus_visited", "zero_outs", "misroutes", "transfers"}
+CALLBACK_KPIS = {"callbacks_offered", "callbacks_accepted", "callbacks_completed", "callbacks_failed", "callback_delay", "callback_delay_p90"}
+RETURN_KPIS = {"unique_callers", "redials", "repeat_calls", "fcr_rate"}
 
 
 def kpi_names(scenario: Scenario) -> list[str]:
-    """The KPIs this scenario reports (costs only when some group has an hourly cost)."""
-    has_cost = any(g.hourly_cost is not None for g in scenario.agents)
-    return [name for name in DEFINITIONS if has_cost or name not in COST_KPIS]
+    """The KPIs this scenario reports: those of features it does not use are left out."""
+    left_out = set()
+    if not any(g.hourly_cost is not None for g in scenario.agents):
+        left_out |= COST_KPIS
+    if scenario.ivr is None:
+        left_out |= IVR_KPIS
+    if not uses_callbacks(scenario):
+        left_out |= CALLBACK_KPIS
+    if not uses_return_calls(scenario):
+        left_out |= RETURN_KPIS
+    return [name for name in DEFINITIONS if name not in left_out]
 
 
 def span_overlap(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -100,32 +131,58 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     threshold_s = scenario.targets.service_level.within
     arrival_interval = np.minimum((records.arrived_at_s // interval_s).astype(np.int64), n_intervals - 1)
 
-    def count(mask) -> np.ndarray:
-        per_interval = np.bincount(arrival_interval[mask], minlength=n_intervals)
+    def count(mask, bins=arrival_interval) -> np.ndarray:
+        per_interval = np.bincount(bins[mask], minlength=n_intervals)
         return _with_day(per_interval, per_interval.sum())
+
+    def mean_of(values, mask, bins=arrival_interval):
+        total = np.bincount(bins[mask], weights=values[mask], minlength=n_intervals)
+        return _ratio(_with_day(total, total.sum()), count(mask, bins))
+
+    def has(flag):
+        return (records.flags & flag) > 0
 
     outcome = records.outcome
     answered_mask = outcome == Outcome.ANSWERED
     abandoned_mask = outcome == Outcome.ABANDONED
     unserved_mask = outcome == Outcome.UNSERVED
-    queued_mask = answered_mask | abandoned_mask | unserved_mask  # waited in line
-    kpi: dict[str, np.ndarray] = {
-        "offered": count(np.ones(len(records), dtype=bool)),
-        "reached_queue": count(queued_mask | (outcome == Outcome.BALKED)),
-        "answered": count(answered_mask),
-        "abandoned": count(abandoned_mask),
-        "balked": count(outcome == Outcome.BALKED),
-        "unserved": count(unserved_mask),
-    }
+    completed_mask = outcome == Outcome.CALLBACK_COMPLETED
+    accepted_mask = has(CALLBACK_ACCEPTED)
+    queued_mask = answered_mask | abandoned_mask | unserved_mask  # waited on the line
+    kpi: dict[str, np.ndarray] = {"offered": count(np.ones(len(records), dtype=bool))}
+    # callers: the first call of each caller
+    first_call = np.zeros(len(records), dtype=bool)
+    first_call[np.unique(records.caller, return_index=True)[1]] = True
+    kpi["unique_callers"] = count(first_call)
+    kpi["redials"] = count(records.kind == REDIAL)
+    kpi["repeat_calls"] = count(records.kind == REPEAT)
+    # IVR
+    kpi["ivr_contained"] = count(outcome == Outcome.CONTAINED)
+    kpi["containment_rate"] = _ratio(kpi["ivr_contained"], kpi["offered"])
+    kpi["ivr_abandoned"] = count(outcome == Outcome.IVR_ABANDONED)
+    everyone = np.ones(len(records), dtype=bool)
+    kpi["ivr_time"] = mean_of(records.ivr_s, everyone)
+    kpi["menus_visited"] = mean_of(records.menus.astype(float), everyone)
+    kpi["zero_outs"] = count(has(ZERO_OUT))
+    kpi["misroutes"] = count(has(MISROUTED))
+    kpi["transfers"] = count(has(TRANSFERRED))
+    # queues
+    kpi["reached_queue"] = count(queued_mask | (outcome == Outcome.BALKED) | accepted_mask)
+    kpi["answered"] = count(answered_mask)
+    kpi["abandoned"] = count(abandoned_mask)
+    kpi["balked"] = count(outcome == Outcome.BALKED)
+    kpi["unserved"] = count(unserved_mask)
+    kpi["callbacks_offered"] = count(has(CALLBACK_OFFERED))
+    kpi["callbacks_accepted"] = count(accepted_mask)
+    kpi["callbacks_completed"] = count(completed_mask)
+    kpi["callbacks_failed"] = count(outcome == Outcome.CALLBACK_FAILED)
+    kpi["callback_delay"] = mean_of(records.callback_delay_s, completed_mask)
+    kpi["callback_delay_p90"] = _grouped_stat(records.callback_delay_s[completed_mask], arrival_interval[completed_mask],
+                                              n_intervals, lambda v: np.percentile(v, 90))
     kpi["abandon_rate"] = _ratio(kpi["abandoned"], kpi["reached_queue"])
     within = count(answered_mask & (records.wait_s <= threshold_s))
     kpi["service_level"] = _ratio(within, kpi["reached_queue"])
     kpi["service_level_answered"] = _ratio(within, kpi["answered"])
-
-    def mean_of(values, mask):
-        total = np.bincount(arrival_interval[mask], weights=values[mask], minlength=n_intervals)
-        return _ratio(_with_day(total, total.sum()), count(mask))
-
     kpi["asa"] = mean_of(records.wait_s, answered_mask)
     kpi["avg_wait"] = mean_of(records.wait_s, queued_mask)
     waits, wait_bins = records.wait_s[queued_mask], arrival_interval[queued_mask]
@@ -135,17 +192,32 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["talk_time"] = mean_of(records.talk_s, answered_mask)
     kpi["acw_time"] = mean_of(records.acw_s, answered_mask)
     kpi["aht"] = mean_of(records.talk_s + records.acw_s, answered_mask)
+    # resolution and effort, per caller
+    handled = answered_mask | completed_mask
+    if uses_return_calls(scenario):
+        resolved_call = has(RESOLVED)
+    else:  # without repeat calls every handled call resolves
+        resolved_call = handled | (outcome == Outcome.CONTAINED)
+    kpi["fcr_rate"] = _ratio(count(handled & resolved_call), count(handled))
+    _, caller_index = np.unique(records.caller, return_inverse=True)
+    n_callers = caller_index.max() + 1 if len(records) else 0
+    effort_per_call = records.ivr_s + records.wait_s + np.where(handled, records.talk_s, 0.0) \
+        + np.where(completed_mask, np.nan_to_num(records.callback_delay_s), 0.0)
+    effort = np.bincount(caller_index, weights=effort_per_call, minlength=n_callers)
+    calls_per_caller = np.bincount(caller_index, minlength=n_callers).astype(float)
+    resolved_caller = np.bincount(caller_index, weights=resolved_call, minlength=n_callers) > 0
+    caller_interval = np.zeros(n_callers, dtype=np.int64)
+    caller_interval[caller_index[first_call]] = arrival_interval[first_call]
+    kpi["customer_effort"] = mean_of(effort, resolved_caller, caller_interval)
+    kpi["customer_effort_calls"] = mean_of(calls_per_caller, resolved_caller, caller_interval)
 
     # time-based levels; the last interval runs until the last agent goes home
     edges = np.arange(n_intervals + 1) * interval_s
     edges[-1] = max(edges[-1], result.run_end_s)
     durations = np.diff(edges)
-    answered_at = records.arrived_at_s[answered_mask] + records.wait_s[answered_mask]
-    handle_s = records.talk_s[answered_mask] + records.acw_s[answered_mask]
-    busy = span_overlap(answered_at, answered_at + handle_s, edges)
-    waiting = span_overlap(
-        records.arrived_at_s[queued_mask], records.arrived_at_s[queued_mask] + waits, edges
-    )
+    busy = span_overlap(result.busy_start_s, result.busy_end_s, edges)
+    queued_at = records.arrived_at_s[queued_mask] + records.ivr_s[queued_mask]
+    waiting = span_overlap(queued_at, queued_at + waits, edges)
     staffing = np.array([g.staffing for g in scenario.agents], dtype=float)  # groups x intervals
     overtime_by_group = np.array([
         span_overlap(result.overtime_start_s[result.overtime_group == g],
@@ -162,4 +234,5 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
         cost = rate @ (staffing * interval_s + overtime_by_group) / 3600.0
         kpi["agent_cost"] = _with_day(cost, cost.sum())
         kpi["cost_per_call"] = _ratio(kpi["agent_cost"], kpi["answered"])
-    return kpi
+    names = kpi_names(scenario)
+    return {name: kpi[name] for name in names}

@@ -19,8 +19,10 @@ from pathlib import Path
 from .kpis import DEFINITIONS
 from .run import Estimate, RunResult
 
-PERCENT_KPIS = {"abandon_rate", "service_level", "service_level_answered", "occupancy"}
-SECONDS_KPIS = {"asa", "avg_wait", "wait_p50", "wait_p90", "wait_p95", "max_wait", "talk_time", "acw_time", "aht"}
+PERCENT_KPIS = {"abandon_rate", "service_level", "service_level_answered", "occupancy", "containment_rate", "fcr_rate"}
+SECONDS_KPIS = {"asa", "avg_wait", "wait_p50", "wait_p90", "wait_p95", "max_wait", "talk_time", "acw_time", "aht",
+                "ivr_time", "callback_delay", "callback_delay_p90", "customer_effort"}
+TWO_DECIMAL_KPIS = {"avg_queue_length", "menus_visited", "customer_effort_calls"}
 MONEY_KPIS = {"agent_cost", "cost_per_call"}
 
 
@@ -121,7 +123,7 @@ def format_value(name: str, value: float) -> str:
         return f"{value:,.2f}"
     if name == "overtime_agent_seconds":
         return f"{value / 3600:.2f} agent-h"
-    if name == "avg_queue_length":
+    if name in TWO_DECIMAL_KPIS:
         return f"{value:.2f}"
     return f"{value:,.1f}"
 

@@ -20,7 +20,17 @@ class Stream(IntEnum):
     ACW = 4
     PATIENCE = 5
     BALK = 6
-    # ids 7 and up are reserved for the IVR, callbacks and redials.
+    IVR = 7  # menu choices, prompt and self-service durations, misroutes
+    CALLBACK = 8  # acceptance of a callback offer, scheduled delay
+    RESOLUTION = 9  # whether an answered call resolves the issue (first-contact resolution)
+    REDIAL = 10  # whether an abandoner calls again, and the delays before redials / repeat calls
+    RETURN_CALLS = 11  # every attribute of redials and repeat calls, drawn in batches
+    CALLBACK_ATTEMPTS = 12  # dial times and whether the caller answers, per callback attempt
+
+
+def generator_at(seed: int, replication: int, *key: int) -> np.random.Generator:
+    """A generator for a sub-stream (e.g. batch b of RETURN_CALLS, stream s)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, *key)))
 
 
 def generator(seed: int, replication: int, stream: Stream) -> np.random.Generator:

@@ -31,17 +31,18 @@ class ConservationError(AssertionError):
 def check_conservation(result: ReplicationResult) -> None:
     """Every call that arrived ended in exactly one outcome, consistently recorded.
 
-    offered = answered + abandoned + balked + unserved holds because each call carries one
-    valid outcome code; answered calls, and only they, have an agent; no wait is negative.
+    offered = answered + abandoned + balked + unserved + contained + IVR hang-ups + callbacks
+    completed + callbacks failed holds because each call carries one valid outcome code;
+    calls handled by an agent, and only they, have an agent; no wait is negative.
     """
     records = result.records
     outcome = records.outcome
     where = f"replication {result.replication}"
     if len(outcome) and (outcome.min() < 0 or outcome.max() >= len(Outcome)):
         raise ConservationError(f"{where}: {int((outcome < 0).sum())} calls ended in no outcome")
-    answered = outcome == Outcome.ANSWERED
-    if not np.array_equal(answered, records.agent >= 0):
-        raise ConservationError(f"{where}: answered calls and calls with an agent differ")
+    handled = (outcome == Outcome.ANSWERED) | (outcome == Outcome.CALLBACK_COMPLETED)
+    if not np.array_equal(handled, records.agent >= 0):
+        raise ConservationError(f"{where}: calls handled and calls with an agent differ")
     if len(outcome) and not (records.wait_s.min() >= 0 and np.isfinite(records.wait_s).all()):
         raise ConservationError(f"{where}: a negative or infinite wait was recorded")
 

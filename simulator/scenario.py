@@ -13,28 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .distributions import Distribution, Fixed
+from .distributions import Distribution, Exponential, Fixed
+from .ivr import Ivr
+from .schema_base import NonNegativeInt, Probability, ScenarioError, _Frozen
 
 SCHEMA_VERSION = 1
 
-Probability = Annotated[float, Field(ge=0, le=1)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-
-
-class ScenarioError(Exception):
-    """A scenario problem with the path of the key at fault, e.g. ("agents", 0, "serves", 1).
-
-    Deliberately not a ValueError: pydantic lets it through unchanged, keeping the path.
-    """
-
-    def __init__(self, path: tuple, message: str):
-        super().__init__(message)
-        self.path = tuple(path)
-        self.message = message
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Arrivals(_Frozen):
@@ -57,6 +41,54 @@ class Arrivals(_Frozen):
     )
 
 
+class Callback(_Frozen):
+    """Virtual hold. Offered when the caller's expected wait on entering the queue exceeds
+    `offer_when_expected_wait_over` seconds; expected wait = (callers ahead + 1) x the queue's
+    mean handle time / agents on shift who serve the queue."""
+
+    offer_when_expected_wait_over: float = Field(ge=0, description="threshold, seconds")
+    accept_probability: Probability = Field(description="share of offered callers who accept (0.37 in a bank study)")
+    mode: Literal["keep_place", "scheduled"] = Field(
+        default="keep_place",
+        description="keep_place: the caller keeps its place in line and an agent calls back when it "
+        "reaches the front; scheduled: the callback joins the back of the queue after `delay`",
+    )
+    delay: Distribution | None = Field(default=None, description="scheduled mode: acceptance to callback, seconds")
+    dial_time: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", mean=20.0),
+        description="agent time to dial and ring, seconds, per attempt",
+    )
+    answer_probability: Probability = Field(default=0.9, description="chance the caller answers a callback attempt")
+    retry_delay: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", mean=300.0),
+        description="wait before retrying an unanswered callback, seconds",
+    )
+    max_attempts: int = Field(default=3, ge=1, le=20, description="callback attempts before it counts as failed")
+
+    @model_validator(mode="after")
+    def _delay_for_scheduled(self):
+        if self.mode == "scheduled" and self.delay is None:
+            raise ValueError("mode 'scheduled' needs a 'delay' distribution (acceptance to callback, seconds)")
+        return self
+
+
+class ReturnCalls(_Frozen):
+    """Callers who call again: abandoners who redial, and callers whose issue was not resolved."""
+
+    redial_probability: Probability = Field(
+        default=0.0, description="chance that a caller who abandoned (queue or IVR) calls again"
+    )
+    redial_delay: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=600.0),
+        description="time from abandoning to the redial, seconds",
+    )
+    repeat_delay: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=3600.0),
+        description="time from the end of an unresolved call to the repeat call, seconds",
+    )
+    max_calls: int = Field(default=3, ge=1, le=20, description="calls per caller at most, the first one included")
+
+
 class Queue(_Frozen):
     name: str = Field(min_length=1)
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
@@ -73,6 +105,12 @@ class Queue(_Frozen):
         default=0.0,
         description="chance that a caller who would have to wait hangs up at once",
     )
+    first_contact_resolution: Probability = Field(
+        default=1.0,
+        description="chance that an answered call resolves the caller's issue; the others call "
+        "again (see return_calls)",
+    )
+    callback: Callback | None = Field(default=None, description="virtual hold: offer callers a callback")
 
 
 class AgentGroup(_Frozen):
@@ -126,6 +164,8 @@ class Scenario(_Frozen):
     arrivals: Arrivals
     queues: tuple[Queue, ...] = Field(min_length=1)
     agents: tuple[AgentGroup, ...] = Field(min_length=1)
+    ivr: Ivr | None = Field(default=None, description="the IVR menu tree callers pass before the queues")
+    return_calls: ReturnCalls | None = Field(default=None, description="redials and repeat calls")
     targets: Targets = Targets()
     simulation: Simulation = Simulation()
 
@@ -171,10 +211,14 @@ class Scenario(_Frozen):
                     f"no agent group serves queue '{queue.name}'; add it to some group's 'serves'",
                 )
         shares = self.arrivals.queue_shares
-        if len(self.queues) > 1 and shares is None:
+        if self.ivr is not None:
+            if shares is not None:
+                raise ScenarioError(("arrivals", "queue_shares"), "with an IVR the menus route calls; remove queue_shares")
+            self.ivr.check_against(queue_names, n)
+        elif len(self.queues) > 1 and shares is None:
             raise ScenarioError(
                 ("arrivals",),
-                "with several queues, say what share of calls goes to each: arrivals.queue_shares: {name: share, ...}",
+                "with several queues, say what share of calls goes to each (arrivals.queue_shares: {name: share, ...}) or add an ivr",
             )
         if shares is not None:
             for name in shares:

@@ -1,0 +1,173 @@
+"""Drawing callers: arrival times and every random attribute, before the simulation runs.
+
+Each attribute comes from its own random stream (simulator.randomness), drawn vectorised by
+inverse transform, so two scenarios run with the same seed meet the same callers (common
+random numbers) and the event loop does no sampling for ordinary calls. Redials and repeat
+calls are created during the run; their attributes come from batches drawn the same way from
+the RETURN_CALLS stream, consumed in the order the calls are made.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Callable
+
+import numpy as np
+
+from .ivr import IvrPaths, apply_announcement, walk
+from .randomness import Stream, generator, generator_at
+from .scenario import Scenario
+
+# Call kinds: why a call was made
+FIRST, REDIAL, REPEAT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Callers:
+    """Calls and their random attributes, as parallel arrays (one entry per call).
+
+    `queue` is the queue the call is routed to (after the IVR), or a negative code when the
+    call ends in the IVR (ivr.CONTAINED, ivr.IVR_HANG_UP). Optional arrays are None when the
+    scenario does not use the feature.
+    """
+
+    arrived_at_s: np.ndarray  # float64, sorted, seconds from the start of the first interval
+    queue: np.ndarray  # int16
+    talk_s: np.ndarray  # float64
+    acw_s: np.ndarray  # float64
+    patience_s: np.ndarray  # float64, inf = never abandons
+    balk_u: np.ndarray  # float64 uniform: balks if below the queue's balk probability
+    busyness: float = 1.0  # this replication's day-to-day volume multiplier
+    ivr: IvrPaths | None = None
+    callback_u: np.ndarray | None = None  # accepts a callback offer if below the acceptance probability
+    callback_wait_s: np.ndarray | None = None  # scheduled callbacks: acceptance to callback
+    resolve_u: np.ndarray | None = None  # an answered call resolves the issue if below the queue's FCR
+    redial_u: np.ndarray | None = None  # an abandoner calls again if below the redial probability
+    redial_delay_s: np.ndarray | None = None
+    repeat_delay_s: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.arrived_at_s)
+
+
+def uses_callbacks(scenario: Scenario) -> bool:
+    return any(q.callback is not None for q in scenario.queues)
+
+
+def uses_return_calls(scenario: Scenario) -> bool:
+    return scenario.return_calls is not None
+
+
+def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.random.Generator]) -> dict:
+    """Every attribute of `n` calls except arrival times and busyness (see Callers)."""
+    queues = scenario.queues
+    out: dict = {}
+    if scenario.ivr is not None:
+        paths = walk(scenario.ivr, [q.name for q in queues], n, rng(Stream.IVR))
+        out["ivr"] = paths
+        # talk time, patience, ... belong to the queue that finally answers
+        queue = np.where(paths.true_queue >= 0, paths.true_queue, paths.route).astype(np.int16)
+        first_queue = paths.route
+    else:
+        if len(queues) == 1:
+            first_queue = np.zeros(n, dtype=np.int16)
+        else:
+            shares = scenario.arrivals.queue_shares or {}
+            cumulative = np.cumsum([shares.get(q.name, 0.0) for q in queues])
+            u_route = rng(Stream.ROUTING).random(n)
+            first_queue = np.minimum(np.searchsorted(cumulative, u_route, side="right"), len(queues) - 1).astype(np.int16)
+        queue = first_queue
+    u_talk = rng(Stream.TALK).random(n)
+    u_acw = rng(Stream.ACW).random(n)
+    u_patience = rng(Stream.PATIENCE).random(n)
+    talk = np.zeros(n)
+    acw = np.zeros(n)
+    patience = np.full(n, np.inf)
+    for index, spec in enumerate(queues):
+        mask = queue == index
+        talk[mask] = spec.talk_time.ppf(u_talk[mask])
+        acw[mask] = spec.acw.ppf(u_acw[mask])
+        joined = first_queue == index  # patience is the first queue's caller behaviour
+        if spec.patience is not None:
+            patience[joined] = spec.patience.ppf(u_patience[joined])
+    out.update(queue=first_queue, talk_s=talk, acw_s=acw, patience_s=patience, balk_u=rng(Stream.BALK).random(n))
+    if uses_callbacks(scenario):
+        u = rng(Stream.CALLBACK).random((2, n))
+        out["callback_u"] = u[0]
+        wait = np.zeros(n)
+        for index, spec in enumerate(queues):
+            if spec.callback is not None and spec.callback.delay is not None:
+                mask = first_queue == index
+                wait[mask] = spec.callback.delay.ppf(u[1][mask])
+        out["callback_wait_s"] = wait
+    if uses_return_calls(scenario):
+        returns = scenario.return_calls
+        out["resolve_u"] = rng(Stream.RESOLUTION).random(n)
+        u = rng(Stream.REDIAL).random((3, n))
+        out["redial_u"] = u[0]
+        out["redial_delay_s"] = returns.redial_delay.ppf(u[1])
+        out["repeat_delay_s"] = returns.repeat_delay.ppf(u[2])
+    return out
+
+
+def _decide_announcement(scenario: Scenario, attributes: dict, arrived_at_s: np.ndarray) -> None:
+    if scenario.ivr is not None and scenario.ivr.announcement is not None:
+        interval = np.minimum((arrived_at_s // scenario.interval_s).astype(np.int64), scenario.n_intervals - 1)
+        paths = attributes["ivr"]
+        satisfied = paths.announce_u < scenario.ivr.satisfied_share(interval)
+        attributes["ivr"] = apply_announcement(paths, satisfied)
+        attributes["queue"] = attributes["ivr"].route
+
+
+def draw_callers(scenario: Scenario, seed: int, replication: int) -> Callers:
+    """Draw the day's first calls: Poisson arrivals per interval, then their attributes."""
+    interval_s = scenario.interval_s
+    expected = np.asarray(scenario.arrivals.calls, dtype=float)
+    busyness = 1.0
+    cv = scenario.arrivals.busyness_cv
+    if cv > 0:
+        shape = 1.0 / cv**2
+        busyness = float(generator(seed, replication, Stream.BUSYNESS).gamma(shape, 1.0 / shape))
+    arrivals_rng = generator(seed, replication, Stream.ARRIVALS)
+    counts = arrivals_rng.poisson(expected * busyness)
+    starts = np.arange(len(expected)) * interval_s
+    # Given the count, Poisson arrival times in an interval are independent uniforms.
+    arrived = np.repeat(starts, counts) + arrivals_rng.random(counts.sum()) * interval_s
+    arrived.sort()
+    attributes = draw_attributes(scenario, len(arrived), lambda stream: generator(seed, replication, stream))
+    _decide_announcement(scenario, attributes, arrived)
+    return Callers(arrived_at_s=arrived, busyness=busyness, **attributes)
+
+
+class ReturnCallPool:
+    """Attributes for redials and repeat calls, drawn in batches, handed out in order."""
+
+    BATCH = 512
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int):
+        self.scenario = scenario
+        self.seed = seed
+        self.replication = replication
+        self.batch_number = -1
+        self.batch: dict = {}
+        self.position = self.BATCH
+
+    def take(self, arrived_at_s: float) -> dict:
+        """One call's attributes (scalars), for a call starting at `arrived_at_s`."""
+        if self.position >= self.BATCH:
+            self.batch_number += 1
+            b = self.batch_number
+            self.batch = draw_attributes(
+                self.scenario, self.BATCH,
+                lambda stream: generator_at(self.seed, self.replication, int(Stream.RETURN_CALLS), b, int(stream)),
+            )
+            self.position = 0
+        i = self.position
+        self.position += 1
+        row = {}
+        for name, values in self.batch.items():
+            if isinstance(values, IvrPaths):
+                row[name] = IvrPaths(*(getattr(values, f.name)[i:i + 1] for f in fields(IvrPaths)))
+            else:
+                row[name] = values[i:i + 1]
+        _decide_announcement(self.scenario, row, np.array([arrived_at_s]))
+        return row

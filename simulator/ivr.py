@@ -1,0 +1,277 @@
+"""IVR menu trees: the schema, and the walk of every caller through the menus.
+
+An IVR has no capacity limit in callsim (every caller gets a port at once), so a caller's path
+through it does not depend on the queues: the whole walk is computed before the simulation,
+vectorised menu by menu, from the IVR's own random stream. The engine then only waits each
+caller's IVR time and routes it. A walk ends in one of: contained (self-service success, or a
+caller who hangs up satisfied by an announcement), IVR hang-up, or a queue (possibly the wrong
+one: a misroute, transferred by the first agent who answers).
+
+Per menu visit: the prompt plays (its duration is drawn); the caller hangs up with the menu's
+`hang_up` probability; fails to choose with `no_input` probability (the menu replays, up to
+`retries` replays, then the caller goes to `default`); otherwise chooses an option by `share`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from .distributions import Distribution, Fixed
+from .schema_base import NonNegativeInt, Probability, ScenarioError, _Frozen
+
+HANG_UP = "hang_up"  # reserved destination name
+
+
+class Misroute(_Frozen):
+    share: Probability = Field(description="share of callers choosing this option who land in the wrong queue")
+    queue: str = Field(description="the wrong queue they land in")
+    transfer_time: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", mean=65.0),
+        description="time the first agent spends before transferring, seconds (~65 s, field guide)",
+    )
+
+
+class Option(_Frozen):
+    key: str = Field(description='the key pressed, e.g. "1"; key "0" counts as a zero-out (ask for an agent)')
+    label: str = ""
+    share: Probability = Field(description="share of callers (who make a choice) choosing this option")
+    to: str = Field(description="where it leads: a menu, a queue, a self-service, or hang_up")
+    misroute: Misroute | None = None
+
+
+class Menu(_Frozen):
+    name: str = Field(min_length=1)
+    prompt: Distribution = Field(description="time to hear the menu and choose, seconds")
+    options: tuple[Option, ...] = Field(min_length=1)
+    hang_up: Probability = Field(default=0.0, description="chance a caller gives up at this menu")
+    no_input: Probability = Field(default=0.0, description="chance a caller fails to choose (no or invalid input)")
+    retries: NonNegativeInt = Field(default=2, description="replays after no input before the default route")
+    default: str | None = Field(default=None, description="where callers go after the last replay (a queue, usually)")
+
+    @model_validator(mode="after")
+    def _probabilities(self):
+        if self.hang_up + self.no_input > 1:
+            raise ValueError("hang_up + no_input must not exceed 1")
+        return self
+
+
+class SelfService(_Frozen):
+    name: str = Field(min_length=1)
+    duration: Distribution = Field(description="time spent in the self-service task, seconds")
+    success: Probability = Field(description="chance the task is completed: the call is contained")
+    on_failure: str = Field(description="queue the caller is routed to when the task fails")
+
+
+class Announcement(_Frozen):
+    """A message played to every caller first (e.g. an outage notice)."""
+
+    duration: Distribution
+    hang_up_satisfied: Probability | tuple[Probability, ...] = Field(
+        default=0.0,
+        description="share of callers who hang up satisfied after it (counted as contained); "
+        "one number, or one per interval",
+    )
+
+
+class Ivr(_Frozen):
+    greeting: Distribution | None = Field(default=None, description="greeting played to every caller, seconds")
+    announcement: Announcement | None = None
+    start: str | None = Field(default=None, description="first menu (default: the first one listed)")
+    menus: tuple[Menu, ...] = Field(min_length=1)
+    self_service: tuple[SelfService, ...] = ()
+
+    def satisfied_share(self, interval: np.ndarray) -> np.ndarray:
+        """The announcement's hang-up-satisfied share for calls starting in each `interval`."""
+        if self.announcement is None:
+            return np.zeros(np.shape(interval))
+        share = self.announcement.hang_up_satisfied
+        if isinstance(share, tuple):
+            return np.asarray(share)[np.asarray(interval)]
+        return np.full(np.shape(interval), float(share))
+
+    def check_against(self, queue_names: list[str], n_intervals: int) -> None:
+        """Names resolve, shares sum to 1, no menu leads back to itself."""
+        names: dict[str, tuple] = {name: ("queues",) for name in queue_names}
+        for kind, items in (("menus", self.menus), ("self_service", self.self_service)):
+            for index, item in enumerate(items):
+                if item.name in names or item.name == HANG_UP:
+                    raise ScenarioError(("ivr", kind, index, "name"),
+                                        f"name '{item.name}' is already used by a queue, menu or self-service; names must be unique")
+                names[item.name] = (kind, index)
+        menu_names = [m.name for m in self.menus]
+
+        def resolve(path: tuple, target: str, queues_only: bool = False) -> None:
+            allowed = queue_names if queues_only else [*names, HANG_UP]
+            if target not in allowed:
+                what = "a queue" if queues_only else "a menu, queue, self-service or hang_up"
+                raise ScenarioError(path, f"'{target}' is not {what}; known: {', '.join(allowed)}")
+
+        if self.start is not None and self.start not in menu_names:
+            raise ScenarioError(("ivr", "start"), f"'{self.start}' is not a menu; menus: {', '.join(menu_names)}")
+        for m, menu in enumerate(self.menus):
+            total = sum(o.share for o in menu.options)
+            if not math.isclose(total, 1.0, abs_tol=1e-6):
+                raise ScenarioError(("ivr", "menus", m, "options"),
+                                    f"option shares of menu '{menu.name}' sum to {total:g}, not 1; adjust them")
+            for o, option in enumerate(menu.options):
+                resolve(("ivr", "menus", m, "options", o, "to"), option.to)
+                if option.misroute is not None:
+                    resolve(("ivr", "menus", m, "options", o, "to"), option.to, queues_only=True)
+                    resolve(("ivr", "menus", m, "options", o, "misroute", "queue"), option.misroute.queue, queues_only=True)
+            if menu.default is not None:
+                resolve(("ivr", "menus", m, "default"), menu.default)
+            elif menu.no_input > 0:
+                raise ScenarioError(("ivr", "menus", m), f"menu '{menu.name}' has no_input > 0 but no 'default' route after the last replay")
+        for s, service in enumerate(self.self_service):
+            resolve(("ivr", "self_service", s, "on_failure"), service.on_failure, queues_only=True)
+        if self.announcement is not None and isinstance(self.announcement.hang_up_satisfied, tuple):
+            if len(self.announcement.hang_up_satisfied) != n_intervals:
+                raise ScenarioError(("ivr", "announcement", "hang_up_satisfied"),
+                                    f"has {len(self.announcement.hang_up_satisfied)} intervals but arrivals.calls has {n_intervals}")
+        self._check_acyclic(menu_names)
+
+    def _check_acyclic(self, menu_names: list[str]) -> None:
+        edges = {
+            m: [t for t in [*(o.to for o in menu.options), menu.default] if t in menu_names]
+            for m, menu in zip(menu_names, self.menus)
+        }
+        state: dict[str, int] = {}  # 1 visiting, 2 done
+
+        def visit(name: str, trail: list[str]) -> None:
+            state[name] = 1
+            for nxt in edges[name]:
+                if state.get(nxt) == 1:
+                    cycle = " -> ".join(trail[trail.index(nxt):] + [name, nxt]) if nxt in trail else f"{name} -> {nxt}"
+                    raise ScenarioError(("ivr", "menus", menu_names.index(name)),
+                                        f"menus form a cycle ({cycle}); callers could loop forever: route one of them elsewhere")
+                if state.get(nxt) is None:
+                    visit(nxt, trail + [name])
+            state[name] = 2
+
+        for name in menu_names:
+            if state.get(name) is None:
+                visit(name, [])
+
+
+# --- the walk -----------------------------------------------------------------------------
+
+CONTAINED = -1  # route code: resolved in the IVR
+IVR_HANG_UP = -2  # route code: gave up in the IVR
+_MENU, _QUEUE, _SELF, _HANG = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class IvrPaths:
+    """Each caller's walk: parallel arrays."""
+
+    ivr_s: np.ndarray  # float64, time in the IVR
+    route: np.ndarray  # int16: queue index, CONTAINED or IVR_HANG_UP
+    true_queue: np.ndarray  # int16: the right queue of a misrouted call, else -1
+    transfer_s: np.ndarray  # float64: first agent's time before the transfer (misroutes)
+    menus: np.ndarray  # int8: menu prompts heard (replays included)
+    zero_out: np.ndarray  # bool: chose a key-"0" option
+    pre_menu_s: np.ndarray  # float64: greeting + announcement, the IVR time of a caller satisfied by the announcement
+    announce_u: np.ndarray  # float64: uniform; the caller hangs up satisfied if below the announcement's share
+
+
+def apply_announcement(paths: IvrPaths, satisfied: np.ndarray) -> IvrPaths:
+    """Callers satisfied by the announcement end there: contained, after greeting + announcement."""
+    if not satisfied.any():
+        return paths
+    return IvrPaths(
+        ivr_s=np.where(satisfied, paths.pre_menu_s, paths.ivr_s),
+        route=np.where(satisfied, CONTAINED, paths.route).astype(np.int16),
+        true_queue=np.where(satisfied, -1, paths.true_queue).astype(np.int16),
+        transfer_s=np.where(satisfied, 0.0, paths.transfer_s),
+        menus=np.where(satisfied, 0, paths.menus).astype(np.int8),
+        zero_out=paths.zero_out & ~satisfied,
+        pre_menu_s=paths.pre_menu_s,
+        announce_u=paths.announce_u,
+    )
+
+
+_UNIFORMS_PER_VISIT = 6  # prompt, choice, option, misroute, misroute transfer / service duration, service success
+
+
+def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> IvrPaths:
+    """Walk `n` callers through the menus. Whether the announcement satisfies a caller depends
+    on when it calls, so it is decided later from `announce_u` (see `apply_announcement`)."""
+    where = {name: (_QUEUE, i) for i, name in enumerate(queue_names)}
+    where.update({m.name: (_MENU, i) for i, m in enumerate(ivr.menus)})
+    where.update({s.name: (_SELF, i) for i, s in enumerate(ivr.self_service)})
+    where[HANG_UP] = (_HANG, 0)
+    ivr_s = np.zeros(n)
+    route = np.full(n, IVR_HANG_UP, dtype=np.int16)
+    true_queue = np.full(n, -1, dtype=np.int16)
+    transfer_s = np.zeros(n)
+    menus = np.zeros(n, dtype=np.int8)
+    zero_out = np.zeros(n, dtype=bool)
+    node = np.full(n, -1, dtype=np.int32)  # current menu; -1 = walk finished
+    tries = np.zeros(n, dtype=np.int32)
+
+    if ivr.greeting is not None:
+        ivr_s += ivr.greeting.ppf(rng.random(n))
+    start = [m.name for m in ivr.menus].index(ivr.start) if ivr.start else 0
+    node[:] = start
+    announce_u = np.ones(n)  # 1 = never satisfied
+    if ivr.announcement is not None:
+        u = rng.random((2, n))
+        ivr_s += ivr.announcement.duration.ppf(u[0])
+        announce_u = u[1]
+    pre_menu_s = ivr_s.copy()
+
+    def go(idx: np.ndarray, target: str, u: np.ndarray, misroute=None) -> None:
+        """Send callers `idx` to `target`; u = their uniforms (rows 3, 4, 5 used here)."""
+        kind, index = where[target]
+        node[idx] = -1
+        if kind == _MENU:
+            node[idx] = index
+            tries[idx] = 0
+        elif kind == _QUEUE:
+            route[idx] = index
+            if misroute is not None:
+                wrong = u[3] < misroute.share
+                route[idx[wrong]] = queue_names.index(misroute.queue)
+                true_queue[idx[wrong]] = index
+                transfer_s[idx[wrong]] = misroute.transfer_time.ppf(u[4][wrong])
+        elif kind == _SELF:
+            service = ivr.self_service[index]
+            ivr_s[idx] += service.duration.ppf(u[4])
+            success = u[5] < service.success
+            route[idx[success]] = CONTAINED
+            route[idx[~success]] = queue_names.index(service.on_failure)
+        else:
+            route[idx] = IVR_HANG_UP
+
+    while (node >= 0).any():
+        for m, menu in enumerate(ivr.menus):
+            idx = np.flatnonzero(node == m)
+            if not len(idx):
+                continue
+            u = rng.random((_UNIFORMS_PER_VISIT, len(idx)))
+            ivr_s[idx] += menu.prompt.ppf(u[0])
+            menus[idx] = np.minimum(menus[idx].astype(np.int32) + 1, 127)
+            hang = u[1] < menu.hang_up
+            no_input = ~hang & (u[1] < menu.hang_up + menu.no_input)
+            chose = ~hang & ~no_input
+            route[idx[hang]] = IVR_HANG_UP
+            node[idx[hang]] = -1
+            if no_input.any():
+                tries[idx[no_input]] += 1
+                out_of_tries = no_input & (tries[idx] > menu.retries)
+                if out_of_tries.any():
+                    go(idx[out_of_tries], menu.default, u[:, out_of_tries])
+            if chose.any():
+                cumulative = np.cumsum([o.share for o in menu.options])
+                pick = np.minimum(np.searchsorted(cumulative, u[2][chose], side="right"), len(menu.options) - 1)
+                chosen_idx, chosen_u = idx[chose], u[:, chose]
+                for o, option in enumerate(menu.options):
+                    sel = pick == o
+                    if sel.any():
+                        if option.key == "0":
+                            zero_out[chosen_idx[sel]] = True
+                        go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute)
+    return IvrPaths(ivr_s, route, true_queue, transfer_s, menus, zero_out, pre_menu_s, announce_u)
