@@ -202,6 +202,7 @@ class _CallCentre:
         self.spare_ids = [[] for _ in range(n_groups)]
         self.next_id = 0
         self.closing = False
+        self.pending = 0  # calls on their way to a queue: in the IVR, in a transfer, due a scheduled callback
         # For each queue, the groups that can answer it: those for which it is the higher
         # priority first, then specialists (fewer queues) before generalists.
         self.groups_for = []
@@ -226,11 +227,13 @@ class _CallCentre:
 
     def caller(self, i: int):
         env = self.env
+        q = self.route[i]
         if self.has_ivr:
             ivr_s = self.ivr_s[i]
             if ivr_s > 0:
+                self.pending += 1
                 yield env.timeout(ivr_s)
-            q = self.route[i]
+                self.pending -= 1
             if q < 0:  # the call ends in the IVR
                 if q == CONTAINED:
                     self.outcome[i] = Outcome.CONTAINED
@@ -238,23 +241,15 @@ class _CallCentre:
                 else:
                     self.outcome[i] = Outcome.IVR_ABANDONED
                     self._maybe_redial(i)
-                return
+                answered = None
+            else:
+                answered = self._join(i, q)
+            if self.closing and not self.pending:
+                self._release_idle()
         else:
-            q = self.route[i]
-        self.queued_at[i] = env.now
-        idle = self.idle
-        for g in self.groups_for[q]:
-            if idle[g]:
-                self._answer(i, g, idle[g].popleft())
-                return
-        if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
+            answered = self._join(i, q)
+        if answered is None:
             return
-        if self.balk_u[i] < self.balk_p[q]:
-            self.outcome[i] = Outcome.BALKED
-            return
-        answered = env.event()
-        self.waiting[q].append((i, answered))
-        self.n_waiting[q] += 1
         patience = self.patience[i]
         if patience == _NEVER:
             yield answered
@@ -266,6 +261,24 @@ class _CallCentre:
                 self.n_waiting[q] -= 1
                 self._maybe_redial(i)
 
+    def _join(self, i: int, q: int):
+        """Call i reaches queue q: answered at once, called back, balks, or waits (returns the event)."""
+        self.queued_at[i] = self.env.now
+        idle = self.idle
+        for g in self.groups_for[q]:
+            if idle[g]:
+                self._answer(i, g, idle[g].popleft())
+                return None
+        if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
+            return None
+        if self.balk_u[i] < self.balk_p[q]:
+            self.outcome[i] = Outcome.BALKED
+            return None
+        answered = self.env.event()
+        self.waiting[q].append((i, answered))
+        self.n_waiting[q] += 1
+        return answered
+
     def shifts(self):
         """Apply each interval's staffing at its boundary, then close the day."""
         interval_s = self.scenario.interval_s
@@ -274,11 +287,18 @@ class _CallCentre:
                 self._set_staff(g, self.staffing[g][k])
             yield self.env.timeout(interval_s)
         self.closing = True
+        # idle agents go home (unless callers are still in the IVR, in a transfer or due a
+        # scheduled callback); busy ones finish and keep answering until the queues empty
+        if not self.pending:
+            self._release_idle()
+
+    def _release_idle(self) -> None:
+        now = self.env.now
         for g in range(len(self.staffing)):
-            # idle agents go home; busy ones finish and keep answering until the queues empty
             while self.idle[g]:
-                self.spare_ids[g].append(self.idle[g].pop())
-                self.on_shift[g] -= 1
+                if now > self.day_end_s:
+                    self.overtime.append((g, self.day_end_s, now))
+                self._leave(g, self.idle[g].pop())
 
     # --- callbacks -----------------------------------------------------------------------
 
@@ -307,17 +327,29 @@ class _CallCentre:
         return True
 
     def _queue_callback_later(self, i: int, q: int, delay_s: float) -> None:
+        self.pending += 1
         later = self.env.timeout(delay_s, (i, q))
         later.callbacks.append(self._join_as_callback)
 
     def _join_as_callback(self, event) -> None:
         i, q = event._value
+        self._enqueue_without_caller(i, q, at_front=False)
+
+    def _enqueue_without_caller(self, i: int, q: int, at_front: bool) -> None:
+        """A callback or a transferred call (pending until now) joins queue q."""
+        self.pending -= 1
         for g in self.groups_for[q]:
             if self.idle[g]:
                 self._answer(i, g, self.idle[g].popleft())
-                return
-        self.waiting[q].append((i, None))
-        self.n_waiting[q] += 1
+                break
+        else:
+            if at_front:
+                self.waiting[q].appendleft((i, None))
+            else:
+                self.waiting[q].append((i, None))
+            self.n_waiting[q] += 1
+        if self.closing and not self.pending:
+            self._release_idle()
 
     def _call_back(self, i: int, g: int, agent: int) -> None:
         """An agent dials an accepted callback: reached (talk + ACW) or retried later."""
@@ -417,6 +449,7 @@ class _CallCentre:
         if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
             # misrouted: this agent spends the transfer time, then the call re-queues
             self.wait[i] += self.env.now - self.queued_at[i]
+            self.pending += 1
             self._busy(g, agent, self.transfer_s[i])
             back = self.env.timeout(self.transfer_s[i], i)
             back.callbacks.append(self._requeue_transferred)
@@ -433,14 +466,8 @@ class _CallCentre:
         """A transferred call joins the right queue at the front: it keeps its original arrival."""
         i = event._value
         self.flags[i] |= TRANSFERRED
-        q = self.true_queue[i]
         self.queued_at[i] = self.env.now
-        for g in self.groups_for[q]:
-            if self.idle[g]:
-                self._answer(i, g, self.idle[g].popleft())
-                return
-        self.waiting[q].appendleft((i, None))
-        self.n_waiting[q] += 1
+        self._enqueue_without_caller(i, self.true_queue[i], at_front=True)
 
     def _handled(self, event) -> None:
         """An agent finished a job: leave if owed, else take the next caller or idle."""
@@ -471,7 +498,7 @@ class _CallCentre:
                         self.wait[i] += max(self.env.now - self.queued_at[i], 0.0)
                     self._answer(i, g, agent)
                 return
-        if self.closing:
+        if self.closing and not self.pending:
             now = self.env.now
             if now > self.day_end_s:
                 self.overtime.append((g, self.day_end_s, now))
