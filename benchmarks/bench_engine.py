@@ -11,6 +11,8 @@ model is the textbook SimPy one: a `simpy.Resource`, one process per caller, and
 `request | timeout(patience)` race. Both draw their random numbers with numpy up front, so
 the comparison is of the simulation itself; both keep per-call results.
 
+A last line times the whole caller journey on scenarios/utility_outage.yaml.
+
 Targets (issue 2): callsim at least as fast as the plain model; callsim's cost per call at
 2,000 agents within 1.2x of its cost at 100 agents.
 """
@@ -111,6 +113,24 @@ def speed(repeats: int, calls: int) -> None:
               f"plain SimPy {statistics.median(plain):>9,.0f} calls/s, callsim/plain {statistics.median(ratios):.2f}x "
               f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
     print(f"  callsim cost per call, 2,000 vs 100 agents: {per_call[2000] / per_call[100]:.2f}x (target <= 1.2x)")
+    journey(repeats)
+
+
+def journey(repeats: int) -> None:
+    """The whole caller journey: IVR with announcement, redials and repeat calls."""
+    from pathlib import Path
+
+    from simulator import load_scenario
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "utility_outage.yaml"
+    scenario = load_scenario(path)
+    rates = []
+    for r in range(repeats):
+        started = time.perf_counter()
+        result = simulate_replication(scenario, r, 0)
+        rates.append(len(result.records) / (time.perf_counter() - started))
+    print(f"  {path.name} (IVR, announcement, redials, repeat calls; ~{len(result.records):,} calls a day): "
+          f"callsim {statistics.median(rates):,.0f} calls/s (min {min(rates):,.0f}, max {max(rates):,.0f})")
 
 
 def memory(calls: int) -> None:
