@@ -164,3 +164,11 @@ def test_missing_file_and_bad_options(tmp_path, capsys, monkeypatch):
     code, _, err = run_cli(capsys, "run", HELP_DESK, "--bogus")
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "results").exists()
+
+
+def test_every_kpi_is_documented():
+    from simulator.kpis import DEFINITIONS
+
+    model_doc = (REPO / "docs" / "model.md").read_text()
+    for name in DEFINITIONS:
+        assert f"`{name}`" in model_doc, name
