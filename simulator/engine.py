@@ -372,7 +372,8 @@ class _CallCentre:
         if self.callback_tries[i] >= policy.max_attempts:
             self.outcome[i] = Outcome.CALLBACK_FAILED
         else:
-            self._queue_callback_later(i, q, float(policy.retry_delay.ppf(self.attempt_rng.random(1))[0]))
+            # retried a delay after this attempt rang out
+            self._queue_callback_later(i, q, dial_s + float(policy.retry_delay.ppf(self.attempt_rng.random(1))[0]))
 
     # --- redials and repeat calls --------------------------------------------------------
 

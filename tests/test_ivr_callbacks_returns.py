@@ -265,3 +265,44 @@ def test_bad_journey_input_names_the_place(name, tmp_path):
     assert message.startswith(f"{path}:")
     import re
     assert re.search(pattern, message), message
+
+
+def _one_agent_callback_scenario(**callback):
+    data = base()
+    data["queues"] = [{"name": "q", "talk_time": FIXED(100), "patience": FIXED(1000),
+                       "callback": {"offer_when_expected_wait_over": 0, "accept_probability": 1.0,
+                                    "dial_time": FIXED(20), **callback}}]
+    data["agents"] = [{"name": "one", "serves": ["q"], "staffing": [1]}]
+    return scenario_from_dict(data)
+
+
+def _two_callers(scenario, callback_wait_s=0.0):
+    from simulator import Callers, simulate_callers
+
+    callers = Callers(
+        arrived_at_s=np.array([0.0, 10.0]), queue=np.zeros(2, dtype=np.int16),
+        talk_s=np.array([100.0, 50.0]), acw_s=np.zeros(2), patience_s=np.full(2, 1000.0),
+        balk_u=np.full(2, 0.5), callback_u=np.zeros(2), callback_wait_s=np.full(2, callback_wait_s),
+    )
+    return simulate_callers(scenario, callers)
+
+
+def test_scheduled_callback_joins_the_queue_after_its_delay():
+    scenario = _one_agent_callback_scenario(mode="scheduled", delay=FIXED(300), answer_probability=1.0)
+    result = _two_callers(scenario, callback_wait_s=300.0)
+    rec = result.records
+    # accepted at 10, joins the queue at 310 (agent free since 100), dialled at 310, connected at 330
+    assert rec.outcome.tolist() == [Outcome.ANSWERED, Outcome.CALLBACK_COMPLETED]
+    assert rec.callback_delay_s[1] == 320.0
+    assert result.busy_start_s.tolist() == [0.0, 310.0]
+
+
+def test_unanswered_callbacks_are_retried_then_fail():
+    scenario = _one_agent_callback_scenario(answer_probability=0.0, retry_delay=FIXED(300), max_attempts=3)
+    result = _two_callers(scenario)
+    rec = result.records
+    assert rec.outcome.tolist() == [Outcome.ANSWERED, Outcome.CALLBACK_FAILED]
+    assert np.isnan(rec.callback_delay_s[1])
+    # dial attempts at 100, 420 (100 + 20 + 300), 740; each costs the agent 20 s
+    assert result.busy_start_s.tolist() == [0.0, 100.0, 420.0, 740.0]
+    assert (result.busy_end_s - result.busy_start_s).tolist() == [100.0, 20.0, 20.0, 20.0]
