@@ -180,7 +180,9 @@ def _progress(quiet: bool):
               help="worker processes; results are identical for any number")
 @click.option("--json", "as_json", is_flag=True, help="print the kpis.json document instead of the tables")
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
-def run(scenario_path, replications, seed, out, workers, as_json, quiet):
+@click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
+@click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
+def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plots, with_report):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
     from simulator import run_scenario
     from simulator.output import format_summary, intervals_csv, result_document, to_json, write_atomically
@@ -188,14 +190,39 @@ def run(scenario_path, replications, seed, out, workers, as_json, quiet):
     scenario = _load(scenario_path)
     result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
                           on_replication_done=_progress(quiet or as_json))
-    document = to_json(result_document(result))
+    document_dict = result_document(result)
+    document = to_json(document_dict)
     folder = _results_dir(out, scenario_path)
-    write_atomically(folder, {"kpis.json": document, "intervals.csv": intervals_csv(result)})
+    files = {"kpis.json": document, "intervals.csv": intervals_csv(result)}
+    if not no_plots:
+        from simulator.plots import run_plots
+
+        files.update(run_plots(result))
+    if with_report:
+        from simulator.report import REPORT_FILE, render_report
+
+        files[REPORT_FILE] = render_report(document_dict, {k: v for k, v in files.items() if k.endswith(".png")})
+    written = write_atomically(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
         click.echo(document, nl=False)
     else:
         click.echo(format_summary(result))
-        click.echo(f"\nwritten: {folder / 'kpis.json'}, {folder / 'intervals.csv'}")
+        click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
+
+
+@cli.command()
+@click.argument("results_dir", metavar="RESULTS_DIR")
+def report(results_dir):
+    """Write RESULTS_DIR/report.html from the kpis.json and plots a run left there."""
+    from simulator.output import write_atomically
+    from simulator.report import REPORT_FILE, ResultsDirError, report_from_dir
+
+    try:
+        page = report_from_dir(results_dir)
+    except ResultsDirError as exc:
+        raise InputError(str(exc)) from None
+    (path,) = write_atomically(Path(results_dir), {REPORT_FILE: page})
+    click.echo(f"written: {path}")
 
 
 @cli.command()
