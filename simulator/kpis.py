@@ -8,6 +8,8 @@ interval, then the whole day.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .callers import REDIAL, REPEAT, uses_callbacks, uses_return_calls
@@ -64,6 +66,14 @@ COST_KPIS = {"agent_cost", "cost_per_call"}
 IVR_KPIS = {"ivr_contained", "containment_rate", "ivr_abandoned", "ivr_time", "menus_visited", "zero_outs", "misroutes", "transfers"}
 CALLBACK_KPIS = {"callbacks_offered", "callbacks_accepted", "callbacks_completed", "callbacks_failed", "callback_delay", "callback_delay_p90"}
 RETURN_KPIS = {"unique_callers", "redials", "repeat_calls", "fcr_rate"}
+
+
+FRACTION_KPIS = {"containment_rate", "abandon_rate", "service_level", "service_level_answered", "fcr_rate", "occupancy"}
+
+
+def kpi_bounds(name: str) -> tuple[float, float]:
+    """The values a KPI can take: every KPI is >= 0; rates and shares are <= 1."""
+    return (0.0, 1.0) if name in FRACTION_KPIS else (0.0, math.inf)
 
 
 def kpi_names(scenario: Scenario) -> list[str]:

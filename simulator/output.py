@@ -89,6 +89,15 @@ def _csv_number(value: float) -> str:
     return "" if not math.isfinite(value) else f"{value:.6g}"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def write_atomically(directory: Path, files: dict[str, str | bytes]) -> list[Path]:
     """Write every file into `directory` (created if needed), each replaced atomically."""
     directory = Path(directory)
@@ -101,6 +110,7 @@ def write_atomically(directory: Path, files: dict[str, str | bytes]) -> list[Pat
         try:
             with os.fdopen(handle, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as stream:
                 stream.write(content)
+            os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from .engine import Outcome, ReplicationResult, simulate_replication
-from .kpis import kpi_names, replication_kpis
+from .kpis import kpi_bounds, kpi_names, replication_kpis
 from .scenario import Scenario
 
 
@@ -56,7 +56,10 @@ class Estimate:
     n: int
 
     @classmethod
-    def of(cls, values: np.ndarray) -> "Estimate":
+    def of(cls, values: np.ndarray, bounds: tuple[float, float] = (-math.inf, math.inf)) -> "Estimate":
+        """From per-replication values; the CI is cut to `bounds`, the values the KPI can take
+        (a count or a wait is never below 0, a rate never above 1): the cut interval covers
+        the true value whenever the t interval does."""
         values = np.asarray(values, dtype=float)
         values = values[np.isfinite(values)]
         n = len(values)
@@ -66,7 +69,8 @@ class Estimate:
         if n < 2:
             return cls(mean, None, n)
         half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
-        return cls(mean, (mean - half, mean + half), n)
+        low, high = bounds
+        return cls(mean, (max(mean - half, low), min(mean + half, high)), n)
 
     def to_dict(self) -> dict:
         return {
@@ -117,12 +121,12 @@ class RunResult:
 
     @cached_property
     def day(self) -> dict[str, Estimate]:
-        return {name: Estimate.of(values[:, -1]) for name, values in self.per_replication.items()}
+        return {name: Estimate.of(values[:, -1], kpi_bounds(name)) for name, values in self.per_replication.items()}
 
     @cached_property
     def intervals(self) -> list[dict[str, Estimate]]:
         return [
-            {name: Estimate.of(values[:, k]) for name, values in self.per_replication.items()}
+            {name: Estimate.of(values[:, k], kpi_bounds(name)) for name, values in self.per_replication.items()}
             for k in range(self.scenario.n_intervals)
         ]
 
