@@ -198,9 +198,9 @@ def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plot
         from simulator.plots import run_plots
 
         files.update(run_plots(result))
-    if with_report:
-        from simulator.report import REPORT_FILE, render_report
+    from simulator.report import REPORT_FILE, render_report
 
+    if with_report or (folder / REPORT_FILE).exists():  # never leave an older report beside new results
         files[REPORT_FILE] = render_report(document_dict, {k: v for k, v in files.items() if k.endswith(".png")})
     written = write_atomically(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
