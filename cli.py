@@ -247,6 +247,82 @@ def schema():
     click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
+# --- staffing plan: callsim plan ---
+
+
+@cli.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default=None,
+              help="force one model for every queue (default: Erlang A where callers abandon, else Erlang C)")
+@click.option("--verify", is_flag=True, help="simulate the planned staffing and compare it with the plan")
+@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
+              help="replications for --verify (default: the scenario's)")
+@click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed for --verify (default: the scenario's)")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=None, show_default="number of cores",
+              help="worker processes for --verify; results are identical for any number")
+@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="fraction of paid time off the phones: scheduled = required / (1 - shrinkage)")
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+              help="folder for plan.csv, the planned scenario and plots (default: results/<scenario name>/)")
+@click.option("--json", "as_json", is_flag=True, help="print the plan (and verification) as one JSON document")
+@click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
+@click.option("--report", "with_report", is_flag=True,
+              help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
+def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, out, as_json, no_plots, with_report):
+    """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
+    import json
+    import os
+
+    from planner.plan import plan_document, plan_scenario, planned_scenario, planned_yaml, verification_document, verify_plan
+    from planner.plan_output import format_plan, format_verification, plan_csv, verify_csv
+    from simulator.output import write_atomically
+
+    scenario = _load(scenario_path)
+    try:
+        the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage)
+    except ValueError as exc:
+        raise InputError(f"{scenario_path}: {exc}") from None
+    stem = Path(scenario_path).stem
+    planned_text = planned_yaml(the_plan, source=str(scenario_path))
+    planned = planned_scenario(the_plan, planned_text)
+    document = plan_document(the_plan, source=str(scenario_path))
+    files = {"plan.csv": plan_csv(the_plan), f"{stem}.planned.yaml": planned_text}
+    verification = None
+    if verify or with_report:
+        verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
+                                   workers=workers or os.cpu_count() or 1, on_replication_done=_progress(as_json))
+        document["verify"] = verification_document(verification)
+        files["verify.csv"] = verify_csv(verification)
+    if not no_plots:
+        from planner.plots import plan_plots
+
+        files.update(plan_plots(the_plan, verification))
+    if with_report:
+        from simulator.output import result_document
+        from simulator.plots import run_plots
+        from simulator.report import render_report
+
+        images = {} if no_plots else run_plots(verification.result)
+        images.update({k: v for k, v in files.items() if k.endswith(".png")})
+        missed = sum(1 for row in verification.rows[:-1] if row.missed)
+        note = (f"The simulated day of the staffing planned by 'callsim plan' from {scenario_path} "
+                f"(shrinkage {shrinkage:.0%}): {missed} of {scenario.n_intervals} intervals miss a target the "
+                "Erlang maths met; verify.csv and plan.csv beside this page have the interval-by-interval comparison.")
+        files["plan_report.html"] = render_report(result_document(verification.result), images, [note])
+    folder = _results_dir(out, scenario_path)
+    written = write_atomically(folder, files)  # everything rendered first: nothing half-written on failure
+    document["files"] = [str(path) for path in written]
+    if as_json:
+        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        return
+    click.echo(format_plan(the_plan, source=str(scenario_path)))
+    if verification is not None:
+        click.echo("")
+        click.echo(format_verification(verification))
+    click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
+    click.echo(f"simulate the plan: callsim run {folder / f'{stem}.planned.yaml'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the click group, turning every user error into one line + exit 2."""
     try:

@@ -1,0 +1,208 @@
+"""Text tables and CSV files of a staffing plan and its verification (rendered in memory).
+
+`format_plan` / `format_verification` are what `callsim plan` prints; `plan_csv` and
+`verify_csv` are the files it writes. Nothing here computes a KPI: the numbers come from
+`planner.plan`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+from simulator.output import _table
+
+from .plan import MODEL_NAMES, VERIFY_KPIS, ScenarioPlan, Verification
+from .staffing import FLAG_DESCRIPTIONS
+
+KPI_TITLES = {"service_level": "SL", "asa": "ASA", "abandon_rate": "aband", "occupancy": "occupancy"}
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.{digits}%}"
+
+
+def _sec(value: float | None) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.1f} s"
+
+
+def _value(kpi: str, value: float | None) -> str:
+    return _sec(value) if kpi == "asa" else _pct(value)
+
+
+def _csv_number(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.6g}" if math.isfinite(value) else ""
+
+
+def _targets_line(plan: ScenarioPlan) -> str:
+    t = plan.scenario.targets
+    parts = [f"service level {t.service_level.fraction:.0%} within {t.service_level.within:g} s"]
+    if t.asa is not None:
+        parts.append(f"ASA <= {t.asa:g} s")
+    if t.abandon_rate is not None:
+        erlang_c = any(q.model == "erlang_c" for q in plan.queues)
+        parts.append(f"abandonment <= {t.abandon_rate:.1%}" + (" (not sized under Erlang C)" if erlang_c else ""))
+    parts.append(f"occupancy band {t.occupancy[0]:.0%}-{t.occupancy[1]:.0%}")
+    return "; ".join(parts)
+
+
+def _queue_heading(plan: ScenarioPlan, index: int) -> str:
+    qp = plan.queues[index]
+    queue = plan.scenario.queues[plan.scenario.queue_index(qp.demand.queue)]
+    d = qp.demand
+    aht = f"AHT {d.mean_handle_time_s:.0f} s (talk {queue.talk_time.mean_s:.0f} + ACW {queue.acw.mean_s:.0f}"
+    if abs(d.mean_handle_time_s - d.own_handle_time_s) > 0.05:
+        aht += ", with misrouted calls' transfer times"
+    aht += ")"
+    if qp.model == "erlang_a":
+        model = f"Erlang A (M/M/N+M), mean patience {d.mean_patience_s:.0f} s"
+    else:
+        model = "Erlang C (M/M/N, nobody abandons)"
+    return f"Queue '{d.queue}': {model}; {aht}; planned on group '{qp.group}'"
+
+
+def format_plan(plan: ScenarioPlan, source: str = "") -> str:
+    scenario = plan.scenario
+    labels = plan.labels
+    lines = [
+        f"Staffing plan: {scenario.name}" + (f" ({source})" if source else ""),
+        f"{scenario.n_intervals} x {scenario.interval_minutes}-minute intervals from {scenario.start}; "
+        f"targets: {_targets_line(plan)}; shrinkage {plan.shrinkage:.0%}",
+    ]
+    for index, qp in enumerate(plan.queues):
+        p, d = qp.plan, qp.demand
+        lines += ["", _queue_heading(plan, index)]
+        header = ["interval", "calls", "AHT", "load", "required", "scheduled", "occupancy", "SL", "ASA"]
+        if qp.model == "erlang_a":
+            header.append("P(aband)")
+        header += ["binding", "flags"]
+        rows = []
+        for k, label in enumerate(labels):
+            row = [label, f"{d.calls[k]:.1f}", f"{d.mean_handle_time_s:.0f} s", f"{p.offered_load_erlangs[k]:.2f}",
+                   str(p.agents[k]), str(p.scheduled_agents[k]), _pct(p.occupancy[k]), _pct(p.service_level[k]),
+                   _sec(p.asa_s[k])]
+            if qp.model == "erlang_a":
+                row.append(_pct(p.p_abandon[k]))
+            row += [p.binding_constraint[k], ", ".join(p.flags[k])]
+            rows.append(row)
+        lines.append(_table(header, rows))
+    day = plan.predicted()[-1]
+    lines += [
+        "",
+        f"Planned day, all queues: {sum(sum(q.demand.first_calls) for q in plan.queues):,.0f} calls reach a queue; "
+        f"service level {_pct(day['service_level'])}, ASA {_sec(day['asa'])}"
+        + (f", abandonment {_pct(day['abandon_rate'])}" if day["abandon_rate"] is not None else "")
+        + f", occupancy {_pct(day['occupancy'])}",
+        "",
+        "Agent groups: the planned scenario's staffing (agents on the phones per interval)",
+    ]
+    hours = scenario.interval_minutes / 60.0
+    for g in plan.groups:
+        planned = ", ".join(g.planned_queues) if g.planned_queues else "no queue (first choice for none)"
+        lines.append(f"  {g.name} (serves {', '.join(g.serves)}; planned for {planned}): "
+                     f"{sum(g.agents) * hours:,.1f} agent-hours")
+        lines.append("    agents     " + " ".join(str(v) for v in g.agents))
+        if plan.shrinkage > 0:
+            lines.append(f"    scheduled  " + " ".join(str(v) for v in g.scheduled_agents)
+                         + f"  ({sum(g.scheduled_agents) * hours:,.1f} paid hours at {plan.shrinkage:.0%} shrinkage)")
+    flags = sorted({f for qp in plan.queues for fl in qp.plan.flags for f in fl})
+    notes = list(plan.notes)
+    if flags:
+        notes.append("Flags: " + "; ".join(f"{f} = {FLAG_DESCRIPTIONS.get(f, f)}" for f in flags) + ".")
+    notes.append("binding = the constraint that set the number: service_level, asa, abandon_rate, occupancy_cap "
+                 "(the band's upper end forced more agents than the targets need).")
+    lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
+    return "\n".join(lines)
+
+
+def _with_ci(kpi: str, estimate) -> str:
+    if estimate.ci95 is None or not math.isfinite(estimate.mean):
+        return _value(kpi, estimate.mean)
+    half = (estimate.ci95[1] - estimate.ci95[0]) / 2
+    if kpi == "asa":
+        return f"{estimate.mean:.1f} s ± {half:.1f}"
+    return f"{estimate.mean:.1%} ± {half * 100:.1f}"
+
+
+def format_verification(verification: Verification) -> str:
+    result = verification.result
+    scenario = result.scenario
+    header = ["interval"]
+    for kpi in VERIFY_KPIS:
+        header += [f"{KPI_TITLES[kpi]} plan", f"{KPI_TITLES[kpi]} sim"]
+    header.append("missed (likely reasons)")
+    rows = []
+    for row in verification.rows:
+        cells = [row.interval]
+        for kpi in VERIFY_KPIS:
+            check = row.checks[kpi]
+            mark = " !" if check.miss else ""
+            cells += [_value(kpi, check.planned), _with_ci(kpi, check.simulated) + mark]
+        missed = row.missed
+        cells.append(", ".join(KPI_TITLES[k] for k in missed) + (f" ({', '.join(row.reasons)})" if missed else ""))
+        rows.append(cells)
+    targets = scenario.targets
+    lines = [
+        f"Verification: {result.replications} simulated days of the planned scenario (seed {result.seed}), "
+        "all queues together; simulated mean ± 95% CI half-width.",
+        _table(header, rows),
+        "",
+        f"'!' = the plan met the target and the simulation misses it (its whole 95% CI on the wrong side): "
+        f"SL >= {targets.service_level.fraction:.0%}"
+        + (f", ASA <= {targets.asa:g} s" if targets.asa is not None else "")
+        + (f", abandonment <= {targets.abandon_rate:.1%}" if targets.abandon_rate is not None else "")
+        + f", occupancy <= {targets.occupancy[1]:.0%}.",
+    ]
+    n_missed = sum(1 for row in verification.rows[:-1] if row.missed)
+    day = verification.rows[-1]
+    lines.append(f"Missed in {n_missed} of {scenario.n_intervals} intervals"
+                 + (f"; for the day: {', '.join(KPI_TITLES[k] for k in day.missed)}." if day.missed
+                    else "; the day meets every target the plan promised (or cannot be told apart from it)."))
+    if verification.reasons:
+        lines += ["", "Likely reasons (what the Erlang models assume and this scenario does not):"]
+        lines += [f"  {code}: {text}" for code, text in verification.reasons.items()]
+    return "\n".join(lines)
+
+
+def plan_csv(plan: ScenarioPlan) -> str:
+    """One row per queue and interval."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["queue", "group", "model", "interval", "calls", "aht_s", "offered_load_erlangs", "required_agents",
+                     "scheduled_agents", "occupancy", "p_wait", "service_level", "asa_s", "p_abandon",
+                     "binding_constraint", "flags"])
+    for qp in plan.queues:
+        p, d = qp.plan, qp.demand
+        for k, label in enumerate(plan.labels):
+            writer.writerow([d.queue, qp.group, MODEL_NAMES[qp.model], label, _csv_number(d.calls[k]),
+                             _csv_number(d.mean_handle_time_s), _csv_number(p.offered_load_erlangs[k]),
+                             p.agents[k], p.scheduled_agents[k], _csv_number(p.occupancy[k]), _csv_number(p.p_wait[k]),
+                             _csv_number(p.service_level[k]), _csv_number(p.asa_s[k]), _csv_number(p.p_abandon[k]),
+                             p.binding_constraint[k], ";".join(p.flags[k])])
+    return buffer.getvalue()
+
+
+def verify_csv(verification: Verification) -> str:
+    """One row per interval, then 'day': per KPI the target, planned, simulated mean and CI, status."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["interval"]
+    for kpi in VERIFY_KPIS:
+        header += [f"{kpi}_target", f"{kpi}_planned", f"{kpi}_simulated", f"{kpi}_ci_low", f"{kpi}_ci_high",
+                   f"{kpi}_status", f"{kpi}_miss"]
+    header.append("reasons")
+    writer.writerow(header)
+    for row in verification.rows:
+        line = [row.interval]
+        for kpi in VERIFY_KPIS:
+            c = row.checks[kpi]
+            low, high = c.simulated.ci95 if c.simulated.ci95 else (None, None)
+            line += [_csv_number(c.target), _csv_number(c.planned), _csv_number(c.simulated.mean), _csv_number(low),
+                     _csv_number(high), c.status, "yes" if c.miss else ""]
+        line.append(";".join(row.reasons))
+        writer.writerow(line)
+    return buffer.getvalue()

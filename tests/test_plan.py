@@ -1,0 +1,308 @@
+"""`callsim plan`: planning every shipped scenario, the planned scenario file, the maths it must
+reproduce, the occupancy band, the verification run, and bad input."""
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+import yaml
+
+from cli import main
+from conftest import REPO
+from planner import StaffingTargets, required_agents
+from planner.plan import assign_queues_to_groups, ivr_routing, plan_scenario, planned_scenario, planned_yaml, verify_plan
+from simulator import load_scenario, run_scenario, scenario_from_dict
+from simulator.ivr import CONTAINED, IVR_HANG_UP, walk
+
+SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(capsys, *args):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def scenario_dict(calls, talk=None, patience=None, acw=None, occupancy=(0.75, 0.85), interval_minutes=30, **targets):
+    queue = {"name": "q", "talk_time": talk or {"dist": "exponential", "mean": 300}}
+    if patience is not None:
+        queue["patience"] = patience
+    if acw is not None:
+        queue["acw"] = acw
+    return {
+        "schema_version": 1, "name": "test", "interval_minutes": interval_minutes, "start": "08:00",
+        "arrivals": {"calls": list(calls)},
+        "queues": [queue],
+        "agents": [{"name": "team", "serves": ["q"], "staffing": [1] * len(calls)}],
+        "targets": {"service_level": {"fraction": 0.8, "within": 20}, "occupancy": list(occupancy), **targets},
+    }
+
+
+# --- every shipped scenario, as a planner runs it ---------------------------------------------
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_shipped_scenario_plans_and_verifies_end_to_end(path, tmp_path, capsys):
+    out = tmp_path / "res"
+    code, stdout, err = run_cli(capsys, "plan", path, "--verify", "-r", 2, "-w", 1, "-o", out, "--json")
+    assert code == 0, err
+    document = json.loads(stdout)
+    scenario = load_scenario(path)
+    n = scenario.n_intervals
+    names = {"plan.csv", f"{path.stem}.planned.yaml", "verify.csv", "plan_staffing.png", "plan_service_level.png"}
+    assert {p.name for p in out.iterdir()} == names
+    for png in ("plan_staffing.png", "plan_service_level.png"):
+        assert (out / png).read_bytes().startswith(PNG)
+    plan_rows = (out / "plan.csv").read_text().splitlines()
+    assert len(plan_rows) == 1 + n * len(scenario.queues)
+    verify_rows = (out / "verify.csv").read_text().splitlines()
+    assert len(verify_rows) == 1 + n + 1 and verify_rows[-1].startswith("day,")
+    assert len(document["verify"]["rows"]) == n + 1
+    # the planned scenario is valid, and carries exactly the groups' planned agents
+    planned = load_scenario(out / f"{path.stem}.planned.yaml")
+    assert {g.name: list(g.staffing) for g in planned.agents} == {g["group"]: g["agents"] for g in document["groups"]}
+    # every interval with calls has agents for each of its queues, and the plan meets its targets
+    for queue in document["queues"]:
+        for row in queue["intervals"]:
+            if row["calls"] > 0:
+                assert row["required_agents"] >= 1
+                assert row["service_level"] >= scenario.targets.service_level.fraction
+                assert row["occupancy"] <= scenario.targets.occupancy[1] + 1e-12
+
+
+def test_human_output_names_the_table_columns_the_groups_and_the_verification(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "plan", REPO / "scenarios" / "two_queue_multiskill.yaml", "--verify", "-r", 3,
+                             "-w", 1, "-o", tmp_path / "o", "--no-plots")
+    assert code == 0, err
+    for text in ("interval", "calls", "AHT", "load", "required", "scheduled", "occupancy", "SL", "ASA", "P(aband)",
+                 "binding", "flags", "Queue 'support'", "Queue 'sales'", "generalists", "sales specialists",
+                 "planned per queue", "Verification:", "day"):
+        assert text in out, text
+    assert not list((tmp_path / "o").glob("*.png"))
+
+
+def test_planned_yaml_round_trips_through_load_scenario_and_runs(tmp_path, capsys):
+    source = REPO / "scenarios" / "ivr_deep_menu.yaml"
+    out = tmp_path / "o"
+    code, _, err = run_cli(capsys, "plan", source, "-o", out, "--no-plots", "--shrinkage", "0.3")
+    assert code == 0, err
+    original = load_scenario(source)
+    planned = load_scenario(out / "ivr_deep_menu.planned.yaml")
+    # everything but the staffing is the original scenario
+    strip = lambda s: {**s.model_dump(), "agents": [{**g, "staffing": None} for g in s.model_dump()["agents"]]}  # noqa: E731
+    assert strip(planned) == strip(original)
+    # staffing = agents on the phones (required), not the shrinkage-inflated headcount
+    plan = plan_scenario(original, shrinkage=0.3)
+    assert [list(g.staffing) for g in planned.agents] == [list(g.agents) for g in plan.groups]
+    assert all(s > a for g in plan.groups for a, s in zip(g.agents, g.scheduled_agents) if a > 0)
+    assert [math.ceil(a / 0.7 - 1e-9) for a in plan.groups[0].agents] == list(plan.groups[0].scheduled_agents)
+    code, _, err = run_cli(capsys, "run", out / "ivr_deep_menu.planned.yaml", "-r", 2, "-w", 1, "-o", tmp_path / "run",
+                           "--no-plots")
+    assert code == 0, err
+    assert (tmp_path / "run" / "kpis.json").is_file()
+
+
+# --- the maths the plan must reproduce --------------------------------------------------------
+
+
+@pytest.mark.parametrize("patience", [None, {"dist": "exponential", "mean": 200}])
+def test_mmn_scenario_plans_exactly_required_agents(patience):
+    calls = [10, 40, 120, 300, 700]
+    scenario = scenario_from_dict(scenario_dict(calls, patience=patience, asa=30, abandon_rate=0.04))
+    plan = plan_scenario(scenario)
+    model = "erlang_c" if patience is None else "erlang_a"
+    targets = StaffingTargets(0.8, 20, asa_target_s=30, max_abandon_rate=0.04 if patience else None)
+    expected = [required_agents(c / 1800, 300, targets, model, patience and 200).agents for c in calls]
+    assert plan.queues[0].model == model
+    assert list(plan.queues[0].plan.agents) == expected
+    assert list(plan.groups[0].agents) == expected
+    assert list(planned_scenario(plan).agents[0].staffing) == expected
+
+
+def test_aht_is_mean_talk_plus_mean_acw_and_model_can_be_forced():
+    scenario = scenario_from_dict(scenario_dict([100], talk={"dist": "lognormal", "mean": 240, "cv": 0.8},
+                                                acw={"dist": "fixed", "mean": 45},
+                                                patience={"dist": "exponential", "mean": 180}))
+    auto, forced = plan_scenario(scenario), plan_scenario(scenario, model="erlang_c")
+    assert auto.queues[0].demand.mean_handle_time_s == pytest.approx(285.0)
+    assert (auto.queues[0].model, forced.queues[0].model) == ("erlang_a", "erlang_c")
+    assert forced.queues[0].plan.p_abandon == (None,)
+    assert any("Erlang C although its callers abandon" in note for note in forced.notes)
+    # Erlang C ignores abandonment and so needs at least as many agents as Erlang A
+    assert forced.queues[0].plan.agents[0] >= auto.queues[0].plan.agents[0]
+
+
+def test_small_volume_is_flagged_below_the_floor_and_large_volume_lifted_by_the_cap():
+    scenario = scenario_from_dict(scenario_dict([4, 6000], talk={"dist": "exponential", "mean": 300}))
+    p = plan_scenario(scenario).queues[0].plan
+    assert "below_occupancy_floor" in p.flags[0] and p.occupancy[0] < 0.75
+    assert p.binding_constraint[0] == "service_level"
+    assert p.binding_constraint[1] == "occupancy_cap"
+    assert p.occupancy[1] <= 0.85 < 1000 / (p.agents[1] - 1)  # one agent fewer breaks the cap
+    uncapped = required_agents(6000 / 1800, 300, StaffingTargets(0.8, 20, occupancy_band=(0.0, 1.0)))
+    assert p.agents[1] > uncapped.agents
+
+
+def test_ivr_shares_are_the_exact_expectation_of_the_simulated_walk():
+    scenario = load_scenario(REPO / "scenarios" / "ivr_deep_menu.yaml")
+    names = [q.name for q in scenario.queues]
+    routing = ivr_routing(scenario.ivr, names)
+    total = sum(routing.to_queue.values()) + sum(routing.misroute.values()) + routing.contained + routing.hang_up
+    assert total == pytest.approx(1.0, abs=1e-12)
+    n = 200_000
+    paths = walk(scenario.ivr, names, n, np.random.default_rng(7))
+    right = np.where(paths.true_queue >= 0, -9, paths.route)
+    observed = {"contained": np.mean(paths.route == CONTAINED), "hang_up": np.mean(paths.route == IVR_HANG_UP)}
+    expected = {"contained": routing.contained, "hang_up": routing.hang_up}
+    for i, name in enumerate(names):
+        observed[name] = np.mean(right == i)
+        expected[name] = routing.to_queue[name]
+    for (wrong, true), p in routing.misroute.items():
+        key = f"{wrong}<-{true}"
+        observed[key] = np.mean((paths.route == names.index(wrong)) & (paths.true_queue == names.index(true)))
+        expected[key] = p
+    for key, p in expected.items():
+        se = math.sqrt(p * (1 - p) / n)
+        assert abs(observed[key] - p) <= 4 * se + 1e-12, (key, observed[key], p)
+    # power: a share 10% off would be detected
+    assert all(0.1 * p > 4 * math.sqrt(p * (1 - p) / n) for p in expected.values() if p > 0.005)
+
+
+def test_misrouted_calls_add_transfer_time_to_the_wrong_queue():
+    data = {
+        "schema_version": 1, "name": "misroute", "interval_minutes": 30,
+        "arrivals": {"calls": [100]},
+        "ivr": {"menus": [{"name": "m", "prompt": {"dist": "fixed", "mean": 5}, "options": [
+            {"key": "1", "share": 1.0, "to": "a", "misroute": {"share": 0.2, "queue": "b",
+                                                               "transfer_time": {"dist": "fixed", "mean": 60}}}]}]},
+        "queues": [{"name": "a", "talk_time": {"dist": "exponential", "mean": 300}},
+                   {"name": "b", "talk_time": {"dist": "exponential", "mean": 200}}],
+        "agents": [{"name": "A", "serves": ["a"], "staffing": [1]}, {"name": "B", "serves": ["b"], "staffing": [1]}],
+    }
+    demand = {q.demand.queue: q.demand for q in plan_scenario(scenario_from_dict(data)).queues}
+    # a: 80 routed right + 20 transferred in, all 300 s; b: only the 20 misrouted calls, 60 s each
+    assert demand["a"].calls[0] == pytest.approx(100.0) and demand["a"].mean_handle_time_s == pytest.approx(300.0)
+    assert demand["b"].calls[0] == pytest.approx(20.0) and demand["b"].mean_handle_time_s == pytest.approx(60.0)
+    assert demand["a"].first_calls[0] == pytest.approx(80.0) and demand["b"].first_calls[0] == pytest.approx(20.0)
+
+
+def test_multi_skill_queues_go_to_their_first_choice_group():
+    scenario = load_scenario(REPO / "scenarios" / "two_queue_multiskill.yaml")
+    assert assign_queues_to_groups(scenario) == {"support": "generalists", "sales": "sales specialists"}
+    deep = load_scenario(REPO / "scenarios" / "ivr_deep_menu.yaml")
+    # 'general' is third for service agents but second for lending agents
+    assert assign_queues_to_groups(deep)["general"] == "lending agents"
+    plan = plan_scenario(deep)
+    lending = next(g for g in plan.groups if g.name == "lending agents")
+    per_queue = {q.demand.queue: q.plan.agents for q in plan.queues}
+    assert list(lending.agents) == [a + b for a, b in zip(per_queue["loans"], per_queue["general"])]
+    assert any("planned per queue" in note for note in plan.notes)
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+def test_verification_marks_a_miss_with_its_reason_and_not_on_the_model_it_assumes():
+    # M/M/N (exponential talk, no abandonment) planned with Erlang C; then the same demand with
+    # 40% of answered calls coming back and abandoners redialling: the plan sizes first calls only.
+    base = scenario_dict([200] * 8, talk={"dist": "exponential", "mean": 180})
+    control = verify_plan(plan_scenario(scenario_from_dict(base)), replications=5, seed=1)
+    assert not any(row.missed for row in control.rows)  # negative control: the maths' own model
+    assert control.rows[-1].checks["service_level"].simulated.mean == pytest.approx(
+        control.rows[-1].checks["service_level"].planned, abs=0.05)
+    returns = {**base, "queues": [{**base["queues"][0], "first_contact_resolution": 0.6}],
+               "return_calls": {"redial_probability": 0.5, "repeat_delay": {"dist": "exponential", "mean": 900}}}
+    plan = plan_scenario(scenario_from_dict(returns))
+    assert plan.queues[0].plan.agents == control.result.scenario.agents[0].staffing  # same first-call plan
+    verification = verify_plan(plan, replications=5, seed=1)
+    day = verification.rows[-1]
+    assert day.checks["service_level"].planned >= 0.8 and day.checks["service_level"].miss
+    assert day.reasons[0] == "extra_calls"
+    text = verification.reasons["extra_calls"]
+    assert text.startswith("more calls than planned") and re.search(r"against 1,600 planned \(\+[1-9]\d*%\)", text)
+
+
+def test_reasons_are_derived_from_the_scenario():
+    from planner.plan import model_gaps
+
+    variable = plan_scenario(scenario_from_dict(scenario_dict([100], talk={"dist": "gamma", "mean": 300, "cv": 2.0},
+                                                              patience={"dist": "weibull", "shape": 0.7, "mean": 300})))
+    gaps = model_gaps(variable)
+    assert "talk_cv" in gaps and "cv 2.00" in gaps["talk_cv"]
+    assert "abandonment" in gaps and "weibull" in gaps["abandonment"]
+    assert not {"extra_calls", "busyness", "balking", "multi_skill", "callbacks"} & set(gaps)
+    exact = model_gaps(plan_scenario(scenario_from_dict(scenario_dict([100], patience={"dist": "exponential",
+                                                                                      "mean": 300}))))
+    assert "talk_cv" not in exact and "abandonment" not in exact  # Erlang A's own assumptions
+    bank = model_gaps(plan_scenario(load_scenario(REPO / "scenarios" / "retail_bank_weekday.yaml")))
+    assert {"talk_cv", "abandonment", "busyness"} <= set(bank)
+
+
+def test_verification_finds_the_redials_on_the_outage_day():
+    scenario = load_scenario(REPO / "scenarios" / "utility_outage.yaml")
+    verification = verify_plan(plan_scenario(scenario), replications=4, seed=1)
+    missed = [row for row in verification.rows[:-1] if row.missed]
+    assert missed, "the outage's redials and repeat calls should break the plan somewhere"
+    assert any("extra_calls" in row.reasons for row in missed)
+    assert "more calls than planned" in verification.reasons["extra_calls"]
+
+
+# --- bad input: one line, exit 2, nothing written ---------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "erlang-b"], "--model"),
+    (["--shrinkage", "1.5"], "--shrinkage"),
+    (["--shrinkage", "-0.1"], "--shrinkage"),
+    (["--replications", "1", "--verify"], "--replications"),
+])
+def test_bad_options_exit_2_with_one_line_and_write_nothing(args, message, tmp_path, capsys):
+    out = tmp_path / "o"
+    code, stdout, err = run_cli(capsys, "plan", REPO / "scenarios" / "help_desk.yaml", "-o", out, *args)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
+    assert stdout == ""
+    assert not out.exists()
+
+
+def test_missing_file_and_impossible_plans_exit_2(tmp_path, capsys):
+    out = tmp_path / "o"
+    code, stdout, err = run_cli(capsys, "plan", tmp_path / "nope.yaml", "-o", out)
+    assert (code, stdout, err.count("\n")) == (2, "", 1) and "no such file" in err
+    no_patience = tmp_path / "no_patience.yaml"
+    no_patience.write_text(yaml.safe_dump(scenario_dict([50])))
+    code, stdout, err = run_cli(capsys, "plan", no_patience, "--model", "erlang-a", "-o", out)
+    assert (code, stdout, err.count("\n")) == (2, "", 1) and "patience" in err
+    perfect = tmp_path / "perfect.yaml"
+    data = scenario_dict([50])
+    data["targets"]["service_level"]["fraction"] = 1.0
+    perfect.write_text(yaml.safe_dump(data))
+    code, stdout, err = run_cli(capsys, "plan", perfect, "-o", out)
+    assert (code, stdout, err.count("\n")) == (2, "", 1) and "100%" in err
+    assert not out.exists()
+
+
+def test_planned_yaml_is_yaml_the_schema_accepts_with_the_header_comment():
+    plan = plan_scenario(load_scenario(REPO / "scenarios" / "help_desk.yaml"), shrinkage=0.2)
+    text = planned_yaml(plan, source="scenarios/help_desk.yaml")
+    assert text.startswith("# Planned staffing for 'Help desk, steady morning'")
+    assert "scheduled headcount with 20% shrinkage" in text
+    assert list(planned_scenario(plan, text).agents[0].staffing) == list(plan.groups[0].agents)
+    result = run_scenario(planned_scenario(plan, text), replications=2, seed=1)
+    assert result.day["offered"].mean > 0
+
+
+def test_report_implies_verify_and_leaves_the_run_report_alone(tmp_path, capsys):
+    out = tmp_path / "o"
+    code, stdout, err = run_cli(capsys, "plan", REPO / "scenarios" / "help_desk.yaml", "--report", "-r", 2, "-w", 1,
+                                "-o", out)
+    assert code == 0, err
+    assert "Verification:" in stdout
+    page = (out / "plan_report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "planned by &#x27;callsim plan&#x27;" in page
+    assert "plan_service_level.png" in page
+    assert not (out / "report.html").exists() and not (out / "kpis.json").exists()
