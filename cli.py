@@ -225,6 +225,170 @@ def report(results_dir):
     click.echo(f"written: {path}")
 
 
+# --- comparisons, sweeps, call traces and lessons ---
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _written_line(folder: Path, written) -> str:
+    return f"written to {folder}: {', '.join(path.name for path in written)}"
+
+
+@cli.command()
+@click.argument("scenario_paths", metavar="A.yaml B.yaml [MORE.yaml ...]", nargs=-1, required=True,
+                type=click.Path(dir_okay=False))
+@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
+              help="replications of each scenario (default: the first scenario's, 20)")
+@click.option("-s", "--seed", type=click.IntRange(min=0), default=None,
+              help="root random seed, the same for every scenario (default: the first scenario's)")
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+              help="folder for comparison.json, comparison.csv and the plots (default: results/compare-<A>-<B>.../)")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
+              help="worker processes; results are identical for any number")
+@click.option("--json", "as_json", is_flag=True, help="print the comparison.json document instead of the tables")
+@click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
+@click.option("-q", "--quiet", is_flag=True, help="no progress display")
+def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots, quiet):
+    """Simulate scenarios on the same callers and report each KPI with the paired difference
+    (each later scenario minus the first) and its 95% CI, which targets each meets, and what
+    drives the difference."""
+    from simulator.compare import compare_scenarios, comparison_csv, comparison_document, format_comparison
+    from simulator.output import to_json, write_atomically
+
+    if len(scenario_paths) < 2:
+        raise InputError("compare needs at least two scenario files, e.g. callsim compare A.yaml B.yaml")
+    scenarios = [_load(path) for path in scenario_paths]
+    stems = [Path(path).stem for path in scenario_paths]
+    comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed, workers=workers,
+                                   on_replication_done=_progress(quiet or as_json))
+    document = to_json(comparison_document(comparison, files=list(scenario_paths)))
+    folder = Path(out) if out else Path("results") / "-".join(["compare", *stems])
+    files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison)}
+    if not no_plots:
+        from simulator.compare_plots import comparison_plots
+
+        files.update(comparison_plots(comparison))
+    written = write_atomically(folder, files)  # everything rendered first: nothing half-written
+    if as_json:
+        click.echo(document, nl=False)
+    else:
+        click.echo(format_comparison(comparison), nl=False)
+        click.echo(_written_line(folder, written))
+
+
+@cli.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--agents", "agents_range", metavar="START:STOP[:STEP]", default=None,
+              help="staffing of one agent group at each point: 8:16 sets the group to 8, 9, ..., 16 agents in every "
+                   "interval (only in --interval if given); a signed range such as -2:+3 adds that many to its "
+                   "staffing instead. Other groups keep theirs.")
+@click.option("--group", metavar="NAME", default=None,
+              help="the agent group --agents staffs (required when the scenario has several groups)")
+@click.option("--interval", metavar="HH:MM", default=None,
+              help="change staffing only in the interval starting at HH:MM, and report that interval's KPIs")
+@click.option("--vary", metavar="PARAM=START:STOP:STEP", default=None,
+              help="scale an input by each factor: volume (calls), talk_time or patience (their means; the CV "
+                   "stays), e.g. volume=0.8:1.2:0.1; with --agents every combination is a point")
+@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
+              help="replications per point (default: the scenario's, 20)")
+@click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed (default: the scenario's)")
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+              help="folder for sweep.json, sweep.csv and the plot (default: results/sweep-<scenario>/)")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
+              help="worker processes; results are identical for any number")
+@click.option("--json", "as_json", is_flag=True, help="print the sweep.json document instead of the table")
+@click.option("--no-plots", is_flag=True, help="do not draw the PNG plot")
+@click.option("-q", "--quiet", is_flag=True, help="no progress display")
+def sweep(scenario_path, agents_range, group, interval, vary, replications, seed, out, workers, as_json, no_plots,
+          quiet):
+    """Simulate SCENARIO over a range of staffing or of a scaled input; each KPI per point with
+    its 95% CI beside the Erlang C / Erlang A prediction (single-queue scenarios)."""
+    from simulator.output import to_json, write_atomically
+    from simulator.sweep import SweepError, format_sweep, parse_agents, parse_vary, run_sweep, sweep_csv, sweep_document
+
+    scenario = _load(scenario_path)
+    if agents_range is None and vary is None:
+        raise InputError("nothing to sweep: give --agents START:STOP, --vary PARAM=START:STOP:STEP, or both")
+    if group is not None and agents_range is None:
+        raise InputError("--group names the group --agents staffs; give --agents too")
+    try:
+        agents, relative = parse_agents(agents_range) if agents_range is not None else (None, False)
+        parameter, factors = parse_vary(vary) if vary is not None else (None, None)
+        result = run_sweep(scenario, agents, relative, group, interval, parameter, factors, replications=replications,
+                           seed=seed, workers=workers, on_replication_done=_progress(quiet or as_json))
+    except SweepError as exc:
+        raise InputError(str(exc)) from None
+    document = to_json(sweep_document(result))
+    folder = Path(out) if out else Path("results") / f"sweep-{Path(scenario_path).stem}"
+    files = {"sweep.json": document, "sweep.csv": sweep_csv(result)}
+    if not no_plots:
+        from simulator.sweep_plots import sweep_plots
+
+        files.update(sweep_plots(result))
+    written = write_atomically(folder, files)
+    if as_json:
+        click.echo(document, nl=False)
+    else:
+        click.echo(format_sweep(result))
+        click.echo(_written_line(folder, written))
+
+
+@cli.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("-n", "--calls", type=click.IntRange(min=1), default=20, show_default=True, help="how many calls to show")
+@click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed (default: the scenario's)")
+@click.option("--from", "from_clock", metavar="HH:MM", default=None,
+              help="start with the first call at or after this clock time (default: the start of the day)")
+def trace(scenario_path, calls, seed, from_clock):
+    """Print a readable timeline of individual calls from one simulated day (replication 0):
+    IVR, queue, wait, who answered, talk and ACW, abandonment, callbacks, redials."""
+    from simulator import simulate_replication
+    from simulator.trace import offset_of_clock, trace_lines
+
+    scenario = _load(scenario_path)
+    seed = scenario.simulation.seed if seed is None else seed
+    try:
+        from_s = offset_of_clock(scenario, from_clock) if from_clock is not None else 0.0
+    except ValueError as exc:
+        raise InputError(f"--from: {exc}") from None
+    records = simulate_replication(scenario, seed, 0).records
+    lines = trace_lines(records, scenario, calls, from_s)
+    click.echo(f"{scenario.name}: one simulated day (replication 0, seed {seed}; {len(records):,} calls), "
+               f"{len(lines)} call{'' if len(lines) == 1 else 's'} from {from_clock or scenario.start}")
+    click.echo("\n".join(lines) if lines else "no call started after that time")
+
+
+@cli.command()
+@click.argument("names", metavar="[LESSON ...]", nargs=-1, type=click.Choice(["cliff", "pooling", "variability"]))
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+              help="folder for the plots and explanations (default: results/lessons/)")
+@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
+              help="replications per scenario (default: 20; 60 for variability)")
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
+              help="worker processes; results are identical for any number")
+@click.option("-q", "--quiet", is_flag=True, help="no progress display")
+def lessons(names, out, replications, workers, quiet):
+    """Three demonstrations for trainers, each a plot and a short explanation: the occupancy-wait
+    cliff, pooling (two teams vs one), and variability (same AHT, different spread). LESSON
+    picks some (default: all three)."""
+    from simulator.lessons import LESSONS, RUNNERS
+    from simulator.output import write_atomically
+
+    chosen = [name for name in LESSONS if not names or name in names]
+    results = [RUNNERS[name](replications, workers, _progress(quiet)) for name in chosen]
+    folder = Path(out) if out else Path("results") / "lessons"
+    files = {}
+    for lesson in results:
+        files.update(lesson.files)
+    written = write_atomically(folder, files)
+    click.echo("\n".join(lesson.text for lesson in results))
+    click.echo(_written_line(folder, written))
+
+
 @cli.command()
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 def validate(scenario_path):

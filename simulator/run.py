@@ -11,7 +11,6 @@ and results are gathered in replication order: any number of workers gives ident
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -21,6 +20,7 @@ from scipy import stats
 
 from .engine import Outcome, ReplicationResult, simulate_replication
 from .kpis import kpi_bounds, kpi_names, replication_kpis
+from .parallel import ordered_map
 from .scenario import Scenario
 
 
@@ -187,19 +187,8 @@ def run_scenario(
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
     jobs = [(scenario, seed, r) for r in range(replications)]
-    if workers <= 1:
-        outputs = []
-        for job in jobs:
-            outputs.append(_replication_kpis(job))
-            if on_replication_done:
-                on_replication_done(len(outputs), replications)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outputs = []
-            for output in pool.map(_replication_kpis, jobs):  # map keeps replication order
-                outputs.append(output)
-                if on_replication_done:
-                    on_replication_done(len(outputs), replications)
+    # in replication order for any number of workers; Ctrl-C stops the workers cleanly
+    outputs = ordered_map(_replication_kpis, jobs, workers, on_replication_done)
     names = kpi_names(scenario)
     per_replication = {name: np.vstack([kpis[name] for kpis, _ in outputs]) for name in names}
     return RunResult(scenario=scenario, seed=seed, replications=replications,

@@ -1,0 +1,521 @@
+"""Paired comparison of scenarios on common random numbers: "is B better than A, by how much?"
+
+Every scenario is simulated with the same seed and the same replication indices. Replication r
+of every scenario draws its callers from the same random streams (seed, r, stream), so the
+same people call at the same moments with the same talk times and patience in A and in B; only
+what the scenarios change (staffing, menus, ...) differs. The effect of the change is then
+measured per replication, d_r = KPI_r(B) - KPI_r(A), and its 95% confidence interval is the t
+interval of the d_r. Because the day-to-day noise (a busy day is busy in A and in B) cancels in
+each d_r, this interval is usually much narrower than the interval of two independent runs
+(`unpaired_ci95`, the Welch interval that ignores the pairing, is reported beside it). A
+difference is *significant* when its 95% interval excludes 0. Identical scenarios give
+differences of exactly 0.
+
+A KPI that one scenario does not report (e.g. IVR containment when it has no IVR) is absent
+for that scenario (None, `null` in JSON), never 0, and has no difference.
+
+What differs between the scenarios is found by comparing their definitions (`differences_in`);
+when they differ only in the IVR, only in staffing or only in volume, `explain` says in plain
+words what drives the difference, with the measured numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy import stats
+
+from .batch import run_scenarios
+from .kpis import DEFINITIONS
+from .output import MONEY_KPIS, PERCENT_KPIS, SECONDS_KPIS, TWO_DECIMAL_KPIS, _table, format_value, versions
+from .run import Estimate, RunResult
+from .scenario import Scenario
+
+MAIN_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
+
+READABLE = {
+    "service_level": "service level", "asa": "ASA", "abandon_rate": "abandonment", "occupancy": "occupancy",
+    "avg_wait": "mean wait", "containment_rate": "IVR containment", "ivr_time": "time in the IVR",
+    "menus_visited": "menu prompts heard", "ivr_abandoned": "IVR hang-ups", "reached_queue": "calls reaching the agents",
+    "answered": "calls answered", "misroutes": "misroutes", "transfers": "transfers", "offered": "calls offered",
+    "agent_cost": "agent cost", "cost_per_call": "cost per call", "callback_delay": "callback delay",
+    "overtime_agent_seconds": "overtime", "aht": "AHT", "zero_outs": "zero-outs (key 0)",
+}
+
+
+def readable(name: str) -> str:
+    return READABLE.get(name, name.replace("_", " "))
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Paired difference later - first of one KPI over replications."""
+
+    paired: Estimate  # mean of d_r and the 95% t interval of the d_r
+    unpaired_ci95: tuple[float, float] | None  # Welch interval of the two means, ignoring the pairing
+
+    @property
+    def mean(self) -> float:
+        return self.paired.mean
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        return self.paired.ci95
+
+    @property
+    def significant(self) -> bool:
+        """The 95% interval excludes 0."""
+        return self.ci95 is not None and (self.ci95[0] > 0 or self.ci95[1] < 0)
+
+    def to_dict(self) -> dict:
+        return {
+            **self.paired.to_dict(),
+            "significant": self.significant,
+            "unpaired_ci95": None if self.unpaired_ci95 is None else [_finite_or_none(v) for v in self.unpaired_ci95],
+        }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def paired_difference(first: np.ndarray, later: np.ndarray) -> Difference:
+    """d_r = later_r - first_r over the replications where both are defined (finite)."""
+    first = np.asarray(first, dtype=float)
+    later = np.asarray(later, dtype=float)
+    both = np.isfinite(first) & np.isfinite(later)
+    return Difference(Estimate.of(later[both] - first[both]), welch_ci95(first, later))
+
+
+def welch_ci95(first: np.ndarray, later: np.ndarray) -> tuple[float, float] | None:
+    """95% Welch t interval of mean(later) - mean(first), treating the samples as independent."""
+    a = np.asarray(first, dtype=float)
+    b = np.asarray(later, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    diff = float(b.mean() - a.mean())
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return (diff, diff)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.975, df) * se)
+    return (diff - half, diff + half)
+
+
+# --- what differs between two scenarios ---------------------------------------------------
+
+_ASPECTS: tuple[tuple[str, Callable[[dict], object]], ...] = (
+    ("day layout", lambda d: (d["interval_minutes"], d["start"], len(d["arrivals"]["calls"]))),
+    ("volume", lambda d: d["arrivals"]["calls"]),
+    ("volume uncertainty", lambda d: d["arrivals"]["busyness_cv"]),
+    ("call mix", lambda d: d["arrivals"].get("queue_shares")),
+    ("queues", lambda d: [q["name"] for q in d["queues"]]),
+    ("talk time", lambda d: [q["talk_time"] for q in d["queues"]]),
+    ("after-call work", lambda d: [q["acw"] for q in d["queues"]]),
+    ("patience", lambda d: [(q.get("patience"), q["balk_probability"]) for q in d["queues"]]),
+    ("callbacks", lambda d: [q.get("callback") for q in d["queues"]]),
+    ("return calls", lambda d: (d.get("return_calls"), [q["first_contact_resolution"] for q in d["queues"]])),
+    ("IVR", lambda d: d.get("ivr")),
+    ("agent groups", lambda d: [(g["name"], g["serves"]) for g in d["agents"]]),
+    ("staffing", lambda d: [g["staffing"] for g in d["agents"]]),
+    ("agent cost", lambda d: [g.get("hourly_cost") for g in d["agents"]]),
+    ("targets", lambda d: d["targets"]),
+)
+
+
+def differences_in(first: Scenario, other: Scenario) -> tuple[str, ...]:
+    """The aspects of the call centre in which two scenarios differ (name, description and
+    simulation settings are ignored: compare runs both with the same seed and replications)."""
+    a, b = first.model_dump(mode="json"), other.model_dump(mode="json")
+    found = []
+    for aspect, of in _ASPECTS:
+        try:
+            same = of(a) == of(b)
+        except (KeyError, TypeError):
+            same = False
+        if not same:
+            found.append(aspect)
+    if "day layout" in found:  # per-interval lists cannot be compared entry by entry
+        found = [x for x in found if x not in ("volume", "staffing")] + ["volume", "staffing"]
+    if "agent groups" in found and "staffing" in found:
+        found.remove("staffing")  # a different team structure: its staffing is part of that change
+    return tuple(found)
+
+
+# --- the comparison ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """KPIs of several scenarios on the same callers, and the paired differences to the first."""
+
+    labels: tuple[str, ...]
+    runs: tuple[RunResult, ...]
+    seed: int
+    replications: int
+
+    @property
+    def kpis(self) -> list[str]:
+        """Every KPI reported by at least one scenario, in the order of kpis.DEFINITIONS."""
+        present = set().union(*(run.kpi_names for run in self.runs))
+        return [name for name in DEFINITIONS if name in present]
+
+    def estimate(self, index: int, kpi: str) -> Estimate | None:
+        """Scenario `index`'s day value of `kpi`, or None if it does not report that KPI."""
+        run = self.runs[index]
+        return run.day[kpi] if kpi in run.per_replication else None
+
+    def difference(self, index: int, kpi: str) -> Difference | None:
+        """Paired difference scenario `index` - the first, or None if either lacks the KPI."""
+        first, later = self.runs[0], self.runs[index]
+        if kpi not in first.per_replication or kpi not in later.per_replication:
+            return None
+        return paired_difference(first.per_replication[kpi][:, -1], later.per_replication[kpi][:, -1])
+
+    def differs_in(self, index: int) -> tuple[str, ...]:
+        return differences_in(self.runs[0].scenario, self.runs[index].scenario)
+
+    def difference_label(self, index: int) -> str:
+        return f"{self.labels[index]} - {self.labels[0]}"
+
+
+def unique_labels(labels: Sequence[str]) -> tuple[str, ...]:
+    """Labels made unique by appending #2, #3, ... to repeats (comparing a file with itself)."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
+    return tuple(out)
+
+
+def compare_scenarios(scenarios: Sequence[Scenario], labels: Sequence[str] | None = None,
+                      replications: int | None = None, seed: int | None = None, workers: int = 1,
+                      on_replication_done: Callable[[int, int], None] | None = None) -> Comparison:
+    """Simulate every scenario on the same callers (same seed, same replication indices).
+
+    Replications and seed default to the first scenario's `simulation` block.
+    """
+    if len(scenarios) < 2:
+        raise ValueError("compare needs at least two scenarios")
+    first = scenarios[0]
+    replications = replications or first.simulation.replications
+    seed = first.simulation.seed if seed is None else seed
+    labels = unique_labels(labels if labels is not None else [s.name for s in scenarios])
+    if len(labels) != len(scenarios):
+        raise ValueError("one label per scenario")
+    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done)
+    return Comparison(labels=labels, runs=tuple(runs), seed=seed, replications=replications)
+
+
+# --- plain words ---------------------------------------------------------------------------
+
+
+def _unit_form(name: str) -> tuple[float, str, str]:
+    """(scale, number format, unit) to print a KPI value or difference."""
+    if name in PERCENT_KPIS:
+        return 100.0, ".1f", "%"
+    if name in SECONDS_KPIS:
+        return 1.0, ".1f", " s"
+    if name in MONEY_KPIS:
+        return 1.0, ",.2f", ""
+    if name == "overtime_agent_seconds":
+        return 1 / 3600, ".2f", " agent-h"
+    if name in TWO_DECIMAL_KPIS:
+        return 1.0, ".2f", ""
+    return 1.0, ",.1f", ""
+
+
+def format_difference(name: str, value: float | None) -> str:
+    """A signed difference in the KPI's unit: percentage points ('pts') for rates."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    scale, fmt, unit = _unit_form(name)
+    unit = " pts" if unit == "%" else unit
+    return f"{value * scale:+{fmt}}{unit}"
+
+
+def format_pm(name: str, mean: float | None, ci95: tuple[float, float] | None, signed: bool = False) -> str:
+    """'17.5 ± 1.0 s', '75.8 ± 1.1%', '+0.8 ± 0.6 pts': mean ± half the 95% CI. An interval cut
+    to the values the KPI can take (a wait near 0, a rate near 100%) is not symmetric and is
+    shown as its bounds: '0.4 [0.0, 1.1] s'."""
+    if mean is None or not math.isfinite(mean):
+        return "-"
+    scale, fmt, unit = _unit_form(name)
+    if signed and unit == "%":
+        unit = " pts"
+    sign = "+" if signed else ""
+    text = f"{mean * scale:{sign}{fmt}}"
+    if ci95 is not None and all(math.isfinite(v) for v in ci95):
+        low, high = ci95
+        if math.isclose(high - mean, mean - low, rel_tol=1e-6, abs_tol=1e-12):
+            text += f" ± {(high - low) / 2 * scale:{fmt}}"
+        else:
+            text += f" [{low * scale:{sign}{fmt}}, {high * scale:{sign}{fmt}}]"
+    return text + unit
+
+
+def _change(c: Comparison, index: int, kpi: str) -> str | None:
+    """'ASA 41.2 s -> 55.0 s (+13.8 s, 95% CI +11.0 s to +16.6 s)', or None if absent."""
+    diff = c.difference(index, kpi)
+    before, after = c.estimate(0, kpi), c.estimate(index, kpi)
+    if diff is None or before is None or after is None or not math.isfinite(diff.mean):
+        return None
+    if diff.ci95 is None:
+        return f"{readable(kpi)} {format_value(kpi, before.mean)} -> {format_value(kpi, after.mean)}"
+    low, high = diff.ci95
+    interval = f"95% CI {format_difference(kpi, low)} to {format_difference(kpi, high)}"
+    if diff.significant:
+        return (f"{readable(kpi)} {format_value(kpi, before.mean)} -> {format_value(kpi, after.mean)} "
+                f"({format_difference(kpi, diff.mean)}, {interval})")
+    if diff.mean == 0 and diff.ci95 == (0.0, 0.0):
+        return f"{readable(kpi)} identical ({format_value(kpi, before.mean)})"
+    return f"{readable(kpi)} no significant change ({format_difference(kpi, diff.mean)}, {interval})"
+
+
+def _changes(c: Comparison, index: int, kpis: Sequence[str]) -> str:
+    parts = [text for kpi in kpis if (text := _change(c, index, kpi)) is not None]
+    return "; ".join(parts)
+
+
+def _outcome_kpis(c: Comparison, index: int) -> list[str]:
+    kpis = list(MAIN_KPIS)
+    present = set(c.runs[0].kpi_names) & set(c.runs[index].kpi_names)
+    for extra in ("callback_delay", "cost_per_call"):
+        if extra in present:
+            kpis.append(extra)
+    return kpis
+
+
+def _agent_hours(scenario: Scenario) -> float:
+    return sum(sum(g.staffing) for g in scenario.agents) * scenario.interval_minutes / 60.0
+
+
+def _explain_ivr(c: Comparison, index: int) -> list[str]:
+    a, b = c.labels[0], c.labels[index]
+    lines = [f"{b} and {a} differ only in the IVR: the same callers meet different menus, and what changes "
+             "is how many the IVR resolves, how long they spend in it and how many (and which) reach the agents."]
+    lines.append("In the IVR: " + _changes(c, index, ["containment_rate", "ivr_time", "menus_visited", "ivr_abandoned",
+                                                       "zero_outs"]) + ".")
+    lines.append("Agent load shifted: " + _changes(c, index, ["reached_queue", "misroutes", "transfers"]) + ".")
+    reached = c.difference(index, "reached_queue")
+    aht = c.estimate(0, "aht")
+    if reached is not None and aht is not None and math.isfinite(aht.mean) and reached.significant:
+        hours = reached.mean * aht.mean / 3600
+        more_or_fewer = "more" if reached.mean > 0 else "fewer"
+        lines.append(f"That is about {abs(reached.mean):,.0f} {more_or_fewer} calls a day for the agents, "
+                     f"{abs(hours):.1f} agent-hours of handle time at {a}'s AHT of {aht.mean:.0f} s, on the same staffing.")
+    lines.append("At the agents, with the same callers: " + _changes(c, index, _outcome_kpis(c, index)) + ".")
+    return lines
+
+
+def _explain_staffing(c: Comparison, index: int) -> list[str]:
+    a, b = c.labels[0], c.labels[index]
+    first, other = c.runs[0].scenario, c.runs[index].scenario
+    hours_a, hours_b = _agent_hours(first), _agent_hours(other)
+    changed = [k for k in range(first.n_intervals)
+               if any(ga.staffing[k] != gb.staffing[k] for ga, gb in zip(first.agents, other.agents))]
+    labels = first.interval_labels()
+    where = (f"in all {first.n_intervals} intervals" if len(changed) == first.n_intervals
+             else f"in {len(changed)} of {first.n_intervals} intervals ({', '.join(labels[k] for k in changed[:6])}"
+                  f"{', ...' if len(changed) > 6 else ''})")
+    lines = [f"{b} and {a} differ only in staffing: {b} schedules {hours_b:g} agent-hours against {hours_a:g} "
+             f"({hours_b - hours_a:+g}), {where}. The callers are the same, so every difference below is what the "
+             "staffing change buys or costs."]
+    lines.append("With the same callers: " + _changes(c, index, _outcome_kpis(c, index)) + ".")
+    asa = c.difference(index, "asa")
+    if asa is not None and asa.significant and hours_b != hours_a:
+        lines.append(f"Over the day, each agent-hour {'added' if hours_b > hours_a else 'removed'} changes the ASA by "
+                     f"{asa.mean / (hours_b - hours_a):+.1f} s on average (it buys most where the queue was busiest).")
+    return lines
+
+
+def _explain_volume(c: Comparison, index: int) -> list[str]:
+    a, b = c.labels[0], c.labels[index]
+    calls_a = sum(c.runs[0].scenario.arrivals.calls)
+    calls_b = sum(c.runs[index].scenario.arrivals.calls)
+    lines = [f"{b} and {a} differ only in call volume: {calls_b:,.0f} expected calls against {calls_a:,.0f} "
+             f"({(calls_b - calls_a) / calls_a:+.1%}) on the same staffing. The extra (or missing) callers "
+             "arrive among the same others, so the difference is the effect of the load alone."]
+    lines.append("With the same staffing: " + _changes(c, index, ["offered", *_outcome_kpis(c, index)]) + ".")
+    return lines
+
+
+_CALLERS_CHANGE = {"day layout", "volume", "volume uncertainty", "call mix", "queues"}
+
+
+def _explain_callbacks(c: Comparison, index: int) -> list[str]:
+    """What the callback offer did, in whichever scenarios offer one."""
+    lines = []
+    for i in (0, index):
+        run = c.runs[i]
+        if "callbacks_offered" not in run.per_replication:
+            continue
+        day = run.day
+        lines.append(
+            f"In {c.labels[i]}, {day['callbacks_offered'].mean:,.0f} callers a day are offered a callback and "
+            f"{day['callbacks_accepted'].mean:,.0f} accept ({day['callbacks_completed'].mean:,.0f} reached, "
+            f"{day['callbacks_failed'].mean:,.0f} never reached); a reached caller is connected "
+            f"{format_value('callback_delay', day['callback_delay'].mean)} after accepting on average. Callbacks "
+            "leave the line: they are not in ASA or abandonment, the service level counts them as calls not "
+            "answered live within the threshold, and an agent still spends the dialling and the call on each.")
+    return lines
+
+
+def _explain_other(c: Comparison, index: int, aspects: tuple[str, ...]) -> list[str]:
+    a, b = c.labels[0], c.labels[index]
+    same_callers = not set(aspects) & _CALLERS_CHANGE
+    if len(aspects) == 1:
+        head = (f"{b} differs from {a} only in {aspects[0]}"
+                + ("; the callers are the same, so every significant difference below comes from that change."
+                   if same_callers else "; every significant difference below comes from that change."))
+    else:
+        head = (f"{b} differs from {a} in {', '.join(aspects[:-1])} and {aspects[-1]}. Several things changed at "
+                "once: the differences below are their combined effect and cannot be split between them.")
+    lines = [head]
+    if "callbacks" in aspects:
+        lines += _explain_callbacks(c, index)
+    lead = "With the same callers: " if same_callers else "Paired replication by replication (same random streams): "
+    return lines + [lead + _changes(c, index, _outcome_kpis(c, index)) + "."]
+
+
+def explain(c: Comparison, index: int) -> list[str]:
+    """Plain sentences on what differs between scenario `index` and the first, and its effect."""
+    aspects = c.differs_in(index)
+    if not aspects:
+        return [f"{c.labels[index]} and {c.labels[0]} describe the same call centre (only names, descriptions or "
+                "simulation settings differ): on the same callers every difference is exactly 0."]
+    if aspects == ("IVR",):
+        return _explain_ivr(c, index)
+    if set(aspects) <= {"staffing", "agent cost"} and "staffing" in aspects:
+        return _explain_staffing(c, index)
+    if aspects == ("volume",) and sum(c.runs[0].scenario.arrivals.calls) > 0:
+        return _explain_volume(c, index)
+    return _explain_other(c, index, aspects)
+
+
+# --- documents -----------------------------------------------------------------------------
+
+
+def comparison_document(c: Comparison, files: Sequence[str] | None = None) -> dict:
+    """The comparison.json document."""
+    kpis = {}
+    for name in c.kpis:
+        values = {}
+        for i, label in enumerate(c.labels):
+            estimate = c.estimate(i, name)
+            values[label] = None if estimate is None else estimate.to_dict()
+        differences = {}
+        for i in range(1, len(c.labels)):
+            diff = c.difference(i, name)
+            differences[c.difference_label(i)] = None if diff is None else diff.to_dict()
+        kpis[name] = {"definition": DEFINITIONS[name], "scenarios": values, "differences": differences}
+    return {
+        "seed": c.seed,
+        "replications": c.replications,
+        "paired": "replication r of every scenario meets the same callers; differences are later - first, per replication",
+        "scenarios": [
+            {
+                "label": label,
+                **({"file": files[i]} if files else {}),
+                "name": run.scenario.name,
+                "differs_from_first_in": list(c.differs_in(i)) if i else [],
+                "targets": [{"kpi": t.kpi, "target": t.label, "status": t.status, **t.estimate.to_dict()} for t in run.targets],
+                "scenario": run.scenario.model_dump(mode="json"),
+            }
+            for i, (label, run) in enumerate(zip(c.labels, c.runs))
+        ],
+        "explanation": {c.difference_label(i): explain(c, i) for i in range(1, len(c.labels))},
+        "kpis": kpis,
+        "versions": versions(),
+    }
+
+
+def comparison_csv(c: Comparison) -> str:
+    """One row per KPI (day values): each scenario's mean and CI, then each paired difference."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["kpi"]
+    for label in c.labels:
+        header += [f"{label}", f"{label}_ci_low", f"{label}_ci_high"]
+    for i in range(1, len(c.labels)):
+        d = c.difference_label(i)
+        header += [d, f"{d}_ci_low", f"{d}_ci_high", f"{d}_significant"]
+    writer.writerow(header)
+    for name in c.kpis:
+        row = [name]
+        for i in range(len(c.labels)):
+            row += _csv_estimate(c.estimate(i, name))
+        for i in range(1, len(c.labels)):
+            diff = c.difference(i, name)
+            row += _csv_estimate(None if diff is None else diff.paired)
+            row.append("" if diff is None else ("yes" if diff.significant else "no"))
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _csv_estimate(estimate: Estimate | None) -> list[str]:
+    if estimate is None:
+        return ["", "", ""]
+    low, high = estimate.ci95 if estimate.ci95 else (math.nan, math.nan)
+    return [_csv_number(v) for v in (estimate.mean, low, high)]
+
+
+def _csv_number(value: float) -> str:
+    return "" if value is None or not math.isfinite(value) else f"{value:.6g}"
+
+
+def _letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else f"S{i + 1}"
+
+
+def format_comparison(c: Comparison, width: int = 100) -> str:
+    """The readable comparison: KPI table with paired differences, targets, explanation."""
+    import textwrap
+
+    letters = [_letter(i) for i in range(len(c.labels))]
+    lines = [f"Comparing {len(c.labels)} scenarios on the same callers: {c.replications} replications, seed {c.seed}; "
+             "95% confidence intervals"]
+    for letter, label, run in zip(letters, c.labels, c.runs):
+        lines.append(f"  {letter} = {label}: {run.scenario.name}")
+    lines.append("")
+    header = ["KPI (day)"] + letters + [f"{letters[i]} - A" for i in range(1, len(letters))]
+    rows = []
+    for name in c.kpis:
+        row = [name]
+        for i in range(len(c.labels)):
+            estimate = c.estimate(i, name)
+            row.append("absent" if estimate is None else format_pm(name, estimate.mean, estimate.ci95))
+        for i in range(1, len(c.labels)):
+            diff = c.difference(i, name)
+            if diff is None:
+                row.append("absent  ")
+            else:
+                row.append(format_pm(name, diff.mean, diff.ci95, signed=True) + (" *" if diff.significant else "  "))
+        rows.append(row)
+    lines.append(_table(header, rows))
+    lines.append("")
+    lines.append("mean ± half the 95% CI. * significant: the 95% CI of the paired difference (per replication, same")
+    lines.append("callers) excludes 0. Rates differ in percentage points (pts). absent: the scenario does not report that KPI.")
+    lines.append("")
+    target_rows: dict[str, list[str]] = {}
+    for i, run in enumerate(c.runs):
+        for check in run.targets:
+            target_rows.setdefault(check.label, ["-"] * len(c.runs))[i] = check.status
+    lines.append(_table(["target (day)"] + letters, [[label, *statuses] for label, statuses in target_rows.items()]))
+    lines.append("")
+    for i in range(1, len(c.labels)):
+        lines.append(f"What drives {letters[i]} - A ({c.difference_label(i)}):")
+        for sentence in explain(c, i):
+            lines.append(textwrap.fill(sentence, width=width, initial_indent="  ", subsequent_indent="    "))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,244 @@
+"""Plots of a comparison, rendered to PNG bytes: KPIs side by side, and the paired differences.
+
+`comparison_plots(c)` returns {file name: PNG bytes} for `output.write_atomically`. Figures are
+plain `matplotlib.figure.Figure` objects on an Agg canvas (pyplot is never imported). Scenarios
+are lettered A, B, C, ... as in the text table, each with its own colour-blind-safe colour.
+"""
+from __future__ import annotations
+
+import io
+import math
+from typing import Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from .compare import Comparison, _letter, format_difference, readable
+from .output import PERCENT_KPIS, SECONDS_KPIS
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies
+SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+TARGET_COLOUR = "#222222"
+DPI = 100
+COMPARE_FILES = ("compare_kpis.png", "compare_differences.png")
+
+
+def new_figure(size: tuple[float, float], rows: int = 1, cols: int = 1, title: str = "", subtitle: str = "", **kwargs):
+    """A figure with a bold title and a grey subtitle on top and a grid of axes below.
+
+    The titles live in a subfigure of fixed height, so the grid's layout never depends on
+    their length. Returns (figure, body, axes): put figure-wide legends on `body`.
+    """
+    import textwrap
+
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    width_chars = int(size[0] * 15.5)  # 9.5-point text, about 15 characters an inch
+    lines = [line for part in subtitle.split("\n") for line in textwrap.wrap(part, width_chars)] if subtitle else []
+    head_in = 0.5 + 0.19 * len(lines)
+    head, body = figure.subfigures(2, 1, height_ratios=[head_in, size[1] - head_in])
+    head.text(0.008, 1 - 0.1 / head_in, title, fontsize=14, fontweight="bold", ha="left", va="top")
+    if lines:
+        head.text(0.008, 1 - 0.42 / head_in, "\n".join(lines), fontsize=9.5, color="#444444", ha="left", va="top",
+                  linespacing=1.35)
+    axes = body.subplots(rows, cols, squeeze=False, **kwargs)
+    return figure, body, axes.ravel()
+
+
+def png_bytes(figure: Figure, title: str) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Title": title, "Software": "callsim"})
+    figure.clear()
+    return buffer.getvalue()
+
+
+def axis_label(name: str, difference: bool = False) -> str:
+    """Y-axis label with the unit of a KPI (or of its difference)."""
+    if name in PERCENT_KPIS:
+        return f"{readable(name)} ({'percentage points' if difference else '%'})"
+    if name in SECONDS_KPIS:
+        return f"{readable(name)} (s)"
+    if name in ("agent_cost", "cost_per_call"):
+        return f"{readable(name)} (currency)"
+    if name in ("menus_visited", "avg_queue_length"):
+        return readable(name) + (" (prompts per call)" if name == "menus_visited" else " (callers)")
+    return f"{readable(name)} (calls per day)"
+
+
+def value_formatter(name: str, difference: bool = False) -> FuncFormatter:
+    """Tick labels in the KPI's unit; differences signed (rates in percentage points)."""
+    scale = 100.0 if name in PERCENT_KPIS else 1.0
+    suffix = "%" if name in PERCENT_KPIS and not difference else ""
+
+    def tick(value: float, _pos) -> str:
+        v = round(value * scale, 6) + 0.0  # no "-0"
+        if difference:
+            return f"{v:+g}" if v else "0"
+        return f"{v:,g}{suffix}" if abs(v) < 1e6 else f"{v:,.0f}{suffix}"
+
+    return FuncFormatter(tick)
+
+
+def _short_value(name: str, value: float) -> str:
+    if not math.isfinite(value):
+        return "-"
+    if name in PERCENT_KPIS:
+        return f"{value:.1%}"
+    if name in SECONDS_KPIS:
+        return f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def plot_kpis(c: Comparison) -> list[str]:
+    """The main KPIs (service level, ASA, abandonment, occupancy, mean wait) and one that shows
+    what the scenarios are about (IVR containment, callback delay or cost per call)."""
+    present = set(c.kpis)
+    kpis = [k for k in ("service_level", "asa", "abandon_rate", "occupancy", "avg_wait") if k in present]
+    for extra in ("containment_rate", "callback_delay", "cost_per_call", "wait_p90"):
+        if extra in present:
+            kpis.append(extra)
+            break
+    return kpis
+
+
+def _target(c: Comparison, name: str):
+    """(kind, value) of the first scenario's target for this KPI, if any."""
+    targets = c.runs[0].scenario.targets
+    if name == "service_level":
+        return "min", targets.service_level.fraction
+    if name == "asa" and targets.asa is not None:
+        return "max", targets.asa
+    if name == "abandon_rate" and targets.abandon_rate is not None:
+        return "max", targets.abandon_rate
+    if name == "occupancy":
+        return "band", targets.occupancy
+    return None
+
+
+def kpi_bars(c: Comparison, kpis: Sequence[str] | None = None, title: str = "KPIs by scenario (whole day)",
+             subtitle: str | None = None, size: tuple[float, float] | None = None) -> Figure:
+    """One panel per KPI: a bar per scenario with its 95% CI, the target drawn across."""
+    kpis = list(kpis or plot_kpis(c))
+    cols = 2 if len(kpis) == 4 else min(3, len(kpis))
+    rows = math.ceil(len(kpis) / cols)
+    figure, body, axes = new_figure(size or (4.1 * cols + 0.6, 3.3 * rows + 1.5), rows, cols,
+                                    title=title, subtitle=subtitle or _subtitle(c))
+    letters = [_letter(i) for i in range(len(c.labels))]
+    x = np.arange(len(c.labels))
+    target_drawn = False
+    for ax, name in zip(axes, kpis):
+        top = 0.0
+        for i in range(len(c.labels)):
+            estimate = c.estimate(i, name)
+            if estimate is None or not math.isfinite(estimate.mean):
+                ax.text(x[i], 0, "absent", ha="center", va="bottom", fontsize=8, color="#666666")
+                continue
+            low, high = estimate.ci95 if estimate.ci95 else (estimate.mean, estimate.mean)
+            ax.bar(x[i], estimate.mean, 0.65, color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
+                   yerr=[[max(estimate.mean - low, 0)], [max(high - estimate.mean, 0)]],
+                   error_kw={"elinewidth": 1.2, "capsize": 4, "ecolor": "#222222"})
+            ax.text(x[i], high, _short_value(name, estimate.mean), ha="center", va="bottom", fontsize=8)
+            top = max(top, high)
+        target = _target(c, name)
+        if target is not None:
+            kind, value = target
+            if kind == "band":
+                ax.axhspan(value[0], value[1], color="#009E73", alpha=0.12, linewidth=0)
+                top = max(top, value[1])
+            else:
+                ax.axhline(value, color=TARGET_COLOUR, linestyle="--", linewidth=1.2)
+                top = max(top, value)
+            target_drawn = True
+        if name in PERCENT_KPIS:
+            ax.set_ylim(0, min(1.05, max(top * 1.18, 0.05)))
+        else:
+            ax.set_ylim(0, max(top * 1.18, 1.0))
+        ax.set_xticks(x, letters)
+        ax.set_xlim(-0.6, len(c.labels) - 0.4)
+        ax.set_xlabel("scenario")
+        ax.set_ylabel(axis_label(name))
+        ax.yaxis.set_major_formatter(value_formatter(name))
+        ax.set_title(readable(name), fontsize=11, loc="left")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
+    for ax in axes[len(kpis):]:
+        ax.set_visible(False)
+    handles = [Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=f"{letter}: {label}")
+               for i, (letter, label) in enumerate(zip(letters, c.labels))]
+    handles.append(Line2D([], [], color="#222222", marker="|", markersize=10, linestyle="none", label="95% CI"))
+    if target_drawn:
+        handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="--", label=f"target of {letters[0]}"))
+        handles.append(Patch(color="#009E73", alpha=0.25, label="occupancy target band"))
+    body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False, fontsize=9)
+    return figure
+
+
+def _subtitle(c: Comparison) -> str:
+    return (f"mean of {c.replications} replications (same callers in every scenario, seed {c.seed}); "
+            "error bars: 95% CI")
+
+
+def difference_plot(c: Comparison, kpis: Sequence[str] | None = None,
+                    title: str = "Paired differences to scenario A (whole day)") -> Figure:
+    """One panel per KPI: each later scenario minus A with its paired 95% CI (filled marker if
+    significant) and, lighter, the unpaired CI two independent runs would give."""
+    kpis = list(kpis or plot_kpis(c))
+    cols = min(3, len(kpis))
+    rows = math.ceil(len(kpis) / cols)
+    figure, body, axes = new_figure(
+        (4.1 * cols + 0.6, 3.3 * rows + 1.5), rows, cols, title=title,
+        subtitle=f"difference per replication on the same callers, mean of {c.replications}; "
+                 "a CI clear of the 0 line is a real difference")
+    later = list(range(1, len(c.labels)))
+    letters = [_letter(i) for i in range(len(c.labels))]
+    x = np.arange(len(later))
+    for ax, name in zip(axes, kpis):
+        for j, i in enumerate(later):
+            diff = c.difference(i, name)
+            colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+            if diff is None or not math.isfinite(diff.mean):
+                ax.text(x[j], 0, "absent", ha="center", va="bottom", fontsize=8, color="#666666")
+                continue
+            if diff.unpaired_ci95 is not None:
+                low, high = diff.unpaired_ci95
+                ax.errorbar(x[j] + 0.18, diff.mean, yerr=[[diff.mean - low], [high - diff.mean]], fmt="none",
+                            ecolor="#AAAAAA", elinewidth=3, capsize=0)
+            low, high = diff.ci95 if diff.ci95 else (diff.mean, diff.mean)
+            ax.errorbar(x[j], diff.mean, yerr=[[diff.mean - low], [high - diff.mean]], fmt="o", color=colour,
+                        markerfacecolor=colour if diff.significant else "white", markersize=8, elinewidth=1.6,
+                        capsize=5, markeredgewidth=1.6)
+            ax.annotate(format_difference(name, diff.mean) + (" *" if diff.significant else ""), (x[j], high),
+                        xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+        ax.axhline(0, color="#222222", linewidth=1.0)
+        ax.set_xticks(x, [f"{letters[i]} - A" for i in later])
+        ax.set_xlim(-0.6, len(later) - 0.4)
+        ax.margins(y=0.25)
+        ax.set_xlabel("scenario minus A")
+        ax.set_ylabel("difference: " + axis_label(name, difference=True))
+        ax.yaxis.set_major_formatter(value_formatter(name, difference=True))
+        ax.set_title(readable(name), fontsize=11, loc="left")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
+    for ax in axes[len(kpis):]:
+        ax.set_visible(False)
+    handles = [
+        Line2D([], [], color="#444444", marker="o", markersize=8, linestyle="-", label="paired difference, 95% CI; filled = significant"),
+        Line2D([], [], color="#444444", marker="o", markerfacecolor="white", markersize=8, linestyle="none",
+               label="hollow = not significant (CI includes 0)"),
+        Line2D([], [], color="#AAAAAA", linewidth=3, label="unpaired 95% CI (two independent runs)"),
+    ]
+    handles += [Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
+                      label=f"{letters[i]} - A: {c.labels[i]} minus {c.labels[0]}") for i in later]
+    body.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+    return figure
+
+
+def comparison_plots(c: Comparison) -> dict[str, bytes]:
+    return {
+        "compare_kpis.png": png_bytes(kpi_bars(c), "KPIs by scenario"),
+        "compare_differences.png": png_bytes(difference_plot(c), "Paired differences"),
+    }

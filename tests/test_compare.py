@@ -1,0 +1,183 @@
+"""`callsim compare`: paired differences on common random numbers, checked against theory and
+against independent implementations (scipy's t intervals)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from cli import main
+from conftest import REPO
+from simulator import load_scenario
+from simulator.compare import (
+    compare_scenarios,
+    comparison_csv,
+    comparison_document,
+    differences_in,
+    explain,
+    format_comparison,
+    paired_difference,
+    unique_labels,
+    welch_ci95,
+)
+from simulator.sweep import point_scenario
+
+SCENARIOS = REPO / "scenarios"
+HELP_DESK = SCENARIOS / "help_desk.yaml"
+DEEP = SCENARIOS / "ivr_deep_menu.yaml"
+BROAD = SCENARIOS / "ivr_broad_menu.yaml"
+
+
+def run_cli(capsys, *args):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# --- statistics against scipy ------------------------------------------------------------------
+
+
+def test_paired_and_welch_intervals_match_scipy():
+    rng = np.random.default_rng(3)
+    a = rng.normal(10, 2, 15)
+    b = a + rng.normal(0.5, 0.3, 15)
+    paired = paired_difference(a, b)
+    expected = stats.ttest_rel(b, a).confidence_interval(0.95)
+    assert paired.ci95 == pytest.approx((expected.low, expected.high), rel=1e-12)
+    welch = welch_ci95(a, b)
+    expected = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert welch == pytest.approx((expected.low, expected.high), rel=1e-9)
+    assert paired.significant  # the pairing removes the N(10, 2) noise shared by a and b
+    assert not (welch[0] > 0 or welch[1] < 0)  # ignoring it, the same data show nothing
+
+
+def test_pairs_with_a_missing_value_are_dropped_not_zeroed():
+    d = paired_difference(np.array([1.0, np.nan, 3.0]), np.array([2.0, 5.0, 5.0]))
+    assert d.paired.n == 2 and d.mean == pytest.approx(1.5)
+
+
+def test_unique_labels():
+    assert unique_labels(["a", "b", "a", "a"]) == ("a", "b", "a#2", "a#3")
+
+
+# --- the checks of the issue ---------------------------------------------------------------------
+
+
+def test_identical_scenarios_give_differences_of_exactly_zero():
+    scenario = load_scenario(HELP_DESK)
+    c = compare_scenarios([scenario, scenario], ["a", "b"], replications=6, seed=9)
+    assert c.differs_in(1) == ()
+    for name in c.kpis:
+        d = c.difference(1, name)
+        assert d.mean == 0.0 and d.ci95 == (0.0, 0.0) and not d.significant, name
+    # power: the KPIs do vary between replications, so exact zeros come from the pairing
+    assert np.std(c.runs[0].per_replication["asa"][:, -1]) > 0
+    assert "exactly 0" in explain(c, 1)[0]
+
+
+def test_one_more_agent_in_every_interval_gives_a_significantly_lower_asa():
+    base = load_scenario(HELP_DESK)
+    more = point_scenario(base, agents=1, relative=True)
+    assert [g.staffing for g in more.agents] == [tuple(n + 1 for n in base.agents[0].staffing)]
+    c = compare_scenarios([base, more], ["base", "plus one"], replications=10, seed=4)
+    asa = c.difference(1, "asa")
+    assert asa.significant and asa.ci95[1] < 0
+    sl = c.difference(1, "service_level")
+    assert sl.significant and sl.ci95[0] > 0
+    assert c.differs_in(1) == ("staffing",)
+    text = " ".join(explain(c, 1))
+    assert "differ only in staffing" in text and "44 agent-hours against 40 (+4)" in text
+
+
+def test_paired_ci_is_narrower_than_the_unpaired_one_on_the_ivr_pair():
+    c = compare_scenarios([load_scenario(DEEP), load_scenario(BROAD)], ["deep", "broad"], replications=20)
+    assert c.differs_in(1) == ("IVR",)
+    ratios = {}
+    for name in ("asa", "service_level", "abandon_rate", "occupancy", "avg_wait"):
+        d = c.difference(1, name)
+        ratios[name] = (d.ci95[1] - d.ci95[0]) / (d.unpaired_ci95[1] - d.unpaired_ci95[0])
+    print("paired / unpaired 95% CI width, deep vs broad IVR, 20 replications:",
+          {k: round(v, 3) for k, v in ratios.items()})
+    assert all(r < 0.9 for r in ratios.values()), ratios
+    text = " ".join(explain(c, 1))
+    assert "differ only in the IVR" in text and "IVR containment" in text and "Agent load shifted" in text
+
+
+def test_what_differs_is_read_from_the_scenario_definitions():
+    base = load_scenario(HELP_DESK)
+    assert differences_in(base, point_scenario(base, vary="volume", factor=1.1)) == ("volume",)
+    assert differences_in(base, point_scenario(base, vary="talk_time", factor=1.1)) == ("talk time",)
+    assert differences_in(load_scenario(SCENARIOS / "callback_peak_off.yaml"),
+                          load_scenario(SCENARIOS / "callback_peak_on.yaml")) == ("callbacks",)
+    both = point_scenario(point_scenario(base, agents=12), vary="volume", factor=1.2)
+    assert set(differences_in(base, both)) == {"volume", "staffing"}
+
+
+def test_a_kpi_missing_in_one_scenario_is_absent_not_zero():
+    c = compare_scenarios([load_scenario(HELP_DESK), load_scenario(BROAD)], ["desk", "bank"], replications=3, seed=2)
+    assert "containment_rate" in c.kpis
+    assert c.estimate(0, "containment_rate") is None and c.difference(1, "containment_rate") is None
+    assert c.estimate(1, "containment_rate").mean > 0
+    document = comparison_document(c)
+    assert document["kpis"]["containment_rate"]["scenarios"]["desk"] is None
+    assert document["kpis"]["containment_rate"]["differences"]["bank - desk"] is None
+    row = next(r for r in csv.DictReader(io.StringIO(comparison_csv(c))) if r["kpi"] == "containment_rate")
+    assert row["desk"] == "" and row["bank - desk"] == "" and float(row["bank"]) > 0
+    line = next(l for l in format_comparison(c).splitlines() if l.startswith("containment_rate"))
+    assert line.count("absent") == 2
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_compare_command_writes_json_csv_and_plots(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code, stdout, err = run_cli(capsys, "compare", DEEP, BROAD, "-r", 4, "--seed", 3, "-o", out, "-w", 1, "-q")
+    assert code == 0, err
+    assert "What drives B - A" in stdout and "differ only in the IVR" in stdout
+    assert sorted(p.name for p in out.iterdir()) == ["compare_differences.png", "compare_kpis.png",
+                                                     "comparison.csv", "comparison.json"]
+    document = json.loads((out / "comparison.json").read_text())
+    assert [s["label"] for s in document["scenarios"]] == ["ivr_deep_menu", "ivr_broad_menu"]
+    asa = document["kpis"]["asa"]
+    assert set(asa["scenarios"]) == {"ivr_deep_menu", "ivr_broad_menu"}
+    diff = asa["differences"]["ivr_broad_menu - ivr_deep_menu"]
+    assert set(diff) >= {"mean", "ci95", "significant"} and diff["ci95"][0] <= diff["mean"] <= diff["ci95"][1]
+    assert {t["status"] for s in document["scenarios"] for t in s["targets"]} <= {"met", "missed", "uncertain"}
+    for png in ("compare_kpis.png", "compare_differences.png"):
+        data = (out / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_default_folder_is_named_after_the_files(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run_cli(capsys, "compare", HELP_DESK, HELP_DESK, "-r", 2, "--no-plots", "-w", 1)
+    assert code == 0, err
+    folder = tmp_path / "results" / "compare-help_desk-help_desk"
+    assert sorted(p.name for p in folder.iterdir()) == ["comparison.csv", "comparison.json"]
+
+
+def test_workers_1_and_2_give_identical_json(tmp_path, capsys):
+    outputs = []
+    for workers in (1, 2):
+        code, stdout, err = run_cli(capsys, "compare", HELP_DESK, BROAD, "-r", 4, "--json", "--no-plots",
+                                    "-w", workers, "-o", tmp_path / f"w{workers}")
+        assert code == 0, err
+        outputs.append(stdout)
+    assert outputs[0] == outputs[1]
+    assert (tmp_path / "w1" / "comparison.json").read_text() == outputs[0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["compare", HELP_DESK], "at least two"),
+    (["compare", HELP_DESK, REPO / "nope.yaml"], "nope.yaml"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
+    code, stdout, err = run_cli(capsys, *args, "-o", tmp_path / "never")
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "never").exists()
