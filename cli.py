@@ -6,6 +6,7 @@ code 2 and no traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -176,7 +177,7 @@ def _progress(quiet: bool):
 @click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed (default: the scenario's)")
 @click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
               help="folder for kpis.json and intervals.csv (default: results/<scenario name>/)")
-@click.option("-w", "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("-w", "--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="number of cores",
               help="worker processes; results are identical for any number")
 @click.option("--json", "as_json", is_flag=True, help="print the kpis.json document instead of the tables")
 @click.option("-q", "--quiet", is_flag=True, help="no progress display")
