@@ -26,7 +26,29 @@ def cli() -> None:
     """Simulate inbound call centres and plan their staffing."""
 
 
-# --- commands are registered below this line (run, validate, schema, erlang, plan, ...) ---
+# --- options shared by the commands that simulate: one definition, one default each ---
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+replications_option = click.option(
+    "-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
+    help="independent replications of the day (default: the scenario's, 20)")
+seed_option = click.option(
+    "-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed (default: the scenario's)")
+workers_option = click.option(
+    "-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
+    help="worker processes; results are identical for any number")
+json_option = click.option("--json", "as_json", is_flag=True, help="print the JSON document instead of the tables")
+no_plots_option = click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress display")
+
+
+def out_option(what: str, default: str):
+    return click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+                        help=f"folder for {what} (default: {default})")
 
 # --- staffing maths: callsim erlang ---
 
@@ -172,16 +194,13 @@ def _progress(quiet: bool):
 
 @cli.command()
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
-@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
-              help="independent replications of the day (default: the scenario's, 20)")
-@click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed (default: the scenario's)")
-@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
-              help="folder for kpis.json and intervals.csv (default: results/<scenario name>/)")
-@click.option("-w", "--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="number of cores",
-              help="worker processes; results are identical for any number")
-@click.option("--json", "as_json", is_flag=True, help="print the kpis.json document instead of the tables")
-@click.option("-q", "--quiet", is_flag=True, help="no progress display")
-@click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
+@replications_option
+@seed_option
+@out_option("kpis.json, intervals.csv and the plots", "results/<scenario name>/")
+@workers_option
+@json_option
+@quiet_option
+@no_plots_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
 def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plots, with_report):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
@@ -229,12 +248,6 @@ def report(results_dir):
 # --- comparisons, sweeps, call traces and lessons ---
 
 
-def _cores() -> int:
-    import os
-
-    return os.cpu_count() or 1
-
-
 def _written_line(folder: Path, written) -> str:
     return f"written to {folder}: {', '.join(path.name for path in written)}"
 
@@ -242,17 +255,13 @@ def _written_line(folder: Path, written) -> str:
 @cli.command()
 @click.argument("scenario_paths", metavar="A.yaml B.yaml [MORE.yaml ...]", nargs=-1, required=True,
                 type=click.Path(dir_okay=False))
-@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
-              help="replications of each scenario (default: the first scenario's, 20)")
-@click.option("-s", "--seed", type=click.IntRange(min=0), default=None,
-              help="root random seed, the same for every scenario (default: the first scenario's)")
-@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
-              help="folder for comparison.json, comparison.csv and the plots (default: results/compare-<A>-<B>.../)")
-@click.option("-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
-              help="worker processes; results are identical for any number")
-@click.option("--json", "as_json", is_flag=True, help="print the comparison.json document instead of the tables")
-@click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
-@click.option("-q", "--quiet", is_flag=True, help="no progress display")
+@replications_option
+@seed_option
+@out_option("comparison.json, comparison.csv and the plots", "results/compare-<A>-<B>.../")
+@workers_option
+@json_option
+@no_plots_option
+@quiet_option
 def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots, quiet):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first) and its 95% CI, which targets each meets, and what
@@ -294,16 +303,13 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
 @click.option("--vary", metavar="PARAM=START:STOP:STEP", default=None,
               help="scale an input by each factor: volume (calls), talk_time or patience (their means; the CV "
                    "stays), e.g. volume=0.8:1.2:0.1; with --agents every combination is a point")
-@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
-              help="replications per point (default: the scenario's, 20)")
-@click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed (default: the scenario's)")
-@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
-              help="folder for sweep.json, sweep.csv and the plot (default: results/sweep-<scenario>/)")
-@click.option("-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
-              help="worker processes; results are identical for any number")
-@click.option("--json", "as_json", is_flag=True, help="print the sweep.json document instead of the table")
-@click.option("--no-plots", is_flag=True, help="do not draw the PNG plot")
-@click.option("-q", "--quiet", is_flag=True, help="no progress display")
+@replications_option
+@seed_option
+@out_option("sweep.json, sweep.csv and the plot", "results/sweep-<scenario>/")
+@workers_option
+@json_option
+@no_plots_option
+@quiet_option
 def sweep(scenario_path, agents_range, group, interval, vary, replications, seed, out, workers, as_json, no_plots,
           quiet):
     """Simulate SCENARIO over a range of staffing or of a scaled input; each KPI per point with
@@ -369,9 +375,8 @@ def trace(scenario_path, calls, seed, from_clock):
               help="folder for the plots and explanations (default: results/lessons/)")
 @click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
               help="replications per scenario (default: 20; 60 for variability)")
-@click.option("-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
-              help="worker processes; results are identical for any number")
-@click.option("-q", "--quiet", is_flag=True, help="no progress display")
+@workers_option
+@quiet_option
 def lessons(names, out, replications, workers, quiet):
     """Three demonstrations for trainers, each a plot and a short explanation: the occupancy-wait
     cliff, pooling (two teams vs one), and variability (same AHT, different spread). LESSON
@@ -420,23 +425,19 @@ def schema():
 @click.option("--model", type=click.Choice(["erlang-c", "erlang-a"]), default=None,
               help="force one model for every queue (default: Erlang A where callers abandon, else Erlang C)")
 @click.option("--verify", is_flag=True, help="simulate the planned staffing and compare it with the plan")
-@click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
-              help="replications for --verify (default: the scenario's)")
-@click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed for --verify (default: the scenario's)")
-@click.option("-w", "--workers", type=click.IntRange(min=1), default=None, show_default="number of cores",
-              help="worker processes for --verify; results are identical for any number")
+@replications_option
+@seed_option
+@workers_option
 @click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="fraction of paid time off the phones: scheduled = required / (1 - shrinkage)")
-@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
-              help="folder for plan.csv, the planned scenario and plots (default: results/<scenario name>/)")
-@click.option("--json", "as_json", is_flag=True, help="print the plan (and verification) as one JSON document")
-@click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
+@out_option("plan.csv, the planned scenario and the plots", "results/<scenario name>/")
+@json_option
+@no_plots_option
 @click.option("--report", "with_report", is_flag=True,
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
 def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, out, as_json, no_plots, with_report):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
-    import os
 
     from planner.plan import plan_document, plan_scenario, planned_scenario, planned_yaml, verification_document, verify_plan
     from planner.plan_output import format_plan, format_verification, plan_csv, verify_csv
@@ -455,7 +456,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, o
     verification = None
     if verify or with_report:
         verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
-                                   workers=workers or os.cpu_count() or 1, on_replication_done=_progress(as_json))
+                                   workers=workers, on_replication_done=_progress(as_json))
         document["verify"] = verification_document(verification)
         files["verify.csv"] = verify_csv(verification)
     if not no_plots:

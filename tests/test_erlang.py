@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from scipy.linalg import expm, solve
@@ -373,6 +373,9 @@ def test_erlang_a_improves_with_every_agent(a, n, aht, patience, threshold):
 )
 def test_erlang_a_with_very_long_patience_is_erlang_c(a, extra, aht, threshold):
     n = math.floor(a) + 1 + extra
+    # Right at the edge of stability (N - A -> 0) the queue is so long that even a patience
+    # of 1e12 AHTs is felt: the limit holds, but needs patience >> AHT / (N - A)^2.
+    assume(n - a >= 0.05)
     c = erlang_c_metrics(n, a / aht, aht, threshold)
     m = erlang_a_metrics(n, a / aht, aht, aht * 1e12, threshold)
     assert m.p_wait == pytest.approx(c.p_wait, rel=1e-5, abs=1e-12)
