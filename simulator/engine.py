@@ -126,7 +126,8 @@ def _ints(code: str, values) -> array:
 
 
 def _numpy(values: array, dtype) -> np.ndarray:
-    return np.frombuffer(values, dtype=dtype).copy() if len(values) else np.zeros(0, dtype=dtype)
+    """A numpy view of an array.array (no copy: the array is not appended to any more)."""
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
 class _CallCentre:
@@ -152,10 +153,11 @@ class _CallCentre:
         self.balk_p = [q.balk_probability for q in scenario.queues]
         ivr = callers.ivr
         self.has_ivr = ivr is not None
-        self.ivr_s = _doubles(ivr.ivr_s if ivr else np.zeros(n))
-        self.menus = _ints("b", ivr.menus if ivr else np.zeros(n))
-        self.true_queue = _ints("h", ivr.true_queue if ivr else np.full(n, -1))
-        self.transfer_s = _doubles(ivr.transfer_s if ivr else np.zeros(n))
+        if ivr is not None:
+            self.ivr_s = _doubles(ivr.ivr_s)
+            self.menus = _ints("b", ivr.menus)
+            self.true_queue = _ints("h", ivr.true_queue)  # the right queue of a misrouted call, else -1
+            self.transfer_s = _doubles(ivr.transfer_s)
         # outputs (and per-call state)
         self.outcome = array("b", bytes([PENDING & 0xFF]) * n)
         self.wait = array("d", bytes(8 * n))
@@ -382,7 +384,9 @@ class _CallCentre:
             self._call_again(i, self.env.now + self.redial_delay[i], REDIAL)
 
     def _maybe_repeat(self, i: int, talk_end_s: float) -> None:
-        q = self.route[i] if self.true_queue[i] < 0 else self.true_queue[i]
+        q = self.route[i]
+        if self.has_ivr and self.true_queue[i] >= 0:
+            q = self.true_queue[i]
         if self.resolve_u[i] < self.fcr[q]:
             self.flags[i] |= RESOLVED
         else:
@@ -401,12 +405,14 @@ class _CallCentre:
         self.patience.append(float(row["patience_s"][0]))
         self.balk_u.append(float(row["balk_u"][0]))
         paths = row.get("ivr")
-        self.ivr_s.append(float(paths.ivr_s[0]) if paths else 0.0)
-        self.menus.append(int(paths.menus[0]) if paths else 0)
-        self.true_queue.append(int(paths.true_queue[0]) if paths else -1)
-        self.transfer_s.append(float(paths.transfer_s[0]) if paths else 0.0)
-        self.flags.append((ZERO_OUT if paths is not None and paths.zero_out[0] else 0)
-                          | (MISROUTED if paths is not None and paths.true_queue[0] >= 0 else 0))
+        if paths is not None:
+            self.ivr_s.append(float(paths.ivr_s[0]))
+            self.menus.append(int(paths.menus[0]))
+            self.true_queue.append(int(paths.true_queue[0]))
+            self.transfer_s.append(float(paths.transfer_s[0]))
+            self.flags.append((ZERO_OUT if paths.zero_out[0] else 0) | (MISROUTED if paths.true_queue[0] >= 0 else 0))
+        else:
+            self.flags.append(0)
         self.outcome.append(PENDING)
         self.wait.append(0.0)
         self.group.append(-1)
@@ -553,19 +559,23 @@ class _CallCentre:
             queued_at = _numpy(self.queued_at, np.float64)
             wait[on_line] += self.env.now - queued_at[on_line]
         route = _numpy(self.route, np.int16)
-        true_queue = _numpy(self.true_queue, np.int16)
         n = len(outcome)
+        if self.has_ivr:
+            queue = np.where(_numpy(self.true_queue, np.int16) >= 0, _numpy(self.true_queue, np.int16), route)
+            ivr_s, menus = _numpy(self.ivr_s, np.float64), _numpy(self.menus, np.int8)
+        else:
+            queue, ivr_s, menus = route, np.zeros(n), np.zeros(n, dtype=np.int8)
         return CallRecords(
             arrived_at_s=arrived,
-            queue=np.where(true_queue >= 0, true_queue, route).astype(np.int16),
+            queue=queue.astype(np.int16, copy=False),
             outcome=outcome,
             wait_s=wait,
             talk_s=_numpy(self.talk, np.float64),
             acw_s=_numpy(self.acw, np.float64),
             group=_numpy(self.group, np.int16),
             agent=_numpy(self.agent, np.int32),
-            ivr_s=_numpy(self.ivr_s, np.float64),
-            menus=_numpy(self.menus, np.int8),
+            ivr_s=ivr_s,
+            menus=menus,
             flags=flags,
             callback_delay_s=_numpy(self.callback_delay, np.float64) if self.has_callbacks else np.full(n, np.nan),
             caller=_numpy(self.caller_id, np.int32),
