@@ -233,7 +233,8 @@ def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plot
 @cli.command()
 @click.argument("results_dir", metavar="RESULTS_DIR")
 def report(results_dir):
-    """Write RESULTS_DIR/report.html from the kpis.json and plots a run left there."""
+    """Write RESULTS_DIR/report.html from the kpis.json and plots a run left there, or from the
+    comparison.json and plots of a compare."""
     from simulator.output import write_atomically
     from simulator.report import REPORT_FILE, ResultsDirError, report_from_dir
 
@@ -262,7 +263,8 @@ def _written_line(folder: Path, written) -> str:
 @json_option
 @no_plots_option
 @quiet_option
-def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots, quiet):
+@click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
+def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots, quiet, with_report):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first) and its 95% CI, which targets each meets, and what
     drives the difference."""
@@ -275,13 +277,19 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
     stems = [Path(path).stem for path in scenario_paths]
     comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed, workers=workers,
                                    on_replication_done=_progress(quiet or as_json))
-    document = to_json(comparison_document(comparison, files=list(scenario_paths)))
+    document_dict = comparison_document(comparison, files=list(scenario_paths))
+    document = to_json(document_dict)
     folder = Path(out) if out else Path("results") / "-".join(["compare", *stems])
     files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison)}
     if not no_plots:
         from simulator.compare_plots import comparison_plots
 
         files.update(comparison_plots(comparison))
+    from simulator.report import REPORT_FILE, render_comparison_report
+
+    if with_report or (folder / REPORT_FILE).exists():  # never leave an older report beside new results
+        files[REPORT_FILE] = render_comparison_report(document_dict,
+                                                      {k: v for k, v in files.items() if k.endswith(".png")})
     written = write_atomically(folder, files)  # everything rendered first: nothing half-written
     if as_json:
         click.echo(document, nl=False)

@@ -3,10 +3,16 @@
 `comparison_plots(c)` returns {file name: PNG bytes} for `output.write_atomically`. Figures are
 plain `matplotlib.figure.Figure` objects on an Agg canvas (pyplot is never imported). Scenarios
 are lettered A, B, C, ... as in the text table, each with its own colour-blind-safe colour.
+Each PNG of a comparison carries a `callsim-comparison` text chunk, a fingerprint of the
+scenarios, labels, seed and replications, so a report assembled later from a results folder can
+tell plots left over from another comparison (`document_comparison_id` reads it off
+comparison.json).
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import math
 from typing import Sequence
 
@@ -25,6 +31,22 @@ SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55
 TARGET_COLOUR = "#222222"
 DPI = 100
 COMPARE_FILES = ("compare_kpis.png", "compare_differences.png")
+COMPARISON_ID_KEY = "callsim-comparison"
+
+
+def comparison_id(labels: Sequence[str], scenarios: Sequence[dict], seed: int, replications: int) -> str:
+    """A short fingerprint of what a comparison's numbers depend on. `scenarios` in their JSON
+    form (`Scenario.model_dump(mode="json")`, as in comparison.json)."""
+    text = json.dumps({"labels": list(labels), "scenarios": list(scenarios), "seed": seed,
+                       "replications": replications}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def document_comparison_id(document: dict) -> str:
+    """The fingerprint of the comparison a comparison.json document describes."""
+    scenarios = document.get("scenarios", [])
+    return comparison_id([s.get("label") for s in scenarios], [s.get("scenario") for s in scenarios],
+                         document.get("seed"), document.get("replications"))
 
 
 def new_figure(size: tuple[float, float], rows: int = 1, cols: int = 1, title: str = "", subtitle: str = "", **kwargs):
@@ -49,9 +71,11 @@ def new_figure(size: tuple[float, float], rows: int = 1, cols: int = 1, title: s
     return figure, body, axes.ravel()
 
 
-def png_bytes(figure: Figure, title: str) -> bytes:
+def png_bytes(figure: Figure, title: str, stamp: dict[str, str] | None = None) -> bytes:
+    """The figure as PNG bytes; `stamp` adds text chunks (e.g. {COMPARISON_ID_KEY: id})."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Title": title, "Software": "callsim"})
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white",
+                   metadata={"Title": title, "Software": "callsim", **(stamp or {})})
     figure.clear()
     return buffer.getvalue()
 
@@ -238,7 +262,9 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None,
 
 
 def comparison_plots(c: Comparison) -> dict[str, bytes]:
+    stamp = {COMPARISON_ID_KEY: comparison_id(c.labels, [run.scenario.model_dump(mode="json") for run in c.runs],
+                                              c.seed, c.replications)}
     return {
-        "compare_kpis.png": png_bytes(kpi_bars(c), "KPIs by scenario"),
-        "compare_differences.png": png_bytes(difference_plot(c), "Paired differences"),
+        "compare_kpis.png": png_bytes(kpi_bars(c), "KPIs by scenario", stamp),
+        "compare_differences.png": png_bytes(difference_plot(c), "Paired differences", stamp),
     }

@@ -1,4 +1,4 @@
-"""A self-contained HTML report of a run: one file, no scripts, no network.
+"""A self-contained HTML report of a run or a comparison: one file, no scripts, no network.
 
 `render_report(document, images)` turns a kpis.json document (`output.result_document`) and the
 plots (`plots.run_plots`, PNG bytes) into one HTML page: the scenario, the day's KPIs against
@@ -7,9 +7,16 @@ definitions. CSS is inline; a Content-Security-Policy forbids anything but inlin
 data: images, so the page renders identically offline, from a mail attachment or an archive.
 Every piece of text from the document is escaped with `html.escape`.
 
-`report_from_dir(folder)` does the same from what `callsim run` left in a results folder. A PNG
-whose `callsim-run` stamp does not match kpis.json (left over from an earlier run, e.g. one
-with `--no-plots` or another seed) is left out, and the page says so.
+`render_comparison_report(document, images)` does the same for a comparison.json document
+(`compare.comparison_document`) and its plots: the scenarios and what differs between them, each
+KPI per scenario with the paired differences and their significance, the targets each scenario
+meets, the plain-words explanation, the plots and the definitions. Both pages are built from the
+same shell (`_page`), CSS and pieces (plots, definitions, status badges).
+
+`report_from_dir(folder)` does the same from what `callsim run` or `callsim compare` left in a
+results folder (kpis.json or comparison.json; with both, the newer). A PNG whose stamp
+(`callsim-run`, `callsim-comparison`) does not match the JSON (left over from an earlier run,
+e.g. one with `--no-plots` or another seed) is left out, and the page says so.
 """
 from __future__ import annotations
 
@@ -19,9 +26,11 @@ import json
 import math
 from pathlib import Path
 
+from .compare import _letter, format_pm
 from .output import INTERVAL_COLUMNS, format_value
 
 REPORT_FILE = "report.html"
+COMPARISON_FILE = "comparison.json"
 
 # file name -> (heading, what it shows)
 PLOT_CAPTIONS: dict[str, tuple[str, str]] = {
@@ -42,7 +51,19 @@ PLOT_CAPTIONS: dict[str, tuple[str, str]] = {
                          "Callers waiting through the clock day on one simulated day (replication 0), with the "
                          "time-weighted mean per interval over all replications."),
 }
+COMPARE_PLOT_CAPTIONS: dict[str, tuple[str, str]] = {
+    "compare_kpis.png": ("KPIs by scenario",
+                         "The main KPIs of the whole day for each scenario side by side: mean over replications, "
+                         "error bars the 95% confidence interval; A\u2019s targets dashed, its occupancy band shaded."),
+    "compare_differences.png": ("Paired differences",
+                                "Each later scenario minus scenario A, replication by replication on the same "
+                                "callers: the mean difference with its 95% confidence interval (filled: "
+                                "significant, the interval excludes 0), beside the interval of two independent runs "
+                                "(grey), which ignores the pairing."),
+}
 STATUS_TEXT = {"met": "met", "missed": "missed", "uncertain": "uncertain"}
+UNCERTAIN_NOTE = ("<span class=\"note\">\u201cuncertain\u201d: the 95% confidence interval straddles the target, "
+                  "so more replications are needed to say.</span>")
 
 CSS = """
 :root { color-scheme: light; }
@@ -78,6 +99,20 @@ figcaption { color: #444; font-size: 0.93em; max-width: 90ch; margin-bottom: 6px
 figcaption strong { color: #1d1d1f; font-size: 1.08em; }
 .note { color: #555; font-size: 0.92em; }
 .warning { color: #7a4f00; background: #fff4d6; padding: 6px 10px; border-radius: 4px; }
+.absent { color: #888; font-style: italic; }
+tr td.sig { font-weight: 700; background: #eaf2fb; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; margin: 12px 0; }
+.card { border: 1px solid #e4e6ea; border-radius: 6px; padding: 4px 16px 8px; }
+.card h3 { margin-top: 12px; }
+.card dl.facts { margin: 8px 0; gap: 3px 14px; grid-template-columns: minmax(0, 10em) minmax(0, 1fr); }
+.card dl.facts dd { overflow-wrap: anywhere; }
+.card p.note { margin: 6px 0; }
+.differs { background: #eaf2fb; padding: 4px 8px; border-radius: 4px; }
+.mark { display: inline-block; width: 0.9em; text-align: left; }
+th .label { display: block; font-weight: 400; font-size: 0.85em; color: #444; max-width: 16em; white-space: normal;
+            overflow-wrap: anywhere; }
+td .value { display: block; color: #444; font-size: 0.88em; }
+section.explanation p { max-width: 90ch; margin: 6px 0; }
 dl.definitions dt { font-weight: 600; margin-top: 8px; }
 dl.definitions dd { margin: 2px 0 0 1.5em; color: #333; }
 footer { margin-top: 40px; color: #666; font-size: 0.85em; }
@@ -118,10 +153,8 @@ def _clock(minutes: float) -> str:
     return f"{(minutes // 60) % 24:02d}:{minutes % 60:02d}"
 
 
-def _summary(document: dict) -> str:
-    scenario = document.get("scenario", {})
-    intervals = document.get("intervals", [])
-    n = len(intervals)
+def _scenario_facts(scenario: dict, n: int) -> list[tuple[str, str]]:
+    """(label, text) pairs describing a scenario's day, queues and agent groups; `n` intervals."""
     minutes = scenario.get("interval_minutes")
     start = scenario.get("start", "")
     facts: list[tuple[str, str]] = []
@@ -131,9 +164,6 @@ def _summary(document: dict) -> str:
         facts.append(("Intervals", f"{n} \u00d7 {minutes} min, {start}\u2013{end}"))
     else:
         facts.append(("Intervals", str(n)))
-    facts.append(("Replications", f"{document.get('replications', '?')} independent days; "
-                                  "every estimate is their mean with a 95% t confidence interval"))
-    facts.append(("Seed", str(document.get("seed", "?"))))
     queues = [q.get("name", "?") for q in scenario.get("queues", [])]
     if queues:
         facts.append(("Queues", ", ".join(queues)))
@@ -143,10 +173,25 @@ def _summary(document: dict) -> str:
         size = f"{low} agents" if low == high else f"{low}\u2013{high} agents"
         facts.append((f"Agent group \u201c{group.get('name', '?')}\u201d",
                       f"serves {', '.join(group.get('serves', []))}; {size} per interval"))
+    return facts
+
+
+def _facts(facts: list[tuple[str, str]]) -> str:
     rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
-    description = scenario.get("description", "")
-    lead = f'<p class="lead">{_e(description)}</p>' if description else ""
-    return f"{lead}<dl class=\"facts\">{rows}</dl>"
+    return f"<dl class=\"facts\">{rows}</dl>"
+
+
+def _lead(text: str) -> str:
+    return f'<p class="lead">{_e(text)}</p>' if text else ""
+
+
+def _summary(document: dict) -> str:
+    scenario = document.get("scenario", {})
+    facts = _scenario_facts(scenario, len(document.get("intervals", [])))
+    facts[1:1] = [("Replications", f"{document.get('replications', '?')} independent days; "
+                                   "every estimate is their mean with a 95% t confidence interval"),
+                  ("Seed", str(document.get("seed", "?")))]
+    return _lead(scenario.get("description", "")) + _facts(facts)
 
 
 def _day_table(document: dict) -> str:
@@ -164,17 +209,20 @@ def _day_table(document: dict) -> str:
             f"<td>{_e(_mean_text(name, estimate))}</td><td>{_e(_ci_text(name, estimate))}</td>"
             f"<td class=\"text\">{target}</td><td class=\"text\">{status}</td></tr>"
         )
-    counts = {}
-    for check in document.get("targets", []):
-        counts[check.get("status")] = counts.get(check.get("status"), 0) + 1
-    tally = ", ".join(f"{count} {_e(STATUS_TEXT.get(status, status))}" for status, count in counts.items())
     return (
-        f"<p>Targets: {tally or 'none'}. <span class=\"note\">\u201cuncertain\u201d: the 95% confidence interval "
-        "straddles the target, so more replications are needed to say.</span></p>"
+        f"<p>Targets: {_tally(document.get('targets', []))}. {UNCERTAIN_NOTE}</p>"
         "<div class=\"scroll\"><table><thead><tr><th>KPI (whole day)</th><th>mean</th><th>95% CI</th>"
         "<th class=\"text\">target</th><th class=\"text\">status</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _tally(checks: list[dict]) -> str:
+    """'2 met, 1 missed' (escaped), or 'none'."""
+    counts: dict[str, int] = {}
+    for check in checks:
+        counts[check.get("status")] = counts.get(check.get("status"), 0) + 1
+    return ", ".join(f"{count} {_e(STATUS_TEXT.get(status, status))}" for status, count in counts.items()) or "none"
 
 
 def _interval_table(document: dict) -> str:
@@ -202,13 +250,14 @@ def _interval_table(document: dict) -> str:
     )
 
 
-def _plots(images: dict[str, bytes]) -> str:
+def _plots(images: dict[str, bytes], captions: dict[str, tuple[str, str]], made_by: str) -> str:
+    """Every image as a captioned figure (the order of `captions`, then any others by name)."""
     if not images:
-        return "<p class=\"note\">No plots (the run was made with <code>--no-plots</code>).</p>"
-    ordered = [name for name in PLOT_CAPTIONS if name in images] + sorted(set(images) - set(PLOT_CAPTIONS))
+        return f"<p class=\"note\">No plots (the {_e(made_by)} was made with <code>--no-plots</code>).</p>"
+    ordered = [name for name in captions if name in images] + sorted(set(images) - set(captions))
     figures = []
     for name in ordered:
-        heading, caption = PLOT_CAPTIONS.get(name, (name, ""))
+        heading, caption = captions.get(name, (name, ""))
         data = base64.b64encode(images[name]).decode("ascii")
         figures.append(
             f"<figure id=\"plot-{_e(name.rsplit('.', 1)[0])}\">"
@@ -218,23 +267,24 @@ def _plots(images: dict[str, bytes]) -> str:
     return "".join(figures)
 
 
-def _definitions(document: dict) -> str:
-    items = "".join(
-        f"<dt><code>{_e(name)}</code></dt><dd>{_e(text)}</dd>" for name, text in document.get("definitions", {}).items()
-    )
+def _definitions(definitions: dict[str, str]) -> str:
+    items = "".join(f"<dt><code>{_e(name)}</code></dt><dd>{_e(text)}</dd>" for name, text in definitions.items())
     return f"<dl class=\"definitions\">{items}</dl>"
 
 
-def render_report(document: dict, images: dict[str, bytes], notes: list[str] | None = None) -> str:
-    """The report page for a kpis.json `document` and its plots ({file name: PNG bytes}).
+def _section(anchor: str, heading: str, content: str, css: str = "") -> str:
+    h2 = f"<h2>{_e(heading)}</h2>" if heading else ""
+    css = f' class="{_e(css)}"' if css else ""
+    return f"<section id=\"{_e(anchor)}\"{css}>{h2}{content}</section>\n"
 
-    `notes` are shown as warnings at the top (e.g. plots left out as stale).
-    """
-    scenario = document.get("scenario", {})
-    name = scenario.get("name", "callsim run")
-    versions = document.get("versions", {})
+
+def _page(title: str, nav: list[tuple[str, str]], sections: str, source: str, versions: dict,
+          notes: list[str] | None) -> str:
+    """The page shell both reports share: head (CSP, inline CSS), heading and navigation,
+    warnings, the sections, and a footer naming the JSON file it was generated from."""
     version_text = ", ".join(f"{k} {v}" for k, v in versions.items())
     warnings = "".join(f"<p class=\"warning\">{_e(note)}</p>" for note in notes or [])
+    links = "".join(f"<a href=\"#{_e(anchor)}\">{_e(text)}</a>" for anchor, text in nav)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -242,56 +292,258 @@ def render_report(document: dict, images: dict[str, bytes], notes: list[str] | N
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <meta name="generator" content="callsim">
-<title>{_e(name)} \u2013 callsim report</title>
+<title>{_e(title)} \u2013 callsim report</title>
 <style>{CSS}</style>
 </head>
 <body>
 <main>
 <header>
-<h1>{_e(name)}</h1>
-<nav><a href="#day">Day KPIs</a><a href="#intervals">Per interval</a><a href="#plots">Plots</a><a href="#definitions">Definitions</a></nav>
+<h1>{_e(title)}</h1>
+<nav>{links}</nav>
 </header>
 {warnings}
-<section id="scenario">{_summary(document)}</section>
-<section id="day"><h2>The day against the targets</h2>{_day_table(document)}</section>
-<section id="intervals"><h2>Per interval</h2>{_interval_table(document)}</section>
-<section id="plots"><h2>Plots</h2>{_plots(images)}</section>
-<section id="definitions"><h2>KPI definitions</h2>{_definitions(document)}</section>
-<footer>Generated by callsim from <code>kpis.json</code>. {_e(version_text)}</footer>
+{sections}<footer>Generated by callsim from <code>{_e(source)}</code>. {_e(version_text)}</footer>
 </main>
 </body>
 </html>
 """
 
 
-def report_from_dir(results_dir) -> str:
-    """The report page for a results folder written by `callsim run` (kpis.json and its PNGs)."""
-    from .plots import PLOT_FILES, RUN_ID_KEY, png_text, run_id
+def render_report(document: dict, images: dict[str, bytes], notes: list[str] | None = None) -> str:
+    """The report page for a kpis.json `document` and its plots ({file name: PNG bytes}).
 
+    `notes` are shown as warnings at the top (e.g. plots left out as stale).
+    """
+    name = document.get("scenario", {}).get("name", "callsim run")
+    sections = (
+        _section("scenario", "", _summary(document))
+        + _section("day", "The day against the targets", _day_table(document))
+        + _section("intervals", "Per interval", _interval_table(document))
+        + _section("plots", "Plots", _plots(images, PLOT_CAPTIONS, "run"))
+        + _section("definitions", "KPI definitions", _definitions(document.get("definitions", {})))
+    )
+    nav = [("day", "Day KPIs"), ("intervals", "Per interval"), ("plots", "Plots"), ("definitions", "Definitions")]
+    return _page(name, nav, sections, "kpis.json", document.get("versions", {}), notes)
+
+
+# --- the comparison page ---------------------------------------------------------------------
+
+
+def _pm(name: str, estimate: dict | None, signed: bool = False) -> str:
+    """'17.5 ± 1.0 s' from a JSON estimate (mean ± half its 95% CI), as `callsim compare` prints it."""
+    estimate = estimate or {}
+    ci = estimate.get("ci95")
+    ci = (_number(ci[0]), _number(ci[1])) if ci and len(ci) == 2 else None
+    return format_pm(name, _number(estimate.get("mean")), ci, signed=signed)
+
+
+ABSENT = "<span class=\"absent\">absent</span>"
+
+
+def _compared_scenarios(document: dict) -> str:
+    scenarios = document.get("scenarios", [])
+    n = len(scenarios)
+    first = scenarios[0].get("label", "A") if scenarios else "A"
+    parts = [_lead(
+        f"{n} scenarios simulated on the same callers: {document.get('replications', '?')} replications each, "
+        f"seed {document.get('seed', '?')}. Replication r of every scenario meets the same callers (common random "
+        "numbers), so each difference to the first scenario is measured replication by replication and the "
+        "day-to-day noise the scenarios share cancels out of it."
+    )]
+    cards = []
+    for i, entry in enumerate(scenarios):
+        scenario = entry.get("scenario", {})
+        facts = [("Scenario", entry.get("name", scenario.get("name", "?")))]
+        if entry.get("file"):
+            facts.append(("File", entry["file"]))
+        facts += _scenario_facts(scenario, len(scenario.get("arrivals", {}).get("calls", [])))
+        if i:
+            differs = entry.get("differs_from_first_in", [])
+            what = (f"<strong>Differs from A ({_e(first)}) in:</strong> {_e(', '.join(differs))}" if differs else
+                    f"<strong>Same call centre as A ({_e(first)})</strong>: only names, descriptions or simulation "
+                    "settings differ, so every difference is exactly 0")
+        else:
+            what = "<strong>The baseline:</strong> every difference is another scenario minus this one"
+        description = scenario.get("description", "")
+        cards.append(f"<div class=\"card\"><h3>{_e(_letter(i))}: {_e(entry.get('label', '?'))}</h3>"
+                     f"<p class=\"differs\">{what}</p>{_facts(facts)}"
+                     + (f"<p class=\"note\">{_e(description)}</p>" if description else "") + "</div>")
+    return "".join(parts) + f"<div class=\"cards\">{''.join(cards)}</div>"
+
+
+def _difference_key(labels: list[str], i: int) -> str:
+    return f"{labels[i]} - {labels[0]}"  # as compare.Comparison.difference_label
+
+
+def _comparison_table(document: dict) -> str:
+    scenarios = document.get("scenarios", [])
+    labels = [entry.get("label", "?") for entry in scenarios]
+    letters = [_letter(i) for i in range(len(labels))]
+    with_target = {check.get("kpi") for entry in scenarios for check in entry.get("targets", [])}
+    header = "<th>KPI (whole day)</th>" + "".join(
+        f"<th>{_e(letter)}<span class=\"label\">{_e(label)}</span></th>" for letter, label in zip(letters, labels)
+    ) + "".join(
+        f"<th>{_e(letters[i])} \u2212 A<span class=\"label\">paired difference</span></th>"
+        for i in range(1, len(labels))
+    )
+    rows = []
+    for name, kpi in document.get("kpis", {}).items():
+        values = kpi.get("scenarios", {})
+        cells = "".join(
+            f"<td>{ABSENT}</td>" if values.get(label) is None else f"<td>{_e(_pm(name, values[label]))}</td>"
+            for label in labels
+        )
+        for i in range(1, len(labels)):
+            diff = kpi.get("differences", {}).get(_difference_key(labels, i))
+            if diff is None:
+                cells += f"<td>{ABSENT}<span class=\"mark\"></span></td>"
+                continue
+            significant = diff.get("significant") is True
+            unpaired = diff.get("unpaired_ci95")
+            title = (f"paired 95% CI {_ci_text(name, diff)}"
+                     + (f"; two independent runs: {_ci_text(name, {'ci95': unpaired})}" if unpaired else ""))
+            mark = "*" if significant else ""
+            cells += (f"<td class=\"{'sig' if significant else 'diff'}\" title=\"{_e(title)}\">"
+                      f"{_e(_pm(name, diff, signed=True))}<span class=\"mark\">{mark}</span></td>")
+        css = ' class="has-target"' if name in with_target else ""
+        rows.append(f"<tr{css}><td><code title=\"{_e(kpi.get('definition', ''))}\">{_e(name)}</code></td>{cells}</tr>")
+    return (
+        "<p class=\"note\">Each scenario\u2019s mean \u00b1 half its 95% confidence interval (an interval cut to the "
+        "values a KPI can take is shown as its bounds). The differences are each later scenario minus A, "
+        "replication by replication on the same callers; <strong>*</strong> marks a significant one: its 95% "
+        "interval excludes 0. Rates differ in percentage points (pts). <span class=\"absent\">absent</span>: the "
+        "scenario does not report that KPI (not 0). Hover a difference for its interval beside the one two "
+        "independent runs would give.</p>"
+        f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _comparison_targets(document: dict) -> str:
+    scenarios = document.get("scenarios", [])
+    by_target: dict[str, list[dict | None]] = {}
+    for i, entry in enumerate(scenarios):
+        for check in entry.get("targets", []):
+            by_target.setdefault(check.get("target", "?"), [None] * len(scenarios))[i] = check
+    if not by_target:
+        return "<p>None of the scenarios has targets.</p>"
+    header = "<th class=\"text\">target (whole day)</th>" + "".join(
+        f"<th class=\"text\">{_e(_letter(i))}<span class=\"label\">{_e(entry.get('label', '?'))}</span></th>"
+        for i, entry in enumerate(scenarios))
+    rows = []
+    for target, checks in by_target.items():
+        cells = "".join(
+            "<td class=\"text\"><span class=\"note\">no such target</span></td>" if check is None else
+            f"<td class=\"text\">{_status_badge(check.get('status', ''))}"
+            f"<span class=\"value\">{_e(_pm(check.get('kpi', ''), check))}</span></td>"
+            for check in checks)
+        rows.append(f"<tr><td>{_e(target)}</td>{cells}</tr>")
+    tallies = "; ".join(f"{_e(_letter(i))} {_tally(entry.get('targets', []))}" for i, entry in enumerate(scenarios))
+    return (
+        f"<p>Targets: {tallies}. {UNCERTAIN_NOTE}</p>"
+        f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _explanation(document: dict) -> str:
+    scenarios = document.get("scenarios", [])
+    labels = [entry.get("label", "?") for entry in scenarios]
+    explanation = document.get("explanation", {})
+    parts = []
+    for i in range(1, len(labels)):
+        sentences = explanation.get(_difference_key(labels, i), [])
+        parts.append(f"<h3>{_e(_letter(i))} \u2212 A: {_e(labels[i])} minus {_e(labels[0])}</h3>"
+                     + "".join(f"<p>{_e(sentence)}</p>" for sentence in sentences))
+    return "".join(parts)
+
+
+def render_comparison_report(document: dict, images: dict[str, bytes], notes: list[str] | None = None) -> str:
+    """The report page for a comparison.json `document` (`compare.comparison_document`) and its
+    plots ({file name: PNG bytes}, `compare_plots.comparison_plots`).
+
+    `notes` are shown as warnings at the top (e.g. plots left out as stale).
+    """
+    labels = [entry.get("label", "?") for entry in document.get("scenarios", [])]
+    definitions = {name: kpi.get("definition", "") for name, kpi in document.get("kpis", {}).items()}
+    sections = (
+        _section("scenarios", "The scenarios compared", _compared_scenarios(document))
+        + _section("kpis", "KPIs and paired differences", _comparison_table(document))
+        + _section("targets", "Which scenario meets which target", _comparison_targets(document))
+        + _section("explanation", "What drives the difference", _explanation(document), css="explanation")
+        + _section("plots", "Plots", _plots(images, COMPARE_PLOT_CAPTIONS, "comparison"))
+        + _section("definitions", "KPI definitions", _definitions(definitions))
+    )
+    nav = [("scenarios", "Scenarios"), ("kpis", "KPIs"), ("targets", "Targets"), ("explanation", "Explanation"),
+           ("plots", "Plots"), ("definitions", "Definitions")]
+    return _page("Comparison: " + " vs ".join(labels), nav, sections, COMPARISON_FILE, document.get("versions", {}),
+                 notes)
+
+
+# --- from a results folder ---------------------------------------------------------------------
+
+
+def report_from_dir(results_dir) -> str:
+    """The report page for a results folder: the run report from what `callsim run` left there
+    (kpis.json and its PNGs), or the comparison report from what `callsim compare` left
+    (comparison.json and its PNGs). A folder holding both gets the report of the newer."""
     folder = Path(results_dir)
     if not folder.is_dir():
         raise ResultsDirError(f"{folder}: no such results folder; run 'callsim run SCENARIO -o {folder}' first")
-    kpis = folder / "kpis.json"
+    kpis, comparison = folder / "kpis.json", folder / COMPARISON_FILE
+    if comparison.is_file() and (not kpis.is_file() or comparison.stat().st_mtime_ns >= kpis.stat().st_mtime_ns):
+        return _comparison_report_from_dir(folder, comparison)
     if not kpis.is_file():
-        raise ResultsDirError(f"{folder}: no kpis.json in this folder; run 'callsim run SCENARIO -o {folder}' first")
+        raise ResultsDirError(f"{folder}: no kpis.json or {COMPARISON_FILE} in this folder; run 'callsim run SCENARIO "
+                              f"-o {folder}' or 'callsim compare A.yaml B.yaml -o {folder}' first")
+    return _run_report_from_dir(folder, kpis)
+
+
+def _read_document(path: Path, required: tuple[str, ...]) -> dict:
     try:
-        document = json.loads(kpis.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultsDirError(f"{kpis}: not a readable kpis.json ({exc})") from None
-    missing = [key for key in ("scenario", "day", "intervals", "definitions", "targets") if key not in (
-        document if isinstance(document, dict) else {})]
+        raise ResultsDirError(f"{path}: not a readable {path.name} ({exc})") from None
+    missing = [key for key in required if key not in (document if isinstance(document, dict) else {})]
     if missing:
-        raise ResultsDirError(f"{kpis}: not a callsim kpis.json (no {', '.join(missing)})")
-    expected = run_id(document["scenario"], document.get("seed"), document.get("replications"))
+        raise ResultsDirError(f"{path}: not a callsim {path.name} (no {', '.join(missing)})")
+    return document
+
+
+def _matching_images(folder: Path, names, key: str, expected: str) -> tuple[dict[str, bytes], list[str]]:
+    """The PNGs among `names` in `folder` stamped `key` = `expected`, and the names of the others."""
+    from .plots import png_text
+
     images, stale = {}, []
-    for name in PLOT_FILES:
+    for name in names:
         path = folder / name
         if path.is_file():
             data = path.read_bytes()
-            if png_text(data).get(RUN_ID_KEY) == expected:
+            if png_text(data).get(key) == expected:
                 images[name] = data
             else:
                 stale.append(name)
+    return images, stale
+
+
+def _run_report_from_dir(folder: Path, kpis: Path) -> str:
+    from .plots import PLOT_FILES, RUN_ID_KEY, run_id
+
+    document = _read_document(kpis, ("scenario", "day", "intervals", "definitions", "targets"))
+    expected = run_id(document["scenario"], document.get("seed"), document.get("replications"))
+    images, stale = _matching_images(folder, PLOT_FILES, RUN_ID_KEY, expected)
     notes = [f"Left out, drawn for a different run than kpis.json: {', '.join(stale)}. "
              "Run 'callsim run' again without --no-plots to redraw them."] if stale else []
     return render_report(document, images, notes)
+
+
+def _comparison_report_from_dir(folder: Path, path: Path) -> str:
+    from .compare_plots import COMPARE_FILES, COMPARISON_ID_KEY, document_comparison_id
+
+    document = _read_document(path, ("scenarios", "kpis", "explanation"))
+    scenarios = document["scenarios"]
+    if not (isinstance(scenarios, list) and len(scenarios) >= 2 and all(isinstance(s, dict) for s in scenarios)
+            and isinstance(document["kpis"], dict) and isinstance(document["explanation"], dict)):
+        raise ResultsDirError(f"{path}: not a callsim {path.name} (no list of the scenarios compared)")
+    images, stale = _matching_images(folder, COMPARE_FILES, COMPARISON_ID_KEY, document_comparison_id(document))
+    notes = [f"Left out, drawn for a different comparison than {COMPARISON_FILE}: {', '.join(stale)}. "
+             "Run 'callsim compare' again without --no-plots to redraw them."] if stale else []
+    return render_comparison_report(document, images, notes)

@@ -5,19 +5,15 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html
-import io
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from PIL import Image
 
+from browser import assert_real_png, screenshot_in_chromium
 from cli import main
 from conftest import REPO
 from simulator import load_scenario, run_scenario, scenario_from_dict
@@ -49,18 +45,6 @@ def plots_of(path: Path) -> dict[str, bytes]:
 
 def help_desk_dict() -> dict:
     return yaml.safe_load(HELP_DESK.read_text())
-
-
-def assert_real_png(data: bytes, min_size=(800, 400)) -> Image.Image:
-    assert data.startswith(b"\x89PNG\r\n\x1a\n")
-    image = Image.open(io.BytesIO(data))
-    image.load()  # decodes every pixel: a truncated file fails here
-    assert image.size[0] >= min_size[0] and image.size[1] >= min_size[1], image.size
-    pixels = np.asarray(image.convert("RGB"), dtype=np.uint32).reshape(-1, 3)
-    colours = len(np.unique(pixels[:, 0] << 16 | pixels[:, 1] << 8 | pixels[:, 2]))
-    assert colours > 50, f"only {colours} colours: an empty plot?"
-    assert (pixels < 200).any(axis=1).mean() > 0.01, "almost nothing drawn"
-    return image
 
 
 def run_cli(capsys, *args):
@@ -205,27 +189,7 @@ def test_report_command_on_a_bad_folder_is_one_line_exit_2(case, tmp_path, capsy
 
 
 def test_report_renders_in_headless_chromium_without_console_errors(tmp_path, capsys):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        message = "chromium is not installed (apt-get install chromium); the browser test of report.html needs it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
     out = tmp_path / "hd"
     code, _, err = run_cli(capsys, "run", HELP_DESK, "-r", 3, "-w", 1, "-o", out, "-q", "--report")
     assert code == 0, err
-    screenshot = tmp_path / "report.png"
-    completed = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={screenshot}", "--window-size=1280,2000",
-         "--enable-logging=stderr", "--v=0", (out / "report.html").as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    # Chromium logs every console message of the page (errors, CSP violations, uncaught
-    # exceptions) as a CONSOLE line; the page has no scripts, so there must be none
-    console = [line for line in completed.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
-    assert not console, "\n".join(console)
-    image = assert_real_png(screenshot.read_bytes())
-    assert image.size == (1280, 2000)
+    screenshot_in_chromium(out / "report.html", tmp_path)
