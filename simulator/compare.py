@@ -31,7 +31,7 @@ from scipy import stats
 
 from .batch import run_scenarios
 from .kpis import DEFINITIONS
-from .output import MONEY_KPIS, PERCENT_KPIS, SECONDS_KPIS, TWO_DECIMAL_KPIS, _table, format_value, versions
+from .output import _table, format_number, format_value, unit_form, versions
 from .run import Estimate, RunResult
 from .scenario import Scenario
 
@@ -220,28 +220,13 @@ def compare_scenarios(scenarios: Sequence[Scenario], labels: Sequence[str] | Non
 # --- plain words ---------------------------------------------------------------------------
 
 
-def _unit_form(name: str) -> tuple[float, str, str]:
-    """(scale, number format, unit) to print a KPI value or difference."""
-    if name in PERCENT_KPIS:
-        return 100.0, ".1f", "%"
-    if name in SECONDS_KPIS:
-        return 1.0, ".1f", " s"
-    if name in MONEY_KPIS:
-        return 1.0, ",.2f", ""
-    if name == "overtime_agent_seconds":
-        return 1 / 3600, ".2f", " agent-h"
-    if name in TWO_DECIMAL_KPIS:
-        return 1.0, ".2f", ""
-    return 1.0, ",.1f", ""
-
-
 def format_difference(name: str, value: float | None) -> str:
     """A signed difference in the KPI's unit: percentage points ('pts') for rates."""
     if value is None or not math.isfinite(value):
         return "-"
-    scale, fmt, unit = _unit_form(name)
+    scale, fmt, unit = unit_form(name)
     unit = " pts" if unit == "%" else unit
-    return f"{value * scale:+{fmt}}{unit}"
+    return format_number(value * scale, fmt, "+") + unit
 
 
 def format_pm(name: str, mean: float | None, ci95: tuple[float, float] | None, signed: bool = False) -> str:
@@ -250,17 +235,17 @@ def format_pm(name: str, mean: float | None, ci95: tuple[float, float] | None, s
     shown as its bounds: '0.4 [0.0, 1.1] s'."""
     if mean is None or not math.isfinite(mean):
         return "-"
-    scale, fmt, unit = _unit_form(name)
+    scale, fmt, unit = unit_form(name)
     if signed and unit == "%":
         unit = " pts"
     sign = "+" if signed else ""
-    text = f"{mean * scale:{sign}{fmt}}"
+    text = format_number(mean * scale, fmt, sign)
     if ci95 is not None and all(math.isfinite(v) for v in ci95):
         low, high = ci95
         if math.isclose(high - mean, mean - low, rel_tol=1e-6, abs_tol=1e-12):
-            text += f" ± {(high - low) / 2 * scale:{fmt}}"
+            text += f" ± {format_number((high - low) / 2 * scale, fmt)}"
         else:
-            text += f" [{low * scale:{sign}{fmt}}, {high * scale:{sign}{fmt}}]"
+            text += f" [{format_number(low * scale, fmt, sign)}, {format_number(high * scale, fmt, sign)}]"
     return text + unit
 
 

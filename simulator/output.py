@@ -122,20 +122,34 @@ def write_atomically(directory: Path, files: dict[str, str | bytes]) -> list[Pat
 # --- readable text -------------------------------------------------------------------------
 
 
+def unit_form(name: str) -> tuple[float, str, str]:
+    """How a KPI is printed: (scale, number format, unit suffix). One place for every command."""
+    if name in PERCENT_KPIS:
+        return 100.0, ".1f", "%"
+    if name in SECONDS_KPIS:
+        return 1.0, ".1f", " s"
+    if name in MONEY_KPIS:
+        return 1.0, ",.2f", ""
+    if name == "overtime_agent_seconds":
+        return 1 / 3600, ".2f", " agent-h"
+    if name in TWO_DECIMAL_KPIS:
+        return 1.0, ".2f", ""
+    return 1.0, ",.1f", ""
+
+
+def format_number(value: float, fmt: str, sign: str = "") -> str:
+    """`value` in format `fmt`; a value that rounds to zero never prints as -0.0."""
+    text = f"{value:{sign}{fmt}}"
+    if not text.strip("+-0.,"):
+        text = f"{0.0:{sign}{fmt}}"
+    return text
+
+
 def format_value(name: str, value: float) -> str:
     if value is None or not math.isfinite(value):
         return "-"
-    if name in PERCENT_KPIS:
-        return f"{value:.1%}"
-    if name in SECONDS_KPIS:
-        return f"{value:.1f} s"
-    if name in MONEY_KPIS:
-        return f"{value:,.2f}"
-    if name == "overtime_agent_seconds":
-        return f"{value / 3600:.2f} agent-h"
-    if name in TWO_DECIMAL_KPIS:
-        return f"{value:.2f}"
-    return f"{value:,.1f}"
+    scale, fmt, unit = unit_form(name)
+    return format_number(value * scale, fmt) + unit
 
 
 def format_estimate(name: str, estimate: Estimate) -> tuple[str, str]:
