@@ -24,7 +24,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import simpy
 
 from simulator import scenario_from_dict, simulate_replication

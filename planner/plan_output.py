@@ -107,7 +107,7 @@ def format_plan(plan: ScenarioPlan, source: str = "") -> str:
                      f"{sum(g.agents) * hours:,.1f} agent-hours")
         lines.append("    agents     " + " ".join(str(v) for v in g.agents))
         if plan.shrinkage > 0:
-            lines.append(f"    scheduled  " + " ".join(str(v) for v in g.scheduled_agents)
+            lines.append("    scheduled  " + " ".join(str(v) for v in g.scheduled_agents)
                          + f"  ({sum(g.scheduled_agents) * hours:,.1f} paid hours at {plan.shrinkage:.0%} shrinkage)")
     flags = sorted({f for qp in plan.queues for fl in qp.plan.flags for f in fl})
     notes = list(plan.notes)

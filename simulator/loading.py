@@ -97,7 +97,6 @@ _TAG_LIKE = {
 
 def _model_at(path: tuple, data) -> type[BaseModel] | None:
     """The pydantic model class that validates the mapping at `path` (for 'did you mean')."""
-    from .distributions import DIST_NAMES  # noqa: F401  (names only)
     from . import distributions
 
     model: typing.Any = Scenario

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from cli import main
 from conftest import REPO
+from helpers import HELP_DESK, SHIPPED_SCENARIOS, run_cli
 
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
-HELP_DESK = REPO / "scenarios" / "help_desk.yaml"
+SCENARIOS = SHIPPED_SCENARIOS
 
 CANONICAL = """\
 schema_version: 1
@@ -35,12 +33,6 @@ targets:
   abandon_rate: 0.05
   occupancy: [0.75, 0.85]
 """
-
-
-def run_cli(capsys, *args):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_canonical_scenario_from_the_issue_runs_exactly_as_written(tmp_path, capsys):

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cli import main
 from conftest import REPO
 from simulator import load_scenario
 from simulator.compare import (
@@ -25,17 +24,10 @@ from simulator.compare import (
     welch_ci95,
 )
 from simulator.sweep import point_scenario
+from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, run_cli
 
-SCENARIOS = REPO / "scenarios"
-HELP_DESK = SCENARIOS / "help_desk.yaml"
-DEEP = SCENARIOS / "ivr_deep_menu.yaml"
-BROAD = SCENARIOS / "ivr_broad_menu.yaml"
-
-
-def run_cli(capsys, *args):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+SCENARIOS = SCENARIO_DIR
+DEEP, BROAD = IVR_DEEP, IVR_BROAD
 
 
 # --- statistics against scipy ------------------------------------------------------------------

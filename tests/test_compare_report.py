@@ -12,25 +12,16 @@ import re
 import pytest
 
 from browser import screenshot_in_chromium
-from cli import main
-from conftest import REPO
 from simulator import load_scenario, scenario_from_dict
 from simulator.compare import compare_scenarios, comparison_document, explain, format_pm
 from simulator.compare_plots import COMPARE_FILES, comparison_plots
 from simulator.output import to_json
 from simulator.report import render_comparison_report, report_from_dir
 from simulator.sweep import point_scenario
+from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, run_cli
 
-SCENARIOS = REPO / "scenarios"
-HELP_DESK = SCENARIOS / "help_desk.yaml"
-DEEP = SCENARIOS / "ivr_deep_menu.yaml"
-BROAD = SCENARIOS / "ivr_broad_menu.yaml"
-
-
-def run_cli(capsys, *args):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+SCENARIOS = SCENARIO_DIR
+DEEP, BROAD = IVR_DEEP, IVR_BROAD
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import yaml
 
 from conftest import REPO
 from simulator import Outcome, check_conservation, load_scenario, run_scenario, scenario_from_dict, simulate_replication
-from simulator.engine import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, TRANSFERRED, ZERO_OUT
-from simulator.ivr import CONTAINED, IVR_HANG_UP, walk
+from simulator.engine import MISROUTED, TRANSFERRED
+from simulator.ivr import IVR_HANG_UP, walk
 from simulator.kpis import replication_kpis
 from simulator.loading import ScenarioFileError
 

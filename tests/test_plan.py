@@ -10,21 +10,15 @@ import numpy as np
 import pytest
 import yaml
 
-from cli import main
 from conftest import REPO
 from planner import StaffingTargets, required_agents
 from planner.plan import assign_queues_to_groups, ivr_routing, plan_scenario, planned_scenario, planned_yaml, verify_plan
 from simulator import load_scenario, run_scenario, scenario_from_dict
 from simulator.ivr import CONTAINED, IVR_HANG_UP, walk
+from helpers import SHIPPED_SCENARIOS, run_cli
 
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
+SCENARIOS = SHIPPED_SCENARIOS
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def run_cli(capsys, *args):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def scenario_dict(calls, talk=None, patience=None, acw=None, occupancy=(0.75, 0.85), interval_minutes=30, **targets):

@@ -14,16 +14,14 @@ import pytest
 import yaml
 
 from browser import assert_real_png, screenshot_in_chromium
-from cli import main
-from conftest import REPO
 from simulator import load_scenario, run_scenario, scenario_from_dict
 from simulator.output import result_document
 from simulator.plots import (PLOT_FILES, RUN_ID_KEY, png_text, queue_length_png, result_run_id, run_plots,
                              wait_distribution_png)
 from simulator.report import render_report, report_from_dir
+from helpers import HELP_DESK, SHIPPED_SCENARIOS, run_cli
 
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
-HELP_DESK = REPO / "scenarios" / "help_desk.yaml"
+SCENARIOS = SHIPPED_SCENARIOS
 _RESULTS: dict[Path, object] = {}
 _PLOTS: dict[Path, dict[str, bytes]] = {}
 
@@ -45,12 +43,6 @@ def plots_of(path: Path) -> dict[str, bytes]:
 
 def help_desk_dict() -> dict:
     return yaml.safe_load(HELP_DESK.read_text())
-
-
-def run_cli(capsys, *args):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 # --- plots -----------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-from cli import main
 from conftest import REPO
 from planner.erlang import erlang_a_metrics, erlang_c_metrics
 from simulator import load_scenario
@@ -27,16 +26,10 @@ from simulator.sweep import (
     run_sweep,
 )
 from steady_state import mmn_scenario
+from helpers import HELP_DESK, SHIPPED_SCENARIOS, run_cli
 
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
-HELP_DESK = REPO / "scenarios" / "help_desk.yaml"
+SCENARIOS = SHIPPED_SCENARIOS
 MULTI = REPO / "scenarios" / "two_queue_multiskill.yaml"
-
-
-def run_cli(capsys, *args):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 # --- ranges ------------------------------------------------------------------------------------

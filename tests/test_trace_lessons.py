@@ -9,7 +9,6 @@ import struct
 import numpy as np
 import pytest
 
-from cli import main
 from conftest import REPO
 from simulator import Callers, Outcome, scenario_from_dict, simulate_callers
 from simulator.callers import FIRST, REDIAL, REPEAT
@@ -18,14 +17,9 @@ from simulator.engine import (
 )
 from simulator.lessons import pooling, variability
 from simulator.trace import duration, offset_of_clock, trace_lines
+from helpers import run_cli
 
 INF = math.inf
-
-
-def run_cli(capsys, *args):
-    code = main([str(a) for a in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 # --- trace ---------------------------------------------------------------------------------------

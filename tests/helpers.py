@@ -1,0 +1,20 @@
+"""Shared by the CLI tests: run `callsim` in-process and the shipped scenarios' paths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = REPO / "scenarios"
+SHIPPED_SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
+HELP_DESK = SCENARIO_DIR / "help_desk.yaml"
+
+
+def run_cli(capsys, *args):
+    """Run `callsim ARGS...`; return (exit code, stdout, stderr)."""
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+IVR_DEEP = SCENARIO_DIR / "ivr_deep_menu.yaml"
+IVR_BROAD = SCENARIO_DIR / "ivr_broad_menu.yaml"
