@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import numpy as np
-
-from .kpis import kpi_names
 from .parallel import ordered_map
-from .run import RunResult, _replication_kpis
+from .run import RunResult, _replication_kpis, result_from_replications
 from .scenario import Scenario
 
 
@@ -23,10 +20,5 @@ def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int, w
     """`run_scenario(s, replications, seed)` for each scenario, as one batch."""
     jobs = [(scenario, seed, r) for scenario in scenarios for r in range(replications)]
     outputs = ordered_map(_replication_kpis, jobs, workers, on_replication_done)
-    results = []
-    for index, scenario in enumerate(scenarios):
-        mine = outputs[index * replications:(index + 1) * replications]
-        per_replication = {name: np.vstack([kpis[name] for kpis, _ in mine]) for name in kpi_names(scenario)}
-        results.append(RunResult(scenario=scenario, seed=seed, replications=replications,
-                                 per_replication=per_replication, sample_day=mine[0][1]))
-    return results
+    return [result_from_replications(scenario, seed, outputs[index * replications:(index + 1) * replications])
+            for index, scenario in enumerate(scenarios)]

@@ -9,6 +9,7 @@ interval, then the whole day.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -133,6 +134,51 @@ def _grouped_stat(values: np.ndarray, bins: np.ndarray, n_bins: int, stat) -> np
     return out
 
 
+def _time_edges(result: ReplicationResult, scenario: Scenario) -> np.ndarray:
+    """Interval boundaries for time-based levels; the last interval runs until the last agent leaves."""
+    edges = np.arange(scenario.n_intervals + 1) * scenario.interval_s
+    edges[-1] = max(edges[-1], result.run_end_s)
+    return edges
+
+
+def _agent_time_by_group(result: ReplicationResult, scenario: Scenario, edges: np.ndarray):
+    """(busy, on shift, overtime) agent-seconds per group (rows) and interval (columns).
+
+    On shift = scheduled staffing x interval length + overtime worked in the interval."""
+    groups = range(len(scenario.agents))
+    busy = np.array([span_overlap(result.busy_start_s[result.busy_group == g],
+                                  result.busy_end_s[result.busy_group == g], edges) for g in groups])
+    overtime = np.array([span_overlap(result.overtime_start_s[result.overtime_group == g],
+                                      result.overtime_end_s[result.overtime_group == g], edges) for g in groups])
+    staffing = np.array([g.staffing for g in scenario.agents], dtype=float)
+    return busy, staffing * scenario.interval_s + overtime, overtime
+
+
+QUEUE_KPIS = ("offered", "answered", "abandoned", "abandon_rate", "service_level", "asa", "avg_wait", "wait_p90", "aht")
+
+
+def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+    """KPIs per queue (calls whose final queue it is; same definitions as the totals) and
+    occupancy per agent group: {"queues": {name: {kpi: array}}, "agent_groups": {name: {...}}}.
+
+    A group's occupancy is its busy time / its time on shift, whichever queue the work came
+    from; a queue's KPIs count its calls whichever group answered them."""
+    records = result.records
+    queues = {}
+    for q, spec in enumerate(scenario.queues):
+        mask = records.queue == q
+        only_q = replace(result, records=replace(records, **{
+            name: getattr(records, name)[mask] for name in records.__dataclass_fields__}))
+        kpi = replication_kpis(only_q, scenario)
+        queues[spec.name] = {name: kpi[name] for name in QUEUE_KPIS}
+    busy, on_shift, _ = _agent_time_by_group(result, scenario, _time_edges(result, scenario))
+    groups = {
+        spec.name: {"occupancy": _ratio(_with_day(busy[g], busy[g].sum()), _with_day(on_shift[g], on_shift[g].sum()))}
+        for g, spec in enumerate(scenario.agents)
+    }
+    return {"queues": queues, "agent_groups": groups}
+
+
 def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, np.ndarray]:
     """Every KPI of one replication: name -> array (one value per interval, then the day)."""
     records = result.records
@@ -222,26 +268,20 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["customer_effort_calls"] = mean_of(calls_per_caller, resolved_caller, caller_interval)
 
     # time-based levels; the last interval runs until the last agent goes home
-    edges = np.arange(n_intervals + 1) * interval_s
-    edges[-1] = max(edges[-1], result.run_end_s)
+    edges = _time_edges(result, scenario)
     durations = np.diff(edges)
-    busy = span_overlap(result.busy_start_s, result.busy_end_s, edges)
     queued_at = records.arrived_at_s[queued_mask] + records.ivr_s[queued_mask]
     waiting = span_overlap(queued_at, queued_at + waits, edges)
-    staffing = np.array([g.staffing for g in scenario.agents], dtype=float)  # groups x intervals
-    overtime_by_group = np.array([
-        span_overlap(result.overtime_start_s[result.overtime_group == g],
-                     result.overtime_end_s[result.overtime_group == g], edges)
-        for g in range(len(scenario.agents))
-    ])
+    busy_by_group, on_shift_by_group, overtime_by_group = _agent_time_by_group(result, scenario, edges)
+    busy = busy_by_group.sum(axis=0)
+    on_shift = on_shift_by_group.sum(axis=0)
     overtime = overtime_by_group.sum(axis=0)
-    on_shift = staffing.sum(axis=0) * interval_s + overtime
     kpi["occupancy"] = _ratio(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
     kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
     if any(g.hourly_cost is not None for g in scenario.agents):
         rate = np.array([g.hourly_cost or 0.0 for g in scenario.agents])
-        cost = rate @ (staffing * interval_s + overtime_by_group) / 3600.0
+        cost = rate @ on_shift_by_group / 3600.0
         kpi["agent_cost"] = _with_day(cost, cost.sum())
         kpi["cost_per_call"] = _ratio(kpi["agent_cost"], kpi["answered"])
     names = kpi_names(scenario)

@@ -59,6 +59,20 @@ def result_document(result: RunResult) -> dict:
             {"interval": label, **{name: estimate.to_dict() for name, estimate in row.items()}}
             for label, row in zip(result.interval_labels, result.intervals)
         ],
+        # with several queues or groups: each queue's calls and each group's occupancy
+        **{
+            part: {
+                name: {
+                    "day": {kpi: estimates[-1].to_dict() for kpi, estimates in kpis.items()},
+                    "intervals": [
+                        {"interval": label, **{kpi: estimates[k].to_dict() for kpi, estimates in kpis.items()}}
+                        for k, label in enumerate(result.interval_labels)
+                    ],
+                }
+                for name, kpis in entries.items()
+            }
+            for part, entries in result.breakdown.items()
+        },
     }
 
 
@@ -178,6 +192,28 @@ INTERVAL_COLUMNS = [
 ]
 
 
+BREAKDOWN_COLUMNS = [("offered", "offered"), ("answered", "answered"), ("abandon_rate", "aband"),
+                     ("service_level", "SL"), ("asa", "ASA"), ("wait_p90", "wait p90"), ("aht", "AHT")]
+
+
+def _breakdown_tables(result: RunResult) -> list[str]:
+    """Day KPIs per queue and occupancy per agent group (scenarios with several)."""
+    lines = []
+    queues = result.breakdown.get("queues", {})
+    if queues:
+        rows = [[name] + [format_value(kpi, kpis[kpi][-1].mean) for kpi, _ in BREAKDOWN_COLUMNS]
+                for name, kpis in queues.items()]
+        lines += [_table(["queue (day)"] + [title for _, title in BREAKDOWN_COLUMNS], rows), ""]
+    groups = result.breakdown.get("agent_groups", {})
+    if groups:
+        rows = []
+        for name, kpis in groups.items():
+            mean, ci = format_estimate("occupancy", kpis["occupancy"][-1])
+            rows.append([name, mean, ci])
+        lines += [_table(["agent group (day)", "occupancy", "95% CI"], rows), ""]
+    return lines
+
+
 def format_summary(result: RunResult) -> str:
     scenario = result.scenario
     sl = scenario.targets.service_level
@@ -198,6 +234,7 @@ def format_summary(result: RunResult) -> str:
     lines.append(f"SL = answered within {sl.within:g} s / calls that reached the queue; "
                  "'uncertain' = the 95% CI straddles the target.")
     lines.append("")
+    lines += _breakdown_tables(result)
     staffed = [sum(g.staffing[k] for g in scenario.agents) for k in range(scenario.n_intervals)]
     header = ["interval", "agents"] + [title for _, title in INTERVAL_COLUMNS]
     interval_rows = []

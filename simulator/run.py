@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 
 from .engine import Outcome, ReplicationResult, simulate_replication
-from .kpis import kpi_bounds, kpi_names, replication_kpis
+from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
 from .parallel import ordered_map
 from .scenario import Scenario
 
@@ -110,6 +110,8 @@ class RunResult:
     replications: int
     per_replication: dict[str, np.ndarray] = field(repr=False)  # name -> (replications, intervals + 1)
     sample_day: ReplicationResult | None = field(default=None, repr=False)  # replication 0's records, for plots and traces
+    # {"queues": {name: {kpi: (replications, intervals + 1)}}, "agent_groups": {...}}; empty with one queue and one group
+    breakdown_per_replication: dict = field(default_factory=dict, repr=False)
 
     @property
     def kpi_names(self) -> list[str]:
@@ -129,6 +131,16 @@ class RunResult:
             {name: Estimate.of(values[:, k], kpi_bounds(name)) for name, values in self.per_replication.items()}
             for k in range(self.scenario.n_intervals)
         ]
+
+    @cached_property
+    def breakdown(self) -> dict[str, dict[str, dict[str, list[Estimate]]]]:
+        """Per queue and per agent group: {part: {name: {kpi: [Estimate per interval..., day]}}}."""
+        return {
+            part: {name: {kpi: [Estimate.of(values[:, k], kpi_bounds(kpi)) for k in range(values.shape[1])]
+                          for kpi, values in kpis.items()}
+                   for name, kpis in entries.items()}
+            for part, entries in self.breakdown_per_replication.items()
+        }
 
     def interval_table(self) -> list[dict]:
         """One row per interval: the interval's clock time and each KPI's mean."""
@@ -164,12 +176,38 @@ class RunResult:
         return checks
 
 
-def _replication_kpis(job: tuple[Scenario, int, int]) -> tuple[dict[str, np.ndarray], ReplicationResult | None]:
+@dataclass(frozen=True)
+class _ReplicationOutput:
+    kpis: dict[str, np.ndarray]
+    breakdown: dict | None  # per queue / per group, only when the scenario has several
+    sample_day: ReplicationResult | None  # replication 0's records, kept for plots and traces
+
+
+def _replication_kpis(job: tuple[Scenario, int, int]) -> _ReplicationOutput:
     """KPIs of one replication (and, for replication 0, its records: one day kept for plots)."""
     scenario, seed, replication = job
     result = simulate_replication(scenario, seed, replication)
     check_conservation(result)
-    return replication_kpis(result, scenario), (result if replication == 0 else None)
+    several = len(scenario.queues) > 1 or len(scenario.agents) > 1
+    return _ReplicationOutput(
+        kpis=replication_kpis(result, scenario),
+        breakdown=breakdown_kpis(result, scenario) if several else None,
+        sample_day=result if replication == 0 else None,
+    )
+
+
+def result_from_replications(scenario: Scenario, seed: int, outputs: list[_ReplicationOutput]) -> RunResult:
+    """Stack the replications' outputs (in replication order) into a RunResult."""
+    per_replication = {name: np.vstack([o.kpis[name] for o in outputs]) for name in kpi_names(scenario)}
+    breakdown = {}
+    if outputs[0].breakdown is not None:
+        breakdown = {
+            part: {name: {kpi: np.vstack([o.breakdown[part][name][kpi] for o in outputs]) for kpi in kpis}
+                   for name, kpis in entries.items()}
+            for part, entries in outputs[0].breakdown.items()
+        }
+    return RunResult(scenario=scenario, seed=seed, replications=len(outputs), per_replication=per_replication,
+                     sample_day=outputs[0].sample_day, breakdown_per_replication=breakdown)
 
 
 def run_scenario(
@@ -188,8 +226,4 @@ def run_scenario(
     seed = scenario.simulation.seed if seed is None else seed
     jobs = [(scenario, seed, r) for r in range(replications)]
     # in replication order for any number of workers; Ctrl-C stops the workers cleanly
-    outputs = ordered_map(_replication_kpis, jobs, workers, on_replication_done)
-    names = kpi_names(scenario)
-    per_replication = {name: np.vstack([kpis[name] for kpis, _ in outputs]) for name in names}
-    return RunResult(scenario=scenario, seed=seed, replications=replications,
-                     per_replication=per_replication, sample_day=outputs[0][1])
+    return result_from_replications(scenario, seed, ordered_map(_replication_kpis, jobs, workers, on_replication_done))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 from conftest import REPO
@@ -164,3 +165,32 @@ def test_every_kpi_is_documented():
     model_doc = (REPO / "docs" / "model.md").read_text()
     for name in DEFINITIONS:
         assert f"`{name}`" in model_doc, name
+
+
+def test_queues_and_groups_broken_down_add_up_to_the_totals(tmp_path, capsys):
+    from simulator import load_scenario, run_scenario
+
+    scenario = load_scenario(REPO / "scenarios" / "two_queue_multiskill.yaml")
+    result = run_scenario(scenario, replications=3, seed=2)
+    queues = result.breakdown_per_replication["queues"]
+    assert set(queues) == {"support", "sales"}
+    for kpi in ("offered", "answered", "abandoned"):
+        np.testing.assert_array_equal(queues["support"][kpi] + queues["sales"][kpi], result.per_replication[kpi])
+    # the day's service level is the call-weighted mix of the queues'
+    within = sum(queues[q]["service_level"] * queues[q]["offered"] for q in queues)
+    np.testing.assert_allclose(within / result.per_replication["offered"], result.per_replication["service_level"])
+    # group occupancies bracket the centre's
+    groups = result.breakdown_per_replication["agent_groups"]
+    occupancy = np.array([groups[g]["occupancy"][:, -1] for g in groups])
+    assert np.all(occupancy.min(axis=0) <= result.per_replication["occupancy"][:, -1] + 1e-12)
+    assert np.all(occupancy.max(axis=0) >= result.per_replication["occupancy"][:, -1] - 1e-12)
+    code, out, err = run_cli(capsys, "run", REPO / "scenarios" / "two_queue_multiskill.yaml", "-r", 2,
+                             "--no-plots", "-o", tmp_path, "--json")
+    document = json.loads(out)
+    assert set(document["queues"]) == {"support", "sales"} and set(document["agent_groups"]) == {"generalists", "sales specialists"}
+    assert len(document["queues"]["sales"]["intervals"]) == 8
+
+
+def test_single_queue_scenarios_have_no_breakdown(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--no-plots", "-o", tmp_path, "--json")
+    assert "queues" not in json.loads(out)
