@@ -370,7 +370,8 @@ def _explain_other(c: Comparison, index: int, aspects: tuple[str, ...]) -> list[
     if "callbacks" in aspects:
         lines += _explain_callbacks(c, index)
     lead = "With the same callers: " if same_callers else "Paired replication by replication (same random streams): "
-    return lines + [lead + _changes(c, index, _outcome_kpis(c, index)) + "."]
+    changes = _changes(c, index, _outcome_kpis(c, index))
+    return lines + ([lead + changes + "."] if changes else [])
 
 
 def explain(c: Comparison, index: int) -> list[str]:
