@@ -217,6 +217,33 @@ def _day_table(document: dict) -> str:
     )
 
 
+BREAKDOWN_KPIS = ("offered", "answered", "abandon_rate", "service_level", "asa", "wait_p90", "aht")
+
+
+def _breakdown(document: dict) -> str:
+    """Day KPIs per queue and occupancy per agent group ('' with one queue and one group)."""
+    parts = []
+    queues = document.get("queues", {})
+    if queues:
+        header = "<th class=\"text\">queue</th>" + "".join(f"<th><code>{_e(k)}</code></th>" for k in BREAKDOWN_KPIS)
+        rows = "".join(
+            f"<tr><td class=\"text\">{_e(name)}</td>"
+            + "".join(f"<td>{_e(_mean_text(k, entry.get('day', {}).get(k)))}</td>" for k in BREAKDOWN_KPIS) + "</tr>"
+            for name, entry in queues.items())
+        parts.append("<p>Each queue's calls, whichever group answered them (same definitions as the day's KPIs).</p>"
+                     f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>")
+    groups = document.get("agent_groups", {})
+    if groups:
+        rows = "".join(
+            f"<tr><td class=\"text\">{_e(name)}</td><td>{_e(_mean_text('occupancy', entry.get('day', {}).get('occupancy')))}</td>"
+            f"<td>{_e(_ci_text('occupancy', entry.get('day', {}).get('occupancy')))}</td></tr>"
+            for name, entry in groups.items())
+        parts.append("<p>Each group's occupancy: its busy time / its time on shift, whichever queue the work came from.</p>"
+                     "<div class=\"scroll\"><table><thead><tr><th class=\"text\">agent group</th><th>occupancy</th>"
+                     f"<th>95% CI</th></tr></thead><tbody>{rows}</tbody></table></div>")
+    return "".join(parts)
+
+
 def _tally(checks: list[dict]) -> str:
     """'2 met, 1 missed' (escaped), or 'none'."""
     counts: dict[str, int] = {}
@@ -318,11 +345,13 @@ def render_report(document: dict, images: dict[str, bytes], notes: list[str] | N
     sections = (
         _section("scenario", "", _summary(document))
         + _section("day", "The day against the targets", _day_table(document))
+        + (_section("breakdown", "Per queue and agent group", breakdown) if (breakdown := _breakdown(document)) else "")
         + _section("intervals", "Per interval", _interval_table(document))
         + _section("plots", "Plots", _plots(images, PLOT_CAPTIONS, "run"))
         + _section("definitions", "KPI definitions", _definitions(document.get("definitions", {})))
     )
-    nav = [("day", "Day KPIs"), ("intervals", "Per interval"), ("plots", "Plots"), ("definitions", "Definitions")]
+    nav = [("day", "Day KPIs")] + ([("breakdown", "Per queue")] if breakdown else []) + [
+        ("intervals", "Per interval"), ("plots", "Plots"), ("definitions", "Definitions")]
     return _page(name, nav, sections, "kpis.json", document.get("versions", {}), notes)
 
 
