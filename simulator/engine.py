@@ -203,6 +203,7 @@ class _CallCentre:
         self.owed_departures = [deque() for _ in range(n_groups)]  # boundary times, one per busy agent to leave
         self.spare_ids = [[] for _ in range(n_groups)]
         self.next_id = 0
+        self.last_departure_s = 0.0  # when the last agent went home so far
         self.closing = False
         self.pending = 0  # calls on their way to a queue: in the IVR, in a transfer, due a scheduled callback
         # For each queue, the groups that can answer it: those for which it is the higher
@@ -455,7 +456,6 @@ class _CallCentre:
             return
         if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
             # misrouted: this agent spends the transfer time, then the call re-queues
-            self.wait[i] += self.env.now - self.queued_at[i]
             self.pending += 1
             self._busy(g, agent, self.transfer_s[i])
             back = self.env.timeout(self.transfer_s[i], i)
@@ -514,6 +514,7 @@ class _CallCentre:
             self.idle[g].append(agent)
 
     def _leave(self, g: int, agent: int) -> None:
+        self.last_departure_s = self.env.now
         self.on_shift[g] -= 1
         self.spare_ids[g].append(agent)
 
@@ -523,7 +524,8 @@ class _CallCentre:
         if target > present:
             extra = target - present
             while owed and extra:  # cancel departures still owed before calling in new agents
-                owed.pop()
+                # the agent kept past its shift is back on it: the time between was overtime
+                self.overtime.append((g, owed.pop(), self.env.now))
                 extra -= 1
             for _ in range(extra):
                 if self.spare_ids[g]:
@@ -544,6 +546,10 @@ class _CallCentre:
 
     # --- results -------------------------------------------------------------------------
 
+    def run_end_s(self) -> float:
+        """When the last agent went home (the end of the day if earlier)."""
+        return max(self.last_departure_s, self.day_end_s)
+
     def records(self) -> CallRecords:
         outcome = _numpy(self.outcome, np.int8)
         wait = _numpy(self.wait, np.float64)
@@ -557,7 +563,8 @@ class _CallCentre:
             outcome[callback] = Outcome.CALLBACK_FAILED
             outcome[on_line] = Outcome.UNSERVED
             queued_at = _numpy(self.queued_at, np.float64)
-            wait[on_line] += self.env.now - queued_at[on_line]
+            # until the last agent went home (env.now may be a stale patience timer's time)
+            wait[on_line] += np.maximum(self.run_end_s() - queued_at[on_line], 0.0)
         route = _numpy(self.route, np.int16)
         n = len(outcome)
         if self.has_ivr:
@@ -603,7 +610,7 @@ def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0,
         overtime_start_s=overtime[:, 1].copy(),
         overtime_end_s=overtime[:, 2].copy(),
         day_end_s=centre.day_end_s,
-        run_end_s=max(env.now, centre.day_end_s),
+        run_end_s=centre.run_end_s(),
     )
 
 
