@@ -113,7 +113,7 @@ class ReplicationResult:
     overtime_start_s: np.ndarray  # float64
     overtime_end_s: np.ndarray  # float64
     day_end_s: float  # end of the last interval
-    run_end_s: float  # when the last agent left (>= day_end_s)
+    run_end_s: float  # when the last agent left or the last waiting caller hung up (>= day_end_s)
 
 
 def _doubles(values) -> array:
@@ -203,7 +203,7 @@ class _CallCentre:
         self.owed_departures = [deque() for _ in range(n_groups)]  # boundary times, one per busy agent to leave
         self.spare_ids = [[] for _ in range(n_groups)]
         self.next_id = 0
-        self.last_departure_s = 0.0  # when the last agent went home so far
+        self.last_exit_s = 0.0  # when the last agent went home or waiting caller hung up, so far
         self.closing = False
         self.pending = 0  # calls on their way to a queue: in the IVR, in a transfer, due a scheduled callback
         # For each queue, the groups that can answer it: those for which it is the higher
@@ -261,6 +261,7 @@ class _CallCentre:
             if not answered.triggered:  # the agent did not come first
                 self.outcome[i] = Outcome.ABANDONED
                 self.wait[i] = patience
+                self.last_exit_s = env.now
                 self.n_waiting[q] -= 1
                 self._maybe_redial(i)
 
@@ -514,7 +515,7 @@ class _CallCentre:
             self.idle[g].append(agent)
 
     def _leave(self, g: int, agent: int) -> None:
-        self.last_departure_s = self.env.now
+        self.last_exit_s = self.env.now
         self.on_shift[g] -= 1
         self.spare_ids[g].append(agent)
 
@@ -547,8 +548,9 @@ class _CallCentre:
     # --- results -------------------------------------------------------------------------
 
     def run_end_s(self) -> float:
-        """When the last agent went home (the end of the day if earlier)."""
-        return max(self.last_departure_s, self.day_end_s)
+        """When the last agent went home or the last waiting caller hung up (the end of the day
+        if earlier); not env.now, which may be a patience timer left over from an answered call."""
+        return max(self.last_exit_s, self.day_end_s)
 
     def records(self) -> CallRecords:
         outcome = _numpy(self.outcome, np.int8)
@@ -563,7 +565,7 @@ class _CallCentre:
             outcome[callback] = Outcome.CALLBACK_FAILED
             outcome[on_line] = Outcome.UNSERVED
             queued_at = _numpy(self.queued_at, np.float64)
-            # until the last agent went home (env.now may be a stale patience timer's time)
+            # until the end of the run
             wait[on_line] += np.maximum(self.run_end_s() - queued_at[on_line], 0.0)
         route = _numpy(self.route, np.int16)
         n = len(outcome)

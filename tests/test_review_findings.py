@@ -98,3 +98,35 @@ def test_misrouted_call_that_waited_in_the_wrong_queue_counts_that_wait_once():
     # 110-175, and the idle support agent answers it at 175: it waited 100 s on the line.
     assert rec.outcome.tolist() == [Outcome.ANSWERED, Outcome.ANSWERED]
     assert rec.wait_s.tolist() == [0.0, 100.0]
+
+
+def test_waiting_after_the_last_agent_left_stays_in_the_queue_length():
+    # staffing 1 then 0: the agent leaves at 900; a caller arriving at 1700 with patience 300
+    # hangs up at 2000. Its 300 s in line count in the queue length (Little's law).
+    sc = one_queue([1, 0])
+    result = simulate_callers(sc, callers([1700], talk=[10], patience=[300]))
+    assert result.records.outcome.tolist() == [Outcome.ABANDONED]
+    assert result.run_end_s == 2000.0
+    kpi = replication_kpis(result, sc)
+    assert kpi["avg_queue_length"][-1] * 2000.0 == pytest.approx(300.0)
+
+
+def test_littles_law_queue_length_matches_waits_on_a_random_day():
+    from simulator import simulate_replication
+
+    sc = scenario_from_dict({
+        "schema_version": 1, "name": "review", "interval_minutes": 15,
+        "arrivals": {"calls": [40, 60, 80, 30], "queue_shares": {"a": 0.6, "b": 0.4}},
+        "queues": [{"name": "a", "talk_time": {"dist": "exponential", "mean": 400},
+                    "patience": {"dist": "exponential", "mean": 5000}},
+                   {"name": "b", "talk_time": {"dist": "lognormal", "mean": 500, "cv": 1.0}}],
+        "agents": [{"name": "g1", "serves": ["a", "b"], "staffing": [5, 3, 0, 4]},
+                   {"name": "g2", "serves": ["b"], "staffing": [2, 0, 3, 0]}],
+    })
+    for replication in range(3):
+        result = simulate_replication(sc, seed=5, replication=replication)
+        rec = result.records
+        waited = np.isin(rec.outcome, [Outcome.ANSWERED, Outcome.ABANDONED, Outcome.UNSERVED])
+        kpi = replication_kpis(result, sc)
+        assert kpi["avg_queue_length"][-1] * result.run_end_s == pytest.approx(rec.wait_s[waited].sum())
+        assert kpi["occupancy"].max() <= 1.0 + 1e-12
