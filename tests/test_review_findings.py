@@ -130,3 +130,26 @@ def test_littles_law_queue_length_matches_waits_on_a_random_day():
         kpi = replication_kpis(result, sc)
         assert kpi["avg_queue_length"][-1] * result.run_end_s == pytest.approx(rec.wait_s[waited].sum())
         assert kpi["occupancy"].max() <= 1.0 + 1e-12
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a misrouted caller who accepts a callback in the wrong queue is called back and served "
+    "there by the wrong queue's agent, never transferred; fixing it needs a state for 'connected "
+    "callback now in transfer' (the CALLBACK_ACCEPTED flag would make the right queue dial again)"))
+def test_misrouted_caller_who_accepted_a_callback_is_still_transferred():
+    from simulator.engine import TRANSFERRED
+
+    scenario, c = misrouted_day()
+    data = scenario.model_dump(mode="json", exclude_unset=True)
+    data["queues"][0]["patience"] = FIXED(1000)
+    data["queues"][0]["callback"] = {"offer_when_expected_wait_over": 0, "accept_probability": 1.0,
+                                     "dial_time": FIXED(20), "answer_probability": 1.0}
+    scenario = scenario_from_dict(data)
+    c = callers([0, 0], talk=[100, 100], patience=[1000, 1000], ivr=c.ivr,
+                callback_u=np.zeros(2), callback_wait_s=np.zeros(2))
+    rec = simulate_callers(scenario, c).records
+    # caller 1 (support, misrouted to sales) accepts a callback in sales; the sales agent
+    # calls back at 110 and, as for any misrouted call, transfers it to support
+    assert rec.outcome[1] == Outcome.CALLBACK_COMPLETED
+    assert rec.flags[1] & TRANSFERRED
+    assert rec.group[1] == 1  # answered in the end by the support team
