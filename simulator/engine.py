@@ -70,6 +70,7 @@ CALLBACK_OFFERED = 4
 CALLBACK_ACCEPTED = 8
 RESOLVED = 16  # the caller's issue was resolved by this call (set when return calls are modelled)
 MISROUTED = 32  # the IVR sent the call to the wrong queue
+CALLBACK_CONNECTED = 64  # an agent reached the caller of an accepted callback
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class CallRecords:
     """One entry per call, as parallel numpy arrays (a few bytes per call, no objects)."""
 
     arrived_at_s: np.ndarray  # float64: when the call started (IVR entry)
-    queue: np.ndarray  # int16: queue that finally handled it; negative if it ended in the IVR
+    queue: np.ndarray  # int16: queue where the call ended (the right one once transferred); negative if it ended in the IVR
     outcome: np.ndarray  # int8, an Outcome
     wait_s: np.ndarray  # float64: time waiting on the line in queues (0 if none; callbacks: before accepting)
     talk_s: np.ndarray  # float64: talk time (meaningful for answered calls and completed callbacks)
@@ -86,7 +87,7 @@ class CallRecords:
     agent: np.ndarray  # int32: agent id that handled it, -1 if none
     ivr_s: np.ndarray  # float64: time in the IVR
     menus: np.ndarray  # int8: IVR menu prompts heard
-    flags: np.ndarray  # uint8 bits: ZERO_OUT, TRANSFERRED, CALLBACK_OFFERED, CALLBACK_ACCEPTED, RESOLVED, MISROUTED
+    flags: np.ndarray  # uint8 bits: ZERO_OUT, TRANSFERRED, CALLBACK_OFFERED, CALLBACK_ACCEPTED, RESOLVED, MISROUTED, CALLBACK_CONNECTED
     callback_delay_s: np.ndarray  # float64: acceptance to connection of a completed callback, else NaN
     caller: np.ndarray  # int32: the person calling (redials and repeat calls share it)
     kind: np.ndarray  # int8: callers.FIRST, callers.REDIAL or callers.REPEAT
@@ -364,13 +365,13 @@ class _CallCentre:
         dial_s = float(policy.dial_time.ppf(u[:1])[0])
         self.callback_tries[i] += 1
         if u[1] < policy.answer_probability:
-            self.outcome[i] = Outcome.CALLBACK_COMPLETED
-            self.group[i] = g
-            self.agent[i] = agent
             self.callback_delay[i] = now + dial_s - self.accepted_at[i]
-            self._busy(g, agent, dial_s + self.talk[i] + self.acw[i])
-            if self.has_returns:
-                self._maybe_repeat(i, now + dial_s + self.talk[i])
+            self.flags[i] |= CALLBACK_CONNECTED
+            if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
+                # a misrouted caller called back from the wrong queue: connected, then transferred
+                self._transfer(i, g, agent, dial_s + self.transfer_s[i])
+                return
+            self._handle(i, g, agent, Outcome.CALLBACK_COMPLETED, dial_s)
             return
         self._busy(g, agent, dial_s)
         if self.callback_tries[i] >= policy.max_attempts:
@@ -453,22 +454,33 @@ class _CallCentre:
     def _answer(self, i: int, g: int, agent: int) -> None:
         """Agent `agent` of group `g` takes call `i` now (its wait is set by the caller of this)."""
         if self.has_callbacks and self.flags[i] & CALLBACK_ACCEPTED:
-            self._call_back(i, g, agent)
+            if self.flags[i] & CALLBACK_CONNECTED:  # connected, transferred here: talk now
+                self._handle(i, g, agent, Outcome.CALLBACK_COMPLETED, 0.0)
+            else:
+                self._call_back(i, g, agent)
             return
         if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
             # misrouted: this agent spends the transfer time, then the call re-queues
-            self.pending += 1
-            self._busy(g, agent, self.transfer_s[i])
-            back = self.env.timeout(self.transfer_s[i], i)
-            back.callbacks.append(self._requeue_transferred)
+            self._transfer(i, g, agent, self.transfer_s[i])
             return
-        self.outcome[i] = Outcome.ANSWERED
+        self._handle(i, g, agent, Outcome.ANSWERED, 0.0)
+
+    def _handle(self, i: int, g: int, agent: int, outcome: Outcome, lead_s: float) -> None:
+        """Agent `agent` handles call i: `lead_s` (dialling), then talk and ACW."""
+        self.outcome[i] = outcome
         self.group[i] = g
         self.agent[i] = agent
         talk_s = self.talk[i]
-        self._busy(g, agent, talk_s + self.acw[i])
+        self._busy(g, agent, lead_s + talk_s + self.acw[i])
         if self.has_returns:
-            self._maybe_repeat(i, self.env.now + talk_s)
+            self._maybe_repeat(i, self.env.now + lead_s + talk_s)
+
+    def _transfer(self, i: int, g: int, agent: int, busy_s: float) -> None:
+        """The agent is busy `busy_s` (ending with the transfer), then the call joins its right queue."""
+        self.pending += 1
+        self._busy(g, agent, busy_s)
+        back = self.env.timeout(busy_s, i)
+        back.callbacks.append(self._requeue_transferred)
 
     def _requeue_transferred(self, event) -> None:
         """A transferred call joins the right queue at the front: it keeps its original arrival."""
@@ -570,7 +582,9 @@ class _CallCentre:
         route = _numpy(self.route, np.int16)
         n = len(outcome)
         if self.has_ivr:
-            queue = np.where(_numpy(self.true_queue, np.int16) >= 0, _numpy(self.true_queue, np.int16), route)
+            # the queue where the call ended: a misrouted call reaches its right queue only once transferred
+            transferred = (flags & TRANSFERRED) > 0
+            queue = np.where(transferred, _numpy(self.true_queue, np.int16), route)
             ivr_s, menus = _numpy(self.ivr_s, np.float64), _numpy(self.menus, np.int8)
         else:
             queue, ivr_s, menus = route, np.zeros(n), np.zeros(n, dtype=np.int8)

@@ -306,3 +306,17 @@ def test_unanswered_callbacks_are_retried_then_fail():
     # dial attempts at 100, 420 (100 + 20 + 300), 740; each costs the agent 20 s
     assert result.busy_start_s.tolist() == [0.0, 100.0, 420.0, 740.0]
     assert (result.busy_end_s - result.busy_start_s).tolist() == [100.0, 20.0, 20.0, 20.0]
+
+
+def test_a_misrouted_call_that_abandons_is_recorded_in_the_queue_it_abandoned():
+    ivr = {"menus": [{"name": "main", "prompt": FIXED(10), "options": [
+        {"key": "1", "share": 1.0, "to": "support", "misroute": {"share": 1.0, "queue": "sales"}}]}]}
+    data = base(ivr=ivr)
+    data["queues"][0]["patience"] = FIXED(30)  # sales callers give up after 30 s
+    data["agents"] = [{"name": "sales team", "serves": ["sales"], "staffing": [0]},
+                      {"name": "support team", "serves": ["support"], "staffing": [50]}]
+    data["arrivals"] = {"calls": [20]}
+    rec = simulate_replication(scenario_from_dict(data), seed=1, replication=0).records
+    assert np.all(rec.outcome == Outcome.ABANDONED) and np.all(rec.wait_s == 30)
+    assert np.all(rec.queue == 0)  # sales, where they waited and gave up
+    assert np.all(rec.flags & MISROUTED) and not np.any(rec.flags & TRANSFERRED)

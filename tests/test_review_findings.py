@@ -132,10 +132,6 @@ def test_littles_law_queue_length_matches_waits_on_a_random_day():
         assert kpi["occupancy"].max() <= 1.0 + 1e-12
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a misrouted caller who accepts a callback in the wrong queue is called back and served "
-    "there by the wrong queue's agent, never transferred; fixing it needs a state for 'connected "
-    "callback now in transfer' (the CALLBACK_ACCEPTED flag would make the right queue dial again)"))
 def test_misrouted_caller_who_accepted_a_callback_is_still_transferred():
     from simulator.engine import TRANSFERRED
 
