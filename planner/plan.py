@@ -54,16 +54,22 @@ Verification
 `verify_plan` runs the simulator on the planned scenario and compares, per interval and for the
 day, the planned KPIs (per-queue Erlang figures combined as the simulator defines its KPIs:
 service level and abandonment over calls reaching a queue, ASA over answered calls, occupancy
-as answered load over agents) with the simulated means and 95% CIs (the simulator reports
-KPIs over all queues, so that is the level of the comparison). A KPI is a *miss* where the plan
-met its target (for occupancy: the band's upper end) and the simulation's whole 95% CI is on
-the wrong side of it. Each miss carries the likely reasons (`model_gaps`): the scenario's
-departures from the Erlang assumptions that can make the simulation fall short (handle-time
-cv > 1, non-exponential patience or Erlang C on abandoning callers, balking, callbacks,
-day-to-day volume, IVR transfers, multi-skill groups), and, where the simulated interval shows
-them, a load change from the previous interval and calls the plan did not count (redials,
-repeat calls). Departures that only help (handle times less variable than exponential) are not
-offered as reasons; when nothing applies the reason is "transient" (steady-state figures on a
+as answered load over agents) with the simulated means and 95% CIs over all queues. With
+several queues it also compares each queue on its own: the queue's Erlang service level, ASA
+and abandonment (Erlang A) beside the simulator's per-queue KPIs (calls whose final queue it
+is, whichever group answered them); with several groups, each group's planned occupancy (the
+answered load of the queues planned on it / its agents; groups planned at 0 agents have none
+and are left out) beside its simulated occupancy (whichever queue the work came from). The
+combined view averages a starved lower-priority queue away; the per-queue view shows it. A
+KPI is a *miss* where the plan met its target (for occupancy: the band's upper end) and the
+simulation's whole 95% CI is on the wrong side of it. Each miss carries the likely reasons
+(`model_gaps`): the scenario's departures from the Erlang assumptions that can make the
+simulation fall short (handle-time cv > 1, non-exponential patience or Erlang C on abandoning
+callers, balking, callbacks, day-to-day volume, IVR transfers, multi-skill groups), and, where
+the simulated interval shows them, a load change from the previous interval and calls the plan
+did not count (redials, repeat calls); for one queue or group, only those that concern it.
+Departures that only help (handle times less variable than exponential) are not offered as
+reasons; when nothing applies the reason is "transient" (steady-state figures on a
 short interval).
 """
 from __future__ import annotations
@@ -192,6 +198,9 @@ class QueueDemand:
         mean_handle_time_s: call-weighted mean handle time (own AHT, transfer times).
         own_handle_time_s: mean talk + mean ACW of the queue.
         mean_patience_s: mean of the queue's patience distribution, None if callers never abandon.
+        final_calls: expected calls whose final queue is this one (routed here, or transferred in):
+            the calls the simulator's per-queue KPIs count (a misrouted caller who hangs up in the
+            wrong queue is counted there; that small share is left out here).
     """
 
     queue: str
@@ -201,6 +210,7 @@ class QueueDemand:
     mean_handle_time_s: float
     own_handle_time_s: float
     mean_patience_s: float | None
+    final_calls: tuple[float, ...] = ()
 
 
 def _entering_calls(scenario: Scenario) -> np.ndarray:
@@ -247,6 +257,7 @@ def queue_demand(scenario: Scenario) -> list[QueueDemand]:
             mean_handle_time_s=float(aht),
             own_handle_time_s=float(own_aht[name]),
             mean_patience_s=None if queue.patience is None else float(queue.patience.mean_s),
+            final_calls=tuple(float(c) for c in entering * (direct[name] + transferred_in[name])),
         ))
     return demands
 
@@ -359,6 +370,64 @@ class ScenarioPlan:
                 "occupancy": s["busy"] / s["agents"] if s["agents"] > 0 else None,
             })
         return rows
+
+    def predicted_by_queue(self) -> dict[str, list[dict[str, float | None]]]:
+        """Planned KPIs of each queue, per interval then the day: its Erlang figures (the day
+        weighted by the queue's calls, ASA by its answered calls); abandon_rate None under
+        Erlang C. `calls` = expected calls whose final queue it is (what the simulator counts)."""
+        out = {}
+        n = self.scenario.n_intervals
+        for q in self.queues:
+            p, d = q.plan, q.demand
+            rows = []
+            for k in range(n):
+                rows.append({
+                    "calls": d.final_calls[k],
+                    "service_level": _finite(p.service_level[k]) if d.calls[k] > 0 else None,
+                    "asa": _finite(p.asa_s[k]) if d.calls[k] > 0 else None,
+                    "abandon_rate": (_finite(p.p_abandon[k]) if d.calls[k] > 0 else None) if q.model == "erlang_a"
+                    else None,
+                })
+            calls = sum(d.calls)
+            weights = [d.calls[k] * (1.0 - (rows[k]["abandon_rate"] or 0.0)) for k in range(n)]
+            with_asa = [k for k in range(n) if rows[k]["asa"] is not None and weights[k] > 0]
+
+            def weighted(kpi: str) -> float | None:
+                known = [k for k in range(n) if rows[k][kpi] is not None and d.calls[k] > 0]
+                total = sum(d.calls[k] for k in known)
+                return sum(d.calls[k] * rows[k][kpi] for k in known) / total if total > 0 else None
+
+            rows.append({
+                "calls": sum(d.final_calls),
+                "service_level": weighted("service_level") if calls > 0 else None,
+                "asa": (sum(weights[k] * rows[k]["asa"] for k in with_asa) / sum(weights[k] for k in with_asa)
+                        if with_asa else None),
+                "abandon_rate": weighted("abandon_rate") if q.model == "erlang_a" and calls > 0 else None,
+            })
+            out[d.queue] = rows
+        return out
+
+    def predicted_by_group(self) -> dict[str, list[dict[str, float | None]]]:
+        """Planned occupancy of each group that the plan staffs (first choice for some queue),
+        per interval then the day: the answered load of the queues planned on it / its agents.
+        Groups planned at 0 agents have no planned occupancy and are left out."""
+        n = self.scenario.n_intervals
+        out = {}
+        for g in self.groups:
+            if not g.planned_queues or sum(g.agents) == 0:
+                continue
+            mine = [q for q in self.queues if q.group == g.name]
+            busy = [sum(q.plan.occupancy[k] * q.plan.agents[k] for q in mine
+                        if q.plan.agents[k] > 0 and math.isfinite(q.plan.occupancy[k])) for k in range(n)]
+            rows = [{"agents": float(g.agents[k]), "occupancy": busy[k] / g.agents[k] if g.agents[k] > 0 else None}
+                    for k in range(n)]
+            rows.append({"agents": sum(g.agents) / n, "occupancy": sum(busy) / sum(g.agents)})
+            out[g.name] = rows
+        return out
+
+
+def _finite(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _targets(scenario: Scenario, abandon: bool) -> StaffingTargets:
@@ -564,9 +633,17 @@ class VerifyRow:
 
 @dataclass(frozen=True)
 class Verification:
+    """The plan beside the simulated day. `rows`: all queues together (every KPI of VERIFY_KPIS).
+    `queues` (scenarios with several queues): queue -> rows of service_level, asa and
+    abandon_rate for the calls whose final queue it is. `groups` (several groups): group ->
+    rows of its occupancy, for the groups the plan staffs. Every tuple of rows has one row per
+    interval, then the day; the miss rule and the reasons are the same for all of them."""
+
     result: RunResult = field(repr=False)
     rows: tuple[VerifyRow, ...]  # one per interval, then the day
     reasons: dict[str, str]  # code -> explanation, the scenario's departures from the Erlang model
+    queues: dict[str, tuple[VerifyRow, ...]] = field(default_factory=dict)
+    groups: dict[str, tuple[VerifyRow, ...]] = field(default_factory=dict)
 
 
 def _targets_for_verify(scenario: Scenario) -> dict[str, tuple[float, Callable[[float], bool]] | None]:
@@ -655,16 +732,57 @@ def model_gaps(plan: ScenarioPlan) -> dict[str, str]:
             gaps["ivr_transfers"] = (f"IVR misroutes ({sum(routing.misroute.values()):.1%} of calls entering the "
                                      "menus): a transferred call waits twice")
     if plan.multi_skill:
-        gaps["multi_skill"] = ("shared groups planned per queue: a group's priority order can starve its "
-                               "lower-priority queue (the comparison here is over all queues)")
+        orders = [f"'{g.name}' answers {' before '.join(g.serves)}" for g in scenario.agents if len(g.serves) > 1]
+        gaps["multi_skill"] = ("shared groups planned per queue: a group takes its queues in 'serves' order, which "
+                               "can starve the lower-priority queue (" + "; ".join(orders or ["several groups share "
+                                                                                             "a queue"])
+                               + "), and lends its agents to queues it was not planned for")
     return gaps
 
 
-def _changing_intervals(plan: ScenarioPlan, threshold: float = 0.05) -> set[int]:
-    """Intervals whose total offered load differs from the previous interval's by the threshold or more."""
+def _queue_gap_codes(plan: ScenarioPlan, name: str) -> set[str]:
+    """The reason codes that can apply to one queue's own comparison."""
+    scenario = plan.scenario
+    queue = scenario.queues[scenario.queue_index(name)]
+    model = next(q.model for q in plan.queues if q.demand.queue == name)
+    codes = {"load_change", "extra_calls", "busyness", "transient"}
+    if queue.patience is not None and (model == "erlang_c" or queue.patience.dist != "exponential"):
+        codes.add("abandonment")
+    if queue.balk_probability > 0:
+        codes.add("balking")
+    if queue.callback is not None:
+        codes.add("callbacks")
+    if _handle_cv(queue) > 1.05:
+        codes.add("talk_cv")
+    if scenario.ivr is not None:
+        routing = ivr_routing(scenario.ivr, [q.name for q in scenario.queues])
+        if any(name in pair for pair in routing.misroute):
+            codes.add("ivr_transfers")
+    serving = [g for g in scenario.agents if name in g.serves]
+    if len(serving) > 1 or any(len(g.serves) > 1 for g in serving):
+        codes.add("multi_skill")
+    return codes
+
+
+def _group_gap_codes(plan: ScenarioPlan, name: str) -> set[str]:
+    """The reason codes that can apply to one group's occupancy."""
+    group = next(g for g in plan.scenario.agents if g.name == name)
+    codes = {"load_change", "extra_calls", "busyness", "ivr_transfers", "transient"}
+    if any(plan.scenario.queues[plan.scenario.queue_index(q)].callback is not None for q in group.serves):
+        codes.add("callbacks")
+    planned = next(g.planned_queues for g in plan.groups if g.name == name)
+    if set(group.serves) - set(planned):  # it also answers queues it was not planned for
+        codes.add("multi_skill")
+    return codes
+
+
+def _changing_intervals(plan: ScenarioPlan, threshold: float = 0.05, queues: set[str] | None = None) -> set[int]:
+    """Intervals whose total offered load (of `queues`, default all) differs from the previous
+    interval's by the threshold or more."""
     load = np.zeros(plan.scenario.n_intervals)
     for q in plan.queues:
-        load += np.asarray(q.plan.offered_load_erlangs)
+        if queues is None or q.demand.queue in queues:
+            load += np.asarray(q.plan.offered_load_erlangs)
     return {k for k in range(1, len(load)) if abs(load[k] - load[k - 1]) >= threshold * max(load[k], load[k - 1]) > 0}
 
 
@@ -677,9 +795,10 @@ def _status(estimate: Estimate, ok: Callable[[float], bool]) -> str:
 
 
 def _evidence(gaps: dict[str, str], simulated: dict[str, Estimate], planned: dict, planned_calls: float,
-              changing: bool) -> list[str]:
+              changing: bool, relevant: set[str] | None = None) -> list[str]:
     """Reasons for a miss in one row (an interval or the day), in REASON_ORDER: interval-specific
-    ones only where the simulation shows them, standing ones whenever the scenario has them."""
+    ones only where the simulation shows them, standing ones whenever the scenario has them
+    (and, for one queue or group, they concern it: `relevant`)."""
     def mean(name: str) -> float:
         estimate = simulated.get(name)
         return estimate.mean if estimate is not None and math.isfinite(estimate.mean) else 0.0
@@ -687,12 +806,47 @@ def _evidence(gaps: dict[str, str], simulated: dict[str, Estimate], planned: dic
     shown = {
         "load_change": changing,
         "extra_calls": planned_calls > 0 and mean("offered") > 1.03 * planned_calls,
-        "abandonment": mean("abandon_rate") > (planned["abandon_rate"] or 0.0),
+        "abandonment": mean("abandon_rate") > (planned.get("abandon_rate") or 0.0),
         "balking": mean("balked") > 0,
         "callbacks": mean("callbacks_accepted") > 0,
     }
-    codes = [code for code in REASON_ORDER if code in gaps and code != "transient" and shown.get(code, True)]
+    codes = [code for code in REASON_ORDER if code in gaps and code != "transient" and shown.get(code, True)
+             and (relevant is None or code in relevant)]
     return codes or ["transient"]
+
+
+def _check(name: str, estimate: Estimate, planned_value: float | None, targets: dict) -> KpiCheck:
+    target = targets[name]
+    if target is None:
+        return KpiCheck(name, planned_value, estimate, None, "", False)
+    value, ok = target
+    status = _status(estimate, ok)
+    promised = planned_value is not None and ok(planned_value)
+    return KpiCheck(name, planned_value, estimate, value, status, promised and status == "missed")
+
+
+def _compare(labels: list[str], kpis: tuple[str, ...], simulated_rows: list[dict[str, Estimate]],
+             context_rows: list[dict[str, Estimate]], predicted: list[dict], targets: dict, gaps: dict[str, str],
+             changing: set[int], relevant: set[str] | None = None) -> tuple[VerifyRow, ...]:
+    """Rows of planned beside simulated for `kpis`, per interval then the day. `context_rows`
+    (the all-queues row) supplies the evidence a row of one queue or group does not have
+    (balks, callbacks); its own figures take precedence."""
+    n = len(labels) - 1
+    rows = []
+    for k, label in enumerate(labels):
+        simulated, planned = simulated_rows[k], predicted[k]
+        checks = {name: _check(name, simulated[name], planned.get(name), targets) for name in kpis}
+        reasons: tuple[str, ...] = ()
+        if any(c.miss for c in checks.values()):
+            evidence = {**context_rows[k], **simulated}
+            reasons = tuple(_evidence(gaps, evidence, planned, planned.get("calls") or 0.0,
+                                      k in changing if k < n else bool(changing), relevant))
+        rows.append(VerifyRow(label, checks, reasons))
+    return tuple(rows)
+
+
+QUEUE_VERIFY_KPIS = ("service_level", "asa", "abandon_rate")
+GROUP_VERIFY_KPIS = ("occupancy",)
 
 
 def verify_plan(plan: ScenarioPlan, scenario: Scenario | None = None, replications: int | None = None,
@@ -703,39 +857,40 @@ def verify_plan(plan: ScenarioPlan, scenario: Scenario | None = None, replicatio
     scenario = scenario if scenario is not None else planned_scenario(plan)
     result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
                           on_replication_done=on_replication_done)
-    predicted = plan.predicted()
     targets = _targets_for_verify(scenario)
     gaps = model_gaps(plan)
-    changing = _changing_intervals(plan)
-    n = scenario.n_intervals
     labels = scenario.interval_labels() + ["day"]
     simulated_rows = list(result.intervals) + [result.day]
     calls = list(scenario.arrivals.calls) + [sum(scenario.arrivals.calls)]
-    rows = []
-    for k, (label, simulated, planned) in enumerate(zip(labels, simulated_rows, predicted)):
-        checks = {}
-        for name in VERIFY_KPIS:
-            estimate = simulated[name]
-            target = targets[name]
-            planned_value = planned[name]
-            if target is None:
-                checks[name] = KpiCheck(name, planned_value, estimate, None, "", False)
-                continue
-            value, ok = target
-            status = _status(estimate, ok)
-            promised = planned_value is not None and ok(planned_value)
-            checks[name] = KpiCheck(name, planned_value, estimate, value, status, promised and status == "missed")
-        reasons: tuple[str, ...] = ()
-        if any(c.miss for c in checks.values()):
-            reasons = tuple(_evidence(gaps, simulated, planned, calls[k], k in changing if k < n else bool(changing)))
-        rows.append(VerifyRow(label, checks, reasons))
-    used = {code for row in rows for code in row.reasons}
+    predicted = [{**row, "calls": c} for row, c in zip(plan.predicted(), calls)]
+    rows = _compare(labels, VERIFY_KPIS, simulated_rows, simulated_rows, predicted, targets, gaps,
+                    _changing_intervals(plan))
+    # per queue (several queues) and per group (several groups): the simulator's breakdown
+    breakdown = result.breakdown
+    queues: dict[str, tuple[VerifyRow, ...]] = {}
+    if len(scenario.queues) > 1:
+        for name, planned_rows in plan.predicted_by_queue().items():
+            sim = breakdown["queues"][name]
+            queue_rows = [{kpi: sim[kpi][k] for kpi in sim} for k in range(len(labels))]
+            queues[name] = _compare(labels, QUEUE_VERIFY_KPIS, queue_rows, simulated_rows, planned_rows, targets,
+                                    gaps, _changing_intervals(plan, queues={name}), _queue_gap_codes(plan, name))
+    groups: dict[str, tuple[VerifyRow, ...]] = {}
+    if len(scenario.agents) > 1:
+        for name, planned_rows in plan.predicted_by_group().items():
+            sim = breakdown["agent_groups"][name]
+            group_rows = [{kpi: sim[kpi][k] for kpi in sim} for k in range(len(labels))]
+            mine = {q.demand.queue for q in plan.queues if q.group == name}
+            planned_rows = [{**row, "calls": c} for row, c in zip(planned_rows, calls)]
+            groups[name] = _compare(labels, GROUP_VERIFY_KPIS, group_rows, simulated_rows, planned_rows, targets,
+                                    gaps, _changing_intervals(plan, queues=mine), _group_gap_codes(plan, name))
+    every_row = list(rows) + [r for part in (queues, groups) for entries in part.values() for r in entries]
+    used = {code for row in every_row for code in row.reasons}
     texts = {code: text for code, text in gaps.items() if code in used}
     if "extra_calls" in texts:
         offered = result.day["offered"].mean
         texts["extra_calls"] += (f"; simulated {offered:,.0f} calls a day against {calls[-1]:,.0f} planned "
                                  f"({offered / calls[-1] - 1:+.0%})")
-    return Verification(result, tuple(rows), texts)
+    return Verification(result, tuple(rows), texts, queues, groups)
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -798,9 +953,9 @@ def plan_document(plan: ScenarioPlan, source: str = "") -> dict:
     }
 
 
-def verification_document(verification: Verification) -> dict:
-    rows = []
-    for row in verification.rows:
+def _verify_rows_document(rows: tuple[VerifyRow, ...]) -> list[dict]:
+    out = []
+    for row in rows:
         entry: dict = {"interval": row.interval}
         for name, check in row.checks.items():
             entry[name] = {
@@ -811,10 +966,20 @@ def verification_document(verification: Verification) -> dict:
                 "miss": check.miss,
             }
         entry["reasons"] = list(row.reasons)
-        rows.append(entry)
+        out.append(entry)
+    return out
+
+
+def verification_document(verification: Verification) -> dict:
+    """`rows`: all queues together; `queues` (several queues; else empty): per queue, its rows of
+    service_level, asa, abandon_rate; `agent_groups` (several groups; else empty): per group the
+    plan staffs, its rows of occupancy."""
     return {
         "replications": verification.result.replications,
         "seed": verification.result.seed,
-        "rows": rows,
+        "rows": _verify_rows_document(verification.rows),
+        "queues": [{"queue": name, "rows": _verify_rows_document(rows)} for name, rows in verification.queues.items()],
+        "agent_groups": [{"group": name, "rows": _verify_rows_document(rows)}
+                         for name, rows in verification.groups.items()],
         "reasons": verification.reasons,
     }

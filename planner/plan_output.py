@@ -12,7 +12,7 @@ import math
 
 from simulator.output import _table
 
-from .plan import MODEL_NAMES, VERIFY_KPIS, ScenarioPlan, Verification
+from .plan import GROUP_VERIFY_KPIS, MODEL_NAMES, QUEUE_VERIFY_KPIS, VERIFY_KPIS, ScenarioPlan, Verification, VerifyRow
 from .staffing import FLAG_DESCRIPTIONS
 
 KPI_TITLES = {"service_level": "SL", "asa": "ASA", "abandon_rate": "aband", "occupancy": "occupancy"}
@@ -162,10 +162,43 @@ def format_verification(verification: Verification) -> str:
     lines.append(f"Missed in {n_missed} of {scenario.n_intervals} intervals"
                  + (f"; for the day: {', '.join(KPI_TITLES[k] for k in day.missed)}." if day.missed
                     else "; the day meets every target the plan promised (or cannot be told apart from it)."))
+    if verification.queues:
+        lines += ["", "Per queue (the calls whose final queue it is, whichever group answered them): the day, then "
+                      "the intervals that miss.",
+                  _compact_table("queue", verification.queues, QUEUE_VERIFY_KPIS, scenario.n_intervals)]
+    if verification.groups:
+        lines += ["", "Per agent group, occupancy (busy / on shift, whichever queue the work came from; planned = the "
+                      "load of the queues planned on the group / its agents): the day, then the intervals that miss.",
+                  _compact_table("group", verification.groups, GROUP_VERIFY_KPIS, scenario.n_intervals)]
+        unplanned = [g.name for g in result.scenario.agents if g.name not in verification.groups]
+        if unplanned:
+            lines.append(f"Not compared (planned at 0 agents, no planned occupancy): {', '.join(unplanned)}.")
     if verification.reasons:
         lines += ["", "Likely reasons (what the Erlang models assume and this scenario does not):"]
         lines += [f"  {code}: {text}" for code, text in verification.reasons.items()]
     return "\n".join(lines)
+
+
+def _compact_table(what: str, parts: dict[str, tuple[VerifyRow, ...]], kpis: tuple[str, ...], n: int) -> str:
+    """One block per queue or group: its day row (with how many intervals miss), then its missed intervals."""
+    header = [what, "interval"]
+    for kpi in kpis:
+        header += [f"{KPI_TITLES[kpi]} plan", f"{KPI_TITLES[kpi]} sim"]
+    header.append("missed (likely reasons)")
+    rows = []
+    for name, entries in parts.items():
+        n_missed = sum(1 for row in entries[:-1] if row.missed)
+        for row in [entries[-1]] + [r for r in entries[:-1] if r.missed]:
+            cells = [name if row is entries[-1] else "", row.interval]
+            for kpi in kpis:
+                check = row.checks[kpi]
+                cells += [_value(kpi, check.planned), _with_ci(kpi, check.simulated) + (" !" if check.miss else "")]
+            text = ", ".join(KPI_TITLES[k] for k in row.missed) + (f" ({', '.join(row.reasons)})" if row.missed else "")
+            if row is entries[-1]:
+                text = f"{n_missed} of {n} intervals miss" + (f"; day: {text}" if text else "")
+            cells.append(text)
+            rows.append(cells)
+    return _table(header, rows)
 
 
 def plan_csv(plan: ScenarioPlan) -> str:
@@ -187,22 +220,34 @@ def plan_csv(plan: ScenarioPlan) -> str:
 
 
 def verify_csv(verification: Verification) -> str:
-    """One row per interval, then 'day': per KPI the target, planned, simulated mean and CI, status."""
+    """One row per interval, then 'day': per KPI the target, planned, simulated mean and CI, status.
+
+    The all-queues rows come first (queue = group = "all"); then, with several queues, each
+    queue's rows (queue = its name, group empty; occupancy columns empty: a queue has none);
+    then, with several groups, each planned group's rows (group = its name, queue empty; only
+    the occupancy columns). `queue` and `group` are the last columns, after `reasons`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["interval"]
     for kpi in VERIFY_KPIS:
         header += [f"{kpi}_target", f"{kpi}_planned", f"{kpi}_simulated", f"{kpi}_ci_low", f"{kpi}_ci_high",
                    f"{kpi}_status", f"{kpi}_miss"]
-    header.append("reasons")
+    header += ["reasons", "queue", "group"]
     writer.writerow(header)
-    for row in verification.rows:
-        line = [row.interval]
-        for kpi in VERIFY_KPIS:
-            c = row.checks[kpi]
-            low, high = c.simulated.ci95 if c.simulated.ci95 else (None, None)
-            line += [_csv_number(c.target), _csv_number(c.planned), _csv_number(c.simulated.mean), _csv_number(low),
-                     _csv_number(high), c.status, "yes" if c.miss else ""]
-        line.append(";".join(row.reasons))
-        writer.writerow(line)
+    blocks = [(verification.rows, "all", "all")]
+    blocks += [(rows, name, "") for name, rows in verification.queues.items()]
+    blocks += [(rows, "", name) for name, rows in verification.groups.items()]
+    for rows, queue, group in blocks:
+        for row in rows:
+            line = [row.interval]
+            for kpi in VERIFY_KPIS:
+                c = row.checks.get(kpi)
+                if c is None:
+                    line += [""] * 7
+                    continue
+                low, high = c.simulated.ci95 if c.simulated.ci95 else (None, None)
+                line += [_csv_number(c.target), _csv_number(c.planned), _csv_number(c.simulated.mean),
+                         _csv_number(low), _csv_number(high), c.status, "yes" if c.miss else ""]
+            line += [";".join(row.reasons), queue, group]
+            writer.writerow(line)
     return buffer.getvalue()

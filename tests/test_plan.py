@@ -2,6 +2,8 @@
 reproduce, the occupancy band, the verification run, and bad input."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -12,7 +14,9 @@ import yaml
 
 from conftest import REPO
 from planner import StaffingTargets, required_agents
-from planner.plan import assign_queues_to_groups, ivr_routing, plan_scenario, planned_scenario, planned_yaml, verify_plan
+from planner.plan import (assign_queues_to_groups, ivr_routing, plan_scenario, planned_scenario, planned_yaml,
+                          verification_document, verify_plan)
+from planner.plan_output import format_verification, verify_csv
 from simulator import load_scenario, run_scenario, scenario_from_dict
 from simulator.ivr import CONTAINED, IVR_HANG_UP, walk
 from helpers import SHIPPED_SCENARIOS, run_cli
@@ -53,9 +57,15 @@ def test_every_shipped_scenario_plans_and_verifies_end_to_end(path, tmp_path, ca
         assert (out / png).read_bytes().startswith(PNG)
     plan_rows = (out / "plan.csv").read_text().splitlines()
     assert len(plan_rows) == 1 + n * len(scenario.queues)
-    verify_rows = (out / "verify.csv").read_text().splitlines()
-    assert len(verify_rows) == 1 + n + 1 and verify_rows[-1].startswith("day,")
+    verify_rows = list(csv.DictReader(io.StringIO((out / "verify.csv").read_text())))
+    combined = [row for row in verify_rows if row["queue"] == "all"]
+    assert len(combined) == n + 1 and combined[-1]["interval"] == "day"
     assert len(document["verify"]["rows"]) == n + 1
+    # per queue only with several queues: the queues' rows in the CSV and the JSON
+    several = len(scenario.queues) > 1
+    assert [q["queue"] for q in document["verify"]["queues"]] == ([q.name for q in scenario.queues] if several else [])
+    for queue in scenario.queues:
+        assert sum(row["queue"] == queue.name for row in verify_rows) == (n + 1 if several else 0)
     # the planned scenario is valid, and carries exactly the groups' planned agents
     planned = load_scenario(out / f"{path.stem}.planned.yaml")
     assert {g.name: list(g.staffing) for g in planned.agents} == {g["group"]: g["agents"] for g in document["groups"]}
@@ -74,7 +84,7 @@ def test_human_output_names_the_table_columns_the_groups_and_the_verification(tm
     assert code == 0, err
     for text in ("interval", "calls", "AHT", "load", "required", "scheduled", "occupancy", "SL", "ASA", "P(aband)",
                  "binding", "flags", "Queue 'support'", "Queue 'sales'", "generalists", "sales specialists",
-                 "planned per queue", "Verification:", "day"):
+                 "planned per queue", "Verification:", "day", "Per queue", "Per agent group"):
         assert text in out, text
     assert not list((tmp_path / "o").glob("*.png"))
 
@@ -243,6 +253,99 @@ def test_verification_finds_the_redials_on_the_outage_day():
     assert missed, "the outage's redials and repeat calls should break the plan somewhere"
     assert any("extra_calls" in row.reasons for row in missed)
     assert "more calls than planned" in verification.reasons["extra_calls"]
+
+
+# --- verification per queue and per agent group -----------------------------------------------
+
+
+def starved_scenario(n=4):
+    """'hi' (95% of calls) is planned near saturation with Erlang A on its specialists; the shared
+    group, planned only for 'lo' (Erlang C, nobody abandons), answers 'hi' first: its agents are
+    pulled into hi's queue, which is rarely empty, and lo's callers wait for the end of the day."""
+    return {
+        "schema_version": 1, "name": "starved", "interval_minutes": 30, "start": "08:00",
+        "arrivals": {"calls": [600] * n, "queue_shares": {"hi": 0.95, "lo": 0.05}},
+        "queues": [{"name": "hi", "talk_time": {"dist": "exponential", "mean": 180},
+                    "patience": {"dist": "exponential", "mean": 120}},
+                   {"name": "lo", "talk_time": {"dist": "exponential", "mean": 180}}],
+        "agents": [{"name": "shared", "serves": ["hi", "lo"], "staffing": [1] * n},
+                   {"name": "hi specialists", "serves": ["hi"], "staffing": [1] * n}],
+        "targets": {"service_level": {"fraction": 0.5, "within": 30}, "abandon_rate": 0.15, "occupancy": [0.5, 0.99]},
+    }
+
+
+def test_per_queue_rows_exist_with_several_queues_only():
+    two = verify_plan(plan_scenario(load_scenario(REPO / "scenarios" / "two_queue_multiskill.yaml")),
+                      replications=2, seed=1)
+    assert list(two.queues) == ["support", "sales"]
+    assert list(two.groups) == ["generalists", "sales specialists"]
+    for rows in two.queues.values():
+        assert [r.interval for r in rows] == [r.interval for r in two.rows]  # every interval, then the day
+        assert all(set(r.checks) == {"service_level", "asa", "abandon_rate"} for r in rows)
+    document = verification_document(two)
+    assert [q["queue"] for q in document["queues"]] == ["support", "sales"]
+    assert [g["group"] for g in document["agent_groups"]] == ["generalists", "sales specialists"]
+    table = list(csv.DictReader(io.StringIO(verify_csv(two))))
+    assert [r["queue"] for r in table] == ["all"] * 9 + ["support"] * 9 + ["sales"] * 9 + [""] * 18
+    assert list(csv.reader(io.StringIO(verify_csv(two))))[0][:2] == ["interval", "service_level_target"]
+    assert "Per queue" in format_verification(two)
+    one = verify_plan(plan_scenario(load_scenario(REPO / "scenarios" / "help_desk.yaml")), replications=2, seed=1)
+    assert one.queues == {} and one.groups == {}
+    assert verification_document(one)["queues"] == []
+    assert {r["queue"] for r in csv.DictReader(io.StringIO(verify_csv(one)))} == {"all"}
+    assert "Per queue" not in format_verification(one)
+
+
+def test_per_queue_numbers_are_the_run_breakdown_and_the_queue_plan():
+    plan = plan_scenario(load_scenario(REPO / "scenarios" / "two_queue_multiskill.yaml"))
+    verification = verify_plan(plan, replications=3, seed=5)
+    # an independent run of the same planned scenario and seed: the same per-queue estimates
+    breakdown = run_scenario(planned_scenario(plan), replications=3, seed=5).breakdown
+    assert breakdown["queues"]["support"]["service_level"][-1] != breakdown["queues"]["sales"]["service_level"][-1]
+    for name, rows in verification.queues.items():
+        for k, row in enumerate(rows):
+            for kpi in ("service_level", "asa", "abandon_rate"):
+                assert row.checks[kpi].simulated == breakdown["queues"][name][kpi][k], (name, k, kpi)
+    for name, rows in verification.groups.items():
+        for k, row in enumerate(rows):
+            assert row.checks["occupancy"].simulated == breakdown["agent_groups"][name]["occupancy"][k]
+    # planned: the queue's own Erlang figures per interval; the day weighted by its calls
+    for qp in plan.queues:
+        rows = verification.queues[qp.demand.queue]
+        assert [r.checks["service_level"].planned for r in rows[:-1]] == pytest.approx(list(qp.plan.service_level))
+        assert [r.checks["abandon_rate"].planned for r in rows[:-1]] == pytest.approx(list(qp.plan.p_abandon))
+        day = sum(c * sl for c, sl in zip(qp.demand.calls, qp.plan.service_level)) / sum(qp.demand.calls)
+        assert rows[-1].checks["service_level"].planned == pytest.approx(day)
+    generalists = next(g for g in plan.groups if g.name == "generalists")
+    support = next(q for q in plan.queues if q.demand.queue == "support")  # the only queue planned on it
+    assert [r.checks["occupancy"].planned for r in verification.groups["generalists"][:-1]] == pytest.approx(
+        [o * a / g for o, a, g in zip(support.plan.occupancy, support.plan.agents, generalists.agents)])
+
+
+def test_a_queue_starved_by_priority_is_missed_per_queue_while_the_combined_view_is_not():
+    plan = plan_scenario(scenario_from_dict(starved_scenario()))
+    assert {q.demand.queue: q.group for q in plan.queues} == {"hi": "hi specialists", "lo": "shared"}
+    verification = verify_plan(plan, replications=4, seed=7)
+    lo, hi = verification.queues["lo"], verification.queues["hi"]
+    # the plan promised lo the target; the simulation starves it (the whole CI far below 50%)
+    assert lo[-1].checks["service_level"].planned >= 0.5
+    assert lo[-1].checks["service_level"].miss and lo[-1].checks["service_level"].simulated.ci95[1] < 0.3
+    assert sum(1 for row in lo[:-1] if row.missed) >= 3
+    assert "multi_skill" in lo[-1].reasons and "'shared' answers hi before lo" in verification.reasons["multi_skill"]
+    # hi gets the shared agents and does better than planned; all queues together hide lo
+    assert not any(row.missed for row in hi)
+    assert hi[-1].checks["service_level"].simulated.mean > hi[-1].checks["service_level"].planned
+    assert not any(row.missed for row in verification.rows)
+    assert verification.rows[-1].checks["service_level"].simulated.ci95[0] > 0.5
+    # the shared group planned at 75% occupancy is busy all the time
+    shared = verification.groups["shared"]
+    assert shared[-1].checks["occupancy"].planned == pytest.approx(0.75)
+    assert any(row.checks["occupancy"].miss for row in shared[:-1])
+    text = format_verification(verification)
+    assert re.search(r"^lo +day .*!.*4 of 4 intervals miss; day: SL \(multi_skill\)", text, re.M)
+    table = list(csv.DictReader(io.StringIO(verify_csv(verification))))
+    assert [r["service_level_miss"] for r in table if r["queue"] == "lo"] == ["yes"] * 5
+    assert not any(r["service_level_miss"] for r in table if r["queue"] in ("all", "hi"))
 
 
 # --- bad input: one line, exit 2, nothing written ---------------------------------------------
