@@ -158,7 +158,8 @@ QUEUE_KPIS = ("offered", "answered", "abandoned", "abandon_rate", "service_level
 
 
 def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, dict[str, dict[str, np.ndarray]]]:
-    """KPIs per queue (calls whose final queue it is; same definitions as the totals) and
+    """KPIs per queue (the calls that ended in it: a misrouted call counts in the wrong queue until
+    it is transferred; same definitions as the totals) and
     occupancy per agent group: {"queues": {name: {kpi: array}}, "agent_groups": {name: {...}}}.
 
     A group's occupancy is its busy time / its time on shift, whichever queue the work came
