@@ -438,12 +438,17 @@ def schema():
 @workers_option
 @click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="fraction of paid time off the phones: scheduled = required / (1 - shrinkage)")
+@click.option("--carry-over", is_flag=True,
+              help="size each interval for the work agents actually carry, calls still in progress from earlier "
+                   "intervals included (modified offered load), instead of its own arrivals (plain SIPP): holds up "
+                   "when volume changes fast, above all after a peak")
 @out_option("plan.csv, the planned scenario and the plots", "results/<scenario name>/")
 @json_option
 @no_plots_option
 @click.option("--report", "with_report", is_flag=True,
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
-def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, out, as_json, no_plots, with_report):
+def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, carry_over, out, as_json, no_plots,
+         with_report):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -453,7 +458,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, o
 
     scenario = _load(scenario_path)
     try:
-        the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage)
+        the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
+                                 carry_over=carry_over)
     except ValueError as exc:
         raise InputError(f"{scenario_path}: {exc}") from None
     stem = Path(scenario_path).stem

@@ -322,6 +322,7 @@ class ScenarioPlan:
     queues: tuple[QueuePlan, ...]
     groups: tuple[GroupPlan, ...]
     notes: tuple[str, ...]
+    carry_over: bool = False  # sized for the load carried (see carry_over_rates_per_s), not plain SIPP
 
     @property
     def labels(self) -> list[str]:
@@ -441,12 +442,38 @@ def _targets(scenario: Scenario, abandon: bool) -> StaffingTargets:
     )
 
 
-def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float = 0.0) -> ScenarioPlan:
+def carry_over_rates_per_s(rates_per_s, mean_handle_time_s: float, interval_s: float) -> tuple[float, ...]:
+    """Arrival rates that give each interval the load agents actually carry (carry-over).
+
+    Plain SIPP sizes each interval for its own arrivals as if it were in steady state. But work
+    carries over: agents are still busy with calls from a busier interval, and a queue takes time
+    to build when volume rises. The modified offered load m(t), the mean number of calls in
+    service with unlimited agents, follows m' = lambda(t) - m / AHT (exponential handle times; the
+    day starts empty), exactly solvable for piecewise-constant arrivals (Jennings, Mandelbaum,
+    Massey & Whitt, "Server staffing to meet time-varying demand", Management Science 1996).
+    Each interval is sized for the largest m(t) within it (m is monotone inside an interval:
+    its end when load rises, its start when it falls), returned as a rate: m / AHT.
+    """
+    in_service = 0.0
+    effective = []
+    for rate in rates_per_s:
+        steady = rate * mean_handle_time_s
+        end = steady + (in_service - steady) * math.exp(-interval_s / mean_handle_time_s)
+        effective.append(max(in_service, end) / mean_handle_time_s)
+        in_service = end
+    return tuple(effective)
+
+
+def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float = 0.0,
+                  carry_over: bool = False) -> ScenarioPlan:
     """Plan every interval of every queue and map the requirements onto the agent groups.
 
     `model`: None (Erlang A for queues whose callers abandon, else Erlang C), "erlang_c" or
-    "erlang_a" (every queue needs a patience distribution). Raises ValueError with a one-line
-    message for a plan that cannot be made (e.g. a 100% service level target).
+    "erlang_a" (every queue needs a patience distribution). `carry_over`: size each interval for
+    the load agents carry, work in progress from earlier intervals included (see
+    carry_over_rates_per_s), instead of its own arrivals (plain SIPP). Raises
+    ValueError with a one-line message for a plan that cannot be made (e.g. a 100% service level
+    target).
     """
     if model not in (None, "erlang_c", "erlang_a"):
         raise ValueError(f"model must be 'erlang_c' or 'erlang_a', got {model!r}")
@@ -462,9 +489,12 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
                              "use --model erlang-c or give the queue a patience")
         chosen: Model = model or ("erlang_a" if queue.patience is not None else "erlang_c")
         targets = _targets(scenario, abandon=chosen == "erlang_a")
+        rates = demand.arrival_rates_per_s
+        if carry_over:
+            rates = carry_over_rates_per_s(rates, demand.mean_handle_time_s, scenario.interval_s)
         try:
             interval_plan = required_agents_by_interval(
-                demand.arrival_rates_per_s, demand.mean_handle_time_s, targets, chosen,
+                rates, demand.mean_handle_time_s, targets, chosen,
                 demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage,
             )
         except ValueError as exc:
@@ -472,7 +502,7 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
         queue_plans.append(QueuePlan(demand, chosen, interval_plan, assignment[queue.name]))
         if "occupancy_cap" in interval_plan.binding_constraint:
             uncapped = required_agents_by_interval(
-                demand.arrival_rates_per_s, demand.mean_handle_time_s,
+                rates, demand.mean_handle_time_s,
                 StaffingTargets(targets.service_level_target, targets.answer_time_threshold_s, targets.asa_target_s,
                                 targets.max_abandon_rate, (0.0, 1.0)),
                 chosen, demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage,
@@ -532,9 +562,16 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
     if shrinkage > 0:
         notes.append(f"Shrinkage {shrinkage:.0%}: scheduled = ceil(required / (1 - shrinkage)). The planned scenario's "
                      "staffing is the agents on the phones (required): the simulator has no shrinkage.")
-    notes.append("Targets apply to every interval (each interval is sized on its own, as SIPP planning does).")
+    if carry_over:
+        notes.append("Carry-over: each interval is sized for the largest load agents carry in it, calls still in "
+                     "progress from earlier intervals included (the modified offered load); the load column is that "
+                     "load, not the interval's own arrivals x AHT.")
+    else:
+        notes.append("Targets apply to every interval (each interval is sized on its own arrivals, as SIPP planning "
+                     "does; --carry-over sizes for the work agents actually carry, which holds up when volume "
+                     "changes fast, above all after a peak).")
     return ScenarioPlan(scenario, model or "auto", shrinkage, _targets(scenario, abandon=True),
-                        tuple(queue_plans), tuple(groups), tuple(notes))
+                        tuple(queue_plans), tuple(groups), tuple(notes), carry_over)
 
 
 # --- the planned scenario file ---------------------------------------------------------------
@@ -679,8 +716,9 @@ def model_gaps(plan: ScenarioPlan) -> dict[str, str]:
     gaps: dict[str, str] = {
         "load_change": "the load changed by 5% or more from the previous interval: a queue built up while load "
                        "rises, and work from a busier interval spilling into a quieter one, carry over, which "
-                       "interval-by-interval (SIPP) staffing ignores; lag the staffing by about one handle time or "
-                       "re-plan with simulation",
+                       "interval-by-interval (SIPP) staffing ignores" + (
+                           "; the carry-over plan counts it for exponential handle times only" if plan.carry_over
+                           else "; plan with --carry-over to size for the work agents actually carry"),
         "transient": "Erlang figures are steady-state averages; a 15-60 minute interval is short, and calls "
                      "answered near its end keep agents busy into the next one",
     }
@@ -936,6 +974,7 @@ def plan_document(plan: ScenarioPlan, source: str = "") -> dict:
         "interval_minutes": plan.scenario.interval_minutes,
         "intervals": labels,
         "model": plan.model_choice,
+        "carry_over": plan.carry_over,
         "shrinkage": plan.shrinkage,
         "targets": {
             "service_level": t.service_level.fraction, "answer_time_threshold_s": t.service_level.within,

@@ -403,3 +403,45 @@ def test_report_implies_verify_and_leaves_the_run_report_alone(tmp_path, capsys)
     assert page.startswith("<!DOCTYPE html>") and "planned by &#x27;callsim plan&#x27;" in page
     assert "plan_service_level.png" in page
     assert not (out / "report.html").exists() and not (out / "kpis.json").exists()
+
+
+def test_carry_over_load_is_the_peak_of_the_modified_offered_load_in_each_interval():
+    from scipy.integrate import solve_ivp
+
+    from planner.plan import carry_over_rates_per_s
+
+    rates, aht_s, interval_s = [0.1, 0.4, 0.4, 0.1, 0.0], 300.0, 900.0
+    got = carry_over_rates_per_s(rates, aht_s, interval_s)
+    # independent: integrate m' = rate(t) - m / AHT numerically, take each interval's maximum
+    rate_at = lambda t: rates[min(int(t // interval_s), len(rates) - 1)]  # noqa: E731
+    solution = solve_ivp(lambda t, m: [rate_at(t) - m[0] / aht_s], (0, interval_s * len(rates)), [0.0],
+                         max_step=1.0, dense_output=True, rtol=1e-9, atol=1e-9)
+    for k in range(len(rates)):
+        t = np.linspace(k * interval_s, (k + 1) * interval_s, 901)
+        assert got[k] * aht_s == pytest.approx(solution.sol(t)[0].max(), rel=1e-5), k
+    # constant demand from an empty start converges to plain SIPP
+    steady = carry_over_rates_per_s([0.2] * 8, 300.0, 900.0)
+    assert steady[-1] == pytest.approx(0.2, rel=1e-9) and steady[0] < 0.2
+
+
+def test_carry_over_staffs_less_while_a_peak_builds_and_more_after_it(capsys, tmp_path):
+    import json
+
+    from simulator import scenario_from_dict
+
+    data = {
+        "schema_version": 1, "name": "peak", "interval_minutes": 15,
+        "arrivals": {"calls": [20, 20, 90, 90, 20, 20]},
+        "queues": [{"name": "q", "talk_time": {"dist": "exponential", "mean": 600}}],
+        "agents": [{"name": "a", "serves": ["q"], "staffing": [1] * 6}],
+        "targets": {"occupancy": [0.0, 1.0]},
+    }
+    path = tmp_path / "peak.yaml"
+    path.write_text(json.dumps(data))
+    plain = plan_scenario(scenario_from_dict(data)).groups[0].agents
+    carried = plan_scenario(scenario_from_dict(data), carry_over=True).groups[0].agents
+    assert carried[2] < plain[2]  # the peak's first interval: the queue is still building
+    assert carried[4] > plain[4]  # just after it: agents still carry the peak's calls
+    code, out, err = run_cli(capsys, "plan", path, "--carry-over", "--no-plots", "-o", tmp_path / "out", "--json")
+    assert code == 0, err
+    assert json.loads(out)["carry_over"] is True
