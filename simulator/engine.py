@@ -298,12 +298,16 @@ class _CallCentre:
             self._release_idle()
 
     def _release_idle(self) -> None:
-        now = self.env.now
         for g in range(len(self.staffing)):
             while self.idle[g]:
-                if now > self.day_end_s:
-                    self.overtime.append((g, self.day_end_s, now))
-                self._leave(g, self.idle[g].pop())
+                self._go_home(g, self.idle[g].pop())
+
+    def _go_home(self, g: int, agent: int) -> None:
+        """After the close: the agent leaves; time past the end of the day is overtime."""
+        now = self.env.now
+        if now > self.day_end_s:
+            self.overtime.append((g, self.day_end_s, now))
+        self._leave(g, agent)
 
     # --- callbacks -----------------------------------------------------------------------
 
@@ -508,21 +512,15 @@ class _CallCentre:
                 while outcome[i] != PENDING:  # abandoners left their place lazily
                     i, answered = line.popleft()
                 self.n_waiting[q] -= 1
-                if answered is not None:  # a caller on the line (not a callback)
+                if answered is not None or not self.flags[i] & CALLBACK_ACCEPTED:  # on the line (not a callback)
                     # max(): the clock reached the arrival time by float additions
                     self.wait[i] += max(self.env.now - self.queued_at[i], 0.0)
-                    self._answer(i, g, agent)
+                self._answer(i, g, agent)
+                if answered is not None:
                     answered.succeed()
-                else:
-                    if not self.flags[i] & CALLBACK_ACCEPTED:
-                        self.wait[i] += max(self.env.now - self.queued_at[i], 0.0)
-                    self._answer(i, g, agent)
                 return
         if self.closing and not self.pending:
-            now = self.env.now
-            if now > self.day_end_s:
-                self.overtime.append((g, self.day_end_s, now))
-            self._leave(g, agent)
+            self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
 

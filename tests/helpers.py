@@ -18,3 +18,15 @@ def run_cli(capsys, *args):
     return code, captured.out, captured.err
 IVR_DEEP = SCENARIO_DIR / "ivr_deep_menu.yaml"
 IVR_BROAD = SCENARIO_DIR / "ivr_broad_menu.yaml"
+
+
+def assert_user_error(code: int, out: str, err: str, *fragments: str) -> str:
+    """A user error as callsim promises it: exit 2, nothing on stdout, one line on stderr
+    containing every fragment, no traceback. Returns that line."""
+    lines = err.strip().splitlines()
+    assert code == 2, (code, err)
+    assert out == "", out
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from helpers import HELP_DESK, SHIPPED_SCENARIOS, run_cli
+from helpers import HELP_DESK, SHIPPED_SCENARIOS, assert_user_error, run_cli
 
 SCENARIOS = SHIPPED_SCENARIOS
 
@@ -137,25 +137,17 @@ def test_bad_input_gives_one_line_exit_2_and_writes_nothing(name, command, tmp_p
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli(capsys, command, path)
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"callsim: error: {path}:"), lines[0]
-    assert re.search(r":\d+: ", lines[0]), "the line in the file is named"
-    assert re.search(expected, lines[0]), lines[0]
-    assert "Traceback" not in err and out == ""
+    line = assert_user_error(*run_cli(capsys, command, path), f"callsim: error: {path}:")
+    assert re.search(r":\d+: ", line), "the line in the file is named"
+    assert re.search(expected, line), line
     assert not (tmp_path / "results").exists()
 
 
 def test_missing_file_and_bad_options(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli(capsys, "run", tmp_path / "nope.yaml")
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "no such file" in err
-    code, _, err = run_cli(capsys, "run", HELP_DESK, "--replications", 1)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "--replications" in err
-    code, _, err = run_cli(capsys, "run", HELP_DESK, "--bogus")
-    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert_user_error(*run_cli(capsys, "run", tmp_path / "nope.yaml"), "no such file")
+    assert_user_error(*run_cli(capsys, "run", HELP_DESK, "--replications", 1), "--replications")
+    assert_user_error(*run_cli(capsys, "run", HELP_DESK, "--bogus"), "--bogus")
     assert not (tmp_path / "results").exists()
 
 

@@ -24,7 +24,7 @@ from simulator.compare import (
     welch_ci95,
 )
 from simulator.sweep import point_scenario
-from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, run_cli
+from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, assert_user_error, run_cli
 
 SCENARIOS = SCENARIO_DIR
 DEEP, BROAD = IVR_DEEP, IVR_BROAD
@@ -170,6 +170,5 @@ def test_workers_1_and_2_give_identical_json(tmp_path, capsys):
     (["compare", HELP_DESK, REPO / "nope.yaml"], "nope.yaml"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
-    code, stdout, err = run_cli(capsys, *args, "-o", tmp_path / "never")
-    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert_user_error(*run_cli(capsys, *args, "-o", tmp_path / "never"), message)
     assert not (tmp_path / "never").exists()

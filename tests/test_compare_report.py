@@ -18,7 +18,7 @@ from simulator.compare_plots import COMPARE_FILES, comparison_plots
 from simulator.output import to_json
 from simulator.report import render_comparison_report, report_from_dir
 from simulator.sweep import point_scenario
-from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, run_cli
+from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, assert_user_error, run_cli
 
 SCENARIOS = SCENARIO_DIR
 DEEP, BROAD = IVR_DEEP, IVR_BROAD
@@ -165,10 +165,7 @@ def test_report_command_on_a_bad_comparison_is_one_line_exit_2(case, tmp_path, c
                "not a comparison": json.dumps({"hello": 1}),
                "one scenario": json.dumps({"scenarios": [{"label": "a"}], "kpis": {}, "explanation": {}})}[case]
     (folder / "comparison.json").write_text(content)
-    code, out, err = run_cli(capsys, "report", folder)
-    assert code == 2 and out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("callsim: error: ") and str(folder) in lines[0], err
+    assert_user_error(*run_cli(capsys, "report", folder), "callsim: error: ", str(folder))
     assert not (folder / "report.html").exists()
 
 

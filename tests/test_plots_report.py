@@ -19,7 +19,7 @@ from simulator.output import result_document
 from simulator.plots import (PLOT_FILES, RUN_ID_KEY, png_text, queue_length_png, result_run_id, run_plots,
                              wait_distribution_png)
 from simulator.report import render_report, report_from_dir
-from helpers import HELP_DESK, SHIPPED_SCENARIOS, run_cli
+from helpers import HELP_DESK, SHIPPED_SCENARIOS, assert_user_error, run_cli
 
 SCENARIOS = SHIPPED_SCENARIOS
 _RESULTS: dict[Path, object] = {}
@@ -170,10 +170,7 @@ def test_report_command_on_a_bad_folder_is_one_line_exit_2(case, tmp_path, capsy
         (folder / "kpis.json").write_text("{not json")
     if case == "not a kpis.json":
         (folder / "kpis.json").write_text(json.dumps({"hello": 1}))
-    code, out, err = run_cli(capsys, "report", folder)
-    assert code == 2 and out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("callsim: error: ") and str(folder) in lines[0], err
+    assert_user_error(*run_cli(capsys, "report", folder), "callsim: error: ", str(folder))
     assert not (folder / "report.html").exists()
 
 

@@ -26,7 +26,7 @@ from simulator.sweep import (
     run_sweep,
 )
 from steady_state import mmn_scenario
-from helpers import HELP_DESK, SHIPPED_SCENARIOS, run_cli
+from helpers import HELP_DESK, SHIPPED_SCENARIOS, assert_user_error, run_cli
 
 SCENARIOS = SHIPPED_SCENARIOS
 MULTI = REPO / "scenarios" / "two_queue_multiskill.yaml"
@@ -218,8 +218,7 @@ def test_workers_1_and_2_give_identical_json(tmp_path, capsys):
     ([HELP_DESK, "--vary", "speed=1:2:1"], "PARAMETER"),
 ])
 def test_bad_requests_are_one_line_and_exit_2(tmp_path, capsys, args, message):
-    code, stdout, err = run_cli(capsys, "sweep", *args, "-o", tmp_path / "never", "-w", 1)
-    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert_user_error(*run_cli(capsys, "sweep", *args, "-o", tmp_path / "never", "-w", 1), message)
     assert not (tmp_path / "never").exists()
 
 

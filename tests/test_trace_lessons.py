@@ -17,7 +17,7 @@ from simulator.engine import (
 )
 from simulator.lessons import pooling, variability
 from simulator.trace import duration, offset_of_clock, trace_lines
-from helpers import run_cli
+from helpers import assert_user_error, run_cli
 
 INF = math.inf
 
@@ -126,8 +126,8 @@ def test_trace_command_on_a_shipped_scenario(capsys):
     times = [line[:8] for line in lines]
     assert times == sorted(times) and times[0] >= "11:30:00"
     assert all(re.match(r"\d\d:\d\d:\d\d  caller \d+", line) and " IVR " in line for line in lines)
-    code, out, err = run_cli(capsys, "trace", REPO / "scenarios" / "help_desk.yaml", "--from", "23:00")
-    assert code == 2 and "outside the scenario's day" in err and len(err.strip().splitlines()) == 1
+    assert_user_error(*run_cli(capsys, "trace", REPO / "scenarios" / "help_desk.yaml", "--from", "23:00"),
+                      "outside the scenario's day")
 
 
 # --- lessons --------------------------------------------------------------------------------------
