@@ -8,17 +8,20 @@ come back in order, so the results are identical for any number of workers and e
 """
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from typing import Callable, Sequence
 
 from .parallel import ordered_map
-from .run import RunResult, _replication_kpis, result_from_replications
+from .run import RunResult, _replication_kpis, replication_jobs, result_from_replications
 from .scenario import Scenario
 
 
 def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int, workers: int = 1,
-                  on_replication_done: Callable[[int, int], None] | None = None) -> list[RunResult]:
-    """`run_scenario(s, replications, seed)` for each scenario, as one batch."""
-    jobs = [(scenario, seed, r) for scenario in scenarios for r in range(replications)]
-    outputs = ordered_map(_replication_kpis, jobs, workers, on_replication_done)
+                  on_replication_done: Callable[[int, int], None] | None = None,
+                  executor: Executor | None = None, keep_records: bool = False) -> list[RunResult]:
+    """`run_scenario(s, replications, seed)` for each scenario, as one batch (on `executor`
+    when given, else in `workers` processes)."""
+    jobs = [job for scenario in scenarios for job in replication_jobs(scenario, seed, replications, keep_records)]
+    outputs = ordered_map(_replication_kpis, jobs, workers, on_replication_done, executor)
     return [result_from_replications(scenario, seed, outputs[index * replications:(index + 1) * replications])
             for index, scenario in enumerate(scenarios)]

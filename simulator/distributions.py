@@ -18,6 +18,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
+from .schema_base import revised
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -32,6 +34,17 @@ class _Dist(BaseModel):
 
     def describe(self) -> str:
         return f"{self.dist} mean {self.mean_s:g} s"
+
+    def scaled(self, factor: float) -> "_Dist":
+        """The same shape with every time parameter (mean, scale, low, high, values) times
+        `factor`: the mean scales, the CV stays. A new validated distribution."""
+        changes = {}
+        for key in ("mean", "scale", "low", "high"):
+            if getattr(self, key, None) is not None:
+                changes[key] = getattr(self, key) * factor
+        if getattr(self, "values", None) is not None:
+            changes["values"] = [v * factor for v in self.values]
+        return revised(self, **changes)
 
 
 class Exponential(_Dist):

@@ -13,9 +13,10 @@ rendered in memory and written atomically only after every job is done.
 """
 from __future__ import annotations
 
+import contextlib
 import signal
-from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterable, TypeVar
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Callable, Iterable, Iterator, TypeVar
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -25,29 +26,55 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes that ignore Ctrl-C (the parent handles it)."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+
+
+@contextlib.contextmanager
+def executor_for(workers: int) -> Iterator[Executor | None]:
+    """One pool for a whole command (every sweep point, compared scenario, plan iteration),
+    or None for one worker (everything runs in this process). Closed on the way out; on
+    Ctrl-C or an error, jobs not started are cancelled and running ones finish."""
+    if workers <= 1:
+        yield None
+        return
+    pool = process_pool(workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def ordered_map(function: Callable[[J], R], jobs: Iterable[J], workers: int = 1,
-                on_done: Callable[[int, int], None] | None = None) -> list[R]:
-    """`[function(job) for job in jobs]` in up to `workers` processes; `on_done(done, total)`
-    after each result (in order). `function` must be picklable (a module-level function)."""
+                on_done: Callable[[int, int], None] | None = None, executor: Executor | None = None) -> list[R]:
+    """`[function(job) for job in jobs]`, results in job order; `on_done(done, total)` after
+    each result. On `executor` (any concurrent.futures.Executor: a process pool, a thread pool,
+    a Dask client's) when one is given, which stays open for the caller's next map; else in up
+    to `workers` processes of a pool made for this call. `function` must be picklable (a
+    module-level function) for a process pool."""
     jobs = list(jobs)
     total = len(jobs)
     results: list[R] = []
-    if workers <= 1 or total <= 1:
+    if executor is None and (workers <= 1 or total <= 1):
         for job in jobs:
             results.append(function(job))
             if on_done:
                 on_done(len(results), total)
         return results
-    pool = ProcessPoolExecutor(max_workers=min(workers, total), initializer=_ignore_interrupts)
+    if executor is None:
+        with executor_for(min(workers, total)) as pool:
+            return ordered_map(function, jobs, on_done=on_done, executor=pool)
+    futures = [executor.submit(function, job) for job in jobs]
     try:
-        futures = [pool.submit(function, job) for job in jobs]
         for future in futures:
             results.append(future.result())
             if on_done:
                 on_done(len(results), total)
     except BaseException:
-        # Ctrl-C or a failed job: jobs not started are cancelled, running ones finish
-        pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:  # a reused executor stays open: drop this map's jobs not yet started
+            future.cancel()
         raise
-    pool.shutdown(wait=True)
     return results

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from concurrent.futures import Executor
 from typing import Callable
 
 import numpy as np
@@ -110,6 +111,7 @@ class RunResult:
     replications: int
     per_replication: dict[str, np.ndarray] = field(repr=False)  # name -> (replications, intervals + 1)
     sample_day: ReplicationResult | None = field(default=None, repr=False)  # replication 0's records, for plots and traces
+    days: tuple[ReplicationResult, ...] | None = field(default=None, repr=False)  # every replication's, with keep_records
     # {"queues": {name: {kpi: (replications, intervals + 1)}}, "agent_groups": {...}}; empty with one queue and one group
     breakdown_per_replication: dict = field(default_factory=dict, repr=False)
 
@@ -180,19 +182,25 @@ class RunResult:
 class _ReplicationOutput:
     kpis: dict[str, np.ndarray]
     breakdown: dict | None  # per queue / per group, only when the scenario has several
-    sample_day: ReplicationResult | None  # replication 0's records, kept for plots and traces
+    sample_day: ReplicationResult | None  # replication 0's records (or every one's with keep_records)
 
 
-def _replication_kpis(job: tuple[Scenario, int, int]) -> _ReplicationOutput:
-    """KPIs of one replication (and, for replication 0, its records: one day kept for plots)."""
-    scenario, seed, replication = job
+def replication_jobs(scenario: Scenario, seed: int, replications: int, keep_records: bool = False) -> list[tuple]:
+    """The jobs of one scenario's replications: what a worker needs, and nothing else."""
+    return [(scenario, seed, r, keep_records) for r in range(replications)]
+
+
+def _replication_kpis(job: tuple[Scenario, int, int, bool]) -> _ReplicationOutput:
+    """KPIs of one replication (and its records for replication 0, one day kept for plots,
+    or for every replication when the caller keeps records)."""
+    scenario, seed, replication, keep_records = job
     result = simulate_replication(scenario, seed, replication)
     check_conservation(result)
     several = len(scenario.queues) > 1 or len(scenario.agents) > 1
     return _ReplicationOutput(
         kpis=replication_kpis(result, scenario),
         breakdown=breakdown_kpis(result, scenario) if several else None,
-        sample_day=result if replication == 0 else None,
+        sample_day=result if replication == 0 or keep_records else None,
     )
 
 
@@ -206,8 +214,10 @@ def result_from_replications(scenario: Scenario, seed: int, outputs: list[_Repli
                    for name, kpis in entries.items()}
             for part, entries in outputs[0].breakdown.items()
         }
+    days = tuple(o.sample_day for o in outputs)
     return RunResult(scenario=scenario, seed=seed, replications=len(outputs), per_replication=per_replication,
-                     sample_day=outputs[0].sample_day, breakdown_per_replication=breakdown)
+                     sample_day=outputs[0].sample_day, breakdown_per_replication=breakdown,
+                     days=days if all(day is not None for day in days) else None)
 
 
 def run_scenario(
@@ -216,14 +226,20 @@ def run_scenario(
     seed: int | None = None,
     workers: int = 1,
     on_replication_done: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+    keep_records: bool = False,
 ) -> RunResult:
     """Simulate `replications` independent days and summarise every KPI.
 
     Defaults come from the scenario's `simulation` block. `on_replication_done(done, total)`
-    is called as replications finish (for progress display).
+    is called as replications finish (for progress display). The replications run on
+    `executor` when given (kept open for the caller's next run), else in `workers` processes.
+    `keep_records` keeps every replication's call records (`RunResult.days`), not only
+    replication 0's.
     """
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
-    jobs = [(scenario, seed, r) for r in range(replications)]
+    jobs = replication_jobs(scenario, seed, replications, keep_records)
     # in replication order for any number of workers; Ctrl-C stops the workers cleanly
-    return result_from_replications(scenario, seed, ordered_map(_replication_kpis, jobs, workers, on_replication_done))
+    outputs = ordered_map(_replication_kpis, jobs, workers, on_replication_done, executor)
+    return result_from_replications(scenario, seed, outputs)

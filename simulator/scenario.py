@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Mapping, Sequence
 
 from pydantic import Field, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
 from .ivr import Ivr
-from .schema_base import NonNegativeInt, Probability, ScenarioError, _Frozen
+from .schema_base import NonNegativeInt, Probability, ScenarioError, _Frozen, revised
 
 SCHEMA_VERSION = 1
 
@@ -260,3 +260,26 @@ class Scenario(_Frozen):
 
     def queue_index(self, name: str) -> int:
         return [q.name for q in self.queues].index(name)
+
+    # --- variants: a new validated scenario without a file round trip ---
+
+    def with_staffing(self, staffing: "Mapping[str, Sequence[int]]") -> "Scenario":
+        """This scenario with the named groups' staffing replaced (one number per interval)."""
+        names = [g.name for g in self.agents]
+        for name in staffing:
+            if name not in names:
+                raise ScenarioError(("agents",), f"unknown agent group '{name}'; the groups are: {', '.join(names)}")
+        agents = tuple(revised(g, staffing=tuple(int(n) for n in staffing[g.name])) if g.name in staffing else g
+                       for g in self.agents)
+        return revised(self, agents=agents)
+
+    def with_volume(self, factor: float) -> "Scenario":
+        """This scenario with every interval's expected calls times `factor`."""
+        return revised(self, arrivals=revised(self.arrivals, calls=tuple(c * factor for c in self.arrivals.calls)))
+
+    def with_scaled_durations(self, what: str, factor: float) -> "Scenario":
+        """Every queue's `what` distribution (talk_time, acw or patience) with its time parameters
+        times `factor` (the CV stays); queues without one keep theirs."""
+        queues = tuple(revised(q, **{what: getattr(q, what).scaled(factor)}) if getattr(q, what) is not None else q
+                       for q in self.queues)
+        return revised(self, queues=queues)

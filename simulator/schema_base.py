@@ -23,3 +23,10 @@ class ScenarioError(Exception):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def revised(model: BaseModel, **changes) -> BaseModel:
+    """`model` with some fields changed, validated again (its validators included), keeping
+    which fields the file set, so a dump with exclude_unset still writes only those. Nested
+    models are passed through as they are: they were validated when they were made."""
+    return type(model).model_validate({name: getattr(model, name) for name in model.model_fields_set} | changes)
