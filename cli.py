@@ -1,8 +1,11 @@
-"""callsim command line: a thin layer over `simulator` and `planner`.
+"""callsim command line: options in, one call into the library, output out.
 
-Every command reads its input, calls one library function and writes or prints the result.
-Errors a user can fix (bad scenario, bad option) are printed as one line on stderr with exit
-code 2 and no traceback.
+Every command reads its input, calls one study or model function (`simulator`, `planner`,
+`studies`), renders the result (`presentation`) and writes or prints it. Errors a user can fix
+(`simulator.errors.UserError`: bad scenario, bad option) are printed as one line on stderr with
+exit code 2 and no traceback; anything else is a bug: one line asking for a report, exit code
+1 (the traceback with CALLSIM_DEBUG=1). Imports happen inside the commands, so a command that
+does not simulate never loads the engine, scipy.stats or matplotlib.
 """
 from __future__ import annotations
 
@@ -24,6 +27,18 @@ class InputError(click.ClickException):
 @click.version_option(package_name="callsim")
 def cli() -> None:
     """Simulate inbound call centres and plan their staffing."""
+
+
+class FiniteFloat(click.FloatRange):
+    """A float option in a range that must also be a real number (no nan, no inf)."""
+
+    def convert(self, value, param, ctx):
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 # --- options shared by the commands that simulate: one definition, one default each ---
@@ -61,32 +76,26 @@ _ERLANG_BINDING_TEXT = {
 }
 
 
-def _finite_or_none(value: float | None) -> float | None:
-    import math
-
-    return value if value is not None and math.isfinite(value) else None
-
-
 @cli.command()
-@click.option("--calls", type=click.FloatRange(min=0), required=True, help="calls offered in the interval")
-@click.option("--interval-minutes", type=click.FloatRange(min=0, min_open=True), default=30.0,
+@click.option("--calls", type=FiniteFloat(min=0), required=True, help="calls offered in the interval")
+@click.option("--interval-minutes", type=FiniteFloat(min=0, min_open=True), default=30.0,
               show_default=True, help="interval length in minutes")
-@click.option("--aht", type=click.FloatRange(min=0, min_open=True), required=True,
+@click.option("--aht", type=FiniteFloat(min=0, min_open=True), required=True,
               help="mean handle time in seconds")
 @click.option("--agents", type=click.IntRange(min=0), default=None,
               help="evaluate this many agents instead of sizing (reverse calculation)")
-@click.option("--patience", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--patience", type=FiniteFloat(min=0, min_open=True), default=None,
               help="mean caller patience in seconds: use Erlang A (abandonment) instead of Erlang C")
-@click.option("--sl", type=click.FloatRange(0, 1), default=None,
+@click.option("--sl", type=FiniteFloat(0, 1), default=None,
               help="service level target, fraction answered within --sl-seconds (default 0.8 if no target is given)")
-@click.option("--sl-seconds", type=click.FloatRange(min=0), default=20.0, show_default=True,
+@click.option("--sl-seconds", type=FiniteFloat(min=0), default=20.0, show_default=True,
               help="answer time threshold of the service level, seconds")
-@click.option("--asa", type=click.FloatRange(min=0), default=None, help="ASA target in seconds (mean wait of answered calls)")
-@click.option("--max-abandon", type=click.FloatRange(0, 1), default=None,
+@click.option("--asa", type=FiniteFloat(min=0), default=None, help="ASA target in seconds (mean wait of answered calls)")
+@click.option("--max-abandon", type=FiniteFloat(0, 1), default=None,
               help="maximum fraction of callers abandoning (needs --patience)")
-@click.option("--occupancy", type=(click.FloatRange(0, 1), click.FloatRange(0, 1)), default=(0.75, 0.85),
+@click.option("--occupancy", type=(FiniteFloat(0, 1), FiniteFloat(0, 1)), default=(0.75, 0.85),
               show_default=True, metavar="LOW HIGH", help="occupancy band; 0 1 disables it")
-@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+@click.option("--shrinkage", type=FiniteFloat(0, 1, max_open=True), default=0.0, show_default=True,
               help="fraction of paid time off the phones (breaks, training, ...)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, max_abandon, occupancy,
@@ -94,7 +103,8 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
     """Size one interval with Erlang C (or Erlang A with --patience), or evaluate --agents."""
     import json
 
-    from planner import FLAG_DESCRIPTIONS, StaffingTargets, evaluate_agents, required_agents
+    from planner.staffing import FLAG_DESCRIPTIONS, StaffingError, StaffingTargets, evaluate_agents, required_agents
+    from simulator.numbers import finite_or_none
 
     if max_abandon is not None and patience is None:
         raise InputError("--max-abandon needs --patience: Erlang C has no abandonment")
@@ -109,7 +119,7 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
             result = required_agents(arrival_rate_per_s, aht, targets, model, patience, shrinkage)
         else:
             result = evaluate_agents(agents, arrival_rate_per_s, aht, targets, model, patience, shrinkage)
-    except ValueError as exc:
+    except StaffingError as exc:  # targets the maths cannot size: the user's to change
         raise InputError(str(exc)) from None
 
     m = result.metrics
@@ -119,7 +129,7 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
             "scheduled_agents": result.scheduled_agents,
             "offered_load_erlangs": m.offered_load_erlangs,
             "p_wait": m.p_wait,
-            "asa": _finite_or_none(m.asa_s),
+            "asa": finite_or_none(m.asa_s),
             "service_level": m.service_level,
             "occupancy": m.occupancy,
             "p_abandon": m.p_abandon,
@@ -133,7 +143,7 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
         title = f"Erlang A (M/M/N+M: callers abandon, mean patience {patience:g} s)"
     else:
         title = "Erlang C (M/M/N: nobody abandons)"
-    asa_text = f"{m.asa_s:.1f} s" if _finite_or_none(m.asa_s) is not None else "none (unbounded or no answered calls)"
+    asa_text = f"{m.asa_s:.1f} s" if finite_or_none(m.asa_s) is not None else "none (unbounded or no answered calls)"
     sl_target = f" (target {sl:.0%})" if sl is not None else ""
     lines = [
         title,
@@ -161,12 +171,22 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
 
 
 def _load(path: str):
-    from simulator import ScenarioFileError, load_scenario
+    from simulator.loading import load_scenario
 
-    try:
-        return load_scenario(path)
-    except ScenarioFileError as exc:
-        raise InputError(str(exc)) from None
+    return load_scenario(path)
+
+
+def _write(folder: Path, files: dict):
+    from presentation.files import write_atomically
+
+    return write_atomically(folder, files)
+
+
+def _workers_pool(workers: int):
+    """One pool of worker processes for the whole command (None for one worker)."""
+    from simulator.parallel import executor_for
+
+    return executor_for(workers)
 
 
 def _results_dir(out: str | None, scenario_path: str) -> Path:
@@ -204,8 +224,9 @@ def _progress(quiet: bool):
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
 def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plots, with_report):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
-    from simulator import run_scenario
-    from simulator.output import format_summary, intervals_csv, result_document, to_json, write_atomically
+    from presentation.documents import intervals_csv, result_document, to_json
+    from presentation.text import format_summary
+    from simulator.run import run_scenario
 
     scenario = _load(scenario_path)
     result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
@@ -215,14 +236,14 @@ def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plot
     folder = _results_dir(out, scenario_path)
     files = {"kpis.json": document, "intervals.csv": intervals_csv(result)}
     if not no_plots:
-        from simulator.plots import run_plots
+        from presentation.run_plots import run_plots
 
         files.update(run_plots(result))
-    from simulator.report import REPORT_FILE, render_report
+    from presentation.report import REPORT_FILE, render_report
 
     if with_report or (folder / REPORT_FILE).exists():  # never leave an older report beside new results
         files[REPORT_FILE] = render_report(document_dict, {k: v for k, v in files.items() if k.endswith(".png")})
-    written = write_atomically(folder, files)  # everything rendered first: nothing half-written on failure
+    written = _write(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
         click.echo(document, nl=False)
     else:
@@ -235,14 +256,10 @@ def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plot
 def report(results_dir):
     """Write RESULTS_DIR/report.html from the kpis.json and plots a run left there, or from the
     comparison.json and plots of a compare."""
-    from simulator.output import write_atomically
-    from simulator.report import REPORT_FILE, ResultsDirError, report_from_dir
+    from presentation.report import REPORT_FILE, report_from_dir
 
-    try:
-        page = report_from_dir(results_dir)
-    except ResultsDirError as exc:
-        raise InputError(str(exc)) from None
-    (path,) = write_atomically(Path(results_dir), {REPORT_FILE: page})
+    page = report_from_dir(results_dir)
+    (path,) = _write(Path(results_dir), {REPORT_FILE: page})
     click.echo(f"written: {path}")
 
 
@@ -268,29 +285,31 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first) and its 95% CI, which targets each meets, and what
     drives the difference."""
-    from simulator.compare import compare_scenarios, comparison_csv, comparison_document, format_comparison
-    from simulator.output import to_json, write_atomically
+    from presentation.compare_output import comparison_csv, comparison_document, format_comparison
+    from presentation.documents import to_json
+    from studies.compare import compare_scenarios
 
     if len(scenario_paths) < 2:
         raise InputError("compare needs at least two scenario files, e.g. callsim compare A.yaml B.yaml")
     scenarios = [_load(path) for path in scenario_paths]
     stems = [Path(path).stem for path in scenario_paths]
-    comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed, workers=workers,
-                                   on_replication_done=_progress(quiet or as_json))
+    with _workers_pool(workers) as pool:
+        comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
+                                       on_replication_done=_progress(quiet or as_json), executor=pool)
     document_dict = comparison_document(comparison, files=list(scenario_paths))
     document = to_json(document_dict)
     folder = Path(out) if out else Path("results") / "-".join(["compare", *stems])
     files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison)}
     if not no_plots:
-        from simulator.compare_plots import comparison_plots
+        from presentation.compare_plots import comparison_plots
 
         files.update(comparison_plots(comparison))
-    from simulator.report import REPORT_FILE, render_comparison_report
+    from presentation.report import REPORT_FILE, render_comparison_report
 
     if with_report or (folder / REPORT_FILE).exists():  # never leave an older report beside new results
         files[REPORT_FILE] = render_comparison_report(document_dict,
                                                       {k: v for k, v in files.items() if k.endswith(".png")})
-    written = write_atomically(folder, files)  # everything rendered first: nothing half-written
+    written = _write(folder, files)  # everything rendered first: nothing half-written
     if as_json:
         click.echo(document, nl=False)
     else:
@@ -322,29 +341,28 @@ def sweep(scenario_path, agents_range, group, interval, vary, replications, seed
           quiet):
     """Simulate SCENARIO over a range of staffing or of a scaled input; each KPI per point with
     its 95% CI beside the Erlang C / Erlang A prediction (single-queue scenarios)."""
-    from simulator.output import to_json, write_atomically
-    from simulator.sweep import SweepError, format_sweep, parse_agents, parse_vary, run_sweep, sweep_csv, sweep_document
+    from presentation.documents import to_json
+    from presentation.sweep_output import format_sweep, sweep_csv, sweep_document
+    from studies.sweep import parse_agents, parse_vary, run_sweep
 
     scenario = _load(scenario_path)
     if agents_range is None and vary is None:
         raise InputError("nothing to sweep: give --agents START:STOP, --vary PARAM=START:STOP:STEP, or both")
     if group is not None and agents_range is None:
         raise InputError("--group names the group --agents staffs; give --agents too")
-    try:
-        agents, relative = parse_agents(agents_range) if agents_range is not None else (None, False)
-        parameter, factors = parse_vary(vary) if vary is not None else (None, None)
+    agents, relative = parse_agents(agents_range) if agents_range is not None else (None, False)
+    parameter, factors = parse_vary(vary) if vary is not None else (None, None)
+    with _workers_pool(workers) as pool:
         result = run_sweep(scenario, agents, relative, group, interval, parameter, factors, replications=replications,
-                           seed=seed, workers=workers, on_replication_done=_progress(quiet or as_json))
-    except SweepError as exc:
-        raise InputError(str(exc)) from None
+                           seed=seed, on_replication_done=_progress(quiet or as_json), executor=pool)
     document = to_json(sweep_document(result))
     folder = Path(out) if out else Path("results") / f"sweep-{Path(scenario_path).stem}"
     files = {"sweep.json": document, "sweep.csv": sweep_csv(result)}
     if not no_plots:
-        from simulator.sweep_plots import sweep_plots
+        from presentation.sweep_plots import sweep_plots
 
         files.update(sweep_plots(result))
-    written = write_atomically(folder, files)
+    written = _write(folder, files)
     if as_json:
         click.echo(document, nl=False)
     else:
@@ -361,14 +379,15 @@ def sweep(scenario_path, agents_range, group, interval, vary, replications, seed
 def trace(scenario_path, calls, seed, from_clock):
     """Print a readable timeline of individual calls from one simulated day (replication 0):
     IVR, queue, wait, who answered, talk and ACW, abandonment, callbacks, redials."""
-    from simulator import simulate_replication
-    from simulator.trace import offset_of_clock, trace_lines
+    from presentation.trace import trace_lines
+    from simulator.engine import simulate_replication
+    from simulator.errors import UserError
 
     scenario = _load(scenario_path)
     seed = scenario.simulation.seed if seed is None else seed
     try:
-        from_s = offset_of_clock(scenario, from_clock) if from_clock is not None else 0.0
-    except ValueError as exc:
+        from_s = scenario.offset_of_clock(from_clock) if from_clock is not None else 0.0
+    except UserError as exc:
         raise InputError(f"--from: {exc}") from None
     records = simulate_replication(scenario, seed, 0).records
     lines = trace_lines(records, scenario, calls, from_s)
@@ -389,16 +408,18 @@ def lessons(names, out, replications, workers, quiet):
     """Three demonstrations for trainers, each a plot and a short explanation: the occupancy-wait
     cliff, pooling (two teams vs one), and variability (same AHT, different spread). LESSON
     picks some (default: all three)."""
-    from simulator.lessons import LESSONS, RUNNERS
-    from simulator.output import write_atomically
+    from presentation.lessons_output import RENDERERS
+    from studies.lessons import LESSONS, STUDIES
 
     chosen = [name for name in LESSONS if not names or name in names]
-    results = [RUNNERS[name](replications, workers, _progress(quiet)) for name in chosen]
+    with _workers_pool(workers) as pool:
+        results = [RENDERERS[name](STUDIES[name](replications, on_done=_progress(quiet), executor=pool))
+                   for name in chosen]
     folder = Path(out) if out else Path("results") / "lessons"
     files = {}
     for lesson in results:
         files.update(lesson.files)
-    written = write_atomically(folder, files)
+    written = _write(folder, files)
     click.echo("\n".join(lesson.text for lesson in results))
     click.echo(_written_line(folder, written))
 
@@ -420,7 +441,7 @@ def schema():
     """Print the scenario file's JSON Schema (for editor completion and checking)."""
     import json
 
-    from simulator import Scenario
+    from simulator.scenario import Scenario
 
     click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
@@ -452,15 +473,17 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
-    from planner.plan import plan_document, plan_scenario, planned_scenario, planned_yaml, verification_document, verify_plan
-    from planner.plan_output import format_plan, format_verification, plan_csv, verify_csv
-    from simulator.output import write_atomically
+    from planner.plan import PlanError, plan_scenario
+    from planner.planned import planned_scenario, planned_yaml
+    from planner.verify import verify_plan
+    from presentation.plan_output import (format_plan, format_verification, plan_csv, plan_document,
+                                          verification_document, verify_csv)
 
     scenario = _load(scenario_path)
     try:
         the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
                                  carry_over=carry_over)
-    except ValueError as exc:
+    except PlanError as exc:
         raise InputError(f"{scenario_path}: {exc}") from None
     stem = Path(scenario_path).stem
     planned_text = planned_yaml(the_plan, source=str(scenario_path))
@@ -469,18 +492,19 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     files = {"plan.csv": plan_csv(the_plan), f"{stem}.planned.yaml": planned_text}
     verification = None
     if verify or with_report:
-        verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
-                                   workers=workers, on_replication_done=_progress(as_json))
+        with _workers_pool(workers) as pool:
+            verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
+                                       on_replication_done=_progress(as_json), executor=pool)
         document["verify"] = verification_document(verification)
         files["verify.csv"] = verify_csv(verification)
     if not no_plots:
-        from planner.plots import plan_plots
+        from presentation.plan_plots import plan_plots
 
         files.update(plan_plots(the_plan, verification))
     if with_report:
-        from simulator.output import result_document
-        from simulator.plots import run_plots
-        from simulator.report import render_report
+        from presentation.documents import result_document
+        from presentation.report import render_report
+        from presentation.run_plots import run_plots
 
         images = {} if no_plots else run_plots(verification.result)
         images.update({k: v for k, v in files.items() if k.endswith(".png")})
@@ -490,7 +514,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
                 "Erlang maths met; verify.csv and plan.csv beside this page have the interval-by-interval comparison.")
         files["plan_report.html"] = render_report(result_document(verification.result), images, [note])
     folder = _results_dir(out, scenario_path)
-    written = write_atomically(folder, files)  # everything rendered first: nothing half-written on failure
+    written = _write(folder, files)  # everything rendered first: nothing half-written on failure
     document["files"] = [str(path) for path in written]
     if as_json:
         click.echo(json.dumps(document, indent=2, allow_nan=False))
@@ -503,8 +527,15 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     click.echo(f"simulate the plan: callsim run {folder / f'{stem}.planned.yaml'}")
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the click group, turning every user error into one line + exit 2."""
+    """Entry point: run the click group; a user error is one line and exit 2, a bug one line
+    and exit 1 (with the traceback when CALLSIM_DEBUG=1)."""
+    from simulator.errors import UserError
+
     try:
         cli.main(args=argv, prog_name="callsim", standalone_mode=False)
     except click.exceptions.Abort:
@@ -517,6 +548,18 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"callsim: error: {exc.format_message()}", err=True)
         return exc.exit_code
+    except UserError as exc:
+        click.echo(f"callsim: error: {_one_line(exc)}", err=True)
+        return 2
+    except Exception as exc:  # a bug in callsim, never the user's fault
+        if os.environ.get("CALLSIM_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"callsim: internal error ({type(exc).__name__}: {_one_line(exc)[:300]}); this is a bug in "
+                   "callsim: please report it with the command you ran (CALLSIM_DEBUG=1 shows the traceback)",
+                   err=True)
+        return 1
     return 0
 
 

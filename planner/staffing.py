@@ -80,6 +80,11 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
 _TARGET_ORDER = ("service_level", "asa", "abandon_rate")
 
 
+
+class StaffingError(ValueError):
+    """Inputs or targets the staffing maths cannot size (an unreachable target, a negative
+    rate, ...): the caller's to fix, so the command line reports it as one line, exit 2."""
+
 @dataclass(frozen=True)
 class StaffingTargets:
     """What the staffing must achieve in one interval.
@@ -102,23 +107,23 @@ class StaffingTargets:
     def __post_init__(self) -> None:
         def fraction(name: str, value: float | None) -> None:
             if value is not None and not (0.0 <= float(value) <= 1.0):
-                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+                raise StaffingError(f"{name} must be between 0 and 1, got {value!r}")
 
         fraction("service_level_target", self.service_level_target)
         fraction("max_abandon_rate", self.max_abandon_rate)
         t = float(self.answer_time_threshold_s)
         if not (math.isfinite(t) and t >= 0.0):
-            raise ValueError(f"answer_time_threshold_s must be finite and >= 0, got {t!r}")
+            raise StaffingError(f"answer_time_threshold_s must be finite and >= 0, got {t!r}")
         if self.asa_target_s is not None:
             asa = float(self.asa_target_s)
             if not (math.isfinite(asa) and asa >= 0.0):
-                raise ValueError(f"asa_target_s must be finite and >= 0, got {asa!r}")
+                raise StaffingError(f"asa_target_s must be finite and >= 0, got {asa!r}")
         band = tuple(self.occupancy_band)
         if len(band) != 2:
-            raise ValueError(f"occupancy_band must be (lower, upper), got {self.occupancy_band!r}")
+            raise StaffingError(f"occupancy_band must be (lower, upper), got {self.occupancy_band!r}")
         lower, upper = (float(v) for v in band)
         if not (0.0 <= lower <= upper <= 1.0 and upper > 0.0):
-            raise ValueError(
+            raise StaffingError(
                 f"occupancy_band must satisfy 0 <= lower <= upper <= 1 and upper > 0, got {band!r}"
             )
         object.__setattr__(self, "occupancy_band", (lower, upper))
@@ -159,10 +164,10 @@ def scheduled_agents(required: int, shrinkage: float) -> int:
         raise TypeError("required must be an integer")
     n = operator.index(required)
     if n < 0:
-        raise ValueError(f"required must be >= 0, got {n}")
+        raise StaffingError(f"required must be >= 0, got {n}")
     s = float(shrinkage)
     if not (0.0 <= s < 1.0):
-        raise ValueError(f"shrinkage must be in [0, 1), got {shrinkage!r}")
+        raise StaffingError(f"shrinkage must be in [0, 1), got {shrinkage!r}")
     if n == 0 or s == 0.0:
         return n
     exact = n / (1.0 - s)
@@ -178,12 +183,12 @@ def scheduled_agents(required: int, shrinkage: float) -> int:
 def _check_model(model: str, mean_patience_s: float | None) -> None:
     if model == "erlang_c":
         if mean_patience_s is not None:
-            raise ValueError("mean_patience_s is only used with model='erlang_a'")
+            raise StaffingError("mean_patience_s is only used with model='erlang_a'")
     elif model == "erlang_a":
         if mean_patience_s is None:
-            raise ValueError("model='erlang_a' needs mean_patience_s")
+            raise StaffingError("model='erlang_a' needs mean_patience_s")
     else:
-        raise ValueError(f"model must be 'erlang_c' or 'erlang_a', got {model!r}")
+        raise StaffingError(f"model must be 'erlang_c' or 'erlang_a', got {model!r}")
 
 
 class _Metrics:
@@ -249,7 +254,7 @@ def _erlang_c_search(
             return m, below
         n += 1
         if n > limit:
-            raise ValueError(
+            raise StaffingError(
                 f"no staffing up to {limit} agents meets the targets "
                 f"(offered load {load:.6g} Erlangs); loosen the targets"
             )
@@ -277,7 +282,7 @@ def _smallest(ok: Callable[[int], bool], guess: int, floor_n: int, limit: int) -
             if hi >= limit:
                 hi = limit
                 if not ok(hi):
-                    raise ValueError(
+                    raise StaffingError(
                         f"no staffing up to {limit} agents meets the targets; loosen the targets"
                     )
                 break
@@ -302,15 +307,15 @@ def _check_reachable(targets: StaffingTargets, model: Model, mean_patience_s: fl
         or (targets.max_abandon_rate is not None and abandon_modelled)
     )
     if not has_target and targets.occupancy_band[1] >= 1.0:
-        raise ValueError("nothing to size against: give a target or an occupancy cap below 1")
+        raise StaffingError("nothing to size against: give a target or an occupancy cap below 1")
     if targets.service_level_target is not None and targets.service_level_target >= 1.0:
-        raise ValueError(
+        raise StaffingError(
             "a service level target of 100% cannot be met by any finite number of agents"
         )
     if targets.asa_target_s is not None and targets.asa_target_s <= 0.0:
-        raise ValueError("an ASA target of 0 s cannot be met by any finite number of agents")
+        raise StaffingError("an ASA target of 0 s cannot be met by any finite number of agents")
     if abandon_modelled and targets.max_abandon_rate == 0.0 and math.isfinite(mean_patience_s):
-        raise ValueError(
+        raise StaffingError(
             "a maximum abandonment rate of 0 cannot be met by any finite number of agents"
         )
 
@@ -540,12 +545,12 @@ def required_agents_by_interval(
 
     scheduled_agents(0, shrinkage)  # validates shrinkage
     if not (math.isfinite(aht_s) and aht_s > 0.0):
-        raise ValueError(f"mean_handle_time_s must be a finite number > 0, got {mean_handle_time_s!r}")
+        raise StaffingError(f"mean_handle_time_s must be a finite number > 0, got {mean_handle_time_s!r}")
     rate = np.asarray(rates, dtype=float)
     bad = ~(np.isfinite(rate) & (rate >= 0.0))
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"arrival_rates_per_s[{i}] must be a finite number >= 0, got {rates[i]!r}")
+        raise StaffingError(f"arrival_rates_per_s[{i}] must be a finite number >= 0, got {rates[i]!r}")
     load_all = rate * aht_s
     demand = np.nonzero(load_all > 0.0)[0]
     size = rate.size
@@ -607,7 +612,7 @@ def required_agents_by_interval(
             sl_below, asa_below = sl, asa
             steps += 1
             if steps > 1000 and np.any(steps > max_steps[idx]):
-                raise ValueError("no staffing within the search limit meets the targets; loosen the targets")
+                raise StaffingError("no staffing within the search limit meets the targets; loosen the targets")
         at = {"sl": sl_at, "asa": asa_at, "sl_below": sl_at_below, "asa_below": asa_at_below}
 
         # Rounding guard: decisions closer to a target than the log-space error are redone exactly.

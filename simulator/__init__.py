@@ -1,4 +1,4 @@
-"""The callsim simulation engine: scenario schema, SimPy model, per-call records and KPIs.
+"""The callsim model: scenario schema, SimPy engine, per-call records and KPIs.
 
 Typical use from Python (the CLI is a thin layer over the same calls):
 
@@ -7,16 +7,28 @@ Typical use from Python (the CLI is a thin layer over the same calls):
     result = run_scenario(scenario, replications=20, seed=1)
     result.day["service_level"]      # Estimate(mean=..., ci95=(lo, hi), n=20)
     result.interval_table()          # one dict of KPI means per interval
-"""
-from .engine import CallRecords, Callers, Outcome, ReplicationResult, draw_callers, simulate_callers, simulate_replication
-from .kpis import DEFINITIONS, replication_kpis
-from .loading import ScenarioFileError, load_scenario, scenario_from_dict
-from .run import Estimate, RunResult, TargetCheck, check_conservation, run_scenario
-from .scenario import Scenario, ScenarioError
 
-__all__ = [
-    "CallRecords", "Callers", "DEFINITIONS", "Estimate", "Outcome", "ReplicationResult", "RunResult",
-    "Scenario", "ScenarioError", "ScenarioFileError", "TargetCheck", "check_conservation", "draw_callers",
-    "load_scenario", "replication_kpis", "run_scenario", "scenario_from_dict", "simulate_callers",
-    "simulate_replication",
-]
+The names below are imported when first used, so that reading a scenario file does not load
+the engine (SimPy) or scipy.stats: commands that do not simulate start fast.
+"""
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "CallRecords": "engine", "Callers": "engine", "Outcome": "engine", "ReplicationResult": "engine",
+    "draw_callers": "engine", "simulate_callers": "engine", "simulate_replication": "engine",
+    "DEFINITIONS": "kpi_table", "KPIS": "kpi_table", "replication_kpis": "kpis",
+    "ScenarioFileError": "loading", "load_scenario": "loading", "scenario_from_dict": "loading",
+    "Estimate": "run", "RunResult": "run", "TargetCheck": "run", "check_conservation": "run", "run_scenario": "run",
+    "run_scenarios": "batch", "executor_for": "parallel",
+    "Scenario": "scenario", "ScenarioError": "scenario", "UserError": "errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")

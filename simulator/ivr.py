@@ -275,3 +275,79 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> 
                             zero_out[chosen_idx[sel]] = True
                         go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute)
     return IvrPaths(ivr_s, route, true_queue, transfer_s, menus, zero_out, pre_menu_s, announce_u)
+
+
+# --- exact routing shares (for planning) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IvrRouting:
+    """Where a call that enters the menus ends, as probabilities: exact, by walking the menu
+    tree (a DAG) and multiplying the probabilities, the expectation of `walk` (a test compares
+    the two). Per menu visit a caller hangs up (`hang_up`), fails to choose (`no_input`; after
+    `retries` replays it goes to `default`) or picks an option by `share`, so a menu passes on
+    `hang_up·S`, `(1 - hang_up - no_input)·S` and `no_input^(retries+1)` with S = sum of
+    no_input^k for k = 0..retries. Self-service contains `success`, the rest go to its
+    `on_failure` queue. The announcement is not included.
+
+    Attributes:
+        to_queue: queue -> probability of reaching it correctly routed.
+        misroute: (wrong queue, right queue) -> probability.
+        misroute_transfer_s: (wrong queue, right queue) -> mean transfer time, seconds.
+        contained: probability of ending in self-service successfully.
+        hang_up: probability of hanging up in the menus.
+    """
+
+    to_queue: dict[str, float]
+    misroute: dict[tuple[str, str], float]
+    misroute_transfer_s: dict[tuple[str, str], float]
+    contained: float
+    hang_up: float
+
+
+def routing_probabilities(ivr: Ivr, queue_names: list[str]) -> IvrRouting:
+    """Exact end-of-walk probabilities of the menu tree (announcement not included)."""
+    menus = {m.name: m for m in ivr.menus}
+    services = {s.name: s for s in ivr.self_service}
+    to_queue = {name: 0.0 for name in queue_names}
+    misroute: dict[tuple[str, str], float] = {}
+    transfer_time: dict[tuple[str, str], float] = {}  # probability-weighted sum, divided below
+    totals = {"contained": 0.0, "hang_up": 0.0}
+
+    def reach(target: str, p: float, wrong=None) -> None:
+        if p == 0.0:
+            return
+        if target in menus:
+            visit(menus[target], p)
+        elif target in services:
+            service = services[target]
+            totals["contained"] += p * service.success
+            to_queue[service.on_failure] += p * (1.0 - service.success)
+        elif target == HANG_UP:
+            totals["hang_up"] += p
+        else:  # a queue
+            share = wrong.share if wrong is not None else 0.0
+            to_queue[target] += p * (1.0 - share)
+            if share > 0.0:
+                key = (wrong.queue, target)
+                misroute[key] = misroute.get(key, 0.0) + p * share
+                transfer_time[key] = transfer_time.get(key, 0.0) + p * share * wrong.transfer_time.mean_s
+
+    def visit(menu, p: float) -> None:
+        attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
+        totals["hang_up"] += p * menu.hang_up * attempts
+        chose = p * (1.0 - menu.hang_up - menu.no_input) * attempts
+        for option in menu.options:
+            reach(option.to, chose * option.share, option.misroute)
+        if menu.no_input > 0.0:
+            reach(menu.default, p * menu.no_input ** (menu.retries + 1))
+
+    start = ivr.start or ivr.menus[0].name
+    visit(menus[start], 1.0)
+    return IvrRouting(
+        to_queue=to_queue,
+        misroute=misroute,
+        misroute_transfer_s={key: transfer_time[key] / p for key, p in misroute.items()},
+        contained=totals["contained"],
+        hang_up=totals["hang_up"],
+    )

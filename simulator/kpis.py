@@ -13,82 +13,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from .callers import REDIAL, REPEAT, uses_callbacks, uses_return_calls
+from .callers import REDIAL, REPEAT, uses_return_calls
 from .engine import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
+from .kpi_table import DEFINITIONS, KPI, KPIS, kpi_bounds, kpi_names, uses_cost  # noqa: F401 (re-exported)
 from .scenario import Scenario
-
-# name -> exact definition, in words (written into kpis.json)
-DEFINITIONS: dict[str, str] = {
-    "offered": "calls that arrived (per interval: that arrived in the interval), redials and repeat calls included",
-    "unique_callers": "people who called: distinct callers, counted in the interval of their first call",
-    "redials": "calls made again by callers who had abandoned (in the queue or the IVR)",
-    "repeat_calls": "calls made again by callers whose issue an earlier answered call did not resolve",
-    "ivr_contained": "calls resolved in the IVR: self-service success, or hung up satisfied after the announcement",
-    "containment_rate": "ivr_contained / offered (every call enters the IVR)",
-    "ivr_abandoned": "calls that hung up in the IVR",
-    "ivr_time": "mean time in the IVR per call, seconds",
-    "menus_visited": "mean number of IVR menu prompts heard per call (replays included)",
-    "zero_outs": "calls that chose key 0 (ask for an agent) in some menu",
-    "misroutes": "calls the IVR sent to the wrong queue",
-    "transfers": "misrouted calls answered in the wrong queue and transferred to the right one",
-    "reached_queue": "calls that reached an agent queue: answered + abandoned + balked + unserved + callbacks_accepted",
-    "answered": "calls answered by an agent",
-    "abandoned": "calls that hung up while waiting in the queue",
-    "balked": "calls that hung up at once on finding they would have to wait",
-    "unserved": "calls still waiting when the last agent able to answer them went home (queue unstaffed at the end of the day)",
-    "callbacks_offered": "calls offered a callback (expected wait above the queue's threshold)",
-    "callbacks_accepted": "calls that accepted a callback (they end as callbacks_completed or callbacks_failed)",
-    "callbacks_completed": "accepted callbacks in which an agent reached the caller",
-    "callbacks_failed": "accepted callbacks never connected (attempts used up, or not made by the close)",
-    "callback_delay": "mean time from accepting a callback to being connected with an agent, completed callbacks, seconds (never counted in ASA)",
-    "callback_delay_p90": "90th percentile of callback_delay, seconds",
-    "abandon_rate": "abandoned / reached_queue",
-    "service_level": "answered within the target threshold / reached_queue (abandons and balks count as failures)",
-    "service_level_answered": "answered within the target threshold / answered",
-    "asa": "average speed of answer: mean queue wait of answered calls, seconds",
-    "avg_wait": "mean queue wait of every caller who waited in line (answered, abandoned up to the moment they hung up, unserved), seconds; balkers excluded",
-    "wait_p50": "median queue wait over the same callers as avg_wait, seconds",
-    "wait_p90": "90th percentile of queue wait over the same callers as avg_wait, seconds",
-    "wait_p95": "95th percentile of queue wait over the same callers as avg_wait, seconds",
-    "max_wait": "longest queue wait of any caller, seconds",
-    "talk_time": "mean talk time of answered calls, seconds",
-    "acw_time": "mean after-call work of answered calls, seconds",
-    "aht": "average handle time: mean talk + after-call work of answered calls, seconds",
-    "fcr_rate": "first-contact resolution: calls that resolved the caller's issue / calls handled by an agent (answered + callbacks completed)",
-    "customer_effort": "per resolved caller: time spent on its calls until resolution (IVR + waits on the line + callback delays + talk), mean, seconds; in the interval of the first call",
-    "customer_effort_calls": "per resolved caller: calls it took to be resolved, mean",
-    "occupancy": "agent time busy with calls (talk + ACW, transfers, callback dialling) / agent time on shift (scheduled staffing plus overtime), over the time spent in the interval",
-    "avg_queue_length": "time-weighted mean number of callers waiting in the queue(s) during the interval",
-    "overtime_agent_seconds": "agent time worked past the end of a shift (finishing a call after staffing dropped or after the day ended), seconds",
-    "agent_cost": "(scheduled agent hours + overtime hours) x the group's hourly_cost, summed over groups",
-    "cost_per_call": "agent_cost / answered",
-}
-COST_KPIS = {"agent_cost", "cost_per_call"}
-IVR_KPIS = {"ivr_contained", "containment_rate", "ivr_abandoned", "ivr_time", "menus_visited", "zero_outs", "misroutes", "transfers"}
-CALLBACK_KPIS = {"callbacks_offered", "callbacks_accepted", "callbacks_completed", "callbacks_failed", "callback_delay", "callback_delay_p90"}
-RETURN_KPIS = {"unique_callers", "redials", "repeat_calls", "fcr_rate"}
-
-
-FRACTION_KPIS = {"containment_rate", "abandon_rate", "service_level", "service_level_answered", "fcr_rate", "occupancy"}
-
-
-def kpi_bounds(name: str) -> tuple[float, float]:
-    """The values a KPI can take: every KPI is >= 0; rates and shares are <= 1."""
-    return (0.0, 1.0) if name in FRACTION_KPIS else (0.0, math.inf)
-
-
-def kpi_names(scenario: Scenario) -> list[str]:
-    """The KPIs this scenario reports: those of features it does not use are left out."""
-    left_out = set()
-    if not any(g.hourly_cost is not None for g in scenario.agents):
-        left_out |= COST_KPIS
-    if scenario.ivr is None:
-        left_out |= IVR_KPIS
-    if not uses_callbacks(scenario):
-        left_out |= CALLBACK_KPIS
-    if not uses_return_calls(scenario):
-        left_out |= RETURN_KPIS
-    return [name for name in DEFINITIONS if name not in left_out]
 
 
 def span_overlap(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -180,6 +108,14 @@ def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, d
     return {"queues": queues, "agent_groups": groups}
 
 
+def waited_in_line(records) -> np.ndarray:
+    """Calls that waited in line (possibly for no time at all): answered, abandoned or unserved.
+    Balkers never joined; callbacks left the line. The callers of avg_wait and the wait
+    percentiles, and of every plot of waits."""
+    outcome = records.outcome
+    return (outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
+
+
 def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, np.ndarray]:
     """Every KPI of one replication: name -> array (one value per interval, then the day)."""
     records = result.records
@@ -205,7 +141,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     unserved_mask = outcome == Outcome.UNSERVED
     completed_mask = outcome == Outcome.CALLBACK_COMPLETED
     accepted_mask = has(CALLBACK_ACCEPTED)
-    queued_mask = answered_mask | abandoned_mask | unserved_mask  # waited on the line
+    queued_mask = waited_in_line(records)
     kpi: dict[str, np.ndarray] = {"offered": count(np.ones(len(records), dtype=bool))}
     # callers: the first call of each caller
     first_call = np.zeros(len(records), dtype=bool)
@@ -280,7 +216,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["occupancy"] = _ratio(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
     kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
-    if any(g.hourly_cost is not None for g in scenario.agents):
+    if uses_cost(scenario):
         rate = np.array([g.hourly_cost or 0.0 for g in scenario.agents])
         cost = rate @ on_shift_by_group / 3600.0
         kpi["agent_cost"] = _with_day(cost, cost.sum())

@@ -14,10 +14,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .errors import UserError
 from .scenario import Scenario, ScenarioError
 
 
-class ScenarioFileError(Exception):
+class ScenarioFileError(UserError):
     """A scenario that cannot be used; `str()` is one line meant for the user."""
 
 
@@ -232,3 +233,45 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", lines: dict | Non
     line = _line_of(path, lines)
     where = f"{source}:{line}" if line else source
     raise ScenarioFileError(f"{where}: {format_path(path)}: {message}{more}")
+
+
+# --- scenario files out ----------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block YAML, with short lists of numbers and small mappings of scalars in flow style."""
+
+
+def _represent_list(dumper, data):
+    flow = all(isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in data) and all(
+        not isinstance(v, str) or len(v) < 40 for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _represent_dict(dumper, data):
+    flow = len(data) <= 4 and all(isinstance(v, (int, float, str)) and (not isinstance(v, str) or len(v) < 40)
+                                  for v in data.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(dict, _represent_dict)
+
+
+def _tidy(value):
+    """Whole-number floats as ints (180.0 -> 180), recursively, for a readable file."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    return value
+
+
+def dump_scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as a YAML file `load_scenario` reads back to the same scenario: the keys the
+    file gave (and any changed since), in the schema's order, whole numbers without '.0'."""
+    data = _tidy(scenario.model_dump(mode="json", exclude_unset=True))
+    data["schema_version"] = scenario.schema_version
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -21,6 +21,7 @@ from scipy import stats
 
 from .engine import Outcome, ReplicationResult, simulate_replication
 from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
+from .numbers import finite_or_none
 from .parallel import ordered_map
 from .scenario import Scenario
 
@@ -75,13 +76,9 @@ class Estimate:
 
     def to_dict(self) -> dict:
         return {
-            "mean": _finite_or_none(self.mean),
-            "ci95": None if self.ci95 is None else [_finite_or_none(v) for v in self.ci95],
+            "mean": finite_or_none(self.mean),
+            "ci95": None if self.ci95 is None else [finite_or_none(v) for v in self.ci95],
         }
-
-
-def _finite_or_none(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

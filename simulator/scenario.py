@@ -14,11 +14,21 @@ from typing import Annotated, Literal, Mapping, Sequence
 from pydantic import Field, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
+from .errors import UserError
 from .ivr import Ivr
 from .schema_base import NonNegativeInt, Probability, ScenarioError, _Frozen, revised
 
 SCHEMA_VERSION = 1
 
+CLOCK_PATTERN = r"(\d{1,2}):(\d{2})"
+
+
+def parse_clock(text: str) -> str | None:
+    """'8:05' or '08:05' -> '08:05'; None if `text` is not a clock time HH:MM."""
+    match = re.fullmatch(CLOCK_PATTERN, text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        return None
+    return f"{int(match[1]):02d}:{match[2]}"
 
 
 class Arrivals(_Frozen):
@@ -172,10 +182,10 @@ class Scenario(_Frozen):
     @field_validator("start")
     @classmethod
     def _clock_time(cls, value: str) -> str:
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
-        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        clock = parse_clock(value) if value == value.strip() else None
+        if clock is None:
             raise ValueError("must be a clock time HH:MM, e.g. \"08:00\"")
-        return f"{int(match[1]):02d}:{match[2]}"
+        return clock
 
     @model_validator(mode="after")
     def _cross_checks(self):
@@ -257,6 +267,24 @@ class Scenario(_Frozen):
             t = int(self.start_s + k * self.interval_s) // 60
             labels.append(f"{(t // 60) % 24:02d}:{t % 60:02d}")
         return labels
+
+    def clock_at(self, at_s: float) -> str:
+        """HH:MM:SS of the simulation time `at_s` (seconds after the start of the first interval)."""
+        total = int(math.floor(self.start_s + at_s)) % 86400
+        return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+    def offset_of_clock(self, hhmm: str) -> float:
+        """Simulation seconds of a clock time HH:MM on the scenario's day (ValueError if malformed
+        or outside the day: a UserError)."""
+        label = parse_clock(hhmm)
+        if label is None:
+            raise UserError(f"'{hhmm}' is not a clock time HH:MM")
+        hours, minutes = label.split(":")
+        offset = (int(hours) * 3600 + int(minutes) * 60 - self.start_s) % 86400
+        day_s = self.n_intervals * self.interval_s
+        if offset >= day_s:
+            raise UserError(f"{hhmm} is outside the scenario's day ({self.start} to {self.clock_at(day_s)[:5]})")
+        return float(offset)
 
     def queue_index(self, name: str) -> int:
         return [q.name for q in self.queues].index(name)

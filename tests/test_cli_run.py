@@ -181,7 +181,7 @@ def test_queues_and_groups_broken_down_add_up_to_the_totals(tmp_path, capsys):
     document = json.loads(out)
     assert set(document["queues"]) == {"support", "sales"} and set(document["agent_groups"]) == {"generalists", "sales specialists"}
     assert len(document["queues"]["sales"]["intervals"]) == 8
-    from simulator.report import render_report
+    from presentation.report import render_report
 
     page = render_report(document, {})
     assert "Per queue and agent group" in page and "sales specialists" in page

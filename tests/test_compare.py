@@ -12,18 +12,9 @@ from scipy import stats
 
 from conftest import REPO
 from simulator import load_scenario
-from simulator.compare import (
-    compare_scenarios,
-    comparison_csv,
-    comparison_document,
-    differences_in,
-    explain,
-    format_comparison,
-    paired_difference,
-    unique_labels,
-    welch_ci95,
-)
-from simulator.sweep import point_scenario
+from presentation.compare_output import comparison_csv, comparison_document, explain, format_comparison
+from studies.compare import compare_scenarios, differences_in, paired_difference, unique_labels, welch_ci95
+from studies.sweep import point_scenario
 from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, assert_user_error, run_cli
 
 SCENARIOS = SCENARIO_DIR

@@ -13,11 +13,13 @@ import pytest
 
 from browser import screenshot_in_chromium
 from simulator import load_scenario, scenario_from_dict
-from simulator.compare import compare_scenarios, comparison_document, explain, format_pm
-from simulator.compare_plots import COMPARE_FILES, comparison_plots
-from simulator.output import to_json
-from simulator.report import render_comparison_report, report_from_dir
-from simulator.sweep import point_scenario
+from presentation.compare_output import comparison_document, explain
+from presentation.compare_plots import COMPARE_FILES, comparison_plots
+from presentation.documents import to_json
+from presentation.report import render_comparison_report, report_from_dir
+from presentation.text import format_pm
+from studies.compare import compare_scenarios
+from studies.sweep import point_scenario
 from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, assert_user_error, run_cli
 
 SCENARIOS = SCENARIO_DIR

@@ -14,9 +14,12 @@ import yaml
 
 from conftest import REPO
 from planner import StaffingTargets, required_agents
-from planner.plan import (assign_queues_to_groups, ivr_routing, plan_scenario, planned_scenario, planned_yaml,
-                          verification_document, verify_plan)
-from planner.plan_output import format_verification, verify_csv
+from planner.demand import assign_queues_to_groups
+from planner.plan import plan_scenario
+from planner.planned import planned_scenario, planned_yaml
+from planner.verify import verify_plan
+from presentation.plan_output import format_verification, verification_document, verify_csv
+from simulator.ivr import routing_probabilities as ivr_routing
 from simulator import load_scenario, run_scenario, scenario_from_dict
 from simulator.ivr import CONTAINED, IVR_HANG_UP, walk
 from helpers import SHIPPED_SCENARIOS, assert_user_error, run_cli
@@ -135,7 +138,7 @@ def test_aht_is_mean_talk_plus_mean_acw_and_model_can_be_forced():
     assert auto.queues[0].demand.mean_handle_time_s == pytest.approx(285.0)
     assert (auto.queues[0].model, forced.queues[0].model) == ("erlang_a", "erlang_c")
     assert forced.queues[0].plan.p_abandon == (None,)
-    assert any("Erlang C although its callers abandon" in note for note in forced.notes)
+    assert any("Erlang C although its callers abandon" in note.text for note in forced.notes)
     # Erlang C ignores abandonment and so needs at least as many agents as Erlang A
     assert forced.queues[0].plan.agents[0] >= auto.queues[0].plan.agents[0]
 
@@ -204,7 +207,7 @@ def test_multi_skill_queues_go_to_their_first_choice_group():
     lending = next(g for g in plan.groups if g.name == "lending agents")
     per_queue = {q.demand.queue: q.plan.agents for q in plan.queues}
     assert list(lending.agents) == [a + b for a, b in zip(per_queue["loans"], per_queue["general"])]
-    assert any("planned per queue" in note for note in plan.notes)
+    assert any("planned per queue" in note.text for note in plan.notes)
 
 
 # --- verification -----------------------------------------------------------------------------
@@ -231,7 +234,7 @@ def test_verification_marks_a_miss_with_its_reason_and_not_on_the_model_it_assum
 
 
 def test_reasons_are_derived_from_the_scenario():
-    from planner.plan import model_gaps
+    from planner.verify import model_gaps
 
     variable = plan_scenario(scenario_from_dict(scenario_dict([100], talk={"dist": "gamma", "mean": 300, "cv": 2.0},
                                                               patience={"dist": "weibull", "shape": 0.7, "mean": 300})))
@@ -405,7 +408,7 @@ def test_report_implies_verify_and_leaves_the_run_report_alone(tmp_path, capsys)
 def test_carry_over_load_is_the_peak_of_the_modified_offered_load_in_each_interval():
     from scipy.integrate import solve_ivp
 
-    from planner.plan import carry_over_rates_per_s
+    from planner.demand import carry_over_rates_per_s
 
     rates, aht_s, interval_s = [0.1, 0.4, 0.4, 0.1, 0.0], 300.0, 900.0
     got = carry_over_rates_per_s(rates, aht_s, interval_s)

@@ -15,10 +15,10 @@ import yaml
 
 from browser import assert_real_png, screenshot_in_chromium
 from simulator import load_scenario, run_scenario, scenario_from_dict
-from simulator.output import result_document
-from simulator.plots import (PLOT_FILES, RUN_ID_KEY, png_text, queue_length_png, result_run_id, run_plots,
-                             wait_distribution_png)
-from simulator.report import render_report, report_from_dir
+from presentation.documents import result_document
+from presentation.report import render_report, report_from_dir
+from presentation.run_plots import (PLOT_FILES, RUN_ID_KEY, png_text, queue_length_png, result_run_id, run_plots,
+                                    wait_distribution_png)
 from helpers import HELP_DESK, SHIPPED_SCENARIOS, assert_user_error, run_cli
 
 SCENARIOS = SHIPPED_SCENARIOS
@@ -83,7 +83,7 @@ def test_plots_survive_odd_days_and_unknown_outcome_codes():
 
 
 def test_interval_labels_are_thinned_to_whole_hours():
-    from simulator.plots import _label_positions
+    from presentation.run_plots import _label_positions
 
     assert _label_positions(8 * 60, 30, 8) == list(range(8))  # few intervals: every one
     positions = _label_positions(7 * 60, 30, 34)  # the retail bank: 07:00-24:00

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO
 from planner.erlang import erlang_a_metrics, erlang_c_metrics
 from simulator import load_scenario
-from simulator.sweep import (
+from studies.sweep import (
     SweepError,
     erlang_prediction,
     parse_agents,

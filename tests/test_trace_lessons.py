@@ -15,8 +15,10 @@ from simulator.callers import FIRST, REDIAL, REPEAT
 from simulator.engine import (
     CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, CallRecords,
 )
-from simulator.lessons import pooling, variability
-from simulator.trace import duration, offset_of_clock, trace_lines
+from presentation import lessons_output
+from presentation.trace import duration, trace_lines
+from simulator.errors import UserError
+from studies import lessons
 from helpers import assert_user_error, run_cli
 
 INF = math.inf
@@ -110,11 +112,11 @@ def test_trace_of_ivr_callback_and_return_call_records():
 
 def test_clock_times_for_from():
     scenario = micro_scenario()
-    assert offset_of_clock(scenario, "08:10") == 600
-    with pytest.raises(ValueError, match="outside"):
-        offset_of_clock(scenario, "08:15")
-    with pytest.raises(ValueError, match="not a clock time"):
-        offset_of_clock(scenario, "8h10")
+    assert scenario.offset_of_clock("08:10") == 600
+    with pytest.raises(UserError, match="outside"):
+        scenario.offset_of_clock("08:15")
+    with pytest.raises(UserError, match="not a clock time"):
+        scenario.offset_of_clock("8h10")
 
 
 def test_trace_command_on_a_shipped_scenario(capsys):
@@ -158,14 +160,14 @@ def test_lessons_can_be_picked_by_name(tmp_path, capsys):
 
 
 def test_pooling_lesson_shows_the_shared_team_answering_faster():
-    lesson = pooling(replications=10)
+    lesson = lessons_output.pooling(lessons.pooling(replications=10))
     asa = re.search(r"Paired difference \(shared - separate\): ASA (-?[\d.]+) ± ([\d.]+) s \(significant\)", lesson.text)
     assert asa is not None, lesson.text
     assert float(asa[1]) + float(asa[2]) < 0  # the whole CI below 0
 
 
 def test_variability_lesson_shows_waits_growing_with_the_spread():
-    lesson = variability(replications=20)
+    lesson = lessons_output.variability(lessons.variability(replications=20))
     numbers = re.search(r"exactly 5 minutes: ([\d.]+) ± [\d.]+ s; exponential \(cv 1\): ([\d.]+) ± [\d.]+ s; "
                         r"lognormal with cv 2: ([\d.]+) ± [\d.]+ s", lesson.text)
     assert numbers is not None, lesson.text

@@ -15,9 +15,10 @@ import math
 
 import numpy as np
 
-from .callers import REDIAL, REPEAT
-from .engine import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, CallRecords, Outcome
-from .scenario import Scenario
+from simulator.callers import REDIAL, REPEAT
+from simulator.engine import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT,
+                              CallRecords, Outcome)
+from simulator.scenario import Scenario
 
 
 def duration(seconds: float) -> str:
@@ -30,8 +31,7 @@ def duration(seconds: float) -> str:
 
 def clock(scenario: Scenario, at_s: float) -> str:
     """HH:MM:SS of the simulation time `at_s` (seconds after the start of the first interval)."""
-    total = int(math.floor(scenario.start_s + at_s)) % 86400
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return scenario.clock_at(at_s)
 
 
 def describe_call(records: CallRecords, i: int, scenario: Scenario) -> str:
@@ -111,19 +111,3 @@ def trace_lines(records: CallRecords, scenario: Scenario, calls: int = 20, from_
     order = np.argsort(records.arrived_at_s, kind="stable")
     chosen = [int(i) for i in order if records.arrived_at_s[i] >= from_s][:calls]
     return [describe_call(records, i, scenario) for i in chosen]
-
-
-def offset_of_clock(scenario: Scenario, hhmm: str) -> float:
-    """Simulation seconds of a clock time HH:MM on the scenario's day (ValueError if malformed)."""
-    import re
-
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", hhmm.strip())
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"'{hhmm}' is not a clock time HH:MM")
-    at = int(match[1]) * 3600 + int(match[2]) * 60
-    offset = (at - scenario.start_s) % 86400
-    day_s = scenario.n_intervals * scenario.interval_s
-    if offset >= day_s:
-        end = clock(scenario, day_s)[:5]
-        raise ValueError(f"{hhmm} is outside the scenario's day ({scenario.start} to {end})")
-    return float(offset)

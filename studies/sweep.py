@@ -33,23 +33,19 @@ starts empty, backlog carried between intervals, overtime); the notes say which 
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import product
 from typing import Callable, Sequence
 
 from planner.erlang import erlang_a_metrics, erlang_c_metrics
-
-from .batch import run_scenarios
-from .compare import format_pm, readable
-from .kpis import DEFINITIONS, kpi_bounds
-from .loading import scenario_from_dict
-from .output import _table, format_value, versions
-from .run import Estimate, RunResult
-from .scenario import Scenario
+from simulator.batch import run_scenarios
+from simulator.errors import UserError
+from simulator.kpi_table import kpi_bounds
+from simulator.run import Estimate, RunResult
+from simulator.scenario import Scenario, parse_clock
 
 VARY_PARAMETERS = ("volume", "talk_time", "patience")
 SWEEP_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
@@ -57,7 +53,7 @@ ANALYTIC_KPIS = ("service_level", "asa", "abandon_rate", "occupancy", "avg_wait"
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 
 
-class SweepError(ValueError):
+class SweepError(UserError):
     """A sweep request the scenario cannot satisfy (unknown group, bad range, ...)."""
 
 
@@ -122,25 +118,12 @@ def parse_vary(text: str) -> tuple[str, list[float]]:
 # --- building the points ---------------------------------------------------------------------
 
 
-def _scale_distribution(dist: dict, factor: float) -> dict:
-    """Every time parameter (mean, scale, low, high, values) times `factor`: the shape and CV stay."""
-    out = dict(dist)
-    for key in ("mean", "scale", "low", "high"):
-        if out.get(key) is not None:
-            out[key] = out[key] * factor
-    if out.get("values") is not None:
-        out["values"] = [v * factor for v in out["values"]]
-    return out
-
-
 def interval_index(scenario: Scenario, clock: str) -> int:
     """Index of the interval starting at `clock` (HH:MM)."""
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", clock.strip())
     labels = scenario.interval_labels()
-    if match:
-        label = f"{int(match[1]):02d}:{match[2]}"
-        if label in labels:
-            return labels.index(label)
+    label = parse_clock(clock)
+    if label in labels:
+        return labels.index(label)
     shown = ", ".join(labels) if len(labels) <= 8 else f"{labels[0]}, {labels[1]}, ..., {labels[-1]}"
     raise SweepError(f"--interval '{clock}' is not the start of an interval; the intervals start at {shown}")
 
@@ -160,28 +143,24 @@ def group_index(scenario: Scenario, group: str | None) -> int:
 def point_scenario(base: Scenario, agents: int | None = None, relative: bool = False, group: int = 0,
                    interval: int | None = None, vary: str | None = None, factor: float | None = None) -> Scenario:
     """The scenario of one sweep point (see the module docstring for the rules)."""
-    data = base.model_dump(mode="json", exclude_none=True)
+    scenario = base
     if agents is not None:
-        staffing = list(data["agents"][group]["staffing"])
+        staffing = list(base.agents[group].staffing)
         which = range(len(staffing)) if interval is None else [interval]
         for k in which:
             staffing[k] = staffing[k] + agents if relative else agents
             if staffing[k] < 0:
                 raise SweepError(f"{agents:+d} agents would leave group '{base.agents[group].name}' with "
                                  f"{staffing[k]} agents at {base.interval_labels()[k]}")
-        data["agents"][group]["staffing"] = staffing
+        scenario = scenario.with_staffing({base.agents[group].name: staffing})
     if vary is not None and factor is not None:
         if vary == "volume":
-            data["arrivals"]["calls"] = [c * factor for c in data["arrivals"]["calls"]]
+            scenario = scenario.with_volume(factor)
+        elif all(getattr(q, vary) is None for q in base.queues):
+            raise SweepError(f"no queue of this scenario has a {vary} distribution to scale")
         else:
-            scaled = False
-            for queue in data["queues"]:
-                if vary in queue:
-                    queue[vary] = _scale_distribution(queue[vary], factor)
-                    scaled = True
-            if not scaled:
-                raise SweepError(f"no queue of this scenario has a {vary} distribution to scale")
-    return scenario_from_dict(data, source=f"{base.name} (sweep point)")
+            scenario = scenario.with_scaled_durations(vary, factor)
+    return scenario
 
 
 # --- the analytic prediction -------------------------------------------------------------------
@@ -309,7 +288,8 @@ class Sweep:
 def run_sweep(base: Scenario, agents: Sequence[int] | None = None, relative: bool = False, group: str | None = None,
               interval: str | None = None, vary: str | None = None, factors: Sequence[float] | None = None,
               replications: int | None = None, seed: int | None = None, workers: int = 1,
-              on_replication_done: Callable[[int, int], None] | None = None) -> Sweep:
+              on_replication_done: Callable[[int, int], None] | None = None,
+              executor: Executor | None = None) -> Sweep:
     """Simulate every point (all on the same callers) and predict each with Erlang where it applies."""
     if not agents and not factors:
         raise SweepError("nothing to sweep: give --agents, --vary or both")
@@ -321,121 +301,9 @@ def run_sweep(base: Scenario, agents: Sequence[int] | None = None, relative: boo
     k = interval_index(base, interval) if interval is not None else None
     grid = list(product(list(agents) if agents else [None], list(factors) if factors else [None]))
     scenarios = [point_scenario(base, a, relative, g, k, vary, f) for a, f in grid]
-    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done)
+    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done, executor)
     model, notes = analytic_model(base)
     points = tuple(SweepPoint(a, f, run, erlang_prediction(s, k)) for (a, f), s, run in zip(grid, scenarios, runs))
     return Sweep(scenario=base, points=points, seed=seed, replications=replications,
                  group=base.agents[g].name if agents else None, relative=relative, interval=k, vary=vary,
                  model=model, notes=tuple(notes))
-
-
-# --- documents -------------------------------------------------------------------------------
-
-
-def _number_or_none(value: float | None) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
-def sweep_document(s: Sweep) -> dict:
-    """The sweep.json document."""
-    names = s.points[0].run.kpi_names
-    labels = s.scenario.interval_labels()
-    points = []
-    for p in s.points:
-        entry = {
-            "agents": p.agents,
-            "factor": p.factor,
-            "staffing": {g.name: list(g.staffing) for g in p.run.scenario.agents},
-            "kpis": {name: s.estimate(p, name).to_dict() for name in names},
-            "erlang": None if p.erlang is None else {k: _number_or_none(v) for k, v in p.erlang.items()},
-        }
-        if s.interval is not None:
-            entry["day_kpis"] = {name: s.estimate(p, name, -1).to_dict() for name in names}
-        points.append(entry)
-    return {
-        "scenario": s.scenario.model_dump(mode="json"),
-        "seed": s.seed,
-        "replications": s.replications,
-        "sweep": {
-            "agents": None if s.points[0].agents is None else sorted({p.agents for p in s.points}),
-            "agents_mode": None if s.group is None else ("added" if s.relative else "set"),
-            "group": s.group,
-            "interval": None if s.interval is None else labels[s.interval],
-            "vary": s.vary,
-            "factors": None if s.vary is None else sorted({p.factor for p in s.points}),
-        },
-        "kpis_of": s.scope,
-        "analytic": {"model": s.model, "notes": list(s.notes),
-                     "method": "per interval steady state (Erlang C, or Erlang A with patience), AHT = talk + ACW means; "
-                               "day: intervals weighted by calls (ASA by answered calls, occupancy by agents)"},
-        "definitions": {name: DEFINITIONS[name] for name in names},
-        "points": points,
-        "versions": versions(),
-    }
-
-
-def sweep_csv(s: Sweep) -> str:
-    """One row per point: agents, factor, each KPI's mean and CI, then the Erlang predictions."""
-    names = s.points[0].run.kpi_names
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    header = ["agents", "factor"]
-    for name in names:
-        header += [name, f"{name}_ci_low", f"{name}_ci_high"]
-    header += [f"erlang_{k}" for k in ANALYTIC_KPIS]
-    writer.writerow(header)
-
-    def number(v) -> str:
-        return "" if v is None or not math.isfinite(v) else f"{v:.6g}"
-
-    for p in s.points:
-        row = ["" if p.agents is None else str(p.agents), "" if p.factor is None else f"{p.factor:g}"]
-        for name in names:
-            e = s.estimate(p, name)
-            low, high = e.ci95 if e.ci95 else (math.nan, math.nan)
-            row += [number(e.mean), number(low), number(high)]
-        row += [number(p.erlang[k]) if p.erlang else "" for k in ANALYTIC_KPIS]
-        writer.writerow(row)
-    return buffer.getvalue()
-
-
-def format_sweep(s: Sweep) -> str:
-    """The readable table: per point, each KPI simulated (mean ± 95% CI) beside Erlang."""
-    base = s.scenario
-    model = {"erlang_a": "Erlang A", "erlang_c": "Erlang C"}.get(s.model or "", "")
-    lines = [f"{base.name}: sweep of {s.agents_label if s.group else ''}"
-             f"{' and ' if s.group and s.vary else ''}{(s.vary + ' factor') if s.vary else ''}",
-             f"KPIs of the {s.scope}; {s.replications} replications per point, seed {s.seed}, the same callers at "
-             "every point; simulated mean ± half the 95% CI" + (f", {model} beside it" if model else ""), ""]
-    kpis = s.kpis()
-    header = []
-    if s.group:
-        header.append("added" if s.relative else "agents")
-    if s.vary:
-        header.append(s.vary)
-    for k in kpis:
-        header.append(f"{readable(k)} (sim)")
-        if s.model:
-            header.append(model)
-    rows = []
-    for p in s.points:
-        row = []
-        if s.group:
-            row.append(f"{p.agents:+d}" if s.relative else str(p.agents))
-        if s.vary:
-            row.append(f"x{p.factor:g}")
-        for k in kpis:
-            e = s.estimate(p, k)
-            row.append(format_pm(k, e.mean, e.ci95))
-            if s.model:
-                v = p.erlang.get(k) if p.erlang else None
-                row.append("unstable" if v is not None and math.isinf(v) else format_value(k, v) if v is not None else "-")
-        rows.append(row)
-    lines.append(_table(header, rows, align_left=0))
-    if s.notes:
-        lines.append("")
-        lines += [f"note: {n}" for n in s.notes]
-    if s.model == "erlang_c" and any(p.erlang and math.isinf(p.erlang["asa"]) for p in s.points):
-        lines.append("unstable: offered load >= agents; without abandonment the queue grows without bound "
-                     "(a finite day only shows it as very long waits)")
-    return "\n".join(lines) + "\n"

@@ -20,7 +20,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .plan import ScenarioPlan, Verification
+from planner.plan import ScenarioPlan
+from planner.verify import Verification
 
 STAFFING_FILE = "plan_staffing.png"
 SERVICE_LEVEL_FILE = "plan_service_level.png"

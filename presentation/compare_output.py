@@ -1,252 +1,19 @@
-"""Paired comparison of scenarios on common random numbers: "is B better than A, by how much?"
-
-Every scenario is simulated with the same seed and the same replication indices. Replication r
-of every scenario draws its callers from the same random streams (seed, r, stream), so the
-same people call at the same moments with the same talk times and patience in A and in B; only
-what the scenarios change (staffing, menus, ...) differs. The effect of the change is then
-measured per replication, d_r = KPI_r(B) - KPI_r(A), and its 95% confidence interval is the t
-interval of the d_r. Because the day-to-day noise (a busy day is busy in A and in B) cancels in
-each d_r, this interval is usually much narrower than the interval of two independent runs
-(`unpaired_ci95`, the Welch interval that ignores the pairing, is reported beside it). A
-difference is *significant* when its 95% interval excludes 0. Identical scenarios give
-differences of exactly 0.
-
-A KPI that one scenario does not report (e.g. IVR containment when it has no IVR) is absent
-for that scenario (None, `null` in JSON), never 0, and has no difference.
-
-What differs between the scenarios is found by comparing their definitions (`differences_in`);
-when they differ only in the IVR, only in staffing or only in volume, `explain` says in plain
-words what drives the difference, with the measured numbers.
-"""
+"""A comparison in words and files: the plain-words explanation of what drives each
+difference, comparison.json, comparison.csv and the printed table."""
 from __future__ import annotations
 
 import csv
 import io
 import math
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
-import numpy as np
-from scipy import stats
+from simulator.kpi_table import DEFINITIONS
+from simulator.run import Estimate
+from simulator.scenario import Scenario
+from studies.compare import MAIN_KPIS, Comparison
 
-from .batch import run_scenarios
-from .kpis import DEFINITIONS
-from .output import _table, format_number, format_value, unit_form, versions
-from .run import Estimate, RunResult
-from .scenario import Scenario
-
-MAIN_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
-
-READABLE = {
-    "service_level": "service level", "asa": "ASA", "abandon_rate": "abandonment", "occupancy": "occupancy",
-    "avg_wait": "mean wait", "containment_rate": "IVR containment", "ivr_time": "time in the IVR",
-    "menus_visited": "menu prompts heard", "ivr_abandoned": "IVR hang-ups", "reached_queue": "calls reaching the agents",
-    "answered": "calls answered", "misroutes": "misroutes", "transfers": "transfers", "offered": "calls offered",
-    "agent_cost": "agent cost", "cost_per_call": "cost per call", "callback_delay": "callback delay",
-    "overtime_agent_seconds": "overtime", "aht": "AHT", "zero_outs": "zero-outs (key 0)",
-}
-
-
-def readable(name: str) -> str:
-    return READABLE.get(name, name.replace("_", " "))
-
-
-# --- statistics ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Difference:
-    """Paired difference later - first of one KPI over replications."""
-
-    paired: Estimate  # mean of d_r and the 95% t interval of the d_r
-    unpaired_ci95: tuple[float, float] | None  # Welch interval of the two means, ignoring the pairing
-
-    @property
-    def mean(self) -> float:
-        return self.paired.mean
-
-    @property
-    def ci95(self) -> tuple[float, float] | None:
-        return self.paired.ci95
-
-    @property
-    def significant(self) -> bool:
-        """The 95% interval excludes 0."""
-        return self.ci95 is not None and (self.ci95[0] > 0 or self.ci95[1] < 0)
-
-    def to_dict(self) -> dict:
-        return {
-            **self.paired.to_dict(),
-            "significant": self.significant,
-            "unpaired_ci95": None if self.unpaired_ci95 is None else [_finite_or_none(v) for v in self.unpaired_ci95],
-        }
-
-
-def _finite_or_none(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-def paired_difference(first: np.ndarray, later: np.ndarray) -> Difference:
-    """d_r = later_r - first_r over the replications where both are defined (finite)."""
-    first = np.asarray(first, dtype=float)
-    later = np.asarray(later, dtype=float)
-    both = np.isfinite(first) & np.isfinite(later)
-    return Difference(Estimate.of(later[both] - first[both]), welch_ci95(first, later))
-
-
-def welch_ci95(first: np.ndarray, later: np.ndarray) -> tuple[float, float] | None:
-    """95% Welch t interval of mean(later) - mean(first), treating the samples as independent."""
-    a = np.asarray(first, dtype=float)
-    b = np.asarray(later, dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if len(a) < 2 or len(b) < 2:
-        return None
-    diff = float(b.mean() - a.mean())
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return (diff, diff)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.975, df) * se)
-    return (diff - half, diff + half)
-
-
-# --- what differs between two scenarios ---------------------------------------------------
-
-_ASPECTS: tuple[tuple[str, Callable[[dict], object]], ...] = (
-    ("day layout", lambda d: (d["interval_minutes"], d["start"], len(d["arrivals"]["calls"]))),
-    ("volume", lambda d: d["arrivals"]["calls"]),
-    ("volume uncertainty", lambda d: d["arrivals"]["busyness_cv"]),
-    ("call mix", lambda d: d["arrivals"].get("queue_shares")),
-    ("queues", lambda d: [q["name"] for q in d["queues"]]),
-    ("talk time", lambda d: [q["talk_time"] for q in d["queues"]]),
-    ("after-call work", lambda d: [q["acw"] for q in d["queues"]]),
-    ("patience", lambda d: [(q.get("patience"), q["balk_probability"]) for q in d["queues"]]),
-    ("callbacks", lambda d: [q.get("callback") for q in d["queues"]]),
-    ("return calls", lambda d: (d.get("return_calls"), [q["first_contact_resolution"] for q in d["queues"]])),
-    ("IVR", lambda d: d.get("ivr")),
-    ("agent groups", lambda d: [(g["name"], g["serves"]) for g in d["agents"]]),
-    ("staffing", lambda d: [g["staffing"] for g in d["agents"]]),
-    ("agent cost", lambda d: [g.get("hourly_cost") for g in d["agents"]]),
-    ("targets", lambda d: d["targets"]),
-)
-
-
-def differences_in(first: Scenario, other: Scenario) -> tuple[str, ...]:
-    """The aspects of the call centre in which two scenarios differ (name, description and
-    simulation settings are ignored: compare runs both with the same seed and replications)."""
-    a, b = first.model_dump(mode="json"), other.model_dump(mode="json")
-    found = []
-    for aspect, of in _ASPECTS:
-        try:
-            same = of(a) == of(b)
-        except (KeyError, TypeError):
-            same = False
-        if not same:
-            found.append(aspect)
-    if "day layout" in found:  # per-interval lists cannot be compared entry by entry
-        found = [x for x in found if x not in ("volume", "staffing")] + ["volume", "staffing"]
-    if "agent groups" in found and "staffing" in found:
-        found.remove("staffing")  # a different team structure: its staffing is part of that change
-    return tuple(found)
-
-
-# --- the comparison ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """KPIs of several scenarios on the same callers, and the paired differences to the first."""
-
-    labels: tuple[str, ...]
-    runs: tuple[RunResult, ...]
-    seed: int
-    replications: int
-
-    @property
-    def kpis(self) -> list[str]:
-        """Every KPI reported by at least one scenario, in the order of kpis.DEFINITIONS."""
-        present = set().union(*(run.kpi_names for run in self.runs))
-        return [name for name in DEFINITIONS if name in present]
-
-    def estimate(self, index: int, kpi: str) -> Estimate | None:
-        """Scenario `index`'s day value of `kpi`, or None if it does not report that KPI."""
-        run = self.runs[index]
-        return run.day[kpi] if kpi in run.per_replication else None
-
-    def difference(self, index: int, kpi: str) -> Difference | None:
-        """Paired difference scenario `index` - the first, or None if either lacks the KPI."""
-        first, later = self.runs[0], self.runs[index]
-        if kpi not in first.per_replication or kpi not in later.per_replication:
-            return None
-        return paired_difference(first.per_replication[kpi][:, -1], later.per_replication[kpi][:, -1])
-
-    def differs_in(self, index: int) -> tuple[str, ...]:
-        return differences_in(self.runs[0].scenario, self.runs[index].scenario)
-
-    def difference_label(self, index: int) -> str:
-        return f"{self.labels[index]} - {self.labels[0]}"
-
-
-def unique_labels(labels: Sequence[str]) -> tuple[str, ...]:
-    """Labels made unique by appending #2, #3, ... to repeats (comparing a file with itself)."""
-    seen: dict[str, int] = {}
-    out = []
-    for label in labels:
-        seen[label] = seen.get(label, 0) + 1
-        out.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
-    return tuple(out)
-
-
-def compare_scenarios(scenarios: Sequence[Scenario], labels: Sequence[str] | None = None,
-                      replications: int | None = None, seed: int | None = None, workers: int = 1,
-                      on_replication_done: Callable[[int, int], None] | None = None) -> Comparison:
-    """Simulate every scenario on the same callers (same seed, same replication indices).
-
-    Replications and seed default to the first scenario's `simulation` block.
-    """
-    if len(scenarios) < 2:
-        raise ValueError("compare needs at least two scenarios")
-    first = scenarios[0]
-    replications = replications or first.simulation.replications
-    seed = first.simulation.seed if seed is None else seed
-    labels = unique_labels(labels if labels is not None else [s.name for s in scenarios])
-    if len(labels) != len(scenarios):
-        raise ValueError("one label per scenario")
-    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done)
-    return Comparison(labels=labels, runs=tuple(runs), seed=seed, replications=replications)
-
-
-# --- plain words ---------------------------------------------------------------------------
-
-
-def format_difference(name: str, value: float | None) -> str:
-    """A signed difference in the KPI's unit: percentage points ('pts') for rates."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    scale, fmt, unit = unit_form(name)
-    unit = " pts" if unit == "%" else unit
-    return format_number(value * scale, fmt, "+") + unit
-
-
-def format_pm(name: str, mean: float | None, ci95: tuple[float, float] | None, signed: bool = False) -> str:
-    """'17.5 ± 1.0 s', '75.8 ± 1.1%', '+0.8 ± 0.6 pts': mean ± half the 95% CI. An interval cut
-    to the values the KPI can take (a wait near 0, a rate near 100%) is not symmetric and is
-    shown as its bounds: '0.4 [0.0, 1.1] s'."""
-    if mean is None or not math.isfinite(mean):
-        return "-"
-    scale, fmt, unit = unit_form(name)
-    if signed and unit == "%":
-        unit = " pts"
-    sign = "+" if signed else ""
-    text = format_number(mean * scale, fmt, sign)
-    if ci95 is not None and all(math.isfinite(v) for v in ci95):
-        low, high = ci95
-        if math.isclose(high - mean, mean - low, rel_tol=1e-6, abs_tol=1e-12):
-            text += f" ± {format_number((high - low) / 2 * scale, fmt)}"
-        else:
-            text += f" [{format_number(low * scale, fmt, sign)}, {format_number(high * scale, fmt, sign)}]"
-    return text + unit
+from .documents import csv_number, versions
+from .text import format_difference, format_pm, format_value, readable, table
 
 
 def _change(c: Comparison, index: int, kpi: str) -> str | None:
@@ -453,11 +220,7 @@ def _csv_estimate(estimate: Estimate | None) -> list[str]:
     if estimate is None:
         return ["", "", ""]
     low, high = estimate.ci95 if estimate.ci95 else (math.nan, math.nan)
-    return [_csv_number(v) for v in (estimate.mean, low, high)]
-
-
-def _csv_number(value: float) -> str:
-    return "" if value is None or not math.isfinite(value) else f"{value:.6g}"
+    return [csv_number(v) for v in (estimate.mean, low, high)]
 
 
 def _letter(i: int) -> str:
@@ -488,7 +251,7 @@ def format_comparison(c: Comparison, width: int = 100) -> str:
             else:
                 row.append(format_pm(name, diff.mean, diff.ci95, signed=True) + (" *" if diff.significant else "  "))
         rows.append(row)
-    lines.append(_table(header, rows))
+    lines.append(table(header, rows))
     lines.append("")
     lines.append("mean ± half the 95% CI. * significant: the 95% CI of the paired difference (per replication, same")
     lines.append("callers) excludes 0. Rates differ in percentage points (pts). absent: the scenario does not report that KPI.")
@@ -497,7 +260,7 @@ def format_comparison(c: Comparison, width: int = 100) -> str:
     for i, run in enumerate(c.runs):
         for check in run.targets:
             target_rows.setdefault(check.label, ["-"] * len(c.runs))[i] = check.status
-    lines.append(_table(["target (day)"] + letters, [[label, *statuses] for label, statuses in target_rows.items()]))
+    lines.append(table(["target (day)"] + letters, [[label, *statuses] for label, statuses in target_rows.items()]))
     lines.append("")
     for i in range(1, len(c.labels)):
         lines.append(f"What drives {letters[i]} - A ({c.difference_label(i)}):")

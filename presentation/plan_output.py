@@ -10,10 +10,14 @@ import csv
 import io
 import math
 
-from simulator.output import _table
+from planner.plan import MODEL_NAMES, ScenarioPlan
+from planner.staffing import FLAG_DESCRIPTIONS
+from planner.verify import GROUP_VERIFY_KPIS, QUEUE_VERIFY_KPIS, VERIFY_KPIS, Verification, VerifyRow
 
-from .plan import GROUP_VERIFY_KPIS, MODEL_NAMES, QUEUE_VERIFY_KPIS, VERIFY_KPIS, ScenarioPlan, Verification, VerifyRow
-from .staffing import FLAG_DESCRIPTIONS
+from simulator.numbers import finite_or_none
+
+from .documents import csv_number
+from .text import table
 
 KPI_TITLES = {"service_level": "SL", "asa": "ASA", "abandon_rate": "aband", "occupancy": "occupancy"}
 
@@ -28,14 +32,6 @@ def _sec(value: float | None) -> str:
 
 def _value(kpi: str, value: float | None) -> str:
     return _sec(value) if kpi == "asa" else _pct(value)
-
-
-def _csv_number(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.6g}" if math.isfinite(value) else ""
 
 
 def _targets_line(plan: ScenarioPlan) -> str:
@@ -89,7 +85,7 @@ def format_plan(plan: ScenarioPlan, source: str = "") -> str:
                 row.append(_pct(p.p_abandon[k]))
             row += [p.binding_constraint[k], ", ".join(p.flags[k])]
             rows.append(row)
-        lines.append(_table(header, rows))
+        lines.append(table(header, rows))
     day = plan.predicted()[-1]
     lines += [
         "",
@@ -110,7 +106,7 @@ def format_plan(plan: ScenarioPlan, source: str = "") -> str:
             lines.append("    scheduled  " + " ".join(str(v) for v in g.scheduled_agents)
                          + f"  ({sum(g.scheduled_agents) * hours:,.1f} paid hours at {plan.shrinkage:.0%} shrinkage)")
     flags = sorted({f for qp in plan.queues for fl in qp.plan.flags for f in fl})
-    notes = list(plan.notes)
+    notes = [note.text for note in plan.notes]
     if flags:
         notes.append("Flags: " + "; ".join(f"{f} = {FLAG_DESCRIPTIONS.get(f, f)}" for f in flags) + ".")
     notes.append("binding = the constraint that set the number: service_level, asa, abandon_rate, occupancy_cap "
@@ -149,7 +145,7 @@ def format_verification(verification: Verification) -> str:
     lines = [
         f"Verification: {result.replications} simulated days of the planned scenario (seed {result.seed}), "
         "all queues together; simulated mean ± 95% CI half-width.",
-        _table(header, rows),
+        table(header, rows),
         "",
         f"'!' = the plan met the target and the simulation misses it (its whole 95% CI on the wrong side): "
         f"SL >= {targets.service_level.fraction:.0%}"
@@ -165,11 +161,11 @@ def format_verification(verification: Verification) -> str:
     if verification.queues:
         lines += ["", "Per queue (the calls whose final queue it is, whichever group answered them): the day, then "
                       "the intervals that miss.",
-                  _compact_table("queue", verification.queues, QUEUE_VERIFY_KPIS, scenario.n_intervals)]
+                  _compacttable("queue", verification.queues, QUEUE_VERIFY_KPIS, scenario.n_intervals)]
     if verification.groups:
         lines += ["", "Per agent group, occupancy (busy / on shift, whichever queue the work came from; planned = the "
                       "load of the queues planned on the group / its agents): the day, then the intervals that miss.",
-                  _compact_table("group", verification.groups, GROUP_VERIFY_KPIS, scenario.n_intervals)]
+                  _compacttable("group", verification.groups, GROUP_VERIFY_KPIS, scenario.n_intervals)]
         unplanned = [g.name for g in result.scenario.agents if g.name not in verification.groups]
         if unplanned:
             lines.append(f"Not compared (planned at 0 agents, no planned occupancy): {', '.join(unplanned)}.")
@@ -179,7 +175,7 @@ def format_verification(verification: Verification) -> str:
     return "\n".join(lines)
 
 
-def _compact_table(what: str, parts: dict[str, tuple[VerifyRow, ...]], kpis: tuple[str, ...], n: int) -> str:
+def _compacttable(what: str, parts: dict[str, tuple[VerifyRow, ...]], kpis: tuple[str, ...], n: int) -> str:
     """One block per queue or group: its day row (with how many intervals miss), then its missed intervals."""
     header = [what, "interval"]
     for kpi in kpis:
@@ -198,7 +194,7 @@ def _compact_table(what: str, parts: dict[str, tuple[VerifyRow, ...]], kpis: tup
                 text = f"{n_missed} of {n} intervals miss" + (f"; day: {text}" if text else "")
             cells.append(text)
             rows.append(cells)
-    return _table(header, rows)
+    return table(header, rows)
 
 
 def plan_csv(plan: ScenarioPlan) -> str:
@@ -211,10 +207,10 @@ def plan_csv(plan: ScenarioPlan) -> str:
     for qp in plan.queues:
         p, d = qp.plan, qp.demand
         for k, label in enumerate(plan.labels):
-            writer.writerow([d.queue, qp.group, MODEL_NAMES[qp.model], label, _csv_number(d.calls[k]),
-                             _csv_number(d.mean_handle_time_s), _csv_number(p.offered_load_erlangs[k]),
-                             p.agents[k], p.scheduled_agents[k], _csv_number(p.occupancy[k]), _csv_number(p.p_wait[k]),
-                             _csv_number(p.service_level[k]), _csv_number(p.asa_s[k]), _csv_number(p.p_abandon[k]),
+            writer.writerow([d.queue, qp.group, MODEL_NAMES[qp.model], label, csv_number(d.calls[k]),
+                             csv_number(d.mean_handle_time_s), csv_number(p.offered_load_erlangs[k]),
+                             p.agents[k], p.scheduled_agents[k], csv_number(p.occupancy[k]), csv_number(p.p_wait[k]),
+                             csv_number(p.service_level[k]), csv_number(p.asa_s[k]), csv_number(p.p_abandon[k]),
                              p.binding_constraint[k], ";".join(p.flags[k])])
     return buffer.getvalue()
 
@@ -246,8 +242,97 @@ def verify_csv(verification: Verification) -> str:
                     line += [""] * 7
                     continue
                 low, high = c.simulated.ci95 if c.simulated.ci95 else (None, None)
-                line += [_csv_number(c.target), _csv_number(c.planned), _csv_number(c.simulated.mean),
-                         _csv_number(low), _csv_number(high), c.status, "yes" if c.miss else ""]
+                line += [csv_number(c.target), csv_number(c.planned), csv_number(c.simulated.mean),
+                         csv_number(low), csv_number(high), c.status, "yes" if c.miss else ""]
             line += [";".join(row.reasons), queue, group]
             writer.writerow(line)
     return buffer.getvalue()
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def plan_document(plan: ScenarioPlan, source: str = "") -> dict:
+    """The plan as a JSON-ready dict."""
+    labels = plan.labels
+    t = plan.scenario.targets
+    queues = []
+    for qp in plan.queues:
+        p, d = qp.plan, qp.demand
+        intervals = []
+        for k, label in enumerate(labels):
+            intervals.append({
+                "interval": label,
+                "calls": d.calls[k],
+                "aht_s": d.mean_handle_time_s,
+                "offered_load_erlangs": p.offered_load_erlangs[k],
+                "required_agents": p.agents[k],
+                "scheduled_agents": p.scheduled_agents[k],
+                "occupancy": finite_or_none(p.occupancy[k]),
+                "p_wait": finite_or_none(p.p_wait[k]),
+                "service_level": finite_or_none(p.service_level[k]),
+                "asa_s": finite_or_none(p.asa_s[k]),
+                "p_abandon": finite_or_none(p.p_abandon[k]) if p.p_abandon[k] is not None else None,
+                "binding_constraint": p.binding_constraint[k],
+                "flags": list(p.flags[k]),
+            })
+        queues.append({
+            "queue": d.queue, "model": qp.model, "group": qp.group, "aht_s": d.mean_handle_time_s,
+            "own_aht_s": d.own_handle_time_s, "mean_patience_s": d.mean_patience_s if qp.model == "erlang_a" else None,
+            "intervals": intervals,
+        })
+    flags = sorted({f for qp in plan.queues for fl in qp.plan.flags for f in fl})
+    return {
+        "scenario": plan.scenario.name,
+        "source": source,
+        "interval_minutes": plan.scenario.interval_minutes,
+        "intervals": labels,
+        "model": plan.model_choice,
+        "carry_over": plan.carry_over,
+        "shrinkage": plan.shrinkage,
+        "targets": {
+            "service_level": t.service_level.fraction, "answer_time_threshold_s": t.service_level.within,
+            "asa_s": t.asa, "abandon_rate": t.abandon_rate, "occupancy": list(t.occupancy),
+        },
+        "queues": queues,
+        "groups": [
+            {"group": g.name, "serves": list(g.serves), "planned_queues": list(g.planned_queues),
+             "agents": list(g.agents), "scheduled_agents": list(g.scheduled_agents),
+             "agent_hours": sum(g.agents) * plan.scenario.interval_minutes / 60.0}
+            for g in plan.groups
+        ],
+        "flag_descriptions": {f: FLAG_DESCRIPTIONS.get(f, f) for f in flags},
+        "notes": [note.text for note in plan.notes],
+    }
+
+
+def _verify_rows_document(rows: tuple[VerifyRow, ...]) -> list[dict]:
+    out = []
+    for row in rows:
+        entry: dict = {"interval": row.interval}
+        for name, check in row.checks.items():
+            entry[name] = {
+                "planned": finite_or_none(check.planned),
+                "simulated": check.simulated.to_dict(),
+                "target": check.target,
+                "status": check.status or None,
+                "miss": check.miss,
+            }
+        entry["reasons"] = list(row.reasons)
+        out.append(entry)
+    return out
+
+
+def verification_document(verification: Verification) -> dict:
+    """`rows`: all queues together; `queues` (several queues; else empty): per queue, its rows of
+    service_level, asa, abandon_rate; `agent_groups` (several groups; else empty): per group the
+    plan staffs, its rows of occupancy."""
+    return {
+        "replications": verification.result.replications,
+        "seed": verification.result.seed,
+        "rows": _verify_rows_document(verification.rows),
+        "queues": [{"queue": name, "rows": _verify_rows_document(rows)} for name, rows in verification.queues.items()],
+        "agent_groups": [{"group": name, "rows": _verify_rows_document(rows)}
+                         for name, rows in verification.groups.items()],
+        "reasons": verification.reasons,
+    }

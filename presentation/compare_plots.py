@@ -23,8 +23,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from .compare import Comparison, _letter, format_difference, readable
-from .output import PERCENT_KPIS, SECONDS_KPIS
+from studies.compare import Comparison
+
+from .compare_output import _letter
+from .text import format_difference, readable, unit_of
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -82,21 +84,17 @@ def png_bytes(figure: Figure, title: str, stamp: dict[str, str] | None = None) -
 
 def axis_label(name: str, difference: bool = False) -> str:
     """Y-axis label with the unit of a KPI (or of its difference)."""
-    if name in PERCENT_KPIS:
-        return f"{readable(name)} ({'percentage points' if difference else '%'})"
-    if name in SECONDS_KPIS:
-        return f"{readable(name)} (s)"
-    if name in ("agent_cost", "cost_per_call"):
-        return f"{readable(name)} (currency)"
-    if name in ("menus_visited", "avg_queue_length"):
-        return readable(name) + (" (prompts per call)" if name == "menus_visited" else " (callers)")
-    return f"{readable(name)} (calls per day)"
+    unit = unit_of(name)
+    if unit.suffix == "%" and difference:
+        return f"{readable(name)} (percentage points)"
+    return f"{readable(name)} ({unit.axis})"
 
 
 def value_formatter(name: str, difference: bool = False) -> FuncFormatter:
     """Tick labels in the KPI's unit; differences signed (rates in percentage points)."""
-    scale = 100.0 if name in PERCENT_KPIS else 1.0
-    suffix = "%" if name in PERCENT_KPIS and not difference else ""
+    percent = unit_of(name).suffix == "%"
+    scale = 100.0 if percent else 1.0
+    suffix = "%" if percent and not difference else ""
 
     def tick(value: float, _pos) -> str:
         v = round(value * scale, 6) + 0.0  # no "-0"
@@ -110,9 +108,10 @@ def value_formatter(name: str, difference: bool = False) -> FuncFormatter:
 def _short_value(name: str, value: float) -> str:
     if not math.isfinite(value):
         return "-"
-    if name in PERCENT_KPIS:
+    suffix = unit_of(name).suffix
+    if suffix == "%":
         return f"{value:.1%}"
-    if name in SECONDS_KPIS:
+    if suffix == " s":
         return f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
@@ -177,7 +176,7 @@ def kpi_bars(c: Comparison, kpis: Sequence[str] | None = None, title: str = "KPI
                 ax.axhline(value, color=TARGET_COLOUR, linestyle="--", linewidth=1.2)
                 top = max(top, value)
             target_drawn = True
-        if name in PERCENT_KPIS:
+        if unit_of(name).suffix == "%":
             ax.set_ylim(0, min(1.05, max(top * 1.18, 0.05)))
         else:
             ax.set_ylim(0, max(top * 1.18, 1.0))

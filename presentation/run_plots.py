@@ -28,8 +28,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator, NullFormatter, PercentFormatter
 
-from .engine import Outcome
-from .run import Estimate, RunResult
+from simulator.engine import Outcome
+from simulator.kpis import waited_in_line
+from simulator.run import Estimate, RunResult
 
 PLOT_FILES = ("volumes.png", "service_level_asa.png", "occupancy.png", "wait_distribution.png", "queue_length.png")
 RUN_ID_KEY = "callsim-run"
@@ -309,14 +310,6 @@ def occupancy_png(result: RunResult) -> bytes:
 # --- sample-day plots ------------------------------------------------------------------------
 
 
-def _waited_in_line(records) -> np.ndarray:
-    """Calls that joined a queue: answered, abandoned or unserved (possibly after no wait at
-    all), and a call of any other outcome that spent time in a queue. Balkers never joined."""
-    outcome = records.outcome
-    queue_outcomes = np.isin(outcome, [Outcome.ANSWERED, Outcome.ABANDONED, Outcome.UNSERVED])
-    return (queue_outcomes | (records.wait_s > 0)) & (outcome != Outcome.BALKED)
-
-
 def _queued_at_s(records) -> np.ndarray:
     """When each call joined its queue: its arrival, after its IVR time if the engine records one."""
     ivr_s = getattr(records, "ivr_s", None)
@@ -348,7 +341,7 @@ def wait_distribution_png(result: RunResult) -> bytes:
     day = result.sample_day
     records = day.records
     threshold = result.scenario.targets.service_level.within
-    mask = _waited_in_line(records)
+    mask = waited_in_line(records)
     waits = records.wait_s[mask]
     outcomes = records.outcome[mask]
     figure, (hist_ax, surv_ax) = _new_figure(WIDE, 1, 2)
@@ -424,7 +417,7 @@ def queue_length_png(result: RunResult) -> bytes:
     day = result.sample_day
     records = day.records
     offset = scenario.start_s
-    mask = _waited_in_line(records) & (records.wait_s > 0)
+    mask = waited_in_line(records) & (records.wait_s > 0)
     figure, (ax,) = _new_figure(WIDE)
     end = max(day.run_end_s, day.day_end_s)
     if end > day.day_end_s + 1.0:

@@ -26,8 +26,10 @@ import json
 import math
 from pathlib import Path
 
-from .compare import _letter, format_pm
-from .output import INTERVAL_COLUMNS, format_value
+from simulator.errors import UserError
+
+from .compare_output import _letter
+from .text import INTERVAL_COLUMNS, format_pm, format_value
 
 REPORT_FILE = "report.html"
 COMPARISON_FILE = "comparison.json"
@@ -120,7 +122,7 @@ footer { margin-top: 40px; color: #666; font-size: 0.85em; }
 """
 
 
-class ResultsDirError(Exception):
+class ResultsDirError(UserError):
     """A results folder that cannot be reported on (missing, or no usable kpis.json)."""
 
 
@@ -539,7 +541,7 @@ def _read_document(path: Path, required: tuple[str, ...]) -> dict:
 
 def _matching_images(folder: Path, names, key: str, expected: str) -> tuple[dict[str, bytes], list[str]]:
     """The PNGs among `names` in `folder` stamped `key` = `expected`, and the names of the others."""
-    from .plots import png_text
+    from .run_plots import png_text
 
     images, stale = {}, []
     for name in names:
@@ -554,7 +556,7 @@ def _matching_images(folder: Path, names, key: str, expected: str) -> tuple[dict
 
 
 def _run_report_from_dir(folder: Path, kpis: Path) -> str:
-    from .plots import PLOT_FILES, RUN_ID_KEY, run_id
+    from .run_plots import PLOT_FILES, RUN_ID_KEY, run_id
 
     document = _read_document(kpis, ("scenario", "day", "intervals", "definitions", "targets"))
     expected = run_id(document["scenario"], document.get("seed"), document.get("replications"))

@@ -1,18 +1,5 @@
-"""Three canned demonstrations for trainers, each a plot and a short explanation in plain words.
-
-* `cliff`: the occupancy-wait cliff. One queue, exponential times, nobody hangs up (M/M/N):
-  the same calls answered by 20 down to 13 agents. Waits stay short until occupancy passes
-  about 85%, then each agent removed multiplies them. Simulated points beside Erlang C.
-* `pooling`: two queues with their own teams of 6 against one shared team of 12, on the same
-  callers and the same total staff. The shared team answers faster: an agent free in one
-  team can never help the other team's queue.
-* `variability`: the same average handle time (5 minutes) with different spread (fixed,
-  exponential, lognormal with cv 2). Waits grow with the variance of handle times, roughly as
-  (1 + cv²)/2 (the Allen-Cunneen approximation), although the AHT is the same.
-
-Every explanation is written from the numbers just measured, never canned. Scenarios are
-defined here in code (each with a description) and kept small, so a lesson takes seconds.
-"""
+"""The trainers' lessons as hand-outs: each a plot and a short explanation in plain words,
+written from the numbers its study (`studies.lessons`) just measured."""
 from __future__ import annotations
 
 import math
@@ -21,76 +8,13 @@ from typing import Callable
 
 import numpy as np
 
-from planner.erlang import erlang_c_metrics
+from simulator.run import Estimate
+from studies.compare import Comparison
+from studies.lessons import PoolingStudy, VariabilityStudy
+from studies.sweep import Sweep
 
-from .compare import Comparison, compare_scenarios, format_pm
 from .compare_plots import SCENARIO_COLOURS, kpi_bars, new_figure, png_bytes, value_formatter
-from .loading import scenario_from_dict
-from .run import Estimate
-from .scenario import Scenario
-from .sweep import Sweep, run_sweep
-
-LESSONS = ("cliff", "pooling", "variability")
-SEED = 20261123
-
-
-def _single_queue(name: str, description: str, calls_per_hour: float, agents: int, talk: dict,
-                  hours: int = 8, patience: dict | None = None) -> Scenario:
-    queue = {"name": "calls", "talk_time": talk}
-    if patience:
-        queue["patience"] = patience
-    return scenario_from_dict({
-        "schema_version": 1, "name": name, "description": description, "interval_minutes": 60, "start": "08:00",
-        "arrivals": {"calls": [calls_per_hour] * hours},
-        "queues": [queue],
-        "agents": [{"name": "team", "serves": ["calls"], "staffing": [agents] * hours}],
-        "targets": {"service_level": {"fraction": 0.8, "within": 20}, "asa": 30},
-        "simulation": {"seed": SEED},
-    }, source=f"lesson '{name}'")
-
-
-def cliff_scenario() -> Scenario:
-    return _single_queue(
-        "Lesson: the occupancy-wait cliff",
-        "M/M/N: 180 calls an hour, exponential talk time of 4 minutes (12 Erlangs), nobody hangs up, "
-        "12 hours; swept from 20 agents down to 13.",
-        180, 16, {"dist": "exponential", "mean": 240}, hours=12)
-
-
-def pooling_scenarios() -> tuple[Scenario, Scenario]:
-    talk = {"dist": "exponential", "mean": 240}
-    patience = {"dist": "exponential", "mean": 300}
-    separate = scenario_from_dict({
-        "schema_version": 1, "name": "Two queues, two teams of 6",
-        "description": "150 calls an hour split evenly between two queues (5 Erlangs each); each queue has "
-                       "its own team of 6 who answer only that queue. Talk 4 minutes, patience 5 minutes.",
-        "interval_minutes": 60, "start": "08:00",
-        "arrivals": {"calls": [150] * 8, "queue_shares": {"east": 0.5, "west": 0.5}},
-        "queues": [{"name": "east", "talk_time": talk, "patience": patience},
-                   {"name": "west", "talk_time": talk, "patience": patience}],
-        "agents": [{"name": "east team", "serves": ["east"], "staffing": [6] * 8},
-                   {"name": "west team", "serves": ["west"], "staffing": [6] * 8}],
-        "targets": {"service_level": {"fraction": 0.8, "within": 20}, "asa": 30},
-        "simulation": {"seed": SEED},
-    }, source="lesson 'pooling'")
-    pooled = _single_queue(
-        "One queue, one team of 12",
-        "The same 150 calls an hour in one queue answered by one team of 12 (the two teams pooled).",
-        150, 12, talk, hours=8, patience=patience)
-    return separate, pooled
-
-
-def variability_scenarios() -> tuple[Scenario, ...]:
-    talks = [
-        ("Talk exactly 5 minutes (cv 0)", {"dist": "fixed", "mean": 300}),
-        ("Talk exponential, mean 5 minutes (cv 1)", {"dist": "exponential", "mean": 300}),
-        ("Talk lognormal, mean 5 minutes, cv 2", {"dist": "lognormal", "mean": 300, "cv": 2.0}),
-    ]
-    return tuple(
-        _single_queue(name, "96 calls an hour (8 Erlangs) on 10 agents, nobody hangs up, 8 hours; only the "
-                      "spread of talk times differs, the mean is 5 minutes in every scenario.", 96, 10, talk)
-        for name, talk in talks
-    )
+from .text import format_pm
 
 
 def _half(point, kpi: str) -> float:
@@ -142,10 +66,8 @@ def _cliff_figure(s: Sweep):
     return figure
 
 
-def cliff(replications: int | None = None, workers: int = 1, on_done=None) -> Lesson:
-    base = cliff_scenario()
-    s = run_sweep(base, agents=list(range(20, 12, -1)), replications=replications or 20, seed=SEED,
-                  workers=workers, on_replication_done=on_done)
+def cliff(s: Sweep) -> Lesson:
+    base = s.scenario
     by_agents = {p.agents: p for p in s.points}
 
     def asa(n):
@@ -180,10 +102,9 @@ def cliff(replications: int | None = None, workers: int = 1, on_done=None) -> Le
 # --- (b) pooling ---------------------------------------------------------------------------------
 
 
-def pooling(replications: int | None = None, workers: int = 1, on_done=None) -> Lesson:
-    separate, pooled = pooling_scenarios()
-    c = compare_scenarios([separate, pooled], ["two teams of 6", "one team of 12"], replications=replications or 20,
-                          seed=SEED, workers=workers, on_replication_done=on_done)
+def pooling(study: PoolingStudy) -> Lesson:
+    c = study.comparison
+    separate, pooled = (run.scenario for run in c.runs)
     figure = kpi_bars(c, ["asa", "service_level", "abandon_rate", "occupancy"], size=(12.0, 5.2),
                       title="Pooling: two teams of 6 against one team of 12",
                       subtitle=f"{separate.description}\nPooled: {pooled.description} Same callers in both, mean of "
@@ -197,7 +118,7 @@ def pooling(replications: int | None = None, workers: int = 1, on_done=None) -> 
     ab_a, ab_b, ab_d = pair("abandon_rate")
     occ_a, occ_b, occ_d = pair("occupancy")
     load = 150 * 240 / 3600
-    sep_c, pool_c = erlang_c_metrics(6, 75 / 3600, 240, 20), erlang_c_metrics(12, 150 / 3600, 240, 20)
+    sep_c, pool_c = study.erlang_separate, study.erlang_pooled
     lines = [
         "Pooling: two teams of 6 against one team of 12",
         f"The same {load:.0f} Erlangs of work and the same 12 agents; the same callers in both designs.",
@@ -255,13 +176,10 @@ def _variability_figure(c: Comparison, approximations: list[float]):
     return figure
 
 
-def variability(replications: int | None = None, workers: int = 1, on_done=None) -> Lesson:
-    scenarios = variability_scenarios()
-    c = compare_scenarios(list(scenarios), ["cv 0", "cv 1", "cv 2"], replications=replications or 60, seed=SEED,
-                          workers=workers, on_replication_done=on_done)
-    exact = erlang_c_metrics(10, 96 / 3600, 300, 20).asa_s
-    cvs = [0.0, 1.0, 2.0]
-    approximations = [exact * (1 + cv**2) / 2 for cv in cvs]
+def variability(study: VariabilityStudy) -> Lesson:
+    c = study.comparison
+    exact = study.erlang_asa_s
+    approximations = list(study.approximations_s)
     asa = [c.estimate(i, "asa") for i in range(3)]
     aht = [c.estimate(i, "aht").mean for i in range(3)]
     d2 = c.difference(2, "asa")
@@ -286,8 +204,4 @@ def variability(replications: int | None = None, workers: int = 1, on_done=None)
                                                  "variability.txt": text}, text)
 
 
-RUNNERS: dict[str, Callable[..., Lesson]] = {"cliff": cliff, "pooling": pooling, "variability": variability}
-
-
-def run_lessons(names=LESSONS, replications: int | None = None, workers: int = 1, on_done=None) -> list[Lesson]:
-    return [RUNNERS[name](replications, workers, on_done) for name in names]
+RENDERERS: dict[str, Callable[..., Lesson]] = {"cliff": cliff, "pooling": pooling, "variability": variability}

@@ -14,9 +14,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .compare import readable
+from studies.sweep import Sweep
+
 from .compare_plots import SCENARIO_COLOURS, TARGET_COLOUR, axis_label, new_figure, png_bytes, value_formatter
-from .sweep import Sweep
+from .text import readable
 
 SWEEP_FILES = ("sweep_curves.png",)
 _MODEL_NAMES = {"erlang_a": "Erlang A", "erlang_c": "Erlang C"}

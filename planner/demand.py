@@ -1,0 +1,156 @@
+"""Demand per queue: the expected calls and handle time each queue's agents must carry, and
+which agent group each queue's requirement is planned on.
+
+Expected calls per interval come from `arrivals.calls` (Poisson means). Without an IVR they are
+split by `arrivals.queue_shares` (one queue: all of them). With an IVR the share reaching each
+queue is the exact expectation of the menu walk (`simulator.ivr.routing_probabilities`: no
+sampling, so the plan is deterministic); the announcement's `hang_up_satisfied` (per interval)
+removes its share first. Time spent in the IVR (under a minute) is ignored: a call's queue
+arrival is counted in the interval in which it called.
+
+A misrouted call lands in the wrong queue W, costs the first agent there the transfer time and
+then joins the right queue R at the front. So W's demand gains the call with the transfer time
+as handle time, and R's demand gains it with R's own handle time. A queue's handle time is
+therefore the call-weighted mean of its own AHT (mean talk + mean ACW of the queue's
+distributions) and the transfer times it absorbs.
+
+Queue requirements are mapped onto groups by the simulator's own rule for who answers a call
+first (`simulator.routing.answer_order`): the group that ranks the queue highest in its
+`serves` list; ties go to the group serving fewer queues (the specialist), then to the group
+listed first.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.ivr import routing_probabilities
+from simulator.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class QueueDemand:
+    """What one queue's agents must handle, per interval.
+
+    Attributes:
+        queue: queue name.
+        calls: expected calls needing this queue's agents per interval: calls routed here,
+            calls misrouted here (handled for the transfer time) and calls transferred in.
+        first_calls: expected calls whose first queue is this one (routed or misrouted here):
+            the denominator of the simulator's service level and abandonment.
+        arrival_rates_per_s: calls / interval length.
+        mean_handle_time_s: call-weighted mean handle time (own AHT, transfer times).
+        own_handle_time_s: mean talk + mean ACW of the queue.
+        mean_patience_s: mean of the queue's patience distribution, None if callers never abandon.
+        final_calls: expected calls whose final queue is this one (routed here, or transferred in):
+            the calls the simulator's per-queue KPIs count (a misrouted caller who hangs up in the
+            wrong queue is counted there; that small share is left out here).
+    """
+
+    queue: str
+    calls: tuple[float, ...]
+    first_calls: tuple[float, ...]
+    arrival_rates_per_s: tuple[float, ...]
+    mean_handle_time_s: float
+    own_handle_time_s: float
+    mean_patience_s: float | None
+    final_calls: tuple[float, ...] = ()
+
+
+def _entering_calls(scenario: Scenario) -> np.ndarray:
+    """Expected calls per interval that pass the announcement (all calls without an IVR)."""
+    calls = np.asarray(scenario.arrivals.calls, dtype=float)
+    if scenario.ivr is not None:
+        calls = calls * (1.0 - scenario.ivr.satisfied_share(np.arange(scenario.n_intervals)))
+    return calls
+
+
+def queue_demand(scenario: Scenario) -> list[QueueDemand]:
+    """Expected demand on every queue (see the module docstring for the routing)."""
+    names = [q.name for q in scenario.queues]
+    own_aht = {q.name: q.talk_time.mean_s + q.acw.mean_s for q in scenario.queues}
+    direct = dict.fromkeys(names, 0.0)  # share of entering calls, by first queue, correctly routed
+    missed_in = dict.fromkeys(names, 0.0)  # share arriving here by mistake
+    missed_in_work = dict.fromkeys(names, 0.0)  # share x transfer time
+    transferred_in = dict.fromkeys(names, 0.0)
+    if scenario.ivr is not None:
+        routing = routing_probabilities(scenario.ivr, names)
+        direct.update(routing.to_queue)
+        for (wrong, right), p in routing.misroute.items():
+            missed_in[wrong] += p
+            missed_in_work[wrong] += p * routing.misroute_transfer_s[(wrong, right)]
+            transferred_in[right] += p
+    elif len(names) == 1:
+        direct[names[0]] = 1.0
+    else:
+        shares = scenario.arrivals.queue_shares or {}
+        direct.update({name: float(shares.get(name, 0.0)) for name in names})
+    entering = _entering_calls(scenario)
+    demands = []
+    for queue in scenario.queues:
+        name = queue.name
+        share = direct[name] + missed_in[name] + transferred_in[name]
+        work = (direct[name] + transferred_in[name]) * own_aht[name] + missed_in_work[name]
+        aht = work / share if share > 0.0 else own_aht[name]
+        calls = entering * share
+        demands.append(QueueDemand(
+            queue=name,
+            calls=tuple(float(c) for c in calls),
+            first_calls=tuple(float(c) for c in entering * (direct[name] + missed_in[name])),
+            arrival_rates_per_s=tuple(float(c) / scenario.interval_s for c in calls),
+            mean_handle_time_s=float(aht),
+            own_handle_time_s=float(own_aht[name]),
+            mean_patience_s=None if queue.patience is None else float(queue.patience.mean_s),
+            final_calls=tuple(float(c) for c in entering * (direct[name] + transferred_in[name])),
+        ))
+    return demands
+
+
+def assign_queues_to_groups(scenario: Scenario) -> dict[str, str]:
+    """queue -> the group its requirement is planned on (first-choice group; see module doc)."""
+    assignment = {}
+    for queue in scenario.queues:
+        candidates = [
+            (group.serves.index(queue.name), len(group.serves), index, group.name)
+            for index, group in enumerate(scenario.agents)
+            if queue.name in group.serves
+        ]
+        assignment[queue.name] = min(candidates)[3]
+    return assignment
+
+
+def makes_return_calls(scenario: Scenario) -> bool:
+    """The simulation makes calls the plan does not: redials, or repeat calls of unresolved issues."""
+    returns = scenario.return_calls
+    return returns is not None and (returns.redial_probability > 0
+                                    or any(q.first_contact_resolution < 1 for q in scenario.queues))
+
+
+def is_multi_skill(scenario: Scenario) -> bool:
+    """Some group serves several queues, or some queue is served by several groups."""
+    served = [name for group in scenario.agents for name in group.serves]
+    return len(served) != len(set(served)) or any(len(g.serves) > 1 for g in scenario.agents)
+
+
+def carry_over_rates_per_s(rates_per_s, mean_handle_time_s: float, interval_s: float) -> tuple[float, ...]:
+    """Arrival rates that give each interval the load agents actually carry (carry-over).
+
+    Plain SIPP sizes each interval for its own arrivals as if it were in steady state. But work
+    carries over: agents are still busy with calls from a busier interval, and a queue takes time
+    to build when volume rises. The modified offered load m(t), the mean number of calls in
+    service with unlimited agents, follows m' = lambda(t) - m / AHT (exponential handle times; the
+    day starts empty), exactly solvable for piecewise-constant arrivals (Jennings, Mandelbaum,
+    Massey & Whitt, "Server staffing to meet time-varying demand", Management Science 1996).
+    Each interval is sized for the largest m(t) within it (m is monotone inside an interval:
+    its end when load rises, its start when it falls), returned as a rate: m / AHT.
+    """
+    in_service = 0.0
+    effective = []
+    for rate in rates_per_s:
+        steady = rate * mean_handle_time_s
+        end = steady + (in_service - steady) * math.exp(-interval_s / mean_handle_time_s)
+        effective.append(max(in_service, end) / mean_handle_time_s)
+        in_service = end
+    return tuple(effective)

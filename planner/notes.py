@@ -1,0 +1,64 @@
+"""What a plan says about itself: notes as codes with their values, and one table of texts.
+
+A plan keeps `Note(code, values)`; the words live only in NOTE_TEXTS (as the staffing flags'
+words live in `planner.staffing.FLAG_DESCRIPTIONS`), so a report, a test or a translation
+reads the code and the numbers, not a sentence.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+
+class Note(NamedTuple):
+    code: str  # a key of NOTE_TEXTS
+    values: dict  # the figures the text quotes
+
+    @property
+    def text(self) -> str:
+        return NOTE_TEXTS[self.code](**self.values)
+
+
+def _ivr_shares(contained: float, hang_up: float, announcement: bool, misrouted: float) -> str:
+    return ("Calls per queue: exact expected shares through the IVR menus (no sampling): "
+            f"{contained:.1%} contained in self-service, {hang_up:.1%} hang up in the menus"
+            + (", announcement hang-ups per interval" if announcement else "")
+            + (f"; {misrouted:.1%} misrouted: the transfer time counts in the wrong queue's load and the call in the "
+               "right queue's." if misrouted > 0 else "."))
+
+
+NOTE_TEXTS: dict[str, Callable[..., str]] = {
+    "occupancy_cap": lambda queue, cap, intervals, extra_h, base_h: (
+        f"queue '{queue}': the occupancy cap ({cap:.0%}) binds in {intervals} intervals and adds {extra_h:,.1f} "
+        f"agent-hours ({extra_h / base_h:.0%}) to the {base_h:,.1f} the service targets alone need."),
+    "erlang_c_abandon": lambda queue, patience_s: (
+        f"queue '{queue}': Erlang C although its callers abandon (patience mean {patience_s:.0f} s): it ignores "
+        "abandonment, so it staffs more than Erlang A and cannot size the abandonment target."),
+    "patience_shape": lambda queue, dist, patience_s: (
+        f"queue '{queue}': Erlang A assumes exponential patience; the queue's {dist} patience enters by its mean "
+        f"({patience_s:.0f} s) only."),
+    "ivr_shares": _ivr_shares,
+    "multi_skill": lambda: (
+        "Shared groups are planned per queue (an approximation; --verify checks it): each queue's requirement "
+        "goes to the group that ranks it highest in 'serves' (ties: the group serving fewer queues), and a "
+        "group's staffing is the sum of its queues' requirements. This ignores pooling (tends to overstaff) "
+        "and the priority order (a group's lower-priority queue can wait longer than planned)."),
+    "idle_groups": lambda groups: (
+        f"Groups that are first choice for no queue are planned at 0 agents: {', '.join(groups)}."),
+    "return_calls": lambda: "Redials and repeat calls are not in the planned load: the plan sizes first calls only.",
+    "busyness": lambda cv: (
+        f"The plan sizes the expected volume; the day-to-day variation (busyness cv {cv:g}) is not staffed for."),
+    "balking": lambda: ("Balking is not modelled by Erlang C/A: balked calls count as service level failures in the "
+                        "simulation."),
+    "callbacks": lambda: "Callbacks are planned as ordinary calls (dial time and retries not in the load).",
+    "shrinkage": lambda shrinkage: (
+        f"Shrinkage {shrinkage:.0%}: scheduled = ceil(required / (1 - shrinkage)). The planned scenario's staffing "
+        "is the agents on the phones (required): the simulator has no shrinkage."),
+    "carry_over": lambda: (
+        "Carry-over: each interval is sized for the largest load agents carry in it, calls still in progress from "
+        "earlier intervals included (the modified offered load); the load column is that load, not the "
+        "interval's own arrivals x AHT."),
+    "sipp": lambda: (
+        "Targets apply to every interval (each interval is sized on its own arrivals, as SIPP planning does; "
+        "--carry-over sizes for the work agents actually carry, which holds up when volume changes fast, above "
+        "all after a peak)."),
+}

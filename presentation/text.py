@@ -1,0 +1,148 @@
+"""Readable text: how every KPI is printed, tables, and the run summary.
+
+Units and number formats come from the KPI table (`simulator.kpi_table`); nothing here
+decides what a KPI means.
+"""
+from __future__ import annotations
+
+import math
+
+from simulator.kpi_table import KPI, UNITS, Unit
+from simulator.run import Estimate, RunResult
+
+def unit_of(name: str) -> Unit:
+    """The unit of a KPI (from the KPI table); a name outside the table prints as a count."""
+    return UNITS[KPI[name].unit if name in KPI else "calls"]
+
+
+def unit_form(name: str) -> tuple[float, str, str]:
+    """How a KPI is printed: (scale, number format, unit suffix). One place for every command."""
+    unit = unit_of(name)
+    return unit.scale, unit.format, unit.suffix
+
+
+def readable(name: str) -> str:
+    """A KPI in words (its key in words if it is not in the KPI table)."""
+    return KPI[name].label if name in KPI else name.replace("_", " ")
+
+
+def format_number(value: float, fmt: str, sign: str = "") -> str:
+    """`value` in format `fmt`; a value that rounds to zero never prints as -0.0."""
+    text = f"{value:{sign}{fmt}}"
+    if not text.strip("+-0.,"):
+        text = f"{0.0:{sign}{fmt}}"
+    return text
+
+
+def format_value(name: str, value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    scale, fmt, unit = unit_form(name)
+    return format_number(value * scale, fmt) + unit
+
+
+def format_estimate(name: str, estimate: Estimate) -> tuple[str, str]:
+    if estimate.ci95 is None:
+        return format_value(name, estimate.mean), ""
+    low, high = estimate.ci95
+    return format_value(name, estimate.mean), f"[{format_value(name, low)}, {format_value(name, high)}]"
+
+
+def format_difference(name: str, value: float | None) -> str:
+    """A signed difference in the KPI's unit: percentage points ('pts') for rates."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    scale, fmt, unit = unit_form(name)
+    unit = " pts" if unit == "%" else unit
+    return format_number(value * scale, fmt, "+") + unit
+
+
+def format_pm(name: str, mean: float | None, ci95: tuple[float, float] | None, signed: bool = False) -> str:
+    """'17.5 ± 1.0 s', '75.8 ± 1.1%', '+0.8 ± 0.6 pts': mean ± half the 95% CI. An interval cut
+    to the values the KPI can take (a wait near 0, a rate near 100%) is not symmetric and is
+    shown as its bounds: '0.4 [0.0, 1.1] s'."""
+    if mean is None or not math.isfinite(mean):
+        return "-"
+    scale, fmt, unit = unit_form(name)
+    if signed and unit == "%":
+        unit = " pts"
+    sign = "+" if signed else ""
+    text = format_number(mean * scale, fmt, sign)
+    if ci95 is not None and all(math.isfinite(v) for v in ci95):
+        low, high = ci95
+        if math.isclose(high - mean, mean - low, rel_tol=1e-6, abs_tol=1e-12):
+            text += f" ± {format_number((high - low) / 2 * scale, fmt)}"
+        else:
+            text += f" [{format_number(low * scale, fmt, sign)}, {format_number(high * scale, fmt, sign)}]"
+    return text + unit
+
+
+def table(header: list[str], rows: list[list[str]], align_left: int = 1) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    lines = []
+    for row in [header, ["-" * w for w in widths], *rows]:
+        cells = [
+            str(cell).ljust(w) if i < align_left else str(cell).rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+INTERVAL_COLUMNS = [
+    ("offered", "offered"), ("answered", "answered"), ("abandon_rate", "aband"),
+    ("service_level", "SL"), ("asa", "ASA"), ("avg_wait", "avg wait"), ("occupancy", "occupancy"),
+    ("avg_queue_length", "queue"),
+]
+
+
+BREAKDOWN_COLUMNS = [("offered", "offered"), ("answered", "answered"), ("abandon_rate", "aband"),
+                     ("service_level", "SL"), ("asa", "ASA"), ("wait_p90", "wait p90"), ("aht", "AHT")]
+
+
+def _breakdown_tables(result: RunResult) -> list[str]:
+    """Day KPIs per queue and occupancy per agent group (scenarios with several)."""
+    lines = []
+    queues = result.breakdown.get("queues", {})
+    if queues:
+        rows = [[name] + [format_value(kpi, kpis[kpi][-1].mean) for kpi, _ in BREAKDOWN_COLUMNS]
+                for name, kpis in queues.items()]
+        lines += [table(["queue (day)"] + [title for _, title in BREAKDOWN_COLUMNS], rows), ""]
+    groups = result.breakdown.get("agent_groups", {})
+    if groups:
+        rows = []
+        for name, kpis in groups.items():
+            mean, ci = format_estimate("occupancy", kpis["occupancy"][-1])
+            rows.append([name, mean, ci])
+        lines += [table(["agent group (day)", "occupancy", "95% CI"], rows), ""]
+    return lines
+
+
+def format_summary(result: RunResult) -> str:
+    scenario = result.scenario
+    sl = scenario.targets.service_level
+    status_of = {check.kpi: check for check in result.targets}
+    lines = [
+        f"{scenario.name}",
+        f"{scenario.n_intervals} x {scenario.interval_minutes}-minute intervals from {scenario.start}; "
+        f"{result.replications} replications, seed {result.seed}; 95% confidence intervals",
+        "",
+    ]
+    rows = []
+    for name in result.kpi_names:
+        mean, ci = format_estimate(name, result.day[name])
+        check = status_of.get(name)
+        rows.append([name, mean, ci, check.label if check else "", check.status if check else ""])
+    lines.append(table(["KPI (day)", "mean", "95% CI", "target", "status"], rows))
+    lines.append("")
+    lines.append(f"SL = answered within {sl.within:g} s / calls that reached the queue; "
+                 "'uncertain' = the 95% CI straddles the target.")
+    lines.append("")
+    lines += _breakdown_tables(result)
+    staffed = [sum(g.staffing[k] for g in scenario.agents) for k in range(scenario.n_intervals)]
+    header = ["interval", "agents"] + [title for _, title in INTERVAL_COLUMNS]
+    interval_rows = []
+    for label, agents, row in zip(result.interval_labels, staffed, result.intervals):
+        interval_rows.append([label, str(agents)] + [format_value(name, row[name].mean) for name, _ in INTERVAL_COLUMNS])
+    lines.append(table(header, interval_rows))
+    return "\n".join(lines)

@@ -1,0 +1,169 @@
+"""The KPI table: every KPI callsim reports, declared once.
+
+For each KPI: its key, its unit (which fixes how it is printed and the values it can take),
+its name in words, the scenario feature that makes it meaningful, and its exact definition.
+kpis.json's definitions, the confidence-interval bounds, every table, plot and report, which
+KPIs a scenario reports, `compare` and the docs test all read this table; the computation of
+each KPI is in `simulator.kpis.replication_kpis`. Importing it is cheap (no SimPy, no scipy).
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from .callers import uses_callbacks, uses_return_calls
+from .scenario import Scenario
+
+
+class Kpi(NamedTuple):
+    """One KPI, declared once: everything else (kpis.json definitions, the values a CI is cut
+    to, units and number formats in every table, plot and report, which scenarios report it,
+    the docs test) reads this table. Adding a KPI is one entry here plus its computation in
+    `replication_kpis`."""
+
+    key: str
+    unit: str  # a key of UNITS
+    label: str  # the KPI in words, for sentences, plot titles and report headings
+    feature: str | None  # the scenario feature that makes it meaningful (FEATURES); None = always reported
+    definition: str  # exact definition, in words (written into kpis.json)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values it can take: every KPI is >= 0; rates and shares are <= 1."""
+        return (0.0, 1.0) if self.unit == "fraction" else (0.0, math.inf)
+
+
+class Unit(NamedTuple):
+    """How values of one unit are printed: value x scale in `format`, then `suffix`; `axis` is
+    the unit named on a plot axis."""
+
+    scale: float
+    format: str
+    suffix: str
+    axis: str
+
+
+UNITS: dict[str, Unit] = {
+    "calls": Unit(1.0, ",.1f", "", "calls per day"),
+    "fraction": Unit(100.0, ".1f", "%", "%"),
+    "seconds": Unit(1.0, ".1f", " s", "s"),
+    "money": Unit(1.0, ",.2f", "", "currency"),
+    "agent_seconds": Unit(1 / 3600, ".2f", " agent-h", "agent-seconds"),
+    "callers": Unit(1.0, ".2f", "", "callers"),
+    "prompts": Unit(1.0, ".2f", "", "prompts per call"),
+    "calls_per_caller": Unit(1.0, ".2f", "", "calls per caller"),
+}
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("offered", 'calls', 'calls offered', None,
+        'calls that arrived (per interval: that arrived in the interval), redials and repeat calls included'),
+    Kpi("unique_callers", 'calls', 'unique callers', 'return_calls',
+        'people who called: distinct callers, counted in the interval of their first call'),
+    Kpi("redials", 'calls', 'redials', 'return_calls',
+        'calls made again by callers who had abandoned (in the queue or the IVR)'),
+    Kpi("repeat_calls", 'calls', 'repeat calls', 'return_calls',
+        'calls made again by callers whose issue an earlier answered call did not resolve'),
+    Kpi("ivr_contained", 'calls', 'ivr contained', 'ivr',
+        'calls resolved in the IVR: self-service success, or hung up satisfied after the announcement'),
+    Kpi("containment_rate", 'fraction', 'IVR containment', 'ivr',
+        'ivr_contained / offered (every call enters the IVR)'),
+    Kpi("ivr_abandoned", 'calls', 'IVR hang-ups', 'ivr',
+        'calls that hung up in the IVR'),
+    Kpi("ivr_time", 'seconds', 'time in the IVR', 'ivr',
+        'mean time in the IVR per call, seconds'),
+    Kpi("menus_visited", 'prompts', 'menu prompts heard', 'ivr',
+        'mean number of IVR menu prompts heard per call (replays included)'),
+    Kpi("zero_outs", 'calls', 'zero-outs (key 0)', 'ivr',
+        'calls that chose key 0 (ask for an agent) in some menu'),
+    Kpi("misroutes", 'calls', 'misroutes', 'ivr',
+        'calls the IVR sent to the wrong queue'),
+    Kpi("transfers", 'calls', 'transfers', 'ivr',
+        'misrouted calls answered in the wrong queue and transferred to the right one'),
+    Kpi("reached_queue", 'calls', 'calls reaching the agents', None,
+        'calls that reached an agent queue: answered + abandoned + balked + unserved + callbacks_accepted'),
+    Kpi("answered", 'calls', 'calls answered', None,
+        'calls answered by an agent'),
+    Kpi("abandoned", 'calls', 'abandoned', None,
+        'calls that hung up while waiting in the queue'),
+    Kpi("balked", 'calls', 'balked', None,
+        'calls that hung up at once on finding they would have to wait'),
+    Kpi("unserved", 'calls', 'unserved', None,
+        'calls still waiting when the last agent able to answer them went home (queue unstaffed at the end of the day)'),
+    Kpi("callbacks_offered", 'calls', 'callbacks offered', 'callbacks',
+        "calls offered a callback (expected wait above the queue's threshold)"),
+    Kpi("callbacks_accepted", 'calls', 'callbacks accepted', 'callbacks',
+        'calls that accepted a callback (they end as callbacks_completed or callbacks_failed)'),
+    Kpi("callbacks_completed", 'calls', 'callbacks completed', 'callbacks',
+        'accepted callbacks in which an agent reached the caller'),
+    Kpi("callbacks_failed", 'calls', 'callbacks failed', 'callbacks',
+        'accepted callbacks never connected (attempts used up, or not made by the close)'),
+    Kpi("callback_delay", 'seconds', 'callback delay', 'callbacks',
+        'mean time from accepting a callback to being connected with an agent, completed callbacks, seconds (never counted in ASA)'),
+    Kpi("callback_delay_p90", 'seconds', 'callback delay p90', 'callbacks',
+        '90th percentile of callback_delay, seconds'),
+    Kpi("abandon_rate", 'fraction', 'abandonment', None,
+        'abandoned / reached_queue'),
+    Kpi("service_level", 'fraction', 'service level', None,
+        'answered within the target threshold / reached_queue (abandons and balks count as failures)'),
+    Kpi("service_level_answered", 'fraction', 'service level answered', None,
+        'answered within the target threshold / answered'),
+    Kpi("asa", 'seconds', 'ASA', None,
+        'average speed of answer: mean queue wait of answered calls, seconds'),
+    Kpi("avg_wait", 'seconds', 'mean wait', None,
+        'mean queue wait of every caller who waited in line (answered, abandoned up to the moment they hung up, unserved), seconds; balkers excluded'),
+    Kpi("wait_p50", 'seconds', 'wait p50', None,
+        'median queue wait over the same callers as avg_wait, seconds'),
+    Kpi("wait_p90", 'seconds', 'wait p90', None,
+        '90th percentile of queue wait over the same callers as avg_wait, seconds'),
+    Kpi("wait_p95", 'seconds', 'wait p95', None,
+        '95th percentile of queue wait over the same callers as avg_wait, seconds'),
+    Kpi("max_wait", 'seconds', 'max wait', None,
+        'longest queue wait of any caller, seconds'),
+    Kpi("talk_time", 'seconds', 'talk time', None,
+        'mean talk time of answered calls, seconds'),
+    Kpi("acw_time", 'seconds', 'acw time', None,
+        'mean after-call work of answered calls, seconds'),
+    Kpi("aht", 'seconds', 'AHT', None,
+        'average handle time: mean talk + after-call work of answered calls, seconds'),
+    Kpi("fcr_rate", 'fraction', 'fcr rate', 'return_calls',
+        "first-contact resolution: calls that resolved the caller's issue / calls handled by an agent (answered + callbacks completed)"),
+    Kpi("customer_effort", 'seconds', 'customer effort', None,
+        'per resolved caller: time spent on its calls until resolution (IVR + waits on the line + callback delays + talk), mean, seconds; in the interval of the first call'),
+    Kpi("customer_effort_calls", 'calls_per_caller', 'customer effort calls', None,
+        'per resolved caller: calls it took to be resolved, mean'),
+    Kpi("occupancy", 'fraction', 'occupancy', None,
+        'agent time busy with calls (talk + ACW, transfers, callback dialling) / agent time on shift (scheduled staffing plus overtime), over the time spent in the interval'),
+    Kpi("avg_queue_length", 'callers', 'avg queue length', None,
+        'time-weighted mean number of callers waiting in the queue(s) during the interval'),
+    Kpi("overtime_agent_seconds", 'agent_seconds', 'overtime', None,
+        'agent time worked past the end of a shift (finishing a call after staffing dropped or after the day ended), seconds'),
+    Kpi("agent_cost", 'money', 'agent cost', 'cost',
+        "(scheduled agent hours + overtime hours) x the group's hourly_cost, summed over groups"),
+    Kpi("cost_per_call", 'money', 'cost per call', 'cost',
+        'agent_cost / answered'),
+)
+KPI: dict[str, Kpi] = {k.key: k for k in KPIS}
+DEFINITIONS: dict[str, str] = {k.key: k.definition for k in KPIS}
+
+
+def uses_cost(scenario: Scenario) -> bool:
+    return any(g.hourly_cost is not None for g in scenario.agents)
+
+
+def uses_ivr(scenario: Scenario) -> bool:
+    return scenario.ivr is not None
+
+
+# feature -> does this scenario use it (a KPI of an unused feature is left out, never 0)
+FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls}
+
+
+def kpi_bounds(name: str) -> tuple[float, float]:
+    """The values a KPI can take: every KPI is >= 0; rates and shares are <= 1."""
+    return KPI[name].bounds
+
+
+def kpi_names(scenario: Scenario) -> list[str]:
+    """The KPIs this scenario reports: those of features it does not use are left out."""
+    used = {feature: uses(scenario) for feature, uses in FEATURES.items()}
+    return [k.key for k in KPIS if k.feature is None or used[k.feature]]
