@@ -49,7 +49,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import special
 
 __all__ = [
     "QueueMetrics",
@@ -95,6 +94,14 @@ class QueueMetrics:
 
 # --------------------------------------------------------------------------------------------
 # input checks
+
+
+def _special():
+    """scipy.special, imported on first use: it takes a quarter of a second to load, and
+    reading a scenario or sizing with Erlang C should not wait for it."""
+    from scipy import special
+
+    return special
 
 
 def _check_agents(agents: int) -> int:
@@ -269,10 +276,10 @@ def _log_rising(a: np.ndarray | float, n: np.ndarray | float) -> np.ndarray:
     if np.all(big):
         return _stirling_rising(a, n)
     if not np.any(big):
-        return special.gammaln(a + n) - special.gammaln(a)
+        return _special().gammaln(a + n) - _special().gammaln(a)
     a, n = np.broadcast_arrays(a, n)
     big = np.broadcast_to(big, a.shape)
-    out = special.gammaln(a + n) - special.gammaln(a)
+    out = _special().gammaln(a + n) - _special().gammaln(a)
     out[big] = _stirling_rising(a[big], n[big])
     return out
 
@@ -328,7 +335,7 @@ def _digamma_diff(a: float, n: int) -> float:
         return 0.0
     if n <= 64:
         return float(np.sum(1.0 / (a + np.arange(n))))
-    return float(special.digamma(a + n) - special.digamma(a))
+    return float(_special().digamma(a + n) - _special().digamma(a))
 
 
 def erlang_a_metrics(
@@ -405,13 +412,13 @@ def erlang_a_metrics(
     log_l = _logsumexp(lower)
     log_q = _logsumexp(queue)
     log_z = float(np.logaddexp(log_l, log_q))
-    p_wait = float(special.expit(log_q - log_l))
-    p_no_wait = float(special.expit(log_l - log_q))
+    p_wait = float(_special().expit(log_q - log_l))
+    p_no_wait = float(_special().expit(log_l - log_q))
     w = np.exp(queue - log_z)  # P(an arrival finds j callers waiting, all agents busy)
 
     served = x / (x + j + 1.0)  # P(answered | j waiting ahead)
     z = -math.expm1(-theta * threshold_s)  # P(patience < T)
-    within = served * special.betainc(j + 1.0, x + 1.0, z) if z > 0.0 else np.zeros_like(j)
+    within = served * _special().betainc(j + 1.0, x + 1.0, z) if z > 0.0 else np.zeros_like(j)
     # E[V | answered, j] = sum_{i=1..j+1} 1/(N·μ + i·θ), accumulated over the window.
     base = _digamma_diff(x + 1.0, j_lo) / theta
     cond_wait = base + np.cumsum(1.0 / (n * mu + (j + 1.0) * theta))

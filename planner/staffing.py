@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal, Sequence
 
 import numpy as np
-from scipy import special
 
 from .erlang import (
     QueueMetrics,
@@ -79,6 +78,14 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
 
 _TARGET_ORDER = ("service_level", "asa", "abandon_rate")
 
+
+
+def _special():
+    """scipy.special, imported on first use: it takes a quarter of a second to load, and
+    reading a scenario or sizing with Erlang C should not wait for it."""
+    from scipy import special
+
+    return special
 
 
 class StaffingError(ValueError):
@@ -491,8 +498,8 @@ class IntervalPlan:
 def _log_space_erlang_b(agents: np.ndarray, load: np.ndarray) -> np.ndarray:
     """B(N, A) = P(X = N)/P(X <= N), X ~ Poisson(A), for N > A > 0 (vectorised; relative
     error about 1e-16·N·log N from the log Poisson weight; P(X <= N) >= 1/2 here)."""
-    log_pmf = agents * np.log(load) - load - special.gammaln(agents + 1.0)
-    return np.exp(log_pmf - np.log(special.pdtr(agents, load)))
+    log_pmf = agents * np.log(load) - load - _special().gammaln(agents + 1.0)
+    return np.exp(log_pmf - np.log(_special().pdtr(agents, load)))
 
 
 def _plan_from_results(

@@ -16,9 +16,16 @@ from typing import Annotated, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import special
 
 from .schema_base import revised
+
+
+def _special():
+    """scipy.special, imported on first use: it takes a quarter of a second to load, and
+    reading a scenario or sizing with Erlang C should not wait for it."""
+    from scipy import special
+
+    return special
 
 
 class _Dist(BaseModel):
@@ -97,7 +104,7 @@ class LogNormal(_Dist):
     def ppf(self, u):
         sigma2 = math.log1p(self.cv**2)
         mu = math.log(self.mean) - sigma2 / 2
-        return np.exp(mu + math.sqrt(sigma2) * special.ndtri(u))
+        return np.exp(mu + math.sqrt(sigma2) * _special().ndtri(u))
 
 
 class Gamma(_Dist):
@@ -113,7 +120,7 @@ class Gamma(_Dist):
 
     def ppf(self, u):
         shape = 1.0 / self.cv**2
-        return self.mean / shape * special.gammaincinv(shape, u)
+        return self.mean / shape * _special().gammaincinv(shape, u)
 
 
 class Weibull(_Dist):

@@ -190,3 +190,24 @@ def test_queues_and_groups_broken_down_add_up_to_the_totals(tmp_path, capsys):
 def test_single_queue_scenarios_have_no_breakdown(capsys, tmp_path):
     code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--no-plots", "-o", tmp_path, "--json")
     assert "queues" not in json.loads(out)
+
+
+def test_an_internal_error_is_one_line_and_exit_1_not_a_user_error(tmp_path, capsys, monkeypatch):
+    """A bug (here a ValueError raised deep inside a run, which a bare `except ValueError` would
+    have turned into a 'user error') exits 1 with one line asking for a report; nothing written.
+    CALLSIM_DEBUG=1 shows the traceback."""
+    import simulator.run
+
+    def broken(*args, **kwargs):
+        raise ValueError("an engine invariant broke\nsecond line")
+
+    monkeypatch.setattr(simulator.run, "run_scenario", broken)
+    monkeypatch.delenv("CALLSIM_DEBUG", raising=False)
+    code, out, err = run_cli(capsys, "run", HELP_DESK, "-o", tmp_path / "out", "-q")
+    lines = err.strip().splitlines()
+    assert code == 1 and out == "" and len(lines) == 1, (code, err)
+    assert "internal error" in lines[0] and "an engine invariant broke second line" in lines[0]
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    monkeypatch.setenv("CALLSIM_DEBUG", "1")
+    code, _, err = run_cli(capsys, "run", HELP_DESK, "-o", tmp_path / "out", "-q")
+    assert code == 1 and "Traceback" in err and "internal error" in err.strip().splitlines()[-1]

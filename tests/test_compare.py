@@ -163,3 +163,54 @@ def test_workers_1_and_2_give_identical_json(tmp_path, capsys):
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     assert_user_error(*run_cli(capsys, *args, "-o", tmp_path / "never"), message)
     assert not (tmp_path / "never").exists()
+
+
+def _nested_model(annotation):
+    """The pydantic model inside an annotation (Queue in tuple[Queue, ...], Ivr in Ivr | None), if any."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def uncovered_fields(model, covered: set[str], ignored: set[str]) -> list[str]:
+    """Schema fields that no aspect of `compare` looks at: a top-level field is covered by its
+    own path or, for a nested model, by a path for each of its fields."""
+    missing = []
+    for name, info in model.model_fields.items():
+        if name in covered or name in ignored:
+            continue
+        nested = _nested_model(info.annotation)
+        if nested is None:
+            missing.append(name)
+        else:
+            missing += [f"{name}.{sub}" for sub in nested.model_fields if f"{name}.{sub}" not in covered]
+    return missing
+
+
+def test_every_schema_field_is_an_aspect_compare_looks_at():
+    """A scenario field outside every aspect would let two different centres 'describe the same
+    call centre'. Control: a made-up model with one more field is caught."""
+    from pydantic import BaseModel
+
+    from simulator.scenario import Scenario
+    from studies.compare import ASPECTS, NOT_COMPARED
+
+    covered = {path.lstrip("#") for _, paths in ASPECTS for path in paths}
+    assert uncovered_fields(Scenario, covered, set(NOT_COMPARED)) == []
+
+    class Extra(BaseModel):
+        name: str
+        seats: int
+
+    class Bigger(Scenario):
+        new_section: Extra | None = None
+
+    assert uncovered_fields(Bigger, covered, set(NOT_COMPARED)) == ["new_section.name", "new_section.seats"]
