@@ -61,8 +61,14 @@ no_plots_option = click.option("--no-plots", is_flag=True, help="do not draw the
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress display")
 
 
+def _not_empty(ctx, param, value):
+    if value is not None and not value.strip():
+        raise click.BadParameter("is empty; give a folder name, or leave -o out for the default folder")
+    return value
+
+
 def out_option(what: str, default: str):
-    return click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+    return click.option("-o", "--out", type=click.Path(file_okay=False), default=None, callback=_not_empty,
                         help=f"folder for {what} (default: {default})")
 
 # --- staffing maths: callsim erlang ---
@@ -189,8 +195,11 @@ def _workers_pool(workers: int):
     return executor_for(workers)
 
 
-def _results_dir(out: str | None, scenario_path: str) -> Path:
-    return Path(out) if out else Path("results") / Path(scenario_path).stem
+def _output_folder(out: str | None, default: str) -> Path:
+    """The folder results go to (-o, or results/<default>), checked before any work is done."""
+    from presentation.files import check_folder
+
+    return check_folder(Path(out) if out else Path("results") / default)
 
 
 def _progress(quiet: bool):
@@ -229,11 +238,11 @@ def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plot
     from simulator.run import run_scenario
 
     scenario = _load(scenario_path)
+    folder = _output_folder(out, Path(scenario_path).stem)
     result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
                           on_replication_done=_progress(quiet or as_json))
     document_dict = result_document(result)
     document = to_json(document_dict)
-    folder = _results_dir(out, scenario_path)
     files = {"kpis.json": document, "intervals.csv": intervals_csv(result)}
     if not no_plots:
         from presentation.run_plots import run_plots
@@ -293,12 +302,12 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
         raise InputError("compare needs at least two scenario files, e.g. callsim compare A.yaml B.yaml")
     scenarios = [_load(path) for path in scenario_paths]
     stems = [Path(path).stem for path in scenario_paths]
+    folder = _output_folder(out, "-".join(["compare", *stems]))
     with _workers_pool(workers) as pool:
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
                                        on_replication_done=_progress(quiet or as_json), executor=pool)
     document_dict = comparison_document(comparison, files=list(scenario_paths))
     document = to_json(document_dict)
-    folder = Path(out) if out else Path("results") / "-".join(["compare", *stems])
     files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison)}
     if not no_plots:
         from presentation.compare_plots import comparison_plots
@@ -350,13 +359,13 @@ def sweep(scenario_path, agents_range, group, interval, vary, replications, seed
         raise InputError("nothing to sweep: give --agents START:STOP, --vary PARAM=START:STOP:STEP, or both")
     if group is not None and agents_range is None:
         raise InputError("--group names the group --agents staffs; give --agents too")
+    folder = _output_folder(out, f"sweep-{Path(scenario_path).stem}")
     agents, relative = parse_agents(agents_range) if agents_range is not None else (None, False)
     parameter, factors = parse_vary(vary) if vary is not None else (None, None)
     with _workers_pool(workers) as pool:
         result = run_sweep(scenario, agents, relative, group, interval, parameter, factors, replications=replications,
                            seed=seed, on_replication_done=_progress(quiet or as_json), executor=pool)
     document = to_json(sweep_document(result))
-    folder = Path(out) if out else Path("results") / f"sweep-{Path(scenario_path).stem}"
     files = {"sweep.json": document, "sweep.csv": sweep_csv(result)}
     if not no_plots:
         from presentation.sweep_plots import sweep_plots
@@ -398,7 +407,7 @@ def trace(scenario_path, calls, seed, from_clock):
 
 @cli.command()
 @click.argument("names", metavar="[LESSON ...]", nargs=-1, type=click.Choice(["cliff", "pooling", "variability"]))
-@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None, callback=_not_empty,
               help="folder for the plots and explanations (default: results/lessons/)")
 @click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
               help="replications per scenario (default: 20; 60 for variability)")
@@ -411,11 +420,11 @@ def lessons(names, out, replications, workers, quiet):
     from presentation.lessons_output import RENDERERS
     from studies.lessons import LESSONS, STUDIES
 
+    folder = _output_folder(out, "lessons")
     chosen = [name for name in LESSONS if not names or name in names]
     with _workers_pool(workers) as pool:
         results = [RENDERERS[name](STUDIES[name](replications, on_done=_progress(quiet), executor=pool))
                    for name in chosen]
-    folder = Path(out) if out else Path("results") / "lessons"
     files = {}
     for lesson in results:
         files.update(lesson.files)
@@ -480,6 +489,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
                                           verification_document, verify_csv)
 
     scenario = _load(scenario_path)
+    folder = _output_folder(out, Path(scenario_path).stem)
     try:
         the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
                                  carry_over=carry_over)
@@ -513,7 +523,6 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
                 f"(shrinkage {shrinkage:.0%}): {missed} of {scenario.n_intervals} intervals miss a target the "
                 "Erlang maths met; verify.csv and plan.csv beside this page have the interval-by-interval comparison.")
         files["plan_report.html"] = render_report(result_document(verification.result), images, [note])
-    folder = _results_dir(out, scenario_path)
     written = _write(folder, files)  # everything rendered first: nothing half-written on failure
     document["files"] = [str(path) for path in written]
     if as_json:
@@ -527,14 +536,10 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     click.echo(f"simulate the plan: callsim run {folder / f'{stem}.planned.yaml'}")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the click group; a user error is one line and exit 2, a bug one line
     and exit 1 (with the traceback when CALLSIM_DEBUG=1)."""
-    from simulator.errors import UserError
+    from simulator.errors import UserError, one_line
 
     try:
         cli.main(args=argv, prog_name="callsim", standalone_mode=False)
@@ -549,14 +554,14 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"callsim: error: {exc.format_message()}", err=True)
         return exc.exit_code
     except UserError as exc:
-        click.echo(f"callsim: error: {_one_line(exc)}", err=True)
+        click.echo(f"callsim: error: {one_line(exc)}", err=True)
         return 2
     except Exception as exc:  # a bug in callsim, never the user's fault
         if os.environ.get("CALLSIM_DEBUG") == "1":
             import traceback
 
             traceback.print_exc()
-        click.echo(f"callsim: internal error ({type(exc).__name__}: {_one_line(exc)[:300]}); this is a bug in "
+        click.echo(f"callsim: internal error ({type(exc).__name__}: {one_line(exc)[:300]}); this is a bug in "
                    "callsim: please report it with the command you ran (CALLSIM_DEBUG=1 shows the traceback)",
                    err=True)
         return 1

@@ -1,4 +1,5 @@
-"""Staffing maths (Erlang B, C, A) and interval staffing plans. Pure: no I/O, imports nothing of ours."""
+"""Staffing: the Erlang maths (`erlang`, `staffing`: pure, no I/O, import nothing of ours) and the plans
+built on the simulator (`demand`, `plan`, `planned`, `verify`)."""
 from .erlang import QueueMetrics, erlang_a_metrics, erlang_b, erlang_c, erlang_c_metrics
 from .staffing import (
     FLAG_DESCRIPTIONS,

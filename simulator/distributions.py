@@ -15,9 +15,9 @@ import math
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from .schema_base import revised
+from .schema_base import SCHEMA_CONFIG, revised
 
 
 def _special():
@@ -29,7 +29,7 @@ def _special():
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = SCHEMA_CONFIG
 
     @property
     def mean_s(self) -> float:  # pragma: no cover - every subclass defines it

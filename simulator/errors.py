@@ -11,3 +11,14 @@ from __future__ import annotations
 
 class UserError(Exception):
     """A problem the user can fix; `str()` is one line meant for the user."""
+
+
+# characters that would break a message over several lines (or hide part of it)
+_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\u2028\u2029\u0085\x0b\x0c\x1c\x1d\x1e"}
+_BREAKS.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): " ", 0: "\\0"})
+
+
+def one_line(text: str) -> str:
+    """`text` as one printable line: line breaks and other control characters escaped."""
+    text = str(text).translate(_BREAKS)
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)

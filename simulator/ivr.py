@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .distributions import Distribution, Fixed
-from .schema_base import NonNegativeInt, Probability, ScenarioError, _Frozen
+from .schema_base import Name, NonNegativeInt, Probability, ScenarioError, _Frozen
 
 HANG_UP = "hang_up"  # reserved destination name
 
@@ -43,7 +43,7 @@ class Option(_Frozen):
 
 
 class Menu(_Frozen):
-    name: str = Field(min_length=1)
+    name: Name
     prompt: Distribution = Field(description="time to hear the menu and choose, seconds")
     options: tuple[Option, ...] = Field(min_length=1)
     hang_up: Probability = Field(default=0.0, description="chance a caller gives up at this menu")
@@ -59,7 +59,7 @@ class Menu(_Frozen):
 
 
 class SelfService(_Frozen):
-    name: str = Field(min_length=1)
+    name: Name
     duration: Distribution = Field(description="time spent in the self-service task, seconds")
     success: Probability = Field(description="chance the task is completed: the call is contained")
     on_failure: str = Field(description="queue the caller is routed to when the task fails")

@@ -7,6 +7,7 @@ it came from.
 from __future__ import annotations
 
 import difflib
+import stat
 import types
 import typing
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import UserError
+from .errors import UserError, one_line
 from .scenario import Scenario, ScenarioError
 
 
@@ -29,36 +30,77 @@ def format_path(path: tuple) -> str:
     return text or "(top level)"
 
 
+# Limits on what a scenario file may be. A real scenario is a few KB with a dozen levels of
+# nesting and a few hundred keys; these are far above that and far below what exhausts memory
+# or the interpreter's stack (a "billion laughs" alias bomb, a 10,000-deep nesting).
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 40
+MAX_NODES = 200_000  # values in the file once aliases are expanded
+MAX_PROBLEMS_SHOWN = 5
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str) -> ScenarioFileError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return ScenarioFileError(f"{where}: YAML tag not allowed ({problem}); scenario files hold plain values only, "
+                                 "remove the '!!' tag")
+    return ScenarioFileError(f"{where}: YAML syntax error: {problem}; check indentation, colons and brackets there")
+
+
 def _compose(text: str, source: str):
-    """Return (data, lines) where lines maps key-path tuples to 1-based line numbers."""
+    """Return (data, lines) where lines maps key-path tuples to 1-based line numbers.
+
+    Refuses, with one line each: nesting deeper than MAX_NESTING, aliases that expand past
+    MAX_NODES values or refer to themselves, keys that are not plain names, and tags that would
+    construct objects (the safe loader never executes them)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioFileError(
-            f"{where}: YAML syntax error: {problem}; check indentation, colons and brackets there"
-        ) from None
+        raise _yaml_error(exc, source) from None
+    except RecursionError:
+        raise ScenarioFileError(f"{source}: the YAML is nested too deeply (more than {MAX_NESTING} levels); "
+                                "a scenario needs about ten") from None
     if node is None:
         raise ScenarioFileError(
             f"{source}:1: the file is empty; start from scenarios/help_desk.yaml (see docs/scenarios.md)"
         )
     lines: dict[tuple, int] = {}
+    visited = 0
 
-    def walk(n, path):
-        lines.setdefault(path, n.start_mark.line + 1)
+    def walk(n, path, ancestors):
+        nonlocal visited
+        visited += 1
+        line = n.start_mark.line + 1
+        if visited > MAX_NODES:
+            raise ScenarioFileError(f"{source}:{line}: the file expands to more than {MAX_NODES:,} values (an alias "
+                                    "used over and over?); write the values out, or use fewer aliases")
+        if len(path) > MAX_NESTING:
+            raise ScenarioFileError(f"{source}:{line}: the YAML is nested too deeply (more than {MAX_NESTING} "
+                                    "levels); a scenario needs about ten")
+        if id(n) in ancestors:
+            raise ScenarioFileError(f"{source}:{line}: an alias refers to a value that contains it (a loop); "
+                                    "write the value out instead")
+        lines.setdefault(path, line)
+        inside = ancestors | {id(n)}
         if isinstance(n, yaml.MappingNode):
             for key_node, value_node in n.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise ScenarioFileError(f"{source}:{key_node.start_mark.line + 1}: a key must be a plain name, "
+                                            "not a list or a mapping (remove the '?' complex key)")
                 key = key_node.value
                 lines[path + (key,)] = key_node.start_mark.line + 1
-                walk(value_node, path + (key,))
+                walk(value_node, path + (key,), inside)
         elif isinstance(n, yaml.SequenceNode):
             for index, item in enumerate(n.value):
-                walk(item, path + (index,))
+                walk(item, path + (index,), inside)
 
-    walk(node, ())
-    data = yaml.SafeLoader(text).get_single_data()
+    walk(node, (), frozenset())
+    try:
+        data = yaml.SafeLoader(text).get_single_data()
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
     return data, lines
 
 
@@ -150,11 +192,25 @@ def _resolve(annotation, node, distributions):
     return annotation
 
 
+def _percent_hint(value) -> str:
+    """'; write 0.05 for 5%' when a share was written as a percentage."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            number = float(value.strip()[:-1])
+        except ValueError:
+            return ""
+        return f"; write {number / 100:g} for {value.strip()}"
+    if isinstance(value, (int, float)) and 1 < value <= 100:
+        return f"; shares and rates are fractions: write {value / 100:g} for {value:g}%"
+    return ""
+
+
 def _explain(error: dict, data) -> tuple[tuple, str]:
     loc = tuple(error["loc"])
     kind = error["type"]
     path = _data_path(loc, data)
     ctx = error.get("ctx", {}) or {}
+    got = error.get("input")
     if kind == "extra_forbidden":
         model = _model_at(path[:-1], data)
         allowed = sorted(model.model_fields) if model else []
@@ -167,6 +223,9 @@ def _explain(error: dict, data) -> tuple[tuple, str]:
         return path, (
             "'dist' must be one of exponential, fixed, lognormal, gamma, weibull, uniform, empirical"
         )
+    if kind == "finite_number":
+        return path, (f"must be a finite number (got {got!r}); write a number, or leave the key out where "
+                      "'never' or 'none' is meant (no patience: callers never hang up)")
     if kind in ("less_than_equal", "less_than", "greater_than", "greater_than_equal"):
         bound = next(iter(ctx.values()))
         words = {
@@ -175,16 +234,25 @@ def _explain(error: dict, data) -> tuple[tuple, str]:
             "greater_than": f"must be greater than {bound}",
             "greater_than_equal": f"must be at least {bound}",
         }[kind]
-        got = error.get("input")
-        return path, f"{words} (got {got}); change the value"
+        hint = _percent_hint(got) if kind == "less_than_equal" and bound == 1 else ""
+        return path, f"{words} (got {got}); change the value{hint}"
     if kind == "literal_error":
-        return path, f"must be {ctx.get('expected')} (got {error.get('input')!r})"
+        return path, f"must be {ctx.get('expected')} (got {got!r})"
     if kind in ("too_short",):
         return path, "must not be empty"
+    if kind == "string_type" and isinstance(got, int) and path and path[-1] == "start":
+        if 60 <= got < 24 * 60:  # YAML 1.1 reads 8:00 as the base-60 number 480
+            return path, (f"must be a clock time in quotes, e.g. start: \"{got // 60:02d}:{got % 60:02d}\" "
+                          f"(unquoted, YAML reads {got // 60}:{got % 60:02d} as the number {got})")
+        return path, f"must be a clock time in quotes, e.g. start: \"08:00\" (got the number {got})"
+    if kind == "float_parsing":
+        hint = _percent_hint(got)
+        if hint:
+            return path, f"must be a number (got {got!r}){hint}"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
-    return path, f"{message} (got {error.get('input')!r})" if kind.endswith("_type") or kind.endswith("_parsing") else message
+    return path, f"{message} (got {got!r})" if kind.endswith("_type") or kind.endswith("_parsing") else message
 
 
 def _primary_errors(errors: list[dict]) -> list[dict]:
@@ -210,6 +278,15 @@ def load_scenario(path: str | Path) -> Scenario:
     if file.is_dir():
         raise ScenarioFileError(f"{source}: is a folder, not a scenario file; give the path of a .yaml file")
     try:
+        info = file.stat()
+    except OSError as exc:
+        raise ScenarioFileError(f"{source}: cannot read the file ({exc.__class__.__name__}); check the path") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioFileError(f"{source}: is not a regular file (a device, a pipe, ...); give the path of a .yaml file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioFileError(f"{source}: the file is {info.st_size / 2**20:.1f} MiB; a scenario file is a few KB "
+                                f"(at most {MAX_FILE_BYTES // 2**20} MiB): is this the right file?")
+    try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFileError(f"{source}: cannot read the file ({exc.__class__.__name__}); is it a text YAML file?") from None
@@ -225,14 +302,19 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", lines: dict | Non
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = _primary_errors(exc.errors())
-        path, message = _explain(errors[0], data)
-        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        problems = [_explain(error, data) for error in _primary_errors(exc.errors())]
     except ScenarioError as exc:
-        path, message, more = exc.path, exc.message, ""
-    line = _line_of(path, lines)
-    where = f"{source}:{line}" if line else source
-    raise ScenarioFileError(f"{where}: {format_path(path)}: {message}{more}")
+        problems = [(exc.path, exc.message)]
+
+    def where(path: tuple) -> str:
+        line = _line_of(path, lines)
+        return f"{source}:{line}" if line else source
+
+    # every problem (up to a handful) on one line, so a file is fixed in one go
+    shown = [f"{where(path)}: {format_path(path)}: {message}" for path, message in problems[:MAX_PROBLEMS_SHOWN]]
+    rest = len(problems) - len(shown)
+    text = "; also ".join(shown) + (f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest else "")
+    raise ScenarioFileError(one_line(text))
 
 
 # --- scenario files out ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
 from .ivr import Ivr
-from .schema_base import NonNegativeInt, Probability, ScenarioError, _Frozen, revised
+from .schema_base import Name, NonNegativeInt, Probability, ScenarioError, _Frozen, revised
 
 SCHEMA_VERSION = 1
 
@@ -100,7 +100,7 @@ class ReturnCalls(_Frozen):
 
 
 class Queue(_Frozen):
-    name: str = Field(min_length=1)
+    name: Name
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
         default_factory=lambda: Fixed(dist="fixed", mean=0.0),
@@ -124,7 +124,7 @@ class Queue(_Frozen):
 
 
 class AgentGroup(_Frozen):
-    name: str = Field(min_length=1)
+    name: Name
     serves: tuple[str, ...] = Field(
         min_length=1,
         description="queues this group answers, highest priority first",

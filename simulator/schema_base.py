@@ -1,12 +1,27 @@
 """Building blocks shared by every part of the scenario schema."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+def _printable_name(value: str) -> str:
+    if value != value.strip():
+        raise ValueError("a name may not start or end with spaces")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
+        raise ValueError("a name may not hold line breaks, tabs or other control characters; use letters, digits, "
+                         "spaces and punctuation")
+    return value
+
+
+# the name of a queue, an agent group, a menu, ...: printed in one-line messages and written
+# back into planned scenario files, so it is one printable line
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable_name)]
 
 
 class ScenarioError(Exception):
@@ -21,8 +36,13 @@ class ScenarioError(Exception):
         self.message = message
 
 
+# Every number in a scenario is finite: `inf` or `nan` would pass a bound check and then break
+# the run (a fixed talk time of inf s). "Never" is said by leaving a key out (no patience).
+SCHEMA_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = SCHEMA_CONFIG
 
 
 def revised(model: BaseModel, **changes) -> BaseModel:

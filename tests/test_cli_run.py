@@ -206,7 +206,7 @@ def test_an_internal_error_is_one_line_and_exit_1_not_a_user_error(tmp_path, cap
     code, out, err = run_cli(capsys, "run", HELP_DESK, "-o", tmp_path / "out", "-q")
     lines = err.strip().splitlines()
     assert code == 1 and out == "" and len(lines) == 1, (code, err)
-    assert "internal error" in lines[0] and "an engine invariant broke second line" in lines[0]
+    assert "internal error" in lines[0] and "an engine invariant broke\\nsecond line" in lines[0]
     assert "Traceback" not in err and not (tmp_path / "out").exists()
     monkeypatch.setenv("CALLSIM_DEBUG", "1")
     code, _, err = run_cli(capsys, "run", HELP_DESK, "-o", tmp_path / "out", "-q")
