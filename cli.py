@@ -544,6 +544,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="callsim", standalone_mode=False)
     except click.exceptions.Abort:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # going down already: a second Ctrl-C must not interrupt that
         click.echo("callsim: interrupted; nothing half-written was kept.", err=True)
         return 130
     except click.UsageError as exc:

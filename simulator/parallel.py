@@ -6,8 +6,9 @@ number of workers gives identical results (each replication carries its own rand
 
 Ctrl-C: in a terminal SIGINT goes to every process of the foreground group, workers included.
 Workers ignore it (set when each worker starts), so none of them prints a traceback or breaks
-the pool; the parent gets the KeyboardInterrupt, drops the jobs not yet started, waits for the
-ones running (at most one replication each) and re-raises. The command line turns that into
+the pool; the parent gets the KeyboardInterrupt, drops the jobs not yet started, terminates the
+workers (never waits for a running replication, so a second Ctrl-C finds nothing to hang on)
+and re-raises. The command line turns that into
 one line on stderr and exit code 130; nothing has been written by then, because results are
 rendered in memory and written atomically only after every job is done.
 """
@@ -42,10 +43,29 @@ def executor_for(workers: int) -> Iterator[Executor | None]:
     pool = process_pool(workers)
     try:
         yield pool
+    except KeyboardInterrupt:
+        stop_now(pool)
+        raise
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def stop_now(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: drop every job and end the workers at once. Waiting for the running jobs (a
+    replication can take minutes) is what made a second Ctrl-C hang, so the workers are
+    terminated, not joined; nothing has been written yet (results are written at the end)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    # 3.11-3.13 have no public way; the processes must be taken before shutdown() forgets them
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 def ordered_map(function: Callable[[J], R], jobs: Iterable[J], workers: int = 1,

@@ -238,3 +238,29 @@ def test_ctrl_c_stops_workers_cleanly_with_one_line_and_nothing_written(tmp_path
     lines = stderr.decode().strip().splitlines()
     assert lines == ["callsim: interrupted; nothing half-written was kept."], stderr.decode()
     assert not out.exists()
+
+
+def test_a_second_ctrl_c_soon_after_the_first_still_ends_everything_at_once(tmp_path):
+    """Two Ctrl-C 0.2 s apart (an impatient user): exit 130 at once, no worker left running."""
+    out = tmp_path / "never"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "sweep", str(HELP_DESK), "--agents", "8:16", "-r", "3000", "-w", "2",
+         "-o", str(out)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(3.0)
+    assert process.poll() is None, process.communicate()
+    started = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)
+    time.sleep(0.2)
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+    except ProcessLookupError:
+        pass  # already gone: also fine
+    stdout, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - started < 10
+    assert process.returncode == 130, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # the whole process group is gone: no worker left behind
+        os.killpg(process.pid, 0)
+    assert not out.exists()
