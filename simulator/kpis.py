@@ -22,17 +22,35 @@ from .scenario import Scenario
 def span_overlap(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Total length of the spans [start, end) falling in each bin [edges[k], edges[k+1]).
 
-    Sorted prefix sums make this O(n log n): the length covered up to t is
-    sum over starts < t of (t - start) minus sum over ends < t of (t - end).
+    Each span is split at the bin edges it crosses: the piece in its first bin, whole bins in
+    between, the piece in its last bin, each added to its own bin. Only non-negative lengths are
+    summed, so a bin no span touches is exactly 0 and no bin can come out negative (a prefix-sum
+    difference of large totals left float residue such as -2e-12 agent-seconds, which became
+    KPIs of intervals without agents). O(n) after one pass over the spans.
     """
-    s = np.sort(np.asarray(starts, dtype=float))
-    e = np.sort(np.asarray(ends, dtype=float))
-    s_prefix = np.concatenate(([0.0], np.cumsum(s)))
-    e_prefix = np.concatenate(([0.0], np.cumsum(e)))
-    ns = np.searchsorted(s, edges, side="right")
-    ne = np.searchsorted(e, edges, side="right")
-    covered = (ns * edges - s_prefix[ns]) - (ne * edges - e_prefix[ne])
-    return np.diff(covered)
+    edges = np.asarray(edges, dtype=float)
+    n_bins = len(edges) - 1
+    s = np.clip(np.asarray(starts, dtype=float), edges[0], edges[-1])
+    e = np.clip(np.asarray(ends, dtype=float), edges[0], edges[-1])
+    keep = e > s
+    s, e = s[keep], e[keep]
+    out = np.zeros(n_bins)
+    if not len(s):
+        return out
+    first = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_bins - 1)
+    last = np.clip(np.searchsorted(edges, e, side="left") - 1, 0, n_bins - 1)
+    same = first == last
+    out += np.bincount(first[same], weights=e[same] - s[same], minlength=n_bins)
+    cross = ~same
+    if cross.any():
+        f, l, sc, ec = first[cross], last[cross], s[cross], e[cross]
+        out += np.bincount(f, weights=edges[f + 1] - sc, minlength=n_bins)
+        out += np.bincount(l, weights=ec - edges[l], minlength=n_bins)
+        inner = np.zeros(n_bins + 1)  # bins wholly covered: f+1 .. l-1
+        np.add.at(inner, f + 1, 1.0)
+        np.add.at(inner, l, -1.0)
+        out += np.cumsum(inner[:-1]) * np.diff(edges)
+    return out
 
 
 def _ratio(numerator, denominator):
@@ -41,6 +59,14 @@ def _ratio(numerator, denominator):
     out = np.full(np.broadcast(numerator, denominator).shape, np.nan)
     np.divide(numerator, denominator, out=out, where=denominator > 0)
     return out
+
+
+def _share_of_time(busy, on_shift):
+    """busy / on shift (occupancy): absent where no agent time was on shift. Both are sums of
+    the same spans' pieces, so busy can pass on shift only by summation rounding (1e-12 of it),
+    which is cut to exactly 1."""
+    out = _ratio(busy, on_shift)
+    return np.where((out > 1.0) & (out < 1.0 + 1e-9), 1.0, out)
 
 
 def _with_day(per_interval: np.ndarray, day: float) -> np.ndarray:
@@ -102,7 +128,7 @@ def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, d
         queues[spec.name] = {name: kpi[name] for name in QUEUE_KPIS}
     busy, on_shift, _ = _agent_time_by_group(result, scenario, _time_edges(result, scenario))
     groups = {
-        spec.name: {"occupancy": _ratio(_with_day(busy[g], busy[g].sum()), _with_day(on_shift[g], on_shift[g].sum()))}
+        spec.name: {"occupancy": _share_of_time(_with_day(busy[g], busy[g].sum()), _with_day(on_shift[g], on_shift[g].sum()))}
         for g, spec in enumerate(scenario.agents)
     }
     return {"queues": queues, "agent_groups": groups}
@@ -213,7 +239,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     busy = busy_by_group.sum(axis=0)
     on_shift = on_shift_by_group.sum(axis=0)
     overtime = overtime_by_group.sum(axis=0)
-    kpi["occupancy"] = _ratio(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
+    kpi["occupancy"] = _share_of_time(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
     kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
     if uses_cost(scenario):

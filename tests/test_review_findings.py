@@ -149,3 +149,49 @@ def test_misrouted_caller_who_accepted_a_callback_is_still_transferred():
     assert rec.outcome[1] == Outcome.CALLBACK_COMPLETED
     assert rec.flags[1] & TRANSFERRED
     assert rec.group[1] == 1  # answered in the end by the support team
+
+
+def test_intervals_without_agents_have_no_occupancy_and_no_residue():
+    """Staffing that drops to 0 (a centre closing for an hour, or for the rest of the day):
+    interval accounting must leave no float residue. Over random staffing patterns with zeros,
+    occupancy is absent where no agent time was on shift, else within [0, 1]; overtime is never
+    negative; conservation holds."""
+    import numpy as np
+
+    from simulator.run import run_scenario
+
+    rng = np.random.default_rng(20261201)
+    for trial in range(12):
+        n = int(rng.integers(2, 7))
+        staffing = [int(v) for v in rng.choice([0, 0, 1, 3, 5], size=n)]
+        staffing[0] = max(staffing[0], 1)
+        scenario = scenario_from_dict({
+            "schema_version": 1, "name": f"zeros {trial}", "interval_minutes": 30,
+            "arrivals": {"calls": [float(v) for v in rng.integers(0, 80, size=n)]},
+            "queues": [{"name": "q", "talk_time": {"dist": "exponential", "mean": 240},
+                        "acw": {"dist": "exponential", "mean": 30},
+                        "patience": {"dist": "exponential", "mean": 150}}],
+            "agents": [{"name": "a", "serves": ["q"], "staffing": staffing}],
+        })
+        result = run_scenario(scenario, replications=3, seed=trial)
+        occupancy = result.per_replication["occupancy"][:, :-1]
+        overtime = result.per_replication["overtime_agent_seconds"]
+        assert (overtime >= 0).all(), (staffing, overtime)
+        finite = np.isfinite(occupancy)
+        assert ((occupancy[finite] >= 0) & (occupancy[finite] <= 1)).all(), (staffing, occupancy)
+        for k, agents in enumerate(staffing):
+            if agents == 0:  # no one scheduled: on shift only as overtime, or absent
+                no_time = overtime[:, k] == 0
+                assert np.isnan(occupancy[no_time, k]).all(), (staffing, k, occupancy[:, k], overtime[:, k])
+
+
+def test_span_overlap_is_exact_for_spans_across_bins():
+    import numpy as np
+
+    from simulator.kpis import span_overlap
+
+    edges = np.array([0.0, 10.0, 20.0, 30.0])
+    # inside one bin; across one edge; across two edges (a whole bin inside); outside the range
+    got = span_overlap(np.array([1.0, 8.0, 5.0, -5.0, 40.0]), np.array([3.0, 12.0, 25.0, -1.0, 50.0]), edges)
+    assert got.tolist() == [2.0 + 2.0 + 5.0, 2.0 + 10.0, 5.0]
+    assert span_overlap(np.array([]), np.array([]), edges).tolist() == [0.0, 0.0, 0.0]
