@@ -245,7 +245,8 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
     scenario = _load(scenario_path)
     with _workers_pool(workers, scheduler) if scheduler else _no_pool() as pool:
         result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
-                              on_replication_done=_progress(quiet or as_json), executor=pool)
+                              on_replication_done=_progress(quiet or as_json), executor=pool,
+                              sample_day=not no_plots)  # replication 0's records are for the plots only
     document_dict = result_document(result)
     document = to_json(document_dict)
     folder = _results_dir(out, scenario_path)

@@ -9,7 +9,7 @@ it and gathers the results in job order, as it does on a process pool, so the nu
 same as a local run with the same seed: replication r draws from the streams of (seed, r)
 whichever worker runs it.
 
-What travels: a task is `_replication_kpis((scenario, seed, r, keep_records))`, the validated
+What travels: a task is `_replication_kpis((scenario, seed, r, keep_records, sample_day))`, the validated
 `Scenario` (a frozen pydantic model) and three small values, pickled; the engine is built on
 the worker. What comes back is the `_ReplicationOutput`: the KPI arrays (and the per-queue /
 per-group breakdown); replication 0 also brings its call records back for the plots
