@@ -15,6 +15,10 @@ the worker. What comes back is the `_ReplicationOutput`: the KPI arrays (and the
 per-group breakdown); replication 0 also brings its call records back for the plots
 (docs/scale-out.md gives the bytes).
 
+Workers import callsim from their own install; on connecting, every worker's `simulator/`
+source is checked against this one's (a hash), so a worker with other code is a `UserError`,
+not a silently different result.
+
 Failures: a worker that dies mid-task is noticed by the scheduler, which runs its tasks again
 on another worker (Dask's `distributed.scheduler.allowed-failures`, 3 by default, before a task
 is declared lost); the rerun draws the same streams, so the result is unchanged. A scheduler
@@ -90,12 +94,48 @@ def dask_executor(address: str, timeout_s: float | None = None) -> Iterator[Exec
                 f"({_first_line(exc)}); start one with 'dask scheduler' and its workers with 'dask worker "
                 f"{address}', or check the address (also read from CALLSIM_SCHEDULER)") from None
         stack.enter_context(client)
+        _check_workers_run_this_code(client, address)
         executor = client.get_executor(pure=False)  # every job is its own task, never deduplicated
         try:
             yield executor
         except BaseException:
             executor.shutdown(wait=False)  # Ctrl-C or an error: cancel what is still queued on the cluster
             raise
+
+
+def code_fingerprint() -> str:
+    """A hash of the model's source (`simulator/*.py`): what a task runs on a worker."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _local_fingerprint() -> str:
+    return code_fingerprint()
+
+
+def _check_workers_run_this_code(client, address: str) -> None:
+    """A task names `simulator.run._replication_kpis` and the worker imports it from its own
+    install: a worker with another callsim (or none) would fail, or worse, compute with other
+    code. Asked of the workers connected now (later ones are not checked)."""
+    from . import dask_executor as this_module
+
+    expected = _local_fingerprint()
+    try:
+        found = client.run(this_module.code_fingerprint)  # worker address -> its fingerprint
+    except Exception as exc:  # Dask re-raises a worker's ImportError as a plain Exception carrying its text
+        raise SchedulerError(f"--scheduler {address}: the Dask workers cannot run callsim's tasks "
+                             f"({_first_line(exc)}); install this callsim on every worker "
+                             "(pip install -e '.[dask]' in the same checkout)") from None
+    different = sorted(worker for worker, fingerprint in found.items() if fingerprint != expected)
+    if different:
+        raise SchedulerError(f"--scheduler {address}: {len(different)} of {len(found)} Dask workers run a different "
+                             f"callsim ({different[0]}, ...): install this same callsim on every worker "
+                             "(pip install -e '.[dask]' in the same checkout) and restart them")
 
 
 def _first_line(exc: BaseException) -> str:

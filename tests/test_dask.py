@@ -186,3 +186,39 @@ def test_without_dask_the_scheduler_option_says_how_to_install_it(tmp_path, caps
     code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--scheduler", "local:2", "-o", tmp_path / "out")
     assert_user_error(code, out, err, "pip install -e '.[dask]'")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_task_ships_the_scenario_and_sends_back_only_kpis():
+    """What travels: the validated scenario and four small values out (no engine); KPIs back,
+    call records only when a sample day is asked for (replication 0, for the plots)."""
+    import pickle
+
+    from simulator.loading import load_scenario
+    from simulator.run import _replication_kpis, replication_jobs
+
+    large = load_scenario(SCENARIO_DIR / "large_centre.yaml")
+    job = replication_jobs(large, 1, 1)[0]
+    sent = pickle.dumps((_replication_kpis, job), protocol=5)
+    assert len(sent) < 10_000  # about 2 kB: the scenario, not 100,000 callers or a SimPy environment
+    assert pickle.loads(sent)[1] == (large, 1, 0, False, True)
+
+    help_desk = load_scenario(HELP_DESK)
+    bare = _replication_kpis(replication_jobs(help_desk, 1, 1, sample_day=False)[0])
+    with_day = _replication_kpis(replication_jobs(help_desk, 1, 1, sample_day=True)[0])
+    assert bare.sample_day is None and with_day.sample_day is not None  # the control: records when asked
+    assert len(pickle.dumps(bare, protocol=5)) < 10_000 < len(pickle.dumps(with_day, protocol=5))
+    assert all((bare.kpis[k] == with_day.kpis[k]).all() for k in bare.kpis)  # the same KPIs either way
+
+
+@needs_dask
+def test_workers_with_other_callsim_code_are_refused(cluster, tmp_path, capsys, monkeypatch):
+    """A worker imports callsim from its own install: if its simulator/ differs from ours, the
+    command stops before simulating (one line, exit 2) instead of computing with other code."""
+    import simulator.dask_executor
+
+    local_cluster, _ = cluster
+    monkeypatch.setattr(simulator.dask_executor, "_local_fingerprint", lambda: "not-the-workers-code")
+    code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--scheduler", local_cluster.scheduler_address,
+                             "-o", tmp_path / "out")
+    assert_user_error(code, out, err, local_cluster.scheduler_address, "different callsim")
+    assert not (tmp_path / "out").exists()
