@@ -32,7 +32,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 
 
 @contextlib.contextmanager
-def executor_for(workers: int, scheduler: str | None = None) -> Iterator[Executor | None]:
+def executor_for(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
     """One pool for a whole command (every sweep point, compared scenario, plan iteration),
     or None for one worker (everything runs in this process). Closed on the way out; on
     Ctrl-C or an error, jobs not started are cancelled and running ones finish.
