@@ -85,14 +85,9 @@ def dask_executor(address: str, timeout_s: float | None = None) -> Iterator[Exec
                 dashboard_address=None, silence_logs=logging.ERROR))
             target = cluster
         else:
+            _probe_scheduler(distributed, address, timeout_s)
             target = address
-        try:
-            client = distributed.Client(target, timeout=f"{timeout_s}s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SchedulerError(
-                f"--scheduler {address}: no Dask scheduler answered within {timeout_s:g} s "
-                f"({_first_line(exc)}); start one with 'dask scheduler' and its workers with 'dask worker "
-                f"{address}', or check the address (also read from CALLSIM_SCHEDULER)") from None
+        client = distributed.Client(target, timeout=f"{timeout_s}s", set_as_default=False)
         stack.enter_context(client)
         _check_workers_run_this_code(client, address)
         executor = client.get_executor(pure=False)  # every job is its own task, never deduplicated
@@ -101,6 +96,41 @@ def dask_executor(address: str, timeout_s: float | None = None) -> Iterator[Exec
         except BaseException:
             executor.shutdown(wait=False)  # Ctrl-C or an error: cancel what is still queued on the cluster
             raise
+
+
+def _probe_scheduler(distributed, address: str, timeout_s: float) -> None:
+    """Ask `address` who it is (Dask's `identity` message) before making a Client: a Client
+    that fails to connect leaves a half-made object whose clean-up waits and prints a
+    traceback at exit, and a port where something else answers (the dashboard on 8787, say)
+    makes it fail in ways that name nothing. Here each case is one line naming the address."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def identity() -> object:
+        arguments = distributed.security.Security().get_connection_args("client")  # TLS from Dask's config
+        comm = await distributed.comm.connect(address, timeout=timeout_s, **arguments)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await asyncio.wait_for(comm.read(), timeout_s)
+        finally:
+            comm.abort()
+
+    fix = (f"start one with 'dask scheduler' and its workers with 'dask worker {address}', or check the address "
+           "(also read from CALLSIM_SCHEDULER)")
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, even when the caller runs one (a notebook)
+        try:
+            reply = thread.submit(asyncio.run, identity()).result()
+        except ValueError as exc:  # not an address: unknown scheme, no port, ...
+            raise SchedulerError(f"--scheduler {address}: not a scheduler address ({_first_line(exc)}); give "
+                                 "tcp://HOST:PORT (8786 by default), or local:N") from None
+        except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
+            raise SchedulerError(f"--scheduler {address}: no Dask scheduler answered within {timeout_s:g} s "
+                                 f"({_first_line(exc)}); {fix}") from None
+        except Exception as exc:  # something answered, but not in Dask's protocol
+            reply = exc
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise SchedulerError(f"--scheduler {address}: something answered there, but not a Dask scheduler (a "
+                             "scheduler listens on port 8786 by default, its dashboard on 8787); " + fix)
 
 
 def code_fingerprint() -> str:

@@ -222,3 +222,34 @@ def test_workers_with_other_callsim_code_are_refused(cluster, tmp_path, capsys, 
                              "-o", tmp_path / "out")
     assert_user_error(code, out, err, local_cluster.scheduler_address, "different callsim")
     assert not (tmp_path / "out").exists()
+
+
+@needs_dask
+def test_something_else_at_the_address_is_one_line_exit_2(tmp_path, capsys):
+    """A port where another service answers (a web server, the Dask dashboard) or an address
+    that is not one: one line naming the address, exit 2, nothing written."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def answer_like_a_web_server():
+        connection, _ = server.accept()
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" * 4)
+        connection.close()
+
+    thread = threading.Thread(target=answer_like_a_web_server, daemon=True)
+    thread.start()
+    try:
+        address = f"tcp://127.0.0.1:{port}"
+        code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--scheduler", address, "-o", tmp_path / "out")
+        assert_user_error(code, out, err, address, "not a Dask scheduler")
+    finally:
+        server.close()
+    for address, words in (("nonsense://x", "not a scheduler address"), ("tcp://127.0.0.1", "missing port")):
+        code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--scheduler", address, "-o", tmp_path / "out")
+        assert_user_error(code, out, err, address, words)
+    assert not (tmp_path / "out").exists()
