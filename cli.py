@@ -56,6 +56,11 @@ seed_option = click.option(
 workers_option = click.option(
     "-w", "--workers", type=click.IntRange(min=1), default=_cores(), show_default="number of cores",
     help="worker processes; results are identical for any number")
+scheduler_option = click.option(
+    "--scheduler", metavar="ADDRESS", envvar="CALLSIM_SCHEDULER", default=None,
+    help="run the replications as tasks on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or "
+         "local:N for N local worker processes (needs the dask extra; --workers is then not used; default: "
+         "$CALLSIM_SCHEDULER). Results are identical to a local run")
 json_option = click.option("--json", "as_json", is_flag=True, help="print the JSON document instead of the tables")
 no_plots_option = click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress display")
@@ -188,11 +193,19 @@ def _write(folder: Path, files: dict):
     return write_atomically(folder, files)
 
 
-def _workers_pool(workers: int):
-    """One pool of worker processes for the whole command (None for one worker)."""
+def _workers_pool(workers: int, scheduler: str | None = None):
+    """One executor for the whole command: a pool of worker processes (None for one worker),
+    or the Dask cluster at `scheduler` (`local:N` starts one here)."""
     from simulator.parallel import executor_for
 
-    return executor_for(workers)
+    return executor_for(workers, scheduler)
+
+
+def _no_pool():
+    """For `run` without a scheduler: run_scenario sizes its own pool to the replications."""
+    import contextlib
+
+    return contextlib.nullcontext(None)
 
 
 def _output_folder(out: str | None, default: str) -> Path:
@@ -227,11 +240,12 @@ def _progress(quiet: bool):
 @seed_option
 @out_option("kpis.json, intervals.csv and the plots", "results/<scenario name>/")
 @workers_option
+@scheduler_option
 @json_option
 @quiet_option
 @no_plots_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
-def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plots, with_report):
+def run(scenario_path, replications, seed, out, workers, scheduler, as_json, quiet, no_plots, with_report):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
     from presentation.documents import intervals_csv, result_document, to_json
     from presentation.text import format_summary
@@ -239,8 +253,10 @@ def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plot
 
     scenario = _load(scenario_path)
     folder = _output_folder(out, Path(scenario_path).stem)
-    result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
-                          on_replication_done=_progress(quiet or as_json))
+    with _workers_pool(workers, scheduler) if scheduler else _no_pool() as pool:
+        result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
+                              on_replication_done=_progress(quiet or as_json), executor=pool,
+                              sample_day=not no_plots)  # replication 0's records are for the plots only
     document_dict = result_document(result)
     document = to_json(document_dict)
     files = {"kpis.json": document, "intervals.csv": intervals_csv(result)}
@@ -286,11 +302,12 @@ def _written_line(folder: Path, written) -> str:
 @seed_option
 @out_option("comparison.json, comparison.csv and the plots", "results/compare-<A>-<B>.../")
 @workers_option
+@scheduler_option
 @json_option
 @no_plots_option
 @quiet_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
-def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots, quiet, with_report):
+def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json, no_plots, quiet, with_report):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first) and its 95% CI, which targets each meets, and what
     drives the difference."""
@@ -303,7 +320,7 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
     scenarios = [_load(path) for path in scenario_paths]
     stems = [Path(path).stem for path in scenario_paths]
     folder = _output_folder(out, "-".join(["compare", *stems]))
-    with _workers_pool(workers) as pool:
+    with _workers_pool(workers, scheduler) as pool:
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
                                        on_replication_done=_progress(quiet or as_json), executor=pool)
     document_dict = comparison_document(comparison, files=list(scenario_paths))
@@ -343,11 +360,12 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
 @seed_option
 @out_option("sweep.json, sweep.csv and the plot", "results/sweep-<scenario>/")
 @workers_option
+@scheduler_option
 @json_option
 @no_plots_option
 @quiet_option
-def sweep(scenario_path, agents_range, group, interval, vary, replications, seed, out, workers, as_json, no_plots,
-          quiet):
+def sweep(scenario_path, agents_range, group, interval, vary, replications, seed, out, workers, scheduler, as_json,
+          no_plots, quiet):
     """Simulate SCENARIO over a range of staffing or of a scaled input; each KPI per point with
     its 95% CI beside the Erlang C / Erlang A prediction (single-queue scenarios)."""
     from presentation.documents import to_json
@@ -362,7 +380,7 @@ def sweep(scenario_path, agents_range, group, interval, vary, replications, seed
     folder = _output_folder(out, f"sweep-{Path(scenario_path).stem}")
     agents, relative = parse_agents(agents_range) if agents_range is not None else (None, False)
     parameter, factors = parse_vary(vary) if vary is not None else (None, None)
-    with _workers_pool(workers) as pool:
+    with _workers_pool(workers, scheduler) as pool:
         result = run_sweep(scenario, agents, relative, group, interval, parameter, factors, replications=replications,
                            seed=seed, on_replication_done=_progress(quiet or as_json), executor=pool)
     document = to_json(sweep_document(result))
@@ -412,8 +430,9 @@ def trace(scenario_path, calls, seed, from_clock):
 @click.option("-r", "--replications", type=click.IntRange(min=2, max=10_000), default=None,
               help="replications per scenario (default: 20; 60 for variability)")
 @workers_option
+@scheduler_option
 @quiet_option
-def lessons(names, out, replications, workers, quiet):
+def lessons(names, out, replications, workers, scheduler, quiet):
     """Three demonstrations for trainers, each a plot and a short explanation: the occupancy-wait
     cliff, pooling (two teams vs one), and variability (same AHT, different spread). LESSON
     picks some (default: all three)."""
@@ -422,7 +441,7 @@ def lessons(names, out, replications, workers, quiet):
 
     folder = _output_folder(out, "lessons")
     chosen = [name for name in LESSONS if not names or name in names]
-    with _workers_pool(workers) as pool:
+    with _workers_pool(workers, scheduler) as pool:
         results = [RENDERERS[name](STUDIES[name](replications, on_done=_progress(quiet), executor=pool))
                    for name in chosen]
     files = {}
@@ -466,6 +485,7 @@ def schema():
 @replications_option
 @seed_option
 @workers_option
+@scheduler_option
 @click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="fraction of paid time off the phones: scheduled = required / (1 - shrinkage)")
 @click.option("--carry-over", is_flag=True,
@@ -477,7 +497,7 @@ def schema():
 @no_plots_option
 @click.option("--report", "with_report", is_flag=True,
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
-def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, carry_over, out, as_json, no_plots,
+def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json, no_plots,
          with_report):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
@@ -502,7 +522,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     files = {"plan.csv": plan_csv(the_plan), f"{stem}.planned.yaml": planned_text}
     verification = None
     if verify or with_report:
-        with _workers_pool(workers) as pool:
+        with _workers_pool(workers, scheduler) as pool:
             verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
                                        on_replication_done=_progress(as_json), executor=pool)
         document["verify"] = verification_document(verification)

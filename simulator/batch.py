@@ -18,10 +18,12 @@ from .scenario import Scenario
 
 def run_scenarios(scenarios: Sequence[Scenario], replications: int, seed: int, workers: int = 1,
                   on_replication_done: Callable[[int, int], None] | None = None,
-                  executor: Executor | None = None, keep_records: bool = False) -> list[RunResult]:
+                  executor: Executor | None = None, keep_records: bool = False,
+                  sample_day: bool = True) -> list[RunResult]:
     """`run_scenario(s, replications, seed)` for each scenario, as one batch (on `executor`
-    when given, else in `workers` processes)."""
-    jobs = [job for scenario in scenarios for job in replication_jobs(scenario, seed, replications, keep_records)]
+    when given, else in `workers` processes); `sample_day=False`: no call records come back."""
+    jobs = [job for scenario in scenarios
+            for job in replication_jobs(scenario, seed, replications, keep_records, sample_day)]
     outputs = ordered_map(_replication_kpis, jobs, workers, on_replication_done, executor)
     return [result_from_replications(scenario, seed, outputs[index * replications:(index + 1) * replications])
             for index, scenario in enumerate(scenarios)]

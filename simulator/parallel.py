@@ -33,10 +33,20 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 
 
 @contextlib.contextmanager
-def executor_for(workers: int) -> Iterator[Executor | None]:
+def executor_for(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
     """One pool for a whole command (every sweep point, compared scenario, plan iteration),
-    or None for one worker (everything runs in this process). Closed on the way out; on
-    Ctrl-C or an error, jobs not started are cancelled and running ones finish."""
+    or None for one worker (everything runs in this process). Closed on the way out; on an
+    error, jobs not started are cancelled and running ones finish; on Ctrl-C the workers are
+    ended at once (`stop_now`).
+
+    With `scheduler` (a Dask scheduler address, or `local:N`) the jobs run as Dask tasks on
+    that cluster instead (`simulator.dask_executor`) and `workers` is not used."""
+    if scheduler:
+        from .dask_executor import dask_executor  # dask is an optional extra: loaded only when asked for
+
+        with dask_executor(scheduler) as executor:
+            yield executor
+        return
     if workers <= 1:
         yield None
         return

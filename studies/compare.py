@@ -207,5 +207,6 @@ def compare_scenarios(scenarios: Sequence[Scenario], labels: Sequence[str] | Non
     labels = unique_labels(labels if labels is not None else [s.name for s in scenarios])
     if len(labels) != len(scenarios):
         raise ValueError("one label per scenario")
-    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done, executor)
+    # no sample day: a comparison draws no call records, so the tasks send back only KPIs
+    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done, executor, sample_day=False)
     return Comparison(labels=labels, runs=tuple(runs), seed=seed, replications=replications)

@@ -301,7 +301,8 @@ def run_sweep(base: Scenario, agents: Sequence[int] | None = None, relative: boo
     k = interval_index(base, interval) if interval is not None else None
     grid = list(product(list(agents) if agents else [None], list(factors) if factors else [None]))
     scenarios = [point_scenario(base, a, relative, g, k, vary, f) for a, f in grid]
-    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done, executor)
+    # no sample day: a sweep draws no call records, so the tasks send back only KPIs
+    runs = run_scenarios(scenarios, replications, seed, workers, on_replication_done, executor, sample_day=False)
     model, notes = analytic_model(base)
     points = tuple(SweepPoint(a, f, run, erlang_prediction(s, k)) for (a, f), s, run in zip(grid, scenarios, runs))
     return Sweep(scenario=base, points=points, seed=seed, replications=replications,
