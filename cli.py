@@ -9,6 +9,7 @@ does not simulate never loads the engine, scipy.stats or matplotlib.
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -61,6 +62,9 @@ scheduler_option = click.option(
     help="run the replications as tasks on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786), or "
          "local:N for N local worker processes (needs the dask extra; --workers is then not used; default: "
          "$CALLSIM_SCHEDULER). Results are identical to a local run")
+max_calls_option = click.option(
+    "--max-calls", type=click.IntRange(min=1), default=20_000_000, show_default=True,
+    help="refuse a run expected to simulate more calls than this (all replications and scenarios together)")
 json_option = click.option("--json", "as_json", is_flag=True, help="print the JSON document instead of the tables")
 no_plots_option = click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress display")
@@ -208,6 +212,25 @@ def _no_pool():
     return contextlib.nullcontext(None)
 
 
+# whole-command throughput measured on a 2-core machine (benchmarks/bench_engine.py); only used
+# to tell the user how long a big run will take
+_CALLS_PER_S = 100_000
+
+
+def _check_size(scenarios, replications: int | None, max_calls: int, quiet: bool) -> None:
+    """Refuse a run that would simulate more than --max-calls calls (a typo of 1e7 calls in an
+    interval, say), and say before a long one starts how long it will take."""
+    calls = sum(sum(s.arrivals.calls) * (replications or s.simulation.replications) for s in scenarios)
+    seconds = calls / _CALLS_PER_S
+    if calls > max_calls:
+        raise InputError(f"this run would simulate about {calls:,.0f} calls (about {seconds / 60:,.0f} minutes here), "
+                         f"more than --max-calls {max_calls:,}; check the volumes in arrivals.calls, or pass "
+                         f"--max-calls {math.ceil(calls):d} to run it anyway")
+    if seconds > 30 and not quiet:
+        click.echo(f"about {calls:,.0f} calls to simulate: roughly {seconds / 60:.0f} minutes here "
+                   "(Ctrl-C stops it, writing nothing)", err=True)
+
+
 def _output_folder(out: str | None, default: str) -> Path:
     """The folder results go to (-o, or results/<default>), checked before any work is done."""
     from presentation.files import check_folder
@@ -244,8 +267,9 @@ def _progress(quiet: bool):
 @json_option
 @quiet_option
 @no_plots_option
+@max_calls_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
-def run(scenario_path, replications, seed, out, workers, scheduler, as_json, quiet, no_plots, with_report):
+def run(scenario_path, replications, seed, out, workers, scheduler, as_json, quiet, no_plots, max_calls, with_report):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
     from presentation.documents import intervals_csv, result_document, to_json
     from presentation.text import format_summary
@@ -253,6 +277,7 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
 
     scenario = _load(scenario_path)
     folder = _output_folder(out, Path(scenario_path).stem)
+    _check_size([scenario], replications, max_calls, quiet or as_json)
     with _workers_pool(workers, scheduler) if scheduler else _no_pool() as pool:
         result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
                               on_replication_done=_progress(quiet or as_json), executor=pool,
@@ -306,8 +331,10 @@ def _written_line(folder: Path, written) -> str:
 @json_option
 @no_plots_option
 @quiet_option
+@max_calls_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
-def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json, no_plots, quiet, with_report):
+def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json, no_plots, quiet, max_calls,
+            with_report):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first) and its 95% CI, which targets each meets, and what
     drives the difference."""
@@ -320,6 +347,7 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
     scenarios = [_load(path) for path in scenario_paths]
     stems = [Path(path).stem for path in scenario_paths]
     folder = _output_folder(out, "-".join(["compare", *stems]))
+    _check_size(scenarios, replications or scenarios[0].simulation.replications, max_calls, quiet or as_json)
     with _workers_pool(workers, scheduler) as pool:
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
                                        on_replication_done=_progress(quiet or as_json), executor=pool)
@@ -364,8 +392,9 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
 @json_option
 @no_plots_option
 @quiet_option
+@max_calls_option
 def sweep(scenario_path, agents_range, group, interval, vary, replications, seed, out, workers, scheduler, as_json,
-          no_plots, quiet):
+          no_plots, quiet, max_calls):
     """Simulate SCENARIO over a range of staffing or of a scaled input; each KPI per point with
     its 95% CI beside the Erlang C / Erlang A prediction (single-queue scenarios)."""
     from presentation.documents import to_json
@@ -380,6 +409,9 @@ def sweep(scenario_path, agents_range, group, interval, vary, replications, seed
     folder = _output_folder(out, f"sweep-{Path(scenario_path).stem}")
     agents, relative = parse_agents(agents_range) if agents_range is not None else (None, False)
     parameter, factors = parse_vary(vary) if vary is not None else (None, None)
+    points = len(agents or [None]) * len(factors or [None])
+    volume = max(factors) if parameter == "volume" else 1.0
+    _check_size([scenario.with_volume(volume)] * points, replications, max_calls, quiet or as_json)
     with _workers_pool(workers, scheduler) as pool:
         result = run_sweep(scenario, agents, relative, group, interval, parameter, factors, replications=replications,
                            seed=seed, on_replication_done=_progress(quiet or as_json), executor=pool)
@@ -495,10 +527,11 @@ def schema():
 @out_option("plan.csv, the planned scenario and the plots", "results/<scenario name>/")
 @json_option
 @no_plots_option
+@max_calls_option
 @click.option("--report", "with_report", is_flag=True,
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json, no_plots,
-         with_report):
+         max_calls, with_report):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -522,6 +555,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     files = {"plan.csv": plan_csv(the_plan), f"{stem}.planned.yaml": planned_text}
     verification = None
     if verify or with_report:
+        _check_size([planned], replications, max_calls, as_json)
         with _workers_pool(workers, scheduler) as pool:
             verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
                                        on_replication_done=_progress(as_json), executor=pool)

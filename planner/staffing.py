@@ -337,6 +337,18 @@ def _band_flags(m: QueueMetrics, targets: StaffingTargets) -> list[str]:
     return flags
 
 
+# The largest offered load sized: ten times the largest contact centres' peak. Far beyond it the
+# search still ends, but only after minutes (a typo of 1e12 calls, an interval of 1e-300 minutes).
+MAX_LOAD_ERLANGS = 1_000_000
+
+
+def _check_load(load: float, interval: int | None = None) -> None:
+    if load > MAX_LOAD_ERLANGS:
+        where = f" in interval {interval}" if interval is not None else ""
+        raise StaffingError(f"an offered load of {load:,.3g} Erlangs{where} is beyond any call centre (at most "
+                            f"{MAX_LOAD_ERLANGS:,}); check the calls, the interval length and the handle time")
+
+
 def required_agents(
     arrival_rate_per_s: float,
     mean_handle_time_s: float,
@@ -357,6 +369,7 @@ def required_agents(
     metrics = _Metrics(model, arrival_rate_per_s, mean_handle_time_s, mean_patience_s,
                        targets.answer_time_threshold_s)
     load = metrics(0).offered_load_erlangs  # also validates the inputs
+    _check_load(load)
     aht_s = float(mean_handle_time_s)
     lower, upper = targets.occupancy_band
 
@@ -559,6 +572,8 @@ def required_agents_by_interval(
         i = int(np.argmax(bad))
         raise StaffingError(f"arrival_rates_per_s[{i}] must be a finite number >= 0, got {rates[i]!r}")
     load_all = rate * aht_s
+    if load_all.size:
+        _check_load(float(load_all.max()), int(np.argmax(load_all)))
     demand = np.nonzero(load_all > 0.0)[0]
     size = rate.size
     agents = np.zeros(size, dtype=np.int64)

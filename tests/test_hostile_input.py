@@ -89,3 +89,19 @@ def test_a_result_is_replaced_whole_or_not_at_all(tmp_path, capsys):
                       "intervals.csv", "is a folder")
     assert (out / "kpis.json").read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_absurd_sizes_are_refused_at_once(tmp_path, capsys):
+    """1e7 calls an interval, a huge replication count, 1e12 calls in the calculator: a one-line
+    error that says how to override or what to check, within seconds."""
+    path = tmp_path / "huge.yaml"
+    path.write_text(MINIMAL.replace("calls: [10, 10]", "calls: [10000000, 10000000]"))
+    started = time.monotonic()
+    line = assert_user_error(*run_cli(capsys, "run", path, "-o", tmp_path / "out", "-q"), "--max-calls")
+    assert "400,000,000 calls" in line
+    assert_user_error(*run_cli(capsys, "plan", path, "--verify", "-o", tmp_path / "out"), "--max-calls")
+    assert_user_error(*run_cli(capsys, "erlang", "--calls", "1e12", "--aht", "180"), "beyond any call centre")
+    assert_user_error(*run_cli(capsys, "erlang", "--calls", "100", "--aht", "180", "--interval-minutes", "1e-300"),
+                      "beyond any call centre")
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "out").exists()
