@@ -1,0 +1,350 @@
+"""Shifts with breaks from per-slot requirements: an integer programme solved to optimality.
+
+Pure: plain inputs (a requirement per group and time slot, the shift rules in slots), a frozen
+result, no I/O and nothing of ours imported. The solver is HiGHS through
+`scipy.optimize.milp`, asked for a proven optimum (`mip_rel_gap` 0) within a time limit; the
+result carries its status and the gap it proved.
+
+The model (Dantzig's set covering with implicit breaks, after Aykin 1996)
+-------------------------------------------------------------------------
+A *shift* is a type (length, breaks, cost) and an allowed start slot. Variables:
+
+- x[s] >= 0, integer: agents who work shift s;
+- y[s, b, p] >= 0, integer: of those, how many start break b of the shift at offset p (every
+  slot of the break's window).
+
+Constraints, per group:
+
+- each agent takes each break once: sum_p y[s, b, p] = x[s];
+- coverage, every slot j with a requirement: at a desk(j) = sum_s x[s] [s on duty at j]
+  - sum y[s, b, p] [break (s, b, p) covers j] >= ceil(required(j) / (1 - shrinkage));
+- seats (if given), every slot: at a desk(j) <= seats;
+- per shift type: min_agents <= sum x <= max_agents; sum x <= max_share x (all of the group's x).
+
+Objective: sum of each shift's cost x[s].
+
+Why Aykin's implicit breaks and not explicit shift-with-break columns: a shift with three breaks
+of eight possible starts each is 512 explicit columns but 1 + 24 variables here, and the LP
+stays as tight (Aykin 1996 proves the two formulations equivalent). Bechtold & Jacobs (1990)
+aggregate the break variables over shifts, smaller still, but need a no-extraordinary-overlap
+condition on the windows and a separate step to hand breaks back to shifts, which several
+breaks per shift complicate; Aykin's y[s, b, p] read straight off as each shift's break times.
+Every agent can be given one start per break consistently because the rules (see
+`simulator.shift_rules`) make a type's break windows disjoint and ordered: agent i of shift s
+takes the i-th earliest start of every break.
+
+When the requirement cannot be covered (seats, caps), the penalised version is solved instead:
+shortfall variables u(j) >= 0 join the coverage rows (at a desk + u >= need), solved
+lexicographically: first the least total shortfall (agent-slots), then the least cost that
+achieves it. That is the penalty-per-missing-agent-slot model with a penalty large enough
+never to trade coverage for cost, without picking a number for it.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+FORMULATION = ("set covering with implicit breaks (Aykin 1996): one integer variable per shift type and start, one per "
+               "shift, break and break start; scipy.optimize.milp (HiGHS)")
+
+
+class ShiftProblemError(ValueError):
+    """The rules contradict each other (no schedule exists even with a shortfall)."""
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    name: str
+    slots: int  # length, in slots
+    paid: bool
+    earliest_slot: int  # window of the break's start, slots after the shift starts (both included)
+    latest_slot: int
+
+
+@dataclass(frozen=True)
+class ShiftRule:
+    name: str
+    length_slots: int
+    start_slots: tuple[int, ...]  # allowed starts, slots after the day starts
+    breaks: tuple[BreakRule, ...]
+    cost: float  # of one agent working one shift of this type
+    paid_slots: int
+    min_agents: int = 0
+    max_agents: int | None = None
+    max_share: float | None = None
+
+
+@dataclass(frozen=True)
+class GroupProblem:
+    name: str
+    required: tuple[float, ...]  # agents needed on the phones, per slot
+    shift_types: tuple[ShiftRule, ...]
+    seats: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledShift:
+    """`count` agents of one group working one type from `start_slot` to `end_slot` (exclusive),
+    each taking the breaks (name, start slot, end slot, paid) in order."""
+
+    group: str
+    shift_type: str
+    start_slot: int
+    end_slot: int
+    breaks: tuple[tuple[str, int, int, bool], ...]
+    count: int
+    cost_each: float
+    paid_slots_each: int
+
+
+@dataclass(frozen=True)
+class GroupCoverage:
+    group: str
+    required: tuple[float, ...]  # on the phones, per slot
+    on_duty: tuple[int, ...]  # on shift (breaks included)
+    on_break: tuple[int, ...]
+    on_phones: tuple[float, ...]  # (on duty - on break) x (1 - shrinkage)
+
+    @property
+    def at_desk(self) -> tuple[int, ...]:
+        return tuple(d - b for d, b in zip(self.on_duty, self.on_break))
+
+    @property
+    def shortfall(self) -> tuple[float, ...]:
+        return tuple(max(0.0, r - p) if r - p > 1e-9 else 0.0 for r, p in zip(self.required, self.on_phones))
+
+
+@dataclass(frozen=True)
+class ShiftSchedule:
+    """The solved schedule.
+
+    solver_status: "optimal" (proven, gap 0) or "time_limit" (best found, `mip_gap` above 0).
+    short: the requirement could not be covered: the penalised version was solved (least
+    shortfall first, then least cost); `shortfall_agent_slots` is that least total.
+    """
+
+    solver_status: str
+    short: bool
+    cost: float
+    mip_gap: float
+    dual_bound: float
+    shortfall_agent_slots: float
+    shifts: tuple[ScheduledShift, ...]
+    coverage: tuple[GroupCoverage, ...]
+    shrinkage: float
+    solve_time_s: float
+    n_variables: int
+    n_integer_variables: int
+    n_constraints: int
+    message: str
+
+    @property
+    def paid_slots(self) -> int:
+        return sum(s.count * s.paid_slots_each for s in self.shifts)
+
+    @property
+    def agents(self) -> int:
+        return sum(s.count for s in self.shifts)
+
+
+@dataclass(frozen=True)
+class _Model:
+    c: np.ndarray
+    integrality: np.ndarray
+    upper: np.ndarray
+    a: coo_matrix
+    lb: np.ndarray
+    ub: np.ndarray
+    shift_index: list[tuple[int, int, int]]  # variable -> (group, type, start slot)
+    break_index: dict[tuple[int, int], list[tuple[int, int]]]  # shift variable, break -> [(variable, offset)]
+    shortfall_index: list[tuple[int, int]]  # variable -> (group, slot)
+    shortfall_rows: list[int]  # coverage rows whose shortfall variable exists
+
+
+def _need(required: float, shrinkage: float) -> int:
+    """Agents at a desk so that (1 - shrinkage) of them covers `required` (integer: a count)."""
+    return max(0, math.ceil(required / (1.0 - shrinkage) - 1e-9))
+
+
+def _build(groups: tuple[GroupProblem, ...], shrinkage: float, with_shortfall: bool) -> _Model:
+    cost, integer, upper = [], [], []
+    rows, cols, vals = [], [], []
+    lb, ub = [], []
+    shift_index, shortfall_index, shortfall_rows = [], [], []
+    break_index: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+    def variable(c: float, is_integer: bool, high: float = np.inf) -> int:
+        cost.append(c)
+        integer.append(1 if is_integer else 0)
+        upper.append(high)
+        return len(cost) - 1
+
+    def row(entries: dict[int, float], low: float, high: float) -> int:
+        r = len(lb)
+        for col, val in entries.items():
+            if val != 0:
+                rows.append(r)
+                cols.append(col)
+                vals.append(val)
+        lb.append(low)
+        ub.append(high)
+        return r
+
+    for g, group in enumerate(groups):
+        n = len(group.required)
+        at_desk: list[dict[int, float]] = [{} for _ in range(n)]
+        by_type: list[list[int]] = [[] for _ in group.shift_types]
+        for t, shift in enumerate(group.shift_types):
+            high = np.inf if shift.max_agents is None else shift.max_agents
+            for start in shift.start_slots:
+                x = variable(shift.cost, True, high)
+                shift_index.append((g, t, start))
+                by_type[t].append(x)
+                for j in range(start, min(start + shift.length_slots, n)):
+                    at_desk[j][x] = at_desk[j].get(x, 0.0) + 1.0
+                for b, rest in enumerate(shift.breaks):
+                    placements = []
+                    for offset in range(rest.earliest_slot, rest.latest_slot + 1):
+                        y = variable(0.0, True, high)
+                        placements.append((y, offset))
+                        for j in range(start + offset, min(start + offset + rest.slots, n)):
+                            at_desk[j][y] = at_desk[j].get(y, 0.0) - 1.0
+                    break_index[(x, b)] = placements
+                    row({x: -1.0, **{y: 1.0 for y, _ in placements}}, 0.0, 0.0)
+        for j in range(n):
+            need = _need(group.required[j], shrinkage)
+            if need > 0:
+                entries = dict(at_desk[j])
+                if with_shortfall:
+                    u = variable(0.0, False)
+                    shortfall_index.append((g, j))
+                    entries[u] = 1.0
+                r = row(entries, float(need), np.inf)
+                if with_shortfall:
+                    shortfall_rows.append(r)
+            if group.seats is not None and at_desk[j]:
+                row(at_desk[j], -np.inf, float(group.seats))
+        every = [x for xs in by_type for x in xs]
+        for t, shift in enumerate(group.shift_types):
+            mine = by_type[t]
+            if shift.min_agents > 0 or shift.max_agents is not None:
+                row({x: 1.0 for x in mine}, float(shift.min_agents),
+                    np.inf if shift.max_agents is None else float(shift.max_agents))
+            if shift.max_share is not None and shift.max_share < 1.0:
+                entries = {x: -shift.max_share for x in every}
+                for x in mine:
+                    entries[x] = entries[x] + 1.0
+                row(entries, -np.inf, 0.0)
+    a = coo_matrix((vals, (rows, cols)), shape=(len(lb), len(cost)))
+    return _Model(np.array(cost, dtype=float), np.array(integer), np.array(upper, dtype=float), a,
+                  np.array(lb, dtype=float), np.array(ub, dtype=float), shift_index, break_index, shortfall_index,
+                  shortfall_rows)
+
+
+def _solve(model: _Model, c: np.ndarray, time_limit_s: float, extra: LinearConstraint | None = None):
+    constraints = [LinearConstraint(model.a, model.lb, model.ub)]
+    if extra is not None:
+        constraints.append(extra)
+    return milp(c, integrality=model.integrality, bounds=Bounds(np.zeros(len(c)), model.upper),
+                constraints=constraints,
+                options={"time_limit": max(time_limit_s, 0.01), "mip_rel_gap": 0.0, "disp": False})
+
+
+def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkage: float = 0.0,
+                 time_limit_s: float = 60.0) -> ShiftSchedule:
+    """The least-cost shifts covering every group's requirement in every slot (see the module
+    docstring); the penalised version when it cannot be covered. Raises ShiftProblemError when
+    not even that exists (e.g. min_agents above the seats), RuntimeError when HiGHS finds no
+    solution within the time limit."""
+    groups = tuple(groups)
+    if not 0.0 <= shrinkage < 1.0:
+        raise ValueError(f"shrinkage must be in [0, 1), got {shrinkage}")
+    started = time.perf_counter()
+    model = _build(groups, shrinkage, with_shortfall=False)
+    result = _solve(model, model.c, time_limit_s)
+    short = False
+    shortfall_total = 0.0
+    if result.status == 2:  # infeasible: least shortfall first, then least cost for it
+        model = _build(groups, shrinkage, with_shortfall=True)
+        phase1 = np.zeros(len(model.c))
+        u_vars = _shortfall_variables(model)
+        phase1[u_vars] = 1.0
+        first = _solve(model, phase1, time_limit_s - (time.perf_counter() - started))
+        if first.x is None:
+            raise ShiftProblemError("the shift rules contradict each other: no schedule exists even with agents "
+                                    "missing (check min_agents against seats and max_agents)")
+        shortfall_total = float(round(first.fun, 6))
+        cap = np.zeros(len(model.c))
+        cap[u_vars] = 1.0
+        result = _solve(model, model.c, time_limit_s - (time.perf_counter() - started),
+                        LinearConstraint(cap.reshape(1, -1), -np.inf, shortfall_total + 1e-6))
+        if result.x is None:
+            result = first
+        short = True
+    if result.x is None:
+        raise RuntimeError(f"HiGHS found no schedule within {time_limit_s:g} s ({result.message}); "
+                           "raise the time limit")
+    solve_time_s = time.perf_counter() - started
+    solution = np.round(result.x).astype(int)
+    shifts, coverage = _read(groups, model, solution, shrinkage)
+    cost = float(sum(s.count * s.cost_each for s in shifts))
+    gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
+    dual = getattr(result, "mip_dual_bound", None)
+    status = "optimal" if result.status == 0 else "time_limit"
+    return ShiftSchedule(
+        solver_status=status, short=short, cost=cost, mip_gap=gap if status != "optimal" or gap > 0 else 0.0,
+        dual_bound=float(dual) if dual is not None and math.isfinite(dual) else cost,
+        shortfall_agent_slots=shortfall_total, shifts=shifts, coverage=coverage, shrinkage=shrinkage,
+        solve_time_s=solve_time_s, n_variables=int(model.c.size), n_integer_variables=int(model.integrality.sum()),
+        n_constraints=int(model.lb.size), message=str(result.message),
+    )
+
+
+def _shortfall_variables(model: _Model) -> list[int]:
+    """Column of each shortfall variable: those with no integrality, in creation order."""
+    return [int(i) for i in np.flatnonzero(model.integrality == 0)]
+
+
+def _read(groups: tuple[GroupProblem, ...], model: _Model, solution: np.ndarray, shrinkage: float):
+    """Shifts with each agent's break times, and coverage per slot, from the integer solution."""
+    shifts: list[ScheduledShift] = []
+    duty = [np.zeros(len(g.required), dtype=int) for g in groups]
+    rest = [np.zeros(len(g.required), dtype=int) for g in groups]
+    for x, (g, t, start) in enumerate(model.shift_index):
+        count = int(solution[x])
+        if count <= 0:
+            continue
+        group, shift = groups[g], groups[g].shift_types[t]
+        n = len(group.required)
+        end = start + shift.length_slots
+        duty[g][start:min(end, n)] += count
+        # agent i takes the i-th earliest start of every break (windows are disjoint and ordered)
+        starts_per_break = []
+        for b, rule in enumerate(shift.breaks):
+            offsets = [offset for y, offset in model.break_index[(x, b)] for _ in range(int(solution[y]))]
+            starts_per_break.append(sorted(offsets))
+        combos: dict[tuple[int, ...], int] = {}
+        for i in range(count):
+            key = tuple(offsets[i] for offsets in starts_per_break)
+            combos[key] = combos.get(key, 0) + 1
+        for key, k in sorted(combos.items()):
+            breaks = []
+            for rule, offset in zip(shift.breaks, key):
+                b_start = start + offset
+                breaks.append((rule.name, b_start, b_start + rule.slots, rule.paid))
+                rest[g][b_start:min(b_start + rule.slots, n)] += k
+            shifts.append(ScheduledShift(group.name, shift.name, start, end, tuple(breaks), k, shift.cost,
+                                         shift.paid_slots))
+    coverage = tuple(
+        GroupCoverage(group.name, tuple(float(r) for r in group.required), tuple(int(v) for v in duty[g]),
+                      tuple(int(v) for v in rest[g]),
+                      tuple(float((d - b) * (1.0 - shrinkage)) for d, b in zip(duty[g], rest[g])))
+        for g, group in enumerate(groups)
+    )
+    shifts.sort(key=lambda s: (s.group, s.start_slot, s.shift_type, s.breaks))
+    return tuple(shifts), coverage
