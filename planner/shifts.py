@@ -160,7 +160,7 @@ class _Model:
     a: coo_matrix
     lb: np.ndarray
     ub: np.ndarray
-    shift_index: list[tuple[int, int, int]]  # variable -> (group, type, start slot)
+    shift_index: list[tuple[int, int, int, int]]  # (variable, group, type, start slot) of every shift
     break_index: dict[tuple[int, int], list[tuple[int, int]]]  # shift variable, break -> [(variable, offset)]
     shortfall_index: list[tuple[int, int]]  # variable -> (group, slot)
     shortfall_rows: list[int]  # coverage rows whose shortfall variable exists
@@ -203,7 +203,7 @@ def _build(groups: tuple[GroupProblem, ...], shrinkage: float, with_shortfall: b
             high = np.inf if shift.max_agents is None else shift.max_agents
             for start in shift.start_slots:
                 x = variable(shift.cost, True, high)
-                shift_index.append((g, t, start))
+                shift_index.append((x, g, t, start))
                 by_type[t].append(x)
                 for j in range(start, min(start + shift.length_slots, n)):
                     at_desk[j][x] = at_desk[j].get(x, 0.0) + 1.0
@@ -315,7 +315,7 @@ def _read(groups: tuple[GroupProblem, ...], model: _Model, solution: np.ndarray,
     shifts: list[ScheduledShift] = []
     duty = [np.zeros(len(g.required), dtype=int) for g in groups]
     rest = [np.zeros(len(g.required), dtype=int) for g in groups]
-    for x, (g, t, start) in enumerate(model.shift_index):
+    for x, g, t, start in model.shift_index:
         count = int(solution[x])
         if count <= 0:
             continue

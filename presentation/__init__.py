@@ -1,0 +1,1 @@
+"""Presentation: text tables, CSV and YAML documents, plots and HTML pages, rendered in memory."""
