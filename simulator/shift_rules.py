@@ -84,6 +84,18 @@ class ShiftType(_Frozen):
         default=None, description="at most this share of a group's agents on this type, e.g. 0.3 for part-timers")
     groups: tuple[str, ...] | None = Field(default=None, description="agent groups that work this type (default: all)")
 
+    @field_validator("starts", mode="before")
+    @classmethod
+    def _unquoted_clocks(cls, starts):
+        # YAML 1.1 reads an unquoted 8:00 as the number 480: say so rather than "not a string"
+        values = [starts.get("first"), starts.get("last")] if isinstance(starts, dict) else (
+            starts if isinstance(starts, (list, tuple)) else [])
+        for value in values:
+            if isinstance(value, int) and not isinstance(value, bool):
+                raise ValueError(f'YAML read an unquoted clock time as the number {value}; quote clock times, e.g. '
+                                 f'"{value // 60:02d}:{value % 60:02d}"')
+        return starts
+
     @field_validator("starts")
     @classmethod
     def _start_clocks(cls, starts):

@@ -300,7 +300,7 @@ BAD = [
     ([("length_minutes: 120", "length_minutes: 122")], ["shifts.types[1].length_minutes", "5-minute grid"]),
     ([("cost_per_hour: 30", "cost_per_hour: 30\n      groups: [nobody]")], ["shifts.types[1].groups[0]",
                                                                          "unknown agent group"]),
-    ([('starts: ["08:00"]', "starts: [8:00]")], ["shifts.types[0].starts[0]"]),
+    ([('starts: ["08:00"]', "starts: [8:00]")], ["shifts.types[0].starts", "quote clock times"]),
 ]
 
 
