@@ -35,9 +35,10 @@ takes the i-th earliest start of every break.
 
 When the requirement cannot be covered (seats, caps), the penalised version is solved instead:
 shortfall variables u(j) >= 0 join the coverage rows (at a desk + u >= need), solved
-lexicographically: first the least total shortfall (agent-slots), then the least cost that
-achieves it. That is the penalty-per-missing-agent-slot model with a penalty large enough
-never to trade coverage for cost, without picking a number for it.
+lexicographically: first the least total shortfall (agent-slots), then, among those, the least
+worst slot (so breaks do not pile up where agents are already missing), then the least cost.
+That is the penalty-per-missing-agent-slot model with penalties large enough never to trade
+coverage for cost, without picking numbers for them.
 """
 from __future__ import annotations
 
@@ -162,8 +163,8 @@ class _Model:
     ub: np.ndarray
     shift_index: list[tuple[int, int, int, int]]  # (variable, group, type, start slot) of every shift
     break_index: dict[tuple[int, int], list[tuple[int, int]]]  # shift variable, break -> [(variable, offset)]
-    shortfall_index: list[tuple[int, int]]  # variable -> (group, slot)
-    shortfall_rows: list[int]  # coverage rows whose shortfall variable exists
+    shortfall_columns: list[int]  # the shortfall variable of every covered slot (penalised version)
+    worst_column: int | None  # the largest shortfall of any slot (penalised version)
 
 
 def _need(required: float, shrinkage: float) -> int:
@@ -175,7 +176,7 @@ def _build(groups: tuple[GroupProblem, ...], shrinkage: float, with_shortfall: b
     cost, integer, upper = [], [], []
     rows, cols, vals = [], [], []
     lb, ub = [], []
-    shift_index, shortfall_index, shortfall_rows = [], [], []
+    shift_index, shortfall_columns = [], []
     break_index: dict[tuple[int, int], list[tuple[int, int]]] = {}
 
     def variable(c: float, is_integer: bool, high: float = np.inf) -> int:
@@ -222,11 +223,9 @@ def _build(groups: tuple[GroupProblem, ...], shrinkage: float, with_shortfall: b
                 entries = dict(at_desk[j])
                 if with_shortfall:
                     u = variable(0.0, False)
-                    shortfall_index.append((g, j))
+                    shortfall_columns.append(u)
                     entries[u] = 1.0
-                r = row(entries, float(need), np.inf)
-                if with_shortfall:
-                    shortfall_rows.append(r)
+                row(entries, float(need), np.inf)
             if group.seats is not None and at_desk[j]:
                 row(at_desk[j], -np.inf, float(group.seats))
         every = [x for xs in by_type for x in xs]
@@ -240,16 +239,19 @@ def _build(groups: tuple[GroupProblem, ...], shrinkage: float, with_shortfall: b
                 for x in mine:
                     entries[x] = entries[x] + 1.0
                 row(entries, -np.inf, 0.0)
+    worst = None
+    if with_shortfall:
+        worst = variable(0.0, False)
+        for u in shortfall_columns:
+            row({u: 1.0, worst: -1.0}, -np.inf, 0.0)
     a = coo_matrix((vals, (rows, cols)), shape=(len(lb), len(cost)))
     return _Model(np.array(cost, dtype=float), np.array(integer), np.array(upper, dtype=float), a,
-                  np.array(lb, dtype=float), np.array(ub, dtype=float), shift_index, break_index, shortfall_index,
-                  shortfall_rows)
+                  np.array(lb, dtype=float), np.array(ub, dtype=float), shift_index, break_index, shortfall_columns,
+                  worst)
 
 
-def _solve(model: _Model, c: np.ndarray, time_limit_s: float, extra: LinearConstraint | None = None):
-    constraints = [LinearConstraint(model.a, model.lb, model.ub)]
-    if extra is not None:
-        constraints.append(extra)
+def _solve(model: _Model, c: np.ndarray, time_limit_s: float, extra: list[LinearConstraint] = ()):
+    constraints = [LinearConstraint(model.a, model.lb, model.ub), *extra]
     return milp(c, integrality=model.integrality, bounds=Bounds(np.zeros(len(c)), model.upper),
                 constraints=constraints,
                 options={"time_limit": max(time_limit_s, 0.01), "mip_rel_gap": 0.0, "disp": False})
@@ -269,22 +271,29 @@ def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkag
     result = _solve(model, model.c, time_limit_s)
     short = False
     shortfall_total = 0.0
-    if result.status == 2:  # infeasible: least shortfall first, then least cost for it
+    if result.status == 2:  # infeasible: least total shortfall, then the least worst slot, then least cost
         model = _build(groups, shrinkage, with_shortfall=True)
-        phase1 = np.zeros(len(model.c))
-        u_vars = _shortfall_variables(model)
-        phase1[u_vars] = 1.0
-        first = _solve(model, phase1, time_limit_s - (time.perf_counter() - started))
+        total = np.zeros(len(model.c))
+        total[model.shortfall_columns] = 1.0
+        worst = np.zeros(len(model.c))
+        worst[model.worst_column] = 1.0
+
+        def left() -> float:
+            return time_limit_s - (time.perf_counter() - started)
+
+        first = _solve(model, total, left())
         if first.x is None:
             raise ShiftProblemError("the shift rules contradict each other: no schedule exists even with agents "
                                     "missing (check min_agents against seats and max_agents)")
         shortfall_total = float(round(first.fun, 6))
-        cap = np.zeros(len(model.c))
-        cap[u_vars] = 1.0
-        result = _solve(model, model.c, time_limit_s - (time.perf_counter() - started),
-                        LinearConstraint(cap.reshape(1, -1), -np.inf, shortfall_total + 1e-6))
+        at_most_total = LinearConstraint(total.reshape(1, -1), -np.inf, shortfall_total + 1e-6)
+        second = _solve(model, worst, left(), [at_most_total])
+        fixed = [at_most_total]
+        if second.x is not None:
+            fixed.append(LinearConstraint(worst.reshape(1, -1), -np.inf, float(second.fun) + 1e-6))
+        result = _solve(model, model.c, left(), fixed)
         if result.x is None:
-            result = first
+            result = second if second.x is not None else first
         short = True
     if result.x is None:
         raise RuntimeError(f"HiGHS found no schedule within {time_limit_s:g} s ({result.message}); "
@@ -303,11 +312,6 @@ def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkag
         solve_time_s=solve_time_s, n_variables=int(model.c.size), n_integer_variables=int(model.integrality.sum()),
         n_constraints=int(model.lb.size), message=str(result.message),
     )
-
-
-def _shortfall_variables(model: _Model) -> list[int]:
-    """Column of each shortfall variable: those with no integrality, in creation order."""
-    return [int(i) for i in np.flatnonzero(model.integrality == 0)]
 
 
 def _read(groups: tuple[GroupProblem, ...], model: _Model, solution: np.ndarray, shrinkage: float):

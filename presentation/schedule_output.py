@@ -126,9 +126,13 @@ def format_schedule(schedule: Schedule, source: str = "") -> str:
     lines.append(_table(header, rows, align_left=2 if several else 1))
     short = schedule.short_intervals()
     if short:
-        lines += ["", f"SHORT: the requirement cannot be covered with these rules (seats, caps); least shortfall "
+        seats = "; ".join(f"'{group}' has {n} seats but needs {need} at a desk at {label}"
+                          for group, n, need, label in schedule.seat_limits())
+        lines += ["", f"SHORT: the requirement cannot be covered with these rules ("
+                      + (f"seats: {seats}" if seats else "shift caps or windows") + "). Least total shortfall "
                       f"{s.shortfall_agent_slots:g} agent-slots ({s.shortfall_agent_slots * schedule.slot_minutes / 60:g}"
-                      " agent-hours at a desk), then least cost. Short intervals: "
+                      " agent-hours at a desk), then the least worst slot, then the least cost. Short intervals (most "
+                      "agents missing on the phones in any slot of it): "
                   + ", ".join(f"{label} ({group}) by {by:.1f}" for group, label, by in short)]
     return "\n".join(lines)
 
@@ -209,6 +213,8 @@ def schedule_document(schedule: Schedule, source: str = "", verification: Schedu
         "short": s.short,
         "shortfall_agent_slots": s.shortfall_agent_slots,
         "short_intervals": [{"group": g, "interval": i, "short_by": by} for g, i, by in schedule.short_intervals()],
+        "seat_limits": [{"group": g, "seats": n, "needed_at_desk": need, "interval": i}
+                        for g, n, need, i in schedule.seat_limits()],
         "cost": s.cost,
         "paid_hours": schedule.paid_hours,
         "required_agent_hours": schedule.required_agent_hours,

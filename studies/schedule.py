@@ -236,6 +236,22 @@ class Schedule:
         return out
 
 
+    def seat_limits(self) -> list[tuple[str, int, int, str]]:
+        """(group, seats, most agents needed at a desk, the interval needing them) for every group
+        whose seats cannot hold its requirement: needed at a desk = ceil(required / (1 - shrinkage))."""
+        seats = (self.scenario.shifts.seats or {}) if self.scenario.shifts else {}
+        labels = self.scenario.interval_labels()
+        out = []
+        for group, required in self.requirement.agents.items():
+            if group not in seats or not required:
+                continue
+            needs = [math.ceil(r / (1.0 - self.shrinkage) - 1e-9) for r in required]
+            worst = max(range(len(needs)), key=lambda k: needs[k])
+            if needs[worst] > seats[group]:
+                out.append((group, seats[group], needs[worst], labels[worst]))
+        return out
+
+
 def schedule_scenario(scenario: Scenario, requirement: Requirement, shrinkage: float | None = None,
                       time_limit_s: float = 60.0, where: str = "") -> Schedule:
     """Solve the shift programme for `requirement` under the scenario's `shifts:` rules.

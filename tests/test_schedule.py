@@ -115,6 +115,17 @@ def test_seats_below_the_requirement_gives_the_least_shortfall():
     assert result.coverage[0].shortfall == (1.0,) * 16
 
 
+def test_shortfall_is_spread_not_piled_up():
+    # 4 needed, 4 seats, 32 quarter-hour slots, one 1-slot break in slots 8..15: every agent's break
+    # leaves one agent missing somewhere (4 agent-slots in all, whatever the placement); the least
+    # worst slot puts the four breaks in four different slots (worst 1, not 4)
+    rule = shift("8 h", 32, [0], 100, [BreakRule("break", 1, True, 8, 15)])
+    result = solve_shifts([GroupProblem("g", (4.0,) * 32, (rule,), seats=4)])
+    assert result.short and result.shortfall_agent_slots == pytest.approx(4.0)
+    assert max(result.coverage[0].shortfall) == pytest.approx(1.0)
+    assert result.agents == 4
+
+
 # --- the shipped scenario: coverage and breaks in every shift ---------------------------------
 
 
@@ -282,7 +293,7 @@ def test_seats_fewer_than_the_requirement_names_the_short_intervals(tmp_path, ca
     path = write_scenario(tmp_path, text)
     code, stdout, err = run_cli(capsys, "schedule", path, "-o", tmp_path / "out", "--no-plots")
     assert code == 0, err
-    assert "SHORT" in stdout and "Short intervals:" in stdout
+    assert "SHORT" in stdout and "Short intervals" in stdout and "'team' has 8 seats but needs" in stdout
     document = json.loads((tmp_path / "out" / "schedule.json").read_text())
     assert document["short"] and document["short_intervals"]
     required = {r["interval"]: r["required"] for r in document["intervals"]}
@@ -353,3 +364,16 @@ def test_shipped_example_validates_and_documents_its_rules():
     assert any("full-time" in n for n in names) and any("part-time" in n for n in names)
     data = yaml.safe_load(SHIPPED.read_text())
     assert "field guide" in data["description"]
+
+
+@pytest.mark.slow
+def test_by_simulation_on_the_shipped_scenario_leaves_no_interval_missing(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(capsys, "schedule", SHIPPED, "-o", out, "--by-simulation", "--json", "--no-plots",
+                                "-r", "10", "-w", "2")
+    assert code == 0, err
+    rounds = json.loads(stdout)["by_simulation"]
+    assert rounds["converged"] and not rounds["rounds"][-1]["missed"]
+    assert rounds["extra_paid_hours"] >= 0
+    scheduled = load_scenario(out / "retail_bank_shifts.scheduled.yaml")
+    assert missed_intervals(run_scenario(scheduled, replications=10, workers=2)) == {}
