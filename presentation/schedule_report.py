@@ -22,9 +22,12 @@ CAPTIONS = {
 }
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+def _table(header: list[str], rows: list[list[str]], text_columns: tuple[int, ...] = (0,)) -> str:
+    def cls(i: int) -> str:
+        return " class=\"text\"" if i in text_columns else ""
+
+    head = "".join(f"<th{cls(i)}>{_e(h)}</th>" for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{_e(c)}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<div class=\"scroll\"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
@@ -70,10 +73,10 @@ def render_schedule_report(document: dict, images: dict[str, bytes]) -> str:
     sections = (
         _section("schedule", "", _facts(facts))
         + _section("shifts", "Shifts", _table(["group", "shift type", "start", "end", "breaks", "agents",
-                                               "paid h each", "cost"], shifts))
+                                               "paid h each", "cost"], shifts, (0, 1, 4)))
         + _section("coverage", "Coverage per interval",
                    _table(["group", "interval", "required", "on shift", "on break", "on phones", "staffing",
-                           "surplus", "short by"], intervals))
+                           "surplus", "short by"], intervals, (0, 1)))
         + _section("plots", "Plots", _plots(images, CAPTIONS, "schedule"))
     )
     nav = [("shifts", "Shifts"), ("coverage", "Coverage"), ("plots", "Plots")]
@@ -97,6 +100,6 @@ def render_schedule_report(document: dict, images: dict[str, bytes]) -> str:
                 f"{rounds['final_paid_hours']:,.1f} after the loop ({rounds['extra_paid_hours']:+,.1f} h).")
         sections += _section("rounds", "By simulation", f"<p class=\"note\">{_e(text)}</p>"
                              + _table(["round", "paid hours", "cost", "solver", "SL day", "intervals missing a target"],
-                                      rows))
+                                      rows, (0, 3, 5)))
         nav.append(("rounds", "By simulation"))
     return _page(f"Shift schedule: {document['scenario']}", nav, sections, "schedule.json", versions(), warnings)

@@ -377,3 +377,4 @@ def test_by_simulation_on_the_shipped_scenario_leaves_no_interval_missing(tmp_pa
     assert rounds["extra_paid_hours"] >= 0
     scheduled = load_scenario(out / "retail_bank_shifts.scheduled.yaml")
     assert missed_intervals(run_scenario(scheduled, replications=10, workers=2)) == {}
+
