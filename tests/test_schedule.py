@@ -378,3 +378,63 @@ def test_by_simulation_on_the_shipped_scenario_leaves_no_interval_missing(tmp_pa
     scheduled = load_scenario(out / "retail_bank_shifts.scheduled.yaml")
     assert missed_intervals(run_scenario(scheduled, replications=10, workers=2)) == {}
 
+
+
+def _explicit_optimum(problem: GroupProblem) -> float:
+    """Dantzig's explicit model, the independent reference: one column per shift and combination of
+    break starts (only for tiny days), solved by HiGHS directly."""
+    import itertools
+
+    import numpy as np
+    from scipy.optimize import LinearConstraint, milp
+
+    n = len(problem.required)
+    columns, costs, types = [], [], []
+    for t, rule in enumerate(problem.shift_types):
+        windows = [range(b.earliest_slot, b.latest_slot + 1) for b in rule.breaks]
+        for start in rule.start_slots:
+            for offsets in itertools.product(*windows):
+                column = np.zeros(n)
+                column[start:start + rule.length_slots] = 1
+                for b, off in zip(rule.breaks, offsets):
+                    column[start + off:start + off + b.slots] = 0
+                columns.append(column)
+                costs.append(rule.cost)
+                types.append(t)
+    a = np.array(columns).T
+    rows = [LinearConstraint(a, np.array(problem.required), np.inf)]
+    if problem.seats is not None:
+        rows.append(LinearConstraint(a, -np.inf, problem.seats))
+    for t, rule in enumerate(problem.shift_types):
+        if rule.max_share is not None:
+            mine = np.array([1.0 if k == t else 0.0 for k in types])
+            rows.append(LinearConstraint((mine - rule.max_share).reshape(1, -1), -np.inf, 0.0))
+    result = milp(np.array(costs), integrality=np.ones(len(costs)), constraints=rows,
+                  options={"mip_rel_gap": 0.0})
+    assert result.status == 0
+    return float(result.fun)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_both_implicit_formulations_equal_explicit_columns(seed):
+    # random small days (24 slots): Aykin's and Bechtold-Jacobs's models reach exactly the optimum
+    # of the explicit model, which enumerates every shift-with-breaks
+    import random
+
+    rng = random.Random(seed)
+    required = tuple(float(rng.randint(1, 5)) for _ in range(24))
+    rules = (
+        shift("long", 12, range(0, 13, 2), 12 * 10, [BreakRule("b1", 1, True, 2, 4), BreakRule("lunch", 2, False, 5, 8)]),
+        shift("short", 6, range(0, 19), 6 * 12, [BreakRule("b", 1, True, 2, 3)], max_share=0.4),
+    )
+    problem = GroupProblem("g", required, rules, seats=rng.choice([None, 12]))
+    expected = _explicit_optimum(problem)
+    for formulation in ("aykin", "bechtold_jacobs"):
+        result = solve_shifts([problem], formulation=formulation)
+        assert result.solver_status == "optimal" and not result.short
+        assert result.cost == pytest.approx(expected), formulation
+        assert all(p >= r for p, r in zip(result.coverage[0].on_phones, required))
+        for s in result.shifts:
+            rule = rules[0] if s.shift_type == "long" else rules[1]
+            for (_, b0, b1, _), b in zip(s.breaks, rule.breaks):
+                assert b.earliest_slot <= b0 - s.start_slot <= b.latest_slot and b1 - b0 == b.slots
