@@ -516,7 +516,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
 @click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="share of desk time lost beyond the modelled breaks (training, absence); default: shifts.shrinkage")
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="seconds HiGHS may spend; past it the best schedule found and its gap are reported")
+              show_default=True, help="seconds HiGHS may spend on a schedule (each round of --by-simulation); past it the best schedule "
+                   "found and its optimality gap are reported")
 @click.option("--verify", is_flag=True,
               help="simulate the scheduled staffing beside the requirement's, on the same callers")
 @click.option("--by-simulation", is_flag=True,
@@ -534,8 +535,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
 @click.option("--report", "with_report", is_flag=True, help="also write schedule_report.html (one self-contained page)")
 def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
              replications, seed, workers, out, as_json, no_plots, quiet, with_report):
-    """Build shifts with breaks for SCENARIO's shifts: rules that put at least the required agents on the phones in
-    every interval at the least cost (an integer programme, HiGHS, solved to proven optimality)."""
+    """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
+    agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS)."""
     from presentation.schedule_output import format_study, schedule_files
     from simulator.output import write_atomically
     from studies.schedule import ScheduleError, load_requirement, run_schedule

@@ -438,3 +438,18 @@ def test_both_implicit_formulations_equal_explicit_columns(seed):
             rule = rules[0] if s.shift_type == "long" else rules[1]
             for (_, b0, b1, _), b in zip(s.breaks, rule.breaks):
                 assert b.earliest_slot <= b0 - s.start_slot <= b.latest_slot and b1 - b0 == b.slots
+
+
+def test_a_time_limit_too_short_is_reported_not_crashed(tmp_path, capsys):
+    # HiGHS either finds no schedule in 1 ms (one-line error, exit 2, nothing written) or reports
+    # the best found with its gap: never a traceback, never "optimal" without the proof
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(capsys, "schedule", SHIPPED, "--time-limit", "0.001", "-o", out, "--no-plots")
+    if code == 2:
+        assert_user_error(code, stdout, err, "no schedule within", "raise the time limit")
+        assert not out.exists()
+    else:
+        assert code == 0, err
+        document = json.loads((out / "schedule.json").read_text())
+        assert document["solver"]["status"] == "time_limit" and document["solver"]["mip_gap"] > 0
+        assert "time limit reached" in stdout
