@@ -93,7 +93,8 @@ def format_schedule(schedule: Schedule, source: str = "") -> str:
         f"Time grid: {schedule.slot_minutes}-minute slots from {scenario.start}; shrinkage {schedule.shrinkage:.0%} "
         "beyond breaks: on the phones = (on shift - on break) x (1 - shrinkage).",
         f"Solver: {_status_text(schedule)}; {s.solve_time_s:.2f} s, {s.n_variables:,} variables "
-        f"({s.n_integer_variables:,} integer), {s.n_constraints:,} constraints.",
+        f"({s.n_integer_variables:,} integer), {s.n_constraints:,} constraints; implicit breaks "
+        f"({'Aykin' if s.formulation == 'aykin' else 'Bechtold-Jacobs'} formulation).",
         "",
     ]
     header = ["group", "shift type", "start", "end", "breaks", "agents", "paid h each", "cost"]
@@ -209,7 +210,7 @@ def schedule_document(schedule: Schedule, source: str = "", verification: Schedu
         "solver": {"name": "HiGHS (scipy.optimize.milp)", "status": s.solver_status, "mip_gap": s.mip_gap,
                    "dual_bound": s.dual_bound, "time_s": s.solve_time_s, "variables": s.n_variables,
                    "integer_variables": s.n_integer_variables, "constraints": s.n_constraints,
-                   "message": s.message},
+                   "formulation": s.formulation, "message": s.message},
         "short": s.short,
         "shortfall_agent_slots": s.shortfall_agent_slots,
         "short_intervals": [{"group": g, "interval": i, "short_by": by} for g, i, by in schedule.short_intervals()],
