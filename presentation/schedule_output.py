@@ -340,6 +340,8 @@ def rounds_document(by_rounds: ByRounds) -> dict:
             {"round": r.number, "paid_hours": r.paid_hours, "cost": r.cost, "solver_status": r.solver_status,
              "mip_gap": r.mip_gap, "short": r.short,
              "missed": {g: [labels[k] for k in ks] for g, ks in r.missed.items()},
+             "missed_targets": {g: {labels[k]: list(kpis) for k, kpis in entries.items()}
+                                for g, entries in r.missed_kpis.items()},
              "raised_to": {g: {labels[k]: v for k, v in ks.items()} for g, ks in r.raised.items()},
              "day": {k: _num(v) for k, v in r.day.items()}}
             for r in by_rounds.rounds
@@ -353,15 +355,17 @@ def rounds_csv(by_rounds: ByRounds) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["round", "paid_hours", "cost", "solver_status", "short", "service_level_day", "asa_day",
-                     "abandon_rate_day", "occupancy_day", "group", "missed_interval", "requirement_next_round"])
+                     "abandon_rate_day", "occupancy_day", "group", "missed_interval", "missed_targets",
+                     "requirement_next_round"])
     for r in by_rounds.rounds:
         common = [r.number, _csv_number(r.paid_hours), _csv_number(r.cost), r.solver_status, "yes" if r.short else "",
                   *(_csv_number(r.day[k]) for k in ("service_level", "asa", "abandon_rate", "occupancy"))]
         entries = [(g, k) for g, ks in r.missed.items() for k in ks]
         if not entries:
-            writer.writerow(common + ["", "", ""])
+            writer.writerow(common + ["", "", "", ""])
         for g, k in entries:
-            writer.writerow(common + [g, labels[k], r.raised.get(g, {}).get(k, "")])
+            writer.writerow(common + [g, labels[k], ";".join(r.missed_kpis.get(g, {}).get(k, ())),
+                                      r.raised.get(g, {}).get(k, "")])
     return buffer.getvalue()
 
 

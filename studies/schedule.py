@@ -301,9 +301,9 @@ def verify_schedule(schedule: Schedule, replications: int | None = None, seed: i
     return ScheduleVerification(results[0], results[1])
 
 
-def missed_intervals(result: RunResult) -> dict[str, list[int]]:
-    """Per agent group, the intervals whose simulated mean misses a service target (service
-    level, ASA, abandonment) in a queue planned on that group (every queue with one queue)."""
+def missed_targets(result: RunResult) -> dict[str, dict[int, tuple[str, ...]]]:
+    """Per agent group, {interval: the service targets (service_level, asa, abandon_rate) whose
+    simulated mean misses} for the queues planned on that group (every queue with one queue)."""
     from planner.plan import assign_queues_to_groups
 
     scenario = result.scenario
@@ -311,30 +311,37 @@ def missed_intervals(result: RunResult) -> dict[str, list[int]]:
     limits = {"service_level": (targets.service_level.fraction, True), "asa": (targets.asa, False),
               "abandon_rate": (targets.abandon_rate, False)}
 
-    def misses(row: Callable[[str], float]) -> bool:
+    def misses(row: Callable[[str], float]) -> tuple[str, ...]:
+        out = []
         for kpi, (target, at_least) in limits.items():
             value = row(kpi)
             if target is None or not math.isfinite(value):
                 continue
             if (value < target - 1e-12) if at_least else (value > target + 1e-12):
-                return True
-        return False
+                out.append(kpi)
+        return tuple(out)
 
-    out: dict[str, list[int]] = {}
-    if len(scenario.queues) == 1:
-        group = assign_queues_to_groups(scenario)[scenario.queues[0].name]
-        rows = [k for k in range(scenario.n_intervals) if misses(lambda kpi: result.intervals[k][kpi].mean)]
-        if rows:
-            out[group] = rows
-        return out
     assignment = assign_queues_to_groups(scenario)
-    for queue, kpis in result.breakdown["queues"].items():
-        rows = [k for k in range(scenario.n_intervals) if misses(lambda kpi: kpis[kpi][k].mean if kpi in kpis
-                                                                  else math.nan)]
-        if rows:
-            group = assignment[queue]
-            out[group] = sorted(set(out.get(group, [])) | set(rows))
-    return out
+    if len(scenario.queues) == 1:
+        rows = {scenario.queues[0].name: lambda k, kpi: result.intervals[k][kpi].mean}
+    else:
+        rows = {queue: (lambda kpis: lambda k, kpi: kpis[kpi][k].mean if kpi in kpis else math.nan)(kpis)
+                for queue, kpis in result.breakdown["queues"].items()}
+    out: dict[str, dict[int, tuple[str, ...]]] = {}
+    for queue, row in rows.items():
+        group = assignment[queue]
+        for k in range(scenario.n_intervals):
+            missed = misses(lambda kpi: row(k, kpi))
+            if missed:
+                mine = out.setdefault(group, {})
+                mine[k] = tuple(sorted(set(mine.get(k, ())) | set(missed), key=list(limits).index))
+    return {group: dict(sorted(entries.items())) for group, entries in out.items()}
+
+
+def missed_intervals(result: RunResult) -> dict[str, list[int]]:
+    """Per agent group, the intervals whose simulated mean misses a service target (service
+    level, ASA, abandonment) in a queue planned on that group (every queue with one queue)."""
+    return {group: list(entries) for group, entries in missed_targets(result).items()}
 
 
 @dataclass(frozen=True)
@@ -346,6 +353,7 @@ class Round:
     mip_gap: float
     short: bool
     missed: dict[str, tuple[int, ...]]  # group -> intervals whose simulation misses a target
+    missed_kpis: dict[str, dict[int, tuple[str, ...]]]  # group -> {interval: the targets missed}
     raised: dict[str, dict[int, int]]  # group -> {interval: new requirement} for the next round
     day: dict[str, float]  # simulated day means: service_level, asa, abandon_rate, occupancy
 
@@ -382,7 +390,8 @@ def schedule_by_simulation(scenario: Scenario, requirement: Requirement, shrinka
         first = first or schedule
         result = run_scenario(schedule.scheduled, replications=replications, seed=seed, workers=workers,
                               on_replication_done=on_replication_done, executor=executor)
-        missed = missed_intervals(result)
+        targets_missed = missed_targets(result)
+        missed = {group: list(entries) for group, entries in targets_missed.items()}
         raised: dict[str, dict[int, int]] = {}
         if missed and number < max_rounds and not schedule.solution.short:
             for group, ks in missed.items():
@@ -392,7 +401,7 @@ def schedule_by_simulation(scenario: Scenario, requirement: Requirement, shrinka
         day = {kpi: result.day[kpi].mean for kpi in ("service_level", "asa", "abandon_rate", "occupancy")}
         rounds.append(Round(number, schedule.paid_hours, schedule.solution.cost, schedule.solution.solver_status,
                             schedule.solution.mip_gap, schedule.solution.short,
-                            {g: tuple(ks) for g, ks in missed.items()}, raised, day))
+                            {g: tuple(ks) for g, ks in missed.items()}, targets_missed, raised, day))
         if not missed:
             return ByRounds(first, schedule, result, tuple(rounds), True,
                             f"no interval misses a service target after {number} round{'s' if number > 1 else ''}")
