@@ -453,3 +453,30 @@ def test_a_time_limit_too_short_is_reported_not_crashed(tmp_path, capsys):
         document = json.loads((out / "schedule.json").read_text())
         assert document["solver"]["status"] == "time_limit" and document["solver"]["mip_gap"] > 0
         assert "time limit reached" in stdout
+
+
+def test_several_groups_types_and_seats_per_group(tmp_path):
+    # the shipped two-group scenario with shift rules: the part-time type is open to the
+    # generalists only, and the specialists have 3 seats: only they come out short, and only
+    # where their requirement exceeds 3; every group's requirement is met elsewhere
+    data = yaml.safe_load((SCENARIO_DIR / "two_queue_multiskill.yaml").read_text())
+    generalists, specialists = (g["name"] for g in data["agents"])
+    data["shifts"] = {"types": [
+        {"name": "full", "length_minutes": 480, "starts": [data["start"]],
+         "breaks": [{"name": "b", "minutes": 15, "starts_between_minutes": [60, 120]}]},
+        {"name": "part", "length_minutes": 120, "starts": {"first": data["start"], "last": "15:00", "every_minutes": 60},
+         "groups": [generalists]},
+    ], "seats": {specialists: 3}}
+    path = tmp_path / "multi.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    scenario = load_scenario(path)
+    schedule = schedule_scenario(scenario, requirement_from_plan(scenario))
+    assert schedule.solution.short
+    assert {s.shift_type for s in schedule.solution.shifts if s.group == specialists} == {"full"}
+    assert sum(s.count for s in schedule.solution.shifts if s.group == specialists) == 3
+    short = {(group, label) for group, label, _ in schedule.short_intervals()}
+    labels = scenario.interval_labels()
+    required = schedule.requirement.agents
+    assert short == {(specialists, labels[k]) for k, r in enumerate(required[specialists]) if r > 3}
+    assert all(p >= r for p, r in zip(schedule.staffing[generalists], required[generalists]))
+    assert schedule.seat_limits()[0][:2] == (specialists, 3)
