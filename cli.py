@@ -590,6 +590,67 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     click.echo(f"simulate the plan: callsim run {folder / f'{stem}.planned.yaml'}")
 
 
+# --- shifts: callsim schedule ---
+
+
+@cli.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--requirements", "requirements_path", metavar="FILE", type=click.Path(dir_okay=False), default=None,
+              help="agents needed on the phones per interval: a plan.csv written by 'callsim plan', or a scenario "
+                   "YAML (a *.planned.yaml, say) whose staffing is the requirement")
+@click.option("--from-plan", is_flag=True,
+              help="the requirement is the scenario's Erlang plan, as 'callsim plan' makes it (the default)")
+@click.option("--shrinkage", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="share of desk time lost beyond the modelled breaks (training, absence); default: shifts.shrinkage")
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="seconds HiGHS may spend on a schedule (each round of --by-simulation); past it the best schedule "
+                   "found and its optimality gap are reported")
+@click.option("--verify", is_flag=True,
+              help="simulate the scheduled staffing beside the requirement's, on the same callers")
+@click.option("--by-simulation", is_flag=True,
+              help="simulate the schedule, require one agent more wherever an interval misses a service target, "
+                   "solve again, until none misses (or --max-rounds); writes the rounds to by_simulation.csv")
+@click.option("--max-rounds", type=click.IntRange(1, 100), default=8, show_default=True,
+              help="rounds of --by-simulation at most")
+@replications_option
+@seed_option
+@workers_option
+@scheduler_option
+@max_calls_option
+@out_option("shifts.csv, coverage.csv, the scheduled scenario and the plot", "results/<scenario name>/")
+@json_option
+@no_plots_option
+@quiet_option
+@click.option("--report", "with_report", is_flag=True, help="also write schedule_report.html (one self-contained page)")
+def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
+             replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report):
+    """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
+    agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS)."""
+    from presentation.schedule_output import format_study, schedule_files
+    from studies.schedule import load_requirement, run_schedule
+
+    if from_plan and requirements_path is not None:
+        raise InputError("give either --requirements FILE or --from-plan, not both")
+    scenario = _load(scenario_path)
+    folder = _output_folder(out, Path(scenario_path).stem)
+    requirement = load_requirement(scenario, requirements_path)
+    if verify or by_simulation:  # each round simulates the day twice at most (requirement and schedule)
+        _check_size([scenario] * (2 + (max_rounds if by_simulation else 0)), replications, max_calls, quiet or as_json)
+    with _workers_pool(workers, scheduler) as pool:
+        study = run_schedule(scenario, requirement, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
+                             replications, seed, workers, _progress(quiet or as_json), where=f"{scenario_path}: ",
+                             executor=pool)
+    stem = Path(scenario_path).stem
+    files = schedule_files(study, stem, str(scenario_path), plots=not no_plots, report=with_report)
+    written = _write(folder, files)  # everything rendered first: nothing half-written on failure
+    if as_json:
+        click.echo(files["schedule.json"], nl=False)
+        return
+    click.echo(format_study(study, str(scenario_path)))
+    click.echo(f"\n{_written_line(folder, written)}")
+    click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the click group; a user error is one line and exit 2, a bug one line
     and exit 1 (with the traceback when CALLSIM_DEBUG=1)."""

@@ -17,6 +17,7 @@ from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
 from .ivr import Ivr
 from .schema_base import Name, NonNegativeInt, Probability, ScenarioError, _Frozen, revised
+from .shift_rules import ShiftRules
 
 SCHEMA_VERSION = 1
 
@@ -178,6 +179,8 @@ class Scenario(_Frozen):
     return_calls: ReturnCalls | None = Field(default=None, description="redials and repeat calls")
     targets: Targets = Targets()
     simulation: Simulation = Simulation()
+    shifts: ShiftRules | None = Field(default=None, description="shift rules for 'callsim schedule' (the simulator "
+                                      "ignores them): shift types, breaks, costs, caps, seats, shrinkage")
 
     @field_validator("start")
     @classmethod
@@ -243,6 +246,9 @@ class Scenario(_Frozen):
                     ("arrivals", "queue_shares"),
                     f"shares sum to {total:g}, not 1; adjust them so they add up to 1",
                 )
+        if self.shifts is not None:
+            self.shifts.check_against(int(self.start_s // 60), n, self.interval_minutes, group_names,
+                                      self.arrivals.calls)
         return self
 
     # --- derived facts, so nothing downstream re-derives them differently ---

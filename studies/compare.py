@@ -117,6 +117,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("staffing", ("agents.staffing",)),
     ("agent cost", ("agents.hourly_cost",)),
     ("targets", ("targets",)),
+    ("shift rules", ("shifts",)),  # what `callsim schedule` builds shifts from; the simulated day is the same
 )
 # compare runs every scenario with the same seed and replications, and names are labels
 NOT_COMPARED = ("schema_version", "name", "description", "simulation")
