@@ -59,6 +59,21 @@ workers_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="print the JSON document instead of the tables")
 no_plots_option = click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress display")
+volume_option = click.option(
+    "--volume", type=FiniteFloat(min=0, min_open=True), default=None, metavar="FACTOR",
+    help="what-if: every interval's calls times FACTOR (1.1 = 10%% more), without editing the file")
+aht_option = click.option(
+    "--aht", type=FiniteFloat(min=0, min_open=True), default=None, metavar="FACTOR",
+    help="what-if: every queue's talk time and ACW times FACTOR (their CVs stay), without editing the file")
+
+
+def _what_if(scenario, volume: float | None, aht: float | None):
+    """The scenario with --volume and --aht applied (validated variants, no file round trip)."""
+    if volume is not None and volume != 1:
+        scenario = scenario.with_volume(volume)
+    if aht is not None and aht != 1:
+        scenario = scenario.with_scaled_durations("talk_time", aht).with_scaled_durations("acw", aht)
+    return scenario
 
 
 def out_option(what: str, default: str):
@@ -222,19 +237,33 @@ def _progress(quiet: bool):
 @quiet_option
 @no_plots_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
-def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plots, with_report):
+@volume_option
+@aht_option
+@click.option("--calls-csv", "with_calls", is_flag=True,
+              help="also write calls.csv: every simulated call of every replication (the call-log format "
+                   "'callsim fit' reads; see docs/scenarios.md)")
+@click.option("--calls-days", type=click.IntRange(min=1), default=None, metavar="N",
+              help="with --calls-csv: only the calls of the first N replications")
+def run(scenario_path, replications, seed, out, workers, as_json, quiet, no_plots, with_report, volume, aht,
+        with_calls, calls_days):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
     from presentation.documents import intervals_csv, result_document, to_json
     from presentation.text import format_summary
     from simulator.run import run_scenario
 
-    scenario = _load(scenario_path)
+    if calls_days is not None and not with_calls:
+        raise InputError("--calls-days limits the calls written by --calls-csv; give --calls-csv too")
+    scenario = _what_if(_load(scenario_path), volume, aht)
     result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
-                          on_replication_done=_progress(quiet or as_json))
+                          on_replication_done=_progress(quiet or as_json), keep_records=with_calls)
     document_dict = result_document(result)
     document = to_json(document_dict)
     folder = _results_dir(out, scenario_path)
     files = {"kpis.json": document, "intervals.csv": intervals_csv(result)}
+    if with_calls:
+        from presentation.calls_csv import calls_csv
+
+        files["calls.csv"] = calls_csv(result.days, scenario, first=calls_days)
     if not no_plots:
         from presentation.run_plots import run_plots
 
