@@ -556,6 +556,68 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     click.echo(f"simulate the plan: callsim run {folder / f'{stem}.planned.yaml'}")
 
 
+# --- scenarios from data: callsim fit ---
+
+
+@cli.command()
+@click.argument("calls_path", metavar="[CALLS.csv]", required=False, type=click.Path(dir_okay=False))
+@click.option("--intervals", "report_path", metavar="REPORT.csv", type=click.Path(dir_okay=False), default=None,
+              help="fit from an interval report instead (interval, offered, answered, abandoned, aht_s, asa_s "
+                   "[, agents]): arrivals, AHT, and patience calibrated by simulation to the reported abandonment")
+@click.option("--days", metavar="FIRST:LAST|D1,D2,...", default=None,
+              help="only these days (YYYY-MM-DD), e.g. 2026-01-05:2026-01-16")
+@click.option("--weekday", metavar="mon[,tue...]", default=None, help="only these weekdays")
+@click.option("--interval-minutes", type=click.Choice(["15", "30", "60"]), default="30", show_default=True,
+              help="interval length of the fitted scenario")
+@click.option("--columns", metavar="NAME=HEADER,...", default=None,
+              help="the log's own column headers, e.g. arrival=Start Time,wait=Queue Secs (names: arrival, queue, "
+                   "wait, outcome, talk, acw, ivr, agent_group, agent_id; for reports: interval, offered, answered, "
+                   "abandoned, aht, asa, agents)")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
+              help="the fitted scenario file (default: results/fit-<name>/<name>.fitted.yaml); fit.json, the plots and "
+                   "the report go beside it")
+@click.option("--name", default=None, help="the fitted scenario's name (default: 'Fitted from <file>')")
+@click.option("--report", "with_report", is_flag=True, help="also write fit_report.html and the PNGs (Q-Q plots, "
+              "Kaplan-Meier beside the fitted patience, arrivals)")
+@click.option("-r", "--replications", type=click.IntRange(min=2, max=1000), default=10, show_default=True,
+              help="replications per step when calibrating patience to an interval report")
+@workers_option
+def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, name, with_report, replications,
+        workers):
+    """Fit a scenario to a call-by-call log (CALLS.csv, e.g. from 'callsim run --calls-csv') or to an
+    interval report (--intervals): arrivals per interval and day-to-day busyness, talk/ACW by maximum
+    likelihood (family by AIC, KS distance), patience by censored maximum likelihood (Kaplan-Meier
+    beside it), balking, staffing when agents are named."""
+    from presentation.documents import versions
+    from presentation.fit_output import fit_document, fit_plots, fitted_yaml, format_fit, render_fit_report
+    from studies.fit import fit_call_log, fit_interval_report
+    from studies.fit_input import day_filter, read_call_log, read_interval_report
+
+    if (calls_path is None) == (report_path is None):
+        raise InputError("give either a call log CALLS.csv or --intervals REPORT.csv (one of them)")
+    minutes = int(interval_minutes)
+    source = calls_path or report_path
+    if calls_path is not None:
+        log = read_call_log(calls_path, columns)
+        result = fit_call_log(log, day_filter(log.day, days, weekday, calls_path), minutes, name)
+    else:
+        report_data = read_interval_report(report_path, columns)
+        keep = day_filter(report_data.day, days, weekday, report_path)
+        with _workers_pool(workers) as pool:
+            result = fit_interval_report(report_data, keep, minutes, name, replications=replications, executor=pool)
+    stem = Path(source).stem
+    target = Path(out) if out else Path("results") / f"fit-{stem}" / f"{stem}.fitted.yaml"
+    files = {target.name: fitted_yaml(result), "fit.json": fit_document(result, versions())}
+    if with_report:
+        images = fit_plots(result)
+        files.update(images)
+        files["fit_report.html"] = render_fit_report(result, images, versions())
+    written = _write(target.parent, files)  # everything rendered first: nothing half-written
+    click.echo(format_fit(result))
+    click.echo(_written_line(target.parent, written))
+    click.echo(f"simulate it: callsim run {target}")
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
