@@ -579,11 +579,13 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
 @click.option("--name", default=None, help="the fitted scenario's name (default: 'Fitted from <file>')")
 @click.option("--report", "with_report", is_flag=True, help="also write fit_report.html and the PNGs (Q-Q plots, "
               "Kaplan-Meier beside the fitted patience, arrivals)")
-@click.option("-r", "--replications", type=click.IntRange(min=2, max=1000), default=10, show_default=True,
+@click.option("-r", "--replications", type=click.IntRange(min=2, max=1000), default=20, show_default=True,
               help="replications per step when calibrating patience to an interval report")
+@click.option("--aht-cv", type=FiniteFloat(min=0, min_open=True, max=5), default=None,
+              help="with --intervals: the handle time's coefficient of variation (lognormal; default: exponential, cv 1)")
 @workers_option
 def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, name, with_report, replications,
-        workers):
+        aht_cv, workers):
     """Fit a scenario to a call-by-call log (CALLS.csv, e.g. from 'callsim run --calls-csv') or to an
     interval report (--intervals): arrivals per interval and day-to-day busyness, talk/ACW by maximum
     likelihood (family by AIC, KS distance), patience by censored maximum likelihood (Kaplan-Meier
@@ -593,6 +595,8 @@ def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, 
     from studies.fit import fit_call_log, fit_interval_report
     from studies.fit_input import day_filter, read_call_log, read_interval_report
 
+    if aht_cv is not None and report_path is None:
+        raise InputError("--aht-cv is for --intervals reports; a call log gives the handle times themselves")
     if (calls_path is None) == (report_path is None):
         raise InputError("give either a call log CALLS.csv or --intervals REPORT.csv (one of them)")
     minutes = int(interval_minutes)
@@ -604,7 +608,8 @@ def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, 
         report_data = read_interval_report(report_path, columns)
         keep = day_filter(report_data.day, days, weekday, report_path)
         with _workers_pool(workers) as pool:
-            result = fit_interval_report(report_data, keep, minutes, name, replications=replications, executor=pool)
+            result = fit_interval_report(report_data, keep, minutes, name, replications=replications, executor=pool,
+                                         aht_cv=aht_cv)
     stem = Path(source).stem
     target = Path(out) if out else Path("results") / f"fit-{stem}" / f"{stem}.fitted.yaml"
     files = {target.name: fitted_yaml(result), "fit.json": fit_document(result, versions())}

@@ -89,10 +89,19 @@ def _comments(fit: FitResult) -> dict[tuple, list[str]]:
         comments[("queues", 0, "patience")] = [
             f"patience: exponential, calibrated by simulation ({c.replications} replications per step, "
             f"{len(c.steps)} bisection steps) so the simulated abandonment {c.simulated_abandon_rate:.2%} matches the "
-            f"report's {c.target_abandon_rate:.2%}; Little's-law start {c.little_estimate_s:.1f} s"]
+            f"report's {c.target_abandon_rate:.2%}; Little's-law start {c.little_estimate_s:.1f} s",
+            f"  simulated ASA {c.simulated_asa_s:.1f} s (report {c.reported_asa_s:.1f} s); "
+            + (f"abandonment changes {c.sensitivity_per_doubling:+.2%} per doubling of patience: the smaller, the "
+               "less the report pins patience down" if math.isfinite(c.sensitivity_per_doubling) else "")]
+    elif fit.kind == "interval report" and fit.scenario.queues[0].patience is not None:
+        comments[("queues", 0, "patience")] = [
+            "patience: exponential, Little's law: (answered + abandoned) x ASA / abandoned (abandoners' waits taken "
+            "as ASA); not calibrated (no staffing in the report)"]
     if fit.report_aht_s is not None:
+        talk = fit.scenario.queues[0].talk_time
+        spread = f"lognormal with cv {talk.cv:g} (--aht-cv)" if talk.dist == "lognormal" else "exponential (cv 1)"
         comments[("queues", 0, "talk_time")] = [
-            f"talk time: exponential with the report's AHT {fit.report_aht_s:.1f} s (answered-weighted; ACW included)"]
+            f"talk time: {spread}, mean the report's AHT {fit.report_aht_s:.1f} s (answered-weighted; ACW included)"]
     for j, group in enumerate(fit.scenario.agents):
         if fit.staffing is None:
             comments[("agents", j, "staffing")] = [
@@ -175,7 +184,8 @@ def format_fit(fit: FitResult) -> str:
         c = fit.calibration
         lines.append(f"patience calibrated by simulation: mean {c.patience_mean_s:.1f} s gives abandonment "
                      f"{c.simulated_abandon_rate:.2%} (report {c.target_abandon_rate:.2%}; Little's law start "
-                     f"{c.little_estimate_s:.1f} s)")
+                     f"{c.little_estimate_s:.1f} s); simulated ASA {c.simulated_asa_s:.1f} s (report "
+                     f"{c.reported_asa_s:.1f} s)")
     lines += [f"warning: {w}" for w in fit.warnings]
     return "\n".join(lines)
 
@@ -206,7 +216,8 @@ def fit_document(fit: FitResult, versions: dict) -> str:
             "little_estimate_s": fit.calibration.little_estimate_s,
             "patience_mean_s": fit.calibration.patience_mean_s,
             "simulated_abandon_rate": fit.calibration.simulated_abandon_rate,
-            "steps": [list(s) for s in fit.calibration.steps], "replications": fit.calibration.replications},
+            "steps": [list(s) for s in fit.calibration.steps], "replications": fit.calibration.replications,
+            "simulated_asa_s": fit.calibration.simulated_asa_s, "reported_asa_s": fit.calibration.reported_asa_s},
         "scenario": fit.scenario.model_dump(mode="json"),
     }
     return json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"

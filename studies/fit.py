@@ -31,7 +31,7 @@ the reported one (`calibrate_patience`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -96,6 +96,18 @@ class Calibration:
     simulated_abandon_rate: float
     steps: tuple[tuple[float, float], ...]  # (patience mean, simulated abandonment) tried
     replications: int
+    simulated_asa_s: float = math.nan  # at the calibrated patience, to set beside the reported ASA
+    reported_asa_s: float = math.nan
+
+    @property
+    def sensitivity_per_doubling(self) -> float:
+        """Change of the simulated abandonment per doubling of the patience mean (least squares
+        over the steps tried): how firmly the report's abandonment pins patience down."""
+        if len(self.steps) < 2:
+            return math.nan
+        x = np.log2([s[0] for s in self.steps])
+        y = np.array([s[1] for s in self.steps])
+        return float(np.polyfit(x, y, 1)[0]) if np.ptp(x) > 0 else math.nan
 
 
 @dataclass(frozen=True)
@@ -347,21 +359,21 @@ def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: 
     """
     from simulator.run import run_scenario
 
-    def simulated(mean_s: float) -> float:
+    def simulated(mean_s: float) -> tuple[float, float]:
         variant = scenario.with_scaled_durations("patience", mean_s / scenario.queues[0].patience.mean_s)
         result = run_scenario(variant, replications=replications, seed=seed, executor=executor)
-        return float(result.day["abandon_rate"].mean)
+        return float(result.day["abandon_rate"].mean), float(result.day["asa"].mean)
 
     low, high = math.log(start_s / 16), math.log(start_s * 16)
     tried = []
-    best = (math.inf, start_s, math.nan)
+    best = (math.inf, start_s, math.nan, math.nan)
     for _ in range(steps):
         middle = (low + high) / 2
-        rate = simulated(math.exp(middle))
+        rate, asa = simulated(math.exp(middle))
         tried.append((math.exp(middle), rate))
         gap = abs(rate - target_abandon_rate)
         if gap < best[0]:
-            best = (gap, math.exp(middle), rate)
+            best = (gap, math.exp(middle), rate, asa)
         if gap <= 0.02 * target_abandon_rate:
             break
         if rate > target_abandon_rate:  # too many abandon: callers must be more patient
@@ -369,12 +381,13 @@ def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: 
         else:
             high = middle
     return Calibration(target_abandon_rate=target_abandon_rate, little_estimate_s=start_s, patience_mean_s=best[1],
-                       simulated_abandon_rate=best[2], steps=tuple(tried), replications=replications)
+                       simulated_abandon_rate=best[2], steps=tuple(tried), replications=replications,
+                       simulated_asa_s=best[3])
 
 
 def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minutes: int = 30,
                         name: str | None = None, calibrate: bool = True, replications: int = 10,
-                        executor=None) -> FitResult:
+                        executor=None, aht_cv: float | None = None) -> FitResult:
     """A one-queue scenario from an interval report (see the module docstring)."""
     warnings: list[str] = []
     start, n, index = _grid(report.time_of_day_s[keep], interval_minutes)
@@ -392,9 +405,13 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
         raise FitInputError(f"{report.source}: only {answered.sum():g} answered calls; too few to fit (at least "
                             f"{MIN_CALLS})")
     aht = float((report.aht_s[keep] * answered).sum() / answered.sum())
-    queue = {"name": "calls", "talk_time": {"dist": "exponential", "mean": _round(aht)}}
-    warnings.append("the report gives mean handle times only: talk time is exponential with the report's AHT (ACW "
-                    "included); replace it with a fitted distribution from a call log if you have one")
+    if aht_cv is None or aht_cv == 1:
+        queue = {"name": "calls", "talk_time": {"dist": "exponential", "mean": _round(aht)}}
+        warnings.append("the report gives mean handle times only: talk time is exponential with the report's AHT "
+                        "(ACW included); give --aht-cv if you know the spread (the calibrated patience absorbs a "
+                        "wrong handle-time spread)")
+    else:
+        queue = {"name": "calls", "talk_time": {"dist": "lognormal", "mean": _round(aht), "cv": aht_cv}}
     target = float(report.abandoned[keep].sum() / report.offered[keep].sum())
     little = little_patience_s(report, keep)
     if math.isfinite(little) and little > 0:
@@ -415,7 +432,13 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
     if "patience" in queue:
         if staffing is not None and calibrate:
             calibration = calibrate_patience(scenario, target, little, replications=replications, executor=executor)
+            reported_asa = float((report.asa_s[keep] * answered).sum() / answered.sum())
+            calibration = replace(calibration, reported_asa_s=reported_asa)
             scenario = scenario.with_scaled_durations("patience", calibration.patience_mean_s / little)
+            if abs(calibration.simulated_asa_s - reported_asa) > 0.2 * reported_asa:
+                warnings.append(f"at the calibrated patience the simulated ASA is {calibration.simulated_asa_s:.1f} s "
+                                f"against the report's {reported_asa:.1f} s: the handle-time spread or the staffing "
+                                "is likely off, and the patience has absorbed it (try --aht-cv)")
         else:
             warnings.append("the report has no staffed agents: patience is the Little's-law estimate (abandoners' "
                             "waits taken as ASA), not calibrated by simulation")
