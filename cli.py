@@ -310,7 +310,9 @@ def _written_line(folder: Path, written) -> str:
 @no_plots_option
 @quiet_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
-def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots, quiet, with_report):
+@volume_option
+@aht_option
+def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots, quiet, with_report, volume, aht):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first) and its 95% CI, which targets each meets, and what
     drives the difference."""
@@ -320,7 +322,7 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
 
     if len(scenario_paths) < 2:
         raise InputError("compare needs at least two scenario files, e.g. callsim compare A.yaml B.yaml")
-    scenarios = [_load(path) for path in scenario_paths]
+    scenarios = [_what_if(_load(path), volume, aht) for path in scenario_paths]  # the same what-if for every one
     stems = [Path(path).stem for path in scenario_paths]
     with _workers_pool(workers) as pool:
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
@@ -497,8 +499,13 @@ def schema():
 @no_plots_option
 @click.option("--report", "with_report", is_flag=True,
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
+@volume_option
+@aht_option
+@click.option("--baseline", "baseline_dir", metavar="OTHER_PLAN_DIR", type=click.Path(file_okay=False), default=None,
+              help="a folder written by an earlier callsim plan: show per interval and for the day the change in "
+                   "agents, agent-hours and predicted KPIs; writes plan_diff.csv")
 def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, carry_over, out, as_json, no_plots,
-         with_report):
+         with_report, volume, aht, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -508,7 +515,12 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     from presentation.plan_output import (format_plan, format_verification, plan_csv, plan_document,
                                           verification_document, verify_csv)
 
-    scenario = _load(scenario_path)
+    baseline_rows = None
+    if baseline_dir is not None:  # read first: a bad baseline stops before any work
+        from studies.plan_diff import read_plan_rows
+
+        baseline_rows = read_plan_rows(baseline_dir)
+    scenario = _what_if(_load(scenario_path), volume, aht)
     try:
         the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
                                  carry_over=carry_over)
@@ -519,6 +531,14 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     planned = planned_scenario(the_plan, planned_text)
     document = plan_document(the_plan, source=str(scenario_path))
     files = {"plan.csv": plan_csv(the_plan), f"{stem}.planned.yaml": planned_text}
+    diff = None
+    if baseline_rows is not None:
+        from presentation.plan_diff_output import plan_diff_csv
+        from studies.plan_diff import diff_plans, parse_plan_csv
+
+        diff = diff_plans(parse_plan_csv(files["plan.csv"], "plan.csv"), baseline_rows, scenario.interval_minutes,
+                          str(baseline_dir))
+        files["plan_diff.csv"] = plan_diff_csv(diff)
     verification = None
     if verify or with_report:
         with _workers_pool(workers) as pool:
@@ -549,6 +569,11 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
     click.echo(format_plan(the_plan, source=str(scenario_path)))
+    if diff is not None:
+        from presentation.plan_diff_output import format_plan_diff
+
+        click.echo("")
+        click.echo(format_plan_diff(diff))
     if verification is not None:
         click.echo("")
         click.echo(format_verification(verification))

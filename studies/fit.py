@@ -424,7 +424,8 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
         np.add.at(agents, (d, index), report.agents[keep])
         staffing = {"agents": tuple(int(round(v)) for v in agents.mean(axis=0))}
     description = (f"Fitted by callsim fit from the interval report {report.source}: {len(days)} day(s). Arrivals: "
-                   "mean offered per interval; talk time: exponential with the report's AHT; patience: exponential, "
+                   "mean offered per interval; talk time: the report's AHT (exponential, or lognormal with the given cv); "
+                   "patience: exponential, "
                    "calibrated so the simulated abandonment matches the report's.")
     scenario = _scenario(name or f"Fitted from {report.source}", description, arrivals, [queue], staffing,
                          {"agents": ("calls",)}, report.source)
@@ -434,7 +435,9 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
             calibration = calibrate_patience(scenario, target, little, replications=replications, executor=executor)
             reported_asa = float((report.asa_s[keep] * answered).sum() / answered.sum())
             calibration = replace(calibration, reported_asa_s=reported_asa)
-            scenario = scenario.with_scaled_durations("patience", calibration.patience_mean_s / little)
+            queue["patience"] = {"dist": "exponential", "mean": _round(calibration.patience_mean_s)}
+            scenario = _scenario(name or f"Fitted from {report.source}", description, arrivals, [queue], staffing,
+                                 {"agents": ("calls",)}, report.source)
             if abs(calibration.simulated_asa_s - reported_asa) > 0.2 * reported_asa:
                 warnings.append(f"at the calibrated patience the simulated ASA is {calibration.simulated_asa_s:.1f} s "
                                 f"against the report's {reported_asa:.1f} s: the handle-time spread or the staffing "
