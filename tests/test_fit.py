@@ -177,7 +177,7 @@ def test_fitted_scenario_reproduces_the_kpis(round_trip):
     KPI's shift / 3 is that parameter's 1-SE effect). At 90% occupancy a 0.4% error in the
     handle time moves the service level by about a point, so the parameter term matters.
     The negative control, the same scenario with the naive patience (exponential, mean of the
-    abandoners' waits), must fail the same check."""
+    abandoners' waits), must fail the same check, and so must a talk time 3% too long (power)."""
     from simulator.batch import run_scenarios
     from simulator.loading import load_scenario
     from simulator.scenario import Scenario
@@ -203,8 +203,9 @@ def test_fitted_scenario_reproduces_the_kpis(round_trip):
     naive_patience = queue["naive_patience_s"]
     naive = Scenario.model_validate(fitted.model_dump() | {"queues": [
         fitted.queues[0].model_dump() | {"patience": {"dist": "exponential", "mean": naive_patience}}]})
-    results = run_scenarios([fitted, *moved.values(), naive], replications=10, seed=99)
-    base, shifted, wrong = results[0], dict(zip(moved, results[1:-1])), results[-1]
+    longer_talk = fitted.with_scaled_durations("talk_time", 1.03)  # power: a 3% talk-time error must show
+    results = run_scenarios([fitted, *moved.values(), naive, longer_talk], replications=10, seed=99)
+    base, shifted, wrong, off = results[0], dict(zip(moved, results[1:4])), results[4], results[5]
 
     def consistent(result, kpi: str) -> bool:
         parameter_var = sum(((shifted[p].day[kpi].mean - base.day[kpi].mean) / 3) ** 2 for p in moved)
@@ -214,6 +215,7 @@ def test_fitted_scenario_reproduces_the_kpis(round_trip):
     for kpi in KPI_CHECKED:
         assert consistent(base, kpi), (kpi, original[kpi], base.day[kpi])
     assert not consistent(wrong, "abandon_rate") and not consistent(wrong, "service_level")  # negative control
+    assert not consistent(off, "service_level")  # power check
 
 
 # --- the MLE on its own: standard errors against closed forms ----------------------------------
