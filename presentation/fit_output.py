@@ -43,7 +43,7 @@ def duration_comment(fit: DurationFit, what: str) -> list[str]:
     lines = [f"{what}: {best.family} by AIC of {len(fit.candidates)} (n = {len(fit.observed_s):,} observed{censored}); "
              f"mean {_ci(best.mean_s, best.mean_se_s)} s, "
              + ("cv 1 (exponential)" if best.family == "exponential" else f"cv {_ci(best.cv, best.cv_se, '.3f')}"),
-             f"  KS distance {best.ks_distance:.3f}" + (f" (POOR FIT: above {POOR_FIT_KS}; check the Q-Q plot)"
+             f"  KS distance {best.ks_distance:.3f}" + (f" (POOR FIT: above {POOR_FIT_KS} and the 1% critical value; check the plots)"
                                                          if fit.poor else "") + (f"; AIC of the others: {others}"
                                                                                  if others else "")]
     return lines

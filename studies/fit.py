@@ -307,8 +307,8 @@ def fit_call_log(log: CallLog, keep: np.ndarray, interval_minutes: int = 30, nam
         for what, duration in (("talk time", fit.talk), ("ACW", fit.acw), ("patience", fit.patience)):
             if duration is not None and duration.poor:
                 warnings.append(f"queue '{fit.name}': poor {what} fit: the best family ({duration.best.family}) is "
-                                f"KS distance {duration.best.ks_distance:.3f} from the data (> 0.05); see the Q-Q "
-                                "plot, or use dist: empirical")
+                                f"KS distance {duration.best.ks_distance:.3f} from the data (> 0.05 and the 1% critical "
+                                "value); see the plots, or use dist: empirical")
     staffing, serves = _staffing(log, keep, days, start, step, n)
     if staffing is None:
         warnings.append("the log names no agents: staffing is left as zeros; fill it in (or run callsim plan on it)")

@@ -72,7 +72,9 @@ class DurationFit:
 
     @property
     def poor(self) -> bool:
-        return self.best.ks_distance > POOR_FIT_KS
+        """KS distance both large in practice (> POOR_FIT_KS) and beyond the 1% critical value
+        1.63 / sqrt(n) (n = observed times): a small sample is not called poor for its noise."""
+        return self.best.ks_distance > max(POOR_FIT_KS, 1.63 / math.sqrt(max(len(self.observed_s), 1)))
 
 
 # --- each family on its natural (log) parameters -------------------------------------------

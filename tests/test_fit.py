@@ -435,3 +435,55 @@ def test_plan_baseline_diff(tmp_path, capsys):
                              tmp_path / "nowhere")
     assert_user_error(code, out, err, "no plan.csv")
     assert not (tmp_path / "x").exists()
+
+
+# --- balking, day selection, the Python API of the call log --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def balking_log(tmp_path_factory):
+    """Ten help-desk days with 20% balking, written through the Python API."""
+    from presentation.calls_csv import calls_csv
+    from simulator.loading import load_scenario
+    from simulator.run import run_scenario
+    from simulator.schema_base import revised
+
+    scenario = load_scenario(HELP_DESK)
+    scenario = revised(scenario, queues=(revised(scenario.queues[0], balk_probability=0.2),))
+    result = run_scenario(scenario, replications=10, seed=5, keep_records=True)
+    path = tmp_path_factory.mktemp("balking") / "calls.csv"
+    path.write_text(calls_csv(result.days, scenario))
+    first_two = calls_csv(result.days, scenario, first=2)
+    assert first_two.count("\n") - 1 == len(result.days[0].records) + len(result.days[1].records)
+    return path
+
+
+def test_balking_and_staffing_from_the_log(balking_log):
+    from studies.fit import fit_call_log
+    from studies.fit_input import day_filter, read_call_log
+
+    log = read_call_log(balking_log)
+    fit = fit_call_log(log, day_filter(log.day, None, None, log.source))
+    (queue,) = fit.queues
+    n = queue.balked + queue.waited
+    assert abs(queue.balk_probability - 0.2) <= 3 * math.sqrt(0.2 * 0.8 / n)  # binomial SE of the truth
+    assert math.sqrt(0.2 * 0.8 / n) < 0.02  # power
+    assert fit.scenario.queues[0].balk_probability == pytest.approx(queue.balk_probability, rel=1e-3)
+    assert fit.staffing == {"support team": (10,) * 8}  # help desk: 10 agents, all busy every interval
+
+
+def test_days_and_weekdays_select_the_calls(balking_log, capsys, tmp_path):
+    from studies.fit_input import day_filter, read_call_log
+
+    log = read_call_log(balking_log)
+    # replication r is 2026-01-05 (a Monday) + r days
+    assert len(np.unique(log.day[day_filter(log.day, "2026-01-05:2026-01-09", None, "x")])) == 5
+    assert np.unique(log.day[day_filter(log.day, None, "mon", "x")]).astype(str).tolist() == ["2026-01-05",
+                                                                                               "2026-01-12"]
+    assert len(np.unique(log.day[day_filter(log.day, "2026-01-06,2026-01-08", "tue,thu", "x")])) == 2
+    code, out, err = run_cli(capsys, "fit", balking_log, "--days", "2026-02-01:2026-02-03", "-o",
+                             tmp_path / "o" / "f.yaml")
+    assert_user_error(code, out, err, "no rows on the chosen days")
+    code, out, err = run_cli(capsys, "fit", balking_log, "--weekday", "someday", "-o", tmp_path / "o" / "f.yaml")
+    assert_user_error(code, out, err, "--weekday", "'som'")
+    assert not (tmp_path / "o").exists()
