@@ -205,6 +205,7 @@ def fit_document(fit: FitResult, versions: dict) -> str:
         "source": fit.source, "kind": fit.kind, "days": list(a.days), "start": a.start,
         "interval_minutes": a.interval_minutes, "calls_mean": a.calls_mean.tolist(),
         "calls_se": [None if not math.isfinite(v) else v for v in a.calls_se.tolist()],
+        "calls_mean_by_queue": {q: c.mean(axis=0).tolist() for q, c in a.per_queue.items()},
         "busyness_cv": a.busyness_cv, "warnings": list(fit.warnings), "versions": versions,
         "queues": [{"name": q.name, "calls": q.calls, "handled": q.handled, "abandoned": q.abandoned,
                     "balked": q.balked, "balk_probability": q.balk_probability,
