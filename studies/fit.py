@@ -223,16 +223,17 @@ def _staffing(log: CallLog, mask: np.ndarray, days: np.ndarray, start: float, st
     groups = log.agent_group if log.agent_group is not None else np.full(len(log), "agents")
     groups = np.where(groups == "", "agents", groups)
     staffing, serves = {}, {}
+    inside = handled & (interval >= 0) & (interval < n)
+    day_index = np.searchsorted(days, log.day)
     for group in sorted(set(groups[handled])):
-        mine = handled & (groups == group)
-        best = np.zeros(n, dtype=int)
-        for d in days:
-            on_day = mine & (log.day == d)
-            for k in range(n):
-                seen = len(set(log.agent_id[on_day & (interval == k)]))
-                best[k] = max(best[k], seen)
-        staffing[group] = tuple(int(v) for v in best)
-        queues, counts = np.unique(log.queue[mine], return_counts=True)
+        mine = inside & (groups == group)
+        # distinct (day, interval, agent) triples, then agents per (day, interval), then the busiest day
+        _, agent_code = np.unique(log.agent_id[mine], return_inverse=True)
+        triples = np.unique(np.stack([day_index[mine], interval[mine], agent_code]), axis=1)
+        seen = np.zeros((len(days), n), dtype=int)
+        np.add.at(seen, (triples[0], triples[1]), 1)
+        staffing[group] = tuple(int(v) for v in seen.max(axis=0))
+        queues, counts = np.unique(log.queue[handled & (groups == group)], return_counts=True)
         serves[group] = tuple(str(q) for q in queues[np.argsort(-counts, kind="stable")])
     return staffing, serves
 
