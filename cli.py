@@ -328,6 +328,8 @@ def compare(scenario_paths, replications, seed, out, workers, as_json, no_plots,
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
                                        on_replication_done=_progress(quiet or as_json), executor=pool)
     document_dict = comparison_document(comparison, files=list(scenario_paths))
+    if volume is not None or aht is not None:  # the what-if the comparison was made under
+        document_dict["what_if"] = {"volume": volume, "aht": aht}
     document = to_json(document_dict)
     folder = Path(out) if out else Path("results") / "-".join(["compare", *stems])
     files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison)}
@@ -530,6 +532,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
     planned_text = planned_yaml(the_plan, source=str(scenario_path))
     planned = planned_scenario(the_plan, planned_text)
     document = plan_document(the_plan, source=str(scenario_path))
+    if volume is not None or aht is not None:  # the what-if the plan was made under
+        document["what_if"] = {"volume": volume, "aht": aht}
     files = {"plan.csv": plan_csv(the_plan), f"{stem}.planned.yaml": planned_text}
     diff = None
     if baseline_rows is not None:

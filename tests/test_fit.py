@@ -411,6 +411,19 @@ def test_volume_and_aht_what_ifs_on_run(tmp_path, capsys):
     assert scenario["queues"][0]["acw"]["mean"] == pytest.approx(47.25)
 
 
+def test_volume_what_if_on_compare(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "compare", HELP_DESK, HELP_DESK, "-r", "3", "--no-plots", "-w", "1", "--volume",
+                             "2", "-o", tmp_path, "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["what_if"] == {"volume": 2.0, "aht": None}
+    for label in ("help_desk", "help_desk#2"):  # the same what-if for every scenario compared
+        mean = document["kpis"]["offered"]["scenarios"][label]["mean"]
+        # 8 intervals x 60 calls x 2 = 960 expected; Poisson SE of a 3-day mean: sqrt(960 / 3)
+        assert abs(mean - 960) <= 4 * math.sqrt(960 / 3), mean
+        assert abs(mean - 480) > 4 * math.sqrt(480 / 3)  # negative control: not the unscaled volume
+
+
 def test_plan_baseline_diff(tmp_path, capsys):
     code, _, err = run_cli(capsys, "plan", HELP_DESK, "--no-plots", "-o", tmp_path / "base")
     assert code == 0, err
