@@ -397,6 +397,13 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
                             "give --interval-minutes the report's interval length")
     days = np.unique(report.day[keep])
     d = np.searchsorted(days, report.day[keep])
+    slots = d * n + index
+    unique_slots, first, seen = np.unique(slots, return_index=True, return_counts=True)
+    if (seen > 1).any():  # one row per interval and day: a report of several queues is not read (yet)
+        twice = unique_slots[seen > 1][0]
+        rows = np.flatnonzero(keep)[np.flatnonzero(slots == twice)[:2]] + 2
+        raise FitInputError(f"{report.source}:{rows[1]}: the same day and interval as row {rows[0]}; give one row per "
+                            "interval (a report of one queue, or the queues' totals)")
     counts = np.zeros((len(days), n))
     np.add.at(counts, (d, index), report.offered[keep])
     arrivals = ArrivalFit(start=_clock(start), interval_minutes=interval_minutes, days=tuple(str(x) for x in days),

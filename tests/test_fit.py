@@ -365,11 +365,32 @@ def test_interval_report_arrivals_and_calibrated_patience(round_trip, tmp_path, 
     assert list(scenario.agents[0].staffing) == TRUE_STAFFING
 
 
-def test_interval_report_bad_row(tmp_path, capsys):
-    (tmp_path / "r.csv").write_text("interval,offered,answered,abandoned,aht_s,asa_s\n08:00,10,12,0,100,5\n")
+@pytest.mark.parametrize("rows, fragments", [
+    ("08:00,10,12,0,100,5\n", ("r.csv:2", "exceed offered")),
+    ("08:00,40,35,5,100,5\n08:30,40,35,5,100,5\n08:00,40,35,5,100,5\n", ("r.csv:4", "same day and interval as row 2")),
+    ("08:00,40,35,5,100,5\n08:10,40,35,5,100,5\n", ("not on a 30-minute grid",)),
+    ("8 o'clock,40,35,5,100,5\n", ("r.csv:2", "'interval'", "not an interval start")),
+])
+def test_interval_report_bad_rows(tmp_path, capsys, rows, fragments):
+    (tmp_path / "r.csv").write_text("interval,offered,answered,abandoned,aht_s,asa_s\n" + rows)
     code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
-    assert_user_error(code, out, err, "r.csv:2", "exceed offered")
+    assert_user_error(code, out, err, *fragments)
     assert not (tmp_path / "o").exists()
+
+
+def test_interval_report_clock_times_without_staffing(tmp_path, capsys):
+    """HH:MM rows, no agents column: arrivals as given, patience by Little's law, staffing marked."""
+    rows = "".join(f"{8 + k // 2:02d}:{k % 2 * 30:02d},{40 + k},{36 + k},4,200,{10 + k}\n" for k in range(4))
+    (tmp_path / "r.csv").write_text("interval,offered,answered,abandoned,aht_s,asa_s\n" + rows)
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
+    assert code == 0, err
+    from simulator.loading import load_scenario
+
+    scenario = load_scenario(tmp_path / "o" / "r.yaml")
+    assert scenario.arrivals.calls == (40, 41, 42, 43)
+    little = sum((40 + k) * (10 + k) for k in range(4)) / 16  # (answered + abandoned) x ASA / abandoned
+    assert scenario.queues[0].patience.mean_s == pytest.approx(little, rel=1e-3)
+    assert "TODO staffing" in (tmp_path / "o" / "r.yaml").read_text()
 
 
 # --- forecasts from CSV ------------------------------------------------------------------------
