@@ -600,7 +600,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, shrinkage, c
               help="interval length of the fitted scenario")
 @click.option("--columns", metavar="NAME=HEADER,...", default=None,
               help="the log's own column headers, e.g. arrival=Start Time,wait=Queue Secs (names: arrival, queue, "
-                   "wait, outcome, talk, acw, ivr, agent_group, agent_id; for reports: interval, offered, answered, "
+                   "wait, outcome, talk, acw, ivr, agent_group, agent_id, caller; for reports: interval, offered, answered, "
                    "abandoned, aht, asa, agents)")
 @click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
               help="the fitted scenario file (default: results/fit-<name>/<name>.fitted.yaml); fit.json, the plots and "

@@ -281,6 +281,12 @@ def fit_call_log(log: CallLog, keep: np.ndarray, interval_minutes: int = 30, nam
     if (log.ivr_s[reached] > 0).any():
         warnings.append(f"callers spent a mean {log.ivr_s[reached].mean():.1f} s in the IVR before queueing; the "
                         "fitted scenario has no IVR, so that time is left out")
+    if log.caller_id is not None:
+        callers = log.caller_id[reached & (log.caller_id != "")]
+        again = len(callers) - len(np.unique(callers))
+        if again:
+            warnings.append(f"{again:,} calls are redials or repeat calls of a caller seen before (caller_id); they are "
+                            "counted as arrivals (the fitted scenario has no return_calls)")
     step = interval_minutes * 60.0
     start, n, index = _grid(log.time_of_day_s[keep], interval_minutes)
     interval = np.zeros(len(log), dtype=np.int64)
@@ -329,7 +335,8 @@ def _subset(log: CallLog, keep: np.ndarray) -> CallLog:
 
     return CallLog(source=log.source, day=log.day[keep], time_of_day_s=log.time_of_day_s[keep], queue=log.queue[keep],
                    outcome=log.outcome[keep], wait_s=log.wait_s[keep], talk_s=log.talk_s[keep], acw_s=log.acw_s[keep],
-                   ivr_s=log.ivr_s[keep], agent_group=cut(log.agent_group), agent_id=cut(log.agent_id))
+                   ivr_s=log.ivr_s[keep], agent_group=cut(log.agent_group), agent_id=cut(log.agent_id),
+                   caller_id=cut(log.caller_id))
 
 
 # --- interval reports ------------------------------------------------------------------------

@@ -33,6 +33,7 @@ LOG_COLUMNS = {
     "ivr": ("ivr_s", False),
     "agent_group": ("agent_group", False),
     "agent_id": ("agent_id", False),
+    "caller": ("caller_id", False),
 }
 REPORT_COLUMNS = {
     "interval": ("interval", True),
@@ -68,6 +69,7 @@ class CallLog:
     ivr_s: np.ndarray  # 0 if not in the log
     agent_group: np.ndarray | None  # str, "" if none; None if the log has no such column
     agent_id: np.ndarray | None
+    caller_id: np.ndarray | None = None  # str; redials and repeat calls share it
 
     def __len__(self) -> int:
         return len(self.day)
@@ -194,6 +196,7 @@ def read_call_log(path: str | Path, columns: str | None = None) -> CallLog:
     wait, talk, acw, ivr = (np.full(n, math.nan) for _ in range(4))
     group = np.empty(n, dtype=object) if at["agent_group"] is not None else None
     agent = np.empty(n, dtype=object) if at["agent_id"] is not None else None
+    caller = np.empty(n, dtype=object) if at["caller"] is not None else None
     for i, row in enumerate(body):
         row_number = i + 2
         stamp_text = _cell(row, at["arrival"])
@@ -221,12 +224,15 @@ def read_call_log(path: str | Path, columns: str | None = None) -> CallLog:
             group[i] = _cell(row, at["agent_group"])
         if agent is not None:
             agent[i] = _cell(row, at["agent_id"])
+        if caller is not None:
+            caller[i] = _cell(row, at["caller"])
     ivr = np.nan_to_num(ivr, nan=0.0)
     wait = np.nan_to_num(wait, nan=0.0)
     return CallLog(source=str(path), day=days, time_of_day_s=tod, queue=queue.astype(str), outcome=outcome.astype(str),
                    wait_s=wait, talk_s=talk, acw_s=acw, ivr_s=ivr,
                    agent_group=None if group is None else group.astype(str),
-                   agent_id=None if agent is None else agent.astype(str))
+                   agent_id=None if agent is None else agent.astype(str),
+                   caller_id=None if caller is None else caller.astype(str))
 
 
 def read_interval_report(path: str | Path, columns: str | None = None) -> IntervalReport:

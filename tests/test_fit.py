@@ -521,3 +521,11 @@ def test_days_and_weekdays_select_the_calls(balking_log, capsys, tmp_path):
     code, out, err = run_cli(capsys, "fit", balking_log, "--weekday", "someday", "-o", tmp_path / "o" / "f.yaml")
     assert_user_error(code, out, err, "--weekday", "'som'")
     assert not (tmp_path / "o").exists()
+
+
+def test_redials_are_named_in_a_warning(tmp_path, capsys):
+    rows = [f"{row},c{i % 30}" for i, row in enumerate(_good_rows(40))]  # 40 calls from 30 callers
+    (tmp_path / "log.csv").write_text(_log(rows, header=GOOD_HEADER + ",caller_id"))
+    code, out, err = run_cli(capsys, "fit", tmp_path / "log.csv", "-o", tmp_path / "o" / "f.yaml")
+    assert code == 0, err
+    assert "warning: 10 calls are redials or repeat calls" in out
