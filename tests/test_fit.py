@@ -245,6 +245,26 @@ def test_censored_exponential_matches_closed_form():
     assert lognormal.mean_se_s == pytest.approx(se, rel=0.02)
 
 
+@pytest.mark.slow
+def test_censored_standard_errors_are_calibrated():
+    """The observed-information SE the round trip's 3-SE tolerances rest on: over 120 censored
+    Weibull samples the z-scores (estimate - truth) / SE have sd 1 (its own SE ~ 1/sqrt(240) =
+    0.065: the band 0.8-1.2 is 3 of those) and mean 0 (SE 1/sqrt(120) = 0.09)."""
+    from studies.fit_mle import fit_family
+
+    rng = np.random.default_rng(11)
+    scale = PATIENCE_MEAN / math.gamma(1 + 1 / WEIBULL_SHAPE)
+    z = []
+    for _ in range(120):
+        patience = scale * rng.weibull(WEIBULL_SHAPE, 3000)
+        wait = rng.exponential(60.0, 3000)
+        fit = fit_family("weibull", patience[patience < wait], wait[patience >= wait])
+        z.append((fit.mean_s - PATIENCE_MEAN) / fit.mean_se_s)
+    z = np.array(z)
+    assert 0.8 < z.std() < 1.2, z.std()
+    assert abs(z.mean()) < 0.3, z.mean()
+
+
 def test_poor_fit_is_written_with_a_warning(tmp_path, capsys):
     """A two-humped talk time (no candidate fits) is written, with a warning in the file and output."""
     rng = np.random.default_rng(3)
