@@ -178,7 +178,7 @@ def _queue_fit(log: CallLog, name: str, warnings: list[str]) -> QueueFit:
                         "of the talk-time fit")
     acw_values = log.acw_s[here][handled]
     acw_values = acw_values[np.isfinite(acw_values)]
-    acw, acw_fixed = None, 0.0
+    acw, acw_fixed = None, float(acw_values.mean()) if len(acw_values) else 0.0
     if len(acw_values) and acw_values.max() > 0 and np.ptp(acw_values) > 0:
         positive = acw_values[acw_values > 0]
         if len(positive) >= MIN_CALLS:
@@ -186,8 +186,9 @@ def _queue_fit(log: CallLog, name: str, warnings: list[str]) -> QueueFit:
             if len(positive) < len(acw_values):
                 warnings.append(f"queue '{name}': {len(acw_values) - len(positive)} calls with zero ACW; the ACW fit "
                                 "is of the others (the mean is overstated by their share)")
-    elif len(acw_values):
-        acw_fixed = float(acw_values.max())
+        else:
+            warnings.append(f"queue '{name}': only {len(positive)} calls with ACW; ACW written as fixed at the mean, "
+                            f"{acw_fixed:.1f} s")
     abandoned = outcome == "abandoned"
     balked = outcome == "balked"
     censored = np.isin(outcome, ("answered", "callback_completed", "callback_failed", "unserved"))
