@@ -54,7 +54,8 @@ def _queue_comments(q: QueueFit, i: int, comments: dict) -> None:
     if q.acw is not None:
         comments[("queues", i, "acw")] = duration_comment(q.acw, "ACW")
     else:
-        comments[("queues", i, "acw")] = [f"ACW: the same for every handled call in the log ({q.acw_fixed_s:g} s)"]
+        comments[("queues", i, "acw")] = [f"ACW: fixed at the mean of the log's ACW, {q.acw_fixed_s:g} s (the same for every call, "
+                                          "or too few calls with ACW to fit a distribution)"]
     if q.patience is not None:
         lines = duration_comment(q.patience, "patience (censored maximum likelihood)")
         lines.append(f"  {q.abandoned:,} abandoned; the naive mean of their waits, {q.naive_patience_s:.1f} s, "
