@@ -43,9 +43,9 @@ def duration_comment(fit: DurationFit, what: str) -> list[str]:
     lines = [f"{what}: {best.family} by AIC of {len(fit.candidates)} (n = {len(fit.observed_s):,} observed{censored}); "
              f"mean {_ci(best.mean_s, best.mean_se_s)} s, "
              + ("cv 1 (exponential)" if best.family == "exponential" else f"cv {_ci(best.cv, best.cv_se, '.3f')}"),
-             f"  KS distance {best.ks_distance:.3f}" + (f" (POOR FIT: above {POOR_FIT_KS} and the 1% critical value; check the plots)"
-                                                         if fit.poor else "") + (f"; AIC of the others: {others}"
-                                                                                 if others else "")]
+             f"  KS distance {best.ks_distance:.3f}"
+             + (f" (POOR FIT: above {POOR_FIT_KS} and the 1% critical value; check the plots)" if fit.poor else "")
+             + (f"; AIC of the others: {others}" if others else "")]
     return lines
 
 
@@ -54,8 +54,8 @@ def _queue_comments(q: QueueFit, i: int, comments: dict) -> None:
     if q.acw is not None:
         comments[("queues", i, "acw")] = duration_comment(q.acw, "ACW")
     else:
-        comments[("queues", i, "acw")] = [f"ACW: fixed at the mean of the log's ACW, {q.acw_fixed_s:g} s (the same for every call, "
-                                          "or too few calls with ACW to fit a distribution)"]
+        comments[("queues", i, "acw")] = [f"ACW: fixed at the mean of the log's ACW, {q.acw_fixed_s:g} s (the same "
+                                          "for every call, or too few calls with ACW to fit a distribution)"]
     if q.patience is not None:
         lines = duration_comment(q.patience, "patience (censored maximum likelihood)")
         lines.append(f"  {q.abandoned:,} abandoned; the naive mean of their waits, {q.naive_patience_s:.1f} s, "
