@@ -68,6 +68,21 @@ max_calls_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="print the JSON document instead of the tables")
 no_plots_option = click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="no progress display")
+volume_option = click.option(
+    "--volume", type=FiniteFloat(min=0, min_open=True), default=None, metavar="FACTOR",
+    help="what-if: every interval's calls times FACTOR (1.1 = 10%% more), without editing the file")
+aht_option = click.option(
+    "--aht", type=FiniteFloat(min=0, min_open=True), default=None, metavar="FACTOR",
+    help="what-if: every queue's talk time and ACW times FACTOR (their CVs stay), without editing the file")
+
+
+def _what_if(scenario, volume: float | None, aht: float | None):
+    """The scenario with --volume and --aht applied (validated variants, no file round trip)."""
+    if volume is not None and volume != 1:
+        scenario = scenario.with_volume(volume)
+    if aht is not None and aht != 1:
+        scenario = scenario.with_scaled_durations("talk_time", aht).with_scaled_durations("acw", aht)
+    return scenario
 
 
 def _not_empty(ctx, param, value):
@@ -269,22 +284,37 @@ def _progress(quiet: bool):
 @no_plots_option
 @max_calls_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
-def run(scenario_path, replications, seed, out, workers, scheduler, as_json, quiet, no_plots, max_calls, with_report):
+@volume_option
+@aht_option
+@click.option("--calls-csv", "with_calls", is_flag=True,
+              help="also write calls.csv: every simulated call of every replication (the call-log format "
+                   "'callsim fit' reads; see docs/scenarios.md)")
+@click.option("--calls-days", type=click.IntRange(min=1), default=None, metavar="N",
+              help="with --calls-csv: only the calls of the first N replications")
+def run(scenario_path, replications, seed, out, workers, scheduler, as_json, quiet, no_plots, max_calls, with_report,
+        volume, aht, with_calls, calls_days):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
     from presentation.documents import intervals_csv, result_document, to_json
     from presentation.text import format_summary
     from simulator.run import run_scenario
 
-    scenario = _load(scenario_path)
+    if calls_days is not None and not with_calls:
+        raise InputError("--calls-days limits the calls written by --calls-csv; give --calls-csv too")
+    scenario = _what_if(_load(scenario_path), volume, aht)
     folder = _output_folder(out, Path(scenario_path).stem)
     _check_size([scenario], replications, max_calls, quiet or as_json)
     with _workers_pool(workers, scheduler) if scheduler else _no_pool() as pool:
         result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
                               on_replication_done=_progress(quiet or as_json), executor=pool,
-                              sample_day=not no_plots)  # replication 0's records are for the plots only
+                              sample_day=not no_plots,  # replication 0's records are for the plots only
+                              keep_records=with_calls)
     document_dict = result_document(result)
     document = to_json(document_dict)
     files = {"kpis.json": document, "intervals.csv": intervals_csv(result)}
+    if with_calls:
+        from presentation.calls_csv import calls_csv
+
+        files["calls.csv"] = calls_csv(result.days, scenario, first=calls_days)
     if not no_plots:
         from presentation.run_plots import run_plots
 
@@ -333,8 +363,10 @@ def _written_line(folder: Path, written) -> str:
 @quiet_option
 @max_calls_option
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
+@volume_option
+@aht_option
 def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json, no_plots, quiet, max_calls,
-            with_report):
+            with_report, volume, aht):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first) and its 95% CI, which targets each meets, and what
     drives the difference."""
@@ -344,7 +376,7 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
 
     if len(scenario_paths) < 2:
         raise InputError("compare needs at least two scenario files, e.g. callsim compare A.yaml B.yaml")
-    scenarios = [_load(path) for path in scenario_paths]
+    scenarios = [_what_if(_load(path), volume, aht) for path in scenario_paths]  # the same what-if for every one
     stems = [Path(path).stem for path in scenario_paths]
     folder = _output_folder(out, "-".join(["compare", *stems]))
     _check_size(scenarios, replications or scenarios[0].simulation.replications, max_calls, quiet or as_json)
@@ -352,6 +384,8 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
                                        on_replication_done=_progress(quiet or as_json), executor=pool)
     document_dict = comparison_document(comparison, files=list(scenario_paths))
+    if volume is not None or aht is not None:  # the what-if the comparison was made under
+        document_dict["what_if"] = {"volume": volume, "aht": aht}
     document = to_json(document_dict)
     files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison)}
     if not no_plots:
@@ -530,8 +564,13 @@ def schema():
 @max_calls_option
 @click.option("--report", "with_report", is_flag=True,
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
+@volume_option
+@aht_option
+@click.option("--baseline", "baseline_dir", metavar="OTHER_PLAN_DIR", type=click.Path(file_okay=False), default=None,
+              help="a folder written by an earlier callsim plan: show per interval and for the day the change in "
+                   "agents, agent-hours and predicted KPIs; writes plan_diff.csv")
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json, no_plots,
-         max_calls, with_report):
+         max_calls, with_report, volume, aht, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -541,7 +580,12 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     from presentation.plan_output import (format_plan, format_verification, plan_csv, plan_document,
                                           verification_document, verify_csv)
 
-    scenario = _load(scenario_path)
+    baseline_rows = None
+    if baseline_dir is not None:  # read first: a bad baseline stops before any work
+        from studies.plan_diff import read_plan_rows
+
+        baseline_rows = read_plan_rows(baseline_dir)
+    scenario = _what_if(_load(scenario_path), volume, aht)
     folder = _output_folder(out, Path(scenario_path).stem)
     try:
         the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
@@ -552,7 +596,17 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     planned_text = planned_yaml(the_plan, source=str(scenario_path))
     planned = planned_scenario(the_plan, planned_text)
     document = plan_document(the_plan, source=str(scenario_path))
+    if volume is not None or aht is not None:  # the what-if the plan was made under
+        document["what_if"] = {"volume": volume, "aht": aht}
     files = {"plan.csv": plan_csv(the_plan), f"{stem}.planned.yaml": planned_text}
+    diff = None
+    if baseline_rows is not None:
+        from presentation.plan_diff_output import plan_diff_csv
+        from studies.plan_diff import diff_plans, parse_plan_csv
+
+        diff = diff_plans(parse_plan_csv(files["plan.csv"], "plan.csv"), baseline_rows, scenario.interval_minutes,
+                          str(baseline_dir))
+        files["plan_diff.csv"] = plan_diff_csv(diff)
     verification = None
     if verify or with_report:
         _check_size([planned], replications, max_calls, as_json)
@@ -583,6 +637,11 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
     click.echo(format_plan(the_plan, source=str(scenario_path)))
+    if diff is not None:
+        from presentation.plan_diff_output import format_plan_diff
+
+        click.echo("")
+        click.echo(format_plan_diff(diff))
     if verification is not None:
         click.echo("")
         click.echo(format_verification(verification))
@@ -649,6 +708,76 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     click.echo(format_study(study, str(scenario_path)))
     click.echo(f"\n{_written_line(folder, written)}")
     click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+
+
+# --- scenarios from data: callsim fit ---
+
+
+@cli.command()
+@click.argument("calls_path", metavar="[CALLS.csv]", required=False, type=click.Path(dir_okay=False))
+@click.option("--intervals", "report_path", metavar="REPORT.csv", type=click.Path(dir_okay=False), default=None,
+              help="fit from an interval report instead (interval, offered, answered, abandoned, aht_s, asa_s "
+                   "[, agents]): arrivals, AHT, and patience calibrated by simulation to the reported abandonment")
+@click.option("--days", metavar="FIRST:LAST|D1,D2,...", default=None,
+              help="only these days (YYYY-MM-DD), e.g. 2026-01-05:2026-01-16")
+@click.option("--weekday", metavar="mon[,tue...]", default=None, help="only these weekdays")
+@click.option("--interval-minutes", type=click.Choice(["15", "30", "60"]), default="30", show_default=True,
+              help="interval length of the fitted scenario")
+@click.option("--columns", metavar="NAME=HEADER,...", default=None,
+              help="the log's own column headers, e.g. arrival=Start Time,wait=Queue Secs (names: arrival, queue, "
+                   "wait, outcome, talk, acw, ivr, agent_group, agent_id, caller; for reports: interval, offered, answered, "
+                   "abandoned, aht, asa, agents)")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
+              help="the fitted scenario file (default: results/fit-<name>/<name>.fitted.yaml); fit.json, the plots and "
+                   "the report go beside it")
+@click.option("--name", default=None, help="the fitted scenario's name (default: 'Fitted from <file>')")
+@click.option("--report", "with_report", is_flag=True, help="also write fit_report.html and the PNGs (Q-Q plots, "
+              "Kaplan-Meier beside the fitted patience, arrivals)")
+@click.option("-r", "--replications", type=click.IntRange(min=2, max=1000), default=20, show_default=True,
+              help="replications per step when calibrating patience to an interval report")
+@click.option("--aht-cv", type=FiniteFloat(min=0, min_open=True, max=5), default=None,
+              help="with --intervals: the handle time's coefficient of variation (lognormal; default: exponential, cv 1)")
+@workers_option
+def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, name, with_report, replications,
+        aht_cv, workers):
+    """Fit a scenario to a call-by-call log (CALLS.csv, e.g. from 'callsim run --calls-csv') or to an
+    interval report (--intervals): arrivals per interval and day-to-day busyness, talk/ACW by maximum
+    likelihood (family by AIC, KS distance), patience by censored maximum likelihood (Kaplan-Meier
+    beside it), balking, staffing when agents are named."""
+    from presentation.documents import versions
+    from presentation.fit_output import fit_document, fit_plots, fitted_yaml, format_fit, render_fit_report
+    from studies.fit import fit_call_log, fit_interval_report
+    from studies.fit_input import day_filter, read_call_log, read_interval_report
+
+    if aht_cv is not None and report_path is None:
+        raise InputError("--aht-cv is for --intervals reports; a call log gives the handle times themselves")
+    if (calls_path is None) == (report_path is None):
+        raise InputError("give either a call log CALLS.csv or --intervals REPORT.csv (one of them)")
+    minutes = int(interval_minutes)
+    source = calls_path or report_path
+    stem = Path(source).stem
+    target = Path(out) if out else Path("results") / f"fit-{stem}" / f"{stem}.fitted.yaml"
+    _output_folder(str(target.parent), "")  # checked before the log is read
+    if calls_path is not None:
+        log = read_call_log(calls_path, columns)
+        result = fit_call_log(log, day_filter(log.day, days, weekday, calls_path), minutes, name)
+    else:
+        report_data = read_interval_report(report_path, columns)
+        keep = day_filter(report_data.day, days, weekday, report_path)
+        with _workers_pool(workers) as pool:
+            result = fit_interval_report(report_data, keep, minutes, name, replications=replications, executor=pool,
+                                         aht_cv=aht_cv)
+    files = {target.name: fitted_yaml(result), "fit.json": fit_document(result, versions())}
+    if with_report:
+        images = fit_plots(result)
+        files.update(images)
+        files["fit_report.html"] = render_fit_report(result, images, versions())
+    written = _write(target.parent, files)  # everything rendered first: nothing half-written
+    click.echo(format_fit(result))
+    click.echo(_written_line(target.parent, written))
+    click.echo(f"simulate it: callsim run {target}")
+
+
 
 
 def main(argv: list[str] | None = None) -> int:

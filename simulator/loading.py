@@ -293,7 +293,60 @@ def load_scenario(path: str | Path) -> Scenario:
     data, lines = _compose(text, source)
     if not isinstance(data, dict):
         raise ScenarioFileError(f"{source}:1: the file must be a mapping of keys (schema_version, name, arrivals, ...), not a {type(data).__name__}")
+    _calls_from_csv(data, lines, source, file.parent)
     return scenario_from_dict(data, source=source, lines=lines)
+
+
+def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
+    """`arrivals.calls: {csv: forecast.csv, column: calls}` -> the column's numbers, in place.
+
+    The file is relative to the scenario file's folder; one number per data row, in order (a
+    forecast exported from a spreadsheet, used as it is). Errors name the scenario's line, and
+    the CSV's row when a cell is at fault.
+    """
+    arrivals = data.get("arrivals")
+    calls = arrivals.get("calls") if isinstance(arrivals, dict) else None
+    if not isinstance(calls, dict):
+        return
+    import csv
+    import math
+
+    path = ("arrivals", "calls")
+    where = f"{source}:{_line_of(path, lines)}: arrivals.calls"
+    unknown = set(calls) - {"csv", "column"}
+    if unknown or "csv" not in calls or "column" not in calls:
+        raise ScenarioFileError(f"{where}: a forecast file is written {{csv: FILE.csv, column: NAME}}"
+                                + (f" (unknown key '{sorted(unknown)[0]}')" if unknown else "")
+                                + "; or give a list of numbers")
+    csv_path = folder / str(calls["csv"])
+    column = str(calls["column"])
+    try:
+        with open(csv_path, newline="", encoding="utf-8-sig") as stream:
+            rows = list(csv.reader(stream))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioFileError(f"{where}.csv: cannot read {csv_path} ({type(exc).__name__}); the path is relative to "
+                                "the scenario file's folder") from None
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if column not in header:
+        raise ScenarioFileError(f"{where}.column: {csv_path} has no column '{column}'; its columns are: "
+                                f"{', '.join(header) or '(empty file)'}")
+    index = header.index(column)
+    values = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cell = row[index].strip() if index < len(row) else ""
+        try:
+            value = float(cell)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0:
+            raise ScenarioFileError(f"{where}: {csv_path}:{number}: column '{column}': '{cell}' is not a number of "
+                                    "calls (0 or more); fix the cell")
+        values.append(value)
+    if not values:
+        raise ScenarioFileError(f"{where}: {csv_path} has no data rows in column '{column}'")
+    arrivals["calls"] = values
 
 
 def scenario_from_dict(data: dict, source: str = "<scenario>", lines: dict | None = None) -> Scenario:

@@ -35,7 +35,8 @@ def parse_clock(text: str) -> str | None:
 class Arrivals(_Frozen):
     calls: tuple[Annotated[float, Field(ge=0)], ...] = Field(
         min_length=1,
-        description="expected calls offered in each interval (Poisson within the interval); "
+        description="expected calls offered in each interval (Poisson within the interval); in a file also "
+        "{csv: FILE.csv, column: NAME}, read by the loader relative to the file; "
         "the number of intervals in the day follows from this list",
     )
     busyness_cv: float = Field(
