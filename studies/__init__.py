@@ -1,0 +1,1 @@
+"""Studies: run the model or the maths and return typed data (no printing, no files)."""
