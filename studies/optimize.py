@@ -73,6 +73,7 @@ STARTS = ("erlang", "carry_over", "scenario")
 DISPLAY_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 KPI_LABELS = {"service_level": "service level", "asa": "ASA", "abandon_rate": "abandonment", "occupancy": "occupancy"}
 MAX_ADD_STEP = 4  # agents added at once to an interval that keeps missing (1, 2, 4, 4, ...)
+MAX_REMOVE_STEP = 8  # agents removed at once where removals keep succeeding (1, 2, 4, 8, 8, ...)
 
 
 class OptimizeError(ValueError):
@@ -358,7 +359,8 @@ def _missed_text(check: IntervalCheck, constraints: dict[str, Constraint]) -> st
 
 
 class _Search:
-    def __init__(self, scenario, evaluate: _Evaluator, low, high, costs, max_iterations: int):
+    def __init__(self, scenario, evaluate: _Evaluator, low, high, costs, max_iterations: int, lookahead: bool):
+        self.lookahead = lookahead
         self.scenario, self.evaluate = scenario, evaluate
         self.low, self.high, self.costs = low, high, costs
         self.max_iterations = max_iterations
@@ -370,6 +372,8 @@ class _Search:
         self.infeasible: set[int] = set()
         self.frozen: set[tuple[int, int]] = set()  # (group, interval) removals not to try again
         self.add_streak = [0] * self.n
+        self.retry_smaller = False  # a removal of several agents failed: try one next time
+        self.remove_streak: dict[tuple[int, int], int] = {}  # accepted removals in a row: the step doubles
 
     def record(self, phase: str, purpose: str, evaluation: Evaluation, decisions: dict[int, str]) -> None:
         self.trace.append(TraceEntry(self.iteration, phase, purpose, evaluation.index,
@@ -387,9 +391,10 @@ class _Search:
                 base = self.add(base, missing)
                 idle_parities = 0
                 continue
+            self.retry_smaller = False
             new_base = self.remove(base, parity)
             parity ^= 1
-            if new_base is base:
+            if new_base is base and not self.retry_smaller:
                 idle_parities += 1
                 if idle_parities >= 2:
                     return base, "infeasible" if self.infeasible else "converged"
@@ -455,7 +460,9 @@ class _Search:
     def remove(self, base: Evaluation, parity: int) -> Evaluation:
         candidates: dict[int, dict[tuple[int, int], int]] = {}
         for g in self.groups:
-            changes = {(g, k): -1 for k in range(parity, self.n, 2)
+            changes = {(g, k): -min(2 ** self.remove_streak.get((g, k), 0), MAX_REMOVE_STEP,
+                                    base.staffing[g][k] - self.low[g][k])
+                       for k in range(parity, self.n, 2)
                        if base.staffing[g][k] > self.low[g][k] and (g, k) not in self.frozen
                        and k not in self.infeasible and base.checks[k].met}
             if changes:
@@ -469,27 +476,33 @@ class _Search:
         best_score: dict[int, tuple] = {}
         for g, evaluation in zip(order, tried):
             notes = {}
-            for (_, k) in candidates[g]:
+            for (_, k), step in candidates[g].items():
                 after = evaluation.checks[k]
-                later_ok = k + 1 >= self.n or not base.checks[k + 1].met or evaluation.checks[k + 1].met
+                later_ok = (not self.lookahead or k + 1 >= self.n or not base.checks[k + 1].met
+                            or evaluation.checks[k + 1].met)
                 if not after.met or not later_ok:
-                    self.frozen.add((g, k))
+                    if step == -1:
+                        self.frozen.add((g, k))
+                    else:
+                        self.retry_smaller = True
+                    self.remove_streak[(g, k)] = 0  # a smaller step next time
                     where = after if not after.met else evaluation.checks[k + 1]
-                    notes[k] = (f"kept: one fewer misses {_missed_text(where, self.by_key)}"
+                    notes[k] = (f"kept: {-step} fewer misses {_missed_text(where, self.by_key)}"
                                 + ("" if not after.met else " in the next interval"))
                     continue
                 used = base.checks[k].margin - after.margin
                 used = max(used, 1e-9) if math.isfinite(used) else 1e-9
-                score = (self.costs[g] / used, self.costs[g], -g)
-                notes[k] = f"meets with one fewer (margin {after.margin:+.3f})"
+                score = (-step * self.costs[g] / used, self.costs[g], -g)
+                notes[k] = f"meets with {-step} fewer (margin {after.margin:+.3f})"
                 if k not in best_score or score > best_score[k]:
                     best_score[k] = score
                     chosen = {key: d for key, d in chosen.items() if key[1] != k}
-                    chosen[(g, k)] = -1
-            self.record("remove", f"one agent fewer in '{self.names[g]}' in the {('even', 'odd')[parity]} intervals",
+                    chosen[(g, k)] = step
+            self.record("remove", f"fewer agents in '{self.names[g]}' in the {('even', 'odd')[parity]} intervals",
                         evaluation, notes)
-        for (g, k) in chosen:
-            decisions[k] = f"-1 {self.names[g]}"
+        for (g, k), step in chosen.items():
+            decisions[k] = f"{step} {self.names[g]}"
+            self.remove_streak[(g, k)] = self.remove_streak.get((g, k), 0) + 1
         self.record("remove", "current staffing meets every target", base, decisions)
         if not chosen:
             return base
@@ -499,7 +512,12 @@ class _Search:
     def repair(self, base: Evaluation, new: Evaluation, removed: dict[tuple[int, int], int]) -> Evaluation:
         """Undo removals whose combination misses a target (the one at or nearest before the miss)."""
         while True:
-            broken = [k for k in range(self.n) if not new.checks[k].met and base.checks[k].met]
+            # an interval that lost an agent and misses: the removals together were too many. (A miss
+            # in an unchanged interval, the work a removal carried over, is the add phase's, unless
+            # the search looks ahead.)
+            changed = {k for (_, k) in removed}
+            broken = [k for k in range(self.n) if not new.checks[k].met and base.checks[k].met
+                      and (self.lookahead or k in changed)]
             if not broken:
                 return new
             undo = {}
@@ -507,16 +525,18 @@ class _Search:
                 for j in range(k, -1, -1):
                     hits = [key for key in removed if key[1] == j and key not in undo]
                     if hits:
-                        undo.update({key: 1 for key in hits})
+                        undo.update({key: -removed[key] for key in hits})
                         break
             if not undo:
                 return base
-            self.frozen.update(undo)
-            for key in undo:
+            for key, amount in undo.items():
+                if amount == 1:
+                    self.frozen.add(key)
+                self.remove_streak[key] = 0
                 del removed[key]
             self.record("repair", "the removals together miss a target", new,
                         {k: f"misses {_missed_text(new.checks[k], self.by_key)}: undo "
-                            + ", ".join(f"-1 {self.names[g]} at {self.scenario.interval_labels()[j]}"
+                            + ", ".join(f"-{undo[(g, j)]} {self.names[g]} at {self.scenario.interval_labels()[j]}"
                                         for (g, j) in undo if j <= k) for k in broken})
             if not removed:
                 return base
@@ -567,7 +587,7 @@ def _binding_and_flags(scenario: Scenario, final: Evaluation, constraints, low, 
 def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications: int | None = None,
                       seed: int | None = None, confidence: float | None = None, max_iterations: int = 60,
                       executor: Executor | None = None, per_queue: bool = True, per_group: bool = False,
-                      on_batch: Callable[[int, int], None] | None = None) -> OptimizeResult:
+                      lookahead: bool = False, on_batch: Callable[[int, int], None] | None = None) -> OptimizeResult:
     """The least-cost staffing meeting every target in every interval in simulation (module
     docstring). Raises OptimizeError for input that cannot be used (e.g. targets the Erlang
     plan cannot size). `on_batch(evaluations so far, new in this batch)` reports progress."""
@@ -594,7 +614,7 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
 
     evaluate = _Evaluator(scenario, constraints, replications, seed, confidence, executor, on_batch)
     first, plan_evaluation = evaluate([start_staffing, plan_staffing])
-    search = _Search(scenario, evaluate, low, high, costs, max_iterations)
+    search = _Search(scenario, evaluate, low, high, costs, max_iterations, lookahead)
     search.record("start", f"start: the {'scenario' if start == 'scenario' else start.replace('_', '-') + ' plan'}'s "
                   "staffing" + (" within min/max agents" if start_staffing != (own if start == 'scenario' else plan_staffing) else ""),
                   first, {k: "meets" if c.met else f"misses {_missed_text(c, search.by_key)}" for k, c in enumerate(first.checks)})
