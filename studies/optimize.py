@@ -65,6 +65,7 @@ import numpy as np
 from scipy import stats
 
 from simulator.batch import run_scenarios
+from simulator.kpis import kpi_bounds
 from simulator.run import RunResult
 from simulator.scenario import Scenario
 
@@ -163,8 +164,10 @@ def _values(result: RunResult, kpi: str, part: tuple[str, str] | None) -> np.nda
     return result.breakdown_per_replication[part[0]][part[1]][kpi]
 
 
-def _summaries(values: np.ndarray, n_intervals: int, confidence: float | None, at_least: bool) -> list[KpiValue]:
-    """Per interval: mean, 95% CI and the judged bound over the replications where it is finite."""
+def _summaries(values: np.ndarray, n_intervals: int, confidence: float | None, at_least: bool,
+               limits: tuple[float, float] = (-math.inf, math.inf)) -> list[KpiValue]:
+    """Per interval: mean, 95% CI (cut to the values the KPI can take, as `Estimate.of` does) and
+    the judged bound over the replications where it is finite."""
     v = np.asarray(values, dtype=float)[:, :n_intervals]
     finite = np.isfinite(v)
     n = finite.sum(axis=0)
@@ -185,7 +188,7 @@ def _summaries(values: np.ndarray, n_intervals: int, confidence: float | None, a
         if confidence is not None:
             t_c = float(stats.t.ppf(confidence, n[k] - 1)) * se
             bound = mean - t_c if at_least else mean + t_c
-        out.append(KpiValue(mean, (mean - half, mean + half), bound, int(n[k])))
+        out.append(KpiValue(mean, (max(mean - half, limits[0]), min(mean + half, limits[1])), bound, int(n[k])))
     return out
 
 
@@ -194,8 +197,9 @@ def check_intervals(result: RunResult, constraints: Sequence[Constraint],
     """Judge every interval of a simulated staffing against the constraints."""
     n = result.scenario.n_intervals
     labels = result.scenario.interval_labels()
-    columns = {c.key: (c, _summaries(_values(result, c.kpi, c.part), n, confidence, c.at_least)) for c in constraints}
-    display = {name: _summaries(result.per_replication[name], n, None, name == "service_level")
+    columns = {c.key: (c, _summaries(_values(result, c.kpi, c.part), n, confidence, c.at_least, kpi_bounds(c.kpi)))
+               for c in constraints}
+    display = {name: _summaries(result.per_replication[name], n, None, name == "service_level", kpi_bounds(name))
                for name in DISPLAY_KPIS if name in result.per_replication}
     checks = []
     for k in range(n):
@@ -372,6 +376,7 @@ class _Search:
         self.infeasible: set[int] = set()
         self.frozen: set[tuple[int, int]] = set()  # (group, interval) removals not to try again
         self.add_streak = [0] * self.n
+        self.binding_hint: dict[int, dict[tuple[int, ...], tuple[str, ...]]] = {}  # interval -> staffing -> missed
         self.retry_smaller = False  # a removal of several agents failed: try one next time
         self.remove_streak: dict[tuple[int, int], int] = {}  # accepted removals in a row: the step doubles
 
@@ -483,6 +488,10 @@ class _Search:
                 if not after.met or not later_ok:
                     if step == -1:
                         self.frozen.add((g, k))
+                        # what one agent fewer misses is what binds this interval's staffing
+                        column = tuple(row[k] for row in base.staffing)
+                        where_missed = after.missed if not after.met else evaluation.checks[k + 1].missed
+                        self.binding_hint.setdefault(k, {})[column] = where_missed + self.binding_hint.get(k, {}).get(column, ())
                     else:
                         self.retry_smaller = True
                     self.remove_streak[(g, k)] = 0  # a smaller step next time
@@ -557,7 +566,7 @@ def _clip(staffing: Staffing, low, high) -> Staffing:
                  for row, lo_row, hi_row in zip(staffing, low, high))
 
 
-def _binding_and_flags(scenario: Scenario, final: Evaluation, constraints, low, high):
+def _binding_and_flags(scenario: Scenario, final: Evaluation, constraints, low, high, hints):
     by_key = {c.key: c for c in constraints}
     floor = scenario.targets.occupancy[0]
     binding, flags = [], []
@@ -576,6 +585,9 @@ def _binding_and_flags(scenario: Scenario, final: Evaluation, constraints, low, 
             binding.append("missed: " + ", ".join(by_key[key].label for key in check.missed))
         elif "at_min_agents" in f:
             binding.append("min_agents")
+        elif (missed := hints.get(k, {}).get(tuple(row[k] for row in final.staffing))):
+            # what one agent fewer (in any group) misses: the constraint that sets the staffing
+            binding.append(", ".join(dict.fromkeys(by_key[key].label for key in missed)))
         elif check.closest is None:
             binding.append("none (no calls)")
         else:
@@ -628,8 +640,8 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
         reason = "infeasible"
     search.record("current", "the optimised staffing", final,
                   {k: "meets" if c.met else f"misses {_missed_text(c, search.by_key)}" for k, c in enumerate(final.checks)})
-    binding, flags = _binding_and_flags(scenario, final, constraints, low, high)
-    notes = _notes(scenario, plan_evaluation, start, confidence, per_queue)
+    binding, flags = _binding_and_flags(scenario, final, constraints, low, high, search.binding_hint)
+    notes = _notes(scenario, plan_evaluation, start, confidence, per_queue, per_group)
     return OptimizeResult(
         scenario=scenario, start=start, replications=replications, seed=seed, confidence=confidence,
         constraints=constraints, group_names=tuple(g.name for g in scenario.agents), hourly_costs=costs,
@@ -639,7 +651,8 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
     )
 
 
-def _notes(scenario: Scenario, plan_evaluation: Evaluation, start: str, confidence, per_queue: bool) -> tuple[str, ...]:
+def _notes(scenario: Scenario, plan_evaluation: Evaluation, start: str, confidence, per_queue: bool,
+           per_group: bool) -> tuple[str, ...]:
     notes = [
         "Every staffing tried was simulated on the same callers (common random numbers: same seed and replications), "
         "so each step's effect is the staffing change, not noise; 'meets' is judged on "
@@ -648,8 +661,9 @@ def _notes(scenario: Scenario, plan_evaluation: Evaluation, start: str, confiden
     ]
     if per_queue and len(scenario.queues) > 1:
         notes.append("With several queues each queue must meet the service level, ASA and abandonment targets on its own.")
-    if len(scenario.agents) > 1 and scenario.targets.occupancy[1] < 1.0:
-        notes.append(f"Occupancy: each agent group must stay at or below {scenario.targets.occupancy[1]:.0%}; the band's "
+    if scenario.targets.occupancy[1] < 1.0:
+        who = "each agent group" if per_group and len(scenario.agents) > 1 else "the agents together"
+        notes.append(f"Occupancy: {who} must stay at or below {scenario.targets.occupancy[1]:.0%}; the band's "
                      "floor is only flagged.")
     missed = sum(1 for c in plan_evaluation.checks if not c.met)
     if missed:
