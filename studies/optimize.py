@@ -377,6 +377,8 @@ class _Search:
         self.frozen: set[tuple[int, int]] = set()  # (group, interval) removals not to try again
         self.add_streak = [0] * self.n
         self.binding_hint: dict[int, dict[tuple[int, ...], tuple[str, ...]]] = {}  # interval -> staffing -> missed
+        self.alternating = lookahead  # removals in every other interval (else all at once)
+        self.suspect: set[tuple[int, int]] = set()  # refused while the interval before lost an agent too
         self.retry_smaller = False  # a removal of several agents failed: try one next time
         self.remove_streak: dict[tuple[int, int], int] = {}  # accepted removals in a row: the step doubles
 
@@ -389,9 +391,12 @@ class _Search:
 
     def run(self, base: Evaluation) -> tuple[Evaluation, str]:
         idle_parities, parity = 0, 0
+        best = None  # the cheapest staffing seen that meets every target it can (for a stop at the limit)
         while self.iteration < self.max_iterations:
             self.iteration += 1
             missing = [k for k, c in enumerate(base.checks) if not c.met and k not in self.infeasible]
+            if not missing and (best is None or base.cost <= best.cost):
+                best = base
             if missing:
                 base = self.add(base, missing)
                 idle_parities = 0
@@ -401,13 +406,20 @@ class _Search:
             parity ^= 1
             if new_base is base and not self.retry_smaller:
                 idle_parities += 1
+                if not self.alternating and not self.lookahead:
+                    # every interval at once has converged; removals refused while the interval before
+                    # also lost an agent are tried again, every other interval at a time
+                    self.alternating, idle_parities, parity = True, 0, 0
+                    self.frozen -= self.suspect
+                    continue
                 if idle_parities >= 2:
                     return base, "infeasible" if self.infeasible else "converged"
             else:
                 idle_parities = 0
                 base = new_base
-        missing = [k for k, c in enumerate(base.checks) if not c.met]
-        return base, "infeasible" if self.infeasible else "max_iterations"
+        if any(not c.met and k not in self.infeasible for k, c in enumerate(base.checks)) and best is not None:
+            base = best  # stopped in the middle of a repair: the last staffing that met the targets
+        return base, "max_iterations"
 
     def add(self, base: Evaluation, missing: list[int]) -> Evaluation:
         steps = {}
@@ -462,12 +474,16 @@ class _Search:
         (new,) = self.evaluate([_changed(base.staffing, chosen)])
         return new
 
+    def removal_intervals(self, parity: int) -> range:
+        """Every interval at once; with lookahead every other one, so that the next is unchanged."""
+        return range(parity, self.n, 2) if self.lookahead or self.alternating else range(self.n)
+
     def remove(self, base: Evaluation, parity: int) -> Evaluation:
         candidates: dict[int, dict[tuple[int, int], int]] = {}
         for g in self.groups:
             changes = {(g, k): -min(2 ** self.remove_streak.get((g, k), 0), MAX_REMOVE_STEP,
                                     base.staffing[g][k] - self.low[g][k])
-                       for k in range(parity, self.n, 2)
+                       for k in self.removal_intervals(parity)
                        if base.staffing[g][k] > self.low[g][k] and (g, k) not in self.frozen
                        and k not in self.infeasible and base.checks[k].met}
             if changes:
@@ -486,7 +502,12 @@ class _Search:
                 later_ok = (not self.lookahead or k + 1 >= self.n or not base.checks[k + 1].met
                             or evaluation.checks[k + 1].met)
                 if not after.met or not later_ok:
-                    if step == -1:
+                    # the interval before also lost agents in this run: its carry-over may be the cause
+                    neighbour = (g, k - 1) in candidates[g]
+                    if step == -1 and neighbour:
+                        self.frozen.add((g, k))
+                        self.suspect.add((g, k))  # tried again alone in the final, alternating rounds
+                    elif step == -1:
                         self.frozen.add((g, k))
                         # what one agent fewer misses is what binds this interval's staffing
                         column = tuple(row[k] for row in base.staffing)
@@ -507,7 +528,8 @@ class _Search:
                     best_score[k] = score
                     chosen = {key: d for key, d in chosen.items() if key[1] != k}
                     chosen[(g, k)] = step
-            self.record("remove", f"fewer agents in '{self.names[g]}' in the {('even', 'odd')[parity]} intervals",
+            where = "every interval" if not self.alternating else f"the {('even', 'odd')[parity]} intervals"
+            self.record("remove", f"fewer agents in '{self.names[g]}' in {where} that meet every target",
                         evaluation, notes)
         for (g, k), step in chosen.items():
             decisions[k] = f"{step} {self.names[g]}"

@@ -201,7 +201,7 @@ def test_slack_intervals_flag_an_agent_to_spare_and_not_a_tight_or_short_interva
 def test_cli_optimize_writes_a_runnable_optimized_scenario_and_the_trace(tmp_path, capsys):
     out_dir = tmp_path / "out"
     code, out, err = run_cli(capsys, "optimize", SCENARIO_DIR / "two_queue_multiskill.yaml", "-r", "4",
-                             "-w", "1", "--max-iterations", "6", "-o", out_dir, "--json", "--no-plots")
+                             "-w", "1", "--max-iterations", "8", "-o", out_dir, "--json", "--no-plots")
     assert code == 0, err
     document = json.loads(out)
     assert document["stop_reason"] in ("converged", "max_iterations")
