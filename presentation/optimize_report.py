@@ -51,8 +51,9 @@ def _staffing_table(result: OptimizeResult) -> str:
         cells += f"<td>{_e(result.binding[k])}</td><td>{_e(', '.join(result.flags[k]))}</td>"
         rows.append(f"<tr><td>{_e(check.interval)}{' !' if not check.met else ''}</td>{cells}</tr>")
     return ("<p class=\"note\">Staffing of the Erlang plan and the optimised staffing, and the optimised day's KPIs "
-            "over all queues (mean [95% CI]); the binding constraint is the one closest to its target. Per-queue "
-            "values are in <code>optimize.json</code>.</p>"
+            "over all queues (mean [95% CI]); binding: what one agent fewer misses (else the constraint closest to its "
+            "target). Per-queue values are in <code>optimize.json</code>, every staffing tried in "
+            "<code>optimize_trace.csv</code>.</p>"
             f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 

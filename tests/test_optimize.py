@@ -173,10 +173,11 @@ def test_limits_are_validated_in_the_scenario_file(tmp_path, capsys):
 
 
 def test_same_seed_same_staffing_and_trace_for_one_and_two_workers():
-    scenario = load_scenario(SCENARIO_DIR / "two_queue_multiskill.yaml").with_volume(0.5)
-    one = optimize_staffing(scenario, replications=4, seed=11, max_iterations=8)
+    scenario = load_scenario(SCENARIO_DIR / "two_queue_multiskill.yaml").with_volume(0.3)
+    one = optimize_staffing(scenario, replications=3, seed=11, max_iterations=6)
     with executor_for(2) as executor:
-        two = optimize_staffing(scenario, replications=4, seed=11, max_iterations=8, executor=executor)
+        two = optimize_staffing(scenario, replications=3, seed=11, max_iterations=6, executor=executor)
+    assert len(one.trace) > 4  # the search moved: more than the start and the final staffing
     assert one.staffing == two.staffing
     assert [(t.purpose, t.decisions) for t in one.trace] == [(t.purpose, t.decisions) for t in two.trace]
 
@@ -228,8 +229,11 @@ def test_cli_optimize_seats_too_few_exit_1_with_the_intervals_named(tmp_path, ca
     path = tmp_path / "s.yaml"
     path.write_text((SCENARIO_DIR / "help_desk.yaml").read_text().replace(
         "staffing: [10, 10, 10, 10, 10, 10, 10, 10]", "staffing: [10, 10, 10, 10, 10, 10, 10, 10]\n    max_agents: 9"))
-    code, out, err = run_cli(capsys, "optimize", path, "-o", tmp_path / "out", "-r", "4", "-w", "1", "--no-plots")
+    code, out, err = run_cli(capsys, "optimize", path, "-o", tmp_path / "out", "-r", "4", "-w", "1", "--no-plots",
+                             "--report")
     assert code == 1, err
+    page = (tmp_path / "out" / "optimize_report.html").read_text()
+    assert "Targets not met within the limits" in page and "08:00: best reached service level" in page
     assert "cannot meet" in err and len(err.strip().splitlines()) == 1
     assert "08:00" in out and "TARGETS NOT MET" in out
     assert (tmp_path / "out" / "s.optimized.yaml").exists()
