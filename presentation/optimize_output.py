@@ -251,7 +251,7 @@ def optimized_yaml(result: OptimizeResult, source: str = "") -> str:
         f"# Written by 'callsim optimize' (start: {result.start.replace('_', '-')}, {result.replications} replications, "
         f"seed {result.seed}, met on {_judged(result)}): {STOP_TEXT[result.stop_reason]}.",
         f"# Agent-hours {result.final.agent_hours:,.1f} against {result.plan_evaluation.agent_hours:,.1f} for the "
-        "Erlang plan.",
+        f"{'carry-over' if result.start == 'carry_over' else 'Erlang'} plan.",
     ]
     if result.infeasible:
         header.append("# TARGETS NOT MET in: " + ", ".join(result.final.checks[k].interval for k in result.infeasible))
