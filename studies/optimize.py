@@ -37,17 +37,25 @@ Method
    simulates one extra agent in each group (one batch) and gives the interval to the group with
    the largest gain per cost (reduction of the interval's shortfall / hourly cost).
 3. Marginal analysis (as in Atlason, Epelman & Henderson's simulation-based staffing, 2004/2008):
-   once every interval meets its targets, try one agent fewer in each group, in the even
-   intervals in one iteration and the odd ones in the next (so that the interval after a
-   removal is unchanged and shows what the removal carries over). A removal is kept where the
-   interval and the next one still meet every target; with several groups the interval loses
-   the agent of the group with the largest saving per unit of margin used (hourly cost / drop
-   of the interval's smallest normalised margin). The new staffing is simulated; where the
-   combined removals miss a target, the removals at and just before that interval are undone
-   and not tried again. A removal that failed is not tried again. The search stops when
-   neither parity removes an agent (converged), after `max_iterations` simulated batches, or
-   with intervals that cannot meet their targets within `max_agents` (infeasible: those
-   intervals and the best value reached are named).
+   once every interval meets its targets, try fewer agents in each group (one simulated batch,
+   one candidate per group), in every interval at once: an interval keeps a removal if it still
+   meets every target, judged with its neighbours also reduced (conservative: the carry-over of
+   the interval before is at least as heavy as it will be). The step doubles (1, 2, 4, 8) while
+   removals at an interval succeed and falls back to 1 when one fails. With several groups the
+   interval loses the agents of the group with the largest saving per unit of margin used
+   (hourly cost x agents / drop of the interval's smallest normalised margin). The new staffing
+   is simulated; where an interval that lost agents now misses (the groups' removals together),
+   the removals at and just before it are undone. A one-agent removal that failed is not tried
+   again, except one refused while the interval before also lost an agent: once no removal is
+   left, those are tried again every other interval at a time (the even ones, then the odd
+   ones, so the interval before is unchanged). A miss that a removal causes in a later,
+   unchanged interval (work carried over) goes back to step 2; with `lookahead=True` such a
+   removal is refused instead (staffing then stays high in a peak to protect the interval after
+   it: the delay is no longer time-stable). The search stops when no
+   interval can lose an agent (converged), after `max_iterations` simulated batches (returning
+   the cheapest staffing seen that met every target it could), or with intervals that cannot
+   meet their targets within `max_agents` (infeasible: those intervals and the best value
+   reached are named).
 
 Normalised margin of a constraint: (bound - target) / target for the service level,
 (target - bound) / target for the others (targets below 0.05, resp. 0.01, count as such), so
