@@ -778,6 +778,93 @@ def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, 
     click.echo(f"simulate it: callsim run {target}")
 
 
+# --- the cheapest staffing that meets every target in simulation: callsim optimize ---
+
+
+class TargetsNotMet(click.ClickException):
+    """The search finished but some intervals cannot meet their targets: results were written."""
+
+    exit_code = 1
+
+
+def _optimize_progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(evaluations: int, batch: int) -> None:
+        click.echo(f"\r  staffings simulated {evaluations}  ({time.monotonic() - started:.0f} s)   ", err=True, nl=False)
+
+    return show
+
+
+@cli.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("--start", type=click.Choice(["erlang", "carry-over", "scenario"]), default="erlang", show_default=True,
+              help="staffing to start from: the Erlang plan, the carry-over plan or the scenario's own")
+@replications_option
+@seed_option
+@click.option("--confidence", type=click.FloatRange(0.5, 1, max_open=True), default=None,
+              help="a target must hold for the one-sided bound at this confidence (e.g. 0.95), not only the mean")
+@click.option("--max-iterations", type=click.IntRange(min=1, max=10_000), default=60, show_default=True,
+              help="simulated batches at most before stopping")
+@click.option("--per-group-occupancy", is_flag=True,
+              help="cap each agent group's occupancy at the band's upper end (default: the whole centre's)")
+@out_option("optimize.json, the trace, the optimised scenario and the plots", "results/<scenario name>/")
+@workers_option
+@scheduler_option
+@max_calls_option
+@volume_option
+@aht_option
+@json_option
+@no_plots_option
+@quiet_option
+@click.option("--report", "with_report", is_flag=True, help="also write optimize_report.html (one self-contained page)")
+def optimize(scenario_path, start, replications, seed, confidence, max_iterations, per_group_occupancy, out, workers,
+             scheduler, max_calls, volume, aht, as_json, no_plots, quiet, with_report):
+    """The cheapest staffing per interval and group that meets every target in simulation,
+    with the trace of every staffing tried (ISA-style whole-day iteration, then marginal
+    analysis on common random numbers)."""
+    import json
+
+    from presentation.optimize_output import (format_optimize, infeasible_message, optimize_document,
+                                              optimized_yaml, to_json, trace_csv, trace_document)
+    from studies.optimize import OptimizeError, optimize_staffing
+
+    scenario = _what_if(_load(scenario_path), volume, aht)
+    folder = _output_folder(out, Path(scenario_path).stem)
+    # a search simulates the day many times: counted as one staffing per group per iteration
+    _check_size([scenario] * (len(scenario.agents) * max_iterations), replications, max_calls, quiet or as_json)
+    with _workers_pool(workers, scheduler) as executor:
+        try:
+            result = optimize_staffing(scenario, start=start.replace("-", "_"), replications=replications, seed=seed,
+                                       confidence=confidence, max_iterations=max_iterations, executor=executor,
+                                       per_group=per_group_occupancy, on_batch=_optimize_progress(quiet or as_json))
+        except OptimizeError as exc:
+            raise InputError(f"{scenario_path}: {exc}") from None
+    stem = Path(scenario_path).stem
+    document = optimize_document(result, source=str(scenario_path))
+    files = {"optimize.json": to_json(document), "optimize_trace.csv": trace_csv(result),
+             "optimize_trace.json": to_json(trace_document(result)),
+             f"{stem}.optimized.yaml": optimized_yaml(result, source=str(scenario_path))}
+    if not no_plots:
+        from presentation.optimize_plots import optimize_plots
+
+        files.update(optimize_plots(result))
+    if with_report:
+        from presentation.optimize_report import optimize_report
+
+        files["optimize_report.html"] = optimize_report(result, {k: v for k, v in files.items() if k.endswith(".png")},
+                                                        source=str(scenario_path), with_run_plots=not no_plots)
+    written = _write(folder, files)  # everything rendered first: nothing half-written on failure
+    if as_json:
+        click.echo(json.dumps({**document, "files": [str(p) for p in written]}, indent=2, allow_nan=False))
+    else:
+        click.echo(format_optimize(result, source=str(scenario_path)))
+        click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
+        click.echo(f"simulate it: callsim run {folder / f'{stem}.optimized.yaml'}")
+    if result.infeasible:
+        raise TargetsNotMet(infeasible_message(result))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@
 (`schedule_output.schedule_document`) and the plots ({file name: PNG bytes}) and returns a page
 with the solver's status, the shifts, coverage per interval, the coverage plot, and, when they
 were run, the verification and the by-simulation rounds. Shell, CSS and escaping are
-`simulator.report`'s (no scripts, nothing fetched).
+`presentation.report`'s (no scripts, nothing fetched).
 """
 from __future__ import annotations
 

@@ -137,6 +137,22 @@ class AgentGroup(_Frozen):
     hourly_cost: float | None = Field(
         default=None, ge=0, description="cost of one agent-hour (for agent_cost, cost_per_call)"
     )
+    min_agents: NonNegativeInt | tuple[NonNegativeInt, ...] | None = Field(
+        default=None, description="fewest agents `callsim optimize` may staff: one number for the day or one per "
+        "interval (absent = 0)",
+    )
+    max_agents: NonNegativeInt | tuple[NonNegativeInt, ...] | None = Field(
+        default=None, description="most agents (seats) `callsim optimize` may staff: one number for the day or one "
+        "per interval (absent = no limit)",
+    )
+
+    def agent_limits(self, n_intervals: int) -> tuple[tuple[int, ...], tuple[int | None, ...]]:
+        """(min, max) agents per interval; max None = no limit."""
+        def per_interval(value, default):
+            if value is None:
+                return (default,) * n_intervals
+            return tuple(value) if isinstance(value, tuple) else (value,) * n_intervals
+        return per_interval(self.min_agents, 0), per_interval(self.max_agents, None)
 
 
 class ServiceLevelTarget(_Frozen):
@@ -209,6 +225,20 @@ class Scenario(_Frozen):
                     ("agents", g_index, "staffing"),
                     f"has {len(group.staffing)} intervals but arrivals.calls has {n}; give one number per interval",
                 )
+            for key in ("min_agents", "max_agents"):
+                value = getattr(group, key)
+                if isinstance(value, tuple) and len(value) != n:
+                    raise ScenarioError(
+                        ("agents", g_index, key),
+                        f"has {len(value)} intervals but arrivals.calls has {n}; give one number for the day or one per interval",
+                    )
+            low, high = group.agent_limits(n)
+            for k, (lo, hi) in enumerate(zip(low, high)):
+                if hi is not None and lo > hi:
+                    raise ScenarioError(
+                        ("agents", g_index, "min_agents"),
+                        f"min_agents {lo} is above max_agents {hi} (interval {k + 1}); lower min_agents or raise max_agents",
+                    )
             for s_index, queue in enumerate(group.serves):
                 if queue not in queue_names:
                     raise ScenarioError(

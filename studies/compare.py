@@ -116,6 +116,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("agent groups", ("agents.name", "agents.serves")),
     ("staffing", ("agents.staffing",)),
     ("agent cost", ("agents.hourly_cost",)),
+    ("staffing limits", ("agents.min_agents", "agents.max_agents")),  # bounds for `callsim optimize`
     ("targets", ("targets",)),
     ("shift rules", ("shifts",)),  # what `callsim schedule` builds shifts from; the simulated day is the same
 )

@@ -1,0 +1,264 @@
+"""`callsim optimize` rendered: the text summary, optimize.json, the trace (CSV and JSON) and the
+runnable `<stem>.optimized.yaml`. Renders an `OptimizeResult`; simulates nothing."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+
+from simulator.loading import dump_scenario_yaml  # one style for every written scenario
+from studies.optimize import KPI_LABELS, Evaluation, KpiValue, OptimizeResult
+
+from .documents import versions
+from .text import table
+
+START_TEXT = {"erlang": "the Erlang plan (SIPP)", "carry_over": "the carry-over plan (modified offered load)",
+              "scenario": "the scenario's own staffing"}
+STOP_TEXT = {"converged": "converged: no interval can lose an agent and still meet every target",
+             "infeasible": "stopped: some intervals cannot meet their targets within the agent limits",
+             "max_iterations": "stopped at the iteration limit (--max-iterations) before converging"}
+
+
+def _number(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _kpi(key: str) -> str:
+    return key.split("@")[0]
+
+
+def _value_text(key: str, value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:.1f} s" if _kpi(key) == "asa" else f"{value:.1%}"
+
+
+def _with_ci(key: str, value: KpiValue | None) -> str:
+    if value is None or value.n == 0:
+        return "-"
+    text = _value_text(key, value.mean)
+    if value.ci95 is not None:
+        text += f" [{_value_text(key, value.ci95[0]).rstrip(' s%')}, {_value_text(key, value.ci95[1])}]"
+    return text
+
+
+def _kpi_document(value: KpiValue) -> dict:
+    return {"mean": _number(value.mean), "ci95": None if value.ci95 is None else [_number(v) for v in value.ci95],
+            "bound": _number(value.bound), "n": value.n}
+
+
+def _target_text(result: OptimizeResult, constraint) -> str:
+    if constraint.kpi == "service_level":
+        return f"{constraint.label} >= {constraint.target:.0%} within {result.scenario.targets.service_level.within:g} s"
+    if constraint.kpi == "asa":
+        return f"{constraint.label} <= {constraint.target:g} s"
+    return f"{constraint.label} <= {constraint.target:.1%}" if constraint.kpi == "abandon_rate" \
+        else f"{constraint.label} <= {constraint.target:.0%}"
+
+
+def _judged(result: OptimizeResult) -> str:
+    return "the mean" if result.confidence is None else f"the one-sided {result.confidence:.0%} bound"
+
+
+def _infeasible_lines(result: OptimizeResult) -> list[str]:
+    by_key = {c.key: c for c in result.constraints}
+    lines = []
+    for k in result.infeasible:
+        check = result.final.checks[k]
+        best = "; ".join(f"{by_key[key].label} {_value_text(key, check.values[key].bound)} (target "
+                         f"{_value_text(key, by_key[key].target)})" for key in check.missed)
+        staffed = ", ".join(f"{name} {s[k]}" for name, s in zip(result.group_names, result.final.staffing))
+        lines.append(f"  {check.interval}: best reached {best}, with {staffed}")
+    return lines
+
+
+def infeasible_message(result: OptimizeResult) -> str:
+    """One line for stderr when targets cannot be met."""
+    labels = [result.final.checks[k].interval for k in result.infeasible]
+    where = ", ".join(labels[:6]) + (", ..." if len(labels) > 6 else "")
+    why = "within the agent limits (max_agents)" if result.stop_reason == "infeasible" else \
+        f"within {result.iterations} iterations (raise --max-iterations or the agent limits)"
+    return (f"cannot meet every target {why} in {len(labels)} interval{'s' * (len(labels) != 1)} ({where}); "
+            "the best staffing reached was written, see TARGETS NOT MET in the output")
+
+
+def format_optimize(result: OptimizeResult, source: str = "") -> str:
+    scenario = result.scenario
+    plan, final = result.plan_evaluation, result.final
+    lines = [
+        f"Optimised staffing for '{scenario.name}'" + (f" ({source})" if source else ""),
+        f"start: {START_TEXT[result.start]}; {result.replications} replications on common random numbers "
+        f"(seed {result.seed}); a target is met on {_judged(result)}",
+        f"search: {STOP_TEXT[result.stop_reason]}; {result.iterations} iterations, {len(result.evaluations)} "
+        f"staffings simulated ({result.simulated_calls:,.0f} calls)",
+        "targets in every interval: " + "; ".join(_target_text(result, c) for c in result.constraints),
+        "",
+    ]
+    header = ["interval"]
+    for name in result.group_names:
+        header += [f"{name} plan", "optimised"]
+    header += ["binding", "flags"]
+    rows = []
+    for k, label in enumerate(result.labels):
+        row = [label]
+        for g in range(len(result.group_names)):
+            row += [str(plan.staffing[g][k]), str(final.staffing[g][k])]
+        row += [result.binding[k], ", ".join(result.flags[k])]
+        rows.append(row)
+    lines.append(table(header, rows))
+    lines.append("")
+    lines.append(_totals_line("agent-hours", plan.agent_hours, final.agent_hours, "{:,.1f}"))
+    if any(g.hourly_cost is not None for g in scenario.agents):
+        lines.append(_totals_line("cost", plan.cost, final.cost, "{:,.2f}"))
+    plan_missed = [c.interval for c in plan.checks if not c.met]
+    lines.append(f"the {'carry-over' if result.start == 'carry_over' else 'Erlang'} plan in simulation: "
+                 + ("meets every target in every interval" if not plan_missed else
+                    f"misses a target in {len(plan_missed)} intervals ({', '.join(plan_missed)})"))
+    lines.append("")
+    lines.append(f"Simulated KPIs of the optimised staffing (mean [95% CI]; '!' where {_judged(result)} misses):")
+    kpi_header = ["interval"] + [KPI_LABELS[name] for name in ("service_level", "asa", "abandon_rate", "occupancy")
+                                 if name in final.checks[0].values] + ["closest constraint (judged value)"]
+    kpi_rows = []
+    by_key = {c.key: c for c in result.constraints}
+    for check in final.checks:
+        row = [check.interval + (" !" if not check.met else "")]
+        row += [_with_ci(name, check.values.get(name)) for name in ("service_level", "asa", "abandon_rate", "occupancy")
+                if name in check.values]
+        key = check.missed[0] if check.missed else check.closest
+        row.append("-" if key is None else f"{by_key[key].label} {_value_text(key, check.values[key].bound)}")
+        kpi_rows.append(row)
+    lines.append(table(kpi_header, kpi_rows))
+    if result.infeasible:
+        lines += ["", f"TARGETS NOT MET in {len(result.infeasible)} intervals "
+                      f"({'agent limits' if result.stop_reason == 'infeasible' else 'iteration limit'}):"]
+        lines += _infeasible_lines(result)
+    if result.notes:
+        lines += [""] + [f"note: {note}" for note in result.notes]
+    return "\n".join(lines)
+
+
+def saving_words(saving: float, plan: float, fmt: str = "{:,.1f}") -> str:
+    """'saving 19.0 (6.4%)', or '1.0 more (+2.1%)' when the simulation needs more than the plan."""
+    share = abs(saving) / plan if plan > 0 else None
+    if saving >= 0:
+        return f"saving {fmt.format(saving)}" + (f" ({share:.1%})" if share is not None else "")
+    return f"{fmt.format(-saving)} more than the plan" + (f" (+{share:.1%})" if share is not None else "")
+
+
+def _totals_line(what: str, plan: float, optimised: float, fmt: str) -> str:
+    return (f"{what}: plan {fmt.format(plan)}, optimised {fmt.format(optimised)}, "
+            f"{saving_words(plan - optimised, plan, fmt)}")
+
+
+def _staffing_dict(result: OptimizeResult, evaluation: Evaluation) -> dict[str, list[int]]:
+    return {name: list(s) for name, s in zip(result.group_names, evaluation.staffing)}
+
+
+def optimize_document(result: OptimizeResult, source: str = "") -> dict:
+    """optimize.json: inputs and provenance, the staffing beside the plan's, per-interval KPIs."""
+    plan, final = result.plan_evaluation, result.final
+    by_key = {c.key: c for c in result.constraints}
+    hours = result.scenario.interval_minutes / 60.0
+    return {
+        "scenario": result.scenario.name,
+        "source": source,
+        "start": result.start.replace("_", "-"),
+        "replications": result.replications,
+        "seed": result.seed,
+        "confidence": result.confidence,
+        "versions": versions(),
+        "stop_reason": result.stop_reason,
+        "iterations": result.iterations,
+        "staffings_simulated": len(result.evaluations),
+        "simulated_calls": result.simulated_calls,
+        "constraints": [{"key": c.key, "label": c.label, "kpi": c.kpi, "target": c.target,
+                         "sense": ">=" if c.at_least else "<="} for c in result.constraints],
+        "staffing": _staffing_dict(result, final),
+        "plan_staffing": _staffing_dict(result, plan),
+        "agent_hours": {"optimized": final.agent_hours, "plan": plan.agent_hours,
+                        "saving": result.saving_agent_hours, "saving_fraction": _number(result.saving_fraction)},
+        "cost": {"optimized": final.cost, "plan": plan.cost, "saving": plan.cost - final.cost},
+        "groups": {name: {"hourly_cost": cost, "agent_hours_optimized": sum(final.staffing[g]) * hours,
+                          "agent_hours_plan": sum(plan.staffing[g]) * hours}
+                   for g, (name, cost) in enumerate(zip(result.group_names, result.hourly_costs))},
+        "plan_meets_every_target": plan.met,
+        "intervals": [
+            {"interval": check.interval, "met": check.met, "binding": result.binding[k], "flags": list(result.flags[k]),
+             "missed": [by_key[key].label for key in check.missed],
+             "kpis": {key: _kpi_document(value) for key, value in check.values.items()},
+             "plan_kpis": {key: _kpi_document(value) for key, value in plan.checks[k].values.items()}}
+            for k, check in enumerate(final.checks)
+        ],
+        "infeasible": [result.final.checks[k].interval for k in result.infeasible],
+        "notes": list(result.notes),
+    }
+
+
+def trace_document(result: OptimizeResult) -> dict:
+    """optimize_trace.json: every staffing tried, its KPIs with CIs, and the decisions taken."""
+    by_index = {e.index: e for e in result.evaluations}
+    steps = []
+    for step, entry in enumerate(result.trace):
+        evaluation = by_index[entry.evaluation]
+        steps.append({
+            "step": step, "iteration": entry.iteration, "phase": entry.phase, "purpose": entry.purpose,
+            "staffing_id": entry.evaluation, "staffing": _staffing_dict(result, evaluation),
+            "agent_hours": evaluation.agent_hours, "cost": evaluation.cost,
+            "intervals": [{"interval": check.interval, "met": check.met, "decision": decision,
+                           "kpis": {key: _kpi_document(value) for key, value in check.values.items()}}
+                          for check, decision in zip(evaluation.checks, entry.decisions)],
+        })
+    return {"scenario": result.scenario.name, "seed": result.seed, "replications": result.replications,
+            "confidence": result.confidence, "trace": steps}
+
+
+def trace_csv(result: OptimizeResult) -> str:
+    """optimize_trace.csv: one row per staffing tried and interval."""
+    by_index = {e.index: e for e in result.evaluations}
+    by_key = {c.key: c for c in result.constraints}
+    keys = list(result.final.checks[0].values)
+    header = ["step", "iteration", "phase", "purpose", "staffing_id", "interval"]
+    header += [f"agents {name}" for name in result.group_names]
+    header += ["met", "missed", "decision"]
+    for key in keys:
+        header += [f"{key} mean", f"{key} ci_low", f"{key} ci_high", f"{key} judged"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for step, entry in enumerate(result.trace):
+        evaluation = by_index[entry.evaluation]
+        for k, (check, decision) in enumerate(zip(evaluation.checks, entry.decisions)):
+            row = [step, entry.iteration, entry.phase, entry.purpose, entry.evaluation, check.interval]
+            row += [s[k] for s in evaluation.staffing]
+            row += [int(check.met), "; ".join(by_key[key].label for key in check.missed), decision]
+            for key in keys:
+                value = check.values[key]
+                ci = value.ci95 or (math.nan, math.nan)
+                row += [_csv(value.mean), _csv(ci[0]), _csv(ci[1]), _csv(value.bound)]
+            writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _csv(value: float) -> str:
+    return f"{value:.6g}" if value is not None and math.isfinite(value) else ""
+
+
+def optimized_yaml(result: OptimizeResult, source: str = "") -> str:
+    """The scenario with the optimised staffing, as YAML that `callsim run` accepts."""
+    scenario = result.scenario
+    header = [
+        f"# Optimised staffing for '{scenario.name}'" + (f" ({source})" if source else ""),
+        f"# Written by 'callsim optimize' (start: {result.start.replace('_', '-')}, {result.replications} replications, "
+        f"seed {result.seed}, met on {_judged(result)}): {STOP_TEXT[result.stop_reason]}.",
+        f"# Agent-hours {result.final.agent_hours:,.1f} against {result.plan_evaluation.agent_hours:,.1f} for the "
+        f"{'carry-over' if result.start == 'carry_over' else 'Erlang'} plan.",
+    ]
+    if result.infeasible:
+        header.append("# TARGETS NOT MET in: " + ", ".join(result.final.checks[k].interval for k in result.infeasible))
+    return "\n".join(header) + "\n" + dump_scenario_yaml(scenario.with_staffing(result.staffing))
+
+
+def to_json(document: dict) -> str:
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,240 @@
+"""callsim optimize: the search against theory, its limits, determinism, the CLI contract.
+
+The slower figures (the IVR pair's saving, the 24-interval speed check) are in
+benchmarks/bench_optimize.py.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from helpers import SCENARIO_DIR, assert_user_error, run_cli
+from planner.plan import plan_scenario
+from planner.planned import planned_scenario
+from planner.staffing import StaffingTargets, required_agents
+from simulator import load_scenario, scenario_from_dict
+from simulator.parallel import executor_for
+from simulator.run import RunResult, run_scenario
+from studies.optimize import (Constraint, OptimizeError, check_intervals, optimize_staffing, slack_intervals,
+                              target_constraints)
+
+
+def single_queue(calls, staffing, talk_mean_s=180.0, patience_mean_s=180.0, interval_minutes=30, targets=None,
+                 **group):
+    return scenario_from_dict({
+        "schema_version": 1, "name": "t", "interval_minutes": interval_minutes,
+        "arrivals": {"calls": list(calls)},
+        "queues": [{"name": "q", "talk_time": {"dist": "exponential", "mean": talk_mean_s},
+                    "patience": {"dist": "exponential", "mean": patience_mean_s}}],
+        "agents": [{"name": "a", "serves": ["q"], "staffing": list(staffing), **group}],
+        "targets": targets or {"service_level": {"fraction": 0.8, "within": 20}, "occupancy": [0.0, 1.0]},
+    })
+
+
+# --- how an interval is judged ----------------------------------------------------------------
+
+
+def test_one_sided_bound_is_the_t_bound_over_the_replications_where_the_kpi_is_defined():
+    scenario = single_queue([10, 10], [2, 2])
+    sl = np.array([[0.70, np.nan, 0.75], [0.80, np.nan, 0.80], [0.90, 0.5, 0.85], [0.85, np.nan, 0.82]])
+    result = RunResult(scenario, 1, 4, {"service_level": sl, "offered": np.ones((4, 3))})
+    (constraint,) = [c for c in target_constraints(scenario) if c.kpi == "service_level"]
+    mean_checks = check_intervals(result, [constraint])
+    bound_checks = check_intervals(result, [constraint], confidence=0.9)
+    values = np.array([0.70, 0.80, 0.90, 0.85])
+    # by hand: mean 0.8125, s = 0.0854, t(0.9, 3) = 1.6377
+    expected = values.mean() - stats.t.ppf(0.9, 3) * values.std(ddof=1) / 2.0
+    assert mean_checks[0].values["service_level"].bound == pytest.approx(0.8125)
+    assert mean_checks[0].met  # mean 0.8125 >= 0.8
+    assert bound_checks[0].values["service_level"].bound == pytest.approx(expected)
+    assert expected == pytest.approx(0.7426, abs=1e-3)
+    assert not bound_checks[0].met and bound_checks[0].missed == ("service_level",)
+    # interval 2: defined in one replication only -> judged on that value, no CI
+    assert bound_checks[1].values["service_level"].n == 1
+    assert bound_checks[1].values["service_level"].ci95 is None
+    assert not bound_checks[1].met
+
+
+def test_constraints_follow_the_targets_per_queue_and_never_the_occupancy_floor():
+    scenario = load_scenario(SCENARIO_DIR / "two_queue_multiskill.yaml")
+    keys = [c.key for c in target_constraints(scenario)]
+    assert keys == ["service_level@support", "asa@support", "abandon_rate@support",
+                    "service_level@sales", "asa@sales", "abandon_rate@sales", "occupancy"]
+    per_group = [c.key for c in target_constraints(scenario, per_group=True) if c.kpi == "occupancy"]
+    assert per_group == ["occupancy@generalists", "occupancy@sales specialists"]
+    assert all(not (c.kpi == "occupancy" and c.at_least) for c in target_constraints(scenario))
+    assert Constraint("service_level", None, 0.8, True).margin(0.88) == pytest.approx(0.1)
+    assert Constraint("asa", None, 30.0, False).margin(33.0) == pytest.approx(-0.1)
+    assert Constraint("asa", None, 30.0, False).margin(math.nan) == math.inf
+
+
+# --- against theory -------------------------------------------------------------------------
+
+
+def test_stationary_mmn_m_day_gives_the_erlang_a_requirement_within_one_agent_from_far_below():
+    arrival_rate_per_s = 200 / 3600.0
+    exact = required_agents(arrival_rate_per_s, 180.0,
+                            StaffingTargets(0.8, 20.0, None, None, (0.0, 1.0)), "erlang_a", 180.0).agents
+    assert exact == 12  # load 10 Erlangs; checked so the test cannot pass by accident at a smaller value
+    scenario = single_queue([200] * 6, [5] * 6, interval_minutes=60)
+    result = optimize_staffing(scenario, start="scenario", replications=30, seed=7)
+    assert result.stop_reason == "converged"
+    staffing = result.staffing["a"]
+    assert all(abs(n - exact) <= 1 for n in staffing), (staffing, exact)
+    assert all(c.met for c in result.final.checks)
+    # the search really moved: from 5 agents through the add phase, then trimmed
+    phases = {entry.phase for entry in result.trace}
+    assert {"start", "add", "remove", "current"} <= phases
+
+
+def _peak_day(staffing):
+    # M_t/M/s_t+M with a steep 15-minute peak of 10-minute calls; ISA's target: P(wait > 0) <= 0.5
+    return single_queue([60, 60, 60, 240, 60, 60, 60, 60], staffing, talk_mean_s=600.0, patience_mean_s=600.0,
+                        interval_minutes=15,
+                        targets={"service_level": {"fraction": 0.5, "within": 0}, "occupancy": [0.0, 1.0]})
+
+
+def test_steep_peak_optimised_delay_probability_is_time_stable_where_sipp_misses():
+    scenario = _peak_day([1] * 8)
+    sipp = run_scenario(planned_scenario(plan_scenario(scenario)), replications=20, seed=3)
+    sipp_delay = np.array([1.0 - row["service_level"].mean for row in sipp.intervals])
+    assert sipp_delay.max() > 0.5 + 0.2  # plain SIPP misses badly after the peak (the negative control)
+    assert sipp_delay.max() - sipp_delay.min() > 0.3
+
+    result = optimize_staffing(scenario, replications=20, seed=3)
+    delay = np.array([1.0 - c.values["service_level"].mean for c in result.final.checks])
+    assert all(c.met for c in result.final.checks), delay
+    assert np.all(delay <= 0.5 + 1e-9)
+    # time-stable: every interval within a few points of the day's mean delay probability
+    assert np.abs(delay - delay.mean()).max() <= 0.08, delay
+    plan_agents = np.array(plan_scenario(scenario).groups[0].agents)
+    assert (np.array(result.staffing["a"]) > plan_agents).any()  # after the peak it staffs above SIPP
+
+
+# --- savings where the Erlang plan overstaffs a shared pool --------------------------------
+
+
+def test_two_queue_multiskill_meets_every_target_with_fewer_agent_hours_than_the_plan():
+    scenario = load_scenario(SCENARIO_DIR / "two_queue_multiskill.yaml")
+    with executor_for(2) as executor:
+        result = optimize_staffing(scenario, replications=10, executor=executor)
+    assert result.stop_reason == "converged"
+    assert all(c.met for c in result.final.checks)
+    plan_hours = sum(sum(g.agents) for g in plan_scenario(scenario).groups) * 1.0  # 60-minute intervals
+    assert result.plan_evaluation.agent_hours == plan_hours
+    assert result.final.agent_hours < plan_hours
+    assert result.saving_agent_hours == pytest.approx(plan_hours - result.final.agent_hours)
+
+
+# --- limits and infeasibility ----------------------------------------------------------------
+
+
+def test_seats_too_few_stop_with_the_intervals_and_the_best_value_reached():
+    scenario = single_queue([200, 400, 200], [10, 10, 10], interval_minutes=60, max_agents=[30, 18, 30],
+                            min_agents=3)
+    result = optimize_staffing(scenario, replications=10, seed=5)
+    assert result.stop_reason == "infeasible"
+    assert result.infeasible == (1,)
+    assert result.staffing["a"][1] == 18  # the best reachable: every seat used
+    assert "at_max_agents" in result.flags[1]
+    assert result.binding[1].startswith("missed: service level")
+    assert all(c.met for k, c in enumerate(result.final.checks) if k != 1)
+    assert all(lo <= n for lo, n in zip(result.min_agents[0], result.staffing["a"]))
+
+
+def test_min_agents_is_respected_and_named_as_binding():
+    scenario = single_queue([0, 200, 0], [4, 12, 4], interval_minutes=60, min_agents=[2, 0, 2])
+    result = optimize_staffing(scenario, start="scenario", replications=10, seed=5)
+    assert result.staffing["a"][0] == 2 and result.staffing["a"][2] == 2
+    assert result.binding[0] == "min_agents"
+
+
+def test_bad_options_are_one_line_errors():
+    scenario = single_queue([10], [2])
+    with pytest.raises(OptimizeError, match="confidence"):
+        optimize_staffing(scenario, confidence=1.0)
+    with pytest.raises(OptimizeError, match="100%"):
+        optimize_staffing(single_queue([10], [2], targets={"service_level": {"fraction": 1.0, "within": 0}}))
+
+
+def test_limits_are_validated_in_the_scenario_file(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text((SCENARIO_DIR / "help_desk.yaml").read_text().replace(
+        "staffing: [10, 10, 10, 10, 10, 10, 10, 10]", "staffing: [10, 10, 10, 10, 10, 10, 10, 10]\n"
+        "    min_agents: 12\n    max_agents: [11, 11, 11, 11, 11, 11, 11, 11]"))
+    code, out, err = run_cli(capsys, "validate", path)
+    assert_user_error(code, out, err, "agents[0].min_agents", "above max_agents")
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+
+def test_same_seed_same_staffing_and_trace_for_one_and_two_workers():
+    scenario = load_scenario(SCENARIO_DIR / "two_queue_multiskill.yaml").with_volume(0.3)
+    one = optimize_staffing(scenario, replications=3, seed=11, max_iterations=6)
+    with executor_for(2) as executor:
+        two = optimize_staffing(scenario, replications=3, seed=11, max_iterations=6, executor=executor)
+    assert len(one.trace) > 4  # the search moved: more than the start and the final staffing
+    assert one.staffing == two.staffing
+    assert [(t.purpose, t.decisions) for t in one.trace] == [(t.purpose, t.decisions) for t in two.trace]
+
+
+# --- over-staffing flags -----------------------------------------------------------------------
+
+
+def test_slack_intervals_flag_an_agent_to_spare_and_not_a_tight_or_short_interval():
+    # load 10 Erlangs each hour: 30 agents is far over, 12 is the Erlang A requirement, 8 misses
+    scenario = single_queue([200, 200, 200, 200], [30, 12, 8, 30], interval_minutes=60)
+    report = slack_intervals(scenario, replications=20, seed=2)
+    flags = [(i.met, i.overstaffed) for i in report.intervals]
+    assert flags[0] == (True, True) and flags[3] == (True, True)
+    assert flags[2] == (False, False)
+    assert report.overstaffed == ["00:00", "03:00"]
+    assert report.extra_runs == 2
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def test_cli_optimize_writes_a_runnable_optimized_scenario_and_the_trace(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, out, err = run_cli(capsys, "optimize", SCENARIO_DIR / "two_queue_multiskill.yaml", "-r", "4",
+                             "-w", "1", "--max-iterations", "8", "-o", out_dir, "--json", "--no-plots")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["stop_reason"] in ("converged", "max_iterations")
+    assert set(document["staffing"]) == {"generalists", "sales specialists"}
+    names = {p.name for p in out_dir.iterdir()}
+    assert {"two_queue_multiskill.optimized.yaml", "optimize_trace.csv", "optimize_trace.json",
+            "optimize.json"} <= names
+    optimized = load_scenario(out_dir / "two_queue_multiskill.optimized.yaml")
+    assert {g.name: list(g.staffing) for g in optimized.agents} == document["staffing"]
+    trace_rows = (out_dir / "optimize_trace.csv").read_text().splitlines()
+    assert len(trace_rows) - 1 == len(json.loads((out_dir / "optimize_trace.json").read_text())["trace"]) * 8
+
+
+def test_cli_optimize_unmeetable_target_is_one_line_exit_2_and_nothing_written(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text((SCENARIO_DIR / "help_desk.yaml").read_text().replace(
+        "service_level: {fraction: 0.8, within: 20}", "service_level: {fraction: 1.0, within: 0}"))
+    code, out, err = run_cli(capsys, "optimize", path, "-o", tmp_path / "out", "-r", "2")
+    assert_user_error(code, out, err, "100%")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_optimize_seats_too_few_exit_1_with_the_intervals_named(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text((SCENARIO_DIR / "help_desk.yaml").read_text().replace(
+        "staffing: [10, 10, 10, 10, 10, 10, 10, 10]", "staffing: [10, 10, 10, 10, 10, 10, 10, 10]\n    max_agents: 9"))
+    code, out, err = run_cli(capsys, "optimize", path, "-o", tmp_path / "out", "-r", "4", "-w", "1", "--no-plots",
+                             "--report")
+    assert code == 1, err
+    page = (tmp_path / "out" / "optimize_report.html").read_text()
+    assert "Targets not met within the limits" in page and "08:00: best reached service level" in page
+    assert "cannot meet" in err and len(err.strip().splitlines()) == 1
+    assert "08:00" in out and "TARGETS NOT MET" in out
+    assert (tmp_path / "out" / "s.optimized.yaml").exists()
