@@ -213,6 +213,12 @@ def load_scenario(path: str | Path) -> Scenario:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFileError(f"{source}: cannot read the file ({exc.__class__.__name__}); is it a text YAML file?") from None
+    return scenario_from_text(text, source)
+
+
+def scenario_from_text(text: str, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as YAML text (an uploaded file, say); errors name `source`
+    and the line, exactly as `load_scenario` names a file's."""
     data, lines = _compose(text, source)
     if not isinstance(data, dict):
         raise ScenarioFileError(f"{source}:1: the file must be a mapping of keys (schema_version, name, arrivals, ...), not a {type(data).__name__}")

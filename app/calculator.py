@@ -1,0 +1,147 @@
+"""Calculator page: one interval's inputs on sliders and boxes, Erlang C and Erlang A answers
+as they move (the numbers of `callsim erlang`, see `app.inputs`), the wait-vs-agents cliff and
+the occupancy band beside them."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from .common import show_error
+from .inputs import CalculatorInputs, InputProblem, answer, curve, occupancy_band_agents
+
+MODELS = (("erlang_c", "Erlang C", "nobody hangs up"), ("erlang_a", "Erlang A", "callers hang up"))
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def seconds(value: float | None) -> str:
+    return "none" if value is None else f"{value:.1f} s"
+
+
+def read_inputs(prefix: str = "calc") -> CalculatorInputs:
+    """The calculator's widgets (also used by the Simulate page, with its own keys)."""
+    left, right = st.columns(2)
+    with left:
+        calls = st.slider("calls per interval", 0, 3000, 100, key=f"{prefix}_calls")
+        interval = st.number_input("interval length (minutes)", value=30.0, step=15.0, key=f"{prefix}_interval")
+        aht = st.number_input("AHT: average handle time (s)", value=180.0, step=5.0, key=f"{prefix}_aht",
+                              help="talk + hold + after-call work, per answered call")
+        hang_up = st.checkbox("callers hang up (Erlang A)", value=True, key=f"{prefix}_hangup")
+        patience = st.number_input("mean patience (s)", value=180.0, step=10.0, key=f"{prefix}_patience",
+                                   disabled=not hang_up)
+    with right:
+        sl = st.slider("service level target (%)", 0, 100, 80, key=f"{prefix}_sl")
+        sl_seconds = st.number_input("answered within (s)", value=20.0, step=5.0, key=f"{prefix}_slsec")
+        asa = st.number_input("ASA target (s), optional", value=None, step=5.0, key=f"{prefix}_asa")
+        max_abandon = st.number_input("maximum abandonment (%), optional (Erlang A)", value=None, step=1.0,
+                                      key=f"{prefix}_maxab")
+        band = st.slider("occupancy band (%)", 0, 100, (75, 85), key=f"{prefix}_band")
+        shrinkage = st.slider("shrinkage (%)", 0, 60, 0, key=f"{prefix}_shrink")
+    mode = st.radio("agents", ["size for the targets", "evaluate a number of agents"], horizontal=True,
+                    key=f"{prefix}_mode")
+    agents = st.slider("agents on the phones", 0, 400, 12, key=f"{prefix}_agents",
+                       disabled=mode == "size for the targets")
+    return CalculatorInputs(
+        calls=float(calls), interval_minutes=float(interval), aht_s=float(aht),
+        patience_s=float(patience) if hang_up else None, sl_target=sl / 100, sl_seconds=float(sl_seconds),
+        asa_target_s=None if asa is None else float(asa),
+        max_abandon=None if max_abandon is None or not hang_up else max_abandon / 100,
+        occupancy_band=(band[0] / 100, band[1] / 100), shrinkage=shrinkage / 100,
+        agents=int(agents) if mode != "size for the targets" else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def answers(inputs: CalculatorInputs) -> dict:
+    """Both models' answers, cached per input: moving a slider back is instant."""
+    found = {}
+    for model, _, _ in MODELS:
+        if model == "erlang_a" and inputs.patience_s is None:
+            continue
+        found[model] = answer(inputs, model)
+    return found
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def curves(inputs: CalculatorInputs, around: int) -> dict:
+    return {model: curve(inputs, model, around) for model, _, _ in MODELS
+            if model == "erlang_c" or inputs.patience_s is not None}
+
+
+def cliff_figure(inputs: CalculatorInputs, found: dict, lines: dict) -> go.Figure:
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    colours = {"erlang_c": "#0072B2", "erlang_a": "#D55E00"}
+    names = {model: name for model, name, _ in MODELS}
+    for model, c in lines.items():
+        figure.add_trace(go.Scatter(x=c.agents, y=c.asa_s, mode="lines+markers", name=f"ASA, {names[model]}",
+                                    line={"color": colours[model]}), secondary_y=False)
+        figure.add_trace(go.Scatter(x=c.agents, y=[v * 100 for v in c.service_level], mode="lines",
+                                    name=f"service level, {names[model]}",
+                                    line={"color": colours[model], "dash": "dot"}), secondary_y=True)
+    low_n, high_n = occupancy_band_agents(inputs)
+    first = min(min(c.agents) for c in lines.values())
+    last = max(max(c.agents) for c in lines.values())
+    if low_n < last and high_n > first:
+        figure.add_vrect(x0=max(low_n, first), x1=min(high_n, last), fillcolor="#009E73", opacity=0.12, line_width=0,
+                         annotation_text=f"occupancy {inputs.occupancy_band[0]:.0%}-{inputs.occupancy_band[1]:.0%}",
+                         annotation_position="top left")
+    for model, a in found.items():
+        figure.add_vline(x=a.document["agents"], line_color=colours[model], line_dash="dash", opacity=0.6)
+    if inputs.sl_target is not None:
+        figure.add_hline(y=inputs.sl_target * 100, line_color="#555555", line_dash="dot", secondary_y=True,
+                         opacity=0.5)
+    figure.update_layout(height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10}, hovermode="x unified",
+                         title="The wait-vs-agents cliff", legend={"orientation": "h", "y": -0.2})
+    figure.update_xaxes(title_text="agents on the phones")
+    figure.update_yaxes(title_text="ASA: mean wait of answered calls (s)", secondary_y=False, rangemode="tozero")
+    figure.update_yaxes(title_text=f"answered within {inputs.sl_seconds:g} s (%)", secondary_y=True,
+                        range=[0, 100])
+    return figure
+
+
+def show_answer(a, title: str, subtitle: str) -> None:
+    d = a.document
+    st.subheader(title)
+    st.caption(subtitle)
+    given = a.document["binding_constraint"] == "given"
+    cols = st.columns(3)
+    cols[0].metric(f"{title}: agents", f"{d['agents']}", help="given" if given else f"set by {a.binding_text}")
+    cols[1].metric(f"{title}: service level", percent(d["service_level"]))
+    cols[2].metric(f"{title}: ASA", seconds(d["asa"]))
+    cols = st.columns(3)
+    cols[0].metric(f"{title}: occupancy", percent(d["occupancy"]))
+    cols[1].metric(f"{title}: abandonment", percent(d["p_abandon"]) if d["p_abandon"] is not None else "none")
+    cols[2].metric(f"{title}: P(wait)", percent(d["p_wait"]))
+    st.markdown(f"**{'evaluated' if given else 'required; set by ' + a.binding_text}**, "
+                f"scheduled headcount {d['scheduled_agents']}, offered load {d['offered_load_erlangs']:.2f} Erlangs")
+    for note in a.notes:
+        st.markdown(f"- note: {note}")
+    st.code(a.command, language="bash")
+
+
+def render() -> None:
+    st.title("Erlang calculator")
+    st.caption("One interval, steady state. The numbers are exactly those of `callsim erlang` for the same inputs "
+               "(the command is shown under each answer).")
+    inputs_column, answers_column = st.columns([5, 6], gap="large")
+    with inputs_column:
+        inputs = read_inputs()
+    with answers_column:
+        try:
+            found = answers(inputs)
+        except InputProblem as exc:
+            show_error(str(exc))
+            return
+        columns = st.columns(len(found))
+        for column, (model, title, subtitle) in zip(columns, [m for m in MODELS if m[0] in found]):
+            with column:
+                show_answer(found[model], title, subtitle)
+    around = max(a.document["agents"] for a in found.values())
+    if inputs.calls > 0:
+        st.plotly_chart(cliff_figure(inputs, found, curves(inputs, around)), width="stretch",
+                        key="cliff_chart")
+        st.caption("Waits stay short while agents have slack, then climb steeply as occupancy nears 100%: each agent "
+                   "below the band costs callers more than the one before. The green band is where occupancy "
+                   "(offered load / agents) sits inside the chosen band.")

@@ -1,0 +1,6 @@
+"""Lessons page (stub)."""
+import streamlit as st
+
+
+def render() -> None:
+    st.title("Lessons")
