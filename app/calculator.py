@@ -23,27 +23,31 @@ def seconds(value: float | None) -> str:
 
 def read_inputs(prefix: str = "calc") -> CalculatorInputs:
     """The calculator's widgets (also used by the Simulate page, with its own keys)."""
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     with left:
         calls = st.slider("calls per interval", 0, 3000, 100, key=f"{prefix}_calls")
         interval = st.number_input("interval length (minutes)", value=30.0, step=15.0, key=f"{prefix}_interval")
         aht = st.number_input("AHT: average handle time (s)", value=180.0, step=5.0, key=f"{prefix}_aht",
                               help="talk + hold + after-call work, per answered call")
+    with middle:
         hang_up = st.checkbox("callers hang up (Erlang A)", value=True, key=f"{prefix}_hangup")
         patience = st.number_input("mean patience (s)", value=180.0, step=10.0, key=f"{prefix}_patience",
                                    disabled=not hang_up)
-    with right:
         sl = st.slider("service level target (%)", 0, 100, 80, key=f"{prefix}_sl")
         sl_seconds = st.number_input("answered within (s)", value=20.0, step=5.0, key=f"{prefix}_slsec")
+    with right:
         asa = st.number_input("ASA target (s), optional", value=None, step=5.0, key=f"{prefix}_asa")
         max_abandon = st.number_input("maximum abandonment (%), optional (Erlang A)", value=None, step=1.0,
                                       key=f"{prefix}_maxab")
         band = st.slider("occupancy band (%)", 0, 100, (75, 85), key=f"{prefix}_band")
         shrinkage = st.slider("shrinkage (%)", 0, 60, 0, key=f"{prefix}_shrink")
-    mode = st.radio("agents", ["size for the targets", "evaluate a number of agents"], horizontal=True,
-                    key=f"{prefix}_mode")
-    agents = st.slider("agents on the phones", 0, 400, 12, key=f"{prefix}_agents",
-                       disabled=mode == "size for the targets")
+    left, right = st.columns([1, 2])
+    with left:
+        mode = st.radio("agents", ["size for the targets", "evaluate a number of agents"], horizontal=True,
+                        key=f"{prefix}_mode")
+    with right:
+        agents = st.slider("agents on the phones", 0, 400, 12, key=f"{prefix}_agents",
+                           disabled=mode == "size for the targets")
     return CalculatorInputs(
         calls=float(calls), interval_minutes=float(interval), aht_s=float(aht),
         patience_s=float(patience) if hang_up else None, sl_target=sl / 100, sl_seconds=float(sl_seconds),
@@ -101,47 +105,58 @@ def cliff_figure(inputs: CalculatorInputs, found: dict, lines: dict) -> go.Figur
     return figure
 
 
-def show_answer(a, title: str, subtitle: str) -> None:
-    d = a.document
-    st.subheader(title)
-    st.caption(subtitle)
-    given = a.document["binding_constraint"] == "given"
-    cols = st.columns(3)
-    cols[0].metric(f"{title}: agents", f"{d['agents']}", help="given" if given else f"set by {a.binding_text}")
-    cols[1].metric(f"{title}: service level", percent(d["service_level"]))
-    cols[2].metric(f"{title}: ASA", seconds(d["asa"]))
-    cols = st.columns(3)
-    cols[0].metric(f"{title}: occupancy", percent(d["occupancy"]))
-    cols[1].metric(f"{title}: abandonment", percent(d["p_abandon"]) if d["p_abandon"] is not None else "none")
-    cols[2].metric(f"{title}: P(wait)", percent(d["p_wait"]))
-    st.markdown(f"**{'evaluated' if given else 'required; set by ' + a.binding_text}**, "
-                f"scheduled headcount {d['scheduled_agents']}, offered load {d['offered_load_erlangs']:.2f} Erlangs")
-    for note in a.notes:
-        st.markdown(f"- note: {note}")
-    st.code(a.command, language="bash")
+ROWS = (("service level", "service_level", percent), ("ASA", "asa", seconds),
+        ("abandonment", "p_abandon", lambda v: "none" if v is None else percent(v)),
+        ("occupancy", "occupancy", percent), ("P(wait)", "p_wait", percent))
+
+
+def answer_rows(found: dict) -> list[dict]:
+    """The answers as a table: one row per KPI, one column per model (the page's text)."""
+    titles = {model: title for model, title, _ in MODELS}
+    rows = [{"": "agents", **{titles[m]: str(a.document["agents"]) for m, a in found.items()}},
+            {"": "scheduled headcount", **{titles[m]: str(a.document["scheduled_agents"]) for m, a in found.items()}}]
+    for label, key, fmt in ROWS:
+        rows.append({"": label, **{titles[m]: fmt(a.document[key]) for m, a in found.items()}})
+    rows.append({"": "set by", **{titles[m]: a.binding_text for m, a in found.items()}})
+    return rows
+
+
+def show_answers(found: dict, inputs: CalculatorInputs) -> None:
+    columns = st.columns(len(found))
+    for column, (model, title, subtitle) in zip(columns, [m for m in MODELS if m[0] in found]):
+        a = found[model]
+        given = a.document["binding_constraint"] == "given"
+        column.metric(f"{title}: agents", f"{a.document['agents']}",
+                      help=f"{title} ({subtitle}): " + ("given" if given else f"required, set by {a.binding_text}"))
+        column.metric(f"{title}: service level", percent(a.document["service_level"]))
+    st.table(answer_rows(found))
+    st.caption(f"offered load {inputs.offered_load_erlangs:.2f} Erlangs; Erlang C: nobody hangs up; "
+               "Erlang A: callers hang up after an exponential patience")
+    for model, a in found.items():
+        for note in a.notes:
+            st.markdown(f"- {dict((m, t) for m, t, _ in MODELS)[model]}: {note}")
+    with st.expander("the same question on the command line"):
+        for a in found.values():
+            st.code(a.command, language="bash")
 
 
 def render() -> None:
     st.title("Erlang calculator")
     st.caption("One interval, steady state. The numbers are exactly those of `callsim erlang` for the same inputs "
-               "(the command is shown under each answer).")
-    inputs_column, answers_column = st.columns([5, 6], gap="large")
-    with inputs_column:
-        inputs = read_inputs()
+               "(the commands are under the answers).")
+    inputs = read_inputs()
+    try:
+        found = answers(inputs)
+    except InputProblem as exc:
+        show_error(str(exc))
+        return
+    answers_column, chart_column = st.columns([4, 7], gap="medium")
     with answers_column:
-        try:
-            found = answers(inputs)
-        except InputProblem as exc:
-            show_error(str(exc))
-            return
-        columns = st.columns(len(found))
-        for column, (model, title, subtitle) in zip(columns, [m for m in MODELS if m[0] in found]):
-            with column:
-                show_answer(found[model], title, subtitle)
+        show_answers(found, inputs)
     around = max(a.document["agents"] for a in found.values())
-    if inputs.calls > 0:
-        st.plotly_chart(cliff_figure(inputs, found, curves(inputs, around)), width="stretch",
-                        key="cliff_chart")
-        st.caption("Waits stay short while agents have slack, then climb steeply as occupancy nears 100%: each agent "
-                   "below the band costs callers more than the one before. The green band is where occupancy "
-                   "(offered load / agents) sits inside the chosen band.")
+    with chart_column:
+        if inputs.calls > 0:
+            st.plotly_chart(cliff_figure(inputs, found, curves(inputs, around)), width="stretch", key="cliff_chart")
+            st.caption("Waits stay short while agents have slack, then climb steeply as occupancy nears 100%: each "
+                       "agent below the band costs callers more than the one before. The green band is where "
+                       "occupancy (offered load / agents) sits inside the chosen band.")

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 SCENARIOS_DIR = REPO / "scenarios"
 # `callsim app SCENARIO` passes its scenario here (the page offers it first)
 SCENARIO_ENV = "CALLSIM_APP_SCENARIO"
+FIRST = "help_desk.yaml"  # the canonical small scenario (docs/scenarios.md) is offered first
 
 
 @st.cache_resource
@@ -29,7 +30,7 @@ def show_error(message: str) -> None:
 
 
 def shipped_scenarios() -> list[Path]:
-    found = sorted(SCENARIOS_DIR.glob("*.yaml")) if SCENARIOS_DIR.is_dir() else []
+    found = sorted(SCENARIOS_DIR.glob("*.yaml"), key=lambda p: (p.name != FIRST, p.name)) if SCENARIOS_DIR.is_dir() else []
     given = os.environ.get(SCENARIO_ENV)
     if given:
         found = [Path(given)] + [p for p in found if p.resolve() != Path(given).resolve()]

@@ -93,9 +93,11 @@ def replay_figure(day, scenario, start_s: float, end_s: float) -> go.Figure:
                 "mode": "immediate"}
 
     figure.update_layout(
-        height=760, title={"text": _title(frames, 0)}, margin={"l": 10, "r": 10, "t": 110, "b": 10},
+        height=800, title={"text": _title(frames, 0), "y": 0.99, "yanchor": "top", "x": 0.01},
+        margin={"l": 10, "r": 10, "t": 120, "b": 10},
         legend={"orientation": "h", "y": 0.5},
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.12, "xanchor": "left", "showactive": True,
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.1, "xanchor": "left",
+                      "yanchor": "bottom", "showactive": True,
                       "buttons": [{"label": "▶ play", "method": "animate", "args": [None, play(250)]},
                                   {"label": "▶▶ 4× speed", "method": "animate", "args": [None, play(60)]},
                                   {"label": "⏸ pause", "method": "animate",

@@ -3,7 +3,7 @@
 type into an input, click, take screenshots, and collect every console error.
 
 Everything is bounded in time and stays on 127.0.0.1. The DevTools websocket is spoken with
-tornado's client (installed with Streamlit), so the helpers need nothing beyond the app extra.
+the `websockets` client (installed with Streamlit), so the helpers need nothing beyond the app extra.
 """
 from __future__ import annotations
 
@@ -98,16 +98,13 @@ class Browser:
             self.send(f"{domain}.enable")
 
     async def _connect(self, url: str) -> None:
-        from tornado.websocket import websocket_connect
+        import websockets
 
-        self.ws = await websocket_connect(url, max_message_size=256 * 1024 * 1024)
+        self.ws = await websockets.connect(url, max_size=256 * 1024 * 1024, proxy=None, open_timeout=30)
         self.reader = self.loop.create_task(self._read())
 
     async def _read(self) -> None:
-        while True:
-            message = await self.ws.read_message()
-            if message is None:
-                return
+        async for message in self.ws:
             data = json.loads(message)
             if "id" in data and data["id"] in self._pending:
                 self._pending.pop(data["id"]).set_result(data)
@@ -122,11 +119,15 @@ class Browser:
         self._id += 1
         future = self.loop.create_future()
         self._pending[self._id] = future
-        self.ws.write_message(json.dumps({"id": self._id, "method": method, "params": params}))
-        data = self.loop.run_until_complete(asyncio.wait_for(future, timeout_s))
+        message = json.dumps({"id": self._id, "method": method, "params": params})
+        data = self.loop.run_until_complete(self._exchange(message, future, timeout_s))
         if "error" in data:
             raise RuntimeError(f"{method}: {data['error']}")
         return data.get("result", {})
+
+    async def _exchange(self, message: str, future: asyncio.Future, timeout_s: float) -> dict:
+        await self.ws.send(message)
+        return await asyncio.wait_for(future, timeout_s)
 
     def pump(self, seconds: float) -> None:
         """Let the page run (and events arrive) for `seconds`."""
@@ -179,10 +180,10 @@ class Browser:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self.ws.close()
+            self.loop.run_until_complete(self.ws.close())
         with contextlib.suppress(Exception):
-            self.loop.run_until_complete(asyncio.sleep(0.05))
             self.reader.cancel()
+            self.loop.run_until_complete(asyncio.sleep(0.05))
         self.process.terminate()
         try:
             self.process.wait(10)
