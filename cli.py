@@ -551,7 +551,8 @@ def app(scenario_path, port, no_browser):
     command = [sys.executable, "-m", "streamlit", "run", str(Path(root) / "app" / "main.py"),
                "--server.address", "127.0.0.1", "--server.port", str(port),
                "--server.headless", "true" if headless else "false", "--browser.gatherUsageStats", "false",
-               "--browser.serverAddress", "127.0.0.1", "--global.developmentMode", "false"]
+               "--browser.serverAddress", "127.0.0.1", "--global.developmentMode", "false",
+               "--client.toolbarMode", "minimal"]
     click.echo(f"callsim app: serving on http://127.0.0.1:{port}/ (this computer only: bound to 127.0.0.1, not "
                f"reachable from the network); {'open that address in a browser' if headless else 'opening a browser'}; "
                "Ctrl-C stops it.", err=True)

@@ -74,6 +74,11 @@ def curves(inputs: CalculatorInputs, around: int) -> dict:
             if model == "erlang_c" or inputs.patience_s is not None}
 
 
+@st.cache_data(show_spinner=False, max_entries=500)
+def cliff_figure_cached(inputs: CalculatorInputs, around: int) -> go.Figure:
+    return cliff_figure(inputs, answers(inputs), curves(inputs, around))
+
+
 def cliff_figure(inputs: CalculatorInputs, found: dict, lines: dict) -> go.Figure:
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     colours = {"erlang_c": "#0072B2", "erlang_a": "#D55E00"}
@@ -156,7 +161,7 @@ def render() -> None:
     around = max(a.document["agents"] for a in found.values())
     with chart_column:
         if inputs.calls > 0:
-            st.plotly_chart(cliff_figure(inputs, found, curves(inputs, around)), width="stretch", key="cliff_chart")
+            st.plotly_chart(cliff_figure_cached(inputs, around), width="stretch", key="cliff_chart")
             st.caption("Waits stay short while agents have slack, then climb steeply as occupancy nears 100%: each "
                        "agent below the band costs callers more than the one before. The green band is where "
                        "occupancy (offered load / agents) sits inside the chosen band.")

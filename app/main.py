@@ -6,7 +6,10 @@ can bookmark a page. Each page module has a `render()`.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
+
+_STARTED = time.perf_counter()
 
 # `streamlit run` puts this file's folder on the path, not the project's: add it (a no-op
 # when callsim is installed)
@@ -36,3 +39,5 @@ page = st.sidebar.radio("page", keys, key="page", format_func=lambda k: PAGES[k]
 st.query_params["page"] = page
 st.sidebar.caption("Local app: served on 127.0.0.1 only, reachable from this computer alone.")
 PAGES[page][1]()
+# server time of this rerun (read by benchmarks/bench_app.py; never shown)
+st.session_state["_script_s"] = time.perf_counter() - _STARTED

@@ -42,7 +42,7 @@ def served_app(timeout_s: float = 60.0):
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app" / "main.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--global.developmentMode", "false"],
+         "--global.developmentMode", "false", "--client.toolbarMode", "minimal"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
