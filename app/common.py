@@ -51,13 +51,13 @@ def _load_path(path: str, modified_ns: int):  # the file's time is part of the k
     return load_scenario(path)
 
 
-def pick_scenario(key: str, label: str = "scenario", allow_upload: bool = True):
+def pick_scenario(key: str, label: str = "scenario", allow_upload: bool = True, default: int = 0):
     """A scenario from scenarios/ (or `callsim app SCENARIO`'s) or an uploaded file; None, with
     the one-line error shown, when it cannot be used."""
     paths = shipped_scenarios()
     choices = [str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths]
     options = choices + (["upload a file ..."] if allow_upload else [])
-    choice = st.selectbox(label, options, key=f"{key}_file")
+    choice = st.selectbox(label, options, index=min(default, len(options) - 1), key=f"{key}_file")
     try:
         if choice == "upload a file ...":
             upload = st.file_uploader("scenario file (.yaml)", type=["yaml", "yml"], key=f"{key}_upload")

@@ -35,7 +35,7 @@ def render() -> None:
     with left:
         first = pick_scenario("cmp_a", "scenario A")
     with right:
-        second = pick_scenario("cmp_b", "scenario B")
+        second = pick_scenario("cmp_b", "scenario B", default=1)
     if first is None or second is None:
         return
     a, b, _ = st.columns([1, 1, 2])

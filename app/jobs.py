@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -24,11 +25,14 @@ from typing import Any, Callable
 from simulator.errors import UserError
 
 
+_STARTED: "weakref.WeakSet[Job]" = None  # every job started in this process (set below)
+
+
 class Cancelled(Exception):
     """Raised inside a cancelled job's progress callback to stop the run."""
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself, not its fields: hashable by identity
 class Job:
     """One background computation. `work(on_done)` does it; `on_done(done, total)` reports."""
 
@@ -46,6 +50,7 @@ class Job:
 
     def start(self) -> "Job":
         self._thread = threading.Thread(target=self._run, name="callsim-job", daemon=True)
+        _STARTED.add(self)
         self._thread.start()
         return self
 
@@ -89,6 +94,19 @@ class Job:
         if self._thread is not None:
             self._thread.join(timeout_s)
         return not self.running
+
+
+_STARTED = weakref.WeakSet()
+
+
+def stop_all(timeout_s: float = 60.0) -> None:
+    """Cancel every running job and wait for it (tests call this before the interpreter exits,
+    so no thread is cut off in the middle of a replication)."""
+    running = [job for job in list(_STARTED) if job.running]
+    for job in running:
+        job.cancel()
+    for job in running:
+        job.wait(timeout_s)
 
 
 class Jobs:

@@ -14,7 +14,12 @@ from .common import jobs, pick_scenario, show_error
 from .inputs import CalculatorInputs, InputProblem, answer, check
 
 DAY_KPIS = ("service_level", "asa", "abandon_rate", "occupancy", "avg_wait", "wait_p90", "aht", "offered", "answered")
-ERLANG_KEYS = {"service_level": "service_level", "asa": "asa", "abandon_rate": "p_abandon", "occupancy": "occupancy"}
+
+
+def erlang_values(document: dict) -> dict[str, float | None]:
+    """The calculator's answer (`callsim erlang --json`) under the simulation's KPI names."""
+    return {"service_level": document["service_level"], "asa": document["asa"],
+            "abandon_rate": document["p_abandon"], "occupancy": document["occupancy"]}
 
 
 def scenario_from_inputs(inputs: CalculatorInputs, agents: int, intervals: int):
@@ -69,7 +74,7 @@ def kpi_rows(result, erlang: dict | None) -> list[dict]:
         mean, ci = _estimate_cells(name, result.day[name])
         row = {"KPI": readable(name), "simulated": mean, "95% CI": ci}
         if erlang is not None:
-            value = erlang.get(ERLANG_KEYS.get(name, ""), None) if name in ERLANG_KEYS else None
+            value = erlang.get(name)
             row["Erlang"] = format_value(name, value) if value is not None else ""
         rows.append(row)
     return rows
@@ -104,23 +109,33 @@ def interval_figure(result, name: str) -> go.Figure:
     return figure
 
 
-@st.cache_data(show_spinner="rendering the report ...", max_entries=20)
-def downloads(key: str, _result) -> dict[str, str]:
-    """kpis.json and report.html of a finished run (cached by the run's key)."""
-    from presentation.documents import result_document, to_json
-    from presentation.report import render_report
-    from presentation.run_plots import run_plots
+def report_work(result):
+    """report.html with the run's plots, rendered in the background (matplotlib takes a few
+    seconds for a long day; the KPIs show meanwhile)."""
+    def work(on_done):
+        from presentation.documents import result_document
+        from presentation.report import render_report
+        from presentation.run_plots import run_plots
 
-    document = result_document(_result)
-    return {"kpis.json": to_json(document), "report.html": render_report(document, run_plots(_result))}
+        page = render_report(result_document(result), run_plots(result))
+        on_done(1, 1)
+        return page
+    return work
 
 
 def _source_scenario():
-    """(scenario, Erlang document or None) from the chosen source; None with the error shown."""
+    """(scenario, Erlang values by KPI or None) from the chosen source; None with the error shown."""
     source = st.radio("simulate", ["the calculator's inputs", "a scenario file"], horizontal=True, key="sim_source")
     if source == "a scenario file":
         scenario = pick_scenario("sim")
-        return scenario, None
+        if scenario is None:
+            return None, None
+        from studies.sweep import analytic_model, erlang_prediction
+
+        model, notes = analytic_model(scenario)
+        for note in notes:
+            st.caption(note)
+        return scenario, erlang_prediction(scenario) if model else None
     from .calculator import read_inputs
 
     with st.expander("inputs (as on the calculator)", expanded=True):
@@ -131,7 +146,7 @@ def _source_scenario():
         erlang = answer(inputs, model)
         agents = inputs.agents if inputs.agents is not None else erlang.document["agents"]
         st.caption(f"{erlang.command}  →  {agents} agents in every interval")
-        return scenario_from_inputs(inputs, agents, intervals), erlang.document
+        return scenario_from_inputs(inputs, agents, intervals), erlang_values(erlang.document)
     except UserError as exc:
         show_error(str(exc))
         return None, None
@@ -190,21 +205,37 @@ def _progress(job) -> None:
         job.cancel()
 
 
+@st.fragment(run_every=0.5)
+def _report_button(report) -> None:
+    if report.running:
+        st.caption("preparing report.html ...")
+    elif report.error:
+        show_error(report.error)
+    else:
+        st.download_button("report.html", report.result, "report.html", "text/html", key="dl_report")
+
+
 def show_result(result, key: str, erlang: dict | None, elapsed_s: float) -> None:
     st.success(f"{result.scenario.name}: {result.replications} replications, seed {result.seed} ({elapsed_s:.1f} s)")
     st.subheader("The day")
     st.dataframe(kpi_rows(result, erlang), hide_index=True, width="stretch")
     if erlang is not None:
-        st.caption("Erlang: the steady-state value for one interval. The simulated day starts empty each morning "
-                   "and has random handle times, so the two differ by more than the CI near the cliff.")
+        st.caption("Erlang: the steady-state value of each interval (the day weighted by calls, as `callsim sweep` "
+                   "does). The simulated day starts empty each morning, so near the cliff the two can differ by more "
+                   "than the CI.")
     checks = [f"{t.label}: **{t.status}**" for t in result.targets]
     st.markdown("Targets: " + "; ".join(checks))
-    files = downloads(key, result)
+    from presentation.documents import result_document, to_json
+
     left, right, _ = st.columns([1, 1, 3])
-    left.download_button("kpis.json", files["kpis.json"], "kpis.json", "application/json", key="dl_kpis")
-    right.download_button("report.html", files["report.html"], "report.html", "text/html", key="dl_report")
+    left.download_button("kpis.json", to_json(result_document(result)), "kpis.json", "application/json",
+                         key="dl_kpis")
+    report = jobs().start(key + "|report.html", report_work(result))
+    with right:
+        _report_button(report)
     st.subheader("Per interval")
     charts = st.columns(3)
     for column, name in zip(charts, ("service_level", "asa", "abandon_rate")):
-        column.plotly_chart(interval_figure(result, name), width="stretch", key=f"sim_chart_{name}")
+        column.plotly_chart(interval_figure(result, name), width="stretch", key=f"sim_chart_{name}",
+                            config={"displayModeBar": False})
     st.dataframe(interval_rows(result), hide_index=True, width="stretch")
