@@ -9,6 +9,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from presentation.trace import describe_call
+from simulator.engine import CALLBACK_ACCEPTED, Outcome
 
 from .common import pick_scenario, show_error
 from .frames import calls_at, calls_in_window, replay_frames, talk_start_s
@@ -75,6 +76,15 @@ def replay_figure(day, scenario, start_s: float, end_s: float) -> go.Figure:
     for state, (xs, ys, texts) in segments.items():
         figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": COLOURS[state], "width": 3},
                                     name=state, hovertext=texts, hoverinfo="text"), row=2, col=1)
+    # abandonments and accepted callbacks, where they happen on the timeline
+    for label, symbol, colour, test in (
+            ("abandoned", "x", "#CC0000", lambda i: int(r.outcome[i]) == Outcome.ABANDONED),
+            ("callback accepted", "diamond", "#009E73", lambda i: bool(int(r.flags[i]) & CALLBACK_ACCEPTED))):
+        rows = [(row, int(i)) for row, i in enumerate(chosen) if test(int(i))]
+        figure.add_trace(go.Scatter(
+            x=[(float(r.arrived_at_s[i] + r.ivr_s[i] + r.wait_s[i]) - start_s) / 60 for _, i in rows],
+            y=[row for row, _ in rows], mode="markers", marker={"symbol": symbol, "color": colour, "size": 8},
+            name=label, hovertext=[describe_call(r, i, scenario) for _, i in rows], hoverinfo="text"), row=2, col=1)
     height = max(len(chosen), 1)
     figure.add_trace(go.Scatter(x=[0, 0], y=[-1, height], mode="lines", line={"color": "#CC0000", "width": 2},
                                 name="now", hoverinfo="skip"), row=2, col=1)

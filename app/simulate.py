@@ -171,9 +171,9 @@ def render() -> None:
 
     key = simulation_key(scenario, int(replications), int(seed), False)
     job = jobs().get(key)
-    if job is not None and (job.cancelled or job.error):
-        job = None if not job.error else job
-    if job is None:
+    if job is None or job.cancelled:
+        if job is not None:
+            st.warning(f"cancelled after {job.done} of {job.total} replications; nothing was kept")
         if st.button("Run the simulation", type="primary", key="sim_run"):
             job = run_job(jobs(), scenario, int(replications), int(seed))
         else:

@@ -461,3 +461,50 @@ def test_a_scenario_file_is_simulated_beside_its_erlang_prediction():
     predicted = erlang_prediction(load_scenario(HELP_DESK))
     assert rows["service level"]["Erlang"] == format_value("service_level", predicted["service_level"])
     assert any("lognormal" in c.value for c in at.main.caption)  # what the formula leaves out
+
+
+def test_a_long_simulation_can_be_cancelled_from_the_page():
+    at = app("simulate")
+    at.slider(key="sim_intervals").set_value(48)
+    at.number_input(key="sim_replications").set_value(5000)
+    at.run()
+    at.button(key="sim_run").click()
+    at.run()
+    assert any(p.proto.text.startswith("replications ") for p in at.get("progress"))  # shown at once
+    time.sleep(0.5)
+    at.button(key="sim_cancel").click()
+    at.run()
+    deadline = time.monotonic() + 30
+    while not at.warning:
+        assert time.monotonic() < deadline, "the run was not cancelled"
+        time.sleep(0.2)
+        at.run()
+    assert at.warning[0].value.startswith("cancelled after ") and not at.dataframe
+    assert any(b.label == "Run the simulation" for b in at.button)  # ready to run again
+
+
+@pytest.mark.parametrize("key, value, cli_args", [
+    ("sim_aht", -5.0, ["--calls", "100", "--aht", "-5"]),
+    ("sim_interval", 0.0, ["--calls", "100", "--aht", "180", "--interval-minutes", "0"]),
+])
+def test_bad_input_on_the_simulate_page_shows_the_cli_line(capsys, key, value, cli_args):
+    at = app("simulate")
+    at.number_input(key=key).set_value(value)
+    at.run()
+    line = assert_user_error(*run_cli(capsys, "erlang", *cli_args))
+    assert not at.exception and [e.value for e in at.error] == [line.split("error: ", 1)[1]]
+
+
+def test_zero_agents_simulate_to_nobody_answered():
+    at = app("simulate")
+    at.radio(key="sim_mode").set_value("evaluate a number of agents")
+    at.run()
+    at.slider(key="sim_agents").set_value(0)
+    at.slider(key="sim_intervals").set_value(1)
+    at.number_input(key="sim_replications").set_value(2)
+    at.run()
+    at.button(key="sim_run").click()
+    at.run()
+    wait_for_results(at, "KPIs")
+    rows = {row["KPI"]: row for row in at.dataframe[0].value.to_dict("records")}
+    assert rows["calls answered"]["simulated"] == "0.0" and rows["service level"]["simulated"] == "0.0%"
