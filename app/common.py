@@ -70,3 +70,14 @@ def pick_scenario(key: str, label: str = "scenario", allow_upload: bool = True, 
     except UserError as exc:
         show_error(str(exc))
         return None
+
+
+@st.fragment(run_every=0.25)
+def job_progress(job, key: str, what: str = "replications") -> None:
+    """A running job's progress bar and Cancel button, polled four times a second while the
+    rest of the page stays usable; the whole page reruns when the job ends, to show its result."""
+    if not job.running:
+        st.rerun()
+    st.progress(job.fraction, text=f"{what} {job.done}/{job.total or '?'} ({job.elapsed_s:.1f} s)")
+    if st.button("Cancel", key=f"{key}_cancel"):
+        job.cancel()

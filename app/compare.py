@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .common import jobs, pick_scenario, show_error
+from .common import job_progress, jobs, pick_scenario, show_error
 from .jobs import simulation_key
 
 KPIS = ("service_level", "asa", "abandon_rate", "occupancy", "avg_wait", "wait_p90", "aht", "answered", "offered")
@@ -55,7 +55,7 @@ def render() -> None:
             [first, second], ["A", "B"] if first.name == second.name else None, replications=int(replications),
             seed=int(seed), on_replication_done=on_done))
     if job.running:
-        _progress(job)
+        job_progress(job, "cmp")
         return
     if job.error:
         show_error(job.error)
@@ -73,11 +73,3 @@ def render() -> None:
     st.download_button("comparison.json", to_json(comparison_document(c)), "comparison.json", "application/json",
                        key="cmp_download")
 
-
-@st.fragment(run_every=0.25)
-def _progress(job) -> None:
-    if not job.running:
-        st.rerun()
-    st.progress(job.fraction, text=f"replications {job.done}/{job.total or '?'} ({job.elapsed_s:.1f} s)")
-    if st.button("Cancel", key="cmp_cancel"):
-        job.cancel()

@@ -8,7 +8,7 @@ import json
 
 import streamlit as st
 
-from .common import jobs, show_error
+from .common import job_progress, jobs, show_error
 
 INTRO = {
     "cliff": "The same callers answered by fewer and fewer agents: waits stay short, then explode.",
@@ -75,7 +75,7 @@ def _lesson(name: str) -> None:
             return
         job = jobs().start(key, lesson_work(name, params, int(replications)))
     if job.running:
-        _progress(job, name)
+        job_progress(job, f"l_{name}")
         return
     if job.error:
         show_error(job.error)
@@ -89,14 +89,6 @@ def _lesson(name: str) -> None:
     st.image(lesson.files[png], caption=f"{png} (the hand-out `callsim lessons` writes)")
     st.download_button(f"{name}.txt", lesson.text, f"{name}.txt", key=f"l_{name}_txt")
 
-
-@st.fragment(run_every=0.25)
-def _progress(job, name: str) -> None:
-    if not job.running:
-        st.rerun()
-    st.progress(job.fraction, text=f"replications {job.done}/{job.total or '?'} ({job.elapsed_s:.1f} s)")
-    if st.button("Cancel", key=f"l_{name}_cancel"):
-        job.cancel()
 
 
 def render() -> None:

@@ -11,7 +11,8 @@ from plotly.subplots import make_subplots
 from presentation.trace import describe_call
 from simulator.engine import CALLBACK_ACCEPTED, Outcome
 
-from .common import pick_scenario, show_error
+from .common import job_progress, jobs, pick_scenario, show_error
+from .jobs import simulation_key
 from .frames import calls_at, calls_in_window, replay_frames, talk_start_s
 
 STEP_S = 30.0  # one frame per 30 simulated seconds: 120 frames for the hour
@@ -19,11 +20,15 @@ TIMELINE_CALLS = 300
 COLOURS = {"waiting": "#E69F00", "talking": "#0072B2", "after-call work": "#56B4E9", "idle": "#BBBBBB"}
 
 
-@st.cache_data(show_spinner="simulating the day ...", max_entries=10)
-def simulated_day(scenario_json: str, seed: int, _scenario):
-    from simulator.engine import simulate_replication
+def day_work(scenario, seed: int):
+    """One day (replication 0) in the background: a large centre's day takes seconds."""
+    def work(on_done):
+        from simulator.engine import simulate_replication
 
-    return simulate_replication(_scenario, seed, 0)
+        day = simulate_replication(scenario, seed, 0)
+        on_done(1, 1)
+        return day
+    return work
 
 
 def _bars(frames, k: int, queues, groups):
@@ -138,7 +143,14 @@ def render() -> None:
         show_error(str(exc))
         return
     end_s = min(start_s + 3600.0, scenario.n_intervals * scenario.interval_s)
-    day = simulated_day(scenario.model_dump_json(), int(seed), scenario)
+    job = jobs().start(simulation_key(scenario, "replay day", int(seed)), day_work(scenario, int(seed)))
+    if job.running:
+        job_progress(job, "replay", "simulating the day:")
+        return
+    if job.error:
+        show_error(job.error)
+        return
+    day = job.result
     st.plotly_chart(replay_figure(day, scenario, start_s, end_s), width="stretch", key="replay_chart")
     st.subheader("Who is in the system at ...")
     minute = st.slider("minute of the hour", 0, int((end_s - start_s) // 60), 0, key="replay_minute")

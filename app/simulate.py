@@ -10,7 +10,7 @@ import streamlit as st
 
 from simulator.errors import UserError
 
-from .common import jobs, pick_scenario, show_error
+from .common import job_progress, jobs, pick_scenario, show_error
 from .inputs import CalculatorInputs, InputProblem, answer, check
 
 DAY_KPIS = ("service_level", "asa", "abandon_rate", "occupancy", "avg_wait", "wait_p90", "aht", "offered", "answered")
@@ -184,7 +184,7 @@ def render() -> None:
 
 def show_job(job, key: str, erlang: dict | None) -> None:
     if job.running:
-        _progress(job)
+        job_progress(job, "sim")
         return
     if job.error:
         show_error(job.error)
@@ -194,15 +194,6 @@ def show_job(job, key: str, erlang: dict | None) -> None:
         return
     show_result(job.result, key, erlang, job.elapsed_s)
 
-
-@st.fragment(run_every=0.25)
-def _progress(job) -> None:
-    """Polls the background job four times a second; the rest of the page stays responsive."""
-    if not job.running:
-        st.rerun()  # the whole page, to show the results
-    st.progress(job.fraction, text=f"replications {job.done}/{job.total or '?'} ({job.elapsed_s:.1f} s)")
-    if st.button("Cancel", key="sim_cancel"):
-        job.cancel()
 
 
 @st.fragment(run_every=0.5)

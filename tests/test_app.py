@@ -306,6 +306,11 @@ def test_replay_frames_count_what_the_records_say():
 
 def test_replay_page_draws_an_animation_of_the_hour():
     at = app("replay")
+    deadline = time.monotonic() + 60  # the day is simulated in the background
+    while not at.get("plotly_chart"):
+        assert time.monotonic() < deadline, "no replay drawn"
+        time.sleep(0.2)
+        at.run()
     chart = at.get("plotly_chart")[0]
     spec = json.loads(chart.proto.spec)
     assert len(spec["frames"]) == 121  # one frame per 30 s of the hour, both ends included
