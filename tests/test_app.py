@@ -513,3 +513,11 @@ def test_zero_agents_simulate_to_nobody_answered():
     wait_for_results(at, "KPIs")
     rows = {row["KPI"]: row for row in at.dataframe[0].value.to_dict("records")}
     assert rows["calls answered"]["simulated"] == "0.0" and rows["service level"]["simulated"] == "0.0%"
+
+
+def test_app_command_without_the_extra_says_how_to_install_it(capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
+    assert_user_error(*run_cli(capsys, "app"), "pip install -e '.[app]'")
