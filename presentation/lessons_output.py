@@ -92,8 +92,9 @@ def cliff(s: Sweep) -> Lesson:
         "The occupancy-wait cliff",
         f"Same callers ({calls:.0f} calls an hour, {talk_s / 60:g}-minute calls: {load:.3g} Erlangs of work), nobody hangs up.",
         f"With {most} agents they are busy {occ(most):.0%} of the time and callers wait {asa(most):.1f} s on average (ASA).",
-        f"With {middle} agents: occupancy {occ(middle):.0%}, ASA {asa(middle):.0f} s. With {near}: {occ(near):.0%}, "
-        f"{asa(near):.0f} s. With {fewest}: {occ(fewest):.0%}, {asa(fewest):.0f} s.",
+        (f"With {middle} agents: occupancy {occ(middle):.0%}, ASA {asa(middle):.0f} s. " if middle not in (near, most, fewest)
+         else "") + f"With {near}: {occ(near):.0%}, {asa(near):.0f} s. With {fewest}: {occ(fewest):.0%}, "
+        f"{asa(fewest):.0f} s.",
         f"Going from {near} to {fewest} agents (one person, {1 / near:.0%} of the team) multiplies the wait by "
         f"{asa(fewest) / asa(near):.1f}; going from {most} to {second} adds {asa(second) - asa(most):.1f} s.",
         "Why: calls arrive at random. With slack, a burst is absorbed by idle agents; near 100% occupancy there "
@@ -154,8 +155,10 @@ def pooling(study: PoolingStudy) -> Lesson:
             if occ_d.mean > 0 else "the shared team spends less time busy.")),
         "Why: with two teams, one queue often has callers waiting while the other team has someone idle, and "
         "that idle agent cannot help. One shared queue uses every free agent for the next caller. "
-        f"Erlang C without abandonment says the same: P(wait) {sep_c.p_wait:.0%} with separate teams, "
-        f"{pool_c.p_wait:.0%} pooled.",
+        + (f"Erlang C without abandonment says the same: P(wait) {sep_c.p_wait:.0%} with separate teams, "
+         f"{pool_c.p_wait:.0%} pooled." if sep_c.stable and pool_c.stable else
+         f"Erlang C has no steady state here ({load:.3g} Erlangs on {team} agents: the work exceeds the team); only "
+         "callers hanging up keep the queues finite."),
         "Lesson: bigger pools are more efficient (economies of scale). Splitting a team by skill has a price; "
         "cross-training even part of a team recovers much of it.",
     ]
@@ -231,7 +234,7 @@ def allen_cunneen_gap(study: VariabilityStudy) -> list[str]:
         + ("so the simulated day (empty each morning, eight hours long) is not what makes the gap."
            if exponential.ci95 and exponential.ci95[0] <= study.erlang_asa_s <= exponential.ci95[1] else
            f"so the simulated day (empty each morning, eight hours long) differs from the steady state by "
-           f"{exponential.mean - study.erlang_asa_s:+.0f} s even there; the rest of the gap is the shape:"),
+           f"{exponential.mean - study.erlang_asa_s:+.0f} s even there; that explains only part of the gap."),
         f"The reason is the shape: (1 + cv²)/2 is exact for one agent (the Pollaczek-Khinchine formula) but with "
         f"{agents} agents the wait depends on more than the mean and the cv of talk times (Gupta, Harchol-Balter, "
         "Dai and Zwart, Queueing Systems 2010, show that two moments cannot pin it down). This lognormal puts its "

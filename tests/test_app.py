@@ -328,23 +328,6 @@ def test_replay_page_draws_an_animation_of_the_hour():
 # --- lessons and compare -----------------------------------------------------------------------
 
 
-def test_lognormal_facts_of_the_variability_lesson_match_scipy():
-    from scipy import integrate, stats
-
-    from presentation.lessons_output import _lognormal_facts
-
-    mean, cv = 300.0, 2.0
-    sigma = math.sqrt(math.log(1 + cv**2))
-    distribution = stats.lognorm(s=sigma, scale=mean / math.sqrt(1 + cv**2))
-    median, p99, top_share = _lognormal_facts(mean, cv)
-    assert math.isclose(distribution.mean(), mean, rel_tol=1e-9)
-    assert math.isclose(median, distribution.median(), rel_tol=1e-9)
-    assert math.isclose(p99, distribution.ppf(0.99), rel_tol=1e-6)
-    q90 = distribution.ppf(0.9)
-    tail, _ = integrate.quad(lambda x: x * distribution.pdf(x), q90, np.inf)
-    assert math.isclose(top_share, tail / mean, rel_tol=1e-6)
-
-
 def test_lessons_page_runs_with_the_classs_own_numbers():
     at = app("lessons")
     at.number_input(key="lv_agents").set_value(12)
