@@ -504,3 +504,21 @@ def test_app_command_without_the_extra_says_how_to_install_it(capsys, monkeypatc
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "streamlit" else real(name, *a))
     assert_user_error(*run_cli(capsys, "app"), "pip install -e '.[app]'")
+
+
+def test_an_uploaded_broken_scenario_shows_the_cli_line_under_its_own_name(tmp_path, capsys):
+    broken = tmp_path / "outage.yaml"
+    broken.write_text(HELP_DESK.read_text().replace("    serves: [support]\n", "    serves: [suport]\n"))
+    line = assert_user_error(*run_cli(capsys, "validate", broken), "outage.yaml:")
+    at = app("simulate")
+    at.radio(key="sim_source").set_value("a scenario file")
+    at.run()
+    at.selectbox(key="sim_file").set_value("upload a file ...")
+    at.run()
+    at.file_uploader(key="sim_upload").upload("outage.yaml", broken.read_bytes(), "application/x-yaml")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [line.split("error: ", 1)[1].replace(str(broken), "outage.yaml")]
+    at.file_uploader(key="sim_upload").upload("good.yaml", HELP_DESK.read_bytes(), "application/x-yaml")
+    at.run()
+    assert not at.error and any(b.label == "Run the simulation" for b in at.button)  # still running, and usable
