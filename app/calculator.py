@@ -3,9 +3,7 @@ as they move (the numbers of `callsim erlang`, see `app.inputs`), the wait-vs-ag
 the occupancy band beside them."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from .common import show_error
 from .inputs import CalculatorInputs, InputProblem, answer, curve, occupancy_band_agents
@@ -75,39 +73,50 @@ def curves(inputs: CalculatorInputs, around: int) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def cliff_figure_cached(inputs: CalculatorInputs, around: int) -> go.Figure:
+def cliff_figure_cached(inputs: CalculatorInputs, around: int) -> dict:
     return cliff_figure(inputs, answers(inputs), curves(inputs, around))
 
 
-def cliff_figure(inputs: CalculatorInputs, found: dict, lines: dict) -> go.Figure:
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
+def cliff_figure(inputs: CalculatorInputs, found: dict, lines: dict) -> dict:
+    """The cliff as a plain Plotly figure dict: ASA against agents (left axis), service level
+    (right axis), the occupancy band shaded, each model's answer marked. A dict, not
+    graph_objects: building and validating those took most of a slider's 200 ms."""
     colours = {"erlang_c": "#0072B2", "erlang_a": "#D55E00"}
     names = {model: name for model, name, _ in MODELS}
+    data = []
     for model, c in lines.items():
-        figure.add_trace(go.Scatter(x=c.agents, y=c.asa_s, mode="lines+markers", name=f"ASA, {names[model]}",
-                                    line={"color": colours[model]}), secondary_y=False)
-        figure.add_trace(go.Scatter(x=c.agents, y=[v * 100 for v in c.service_level], mode="lines",
-                                    name=f"service level, {names[model]}",
-                                    line={"color": colours[model], "dash": "dot"}), secondary_y=True)
-    low_n, high_n = occupancy_band_agents(inputs)
+        data.append({"type": "scatter", "x": list(c.agents), "y": list(c.asa_s), "mode": "lines+markers",
+                     "name": f"ASA, {names[model]}", "line": {"color": colours[model]}, "yaxis": "y"})
+        data.append({"type": "scatter", "x": list(c.agents), "y": [v * 100 for v in c.service_level], "mode": "lines",
+                     "name": f"service level, {names[model]}", "line": {"color": colours[model], "dash": "dot"},
+                     "yaxis": "y2"})
     first = min(min(c.agents) for c in lines.values())
     last = max(max(c.agents) for c in lines.values())
+    shapes, annotations = [], []
+    low_n, high_n = occupancy_band_agents(inputs)
     if low_n < last and high_n > first:
-        figure.add_vrect(x0=max(low_n, first), x1=min(high_n, last), fillcolor="#009E73", opacity=0.12, line_width=0,
-                         annotation_text=f"occupancy {inputs.occupancy_band[0]:.0%}-{inputs.occupancy_band[1]:.0%}",
-                         annotation_position="top left")
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": max(low_n, first), "x1": min(high_n, last),
+                       "y0": 0, "y1": 1, "fillcolor": "#009E73", "opacity": 0.12, "line": {"width": 0}})
+        annotations.append({"xref": "x", "yref": "paper", "x": max(low_n, first), "y": 1, "xanchor": "left",
+                            "yanchor": "bottom", "showarrow": False,
+                            "text": f"occupancy {inputs.occupancy_band[0]:.0%}-{inputs.occupancy_band[1]:.0%}"})
     for model, a in found.items():
-        figure.add_vline(x=a.document["agents"], line_color=colours[model], line_dash="dash", opacity=0.6)
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": a.document["agents"],
+                       "x1": a.document["agents"], "y0": 0, "y1": 1, "opacity": 0.6,
+                       "line": {"color": colours[model], "dash": "dash"}})
     if inputs.sl_target is not None:
-        figure.add_hline(y=inputs.sl_target * 100, line_color="#555555", line_dash="dot", secondary_y=True,
-                         opacity=0.5)
-    figure.update_layout(height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10}, hovermode="x unified",
-                         title="The wait-vs-agents cliff", legend={"orientation": "h", "y": -0.2})
-    figure.update_xaxes(title_text="agents on the phones")
-    figure.update_yaxes(title_text="ASA: mean wait of answered calls (s)", secondary_y=False, rangemode="tozero")
-    figure.update_yaxes(title_text=f"answered within {inputs.sl_seconds:g} s (%)", secondary_y=True,
-                        range=[0, 100])
-    return figure
+        shapes.append({"type": "line", "xref": "paper", "yref": "y2", "x0": 0, "x1": 1, "y0": inputs.sl_target * 100,
+                       "y1": inputs.sl_target * 100, "opacity": 0.5, "line": {"color": "#555555", "dash": "dot"}})
+    layout = {
+        "height": 430, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified",
+        "title": {"text": "The wait-vs-agents cliff"}, "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"title": {"text": "agents on the phones"}},
+        "yaxis": {"title": {"text": "ASA: mean wait of answered calls (s)"}, "rangemode": "tozero"},
+        "yaxis2": {"title": {"text": f"answered within {inputs.sl_seconds:g} s (%)"}, "range": [0, 100],
+                   "overlaying": "y", "side": "right", "showgrid": False, "dtick": 20, "tickmode": "linear"},
+        "shapes": shapes, "annotations": annotations,
+    }
+    return {"data": data, "layout": layout}
 
 
 ROWS = (("service level", "service_level", percent), ("ASA", "asa", seconds),

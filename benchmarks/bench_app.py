@@ -12,6 +12,8 @@
    shows on its next poll, at most 0.25 s later), and the same through the page (button
    clicked -> the page shows "replications k/20" with k >= 1).
 
+3. The slider changes again while a large-centre simulation runs in a background thread.
+
     python benchmarks/bench_app.py
 """
 from __future__ import annotations
@@ -27,7 +29,7 @@ sys.path.insert(0, str(REPO))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 
-def slider_response(changes: int = 30) -> None:
+def slider_response(changes: int = 30, label: str = "") -> None:
     at = AppTest.from_file(str(REPO / "app" / "main.py"), default_timeout=60)
     at.query_params["page"] = "calculator"
     at.run()
@@ -55,7 +57,7 @@ def slider_response(changes: int = 30) -> None:
     for name, round_trips, scripts in rows:
         for what, values in (("page script", scripts), ("AppTest round trip", round_trips)):
             values_ms = sorted(v * 1000 for v in values)
-            print(f"calculator, {name:26s} {what:18s}: median {statistics.median(values_ms):6.1f} ms, "
+            print(f"calculator{label}, {name:26s} {what:18s}: median {statistics.median(values_ms):6.1f} ms, "
                   f"90th percentile {values_ms[int(0.9 * len(values_ms))]:6.1f} ms, max {values_ms[-1]:6.1f} ms "
                   f"({len(values_ms)} reruns)")
 
@@ -93,6 +95,23 @@ def first_progress(replications: int = 20) -> None:
           f"first replication shown after {time.perf_counter() - t:.3f} s")
 
 
+def slider_response_while_simulating() -> None:
+    """The same slider changes while a long simulation (the large centre, 100,000 calls a day)
+    runs in a background thread of the same process, as it does when a planner moves on to the
+    calculator during a run."""
+    from app.jobs import Jobs, run_job
+    from simulator.loading import load_scenario
+
+    scenario = load_scenario(REPO / "scenarios" / "large_centre.yaml")
+    job = run_job(Jobs(), scenario, 20, scenario.simulation.seed)
+    try:
+        slider_response(10, " (large centre simulating)")
+    finally:
+        job.cancel()
+        job.wait()
+
+
 if __name__ == "__main__":
     slider_response()
     first_progress()
+    slider_response_while_simulating()
