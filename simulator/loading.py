@@ -290,10 +290,17 @@ def load_scenario(path: str | Path) -> Scenario:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFileError(f"{source}: cannot read the file ({exc.__class__.__name__}); is it a text YAML file?") from None
+    return scenario_from_text(text, source, file.parent)
+
+
+def scenario_from_text(text: str, source: str = "<scenario>", folder: Path | None = None) -> Scenario:
+    """Validate a scenario given as YAML text (an uploaded file, say); errors name `source`
+    and the line, exactly as `load_scenario` names a file's. A forecast CSV it names is read
+    relative to `folder` (the scenario file's; the current folder if not given)."""
     data, lines = _compose(text, source)
     if not isinstance(data, dict):
         raise ScenarioFileError(f"{source}:1: the file must be a mapping of keys (schema_version, name, arrivals, ...), not a {type(data).__name__}")
-    _calls_from_csv(data, lines, source, file.parent)
+    _calls_from_csv(data, lines, source, folder if folder is not None else Path.cwd())
     return scenario_from_dict(data, source=source, lines=lines)
 
 

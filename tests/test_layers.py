@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 # package -> its layer; a module may import only from its own layer or below
-LAYERS = {"simulator": 0, "planner": 1, "studies": 2, "presentation": 3, "cli": 4}
+LAYERS = {"simulator": 0, "planner": 1, "studies": 2, "presentation": 3, "app": 3, "cli": 4}
 OURS = set(LAYERS)
 # the Erlang maths import nothing of ours (they are usable, and tested, on their own)
 PURE = {"planner/erlang.py", "planner/staffing.py"}
@@ -21,7 +21,7 @@ NO_PLOTTING_BELOW = 3
 
 
 def _modules():
-    for package in ("simulator", "planner", "studies", "presentation"):
+    for package in ("simulator", "planner", "studies", "presentation", "app"):
         yield from sorted((REPO / package).glob("*.py"))
     yield REPO / "cli.py"
 
@@ -87,3 +87,10 @@ def test_the_rule_catches_upward_imports(tmp_path):
     maths.write_text("from simulator.scenario import Scenario\n")
     assert violations(maths, "planner/erlang.py") == [
         "planner/erlang.py:1 imports simulator: the Erlang maths import nothing of ours"]
+
+
+def test_nothing_imports_the_app():
+    """The app is a leaf: `callsim app` starts it in its own process, nothing imports it."""
+    found = [f"{path.relative_to(REPO)}:{line}" for path in _modules() if path.parent.name != "app"
+             for imported, line in _imports(path) if imported == "app"]
+    assert found == []
