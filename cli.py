@@ -291,8 +291,11 @@ def _progress(quiet: bool):
                    "'callsim fit' reads; see docs/scenarios.md)")
 @click.option("--calls-days", type=click.IntRange(min=1), default=None, metavar="N",
               help="with --calls-csv: only the calls of the first N replications")
+@click.option("--slack", is_flag=True,
+              help="also flag over-staffed intervals: one agent fewer in a group still meets every target "
+                   "(two more simulated days per group, on the same callers)")
 def run(scenario_path, replications, seed, out, workers, scheduler, as_json, quiet, no_plots, max_calls, with_report,
-        volume, aht, with_calls, calls_days):
+        volume, aht, with_calls, calls_days, slack):
     """Simulate SCENARIO and report its KPIs with 95% confidence intervals."""
     from presentation.documents import intervals_csv, result_document, to_json
     from presentation.text import format_summary
@@ -302,13 +305,21 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
         raise InputError("--calls-days limits the calls written by --calls-csv; give --calls-csv too")
     scenario = _what_if(_load(scenario_path), volume, aht)
     folder = _output_folder(out, Path(scenario_path).stem)
-    _check_size([scenario], replications, max_calls, quiet or as_json)
-    with _workers_pool(workers, scheduler) if scheduler else _no_pool() as pool:
+    _check_size([scenario] * (1 + 2 * len(scenario.agents) if slack else 1), replications, max_calls, quiet or as_json)
+    with _workers_pool(workers, scheduler) if scheduler or slack else _no_pool() as pool:
         result = run_scenario(scenario, replications=replications, seed=seed, workers=workers,
                               on_replication_done=_progress(quiet or as_json), executor=pool,
                               sample_day=not no_plots,  # replication 0's records are for the plots only
                               keep_records=with_calls)
+        if slack:
+            from studies.optimize import slack_intervals
+
+            slack = slack_intervals(scenario, result, executor=pool)
     document_dict = result_document(result)
+    if slack:
+        from presentation.optimize_output import slack_document
+
+        document_dict["slack"] = slack_document(slack)
     document = to_json(document_dict)
     files = {"kpis.json": document, "intervals.csv": intervals_csv(result)}
     if with_calls:
@@ -328,6 +339,10 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
         click.echo(document, nl=False)
     else:
         click.echo(format_summary(result))
+        if slack:
+            from presentation.optimize_output import format_slack
+
+            click.echo("\n" + format_slack(slack))
         click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
 
 
@@ -562,6 +577,9 @@ def schema():
 @json_option
 @no_plots_option
 @max_calls_option
+@click.option("--no-slack", is_flag=True,
+              help="with --verify: skip the check for over-staffed intervals (one agent fewer still meets every "
+                   "target; two more simulated days per group)")
 @click.option("--report", "with_report", is_flag=True,
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
 @volume_option
@@ -570,7 +588,7 @@ def schema():
               help="a folder written by an earlier callsim plan: show per interval and for the day the change in "
                    "agents, agent-hours and predicted KPIs; writes plan_diff.csv")
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json, no_plots,
-         max_calls, with_report, volume, aht, baseline_dir):
+         max_calls, no_slack, with_report, volume, aht, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -607,13 +625,21 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         diff = diff_plans(parse_plan_csv(files["plan.csv"], "plan.csv"), baseline_rows, scenario.interval_minutes,
                           str(baseline_dir))
         files["plan_diff.csv"] = plan_diff_csv(diff)
-    verification = None
+    verification = slack = None
     if verify or with_report:
-        _check_size([planned], replications, max_calls, as_json)
+        _check_size([planned] * (1 if no_slack else 1 + 2 * len(planned.agents)), replications, max_calls, as_json)
         with _workers_pool(workers, scheduler) as pool:
             verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
                                        on_replication_done=_progress(as_json), executor=pool)
+            if not no_slack:
+                from studies.optimize import slack_intervals
+
+                slack = slack_intervals(planned, verification.result, executor=pool)
         document["verify"] = verification_document(verification)
+        if slack is not None:
+            from presentation.optimize_output import slack_document
+
+            document["verify"]["slack"] = slack_document(slack)
         files["verify.csv"] = verify_csv(verification)
     if not no_plots:
         from presentation.plan_plots import plan_plots
@@ -645,6 +671,10 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     if verification is not None:
         click.echo("")
         click.echo(format_verification(verification))
+    if slack is not None:
+        from presentation.optimize_output import format_slack
+
+        click.echo("\n" + format_slack(slack))
     click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
     click.echo(f"simulate the plan: callsim run {folder / f'{stem}.planned.yaml'}")
 

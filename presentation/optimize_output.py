@@ -262,3 +262,30 @@ def optimized_yaml(result: OptimizeResult, source: str = "") -> str:
 
 def to_json(document: dict) -> str:
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
+
+
+# --- over-staffing: where one agent fewer still meets every target (run --slack, plan --verify) ---
+
+
+def slack_document(report) -> dict:
+    """The slack report as JSON: per interval, whether it meets every target and which groups
+    could lose one agent there and still meet them all."""
+    return {
+        "definition": "an interval is over-staffed when it meets every target and still does with one agent fewer "
+                      "in some group (simulated on the same callers, the next interval unchanged)",
+        "judged_on": "mean" if report.confidence is None else f"one-sided {report.confidence:.0%} bound",
+        "extra_runs": report.extra_runs,
+        "overstaffed": report.overstaffed,
+        "intervals": [{"interval": i.interval, "meets_targets": i.met, "spare_groups": list(i.spare_groups)}
+                      for i in report.intervals],
+    }
+
+
+def format_slack(report) -> str:
+    """One paragraph: the over-staffed intervals and the groups with an agent to spare there."""
+    over = [i for i in report.intervals if i.overstaffed]
+    if not over:
+        return "Over-staffing: none; no interval meets every target with one agent fewer in a group."
+    where = "; ".join(f"{i.interval} ({', '.join(i.spare_groups)})" for i in over)
+    return (f"Over-staffed: {len(over)} of {len(report.intervals)} intervals meet every target with one agent fewer "
+            f"(simulated on the same callers): {where}. 'callsim optimize' trims them.")

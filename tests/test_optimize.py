@@ -238,3 +238,26 @@ def test_cli_optimize_seats_too_few_exit_1_with_the_intervals_named(tmp_path, ca
     assert "cannot meet" in err and len(err.strip().splitlines()) == 1
     assert "08:00" in out and "TARGETS NOT MET" in out
     assert (tmp_path / "out" / "s.optimized.yaml").exists()
+
+
+def test_run_and_plan_verify_flag_over_staffed_intervals(tmp_path, capsys):
+    """run --slack and plan --verify report where one agent fewer still meets every target:
+    a help desk with 6 extra agents in its first interval is over-staffed there, and the
+    plan's own staffing (sized to the targets) is not flagged in that interval."""
+    import yaml
+
+    data = yaml.safe_load((SCENARIO_DIR / "help_desk.yaml").read_text())
+    staffing = data["agents"][0]["staffing"]
+    staffing[0] += 6
+    path = tmp_path / "generous.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code, out, err = run_cli(capsys, "run", path, "-r", "4", "--slack", "--json", "--no-plots", "-o", tmp_path / "r")
+    assert code == 0, err
+    slack = json.loads(out)["slack"]
+    first = slack["intervals"][0]
+    assert first["meets_targets"] and first["spare_groups"] == ["support team"]
+    assert slack["overstaffed"][0] == first["interval"] and 1 <= slack["extra_runs"] <= 2  # two runs per group at most
+    code, out, err = run_cli(capsys, "plan", path, "--verify", "-r", "4", "--json", "--no-plots", "-o", tmp_path / "p")
+    assert code == 0, err
+    planned_first = json.loads(out)["verify"]["slack"]["intervals"][0]
+    assert planned_first["spare_groups"] == [] or not planned_first["meets_targets"]
