@@ -552,7 +552,8 @@ def schema():
 
     from simulator.scenario import Scenario
 
-    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **Scenario.model_json_schema()}
+    click.echo(json.dumps(document, indent=2))
 
 
 # --- staffing plan: callsim plan ---

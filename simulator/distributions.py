@@ -17,7 +17,7 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
-from .schema_base import SCHEMA_CONFIG, revised
+from .schema_base import MAX_CV, MAX_DURATION_S, SCHEMA_CONFIG, revised
 
 
 def _special():
@@ -57,8 +57,8 @@ class _Dist(BaseModel):
 class Exponential(_Dist):
     """Memoryless; the M in M/M/N. `mean` in seconds."""
 
-    dist: Literal["exponential"]
-    mean: float = Field(gt=0, description="mean in seconds")
+    dist: Literal["exponential"] = Field(description="the distribution: exponential")
+    mean: float = Field(gt=0, le=MAX_DURATION_S, description="mean in seconds")
 
     @property
     def mean_s(self) -> float:
@@ -75,8 +75,8 @@ class Exponential(_Dist):
 class Fixed(_Dist):
     """Always the same duration (deterministic), `mean` seconds; 0 allowed (e.g. no ACW)."""
 
-    dist: Literal["fixed"]
-    mean: float = Field(ge=0, description="the duration in seconds")
+    dist: Literal["fixed"] = Field(description="the distribution: fixed")
+    mean: float = Field(ge=0, le=MAX_DURATION_S, description="the duration in seconds")
 
     @property
     def mean_s(self) -> float:
@@ -93,9 +93,9 @@ class Fixed(_Dist):
 class LogNormal(_Dist):
     """Right-skewed, the usual fit for talk times. By `mean` and `cv` (not numpy's log-space)."""
 
-    dist: Literal["lognormal"]
-    mean: float = Field(gt=0, description="mean in seconds")
-    cv: float = Field(gt=0, description="coefficient of variation = std / mean")
+    dist: Literal["lognormal"] = Field(description="the distribution: lognormal")
+    mean: float = Field(gt=0, le=MAX_DURATION_S, description="mean in seconds")
+    cv: float = Field(gt=0, le=MAX_CV, description="coefficient of variation = std / mean")
 
     @property
     def mean_s(self) -> float:
@@ -110,9 +110,9 @@ class LogNormal(_Dist):
 class Gamma(_Dist):
     """By `mean` and `cv`: shape = 1/cv², scale = mean·cv²."""
 
-    dist: Literal["gamma"]
-    mean: float = Field(gt=0, description="mean in seconds")
-    cv: float = Field(gt=0, description="coefficient of variation = std / mean")
+    dist: Literal["gamma"] = Field(description="the distribution: gamma")
+    mean: float = Field(gt=0, le=MAX_DURATION_S, description="mean in seconds")
+    cv: float = Field(gt=0, le=MAX_CV, description="coefficient of variation = std / mean")
 
     @property
     def mean_s(self) -> float:
@@ -126,10 +126,10 @@ class Gamma(_Dist):
 class Weibull(_Dist):
     """By `shape` and either `scale` or `mean` (seconds). Shape < 1: many early hang-ups."""
 
-    dist: Literal["weibull"]
-    shape: float = Field(gt=0)
-    scale: float | None = Field(default=None, gt=0, description="scale in seconds")
-    mean: float | None = Field(default=None, gt=0, description="mean in seconds")
+    dist: Literal["weibull"] = Field(description="the distribution: weibull")
+    shape: float = Field(ge=0.1, le=50, description="Weibull shape: below 1 a decreasing hazard (many early hang-ups), 1 exponential")
+    scale: float | None = Field(default=None, gt=0, le=MAX_DURATION_S, description="scale in seconds")
+    mean: float | None = Field(default=None, gt=0, le=MAX_DURATION_S, description="mean in seconds")
 
     @model_validator(mode="after")
     def _scale_or_mean(self):
@@ -160,9 +160,9 @@ class Weibull(_Dist):
 class Uniform(_Dist):
     """Every duration between `low` and `high` seconds equally likely."""
 
-    dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(gt=0)
+    dist: Literal["uniform"] = Field(description="the distribution: uniform")
+    low: float = Field(ge=0, le=MAX_DURATION_S, description="shortest duration, seconds")
+    high: float = Field(gt=0, le=MAX_DURATION_S, description="longest duration, seconds")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -185,8 +185,9 @@ class Uniform(_Dist):
 class Empirical(_Dist):
     """Resamples observed durations (seconds), each equally likely."""
 
-    dist: Literal["empirical"]
-    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(min_length=1)
+    dist: Literal["empirical"] = Field(description="the distribution: empirical")
+    values: tuple[Annotated[float, Field(ge=0, le=MAX_DURATION_S)], ...] = Field(
+        min_length=1, max_length=100_000, description="observed durations in seconds, drawn with equal chance")
 
     @model_validator(mode="after")
     def _positive_mean(self):

@@ -20,7 +20,11 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .distributions import Distribution, Fixed
-from .schema_base import Name, NonNegativeInt, Probability, ScenarioError, _Frozen
+from .schema_base import Name, Probability, ScenarioError, _Frozen
+
+# a real IVR has a handful of menus; with at most 9 replays each, a call hears fewer than 127
+# prompts, which the records count in one byte
+MAX_MENUS = 12
 
 HANG_UP = "hang_up"  # reserved destination name
 
@@ -36,19 +40,19 @@ class Misroute(_Frozen):
 
 class Option(_Frozen):
     key: str = Field(description='the key pressed, e.g. "1"; key "0" counts as a zero-out (ask for an agent)')
-    label: str = ""
+    label: str = Field(default="", description="what the prompt says for this key, for the reader of the file")
     share: Probability = Field(description="share of callers (who make a choice) choosing this option")
     to: str = Field(description="where it leads: a menu, a queue, a self-service, or hang_up")
-    misroute: Misroute | None = None
+    misroute: Misroute | None = Field(default=None, description="callers of this option who land in the wrong queue")
 
 
 class Menu(_Frozen):
-    name: Name
+    name: Name = Field(description="the menu's name; options and defaults lead to it by name")
     prompt: Distribution = Field(description="time to hear the menu and choose, seconds")
-    options: tuple[Option, ...] = Field(min_length=1)
+    options: tuple[Option, ...] = Field(min_length=1, description="the keys callers can press")
     hang_up: Probability = Field(default=0.0, description="chance a caller gives up at this menu")
     no_input: Probability = Field(default=0.0, description="chance a caller fails to choose (no or invalid input)")
-    retries: NonNegativeInt = Field(default=2, description="replays after no input before the default route")
+    retries: int = Field(default=2, ge=0, le=9, description="replays after no input before the default route (at most 9)")
     default: str | None = Field(default=None, description="where callers go after the last replay (a queue, usually)")
 
     @model_validator(mode="after")
@@ -59,7 +63,7 @@ class Menu(_Frozen):
 
 
 class SelfService(_Frozen):
-    name: Name
+    name: Name = Field(description="the self-service task's name; options lead to it by name")
     duration: Distribution = Field(description="time spent in the self-service task, seconds")
     success: Probability = Field(description="chance the task is completed: the call is contained")
     on_failure: str = Field(description="queue the caller is routed to when the task fails")
@@ -68,7 +72,7 @@ class SelfService(_Frozen):
 class Announcement(_Frozen):
     """A message played to every caller first (e.g. an outage notice)."""
 
-    duration: Distribution
+    duration: Distribution = Field(description="how long the announcement plays, seconds")
     hang_up_satisfied: Probability | tuple[Probability, ...] = Field(
         default=0.0,
         description="share of callers who hang up satisfied after it (counted as contained); "
@@ -78,10 +82,11 @@ class Announcement(_Frozen):
 
 class Ivr(_Frozen):
     greeting: Distribution | None = Field(default=None, description="greeting played to every caller, seconds")
-    announcement: Announcement | None = None
+    announcement: Announcement | None = Field(default=None, description="a message played to every caller first")
     start: str | None = Field(default=None, description="first menu (default: the first one listed)")
-    menus: tuple[Menu, ...] = Field(min_length=1)
-    self_service: tuple[SelfService, ...] = ()
+    menus: tuple[Menu, ...] = Field(min_length=1, max_length=MAX_MENUS, description="the menus, the first one "
+                                    "heard first unless 'start' names another")
+    self_service: tuple[SelfService, ...] = Field(default=(), description="automated tasks that can resolve a call")
 
     def satisfied_share(self, interval: np.ndarray) -> np.ndarray:
         """The announcement's hang-up-satisfied share for calls starting in each `interval`."""

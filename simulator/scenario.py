@@ -16,12 +16,14 @@ from pydantic import Field, field_validator, model_validator
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
 from .ivr import Ivr
-from .schema_base import Name, NonNegativeInt, Probability, ScenarioError, _Frozen, revised
+from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, Name, NonNegativeInt, Probability,
+                          ScenarioError, _Frozen, revised)
 from .shift_rules import ShiftRules
 
 SCHEMA_VERSION = 1
 
 CLOCK_PATTERN = r"(\d{1,2}):(\d{2})"
+CLOCK_JSON_PATTERN = r"^([01]?\d|2[0-3]):[0-5]\d$"  # for editors: a quoted clock time
 
 
 def parse_clock(text: str) -> str | None:
@@ -33,8 +35,9 @@ def parse_clock(text: str) -> str | None:
 
 
 class Arrivals(_Frozen):
-    calls: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+    calls: tuple[Annotated[float, Field(ge=0, le=MAX_CALLS_PER_INTERVAL)], ...] = Field(
         min_length=1,
+        max_length=MAX_INTERVALS,
         description="expected calls offered in each interval (Poisson within the interval); in a file also "
         "{csv: FILE.csv, column: NAME}, read by the loader relative to the file; "
         "the number of intervals in the day follows from this list",
@@ -44,8 +47,15 @@ class Arrivals(_Frozen):
         ge=0,
         le=2,
         description="day-to-day forecast error: each replication's volume is multiplied by a "
-        "gamma factor with mean 1 and this coefficient of variation (0 = no uncertainty)",
+        "gamma factor with mean 1 and this coefficient of variation (0 = no uncertainty, else at least 0.001)",
     )
+
+    @field_validator("busyness_cv")
+    @classmethod
+    def _busyness_cv(cls, cv: float) -> float:
+        if 0 < cv < 0.001:  # a gamma shape of 1/cv^2 beyond 10^6 is no uncertainty, and overflows
+            raise ValueError("must be 0 (no day-to-day variation) or at least 0.001")
+        return cv
     queue_shares: dict[str, Probability] | None = Field(
         default=None,
         description="with several queues and no IVR: the share of calls that go to each queue "
@@ -102,7 +112,7 @@ class ReturnCalls(_Frozen):
 
 
 class Queue(_Frozen):
-    name: Name
+    name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
         default_factory=lambda: Fixed(dist="fixed", mean=0.0),
@@ -126,12 +136,12 @@ class Queue(_Frozen):
 
 
 class AgentGroup(_Frozen):
-    name: Name
+    name: Name = Field(description="the group's name, used in results and by overflow")
     serves: tuple[str, ...] = Field(
         min_length=1,
         description="queues this group answers, highest priority first",
     )
-    staffing: tuple[NonNegativeInt, ...] = Field(
+    staffing: tuple[Annotated[int, Field(ge=0, le=MAX_AGENTS)], ...] = Field(
         min_length=1, description="agents on shift in each interval"
     )
     hourly_cost: float | None = Field(
@@ -162,7 +172,8 @@ class ServiceLevelTarget(_Frozen):
 
 class Targets(_Frozen):
     service_level: ServiceLevelTarget = Field(
-        default=ServiceLevelTarget(fraction=0.8, within=20)
+        default=ServiceLevelTarget(fraction=0.8, within=20),
+        description="share of calls to answer within a threshold (80/20 unless given)",
     )
     asa: float | None = Field(default=None, gt=0, description="maximum ASA in seconds")
     abandon_rate: Probability | None = Field(default=None, description="maximum abandonment rate")
@@ -179,23 +190,26 @@ class Targets(_Frozen):
 
 
 class Simulation(_Frozen):
-    replications: int = Field(default=20, ge=2, le=10_000)
-    seed: int = Field(default=20261123, ge=0)
+    replications: int = Field(default=20, ge=2, le=10_000, description="independent simulated days")
+    seed: int = Field(default=20261123, ge=0, description="root random seed: the same seed gives the same results")
 
 
 class Scenario(_Frozen):
     schema_version: Literal[1] = Field(description="version of this file format")
-    name: str = Field(min_length=1)
-    description: str = ""
-    interval_minutes: Literal[15, 30, 60]
-    start: str = Field(default="00:00", description="clock time of the first interval, HH:MM")
-    arrivals: Arrivals
-    queues: tuple[Queue, ...] = Field(min_length=1)
-    agents: tuple[AgentGroup, ...] = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
+    description: str = Field(default="", description="what the scenario describes and where its figures come from")
+    interval_minutes: Literal[15, 30, 60] = Field(description="length of each planning interval, minutes")
+    start: str = Field(default="00:00", description='clock time of the first interval, in quotes: "08:00"',
+                       json_schema_extra={"pattern": CLOCK_JSON_PATTERN})
+    arrivals: Arrivals = Field(description="expected calls per interval and their day-to-day spread")
+    queues: tuple[Queue, ...] = Field(min_length=1, description="the queues callers wait in, each with its calls' "
+                                      "talk time, after-call work and patience")
+    agents: tuple[AgentGroup, ...] = Field(min_length=1, description="agent groups: which queues each answers and "
+                                           "how many agents are on shift per interval")
     ivr: Ivr | None = Field(default=None, description="the IVR menu tree callers pass before the queues")
     return_calls: ReturnCalls | None = Field(default=None, description="redials and repeat calls")
-    targets: Targets = Targets()
-    simulation: Simulation = Simulation()
+    targets: Targets = Field(default=Targets(), description="service targets the results are checked against")
+    simulation: Simulation = Field(default=Simulation(), description="replications and seed")
     shifts: ShiftRules | None = Field(default=None, description="shift rules for 'callsim schedule' (the simulator "
                                       "ignores them): shift types, breaks, costs, caps, seats, shrinkage")
 

@@ -9,6 +9,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
+# Upper bounds no real call centre reaches but memory and the number formats hold: far above
+# the largest centres (a few thousand agents, tens of thousands of calls an hour), far below
+# what would exhaust memory or overflow a record (64 bytes a call; 2^31 agents).
+MAX_CALLS_PER_INTERVAL = 1_000_000
+MAX_AGENTS = 100_000  # per group and interval
+MAX_INTERVALS = 7 * 96  # a week of 15-minute intervals
+MAX_DURATION_S = 7 * 86_400.0  # any time parameter: a week
+MAX_CV = 10.0  # coefficient of variation of a duration; talk times run 0.5 to 3
+
 
 def _printable_name(value: str) -> str:
     if value != value.strip():

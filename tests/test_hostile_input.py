@@ -92,16 +92,47 @@ def test_a_result_is_replaced_whole_or_not_at_all(tmp_path, capsys):
 
 
 def test_absurd_sizes_are_refused_at_once(tmp_path, capsys):
-    """1e7 calls an interval, a huge replication count, 1e12 calls in the calculator: a one-line
-    error that says how to override or what to check, within seconds."""
+    """1e7 calls an interval, a day too big to simulate 20 times, 1e12 calls in the calculator: a
+    one-line error that says what to check or how to override, within seconds."""
     path = tmp_path / "huge.yaml"
-    path.write_text(MINIMAL.replace("calls: [10, 10]", "calls: [10000000, 10000000]"))
+    path.write_text(MINIMAL.replace("calls: [10, 10]", "calls: [10000000, 10]"))
+    assert_user_error(*run_cli(capsys, "validate", path), "arrivals.calls[0]", "at most 1000000")
+    path.write_text(MINIMAL.replace("calls: [10, 10]", "calls: [900000, 900000]"))
     started = time.monotonic()
     line = assert_user_error(*run_cli(capsys, "run", path, "-o", tmp_path / "out", "-q"), "--max-calls")
-    assert "400,000,000 calls" in line
+    assert "36,000,000 calls" in line
     assert_user_error(*run_cli(capsys, "plan", path, "--verify", "-o", tmp_path / "out"), "--max-calls")
     assert_user_error(*run_cli(capsys, "erlang", "--calls", "1e12", "--aht", "180"), "beyond any call centre")
     assert_user_error(*run_cli(capsys, "erlang", "--calls", "100", "--aht", "180", "--interval-minutes", "1e-300"),
                       "beyond any call centre")
     assert time.monotonic() - started < 10
     assert not (tmp_path / "out").exists()
+
+
+def test_the_json_schema_explains_every_key_to_an_editor(capsys):
+    """`callsim schema` is a 2020-12 JSON Schema in which every property has a description and
+    clock times carry a pattern (so an editor explains each key and flags 8:00 unquoted)."""
+    import json
+    import re
+
+    code, out, _ = run_cli(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    undocumented = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for name, prop in node.get("properties", {}).items():
+                if "description" not in prop:
+                    undocumented.append(f"{path}.{name}")
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, path)
+
+    walk(schema, "")
+    assert undocumented == []
+    pattern = schema["properties"]["start"]["pattern"]
+    assert re.fullmatch(pattern, "08:00") and not re.fullmatch(pattern, "8h00") and not re.fullmatch(pattern, "25:00")
