@@ -18,5 +18,6 @@ def pytest_sessionfinish(session, exitstatus):
 from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", derandomize=True)
+settings.register_profile("fuzz", max_examples=2000)  # by hand: pytest --hypothesis-profile fuzz
 if os.environ.get("CI"):
     settings.load_profile("ci")
