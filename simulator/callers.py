@@ -8,11 +8,12 @@ the RETURN_CALLS stream, consumed in the order the calls are made.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Callable
 
 import numpy as np
 
+from .columns import make_callers_class
 from .ivr import IvrPaths, apply_announcement, walk
 from .randomness import Stream, generator, generator_at
 from .scenario import Scenario
@@ -21,32 +22,8 @@ from .scenario import Scenario
 FIRST, REDIAL, REPEAT = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class Callers:
-    """Calls and their random attributes, as parallel arrays (one entry per call).
-
-    `queue` is the queue the call is routed to (after the IVR), or a negative code when the
-    call ends in the IVR (ivr.CONTAINED, ivr.IVR_HANG_UP). Optional arrays are None when the
-    scenario does not use the feature.
-    """
-
-    arrived_at_s: np.ndarray  # float64, sorted, seconds from the start of the first interval
-    queue: np.ndarray  # int16
-    talk_s: np.ndarray  # float64
-    acw_s: np.ndarray  # float64
-    patience_s: np.ndarray  # float64, inf = never abandons
-    balk_u: np.ndarray  # float64 uniform: balks if below the queue's balk probability
-    busyness: float = 1.0  # this replication's day-to-day volume multiplier
-    ivr: IvrPaths | None = None
-    callback_u: np.ndarray | None = None  # accepts a callback offer if below the acceptance probability
-    callback_wait_s: np.ndarray | None = None  # scheduled callbacks: acceptance to callback
-    resolve_u: np.ndarray | None = None  # an answered call resolves the issue if below the queue's FCR
-    redial_u: np.ndarray | None = None  # an abandoner calls again if below the redial probability
-    redial_delay_s: np.ndarray | None = None
-    repeat_delay_s: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.arrived_at_s)
+# Callers is made from the per-call column table (simulator.columns): its drawn columns.
+Callers = make_callers_class(__name__)
 
 
 def uses_callbacks(scenario: Scenario) -> bool:
@@ -55,6 +32,10 @@ def uses_callbacks(scenario: Scenario) -> bool:
 
 def uses_return_calls(scenario: Scenario) -> bool:
     return scenario.return_calls is not None
+
+
+def uses_priority_classes(scenario: Scenario) -> bool:
+    return any(q.priority_classes for q in scenario.queues)
 
 
 def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.random.Generator]) -> dict:
@@ -106,6 +87,9 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.rando
         out["redial_u"] = u[0]
         out["redial_delay_s"] = returns.redial_delay.ppf(u[1])
         out["repeat_delay_s"] = returns.repeat_delay.ppf(u[2])
+    if uses_priority_classes(scenario):
+        # one uniform per call; the class follows from the shares of the queue the call waits in
+        out["priority_u"] = rng(Stream.PRIORITY).random(n)
     return out
 
 
