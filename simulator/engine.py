@@ -56,7 +56,7 @@ from functools import partial
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL, Timeout
 
 from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers, uses_priority_classes
 from .columns import COLUMNS, PENDING, RECORDED, drawn_values, make_records_class
@@ -83,6 +83,23 @@ class Outcome(IntEnum):
 
 
 _NEVER = float("inf")  # patience of a caller who never abandons
+_ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
+
+
+class _Due(Timeout):
+    """A SimPy timeout that carries the callback to run when it fires.
+
+    The same initialisation as `simpy.events.Timeout.__init__` (which inlines Event's for speed),
+    minus the negative-delay check (our delays are durations and times ahead) and with the
+    callback list made at once: one timeout is made per arrival and per agent job."""
+
+    def __init__(self, env: simpy.Environment, delay_s: float, callback):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._delay = delay_s
+        self._ok = True
+        env.schedule(self, NORMAL, delay_s)
 
 # bits of CallRecords.flags
 ZERO_OUT = 1  # chose "0" (ask for an agent) in the IVR
@@ -202,10 +219,14 @@ class _CallCentre:
         self.last_exit_s = 0.0  # when the last agent went home or waiting caller hung up, so far
         self.closing = False
         self.pending = 0  # calls on their way to a queue: in the IVR, in a transfer, due a scheduled callback
+        # the hot paths, chosen once for the features the day uses
+        if not (self.has_ivr or self.has_callbacks or self.has_returns):
+            self._answer = self._answer_plain
+        self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
 
     def _after(self, delay_s: float, callback) -> None:
         """Call `callback(event)` `delay_s` from now (a SimPy timeout)."""
-        Timeout(self.env, delay_s).callbacks.append(callback)
+        _Due(self.env, delay_s, callback)
 
     # --- the day: staffing boundaries and arrivals ------------------------------------------
 
@@ -241,24 +262,28 @@ class _CallCentre:
         while i < n:
             delay = arrived[i] - now
             if delay > 0:
-                self._after(delay, self._arrivals)
+                _Due(self.env, delay, self._arrivals)
                 break
             i += 1
         self.next_first = i
-        for j in range(first, i):
-            self._start(j)
-
-    def _start(self, i: int) -> None:
-        """Call i starts: the IVR, then its queue."""
         if self.has_ivr:
-            ivr_s = self.ivr_s[i]
-            if ivr_s > 0:
-                self.pending += 1
-                self._after(ivr_s, partial(self._after_ivr, i))
-                return
-            self._after_ivr(i, None)
+            for j in range(first, i):
+                self._start_in_ivr(j)
+        elif i == first + 1:  # the usual case: one call
+            self._join(first, self.route[first], now)
         else:
-            self._join(i, self.route[i])
+            route = self.route
+            for j in range(first, i):
+                self._join(j, route[j], now)
+
+    def _start_in_ivr(self, i: int) -> None:
+        """Call i starts: the IVR, then its queue."""
+        ivr_s = self.ivr_s[i]
+        if ivr_s > 0:
+            self.pending += 1
+            _Due(self.env, ivr_s, partial(self._after_ivr, i))
+            return
+        self._after_ivr(i, None)
 
     def _after_ivr(self, i: int, event) -> None:
         if event is not None:
@@ -272,13 +297,12 @@ class _CallCentre:
                 self.outcome[i] = Outcome.IVR_ABANDONED
                 self._maybe_redial(i)
         else:
-            self._join(i, q)
+            self._join(i, q, self.env.now)
         if self.closing and not self.pending:
             self._release_idle()
 
-    def _join(self, i: int, q: int) -> None:
-        """Call i reaches queue q on the line: answered at once, called back, balks, or waits."""
-        now = self.env.now
+    def _join(self, i: int, q: int, now: float) -> None:
+        """Call i reaches queue q on the line (now): answered at once, called back, balks, or waits."""
         self.queued_at[i] = now
         idle = self.idle
         for g in self.answer_groups[q]:
@@ -305,14 +329,14 @@ class _CallCentre:
     def _patience_ran_out(self, i: int, q: int, e: int, event) -> None:
         """A watched caller's patience ran out: it hangs up now unless an agent took it."""
         if self.routing.leave(e, q):
-            self.outcome[i] = Outcome.ABANDONED
+            self.outcome[i] = _ABANDONED
             self.wait[i] = self.patience[i]
             self.last_exit_s = self.env.now
             self._maybe_redial(i)
 
     def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
         """Caller i hung up at `deadline_s` (found when an agent reached it, or at the end)."""
-        self.outcome[i] = Outcome.ABANDONED
+        self.outcome[i] = _ABANDONED
         self.wait[i] = self.patience[i]
         if deadline_s > self.last_exit_s:
             self.last_exit_s = deadline_s
@@ -454,7 +478,10 @@ class _CallCentre:
         self._after(at_s - self.env.now, partial(self._start_again, j))
 
     def _start_again(self, j: int, event) -> None:
-        self._start(j)
+        if self.has_ivr:
+            self._start_in_ivr(j)
+        else:
+            self._join(j, self.route[j], self.env.now)
 
     # --- agent bookkeeping ---------------------------------------------------------------
 
@@ -464,7 +491,19 @@ class _CallCentre:
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
-        Timeout(self.env, duration_s).callbacks.append(partial(self._handled, g, agent))
+        _Due(self.env, duration_s, self.job_done[agent])
+
+    def _answer_plain(self, i: int, g: int, agent: int) -> None:
+        """_answer and _handle for a day without IVR, callbacks or return calls (the hot path)."""
+        self.outcome[i] = _ANSWERED
+        self.group[i] = g
+        self.agent[i] = agent
+        now = self.env.now
+        duration_s = self.talk[i] + self.acw[i]
+        self.busy_group.append(g)
+        self.busy_start.append(now)
+        self.busy_end.append(now + duration_s)
+        _Due(self.env, duration_s, self.job_done[agent])
 
     def _answer(self, i: int, g: int, agent: int) -> None:
         """Agent `agent` of group `g` takes call `i` now (its wait is set by the caller of this)."""
@@ -509,7 +548,13 @@ class _CallCentre:
             self.overtime.append((g, owed.popleft(), self.env.now))
             self._leave(g, agent)
             return
-        self._available(g, agent)
+        i = self.routing.take(g, self.env.now)
+        if i >= 0:
+            self._take(i, g, agent)
+        elif self.closing and not self.pending:
+            self._go_home(g, agent)
+        else:
+            self.idle[g].append(agent)
 
     def _available(self, g: int, agent: int) -> None:
         i = self.routing.take(g, self.env.now)
@@ -547,6 +592,7 @@ class _CallCentre:
                 else:
                     agent = self.next_id
                     self.next_id += 1
+                    self.job_done.append(partial(self._handled, g, agent))
                 self.on_shift[g] += 1
                 self._available(g, agent)
         elif target < present:
