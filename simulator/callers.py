@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .columns import make_callers_class
-from .ivr import IvrPaths, apply_announcement, walk
+from .ivr import CONTAINED, IvrPaths, apply_announcement, walk
 from .randomness import Stream, generator, generator_at
 from .scenario import Scenario
 
@@ -132,26 +132,40 @@ class ReturnCallPool:
         self.seed = seed
         self.replication = replication
         self.batch_number = -1
-        self.batch: dict = {}
+        self.batch: dict[str, list] = {}
         self.position = self.BATCH
+        ivr = scenario.ivr
+        self.announcement = ivr is not None and ivr.announcement is not None
+        if self.announcement:
+            share = ivr.announcement.hang_up_satisfied
+            n = scenario.n_intervals
+            self.satisfied_share = [float(v) for v in share] if isinstance(share, tuple) else [float(share)] * n
 
     def take(self, arrived_at_s: float) -> dict:
-        """One call's attributes (scalars), for a call starting at `arrived_at_s`."""
+        """One call's attributes as Python scalars, keyed by Callers field ("ivr.x": field x of the
+        IVR walk), for a call starting at `arrived_at_s`."""
         if self.position >= self.BATCH:
             self.batch_number += 1
             b = self.batch_number
-            self.batch = draw_attributes(
+            drawn = draw_attributes(
                 self.scenario, self.BATCH,
                 lambda stream: generator_at(self.seed, self.replication, int(Stream.RETURN_CALLS), b, int(stream)),
             )
+            self.batch = {}
+            for name, values in drawn.items():
+                if isinstance(values, IvrPaths):
+                    for f in fields(IvrPaths):
+                        self.batch[f"ivr.{f.name}"] = getattr(values, f.name).tolist()
+                else:
+                    self.batch[name] = values.tolist()
             self.position = 0
         i = self.position
         self.position += 1
-        row = {}
-        for name, values in self.batch.items():
-            if isinstance(values, IvrPaths):
-                row[name] = IvrPaths(*(getattr(values, f.name)[i:i + 1] for f in fields(IvrPaths)))
-            else:
-                row[name] = values[i:i + 1]
-        _decide_announcement(self.scenario, row, np.array([arrived_at_s]))
+        row = {name: values[i] for name, values in self.batch.items()}
+        if self.announcement:
+            # as _decide_announcement does for the first calls, one call at a time
+            interval = min(int(arrived_at_s // self.scenario.interval_s), self.scenario.n_intervals - 1)
+            if row["ivr.announce_u"] < self.satisfied_share[interval]:
+                row.update({"ivr.ivr_s": row["ivr.pre_menu_s"], "ivr.route": CONTAINED, "ivr.true_queue": -1,
+                            "ivr.transfer_s": 0.0, "ivr.menus": 0, "ivr.zero_out": False, "queue": CONTAINED})
         return row

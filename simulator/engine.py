@@ -202,11 +202,12 @@ class _CallCentre:
             self.redial_p = self.returns.redial_probability
             self.fcr = [q.first_contact_resolution for q in scenario.queues]
             self.pool = ReturnCallPool(scenario, seed, replication)
-        # which callers' abandonment needs its own event (see the module doc): all of a queue
-        # that offers callbacks; elsewhere, only those who would redial
-        self.watch_patience = [q.callback is not None for q in scenario.queues]
-        # the waiting lines and the rules that pick from them
-        self.routing = Routing(scenario, self._abandoned_unnoticed)
+            # (working array, key of the pool's row or None, fill) per column, for _call_again
+            self.return_columns = [(getattr(self, c.engine), None if c.drawn_as in (None, "arrived_at_s") else c.drawn_as,
+                                    c.fill) for c in self.columns]
+        # the waiting lines and the rules that pick from them; a callback offer depends on the
+        # number waiting, so those queues count out callers whose patience ran out
+        self.routing = Routing(scenario, self._abandoned_unnoticed, tuple(q.callback is not None for q in scenario.queues))
         self.answer_groups = self.routing.answer_groups
         self.overflow_after_s = self.routing.overflow_after_s
         # agent groups
@@ -318,7 +319,7 @@ class _CallCentre:
         u = self.priority_u[i] if self.has_priority else 0.0
         if patience == _NEVER:
             e = self.routing.join(i, q, now, u)
-        elif self.watch_patience[q] or (self.has_returns and self.redial_u[i] < self.redial_p):
+        elif self.has_returns and self.redial_u[i] < self.redial_p:  # it redials at the moment it hangs up
             e = self.routing.join(i, q, now, u)
             self._after(patience, partial(self._patience_ran_out, i, q, e))
         else:
@@ -372,7 +373,7 @@ class _CallCentre:
         agents = sum(self.on_shift[g] - len(self.owed_departures[g]) for g in self.routing.answer_order[q])
         if agents <= 0:
             return _NEVER
-        return (self.routing.n_waiting[q] + 1) * self.mean_handle_s[q] / agents
+        return (self.routing.waiting_now(q, self.env.now) + 1) * self.mean_handle_s[q] / agents
 
     def _offer_callback(self, i: int, q: int) -> bool:
         """Offer a callback if the expected wait is over the threshold; True if accepted."""
@@ -459,19 +460,12 @@ class _CallCentre:
         if self.calls_made[i] >= self.returns.max_calls or at_s >= self.day_end_s:
             return
         row = self.pool.take(at_s)
-        paths = row.get("ivr")
         j = len(self.arrived)
-        for c in self.columns:  # one more entry in every working array, from the column table
-            values = getattr(self, c.engine)
-            if c.drawn_as is None or c.engine == "arrived":
-                values.append(c.fill)
-            elif c.drawn_as.startswith("ivr."):
-                values.append(getattr(paths, c.drawn_as[4:])[0].item())
-            else:
-                values.append(row[c.drawn_as][0].item())
+        for values, key, fill in self.return_columns:  # one more entry in every working array
+            values.append(fill if key is None else row[key])
         self.arrived[j] = at_s
-        self.flags[j] = ((ZERO_OUT if paths.zero_out[0] else 0) | (MISROUTED if paths.true_queue[0] >= 0 else 0)
-                         if paths is not None else 0)
+        if self.has_ivr:
+            self.flags[j] = (ZERO_OUT if row["ivr.zero_out"] else 0) | (MISROUTED if row["ivr.true_queue"] >= 0 else 0)
         self.calls_made[j] = self.calls_made[i] + 1
         self.caller_id[j] = self.caller_id[i]
         self.kind[j] = kind
@@ -507,17 +501,30 @@ class _CallCentre:
 
     def _answer(self, i: int, g: int, agent: int) -> None:
         """Agent `agent` of group `g` takes call `i` now (its wait is set by the caller of this)."""
-        if self.has_callbacks and self.flags[i] & CALLBACK_ACCEPTED:
-            if self.flags[i] & CALLBACK_CONNECTED:  # connected, transferred here: talk now
+        flags = self.flags[i]
+        if flags & CALLBACK_ACCEPTED:
+            if flags & CALLBACK_CONNECTED:  # connected, transferred here: talk now
                 self._handle(i, g, agent, Outcome.CALLBACK_COMPLETED, 0.0)
             else:
                 self._call_back(i, g, agent)
             return
-        if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
+        if self.has_ivr and self.true_queue[i] >= 0 and not flags & TRANSFERRED:
             # misrouted: this agent spends the transfer time, then the call re-queues
             self._transfer(i, g, agent, self.transfer_s[i])
             return
-        self._handle(i, g, agent, Outcome.ANSWERED, 0.0)
+        # answered live: _handle(i, g, agent, ANSWERED, 0.0) written out, the usual case
+        self.outcome[i] = _ANSWERED
+        self.group[i] = g
+        self.agent[i] = agent
+        now = self.env.now
+        talk_s = self.talk[i]
+        duration_s = talk_s + self.acw[i]
+        self.busy_group.append(g)
+        self.busy_start.append(now)
+        self.busy_end.append(now + duration_s)
+        _Due(self.env, duration_s, self.job_done[agent])
+        if self.has_returns:
+            self._maybe_repeat(i, now + talk_s)
 
     def _handle(self, i: int, g: int, agent: int, outcome: Outcome, lead_s: float) -> None:
         """Agent `agent` handles call i: `lead_s` (dialling), then talk and ACW."""

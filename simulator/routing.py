@@ -34,6 +34,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections import deque
+from heapq import heappop, heappush
 from itertools import accumulate
 from typing import Callable, Iterator
 
@@ -61,7 +62,7 @@ def class_bounds(queue) -> tuple[float, ...]:
 class Routing:
     """The waiting lines of every queue and the rules that pick from them (see the module doc)."""
 
-    def __init__(self, scenario, on_abandon: Callable[[int, float], None]):
+    def __init__(self, scenario, on_abandon: Callable[[int, float], None], counted: tuple[bool, ...] = ()):
         queues, groups = scenario.queues, scenario.agents
         group_index = {g.name: index for index, g in enumerate(groups)}
         self.on_abandon = on_abandon
@@ -86,6 +87,9 @@ class Routing:
         self.entry_deadline = array("d")  # when the caller abandons if nobody takes it (inf: never, or the engine watches)
         self.entry_joined = array("d")
         self.entry_live = bytearray()
+        # queues whose exact number of waiting callers is asked for (`waiting_now`): their
+        # deadlines are also kept in a heap, so callers whose patience ran out are counted out
+        self.deadlines = [[] if counted and counted[q] else None for q in range(len(queues))]
 
     def line_of(self, q: int, priority_u: float) -> int:
         bounds = self.bounds[q]
@@ -107,8 +111,21 @@ class Routing:
         by_join = self.by_join[q]
         if by_join is not None:
             by_join[c].append(e)
+        deadlines = self.deadlines[q]
+        if deadlines is not None and deadline_s < _NEVER:
+            heappush(deadlines, (deadline_s, e))
         self.n_waiting[q] += 1
         return e
+
+    def waiting_now(self, q: int, now: float) -> int:
+        """Callers waiting in queue q now (those whose patience ran out before now have left).
+        Only for the queues given as `counted`."""
+        deadlines = self.deadlines[q]
+        while deadlines and deadlines[0][0] < now:
+            _, e = heappop(deadlines)
+            if self.entry_live[e]:
+                self._abandoned(e, q)
+        return self.n_waiting[q]
 
     def leave(self, e: int, q: int) -> bool:
         """Entry e leaves queue q now (abandons, or is taken by the caller of this); False if it had already."""
