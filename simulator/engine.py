@@ -101,6 +101,9 @@ class _Due(Timeout):
         self._ok = True
         env.schedule(self, NORMAL, delay_s)
 
+
+_new_due = object.__new__  # for the two hottest places, which write _Due's initialiser out
+
 # bits of CallRecords.flags
 ZERO_OUT = 1  # chose "0" (ask for an agent) in the IVR
 TRANSFERRED = 2  # misrouted: answered in the wrong queue, transferred to the right one
@@ -223,6 +226,8 @@ class _CallCentre:
         # the hot paths, chosen once for the features the day uses
         if not (self.has_ivr or self.has_callbacks or self.has_returns):
             self._answer = self._answer_plain
+        self._arrivals_callback = self._arrivals  # bound once: one timeout per arrival carries it
+        self._next_call = self.routing.take
         self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
 
     def _after(self, delay_s: float, callback) -> None:
@@ -256,14 +261,22 @@ class _CallCentre:
         i = self.next_first
         n = self.n_first
         arrived = self.arrived
-        now = self.env.now
+        env = self.env
+        now = env.now
         first = i
         if event is not None:
             i += 1  # the call this timeout was for starts whatever float rounding says
         while i < n:
             delay = arrived[i] - now
             if delay > 0:
-                _Due(self.env, delay, self._arrivals)
+                # _Due(env, delay, self._arrivals_callback), its initialiser written out (hot)
+                due = _new_due(_Due)
+                due.env = env
+                due.callbacks = [self._arrivals_callback]
+                due._value = None
+                due._delay = delay
+                due._ok = True
+                env.schedule(due, NORMAL, delay)
                 break
             i += 1
         self.next_first = i
@@ -492,12 +505,20 @@ class _CallCentre:
         self.outcome[i] = _ANSWERED
         self.group[i] = g
         self.agent[i] = agent
-        now = self.env.now
+        env = self.env
+        now = env.now
         duration_s = self.talk[i] + self.acw[i]
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
-        _Due(self.env, duration_s, self.job_done[agent])
+        # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
+        due = _new_due(_Due)
+        due.env = env
+        due.callbacks = [self.job_done[agent]]
+        due._value = None
+        due._delay = duration_s
+        due._ok = True
+        env.schedule(due, NORMAL, duration_s)
 
     def _answer(self, i: int, g: int, agent: int) -> None:
         """Agent `agent` of group `g` takes call `i` now (its wait is set by the caller of this)."""
@@ -551,13 +572,18 @@ class _CallCentre:
     def _handled(self, g: int, agent: int, event) -> None:
         """An agent finished a job: leave if owed, else take the next caller or idle."""
         owed = self.owed_departures[g]
+        now = self.env.now
         if owed:
-            self.overtime.append((g, owed.popleft(), self.env.now))
+            self.overtime.append((g, owed.popleft(), now))
             self._leave(g, agent)
             return
-        i = self.routing.take(g, self.env.now)
+        i = self._next_call(g, now)
         if i >= 0:
-            self._take(i, g, agent)
+            if not self.flags[i] & CALLBACK_ACCEPTED:  # as _take, written out
+                waited_s = now - self.queued_at[i]
+                if waited_s > 0.0:  # the clock reached the arrival time by float additions
+                    self.wait[i] += waited_s
+            self._answer(i, g, agent)
         elif self.closing and not self.pending:
             self._go_home(g, agent)
         else:
@@ -575,8 +601,9 @@ class _CallCentre:
     def _take(self, i: int, g: int, agent: int) -> None:
         """A free agent takes waiting call i out of its line."""
         if not self.flags[i] & CALLBACK_ACCEPTED:  # on the line (not a callback): its wait ends
-            # max(): the clock reached the arrival time by float additions
-            self.wait[i] += max(self.env.now - self.queued_at[i], 0.0)
+            waited_s = self.env.now - self.queued_at[i]
+            if waited_s > 0.0:  # the clock reached the arrival time by float additions
+                self.wait[i] += waited_s
         self._answer(i, g, agent)
 
     def _leave(self, g: int, agent: int) -> None:
