@@ -47,7 +47,6 @@ Design, in short:
 """
 from __future__ import annotations
 
-import math
 from array import array
 from collections import deque
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ import simpy
 from simpy.events import NORMAL, Timeout
 
 from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers, uses_priority_classes
-from .columns import COLUMNS, PENDING, RECORDED, drawn_values, make_records_class
+from .columns import COLUMNS, DTYPES, PENDING, RECORDED, drawn_values, make_records_class
 from .ivr import CONTAINED
 from .randomness import Stream, generator_at
 from .routing import Routing
@@ -135,7 +134,6 @@ class ReplicationResult:
 
 
 def _array(code: str, values) -> array:
-    from .columns import DTYPES
     return array(code, np.ascontiguousarray(values, dtype=DTYPES[code]).tobytes())
 
 
