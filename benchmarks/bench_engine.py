@@ -1,39 +1,56 @@
-"""Engine speed and memory, side by side with a plain SimPy model of the same system.
+"""Engine speed and memory, side by side with the textbook SimPy model of the same system.
 
-Run by hand (never a test):
+Run by hand (never a test), from the repository root:
 
-    python benchmarks/bench_engine.py            # speed: callsim vs plain SimPy, 100 and 2,000 agents
-    python benchmarks/bench_engine.py --memory   # bytes per call and peak memory of a 1,000,000-call day
+    python benchmarks/bench_engine.py                  # callsim vs textbook SimPy, 10 to 5,000 agents
+    python benchmarks/bench_engine.py --before ../old  # + whole days, this tree vs another checkout
+    python benchmarks/bench_engine.py --memory         # bytes per call and peak memory, 1,000,000 calls
 
-The system: one queue, exponential arrivals, talk 240 s (exponential), ACW 60 s (fixed),
-patience exponential 180 s, offered load set so agent occupancy is about 89%. The plain
-model is the textbook SimPy one: a `simpy.Resource`, one process per caller, and the
-`request | timeout(patience)` race. Both draw their random numbers with numpy up front, so
-the comparison is of the simulation itself; both keep per-call results.
+The system: one queue, Poisson arrivals, talk 240 s (exponential), ACW 60 s (fixed), patience
+exponential 180 s (M/M/N+M with ACW), offered load 0.92 Erlangs per agent (occupancy about
+89-92%). The textbook model is SimPy's own idiom: a `simpy.Resource`, one process per caller,
+the `request | timeout(patience)` race. Both simulate the same callers (drawn by callsim with
+numpy beforehand, not timed) and both keep each call's result; only the simulation is timed.
 
-A last line times the whole caller journey on scenarios/utility_outage.yaml.
+Times are CPU seconds of this process (`time.process_time`), runs alternate between the two
+models and the median of the pairwise ratios is reported: the machine this runs on is shared,
+and wall-clock times of one model measured minutes apart from the other's are not comparable.
 
-Targets (issue 2): callsim at least as fast as the plain model; callsim's cost per call at
-2,000 agents within 1.2x of its cost at 100 agents.
+Whole days (`--before`): scenarios/utility_outage.yaml (IVR, announcement, redials, repeat
+calls) and scenarios/callback_peak_on.yaml (keep-place callbacks), drawing included
+(`simulate_replication`), in two child processes that alternate, one importing this tree's
+`simulator`, the other the checkout given.
+
+Targets (issue 9): callsim >= 5x the textbook model at 100 agents; cost per call at 10 to
+5,000 agents within 1.2x of 100 agents; whole days >= 2.5x the calls/s of the code before.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
-import simpy
+HERE = Path(__file__).resolve().parent
+if __name__ == "__main__" and "--import-from" in sys.argv:
+    sys.path.insert(0, sys.argv[sys.argv.index("--import-from") + 1])
+else:
+    sys.path.insert(0, str(HERE.parent))  # measure the tree this script is in, not an installed one
 
-from simulator import scenario_from_dict, simulate_replication
-from simulator.engine import draw_callers
+import simpy  # noqa: E402
 
 TALK_S, ACW_S, PATIENCE_S = 240.0, 60.0, 180.0
 OFFERED_PER_AGENT = 0.92  # Erlangs per agent; with ~3% abandoning, occupancy is about 0.89
+DAYS = ("utility_outage", "callback_peak_on")
 
 
 def scenario_for(agents: int, calls: int):
+    from simulator import scenario_from_dict
+
     rate_per_s = OFFERED_PER_AGENT * agents / (TALK_S + ACW_S)
     hours = max(1, round(calls / (rate_per_s * 3600)))
     return scenario_from_dict({
@@ -51,7 +68,7 @@ def scenario_for(agents: int, calls: int):
     })
 
 
-def plain_simpy(agents: int, arrived_at_s, talk_s, acw_s, patience_s) -> tuple[int, int]:
+def textbook_simpy(agents: int, arrived_at_s, talk_s, acw_s, patience_s) -> tuple[int, int]:
     """The textbook SimPy model, keeping each call's wait and outcome."""
     env = simpy.Environment()
     pool = simpy.Resource(env, capacity=agents)
@@ -77,62 +94,89 @@ def plain_simpy(agents: int, arrived_at_s, talk_s, acw_s, patience_s) -> tuple[i
     return len(arrived_at_s), sum(answered)
 
 
-def time_callsim(scenario, seed: int) -> tuple[float, int, float]:
-    started = time.perf_counter()
-    result = simulate_replication(scenario, seed, 0)
-    elapsed = time.perf_counter() - started
+def time_callsim(scenario, callers) -> tuple[float, int, float]:
+    from simulator import simulate_callers
+
+    started = time.process_time()
+    result = simulate_callers(scenario, callers)
+    elapsed = time.process_time() - started
     records = result.records
     occupancy = float((records.talk_s + records.acw_s)[records.outcome == 0].sum()
                       / (scenario.agents[0].staffing[0] * scenario.n_intervals * scenario.interval_s))
     return elapsed, len(records), occupancy
 
 
-def time_plain(scenario, seed: int) -> tuple[float, int]:
-    callers = draw_callers(scenario, seed, 0)  # same callers; drawing is not timed
+def time_textbook(scenario, callers) -> float:
     args = (callers.arrived_at_s.tolist(), callers.talk_s.tolist(), callers.acw_s.tolist(), callers.patience_s.tolist())
-    started = time.perf_counter()
-    n, _ = plain_simpy(scenario.agents[0].staffing[0], *args)
-    return time.perf_counter() - started, n
+    started = time.process_time()
+    textbook_simpy(scenario.agents[0].staffing[0], *args)
+    return time.process_time() - started
 
 
 def speed(repeats: int, calls: int) -> None:
-    print(f"{calls:,} calls per run, {repeats} alternating repeats, median of each (callsim includes drawing its callers)")
-    per_call = {}
-    for agents in (100, 2000):
+    from simulator import draw_callers
+
+    print(f"~{calls:,} calls per run, {repeats} alternating runs per size; CPU time, simulation only; "
+          f"medians (ratio: median of the pairwise ratios)")
+    cost_per_call_us = {}
+    for agents in (10, 100, 1000, 5000):
         scenario = scenario_for(agents, calls)
-        ours, plain = [], []
+        ours, textbook, ratios = [], [], []
         for r in range(repeats):
-            t, n, occupancy = time_callsim(scenario, r)
-            ours.append(n / t)
-            t, n = time_plain(scenario, r)
-            plain.append(n / t)
-        ratios = [a / b for a, b in zip(ours, plain)]
-        per_call[agents] = 1 / statistics.median(ours)
-        print(f"  {agents:>5} agents (occupancy {occupancy:.1%}): callsim {statistics.median(ours):>9,.0f} calls/s, "
-              f"plain SimPy {statistics.median(plain):>9,.0f} calls/s, callsim/plain {statistics.median(ratios):.2f}x "
-              f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
-    print(f"  callsim cost per call, 2,000 vs 100 agents: {per_call[2000] / per_call[100]:.2f}x (target <= 1.2x)")
-    journey(repeats)
+            callers = draw_callers(scenario, r, 0)
+            t_ours, n, occupancy = time_callsim(scenario, callers)
+            t_textbook = time_textbook(scenario, callers)
+            ours.append(n / t_ours)
+            textbook.append(n / t_textbook)
+            ratios.append(t_textbook / t_ours)
+        cost_per_call_us[agents] = 1e6 / statistics.median(ours)
+        print(f"  {agents:>5} agents (occupancy {occupancy:.1%}): callsim {statistics.median(ours):>9,.0f} calls/s "
+              f"({cost_per_call_us[agents]:.2f} us a call), textbook SimPy {statistics.median(textbook):>8,.0f} calls/s, "
+              f"callsim/textbook {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})")
+    base = cost_per_call_us[100]
+    print("  callsim cost per call relative to 100 agents: "
+          + ", ".join(f"{a:,} agents {c / base:.2f}x" for a, c in cost_per_call_us.items()) + " (target <= 1.2x)")
 
 
-def journey(repeats: int) -> None:
-    """The whole caller journey: IVR with announcement, redials and repeat calls."""
-    from pathlib import Path
+def day_rates(days: int) -> dict:
+    """Calls/s of whole days (drawing included) for this process's `simulator`, CPU time."""
+    from simulator import load_scenario, simulate_replication
 
-    from simulator import load_scenario
+    rates = {}
+    for name in DAYS:
+        scenario = load_scenario(HERE.parent / "scenarios" / f"{name}.yaml")
+        simulate_replication(scenario, 0, 0)  # warm up (imports, caches)
+        n, started = 0, time.process_time()
+        for r in range(days):
+            n += len(simulate_replication(scenario, r + 1, 0).records)
+        rates[name] = n / (time.process_time() - started)
+    return rates
 
-    path = Path(__file__).resolve().parent.parent / "scenarios" / "utility_outage.yaml"
-    scenario = load_scenario(path)
-    rates = []
-    for r in range(repeats):
-        started = time.perf_counter()
-        result = simulate_replication(scenario, r, 0)
-        rates.append(len(result.records) / (time.perf_counter() - started))
-    print(f"  {path.name} (IVR, announcement, redials, repeat calls; ~{len(result.records):,} calls a day): "
-          f"callsim {statistics.median(rates):,.0f} calls/s (min {min(rates):,.0f}, max {max(rates):,.0f})")
+
+def whole_days(before: str, rounds: int, days: int) -> None:
+    script = str(Path(__file__).resolve())
+
+    def child(tree: str) -> dict:
+        out = subprocess.run([sys.executable, script, "--day-rates", str(days), "--import-from", tree],
+                             check=True, capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    after_tree = str(HERE.parent)
+    pairs = [(child(after_tree), child(before)) for _ in range(rounds)]
+    print(f"whole days, {rounds} alternating rounds of {days} days each (CPU time, drawing included); "
+          f"after = {after_tree}, before = {before}")
+    for name in DAYS:
+        after_rates = [a[name] for a, _ in pairs]
+        before_rates = [b[name] for _, b in pairs]
+        ratios = [a[name] / b[name] for a, b in pairs]
+        print(f"  {name}: after {statistics.median(after_rates):,.0f} calls/s, before "
+              f"{statistics.median(before_rates):,.0f} calls/s, after/before {statistics.median(ratios):.2f}x "
+              f"(min {min(ratios):.2f}, max {max(ratios):.2f}) (target >= 2.5x)")
 
 
 def memory(calls: int) -> None:
+    from simulator import simulate_replication
+
     scenario = scenario_for(1000, calls)
     started = time.perf_counter()
     result = simulate_replication(scenario, 1, 0)
@@ -149,9 +193,18 @@ if __name__ == "__main__":
     parser.add_argument("--memory", action="store_true", help="measure a 1,000,000-call day instead")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--calls", type=int, default=None)
+    parser.add_argument("--before", metavar="TREE", help="also time whole days against this checkout")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of whole days")
+    parser.add_argument("--days", type=int, default=20, help="days per scenario per round")
+    parser.add_argument("--day-rates", type=int, metavar="DAYS", help=argparse.SUPPRESS)
+    parser.add_argument("--import-from", metavar="TREE", help=argparse.SUPPRESS)
     options = parser.parse_args()
-    if options.memory:
+    if options.day_rates:
+        print(json.dumps(day_rates(options.day_rates)))
+    elif options.memory:
         memory(options.calls or 1_000_000)
     else:
         speed(options.repeats, options.calls or 200_000)
+        if options.before:
+            whole_days(options.before, options.rounds, options.days)
     sys.exit(0)

@@ -8,12 +8,13 @@ the RETURN_CALLS stream, consumed in the order the calls are made.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Callable
 
 import numpy as np
 
-from .ivr import IvrPaths, apply_announcement, walk
+from .columns import make_callers_class
+from .ivr import CONTAINED, IvrPaths, apply_announcement, walk
 from .randomness import Stream, generator, generator_at
 from .scenario import Scenario
 
@@ -21,32 +22,8 @@ from .scenario import Scenario
 FIRST, REDIAL, REPEAT = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class Callers:
-    """Calls and their random attributes, as parallel arrays (one entry per call).
-
-    `queue` is the queue the call is routed to (after the IVR), or a negative code when the
-    call ends in the IVR (ivr.CONTAINED, ivr.IVR_HANG_UP). Optional arrays are None when the
-    scenario does not use the feature.
-    """
-
-    arrived_at_s: np.ndarray  # float64, sorted, seconds from the start of the first interval
-    queue: np.ndarray  # int16
-    talk_s: np.ndarray  # float64
-    acw_s: np.ndarray  # float64
-    patience_s: np.ndarray  # float64, inf = never abandons
-    balk_u: np.ndarray  # float64 uniform: balks if below the queue's balk probability
-    busyness: float = 1.0  # this replication's day-to-day volume multiplier
-    ivr: IvrPaths | None = None
-    callback_u: np.ndarray | None = None  # accepts a callback offer if below the acceptance probability
-    callback_wait_s: np.ndarray | None = None  # scheduled callbacks: acceptance to callback
-    resolve_u: np.ndarray | None = None  # an answered call resolves the issue if below the queue's FCR
-    redial_u: np.ndarray | None = None  # an abandoner calls again if below the redial probability
-    redial_delay_s: np.ndarray | None = None
-    repeat_delay_s: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.arrived_at_s)
+# Callers is made from the per-call column table (simulator.columns): its drawn columns.
+Callers = make_callers_class(__name__)
 
 
 def uses_callbacks(scenario: Scenario) -> bool:
@@ -55,6 +32,10 @@ def uses_callbacks(scenario: Scenario) -> bool:
 
 def uses_return_calls(scenario: Scenario) -> bool:
     return scenario.return_calls is not None
+
+
+def uses_priority_classes(scenario: Scenario) -> bool:
+    return any(q.priority_classes for q in scenario.queues)
 
 
 def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.random.Generator]) -> dict:
@@ -106,6 +87,9 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.rando
         out["redial_u"] = u[0]
         out["redial_delay_s"] = returns.redial_delay.ppf(u[1])
         out["repeat_delay_s"] = returns.repeat_delay.ppf(u[2])
+    if uses_priority_classes(scenario):
+        # one uniform per call; the class follows from the shares of the queue the call waits in
+        out["priority_u"] = rng(Stream.PRIORITY).random(n)
     return out
 
 
@@ -148,26 +132,40 @@ class ReturnCallPool:
         self.seed = seed
         self.replication = replication
         self.batch_number = -1
-        self.batch: dict = {}
+        self.batch: dict[str, list] = {}
         self.position = self.BATCH
+        ivr = scenario.ivr
+        self.announcement = ivr is not None and ivr.announcement is not None
+        if self.announcement:
+            share = ivr.announcement.hang_up_satisfied
+            n = scenario.n_intervals
+            self.satisfied_share = [float(v) for v in share] if isinstance(share, tuple) else [float(share)] * n
 
     def take(self, arrived_at_s: float) -> dict:
-        """One call's attributes (scalars), for a call starting at `arrived_at_s`."""
+        """One call's attributes as Python scalars, keyed by Callers field ("ivr.x": field x of the
+        IVR walk), for a call starting at `arrived_at_s`."""
         if self.position >= self.BATCH:
             self.batch_number += 1
             b = self.batch_number
-            self.batch = draw_attributes(
+            drawn = draw_attributes(
                 self.scenario, self.BATCH,
                 lambda stream: generator_at(self.seed, self.replication, int(Stream.RETURN_CALLS), b, int(stream)),
             )
+            self.batch = {}
+            for name, values in drawn.items():
+                if isinstance(values, IvrPaths):
+                    for f in fields(IvrPaths):
+                        self.batch[f"ivr.{f.name}"] = getattr(values, f.name).tolist()
+                else:
+                    self.batch[name] = values.tolist()
             self.position = 0
         i = self.position
         self.position += 1
-        row = {}
-        for name, values in self.batch.items():
-            if isinstance(values, IvrPaths):
-                row[name] = IvrPaths(*(getattr(values, f.name)[i:i + 1] for f in fields(IvrPaths)))
-            else:
-                row[name] = values[i:i + 1]
-        _decide_announcement(self.scenario, row, np.array([arrived_at_s]))
+        row = {name: values[i] for name, values in self.batch.items()}
+        if self.announcement:
+            # as _decide_announcement does for the first calls, one call at a time
+            interval = min(int(arrived_at_s // self.scenario.interval_s), self.scenario.n_intervals - 1)
+            if row["ivr.announce_u"] < self.satisfied_share[interval]:
+                row.update({"ivr.ivr_s": row["ivr.pre_menu_s"], "ivr.route": CONTAINED, "ivr.true_queue": -1,
+                            "ivr.transfer_s": 0.0, "ivr.menus": 0, "ivr.zero_out": False, "queue": CONTAINED})
         return row

@@ -6,15 +6,26 @@ Design, in short:
   piecewise-constant rate) and every caller's attributes (queue, talk, ACW, patience, balk)
   are drawn up front, vectorised, each from its own random stream. Two scenarios run with the
   same seed thus meet the same callers (common random numbers), and the per-call work inside
-  the event loop is only bookkeeping.
-* **One SimPy process per caller**, racing the agent against its patience
-  (`yield answered | env.timeout(patience)`), as in SimPy's bank-renege example. A caller who
-  finds a free agent is answered at once without the race.
-* **The agent pool is not a simpy.Resource.** Each group keeps a deque of idle agent ids and
-  each queue a deque of waiting callers; taking an agent, joining a queue and abandoning are
-  O(1) whatever the number of agents (abandoners are removed lazily, when they reach the
-  head). A group that serves several queues takes the first non-empty one in its `serves`
-  list, FCFS within a queue.
+  the event loop is only bookkeeping. Every per-call number is declared once, in
+  `simulator.columns`.
+* **SimPy's event loop, driven by callbacks, not a process per caller.** Arrivals are a chain
+  of timeouts (each schedules the next), the end of an IVR, an agent's job, a transfer and a
+  scheduled callback are timeouts whose callbacks move the call on. A generator process per
+  caller racing the agent against its patience (`answered | timeout(patience)`, SimPy's
+  bank-renege idiom) costs four to five events a call; this costs about two.
+* **Abandonment without an event, when nothing depends on its moment.** A waiting caller's
+  deadline (join time + patience) is known when it joins. Most abandonments change nothing
+  but the caller's own record and the end of the run, so the caller stays in line and is
+  found to have left at its deadline when an agent reaches it (or when the day is over).
+  Where the moment matters, a timeout watches it: the caller redials at that moment (a new
+  call, whose attributes are handed out in order), or the queue offers callbacks (the offer
+  depends on how many wait). A caller whose patience runs out exactly when an agent comes
+  is answered, as before.
+* **The agent pool is not a simpy.Resource.** Each group keeps a deque of idle agent ids; the
+  waiting lines and the rules choosing from them are a routing policy (`simulator.routing`):
+  which free group answers an arriving call, which waiting call a free agent takes. Today's
+  rules are the default (first non-empty queue in the group's `serves` list, FCFS); priority
+  classes within a queue and overflow to other groups after a wait are per-queue options.
 * **Staffing changes at interval boundaries.** Extra agents start at once; when staffing
   drops, idle agents leave first and busy ones finish their call and its ACW, then leave;
   that time past the boundary is recorded as an overtime span. After the last interval no
@@ -26,25 +37,35 @@ Design, in short:
   back after a delay). A misrouted call costs the first agent a transfer time and then joins
   the right queue at the front. Abandoners may redial and unresolved callers call again
   (new calls by the same caller, while the centre is open).
+* **Same order of events as the process model.** Simultaneous events run in the order they
+  were scheduled; the callbacks schedule in the order the old processes did (at each arrival
+  the next arrival first, then the caller's own timeouts), so the same seed gives the same
+  day, to the bit.
 * **Records, not statistics.** Each call leaves a handful of numbers in compact arrays
   (`CallRecords`) and each agent job a busy span; every KPI is computed afterwards by pure
   functions in `simulator.kpis`.
 """
 from __future__ import annotations
 
-import math
 from array import array
 from collections import deque
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, Timeout
 
-from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers
+from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers, uses_priority_classes
+from .columns import COLUMNS, DTYPES, PENDING, RECORDED, drawn_values, make_records_class
 from .ivr import CONTAINED
 from .randomness import Stream, generator_at
+from .routing import Routing
 from .scenario import Scenario
+
+__all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_callers", "simulate_callers",
+           "simulate_replication"]
 
 
 class Outcome(IntEnum):
@@ -60,8 +81,27 @@ class Outcome(IntEnum):
     CALLBACK_FAILED = 7  # accepted a callback but was never reached
 
 
-PENDING = -1  # inside the run only: the call has not ended yet
 _NEVER = float("inf")  # patience of a caller who never abandons
+_ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
+
+
+class _Due(Timeout):
+    """A SimPy timeout that carries the callback to run when it fires.
+
+    The same initialisation as `simpy.events.Timeout.__init__` (which inlines Event's for speed),
+    minus the negative-delay check (our delays are durations and times ahead) and with the
+    callback list made at once: one timeout is made per arrival and per agent job."""
+
+    def __init__(self, env: simpy.Environment, delay_s: float, callback):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._delay = delay_s
+        self._ok = True
+        env.schedule(self, NORMAL, delay_s)
+
+
+_new_due = object.__new__  # for the two hottest places, which write _Due's initialiser out
 
 # bits of CallRecords.flags
 ZERO_OUT = 1  # chose "0" (ask for an agent) in the IVR
@@ -72,32 +112,8 @@ RESOLVED = 16  # the caller's issue was resolved by this call (set when return c
 MISROUTED = 32  # the IVR sent the call to the wrong queue
 CALLBACK_CONNECTED = 64  # an agent reached the caller of an accepted callback
 
-
-@dataclass(frozen=True)
-class CallRecords:
-    """One entry per call, as parallel numpy arrays (a few bytes per call, no objects)."""
-
-    arrived_at_s: np.ndarray  # float64: when the call started (IVR entry)
-    queue: np.ndarray  # int16: queue where the call ended (the right one once transferred); negative if it ended in the IVR
-    outcome: np.ndarray  # int8, an Outcome
-    wait_s: np.ndarray  # float64: time waiting on the line in queues (0 if none; callbacks: before accepting)
-    talk_s: np.ndarray  # float64: talk time (meaningful for answered calls and completed callbacks)
-    acw_s: np.ndarray  # float64: after-call work (idem)
-    group: np.ndarray  # int16: agent group that handled it, -1 if none
-    agent: np.ndarray  # int32: agent id that handled it, -1 if none
-    ivr_s: np.ndarray  # float64: time in the IVR
-    menus: np.ndarray  # int8: IVR menu prompts heard
-    flags: np.ndarray  # uint8 bits: ZERO_OUT, TRANSFERRED, CALLBACK_OFFERED, CALLBACK_ACCEPTED, RESOLVED, MISROUTED, CALLBACK_CONNECTED
-    callback_delay_s: np.ndarray  # float64: acceptance to connection of a completed callback, else NaN
-    caller: np.ndarray  # int32: the person calling (redials and repeat calls share it)
-    kind: np.ndarray  # int8: callers.FIRST, callers.REDIAL or callers.REPEAT
-
-    def __len__(self) -> int:
-        return len(self.arrived_at_s)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(getattr(self, name).nbytes for name in self.__dataclass_fields__)
+# One entry per call, as parallel numpy arrays: the recorded columns of simulator.columns.
+CallRecords = make_records_class(__name__)
 
 
 @dataclass(frozen=True)
@@ -117,18 +133,26 @@ class ReplicationResult:
     run_end_s: float  # when the last agent left or the last waiting caller hung up (>= day_end_s)
 
 
-def _doubles(values) -> array:
-    return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
-
-
-def _ints(code: str, values) -> array:
-    dtype = {"b": np.int8, "B": np.uint8, "h": np.int16, "i": np.int32}[code]
-    return array(code, np.ascontiguousarray(values, dtype=dtype).tobytes())
+def _array(code: str, values) -> array:
+    return array(code, np.ascontiguousarray(values, dtype=DTYPES[code]).tobytes())
 
 
 def _numpy(values: array, dtype) -> np.ndarray:
     """A numpy view of an array.array (no copy: the array is not appended to any more)."""
     return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+
+
+def _features(callers: Callers) -> set:
+    used = {None}
+    if callers.ivr is not None:
+        used.add("ivr")
+    if callers.callback_u is not None:
+        used.add("callbacks")
+    if callers.resolve_u is not None:
+        used.add("returns")
+    if callers.priority_u is not None:
+        used.add("priority")
+    return used
 
 
 class _CallCentre:
@@ -139,65 +163,55 @@ class _CallCentre:
         self.env = env
         self.scenario = scenario
         n = len(callers)
-        n_queues = len(scenario.queues)
         n_groups = len(scenario.agents)
         self.day_end_s = scenario.n_intervals * scenario.interval_s
-        # Per-call inputs as array.array: indexing one is ~2x faster than a numpy array, it
-        # takes 8 bytes an entry (a list of floats takes 32) and redials can be appended.
         self.n_first = n
-        self.arrived = _doubles(callers.arrived_at_s)
-        self.route = _ints("h", callers.queue)
-        self.talk = _doubles(callers.talk_s)
-        self.acw = _doubles(callers.acw_s)
-        self.patience = _doubles(callers.patience_s)
-        self.balk_u = _doubles(callers.balk_u)
-        self.balk_p = [q.balk_probability for q in scenario.queues]
+        self.next_first = 0  # the next first call to arrive
+        self.next_interval = 0
         ivr = callers.ivr
         self.has_ivr = ivr is not None
-        if ivr is not None:
-            self.ivr_s = _doubles(ivr.ivr_s)
-            self.menus = _ints("b", ivr.menus)
-            self.true_queue = _ints("h", ivr.true_queue)  # the right queue of a misrouted call, else -1
-            self.transfer_s = _doubles(ivr.transfer_s)
-        # outputs (and per-call state)
-        self.outcome = array("b", bytes([PENDING & 0xFF]) * n)
-        self.wait = array("d", bytes(8 * n))
-        self.group = _ints("h", np.full(n, -1))
-        self.agent = _ints("i", np.full(n, -1))
-        self.flags = _ints("B", (np.where(ivr.zero_out, ZERO_OUT, 0) | np.where(ivr.true_queue >= 0, MISROUTED, 0))
-                           if ivr else np.zeros(n))
-        self.queued_at = array("d", bytes(8 * n))  # when the call joined its (current) queue
+        self.has_callbacks = callers.callback_u is not None
+        self.has_returns = callers.resolve_u is not None
+        self.has_priority = callers.priority_u is not None
+        if uses_priority_classes(scenario) and not self.has_priority:
+            raise ValueError("the scenario has priority classes: the callers need priority_u")
+        # the working arrays, one per column of simulator.columns whose feature is used
+        used = _features(callers)
+        self.columns = [c for c in COLUMNS if c.engine is not None and c.feature in used]
+        for c in self.columns:
+            if c.drawn_as is not None:
+                values = drawn_values(callers, c)
+            elif c.engine == "flags":
+                values = ((np.where(ivr.zero_out, ZERO_OUT, 0) | np.where(ivr.true_queue >= 0, MISROUTED, 0))
+                          if ivr is not None else np.zeros(n))
+            elif c.engine == "caller_id":
+                values = np.arange(n)
+            else:
+                values = np.full(n, c.fill)
+            setattr(self, c.engine, _array(c.code, values))
+        self.balk_p = [q.balk_probability for q in scenario.queues]
         self.busy_group, self.busy_start, self.busy_end = array("h"), array("d"), array("d")
         self.overtime: list[tuple[int, float, float]] = []
         # callbacks
         self.callback = [q.callback for q in scenario.queues]
-        self.has_callbacks = callers.callback_u is not None
         if self.has_callbacks:
-            self.callback_u = _doubles(callers.callback_u)
-            self.callback_wait = _doubles(callers.callback_wait_s)
-            self.accepted_at = array("d", bytes(8 * n))
-            self.callback_tries = array("b", bytes(n))
-            self.callback_delay = _doubles(np.full(n, np.nan))
             self.attempt_rng = generator_at(seed, replication, int(Stream.CALLBACK_ATTEMPTS))
             self.mean_handle_s = [q.talk_time.mean_s + q.acw.mean_s for q in scenario.queues]
         # redials and repeat calls
-        self.has_returns = callers.resolve_u is not None
-        self.caller_id = _ints("i", np.arange(n))
-        self.kind = array("b", bytes(n))
         if self.has_returns:
             self.returns = scenario.return_calls
+            self.redial_p = self.returns.redial_probability
             self.fcr = [q.first_contact_resolution for q in scenario.queues]
-            self.resolve_u = _doubles(callers.resolve_u)
-            self.redial_u = _doubles(callers.redial_u)
-            self.redial_delay = _doubles(callers.redial_delay_s)
-            self.repeat_delay = _doubles(callers.repeat_delay_s)
-            self.calls_made = array("b", bytes([1]) * n)  # calls the caller has made so far, this one included
             self.pool = ReturnCallPool(scenario, seed, replication)
-        # queues: deques of (call, event or None); abandoners stay until they reach the head
-        self.waiting = [deque() for _ in range(n_queues)]
-        self.n_waiting = [0] * n_queues
+            # (working array, key of the pool's row or None, fill) per column, for _call_again
+            self.return_columns = [(getattr(self, c.engine), None if c.drawn_as in (None, "arrived_at_s") else c.drawn_as,
+                                    c.fill) for c in self.columns]
+        # the waiting lines and the rules that pick from them; a callback offer depends on the
+        # number waiting, so those queues count out callers whose patience ran out
+        self.routing = Routing(scenario, self._abandoned_unnoticed, tuple(q.callback is not None for q in scenario.queues))
+        self.answer_groups = self.routing.answer_groups
+        self.overflow_after_s = self.routing.overflow_after_s
         # agent groups
-        self.serves = [[scenario.queue_index(name) for name in g.serves] for g in scenario.agents]
         self.staffing = [list(g.staffing) for g in scenario.agents]
         self.idle = [deque() for _ in range(n_groups)]
         self.on_shift = [0] * n_groups  # agents present: idle + busy (including those owed a departure)
@@ -207,95 +221,149 @@ class _CallCentre:
         self.last_exit_s = 0.0  # when the last agent went home or waiting caller hung up, so far
         self.closing = False
         self.pending = 0  # calls on their way to a queue: in the IVR, in a transfer, due a scheduled callback
-        # For each queue, the groups that can answer it: those for which it is the higher
-        # priority first, then specialists (fewer queues) before generalists.
-        self.groups_for = []
-        for q in range(n_queues):
-            candidates = [g for g in range(n_groups) if q in self.serves[g]]
-            candidates.sort(key=lambda g: (self.serves[g].index(q), len(self.serves[g]), g))
-            self.groups_for.append(candidates)
+        # the hot paths, chosen once for the features the day uses
+        if not (self.has_ivr or self.has_callbacks or self.has_returns):
+            self._answer = self._answer_plain
+        self._arrivals_callback = self._arrivals  # bound once: one timeout per arrival carries it
+        self._next_call = self.routing.take
+        self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
 
-    # --- processes ---------------------------------------------------------------------
+    def _after(self, delay_s: float, callback) -> None:
+        """Call `callback(event)` `delay_s` from now (a SimPy timeout)."""
+        _Due(self.env, delay_s, callback)
 
-    def source(self):
-        env = self.env
-        process = env.process
-        caller = self.caller
-        timeout = env.timeout
-        arrived = self.arrived
-        for i in range(self.n_first):
-            delay = arrived[i] - env.now
-            if delay > 0:
-                yield timeout(delay)
-            process(caller(i))
+    # --- the day: staffing boundaries and arrivals ------------------------------------------
 
-    def caller(self, i: int):
-        env = self.env
-        q = self.route[i]
-        if self.has_ivr:
-            ivr_s = self.ivr_s[i]
-            if ivr_s > 0:
-                self.pending += 1
-                yield env.timeout(ivr_s)
-                self.pending -= 1
-            if q < 0:  # the call ends in the IVR
-                if q == CONTAINED:
-                    self.outcome[i] = Outcome.CONTAINED
-                    self.flags[i] |= RESOLVED
-                else:
-                    self.outcome[i] = Outcome.IVR_ABANDONED
-                    self._maybe_redial(i)
-                answered = None
-            else:
-                answered = self._join(i, q)
-            if self.closing and not self.pending:
-                self._release_idle()
-        else:
-            answered = self._join(i, q)
-        if answered is None:
-            return
-        patience = self.patience[i]
-        if patience == _NEVER:
-            yield answered
-        else:
-            yield answered | env.timeout(patience)
-            if not answered.triggered:  # the agent did not come first
-                self.outcome[i] = Outcome.ABANDONED
-                self.wait[i] = patience
-                self.last_exit_s = env.now
-                self.n_waiting[q] -= 1
-                self._maybe_redial(i)
+    def start(self) -> None:
+        """Time 0: the first interval's staffing, then the first arrivals."""
+        self._boundary(None)
+        self._arrivals(None)
 
-    def _join(self, i: int, q: int):
-        """Call i reaches queue q: answered at once, called back, balks, or waits (returns the event)."""
-        self.queued_at[i] = self.env.now
-        idle = self.idle
-        for g in self.groups_for[q]:
-            if idle[g]:
-                self._answer(i, g, idle[g].popleft())
-                return None
-        if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
-            return None
-        if self.balk_u[i] < self.balk_p[q]:
-            self.outcome[i] = Outcome.BALKED
-            return None
-        answered = self.env.event()
-        self.waiting[q].append((i, answered))
-        self.n_waiting[q] += 1
-        return answered
-
-    def shifts(self):
-        """Apply each interval's staffing at its boundary, then close the day."""
-        interval_s = self.scenario.interval_s
-        for k in range(self.scenario.n_intervals):
+    def _boundary(self, event) -> None:
+        """Apply the next interval's staffing at its boundary, or close the day."""
+        k = self.next_interval
+        if k < len(self.scenario.arrivals.calls):
             for g in range(len(self.staffing)):
                 self._set_staff(g, self.staffing[g][k])
-            yield self.env.timeout(interval_s)
+            self.next_interval = k + 1
+            self._after(self.scenario.interval_s, self._boundary)
+            return
         self.closing = True
         # idle agents go home (unless callers are still in the IVR, in a transfer or due a
         # scheduled callback); busy ones finish and keep answering until the queues empty
         if not self.pending:
             self._release_idle()
+
+    def _arrivals(self, event) -> None:
+        """The first call due now starts (and any others at the same time); the next is scheduled."""
+        i = self.next_first
+        n = self.n_first
+        arrived = self.arrived
+        env = self.env
+        now = env.now
+        first = i
+        if event is not None:
+            i += 1  # the call this timeout was for starts whatever float rounding says
+        while i < n:
+            delay = arrived[i] - now
+            if delay > 0:
+                # _Due(env, delay, self._arrivals_callback), its initialiser written out (hot)
+                due = _new_due(_Due)
+                due.env = env
+                due.callbacks = [self._arrivals_callback]
+                due._value = None
+                due._delay = delay
+                due._ok = True
+                env.schedule(due, NORMAL, delay)
+                break
+            i += 1
+        self.next_first = i
+        if self.has_ivr:
+            for j in range(first, i):
+                self._start_in_ivr(j)
+        elif i == first + 1:  # the usual case: one call
+            self._join(first, self.route[first], now)
+        else:
+            route = self.route
+            for j in range(first, i):
+                self._join(j, route[j], now)
+
+    def _start_in_ivr(self, i: int) -> None:
+        """Call i starts: the IVR, then its queue."""
+        ivr_s = self.ivr_s[i]
+        if ivr_s > 0:
+            self.pending += 1
+            _Due(self.env, ivr_s, partial(self._after_ivr, i))
+            return
+        self._after_ivr(i, None)
+
+    def _after_ivr(self, i: int, event) -> None:
+        if event is not None:
+            self.pending -= 1
+        q = self.route[i]
+        if q < 0:  # the call ends in the IVR
+            if q == CONTAINED:
+                self.outcome[i] = Outcome.CONTAINED
+                self.flags[i] |= RESOLVED
+            else:
+                self.outcome[i] = Outcome.IVR_ABANDONED
+                self._maybe_redial(i)
+        else:
+            self._join(i, q, self.env.now)
+        if self.closing and not self.pending:
+            self._release_idle()
+
+    def _join(self, i: int, q: int, now: float) -> None:
+        """Call i reaches queue q on the line (now): answered at once, called back, balks, or waits."""
+        self.queued_at[i] = now
+        idle = self.idle
+        for g in self.answer_groups[q]:
+            if idle[g]:
+                self._answer(i, g, idle[g].popleft())
+                return
+        if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
+            return
+        if self.balk_u[i] < self.balk_p[q]:
+            self.outcome[i] = Outcome.BALKED
+            return
+        patience = self.patience[i]
+        u = self.priority_u[i] if self.has_priority else 0.0
+        if patience == _NEVER:
+            e = self.routing.join(i, q, now, u)
+        elif self.has_returns and self.redial_u[i] < self.redial_p:  # it redials at the moment it hangs up
+            e = self.routing.join(i, q, now, u)
+            self._after(patience, partial(self._patience_ran_out, i, q, e))
+        else:
+            e = self.routing.join(i, q, now, u, now + patience)
+        if self.overflow_after_s[q] is not None:
+            self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
+
+    def _patience_ran_out(self, i: int, q: int, e: int, event) -> None:
+        """A watched caller's patience ran out: it hangs up now unless an agent took it."""
+        if self.routing.leave(e, q):
+            self.outcome[i] = _ABANDONED
+            self.wait[i] = self.patience[i]
+            self.last_exit_s = self.env.now
+            self._maybe_redial(i)
+
+    def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
+        """Caller i hung up at `deadline_s` (found when an agent reached it, or at the end)."""
+        self.outcome[i] = _ABANDONED
+        self.wait[i] = self.patience[i]
+        if deadline_s > self.last_exit_s:
+            self.last_exit_s = deadline_s
+
+    def _overflow_due(self, q: int, e: int, event) -> None:
+        """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""
+        i = self.routing.waiting_call(e, q, self.env.now)
+        if i < 0:
+            return
+        idle = self.idle
+        for g in self.routing.overflow_groups[q]:
+            if idle[g]:
+                self.routing.leave(e, q)
+                self._take(i, g, idle[g].popleft())
+                return
 
     def _release_idle(self) -> None:
         for g in range(len(self.staffing)):
@@ -313,10 +381,10 @@ class _CallCentre:
 
     def _expected_wait_s(self, q: int) -> float:
         """(callers ahead + 1) x mean handle time / agents on shift who serve the queue."""
-        agents = sum(self.on_shift[g] - len(self.owed_departures[g]) for g in self.groups_for[q])
+        agents = sum(self.on_shift[g] - len(self.owed_departures[g]) for g in self.routing.answer_order[q])
         if agents <= 0:
             return _NEVER
-        return (self.n_waiting[q] + 1) * self.mean_handle_s[q] / agents
+        return (self.routing.waiting_now(q, self.env.now) + 1) * self.mean_handle_s[q] / agents
 
     def _offer_callback(self, i: int, q: int) -> bool:
         """Offer a callback if the expected wait is over the threshold; True if accepted."""
@@ -327,36 +395,35 @@ class _CallCentre:
         if self.callback_u[i] >= policy.accept_probability:
             return False
         self.flags[i] |= CALLBACK_ACCEPTED
-        self.accepted_at[i] = self.env.now
+        now = self.env.now
+        self.accepted_at[i] = now
         if policy.mode == "keep_place":
-            self.waiting[q].append((i, None))
-            self.n_waiting[q] += 1
+            e = self.routing.join(i, q, now, self.priority_u[i] if self.has_priority else 0.0)
+            if self.overflow_after_s[q] is not None:
+                self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
         else:
             self._queue_callback_later(i, q, self.callback_wait[i])
         return True
 
     def _queue_callback_later(self, i: int, q: int, delay_s: float) -> None:
         self.pending += 1
-        later = self.env.timeout(delay_s, (i, q))
-        later.callbacks.append(self._join_as_callback)
+        self._after(delay_s, partial(self._join_as_callback, i, q))
 
-    def _join_as_callback(self, event) -> None:
-        i, q = event._value
+    def _join_as_callback(self, i: int, q: int, event) -> None:
         self._enqueue_without_caller(i, q, at_front=False)
 
     def _enqueue_without_caller(self, i: int, q: int, at_front: bool) -> None:
         """A callback or a transferred call (pending until now) joins queue q."""
         self.pending -= 1
-        for g in self.groups_for[q]:
+        for g in self.answer_groups[q]:
             if self.idle[g]:
                 self._answer(i, g, self.idle[g].popleft())
                 break
         else:
-            if at_front:
-                self.waiting[q].appendleft((i, None))
-            else:
-                self.waiting[q].append((i, None))
-            self.n_waiting[q] += 1
+            e = self.routing.join(i, q, self.env.now, self.priority_u[i] if self.has_priority else 0.0,
+                                  at_front=at_front)
+            if self.overflow_after_s[q] is not None:
+                self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
         if self.closing and not self.pending:
             self._release_idle()
 
@@ -387,7 +454,7 @@ class _CallCentre:
     # --- redials and repeat calls --------------------------------------------------------
 
     def _maybe_redial(self, i: int) -> None:
-        if self.has_returns and self.redial_u[i] < self.returns.redial_probability:
+        if self.has_returns and self.redial_u[i] < self.redial_p:
             self._call_again(i, self.env.now + self.redial_delay[i], REDIAL)
 
     def _maybe_repeat(self, i: int, talk_end_s: float) -> None:
@@ -405,44 +472,21 @@ class _CallCentre:
             return
         row = self.pool.take(at_s)
         j = len(self.arrived)
-        self.arrived.append(at_s)
-        self.route.append(int(row["queue"][0]))
-        self.talk.append(float(row["talk_s"][0]))
-        self.acw.append(float(row["acw_s"][0]))
-        self.patience.append(float(row["patience_s"][0]))
-        self.balk_u.append(float(row["balk_u"][0]))
-        paths = row.get("ivr")
-        if paths is not None:
-            self.ivr_s.append(float(paths.ivr_s[0]))
-            self.menus.append(int(paths.menus[0]))
-            self.true_queue.append(int(paths.true_queue[0]))
-            self.transfer_s.append(float(paths.transfer_s[0]))
-            self.flags.append((ZERO_OUT if paths.zero_out[0] else 0) | (MISROUTED if paths.true_queue[0] >= 0 else 0))
-        else:
-            self.flags.append(0)
-        self.outcome.append(PENDING)
-        self.wait.append(0.0)
-        self.group.append(-1)
-        self.agent.append(-1)
-        self.queued_at.append(0.0)
-        if self.has_callbacks:
-            self.callback_u.append(float(row["callback_u"][0]))
-            self.callback_wait.append(float(row["callback_wait_s"][0]))
-            self.accepted_at.append(0.0)
-            self.callback_tries.append(0)
-            self.callback_delay.append(math.nan)
-        self.resolve_u.append(float(row["resolve_u"][0]))
-        self.redial_u.append(float(row["redial_u"][0]))
-        self.redial_delay.append(float(row["redial_delay_s"][0]))
-        self.repeat_delay.append(float(row["repeat_delay_s"][0]))
-        self.calls_made.append(self.calls_made[i] + 1)
-        self.caller_id.append(self.caller_id[i])
-        self.kind.append(kind)
-        start = self.env.timeout(at_s - self.env.now, j)
-        start.callbacks.append(self._start_call)
+        for values, key, fill in self.return_columns:  # one more entry in every working array
+            values.append(fill if key is None else row[key])
+        self.arrived[j] = at_s
+        if self.has_ivr:
+            self.flags[j] = (ZERO_OUT if row["ivr.zero_out"] else 0) | (MISROUTED if row["ivr.true_queue"] >= 0 else 0)
+        self.calls_made[j] = self.calls_made[i] + 1
+        self.caller_id[j] = self.caller_id[i]
+        self.kind[j] = kind
+        self._after(at_s - self.env.now, partial(self._start_again, j))
 
-    def _start_call(self, event) -> None:
-        self.env.process(self.caller(event._value))
+    def _start_again(self, j: int, event) -> None:
+        if self.has_ivr:
+            self._start_in_ivr(j)
+        else:
+            self._join(j, self.route[j], self.env.now)
 
     # --- agent bookkeeping ---------------------------------------------------------------
 
@@ -452,22 +496,54 @@ class _CallCentre:
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
-        done = self.env.timeout(duration_s, (g, agent))
-        done.callbacks.append(self._handled)
+        _Due(self.env, duration_s, self.job_done[agent])
+
+    def _answer_plain(self, i: int, g: int, agent: int) -> None:
+        """_answer and _handle for a day without IVR, callbacks or return calls (the hot path)."""
+        self.outcome[i] = _ANSWERED
+        self.group[i] = g
+        self.agent[i] = agent
+        env = self.env
+        now = env.now
+        duration_s = self.talk[i] + self.acw[i]
+        self.busy_group.append(g)
+        self.busy_start.append(now)
+        self.busy_end.append(now + duration_s)
+        # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
+        due = _new_due(_Due)
+        due.env = env
+        due.callbacks = [self.job_done[agent]]
+        due._value = None
+        due._delay = duration_s
+        due._ok = True
+        env.schedule(due, NORMAL, duration_s)
 
     def _answer(self, i: int, g: int, agent: int) -> None:
         """Agent `agent` of group `g` takes call `i` now (its wait is set by the caller of this)."""
-        if self.has_callbacks and self.flags[i] & CALLBACK_ACCEPTED:
-            if self.flags[i] & CALLBACK_CONNECTED:  # connected, transferred here: talk now
+        flags = self.flags[i]
+        if flags & CALLBACK_ACCEPTED:
+            if flags & CALLBACK_CONNECTED:  # connected, transferred here: talk now
                 self._handle(i, g, agent, Outcome.CALLBACK_COMPLETED, 0.0)
             else:
                 self._call_back(i, g, agent)
             return
-        if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
+        if self.has_ivr and self.true_queue[i] >= 0 and not flags & TRANSFERRED:
             # misrouted: this agent spends the transfer time, then the call re-queues
             self._transfer(i, g, agent, self.transfer_s[i])
             return
-        self._handle(i, g, agent, Outcome.ANSWERED, 0.0)
+        # answered live: _handle(i, g, agent, ANSWERED, 0.0) written out, the usual case
+        self.outcome[i] = _ANSWERED
+        self.group[i] = g
+        self.agent[i] = agent
+        now = self.env.now
+        talk_s = self.talk[i]
+        duration_s = talk_s + self.acw[i]
+        self.busy_group.append(g)
+        self.busy_start.append(now)
+        self.busy_end.append(now + duration_s)
+        _Due(self.env, duration_s, self.job_done[agent])
+        if self.has_returns:
+            self._maybe_repeat(i, now + talk_s)
 
     def _handle(self, i: int, g: int, agent: int, outcome: Outcome, lead_s: float) -> None:
         """Agent `agent` handles call i: `lead_s` (dialling), then talk and ACW."""
@@ -483,46 +559,50 @@ class _CallCentre:
         """The agent is busy `busy_s` (ending with the transfer), then the call joins its right queue."""
         self.pending += 1
         self._busy(g, agent, busy_s)
-        back = self.env.timeout(busy_s, i)
-        back.callbacks.append(self._requeue_transferred)
+        self._after(busy_s, partial(self._requeue_transferred, i))
 
-    def _requeue_transferred(self, event) -> None:
+    def _requeue_transferred(self, i: int, event) -> None:
         """A transferred call joins the right queue at the front: it keeps its original arrival."""
-        i = event._value
         self.flags[i] |= TRANSFERRED
         self.queued_at[i] = self.env.now
         self._enqueue_without_caller(i, self.true_queue[i], at_front=True)
 
-    def _handled(self, event) -> None:
+    def _handled(self, g: int, agent: int, event) -> None:
         """An agent finished a job: leave if owed, else take the next caller or idle."""
-        g, agent = event._value
         owed = self.owed_departures[g]
+        now = self.env.now
         if owed:
-            self.overtime.append((g, owed.popleft(), self.env.now))
+            self.overtime.append((g, owed.popleft(), now))
             self._leave(g, agent)
             return
-        self._available(g, agent)
-
-    def _available(self, g: int, agent: int) -> None:
-        outcome = self.outcome
-        for q in self.serves[g]:
-            if self.n_waiting[q]:
-                line = self.waiting[q]
-                i, answered = line.popleft()
-                while outcome[i] != PENDING:  # abandoners left their place lazily
-                    i, answered = line.popleft()
-                self.n_waiting[q] -= 1
-                if answered is not None or not self.flags[i] & CALLBACK_ACCEPTED:  # on the line (not a callback)
-                    # max(): the clock reached the arrival time by float additions
-                    self.wait[i] += max(self.env.now - self.queued_at[i], 0.0)
-                self._answer(i, g, agent)
-                if answered is not None:
-                    answered.succeed()
-                return
-        if self.closing and not self.pending:
+        i = self._next_call(g, now)
+        if i >= 0:
+            if not self.flags[i] & CALLBACK_ACCEPTED:  # as _take, written out
+                waited_s = now - self.queued_at[i]
+                if waited_s > 0.0:  # the clock reached the arrival time by float additions
+                    self.wait[i] += waited_s
+            self._answer(i, g, agent)
+        elif self.closing and not self.pending:
             self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
+
+    def _available(self, g: int, agent: int) -> None:
+        i = self.routing.take(g, self.env.now)
+        if i >= 0:
+            self._take(i, g, agent)
+        elif self.closing and not self.pending:
+            self._go_home(g, agent)
+        else:
+            self.idle[g].append(agent)
+
+    def _take(self, i: int, g: int, agent: int) -> None:
+        """A free agent takes waiting call i out of its line."""
+        if not self.flags[i] & CALLBACK_ACCEPTED:  # on the line (not a callback): its wait ends
+            waited_s = self.env.now - self.queued_at[i]
+            if waited_s > 0.0:  # the clock reached the arrival time by float additions
+                self.wait[i] += waited_s
+        self._answer(i, g, agent)
 
     def _leave(self, g: int, agent: int) -> None:
         self.last_exit_s = self.env.now
@@ -544,6 +624,7 @@ class _CallCentre:
                 else:
                     agent = self.next_id
                     self.next_id += 1
+                    self.job_done.append(partial(self._handled, g, agent))
                 self.on_shift[g] += 1
                 self._available(g, agent)
         elif target < present:
@@ -557,16 +638,22 @@ class _CallCentre:
 
     # --- results -------------------------------------------------------------------------
 
+    def finish(self) -> None:
+        """The event loop ran dry: nobody can answer those still in line. Those with finite
+        patience hung up at their deadline (unnoticed so far); the others stay unserved."""
+        for i, deadline_s in list(self.routing.remaining()):
+            if deadline_s < _NEVER:
+                self._abandoned_unnoticed(i, deadline_s)
+
     def run_end_s(self) -> float:
         """When the last agent went home or the last waiting caller hung up (the end of the day
-        if earlier); not env.now, which may be a patience timer left over from an answered call."""
+        if earlier)."""
         return max(self.last_exit_s, self.day_end_s)
 
     def records(self) -> CallRecords:
         outcome = _numpy(self.outcome, np.int8)
         wait = _numpy(self.wait, np.float64)
         flags = _numpy(self.flags, np.uint8)
-        arrived = _numpy(self.arrived, np.float64)
         still_waiting = outcome == PENDING
         if still_waiting.any():
             # nobody left who can answer them: they waited until the last agent went home
@@ -579,38 +666,32 @@ class _CallCentre:
             wait[on_line] += np.maximum(self.run_end_s() - queued_at[on_line], 0.0)
         route = _numpy(self.route, np.int16)
         n = len(outcome)
-        if self.has_ivr:
-            # the queue where the call ended: a misrouted call reaches its right queue only once transferred
-            transferred = (flags & TRANSFERRED) > 0
-            queue = np.where(transferred, _numpy(self.true_queue, np.int16), route)
-            ivr_s, menus = _numpy(self.ivr_s, np.float64), _numpy(self.menus, np.int8)
-        else:
-            queue, ivr_s, menus = route, np.zeros(n), np.zeros(n, dtype=np.int8)
-        return CallRecords(
-            arrived_at_s=arrived,
-            queue=queue.astype(np.int16, copy=False),
-            outcome=outcome,
-            wait_s=wait,
-            talk_s=_numpy(self.talk, np.float64),
-            acw_s=_numpy(self.acw, np.float64),
-            group=_numpy(self.group, np.int16),
-            agent=_numpy(self.agent, np.int32),
-            ivr_s=ivr_s,
-            menus=menus,
-            flags=flags,
-            callback_delay_s=_numpy(self.callback_delay, np.float64) if self.has_callbacks else np.full(n, np.nan),
-            caller=_numpy(self.caller_id, np.int32),
-            kind=_numpy(self.kind, np.int8),
-        )
+        made = {c.engine for c in self.columns}
+        values = {}
+        for c in RECORDED:
+            if c.record_as == "queue":
+                if self.has_ivr:
+                    # the queue where the call ended: a misrouted call reaches its right queue only once transferred
+                    transferred = (flags & TRANSFERRED) > 0
+                    queue = np.where(transferred, _numpy(self.true_queue, np.int16), route)
+                else:
+                    queue = route
+                values[c.record_as] = queue.astype(np.int16, copy=False)
+            elif c.engine in made:
+                values[c.record_as] = _numpy(getattr(self, c.engine), c.dtype)
+            else:
+                values[c.record_as] = np.full(n, c.absent, dtype=c.dtype)
+        values.update(outcome=outcome, wait_s=wait, flags=flags)
+        return CallRecords(**values)
 
 
 def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0, seed: int = 0) -> ReplicationResult:
     """Run one day with the given first calls (useful for hand-built, deterministic callers)."""
     env = simpy.Environment()
     centre = _CallCentre(env, scenario, callers, seed, replication)
-    env.process(centre.shifts())
-    env.process(centre.source())
+    centre.start()
     env.run()
+    centre.finish()
     records = centre.records()
     overtime = np.array(centre.overtime, dtype=float).reshape(-1, 3)
     return ReplicationResult(

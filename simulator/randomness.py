@@ -26,6 +26,7 @@ class Stream(IntEnum):
     REDIAL = 10  # whether an abandoner calls again, and the delays before redials / repeat calls
     RETURN_CALLS = 11  # every attribute of redials and repeat calls, drawn in batches
     CALLBACK_ATTEMPTS = 12  # dial times and whether the caller answers, per callback attempt
+    PRIORITY = 13  # which priority class of its queue a caller belongs to
 
 
 def generator_at(seed: int, replication: int, *key: int) -> np.random.Generator:

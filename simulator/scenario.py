@@ -11,7 +11,7 @@ import math
 import re
 from typing import Annotated, Literal, Mapping, Sequence
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_serializer, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
@@ -111,6 +111,29 @@ class ReturnCalls(_Frozen):
     max_calls: int = Field(default=3, ge=1, le=20, description="calls per caller at most, the first one included")
 
 
+class PriorityClass(_Frozen):
+    """A class of callers of one queue answered before every lower class (e.g. VIP callers)."""
+
+    name: str = Field(min_length=1)
+    share: Probability = Field(description="share of the queue's calls in this class")
+
+
+class Overflow(_Frozen):
+    """Once a call has waited `after_s` seconds in this queue, agents of other groups may answer it."""
+
+    after_s: float = Field(ge=0, description="wait in this queue after which the call overflows, seconds")
+    to_groups: tuple[str, ...] = Field(
+        min_length=1,
+        description="agent groups that may then answer it, in the order they are tried; they take "
+        "overflowed calls only when their own queues are empty, longest-waiting first",
+    )
+
+
+# Optional queue keys left out of the JSON form when unset, so results of scenarios that do
+# not use them are byte-identical to those written before the keys existed.
+_OMITTED_WHEN_UNSET = ("priority_classes", "overflow")
+
+
 class Queue(_Frozen):
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
@@ -133,6 +156,33 @@ class Queue(_Frozen):
         "again (see return_calls)",
     )
     callback: Callback | None = Field(default=None, description="virtual hold: offer callers a callback")
+    priority_classes: tuple[PriorityClass, ...] | None = Field(
+        default=None,
+        description="classes of callers answered ahead of the others, highest first, each a share of "
+        "the queue's calls (the rest are ordinary callers, answered last); FCFS within a class",
+    )
+    overflow: Overflow | None = Field(
+        default=None, description="let agents of other groups answer calls that have waited long"
+    )
+
+    @field_validator("priority_classes")
+    @classmethod
+    def _classes(cls, classes):
+        if classes is None:
+            return classes
+        total = sum(c.share for c in classes)
+        if total > 1 + 1e-9:
+            raise ValueError(f"the shares of the priority classes sum to {total:g}; they must not exceed 1 "
+                             "(the rest of the calls are ordinary callers)")
+        return classes
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler):
+        data = handler(self)
+        for key in _OMITTED_WHEN_UNSET:
+            if data.get(key, 0) is None:
+                del data[key]
+        return data
 
 
 class AgentGroup(_Frozen):
@@ -268,6 +318,23 @@ class Scenario(_Frozen):
                     ("queues", q_index, "name"),
                     f"no agent group serves queue '{queue.name}'; add it to some group's 'serves'",
                 )
+        for q_index, queue in enumerate(self.queues):
+            names = [c.name for c in queue.priority_classes or ()]
+            for c_index, name in enumerate(names):
+                if name in names[:c_index]:
+                    raise ScenarioError(("queues", q_index, "priority_classes", c_index, "name"),
+                                        f"priority class '{name}' is listed twice; give each class its own name")
+            if queue.overflow is None:
+                continue
+            for t_index, name in enumerate(queue.overflow.to_groups):
+                where = ("queues", q_index, "overflow", "to_groups", t_index)
+                if name not in group_names:
+                    raise ScenarioError(where, f"unknown agent group '{name}'; the groups are: {', '.join(group_names)}")
+                if name in queue.overflow.to_groups[:t_index]:
+                    raise ScenarioError(where, f"group '{name}' is listed twice")
+                if queue.name in self.agents[group_names.index(name)].serves:
+                    raise ScenarioError(where, f"group '{name}' already serves queue '{queue.name}'; "
+                                        "list only groups that do not")
         shares = self.arrivals.queue_shares
         if self.ivr is not None:
             if shares is not None:
