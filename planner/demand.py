@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.ivr import routing_probabilities
+from simulator.routing import answer_order
 from simulator.scenario import Scenario
 
 
@@ -109,16 +110,10 @@ def queue_demand(scenario: Scenario) -> list[QueueDemand]:
 
 
 def assign_queues_to_groups(scenario: Scenario) -> dict[str, str]:
-    """queue -> the group its requirement is planned on (first-choice group; see module doc)."""
-    assignment = {}
-    for queue in scenario.queues:
-        candidates = [
-            (group.serves.index(queue.name), len(group.serves), index, group.name)
-            for index, group in enumerate(scenario.agents)
-            if queue.name in group.serves
-        ]
-        assignment[queue.name] = min(candidates)[3]
-    return assignment
+    """queue -> the group its requirement is planned on: the first group the simulator tries for
+    the queue's calls (`simulator.routing.answer_order`; see the module doc)."""
+    order = answer_order(scenario)
+    return {queue.name: scenario.agents[order[q][0]].name for q, queue in enumerate(scenario.queues)}
 
 
 def makes_return_calls(scenario: Scenario) -> bool:

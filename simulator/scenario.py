@@ -114,7 +114,7 @@ class ReturnCalls(_Frozen):
 class PriorityClass(_Frozen):
     """A class of callers of one queue answered before every lower class (e.g. VIP callers)."""
 
-    name: str = Field(min_length=1)
+    name: Name = Field(description="the class's name, e.g. vip")
     share: Probability = Field(description="share of the queue's calls in this class")
 
 

@@ -111,6 +111,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("after-call work", ("queues.acw",)),
     ("patience", ("queues.patience", "queues.balk_probability")),
     ("callbacks", ("queues.callback",)),
+    ("queue priorities and overflow", ("queues.priority_classes", "queues.overflow")),
     ("return calls", ("return_calls", "queues.first_contact_resolution")),
     ("IVR", ("ivr",)),
     ("agent groups", ("agents.name", "agents.serves")),
