@@ -11,7 +11,7 @@ import math
 import re
 from typing import Annotated, Literal, Mapping, Sequence
 
-from pydantic import Field, field_validator, model_serializer, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
@@ -129,12 +129,9 @@ class Overflow(_Frozen):
     )
 
 
-# Optional queue keys left out of the JSON form when unset, so results of scenarios that do
-# not use them are byte-identical to those written before the keys existed.
-_OMITTED_WHEN_UNSET = ("priority_classes", "overflow")
-
 
 class Queue(_Frozen):
+    _omitted_when_none = ("priority_classes", "overflow")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -176,16 +173,10 @@ class Queue(_Frozen):
                              "(the rest of the calls are ordinary callers)")
         return classes
 
-    @model_serializer(mode="wrap")
-    def _omit_unset(self, handler):
-        data = handler(self)
-        for key in _OMITTED_WHEN_UNSET:
-            if data.get(key, 0) is None:
-                del data[key]
-        return data
 
 
 class AgentGroup(_Frozen):
+    _omitted_when_none = ("min_agents", "max_agents")
     name: Name = Field(description="the group's name, used in results and by overflow")
     serves: tuple[str, ...] = Field(
         min_length=1,
@@ -245,6 +236,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
+    _omitted_when_none = ("shifts",)
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")

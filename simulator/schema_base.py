@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_serializer
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -52,6 +52,17 @@ SCHEMA_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 class _Frozen(BaseModel):
     model_config = SCHEMA_CONFIG
+    # optional keys added after results were first written, left out of the JSON form when not
+    # used: a scenario that does not use them dumps (kpis.json, run ids) exactly as before
+    _omitted_when_none: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_unused(self, handler):
+        data = handler(self)
+        for key in self._omitted_when_none:
+            if key in data and data[key] is None:
+                del data[key]
+        return data
 
 
 def revised(model: BaseModel, **changes) -> BaseModel:
