@@ -22,7 +22,7 @@ def planned_yaml(plan: ScenarioPlan, source: str = "") -> str:
             header.append(f"# {g.name}: scheduled headcount with {plan.shrinkage:.0%} shrinkage: "
                           f"{', '.join(str(v) for v in g.scheduled_agents)}")
     scenario = plan.scenario.with_staffing({g.name: g.agents for g in plan.groups})
-    return "\n".join(header) + "\n" + dump_scenario_yaml(scenario)
+    return dump_scenario_yaml(scenario, header)
 
 
 def planned_scenario(plan: ScenarioPlan, text: str | None = None) -> Scenario:

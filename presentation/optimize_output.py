@@ -257,7 +257,7 @@ def optimized_yaml(result: OptimizeResult, source: str = "") -> str:
     ]
     if result.infeasible:
         header.append("# TARGETS NOT MET in: " + ", ".join(result.final.checks[k].interval for k in result.infeasible))
-    return "\n".join(header) + "\n" + dump_scenario_yaml(scenario.with_staffing(result.staffing))
+    return dump_scenario_yaml(scenario.with_staffing(result.staffing), header)
 
 
 def to_json(document: dict) -> str:

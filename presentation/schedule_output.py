@@ -191,7 +191,7 @@ def scheduled_yaml(schedule: Schedule, source: str = "") -> str:
         f"# staffing = agents on the phones per interval: the shifts less breaks, x (1 - shrinkage "
         f"{schedule.shrinkage:g}), the interval's mean rounded down. Requirement: {schedule.requirement.source}.",
     ]
-    return "\n".join(header) + "\n" + dump_scenario_yaml(scheduled)
+    return dump_scenario_yaml(scheduled, header)
 
 
 def schedule_document(schedule: Schedule, source: str = "", verification: ScheduleVerification | None = None,

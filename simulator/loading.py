@@ -11,6 +11,7 @@ import stat
 import types
 import typing
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -411,9 +412,11 @@ def _tidy(value):
     return value
 
 
-def dump_scenario_yaml(scenario: Scenario) -> str:
+def dump_scenario_yaml(scenario: Scenario, header: Sequence[str] = ()) -> str:
     """The scenario as a YAML file `load_scenario` reads back to the same scenario: the keys the
-    file gave (and any changed since), in the schema's order, whole numbers without '.0'."""
+    file gave (and any changed since), in the schema's order, whole numbers without '.0'; after
+    the `header` lines (comments: what wrote the file and how)."""
     data = _tidy(scenario.model_dump(mode="json", exclude_unset=True))
     data["schema_version"] = scenario.schema_version
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return "".join(f"{line}\n" for line in header) + body
