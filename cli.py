@@ -482,9 +482,10 @@ def sweep(scenario_path, agents_range, group, interval, vary, replications, seed
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("-n", "--calls", type=click.IntRange(min=1), default=20, show_default=True, help="how many calls to show")
 @click.option("-s", "--seed", type=click.IntRange(min=0), default=None, help="root random seed (default: the scenario's)")
+@max_calls_option
 @click.option("--from", "from_clock", metavar="HH:MM", default=None,
               help="start with the first call at or after this clock time (default: the start of the day)")
-def trace(scenario_path, calls, seed, from_clock):
+def trace(scenario_path, calls, seed, from_clock, max_calls):
     """Print a readable timeline of individual calls from one simulated day (replication 0):
     IVR, queue, wait, who answered, talk and ACW, abandonment, callbacks, redials."""
     from presentation.trace import trace_lines
@@ -492,6 +493,7 @@ def trace(scenario_path, calls, seed, from_clock):
     from simulator.errors import UserError
 
     scenario = _load(scenario_path)
+    _check_size([scenario], 1, max_calls, False)
     seed = scenario.simulation.seed if seed is None else seed
     try:
         from_s = scenario.offset_of_clock(from_clock) if from_clock is not None else 0.0

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .distributions import Distribution, Fixed
-from .schema_base import Name, Probability, ScenarioError, _Frozen
+from .schema_base import MAX_PARTS, Name, Probability, ScenarioError, _Frozen
 
 # a real IVR has a handful of menus; with at most 9 replays each, a call hears fewer than 127
 # prompts, which the records count in one byte
@@ -49,7 +49,7 @@ class Option(_Frozen):
 class Menu(_Frozen):
     name: Name = Field(description="the menu's name; options and defaults lead to it by name")
     prompt: Distribution = Field(description="time to hear the menu and choose, seconds")
-    options: tuple[Option, ...] = Field(min_length=1, description="the keys callers can press")
+    options: tuple[Option, ...] = Field(min_length=1, max_length=20, description="the keys callers can press")
     hang_up: Probability = Field(default=0.0, description="chance a caller gives up at this menu")
     no_input: Probability = Field(default=0.0, description="chance a caller fails to choose (no or invalid input)")
     retries: int = Field(default=2, ge=0, le=9, description="replays after no input before the default route (at most 9)")
@@ -86,7 +86,7 @@ class Ivr(_Frozen):
     start: str | None = Field(default=None, description="first menu (default: the first one listed)")
     menus: tuple[Menu, ...] = Field(min_length=1, max_length=MAX_MENUS, description="the menus, the first one "
                                     "heard first unless 'start' names another")
-    self_service: tuple[SelfService, ...] = Field(default=(), description="automated tasks that can resolve a call")
+    self_service: tuple[SelfService, ...] = Field(default=(), max_length=MAX_PARTS, description="automated tasks that can resolve a call")
 
     def satisfied_share(self, interval: np.ndarray) -> np.ndarray:
         """The announcement's hang-up-satisfied share for calls starting in each `interval`."""

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
 from .ivr import Ivr
-from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, Name, NonNegativeInt, Probability,
+from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
 from .shift_rules import ShiftRules
 
@@ -180,6 +180,7 @@ class AgentGroup(_Frozen):
     name: Name = Field(description="the group's name, used in results and by overflow")
     serves: tuple[str, ...] = Field(
         min_length=1,
+        max_length=MAX_PARTS,
         description="queues this group answers, highest priority first",
     )
     staffing: tuple[Annotated[int, Field(ge=0, le=MAX_AGENTS)], ...] = Field(
@@ -244,9 +245,9 @@ class Scenario(_Frozen):
     start: str = Field(default="00:00", description='clock time of the first interval, in quotes: "08:00"',
                        json_schema_extra={"pattern": CLOCK_JSON_PATTERN})
     arrivals: Arrivals = Field(description="expected calls per interval and their day-to-day spread")
-    queues: tuple[Queue, ...] = Field(min_length=1, description="the queues callers wait in, each with its calls' "
+    queues: tuple[Queue, ...] = Field(min_length=1, max_length=MAX_PARTS, description="the queues callers wait in, each with its calls' "
                                       "talk time, after-call work and patience")
-    agents: tuple[AgentGroup, ...] = Field(min_length=1, description="agent groups: which queues each answers and "
+    agents: tuple[AgentGroup, ...] = Field(min_length=1, max_length=MAX_PARTS, description="agent groups: which queues each answers and "
                                            "how many agents are on shift per interval")
     ivr: Ivr | None = Field(default=None, description="the IVR menu tree callers pass before the queues")
     return_calls: ReturnCalls | None = Field(default=None, description="redials and repeat calls")

@@ -17,6 +17,7 @@ MAX_AGENTS = 100_000  # per group and interval
 MAX_INTERVALS = 7 * 96  # a week of 15-minute intervals
 MAX_DURATION_S = 7 * 86_400.0  # any time parameter: a week
 MAX_CV = 10.0  # coefficient of variation of a duration; talk times run 0.5 to 3
+MAX_PARTS = 200  # queues, agent groups, menu options, ...: a real centre has tens
 
 
 def _printable_name(value: str) -> str:
