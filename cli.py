@@ -63,7 +63,7 @@ scheduler_option = click.option(
          "local:N for N local worker processes (needs the dask extra; --workers is then not used; default: "
          "$CALLSIM_SCHEDULER). Results are identical to a local run")
 max_calls_option = click.option(
-    "--max-calls", type=click.IntRange(min=1), default=20_000_000, show_default=True,
+    "--max-calls", type=click.IntRange(min=1), default=3_000_000, show_default=True,
     help="refuse a run expected to simulate more calls than this (all replications and scenarios together)")
 json_option = click.option("--json", "as_json", is_flag=True, help="print the JSON document instead of the tables")
 no_plots_option = click.option("--no-plots", is_flag=True, help="do not draw the PNG plots")
@@ -227,9 +227,10 @@ def _no_pool():
     return contextlib.nullcontext(None)
 
 
-# whole-command throughput measured on a 2-core machine (benchmarks/bench_engine.py); only used
-# to tell the user how long a big run will take
-_CALLS_PER_S = 100_000
+# whole days with an IVR and callbacks, one core of this 2-core machine (benchmarks/bench_engine.py):
+# only used to say how long a big run will take. The default --max-calls keeps any run that is
+# not asked for explicitly well under half a minute.
+_CALLS_PER_S = 150_000
 
 
 def _check_size(scenarios, replications: int | None, max_calls: int, quiet: bool) -> None:
@@ -237,13 +238,14 @@ def _check_size(scenarios, replications: int | None, max_calls: int, quiet: bool
     interval, say), and say before a long one starts how long it will take."""
     calls = sum(sum(s.arrivals.calls) * (replications or s.simulation.replications) for s in scenarios)
     seconds = calls / _CALLS_PER_S
+    took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} minutes"
     if calls > max_calls:
-        raise InputError(f"this run would simulate about {calls:,.0f} calls (about {seconds / 60:,.0f} minutes here), "
+        raise InputError(f"this run would simulate about {calls:,.0f} calls (about {took} here), "
                          f"more than --max-calls {max_calls:,}; check the volumes in arrivals.calls, or pass "
                          f"--max-calls {math.ceil(calls):d} to run it anyway")
     if seconds > 30 and not quiet:
-        click.echo(f"about {calls:,.0f} calls to simulate: roughly {seconds / 60:.0f} minutes here "
-                   "(Ctrl-C stops it, writing nothing)", err=True)
+        click.echo(f"about {calls:,.0f} calls to simulate: roughly {took} here (Ctrl-C stops it, writing nothing)",
+                   err=True)
 
 
 def _output_folder(out: str | None, default: str) -> Path:
