@@ -225,7 +225,7 @@ def test_bad_requests_are_one_line_and_exit_2(tmp_path, capsys, args, message):
 def test_ctrl_c_stops_workers_cleanly_with_one_line_and_nothing_written(tmp_path):
     out = tmp_path / "never"
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "sweep", str(HELP_DESK), "--agents", "8:16", "-r", "3000", "-w", "2", "-q",
+        [sys.executable, "-m", "cli", "sweep", str(HELP_DESK), "--agents", "8:16", "-r", "3000", "-w", "2", "-q", "--max-calls", "100000000",
          "-o", str(out)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     time.sleep(3.0)  # imports done, replications running in both workers
@@ -244,7 +244,7 @@ def test_a_second_ctrl_c_soon_after_the_first_still_ends_everything_at_once(tmp_
     """Two Ctrl-C 0.2 s apart (an impatient user): exit 130 at once, no worker left running."""
     out = tmp_path / "never"
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "sweep", str(HELP_DESK), "--agents", "8:16", "-r", "3000", "-w", "2", "-q",
+        [sys.executable, "-m", "cli", "sweep", str(HELP_DESK), "--agents", "8:16", "-r", "3000", "-w", "2", "-q", "--max-calls", "100000000",
          "-o", str(out)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     time.sleep(3.0)
