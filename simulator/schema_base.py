@@ -14,7 +14,7 @@ NonNegativeInt = Annotated[int, Field(ge=0)]
 # what would exhaust memory or overflow a record (64 bytes a call; 2^31 agents).
 MAX_CALLS_PER_INTERVAL = 1_000_000
 MAX_AGENTS = 100_000  # per group and interval
-MAX_INTERVALS = 7 * 96  # a week of 15-minute intervals
+MAX_INTERVALS = 366 * 96  # a year of 15-minute intervals
 MAX_DURATION_S = 7 * 86_400.0  # any time parameter: a week
 MAX_CV = 10.0  # coefficient of variation of a duration; talk times run 0.5 to 3
 MAX_PARTS = 200  # queues, agent groups, menu options, ...: a real centre has tens
