@@ -201,7 +201,7 @@ def _percent_hint(value) -> str:
         except ValueError:
             return ""
         return f"; write {number / 100:g} for {value.strip()}"
-    if isinstance(value, (int, float)) and 1 < value <= 100:
+    if isinstance(value, (int, float)) and 2 <= value <= 100:  # 80 is a percentage; 1.3 may be anything
         return f"; shares and rates are fractions: write {value / 100:g} for {value:g}%"
     return ""
 
