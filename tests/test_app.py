@@ -45,7 +45,9 @@ def _quiet_streamlit_logging():
             logger = logging.getLogger(name)
             logger.setLevel(logging.ERROR)
             for handler in logger.handlers:
-                if isinstance(handler, logging.StreamHandler):
+                # Streamlit's own handler only: pytest's log capture handlers are StreamHandlers
+                # too (on a StringIO it reads back), and must keep their stream
+                if type(handler) is logging.StreamHandler:
                     handler.stream = sys.__stderr__  # no flush of the closed one
 
 
