@@ -448,6 +448,72 @@ def test_interval_report_bad_rows(tmp_path, capsys, rows, fragments):
     assert not (tmp_path / "o").exists()
 
 
+# two queues, two days, four half-hours: (queue, offered, answered, abandoned, aht_s, asa_s, agents) per row
+TWO_QUEUE_ROWS = [(q, o + 2 * k + 3 * day, o + 2 * k + 3 * day - ab, ab, aht + 10 * k, asa + k, agents + k // 2)
+                  for day in range(2) for k in range(4)
+                  for q, o, ab, aht, asa, agents in (("sales", 60, 5, 200, 20, 8), ("support", 40, 2, 300, 15, 8))]
+
+
+def _two_queue_report(path: Path, rows=TWO_QUEUE_ROWS) -> None:
+    lines = ["interval,queue,offered,answered,abandoned,aht_s,asa_s,agents"]
+    for i, (q, o, an, ab, aht, asa, agents) in enumerate(rows):
+        day, k = divmod(i // 2, 4)
+        lines.append(f"2026-01-{5 + day:02d} {8 + k // 2:02d}:{k % 2 * 30:02d},{q},{o},{an},{ab},{aht},{asa},{agents}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_interval_report_with_several_queues(tmp_path, capsys):
+    """A `queue` column: total arrivals and queue_shares, each queue's AHT, agents and patience.
+    Expected values by hand from TWO_QUEUE_ROWS; each queue's patience calibrated to its own
+    abandonment (within the bisection's 2% stopping tolerance, or all 12 steps used)."""
+    _two_queue_report(tmp_path / "r.csv")
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml",
+                             "-r", "6", "-w", "1")
+    assert code == 0, err
+    from simulator.loading import load_scenario
+
+    scenario = load_scenario(tmp_path / "o" / "r.yaml")
+    # arrivals: (60 + 40) + 2k + 2 x 3 x day per interval, mean over the two days: 103 + 4k
+    assert scenario.arrivals.calls == pytest.approx([103 + 4 * k for k in range(4)])
+    sales_total = sum(60 + 2 * k + 3 * day for day in range(2) for k in range(4))  # 516
+    support_total = sum(40 + 2 * k + 3 * day for day in range(2) for k in range(4))  # 356
+    assert scenario.arrivals.queue_shares["sales"] == pytest.approx(sales_total / (sales_total + support_total),
+                                                                     abs=1e-4)
+    queues = {q.name: q for q in scenario.queues}
+    assert list(queues) == ["sales", "support"]
+    for name, aht0, ab in (("sales", 200, 5), ("support", 300, 2)):
+        answered = [o + 2 * k + 3 * day - ab for day in range(2) for k in range(4) for o in [60 if name == "sales"
+                                                                                              else 40]]
+        ahts = [aht0 + 10 * k for day in range(2) for k in range(4)]
+        assert queues[name].talk_time.mean_s == pytest.approx(
+            sum(a * h for a, h in zip(answered, ahts)) / sum(answered), rel=1e-4)  # answered-weighted AHT
+    groups = {g.name: g for g in scenario.agents}
+    assert {g: tuple(groups[g].serves) for g in groups} == {"sales agents": ("sales",), "support agents": ("support",)}
+    assert list(groups["sales agents"].staffing) == [8, 8, 9, 9]
+    fit = json.loads((tmp_path / "o" / "fit.json").read_text())
+    assert fit["calibration"] is None
+    for name, ab in (("sales", 5), ("support", 2)):
+        c = fit["calibration_by_queue"][name]
+        assert c["target_abandon_rate"] == pytest.approx(ab * 8 / (sales_total if name == "sales" else support_total))
+        assert abs(c["simulated_abandon_rate"] - c["target_abandon_rate"]) <= 0.02 * c["target_abandon_rate"] or (
+            len(c["steps"]) == 12)
+        assert queues[name].patience.mean_s == pytest.approx(c["patience_mean_s"], rel=1e-3)
+    # the calibration moved the patience: the two queues' means are their own, not one shared factor
+    assert fit["calibration_by_queue"]["sales"]["patience_mean_s"] != pytest.approx(
+        fit["calibration_by_queue"]["sales"]["little_estimate_s"], rel=1e-3)
+    assert "sales" in out and "support" in out
+
+
+def test_interval_report_repeated_queue_row(tmp_path, capsys):
+    _two_queue_report(tmp_path / "r.csv")
+    text = (tmp_path / "r.csv").read_text().splitlines()
+    text[3] = text[1]  # row 4 repeats row 2: same day, interval and queue
+    (tmp_path / "r.csv").write_text("\n".join(text) + "\n")
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
+    assert_user_error(code, out, err, "r.csv:4", "same day, interval and queue as row 2")
+    assert not (tmp_path / "o").exists()
+
+
 def test_interval_report_clock_times_without_staffing(tmp_path, capsys):
     """HH:MM rows, no agents column: arrivals as given, patience by Little's law, staffing marked."""
     rows = "".join(f"{8 + k // 2:02d}:{k % 2 * 30:02d},{40 + k},{36 + k},4,200,{10 + k}\n" for k in range(4))
