@@ -514,6 +514,35 @@ def test_interval_report_repeated_queue_row(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("rows, fragments", [
+    ("08:00,a,40,35,5,100,5\n08:00,b,10,9,1,100,5\n08:30,a,40,35,5,100,5\n", ("r.csv", "queue 'b'", "too few")),
+    ("08:00,,40,35,5,100,5\n", ("r.csv:2", "'queue'", "empty")),
+])
+def test_interval_report_bad_queue_rows(tmp_path, capsys, rows, fragments):
+    (tmp_path / "r.csv").write_text("interval,queue,offered,answered,abandoned,aht_s,asa_s\n" + rows)
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
+    assert_user_error(code, out, err, *fragments)
+    assert not (tmp_path / "o").exists()
+
+
+def test_interval_report_several_queues_without_staffing(tmp_path, capsys):
+    """No agents column: each queue's patience is its own Little's-law estimate, by hand."""
+    rows = "".join(f"{8 + k // 2:02d}:{k % 2 * 30:02d},{q},{o + k},{o + k - ab},{ab},200,{asa}\n"
+                   for k in range(4) for q, o, ab, asa in (("a", 40, 4, 10), ("b", 30, 2, 20)))
+    (tmp_path / "r.csv").write_text("interval,queue,offered,answered,abandoned,aht_s,asa_s\n" + rows)
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
+    assert code == 0, err
+    from simulator.loading import load_scenario
+
+    scenario = load_scenario(tmp_path / "o" / "r.yaml")
+    assert scenario.arrivals.calls == (70, 72, 74, 76)
+    patience = {q.name: q.patience.mean_s for q in scenario.queues}
+    # (answered + abandoned) x ASA / abandoned, summed over the queue's intervals
+    assert patience["a"] == pytest.approx(sum((40 + k) * 10 for k in range(4)) / 16, rel=1e-3)
+    assert patience["b"] == pytest.approx(sum((30 + k) * 20 for k in range(4)) / 8, rel=1e-3)
+    assert "TODO staffing" in (tmp_path / "o" / "r.yaml").read_text()
+
+
 def test_interval_report_clock_times_without_staffing(tmp_path, capsys):
     """HH:MM rows, no agents column: arrivals as given, patience by Little's law, staffing marked."""
     rows = "".join(f"{8 + k // 2:02d}:{k % 2 * 30:02d},{40 + k},{36 + k},4,200,{10 + k}\n" for k in range(4))
