@@ -103,6 +103,24 @@ def _comments(fit: FitResult) -> dict[tuple, list[str]]:
         spread = f"lognormal with cv {talk.cv:g} (--aht-cv)" if talk.dist == "lognormal" else "exponential (cv 1)"
         comments[("queues", 0, "talk_time")] = [
             f"talk time: {spread}, mean the report's AHT {fit.report_aht_s:.1f} s (answered-weighted; ACW included)"]
+    for i, queue in enumerate(fit.scenario.queues):  # an interval report with several queues
+        if fit.report_aht_by_queue_s and queue.name in fit.report_aht_by_queue_s:
+            talk = queue.talk_time
+            spread = f"lognormal with cv {talk.cv:g} (--aht-cv)" if talk.dist == "lognormal" else "exponential (cv 1)"
+            comments[("queues", i, "talk_time")] = [
+                f"talk time: {spread}, mean the report's AHT for {queue.name} "
+                f"{fit.report_aht_by_queue_s[queue.name]:.1f} s (answered-weighted; ACW included)"]
+        if fit.calibrations and queue.name in fit.calibrations:
+            c = fit.calibrations[queue.name]
+            comments[("queues", i, "patience")] = [
+                f"patience: exponential, calibrated by simulation ({c.replications} replications per step, "
+                f"{len(c.steps)} bisection steps) so this queue's simulated abandonment {c.simulated_abandon_rate:.2%} "
+                f"matches the report's {c.target_abandon_rate:.2%}; Little's-law start {c.little_estimate_s:.1f} s",
+                f"  simulated ASA {c.simulated_asa_s:.1f} s (report {c.reported_asa_s:.1f} s)"]
+        elif fit.report_aht_by_queue_s and queue.patience is not None and fit.calibrations is None:
+            comments[("queues", i, "patience")] = [
+                "patience: exponential, Little's law: (answered + abandoned) x ASA / abandoned (abandoners' waits "
+                "taken as ASA); not calibrated (no staffing in the report)"]
     for j, group in enumerate(fit.scenario.agents):
         if fit.staffing is None:
             comments[("agents", j, "staffing")] = [
@@ -187,6 +205,11 @@ def format_fit(fit: FitResult) -> str:
                      f"{c.simulated_abandon_rate:.2%} (report {c.target_abandon_rate:.2%}; Little's law start "
                      f"{c.little_estimate_s:.1f} s); simulated ASA {c.simulated_asa_s:.1f} s (report "
                      f"{c.reported_asa_s:.1f} s)")
+    for name, c in (fit.calibrations or {}).items():
+        lines.append(f"queue {name}: AHT {fit.report_aht_by_queue_s[name]:.1f} s; patience calibrated by simulation: "
+                     f"mean {c.patience_mean_s:.1f} s gives abandonment {c.simulated_abandon_rate:.2%} (report "
+                     f"{c.target_abandon_rate:.2%}; Little's law start {c.little_estimate_s:.1f} s); simulated ASA "
+                     f"{c.simulated_asa_s:.1f} s (report {c.reported_asa_s:.1f} s)")
     lines += [f"warning: {w}" for w in fit.warnings]
     return "\n".join(lines)
 
@@ -220,6 +243,13 @@ def fit_document(fit: FitResult, versions: dict) -> str:
             "simulated_abandon_rate": fit.calibration.simulated_abandon_rate,
             "steps": [list(s) for s in fit.calibration.steps], "replications": fit.calibration.replications,
             "simulated_asa_s": fit.calibration.simulated_asa_s, "reported_asa_s": fit.calibration.reported_asa_s},
+        "calibration_by_queue": None if fit.calibrations is None else {
+            q: {"target_abandon_rate": c.target_abandon_rate, "little_estimate_s": c.little_estimate_s,
+                "patience_mean_s": c.patience_mean_s, "simulated_abandon_rate": c.simulated_abandon_rate,
+                "steps": [list(s) for s in c.steps], "replications": c.replications,
+                "simulated_asa_s": c.simulated_asa_s, "reported_asa_s": c.reported_asa_s}
+            for q, c in fit.calibrations.items()},
+        "report_aht_by_queue_s": fit.report_aht_by_queue_s,
         "scenario": fit.scenario.model_dump(mode="json"),
     }
     return json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"

@@ -26,7 +26,11 @@ From a call log (`fit_call_log`):
 From an interval report (`fit_interval_report`): arrivals (mean offered per interval) and
 busyness as above; talk time exponential with the report's AHT (a report gives means only;
 ACW is inside AHT); patience exponential, calibrated so that the simulated abandonment matches
-the reported one (`calibrate_patience`).
+the reported one (`calibrate_patience`). With a `queue` column (one row per day, interval and
+queue): `arrivals.calls` is the queues' total offered, `queue_shares` each queue's share of it,
+the AHT is each queue's own (answered-weighted), every queue gets its own agent group (its rows'
+`agents`), and each queue's patience is calibrated to its own abandonment
+(`calibrate_patience_per_queue`).
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ import numpy as np
 from simulator.errors import UserError
 from simulator.loading import scenario_from_dict
 from simulator.scenario import Scenario
+from simulator.schema_base import revised
 
 from .fit_input import HANDLED, CallLog, FitInputError, IntervalReport
 from .fit_mle import DurationFit, fit_durations
@@ -122,6 +127,9 @@ class FitResult:
     warnings: tuple[str, ...]
     calibration: Calibration | None = None
     report_aht_s: float | None = None
+    # an interval report with several queues: each queue's calibration and AHT (calibration is None then)
+    calibrations: dict[str, Calibration] | None = None
+    report_aht_by_queue_s: dict[str, float] | None = None
 
 
 def _clock(seconds: float) -> str:
@@ -394,75 +402,188 @@ def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: 
                        simulated_asa_s=best[3])
 
 
+def calibrate_patience_per_queue(scenario: Scenario, targets: dict[str, float], starts: dict[str, float],
+                                 replications: int = 10, seed: int = 20261123, executor=None,
+                                 steps: int = 12) -> dict[str, Calibration]:
+    """Each queue's exponential patience mean so that its simulated abandonment matches its target.
+
+    The bisection of `calibrate_patience`, run for every queue at once: each step simulates the
+    scenario once with every queue at the middle of its own bracket (same callers every step),
+    and each queue keeps the half where its own abandonment crosses its own target. A queue stops
+    moving once it is within 2% (relative) of its target. The fitted scenario gives every queue its
+    own agent group, so a queue's abandonment depends on its own patience only and the bisections
+    do not disturb one another.
+    """
+    from simulator.run import run_scenario
+
+    names = [q.name for q in scenario.queues if q.name in targets]
+    low = {q: math.log(starts[q] / 16) for q in names}
+    high = {q: math.log(starts[q] * 16) for q in names}
+    current = {q: math.exp((low[q] + high[q]) / 2) for q in names}
+    done: set[str] = set()
+    tried = {q: [] for q in names}
+    best = {q: (math.inf, starts[q], math.nan, math.nan) for q in names}
+    for _ in range(steps):
+        variant = revised(scenario, queues=tuple(
+            revised(q, patience=q.patience.scaled(current[q.name] / q.patience.mean_s)) if q.name in current else q
+            for q in scenario.queues))
+        result = run_scenario(variant, replications=replications, seed=seed, executor=executor)
+        per_queue = result.breakdown_per_replication["queues"]
+        for q in names:
+            rate = float(np.mean(per_queue[q]["abandon_rate"][:, -1]))
+            asa = float(np.nanmean(per_queue[q]["asa"][:, -1]))
+            if q in done:
+                continue
+            tried[q].append((current[q], rate))
+            gap = abs(rate - targets[q])
+            if gap < best[q][0]:
+                best[q] = (gap, current[q], rate, asa)
+            if gap <= 0.02 * targets[q]:
+                done.add(q)
+                continue
+            middle = math.log(current[q])
+            if rate > targets[q]:  # too many abandon: callers must be more patient
+                low[q] = middle
+            else:
+                high[q] = middle
+            current[q] = math.exp((low[q] + high[q]) / 2)
+        if len(done) == len(names):
+            break
+    return {q: Calibration(target_abandon_rate=targets[q], little_estimate_s=starts[q], patience_mean_s=best[q][1],
+                           simulated_abandon_rate=best[q][2], steps=tuple(tried[q]), replications=replications,
+                           simulated_asa_s=best[q][3]) for q in names}
+
+
+def _report_queues(report: IntervalReport, keep: np.ndarray) -> tuple[str, ...]:
+    """The report's queues in order of first appearance; ("calls",) for a report of one queue."""
+    if report.queue is None:
+        return ("calls",)
+    names, first = np.unique(report.queue[keep], return_index=True)
+    return tuple(str(q) for q in names[np.argsort(first)])
+
+
 def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minutes: int = 30,
                         name: str | None = None, calibrate: bool = True, replications: int = 10,
                         executor=None, aht_cv: float | None = None) -> FitResult:
-    """A one-queue scenario from an interval report (see the module docstring)."""
+    """A scenario from an interval report (see the module docstring): one queue, or one per value
+    of the report's `queue` column."""
     warnings: list[str] = []
     start, n, index = _grid(report.time_of_day_s[keep], interval_minutes)
     if np.any(np.abs((report.time_of_day_s[keep] - start) / (interval_minutes * 60) - index) > 1e-6):
         raise FitInputError(f"{report.source}: interval starts are not on a {interval_minutes}-minute grid; "
                             "give --interval-minutes the report's interval length")
+    names = _report_queues(report, keep)
+    several = report.queue is not None
+    queue_index = (np.searchsorted(np.array(sorted(names)), report.queue[keep]) if several
+                   else np.zeros(int(keep.sum()), dtype=np.int64))
     days = np.unique(report.day[keep])
     d = np.searchsorted(days, report.day[keep])
-    slots = d * n + index
+    slots = (d * n + index) * len(names) + queue_index
     unique_slots, first, seen = np.unique(slots, return_index=True, return_counts=True)
-    if (seen > 1).any():  # one row per interval and day: a report of several queues is not read (yet)
+    if (seen > 1).any():  # one row per interval and day (and queue)
         twice = unique_slots[seen > 1][0]
         rows = np.flatnonzero(keep)[np.flatnonzero(slots == twice)[:2]] + 2
+        if several:
+            raise FitInputError(f"{report.source}:{rows[1]}: the same day, interval and queue as row {rows[0]}; give "
+                                "one row per interval and queue")
         raise FitInputError(f"{report.source}:{rows[1]}: the same day and interval as row {rows[0]}; give one row per "
-                            "interval (a report of one queue, or the queues' totals)")
-    counts = np.zeros((len(days), n))
-    np.add.at(counts, (d, index), report.offered[keep])
+                            "interval (a report of one queue, or the queues' totals), or add a 'queue' column")
+    rows_of = {q: (report.queue[keep] == q) if several else np.ones(int(keep.sum()), dtype=bool) for q in names}
+    per_queue = {}
+    for q in names:
+        counts_q = np.zeros((len(days), n))
+        np.add.at(counts_q, (d[rows_of[q]], index[rows_of[q]]), report.offered[keep][rows_of[q]])
+        per_queue[q] = counts_q
+    counts = sum(per_queue.values())
     arrivals = ArrivalFit(start=_clock(start), interval_minutes=interval_minutes, days=tuple(str(x) for x in days),
-                          counts=counts, per_queue={"calls": counts}, busyness_cv=_busyness(counts))
-    answered = report.answered[keep]
-    if answered.sum() < MIN_CALLS:
-        raise FitInputError(f"{report.source}: only {answered.sum():g} answered calls; too few to fit (at least "
-                            f"{MIN_CALLS})")
-    aht = float((report.aht_s[keep] * answered).sum() / answered.sum())
+                          counts=counts, per_queue=per_queue, busyness_cv=_busyness(counts))
+    answered_all = report.answered[keep]
+    kept_rows = np.flatnonzero(keep)
+    queue_dicts, aht_by_queue, targets, littles = [], {}, {}, {}
+    for q in names:
+        mine = rows_of[q]
+        answered = answered_all[mine]
+        if answered.sum() < MIN_CALLS:
+            where = f" in queue '{q}'" if several else ""
+            raise FitInputError(f"{report.source}: only {answered.sum():g} answered calls{where}; too few to fit (at "
+                                f"least {MIN_CALLS})")
+        aht = float((report.aht_s[keep][mine] * answered).sum() / answered.sum())
+        aht_by_queue[q] = aht
+        if aht_cv is None or aht_cv == 1:
+            queue = {"name": q, "talk_time": {"dist": "exponential", "mean": _round(aht)}}
+        else:
+            queue = {"name": q, "talk_time": {"dist": "lognormal", "mean": _round(aht), "cv": aht_cv}}
+        queue_mask = np.zeros(len(report.day), dtype=bool)
+        queue_mask[kept_rows[mine]] = True
+        little = little_patience_s(report, queue_mask)
+        if math.isfinite(little) and little > 0:
+            queue["patience"] = {"dist": "exponential", "mean": _round(little)}
+            targets[q] = float(report.abandoned[queue_mask].sum() / report.offered[queue_mask].sum())
+            littles[q] = little
+        else:
+            warnings.append(f"no abandons in the report{f' for queue {q!r}' if several else ''}: patience left out "
+                            "(callers never abandon)")
+        queue_dicts.append(queue)
     if aht_cv is None or aht_cv == 1:
-        queue = {"name": "calls", "talk_time": {"dist": "exponential", "mean": _round(aht)}}
         warnings.append("the report gives mean handle times only: talk time is exponential with the report's AHT "
                         "(ACW included); give --aht-cv if you know the spread (the calibrated patience absorbs a "
                         "wrong handle-time spread)")
-    else:
-        queue = {"name": "calls", "talk_time": {"dist": "lognormal", "mean": _round(aht), "cv": aht_cv}}
-    target = float(report.abandoned[keep].sum() / report.offered[keep].sum())
-    little = little_patience_s(report, keep)
-    if math.isfinite(little) and little > 0:
-        queue["patience"] = {"dist": "exponential", "mean": _round(little)}
-    else:
-        warnings.append("no abandons in the report: patience left out (callers never abandon)")
     staffing = None
+    if several:  # one agent group per queue: the report counts each queue's agents on its own rows
+        serves = {f"{q} agents": (q,) for q in names}
+    else:
+        serves = {"agents": ("calls",)}
     if report.agents is not None:
-        agents = np.zeros((len(days), n))
-        np.add.at(agents, (d, index), report.agents[keep])
-        staffing = {"agents": tuple(int(round(v)) for v in agents.mean(axis=0))}
+        staffing = {}
+        for q, group in zip(names, serves):
+            agents = np.zeros((len(days), n))
+            np.add.at(agents, (d[rows_of[q]], index[rows_of[q]]), report.agents[keep][rows_of[q]])
+            staffing[group] = tuple(int(round(v)) for v in agents.mean(axis=0))
     description = (f"Fitted by callsim fit from the interval report {report.source}: {len(days)} day(s). Arrivals: "
-                   "mean offered per interval; talk time: the report's AHT (exponential, or lognormal with the given cv); "
+                   "mean offered per interval" + (" (all queues; queue_shares from each queue's offered)" if several
+                                                  else "") +
+                   "; talk time: the report's AHT (exponential, or lognormal with the given cv); "
                    "patience: exponential, "
-                   "calibrated so the simulated abandonment matches the report's.")
-    scenario = _scenario(name or f"Fitted from {report.source}", description, arrivals, [queue], staffing,
-                         {"agents": ("calls",)}, report.source)
-    calibration = None
-    if "patience" in queue:
+                   "calibrated so the simulated abandonment matches the report's" +
+                   (", queue by queue." if several else "."))
+    title = name or f"Fitted from {report.source}"
+    scenario = _scenario(title, description, arrivals, queue_dicts, staffing, serves, report.source)
+    calibration, calibrations = None, None
+    if targets:
         if staffing is not None and calibrate:
-            calibration = calibrate_patience(scenario, target, little, replications=replications, executor=executor)
-            reported_asa = float((report.asa_s[keep] * answered).sum() / answered.sum())
-            calibration = replace(calibration, reported_asa_s=reported_asa)
-            queue["patience"] = {"dist": "exponential", "mean": _round(calibration.patience_mean_s)}
-            scenario = _scenario(name or f"Fitted from {report.source}", description, arrivals, [queue], staffing,
-                                 {"agents": ("calls",)}, report.source)
-            if abs(calibration.simulated_asa_s - reported_asa) > 0.2 * reported_asa:
-                warnings.append(f"at the calibrated patience the simulated ASA is {calibration.simulated_asa_s:.1f} s "
-                                f"against the report's {reported_asa:.1f} s: the handle-time spread or the staffing "
-                                "is likely off, and the patience has absorbed it (try --aht-cv)")
+            def reported_asa(q: str) -> float:
+                answered = answered_all[rows_of[q]]
+                return float((report.asa_s[keep][rows_of[q]] * answered).sum() / answered.sum())
+
+            if several:
+                calibrations = calibrate_patience_per_queue(scenario, targets, littles, replications=replications,
+                                                            executor=executor)
+                calibrations = {q: replace(c, reported_asa_s=reported_asa(q)) for q, c in calibrations.items()}
+                for queue in queue_dicts:
+                    if queue["name"] in calibrations:
+                        queue["patience"] = {"dist": "exponential",
+                                             "mean": _round(calibrations[queue["name"]].patience_mean_s)}
+            else:
+                calibration = calibrate_patience(scenario, targets["calls"], littles["calls"],
+                                                 replications=replications, executor=executor)
+                calibration = replace(calibration, reported_asa_s=reported_asa("calls"))
+                calibrations = {"calls": calibration}
+                queue_dicts[0]["patience"] = {"dist": "exponential", "mean": _round(calibration.patience_mean_s)}
+            scenario = _scenario(title, description, arrivals, queue_dicts, staffing, serves, report.source)
+            for q, c in calibrations.items():
+                if abs(c.simulated_asa_s - c.reported_asa_s) > 0.2 * c.reported_asa_s:
+                    warnings.append(f"{f'queue {q!r}: ' if several else ''}at the calibrated patience the simulated "
+                                    f"ASA is {c.simulated_asa_s:.1f} s against the report's {c.reported_asa_s:.1f} s: "
+                                    "the handle-time spread or the staffing is likely off, and the patience has "
+                                    "absorbed it (try --aht-cv)")
+            if not several:
+                calibrations = None
         else:
             warnings.append("the report has no staffed agents: patience is the Little's-law estimate (abandoners' "
                             "waits taken as ASA), not calibrated by simulation")
     if staffing is None:
         warnings.append("the report has no 'agents' column: staffing is left as zeros; fill it in")
     return FitResult(source=report.source, kind="interval report", arrivals=arrivals, queues=(), staffing=staffing,
-                     serves={"agents": ("calls",)}, scenario=scenario, warnings=tuple(warnings),
-                     calibration=calibration, report_aht_s=aht)
+                     serves=serves, scenario=scenario, warnings=tuple(warnings),
+                     calibration=calibration, report_aht_s=aht_by_queue[names[0]] if not several else None,
+                     calibrations=calibrations, report_aht_by_queue_s=aht_by_queue if several else None)

@@ -43,6 +43,7 @@ REPORT_COLUMNS = {
     "aht": ("aht_s", True),
     "asa": ("asa_s", True),
     "agents": ("agents", False),
+    "queue": ("queue", False),
 }
 # outcome words -> callsim's outcome names (a few ACD spellings accepted)
 OUTCOMES = {
@@ -86,6 +87,7 @@ class IntervalReport:
     aht_s: np.ndarray
     asa_s: np.ndarray
     agents: np.ndarray | None
+    queue: np.ndarray | None = None  # str per row; None: a report of one queue (or of the totals)
 
 
 def parse_column_map(text: str | None, known: dict) -> dict[str, str]:
@@ -243,6 +245,7 @@ def read_interval_report(path: str | Path, columns: str | None = None) -> Interv
     n = len(body)
     days = np.empty(n, dtype="datetime64[D]")
     tod = np.empty(n)
+    queue = np.full(n, "", dtype=object)
     values = {name: np.zeros(n) for name in ("offered", "answered", "abandoned", "aht", "asa", "agents")}
     for i, row in enumerate(body):
         row_number = i + 2
@@ -256,6 +259,10 @@ def read_interval_report(path: str | Path, columns: str | None = None) -> Interv
                                     "start; use YYYY-MM-DD HH:MM or HH:MM") from None
         days[i] = np.datetime64(stamp.date(), "D")
         tod[i] = stamp.hour * 3600 + stamp.minute * 60 + stamp.second
+        if at["queue"] is not None:
+            queue[i] = _cell(row, at["queue"])
+            if not queue[i]:
+                raise FitInputError(f"{path}:{row_number}: column '{mapping['queue']}' is empty; name the queue")
         for name in values:
             if name == "agents" and at["agents"] is None:
                 continue
@@ -264,7 +271,8 @@ def read_interval_report(path: str | Path, columns: str | None = None) -> Interv
             raise FitInputError(f"{path}:{row_number}: answered + abandoned exceed offered; check the row")
     return IntervalReport(source=str(path), day=days, time_of_day_s=tod, offered=values["offered"],
                           answered=values["answered"], abandoned=values["abandoned"], aht_s=values["aht"],
-                          asa_s=values["asa"], agents=values["agents"] if at["agents"] is not None else None)
+                          asa_s=values["asa"], agents=values["agents"] if at["agents"] is not None else None,
+                          queue=queue.astype(str) if at["queue"] is not None else None)
 
 
 def day_filter(days: np.ndarray, chosen: str | None, weekdays: str | None, source: str) -> np.ndarray:

@@ -169,53 +169,103 @@ def _se(estimate) -> float:
     return (high - low) / 2 / stats.t.ppf(0.975, n - 1)
 
 
-def test_fitted_scenario_reproduces_the_kpis(round_trip):
-    """The fitted scenario, simulated on other callers (another seed), gives the SL, ASA,
-    abandonment and occupancy of the 20 logged days within the uncertainty of the comparison:
-    the simulation error of both runs and the fit's own sampling error, propagated to each KPI
-    (each fitted parameter moved by 3 of its standard errors on common random numbers; the
-    KPI's shift / 3 is that parameter's 1-SE effect). At 90% occupancy a 0.4% error in the
-    handle time moves the service level by about a point, so the parameter term matters.
-    The negative control, the same scenario with the naive patience (exponential, mean of the
-    abandoners' waits), must fail the same check, and so must a talk time 3% too long (power)."""
+LONG_LOG_DAYS = 150  # the KPI check's log: see test_fitted_scenario_reproduces_the_kpis
+
+
+@pytest.fixture(scope="module")
+def long_log_fit(tmp_path_factory):
+    """150 other days of the same truth (another seed: other callers), logged and fitted back."""
+    folder = tmp_path_factory.mktemp("long_log")
+    scenario = folder / "truth.yaml"
+    scenario.write_text(ROUND_TRIP.replace(f"replications: {DAYS}, seed: 4242",
+                                           f"replications: {LONG_LOG_DAYS}, seed: 4243"))
+    assert f"replications: {LONG_LOG_DAYS}" in scenario.read_text()
+    from cli import main
+
+    assert main(["run", str(scenario), "--calls-csv", "--no-plots", "-o", str(folder / "run"), "-w", "1", "-q",
+                 "--json"]) == 0
+    assert main(["fit", str(folder / "run" / "calls.csv"), "-o", str(folder / "fit" / "fitted.yaml")]) == 0
+    return folder
+
+
+@pytest.mark.slow
+def test_fitted_scenario_reproduces_the_kpis(round_trip, long_log_fit):
+    """The issue's check as worded: the fitted scenario's simulated SL, ASA, abandonment and
+    occupancy fall within the 95% CIs of the original scenario's (its 20 logged days, kpis.json).
+
+    Design. The fitted scenario is simulated on the original's callers (seed 4242, 20
+    replications: common random numbers, checked below by reproducing kpis.json exactly with the
+    true scenario), so the difference to the original's mean is the fit's error and not two
+    independent simulation errors. The fit comes from a separate log of the same truth (seed
+    4243, other callers), so its error is independent of the original's days.
+
+    Log length from the SE arithmetic, not from trying seeds. Each KPI's sensitivity to the
+    fitted volume, AHT and patience mean is measured by central differences (+-2%, +-2%, +-10%,
+    on the same callers); times the parameter's relative standard error it is the KPI's 1-SE
+    fit effect. Fitted from 20 days, the root sum of squares over the three parameters was 0.55,
+    0.60, 0.56 and 0.51 of the original CI's half-width (SL, ASA, abandonment, occupancy).
+    Standard errors shrink as 1/sqrt(days), so for the fit's error to be a 4-SE event before it
+    leaves the CI we need 0.60 * sqrt(20 / D) <= 1/4, D >= 20 * (4 * 0.60)^2 = 115; with a 10%
+    margin for the 0.60 being itself an estimate, D >= 20 * (4 * 0.60 / 0.9)^2 = 142: 150 days.
+    The test re-measures that 1-SE effect on the 150-day fit and asserts 4 of it fit inside each
+    half-width, so the premise is checked, not assumed. (A first sizing from one-sided 1-SE
+    moves, 80 then 100 days, failed that premise: moves that small are lost in the path noise of
+    common random numbers, so the sensitivities are now taken from larger, two-sided steps.)
+
+    Negative controls on the same callers must fail the same check: the naive patience
+    (exponential, mean of the abandoners' waits) and a talk time 3% too long (power).
+    Time: about 19 s (16 s for the 150-day log and its fit of 450,000 calls, 3 s for the check), hence `slow`."""
     from simulator.batch import run_scenarios
     from simulator.loading import load_scenario
     from simulator.scenario import Scenario
 
-    folder, fit = round_trip
+    folder, _ = round_trip
     original = _day_kpis(folder / "run" / "kpis.json")
-    for kpi in KPI_CHECKED:
-        original[kpi]["n"] = DAYS
-    fitted = load_scenario(folder / "fit" / "fitted.yaml")
+    truth = load_scenario(folder / "truth.yaml")
+    fitted = load_scenario(long_log_fit / "fit" / "fitted.yaml")
+    fit = json.loads((long_log_fit / "fit" / "fit.json").read_text())
     (queue,) = fit["queues"]
     talk, acw, patience = (_best(queue[key]) for key in ("talk_time", "acw", "patience"))
     relative_se = {
-        "volume": 1 / math.sqrt(sum(fit["calls_mean"]) * DAYS),  # Poisson: the day's total
+        "volume": 1 / math.sqrt(sum(fit["calls_mean"]) * LONG_LOG_DAYS),  # Poisson: the day's total
         "aht": math.hypot(talk["mean_se_s"], acw["mean_se_s"]) / (talk["mean_s"] + acw["mean_s"]),
         "patience": patience["mean_se_s"] / patience["mean_s"],
     }
-    moved = {
-        "volume": fitted.with_volume(1 + 3 * relative_se["volume"]),
-        "aht": fitted.with_scaled_durations("talk_time", 1 + 3 * relative_se["aht"]).with_scaled_durations(
-            "acw", 1 + 3 * relative_se["aht"]),
-        "patience": fitted.with_scaled_durations("patience", 1 + 3 * relative_se["patience"]),
-    }
-    naive_patience = queue["naive_patience_s"]
-    naive = Scenario.model_validate(fitted.model_dump() | {"queues": [
-        fitted.queues[0].model_dump() | {"patience": {"dist": "exponential", "mean": naive_patience}}]})
-    longer_talk = fitted.with_scaled_durations("talk_time", 1.03)  # power: a 3% talk-time error must show
-    results = run_scenarios([fitted, *moved.values(), naive, longer_talk], replications=10, seed=99)
-    base, shifted, wrong, off = results[0], dict(zip(moved, results[1:4])), results[4], results[5]
+    steps = {"volume": 0.02, "aht": 0.02, "patience": 0.10}  # large enough to rise above path noise
 
-    def consistent(result, kpi: str) -> bool:
-        parameter_var = sum(((shifted[p].day[kpi].mean - base.day[kpi].mean) / 3) ** 2 for p in moved)
-        tolerance = 1.96 * math.sqrt(_se(original[kpi]) ** 2 + _se(result.day[kpi]) ** 2 + parameter_var)
-        return abs(result.day[kpi].mean - original[kpi]["mean"]) <= tolerance
+    def moved(parameter: str, factor: float) -> Scenario:
+        if parameter == "volume":
+            return fitted.with_volume(factor)
+        if parameter == "aht":
+            return fitted.with_scaled_durations("talk_time", factor).with_scaled_durations("acw", factor)
+        return fitted.with_scaled_durations("patience", factor)
+
+    sensitivity_runs = [moved(p, 1 + sign * step) for p, step in steps.items() for sign in (1, -1)]
+    naive = Scenario.model_validate(fitted.model_dump() | {"queues": [
+        fitted.queues[0].model_dump() | {"patience": {"dist": "exponential", "mean": queue["naive_patience_s"]}}]})
+    longer_talk = fitted.with_scaled_durations("talk_time", 1.03)  # power: a 3% talk-time error must show
+    results = run_scenarios([truth, fitted, naive, longer_talk, *sensitivity_runs], replications=DAYS, seed=4242)
+    same_callers, base, wrong, off, around = results[0], results[1], results[2], results[3], results[4:]
+
+    def half_width(kpi: str) -> float:
+        low, high = original[kpi]["ci95"]
+        return (high - low) / 2
+
+    def within_ci(result, kpi: str) -> bool:
+        low, high = original[kpi]["ci95"]
+        return low <= result.day[kpi].mean <= high
 
     for kpi in KPI_CHECKED:
-        assert consistent(base, kpi), (kpi, original[kpi], base.day[kpi])
-    assert not consistent(wrong, "abandon_rate") and not consistent(wrong, "service_level")  # negative control
-    assert not consistent(off, "service_level")  # power check
+        # common random numbers: the true scenario on seed 4242 is the original run, call for call
+        assert same_callers.day[kpi].mean == pytest.approx(original[kpi]["mean"], rel=1e-12), kpi
+        # the premise: the 150-day fit's 1-SE effect on the KPI is at most a quarter of the half-width
+        fit_effect = math.sqrt(sum(
+            ((around[2 * i].day[kpi].mean - around[2 * i + 1].day[kpi].mean) / (2 * step) * relative_se[p]) ** 2
+            for i, (p, step) in enumerate(steps.items())))
+        assert 4 * fit_effect <= half_width(kpi), (kpi, fit_effect, half_width(kpi))
+        assert within_ci(base, kpi), (kpi, original[kpi], base.day[kpi].mean)
+    assert not within_ci(wrong, "abandon_rate") and not within_ci(wrong, "service_level")  # negative control
+    assert not within_ci(off, "service_level")  # power check
 
 
 # --- the MLE on its own: standard errors against closed forms ----------------------------------
@@ -396,6 +446,101 @@ def test_interval_report_bad_rows(tmp_path, capsys, rows, fragments):
     code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
     assert_user_error(code, out, err, *fragments)
     assert not (tmp_path / "o").exists()
+
+
+# two queues, two days, four half-hours: (queue, offered, answered, abandoned, aht_s, asa_s, agents) per row
+TWO_QUEUE_ROWS = [(q, o + 2 * k + 3 * day, o + 2 * k + 3 * day - ab, ab, aht + 10 * k, asa + k, agents + k // 2)
+                  for day in range(2) for k in range(4)
+                  for q, o, ab, aht, asa, agents in (("sales", 60, 5, 200, 20, 8), ("support", 40, 2, 300, 15, 8))]
+
+
+def _two_queue_report(path: Path, rows=TWO_QUEUE_ROWS) -> None:
+    lines = ["interval,queue,offered,answered,abandoned,aht_s,asa_s,agents"]
+    for i, (q, o, an, ab, aht, asa, agents) in enumerate(rows):
+        day, k = divmod(i // 2, 4)
+        lines.append(f"2026-01-{5 + day:02d} {8 + k // 2:02d}:{k % 2 * 30:02d},{q},{o},{an},{ab},{aht},{asa},{agents}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_interval_report_with_several_queues(tmp_path, capsys):
+    """A `queue` column: total arrivals and queue_shares, each queue's AHT, agents and patience.
+    Expected values by hand from TWO_QUEUE_ROWS; each queue's patience calibrated to its own
+    abandonment (within the bisection's 2% stopping tolerance, or all 12 steps used)."""
+    _two_queue_report(tmp_path / "r.csv")
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml",
+                             "-r", "6", "-w", "1")
+    assert code == 0, err
+    from simulator.loading import load_scenario
+
+    scenario = load_scenario(tmp_path / "o" / "r.yaml")
+    # arrivals: (60 + 40) + 2k + 2 x 3 x day per interval, mean over the two days: 103 + 4k
+    assert scenario.arrivals.calls == pytest.approx([103 + 4 * k for k in range(4)])
+    sales_total = sum(60 + 2 * k + 3 * day for day in range(2) for k in range(4))  # 516
+    support_total = sum(40 + 2 * k + 3 * day for day in range(2) for k in range(4))  # 356
+    assert scenario.arrivals.queue_shares["sales"] == pytest.approx(sales_total / (sales_total + support_total),
+                                                                     abs=1e-4)
+    queues = {q.name: q for q in scenario.queues}
+    assert list(queues) == ["sales", "support"]
+    for name, aht0, ab in (("sales", 200, 5), ("support", 300, 2)):
+        answered = [o + 2 * k + 3 * day - ab for day in range(2) for k in range(4) for o in [60 if name == "sales"
+                                                                                              else 40]]
+        ahts = [aht0 + 10 * k for day in range(2) for k in range(4)]
+        assert queues[name].talk_time.mean_s == pytest.approx(
+            sum(a * h for a, h in zip(answered, ahts)) / sum(answered), rel=1e-4)  # answered-weighted AHT
+    groups = {g.name: g for g in scenario.agents}
+    assert {g: tuple(groups[g].serves) for g in groups} == {"sales agents": ("sales",), "support agents": ("support",)}
+    assert list(groups["sales agents"].staffing) == [8, 8, 9, 9]
+    fit = json.loads((tmp_path / "o" / "fit.json").read_text())
+    assert fit["calibration"] is None
+    for name, ab in (("sales", 5), ("support", 2)):
+        c = fit["calibration_by_queue"][name]
+        assert c["target_abandon_rate"] == pytest.approx(ab * 8 / (sales_total if name == "sales" else support_total))
+        assert abs(c["simulated_abandon_rate"] - c["target_abandon_rate"]) <= 0.02 * c["target_abandon_rate"] or (
+            len(c["steps"]) == 12)
+        assert queues[name].patience.mean_s == pytest.approx(c["patience_mean_s"], rel=1e-3)
+    # the calibration moved the patience: the two queues' means are their own, not one shared factor
+    assert fit["calibration_by_queue"]["sales"]["patience_mean_s"] != pytest.approx(
+        fit["calibration_by_queue"]["sales"]["little_estimate_s"], rel=1e-3)
+    assert "sales" in out and "support" in out
+
+
+def test_interval_report_repeated_queue_row(tmp_path, capsys):
+    _two_queue_report(tmp_path / "r.csv")
+    text = (tmp_path / "r.csv").read_text().splitlines()
+    text[3] = text[1]  # row 4 repeats row 2: same day, interval and queue
+    (tmp_path / "r.csv").write_text("\n".join(text) + "\n")
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
+    assert_user_error(code, out, err, "r.csv:4", "same day, interval and queue as row 2")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("rows, fragments", [
+    ("08:00,a,40,35,5,100,5\n08:00,b,10,9,1,100,5\n08:30,a,40,35,5,100,5\n", ("r.csv", "queue 'b'", "too few")),
+    ("08:00,,40,35,5,100,5\n", ("r.csv:2", "'queue'", "empty")),
+])
+def test_interval_report_bad_queue_rows(tmp_path, capsys, rows, fragments):
+    (tmp_path / "r.csv").write_text("interval,queue,offered,answered,abandoned,aht_s,asa_s\n" + rows)
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
+    assert_user_error(code, out, err, *fragments)
+    assert not (tmp_path / "o").exists()
+
+
+def test_interval_report_several_queues_without_staffing(tmp_path, capsys):
+    """No agents column: each queue's patience is its own Little's-law estimate, by hand."""
+    rows = "".join(f"{8 + k // 2:02d}:{k % 2 * 30:02d},{q},{o + k},{o + k - ab},{ab},200,{asa}\n"
+                   for k in range(4) for q, o, ab, asa in (("a", 40, 4, 10), ("b", 30, 2, 20)))
+    (tmp_path / "r.csv").write_text("interval,queue,offered,answered,abandoned,aht_s,asa_s\n" + rows)
+    code, out, err = run_cli(capsys, "fit", "--intervals", tmp_path / "r.csv", "-o", tmp_path / "o" / "r.yaml")
+    assert code == 0, err
+    from simulator.loading import load_scenario
+
+    scenario = load_scenario(tmp_path / "o" / "r.yaml")
+    assert scenario.arrivals.calls == (70, 72, 74, 76)
+    patience = {q.name: q.patience.mean_s for q in scenario.queues}
+    # (answered + abandoned) x ASA / abandoned, summed over the queue's intervals
+    assert patience["a"] == pytest.approx(sum((40 + k) * 10 for k in range(4)) / 16, rel=1e-3)
+    assert patience["b"] == pytest.approx(sum((30 + k) * 20 for k in range(4)) / 8, rel=1e-3)
+    assert "TODO staffing" in (tmp_path / "o" / "r.yaml").read_text()
 
 
 def test_interval_report_clock_times_without_staffing(tmp_path, capsys):
