@@ -543,9 +543,12 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
                    "mean offered per interval" + (" (all queues; queue_shares from each queue's offered)" if several
                                                   else "") +
                    "; talk time: the report's AHT (exponential, or lognormal with the given cv); "
-                   "patience: exponential, "
-                   "calibrated so the simulated abandonment matches the report's" +
-                   (", queue by queue." if several else "."))
+                   "patience: exponential, " +
+                   ("calibrated so the simulated abandonment matches the report's"
+                    + (", queue by queue." if several else ".")
+                    if targets and staffing is not None and calibrate else
+                    "the Little's-law estimate (abandoners' waits taken as ASA), not calibrated: the report has no "
+                    "staffing to simulate with."))
     title = name or f"Fitted from {report.source}"
     scenario = _scenario(title, description, arrivals, queue_dicts, staffing, serves, report.source)
     calibration, calibrations = None, None
