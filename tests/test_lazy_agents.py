@@ -7,9 +7,17 @@ import math
 
 import numpy as np
 
-from simulator import Callers, Outcome, scenario_from_dict, simulate_callers
+import pytest
+
+from simulator import Callers, Outcome, engine, scenario_from_dict, simulate_callers
 
 INF = math.inf
+
+
+@pytest.fixture(autouse=True)
+def lazy_agents_in_small_centres(monkeypatch):
+    """The engine uses lazy agents from LAZY_AGENTS_FROM agents on; these days have two."""
+    monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", 1)
 
 
 def scenario(staffing, balk_probability=0.0):
