@@ -40,6 +40,7 @@ import numpy as np
 
 from .erlang import (
     QueueMetrics,
+    _special,
     _stable_erlang_c_metrics,
     _unstable_erlang_c_metrics,
     erlang_a_metrics,
@@ -78,14 +79,6 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
 
 _TARGET_ORDER = ("service_level", "asa", "abandon_rate")
 
-
-
-def _special():
-    """scipy.special, imported on first use: it takes a quarter of a second to load, and
-    reading a scenario or sizing with Erlang C should not wait for it."""
-    from scipy import special
-
-    return special
 
 
 class StaffingError(ValueError):
