@@ -66,7 +66,10 @@ class Arrivals(_Frozen):
 class Callback(_Frozen):
     """Virtual hold. Offered when the caller's expected wait on entering the queue exceeds
     `offer_when_expected_wait_over` seconds; expected wait = (callers ahead + 1) x the queue's
-    mean handle time / agents on shift who serve the queue."""
+    mean handle time / agents on shift who serve the queue. Optionally only between two clock
+    times, and at most so many accepted per interval (a callback team's capacity)."""
+
+    _omitted_when_none = ("offered_between", "max_per_interval")
 
     offer_when_expected_wait_over: float = Field(ge=0, description="threshold, seconds")
     accept_probability: Probability = Field(description="share of offered callers who accept (0.37 in a bank study)")
@@ -86,6 +89,29 @@ class Callback(_Frozen):
         description="wait before retrying an unanswered callback, seconds",
     )
     max_attempts: int = Field(default=3, ge=1, le=20, description="callback attempts before it counts as failed")
+    offered_between: tuple[str, str] | None = Field(
+        default=None,
+        description='offer callbacks only to callers who join the queue between these clock times, '
+        '["HH:MM", "HH:MM"] (from inclusive, until exclusive; inside the day; default: the whole day)',
+    )
+    max_per_interval: Annotated[int, Field(ge=0, le=MAX_CALLS_PER_INTERVAL)] | tuple[
+        Annotated[int, Field(ge=0, le=MAX_CALLS_PER_INTERVAL)], ...] | None = Field(
+        default=None,
+        description="at most this many accepted callbacks per interval (one number, or one per interval); "
+        "once reached, no more offers until the next interval (default: no cap)",
+    )
+
+    @field_validator("offered_between", mode="before")
+    @classmethod
+    def _clock_times(cls, value):
+        if value is None:
+            return value
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise ValueError('give two clock times [from, until], e.g. ["10:00", "16:00"]')
+        for text in value:
+            if not isinstance(text, str) or text != text.strip() or parse_clock(text) is None:
+                raise ValueError(f"{text!r} is not a clock time HH:MM; give two, e.g. [\"10:00\", \"16:00\"]")
+        return tuple(parse_clock(text) for text in value)
 
     @model_validator(mode="after")
     def _delay_for_scheduled(self):
@@ -328,6 +354,8 @@ class Scenario(_Frozen):
                 if queue.name in self.agents[group_names.index(name)].serves:
                     raise ScenarioError(where, f"group '{name}' already serves queue '{queue.name}'; "
                                         "list only groups that do not")
+        for q_index, queue in enumerate(self.queues):
+            self._check_callback_limits(q_index, queue.callback, n)
         shares = self.arrivals.queue_shares
         if self.ivr is not None:
             if shares is not None:
@@ -356,7 +384,51 @@ class Scenario(_Frozen):
                                       self.arrivals.calls)
         return self
 
+    def _check_callback_limits(self, q_index: int, callback: "Callback | None", n: int) -> None:
+        if callback is None:
+            return
+        where = ("queues", q_index, "callback")
+        cap = callback.max_per_interval
+        if isinstance(cap, tuple) and len(cap) != n:
+            raise ScenarioError((*where, "max_per_interval"),
+                                f"has {len(cap)} intervals but arrivals.calls has {n}; give one number for the day or one per interval")
+        if callback.offered_between is not None:
+            day_s = n * self.interval_s
+            day = f"{self.start} to {self.clock_at(day_s)[:5]}"
+            start_s, end_s = (self._clock_offset_s(t) for t in callback.offered_between)
+            if start_s >= day_s:
+                raise ScenarioError((*where, "offered_between", 0), f"{callback.offered_between[0]} is outside the day ({day}); "
+                                    "give a time inside it")
+            if end_s == 0:  # the clock time the day ends at, one day on
+                end_s = 86400.0
+            if end_s > day_s:
+                raise ScenarioError((*where, "offered_between", 1), f"{callback.offered_between[1]} is outside the day ({day}); "
+                                    "give a time inside it")
+            if end_s <= start_s:
+                raise ScenarioError((*where, "offered_between"), f"{callback.offered_between[1]} is not after "
+                                    f"{callback.offered_between[0]}; give [from, until] in that order")
+
+    def _clock_offset_s(self, hhmm: str) -> float:
+        hours, minutes = hhmm.split(":")
+        return float((int(hours) * 3600 + int(minutes) * 60 - self.start_s) % 86400)
+
     # --- derived facts, so nothing downstream re-derives them differently ---
+
+    def callback_window_s(self, q: int) -> tuple[float, float]:
+        """When queue q offers callbacks, as simulation seconds [from, until): the whole day, and
+        after it, unless `offered_between` limits it."""
+        callback = self.queues[q].callback
+        if callback is None or callback.offered_between is None:
+            return (0.0, math.inf)
+        start_s, end_s = (self._clock_offset_s(t) for t in callback.offered_between)
+        return (start_s, end_s if end_s > start_s else 86400.0)
+
+    def callback_cap(self, q: int) -> list[float]:
+        """Queue q's accepted callbacks allowed per interval (inf: no cap)."""
+        cap = None if self.queues[q].callback is None else self.queues[q].callback.max_per_interval
+        if cap is None:
+            return [math.inf] * self.n_intervals
+        return [float(v) for v in cap] if isinstance(cap, tuple) else [float(cap)] * self.n_intervals
 
     @property
     def n_intervals(self) -> int:
