@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from matplotlib.path import Path
 
 from simulator.ivr import (CONTAINED_END, DEFAULT, FAILURE, HANG_UP, HUNG_UP, MISROUTE, OPTION, SUCCESS,
                            expected_satisfied_calls, ivr_routes, route_flows)
@@ -352,8 +351,12 @@ def _layout(nodes: dict, edges: list[_Edge], measure, row_scale: float) -> dict:
     width = x
     paths = []
     for c in range(last):
-        leaving = sorted((s for s in segments if s[0].column == c), key=lambda s: (out_y(s[0], s), in_y(s[1], s)))
-        # arrows going up take the left of the lane and arrows going down the right, so they cross less
+        leaving = [s for s in segments if s[0].column == c]
+        # arrows going up turn left of those going down; among those going up the highest turns first,
+        # among those going down the lowest: arrows moving the same way then never cross in the lane
+        up = sorted((s for s in leaving if in_y(s[1], s) < out_y(s[0], s)), key=lambda s: out_y(s[0], s))
+        down = sorted((s for s in leaving if in_y(s[1], s) >= out_y(s[0], s)), key=lambda s: -out_y(s[0], s))
+        leaving = up + down
         span = max(0.35, 0.07 * lanes[c] + 0.15) - 0.1
         for i, segment in enumerate(leaving):
             segment_x = lane_x[c] + 0.05 + span * (i + 0.5) / max(len(leaving), 1)
@@ -373,6 +376,10 @@ def _layout(nodes: dict, edges: list[_Edge], measure, row_scale: float) -> dict:
 
 
 # --- drawing ------------------------------------------------------------------------------------------------
+
+
+def _gid(node_id: tuple[str, str]) -> str:
+    return f"{node_id[0]}:{node_id[1]}"
 
 
 def _measurer(figure: Figure):
@@ -424,25 +431,26 @@ def menu_diagram_figure(scenario, funnel: dict | None = None, *, replications: i
             fill, edge_colour = FILLS[node.id[0]]
             w = layout["box_w"][node.column]
             ax.add_patch(FancyBboxPatch((x, node.top), w, node.height, boxstyle="round,pad=0,rounding_size=0.06",
-                                        facecolor=fill, edgecolor=edge_colour, linewidth=1.2, gid=f"box:{node.id}"))
+                                        facecolor=fill, edgecolor=edge_colour, linewidth=1.2, gid=f"box|{_gid(node.id)}"))
             title_w, title_h = measure(node.title, bold=True)
             _, lines_h = measure("\n".join(node.lines))
             y = node.top + (node.height - title_h - lines_h - 0.04) / 2
             ax.text(x + 0.1, y, node.title, fontsize=FONT_PT, fontweight="bold", va="top", ha="left",
-                    gid=f"boxtitle:{node.id}")
+                    gid=f"boxtitle|{_gid(node.id)}")
             ax.text(x + 0.1, y + title_h + 0.04, "\n".join(node.lines), fontsize=FONT_PT, linespacing=1.25,
-                    va="top", ha="left", gid=f"boxtext:{node.id}")
-    total = max((edge.flow for edge in edges), default=1.0) or 1.0
-    for e, (edge, points) in enumerate(zip(edges, layout["routes"])):
+                    va="top", ha="left", gid=f"boxtext|{_gid(node.id)}")
+    biggest = max((edge.flow for edge in edges), default=1.0) or 1.0
+    for edge, points in zip(edges, layout["routes"]):
         colour, style = ROUTE_STYLE.get(edge.kind, ("#444444", "-"))
-        codes = [Path.MOVETO] + [Path.LINETO] * (len(points) - 1)
-        ax.add_patch(FancyArrowPatch(path=Path(points, codes), arrowstyle="-|>", mutation_scale=9,
-                                     linewidth=0.7 + 2.3 * max(edge.flow, 0.0) / total, linestyle=style,
-                                     color=colour, shrinkA=0, shrinkB=0, gid=f"arrow:{e}", zorder=1))
-        x0, y0 = points[0]
-        ax.text(x0 + 0.06, y0 - 0.045, edge.label, fontsize=FONT_PT, linespacing=1.25, va="bottom", ha="left",
-                color="#222222" if edge.kind in (OPTION, "enter", "announced") else colour, gid=f"label:{e}",
-                zorder=3)
+        xs, ys = zip(*points)
+        # the route as one polyline (gid names its ends: the overlap test reads it) and a head on its end
+        ax.plot(xs, ys, color=colour, linestyle=style, linewidth=0.7 + 2.3 * max(edge.flow, 0.0) / biggest,
+                solid_joinstyle="miter", zorder=1, gid=f"route|{_gid(edge.source)}|{_gid(edge.target)}")
+        ax.add_patch(FancyArrowPatch((xs[-1] - 0.1, ys[-1]), (xs[-1], ys[-1]), arrowstyle="-|>", mutation_scale=9,
+                                     color=colour, linewidth=0.8, shrinkA=0, shrinkB=0, zorder=2))
+        ax.text(xs[0] + 0.06, ys[0] - 0.045, edge.label, fontsize=FONT_PT, linespacing=1.25, va="bottom", ha="left",
+                color="#222222" if edge.kind in (OPTION, "enter", "announced") else colour,
+                gid=f"label|{_gid(edge.source)}", zorder=3)
     return figure
 
 
