@@ -33,10 +33,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from simulator.errors import UserError
 from simulator.ivr import (CONTAINED_END, DEFAULT, FAILURE, HANG_UP, HUNG_UP, MISROUTE, OPTION, SUCCESS,
                            expected_satisfied_calls, ivr_routes, route_flows)
 
 MENU_DIAGRAM_FILE = "ivr_menu.png"
+COMPARISON_DIAGRAM_PREFIX = "ivr_menu_"  # + the scenario's letter: ivr_menu_A.png, ...
 DPI = 100
 FONT_PT = 8.0
 TITLE_PT = 8.5
@@ -463,3 +465,61 @@ def menu_diagram_png(scenario, funnel: dict | None = None, *, replications: int 
                    metadata={"Title": f"IVR menu: {scenario.name}", "Software": "callsim", **(stamp or {})})
     figure.clear()
     return buffer.getvalue()
+
+
+# --- the diagrams of a run, a comparison, a scenario file ---------------------------------------------
+
+
+class NoIvrError(UserError):
+    """A diagram was asked of a scenario without an IVR."""
+
+
+def scenario_diagram(scenario, source: str) -> bytes:
+    """The diagram of a scenario file's expected flows (`callsim diagram`); NoIvrError (one line)
+    if it has no `ivr:` section."""
+    if scenario.ivr is None:
+        raise NoIvrError(f"{source}: has no 'ivr:' section, so there is no menu to draw; add one (see "
+                         "docs/scenarios.md) or choose a scenario with an IVR")
+    return menu_diagram_png(scenario)
+
+
+def run_menu_diagram(result, funnel: dict | None) -> dict[str, bytes]:
+    """{MENU_DIAGRAM_FILE: PNG} of a run of a scenario with an IVR ({} without one): the funnel's
+    simulated flows (kpis.json's "funnel"), or the expected ones while the run has no funnel.
+    Stamped with the run's id, like the other plots of the run."""
+    from .run_plots import RUN_ID_KEY, result_run_id
+
+    if result.scenario.ivr is None:
+        return {}
+    return {MENU_DIAGRAM_FILE: menu_diagram_png(result.scenario, funnel, replications=result.replications,
+                                                stamp={RUN_ID_KEY: result_run_id(result)})}
+
+
+def comparison_diagram_files(labels) -> list[str]:
+    """The file names of a comparison's diagrams, one per scenario: ivr_menu_A.png, ivr_menu_B.png, ..."""
+    from .compare_output import _letter
+
+    return [f"{COMPARISON_DIAGRAM_PREFIX}{_letter(i)}.png" for i in range(len(labels))]
+
+
+def _run_funnel(run) -> dict | None:
+    """The simulated funnel of one run of a comparison, where the model provides it
+    (`simulator.funnel`, with the caller-intents work); None (expected flows) until then."""
+    try:
+        from simulator.funnel import funnel_document
+    except ImportError:
+        return None
+    return funnel_document(run)
+
+
+def comparison_menu_diagrams(comparison) -> dict[str, bytes]:
+    """One diagram per scenario of a comparison that has an IVR, {ivr_menu_<letter>.png: PNG},
+    stamped like the comparison's other plots."""
+    from .compare_plots import COMPARISON_ID_KEY, comparison_id
+
+    stamp = {COMPARISON_ID_KEY: comparison_id(comparison.labels,
+                                              [run.scenario.model_dump(mode="json") for run in comparison.runs],
+                                              comparison.seed, comparison.replications)}
+    return {name: menu_diagram_png(run.scenario, _run_funnel(run), replications=run.replications, stamp=stamp)
+            for name, run in zip(comparison_diagram_files(comparison.labels), comparison.runs)
+            if run.scenario.ivr is not None}
