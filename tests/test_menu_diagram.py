@@ -315,3 +315,143 @@ def test_the_png_is_stamped():
 
     png = menu_diagram_png(load_scenario(IVR_BROAD), stamp={"callsim-run": "abc"})
     assert png.startswith(b"\x89PNG") and png_text(png)["callsim-run"] == "abc"
+
+
+# --- where the diagram appears: run, report, compare, callsim diagram -----------------------------------
+
+
+def test_run_writes_the_diagram_and_the_report_shows_it(tmp_path, capsys):
+    from helpers import run_cli
+
+    out = tmp_path / "broad"
+    code, _, err = run_cli(capsys, "run", IVR_BROAD, "-r", "2", "-w", "1", "-q", "--report", "-o", out)
+    assert code == 0, err
+    png = (out / "ivr_menu.png").read_bytes()
+    from presentation.run_plots import png_text, run_id
+    import json
+
+    document = json.loads((out / "kpis.json").read_text())
+    assert png_text(png)["callsim-run"] == run_id(document["scenario"], document["seed"], document["replications"])
+    page = (out / "report.html").read_text()
+    import base64
+
+    assert page.count(base64.b64encode(png).decode("ascii")) == 1
+    # the report rebuilt from the folder keeps it (its stamp matches the run)
+    from presentation.report import report_from_dir
+
+    assert base64.b64encode(png).decode("ascii") in report_from_dir(out)
+
+
+def test_no_plots_and_no_ivr_mean_no_diagram(tmp_path, capsys):
+    from helpers import HELP_DESK, run_cli
+
+    code, _, err = run_cli(capsys, "run", IVR_BROAD, "-r", "2", "-w", "1", "-q", "--no-plots", "-o", tmp_path / "a")
+    assert code == 0, err
+    assert not (tmp_path / "a" / "ivr_menu.png").exists()
+    code, _, err = run_cli(capsys, "run", HELP_DESK, "-r", "2", "-w", "1", "-q", "-o", tmp_path / "b")
+    assert code == 0, err
+    assert (tmp_path / "b" / "volumes.png").exists() and not (tmp_path / "b" / "ivr_menu.png").exists()
+
+
+def _run_document(tmp_path, capsys) -> dict:
+    import json
+
+    from helpers import run_cli
+
+    code, out, err = run_cli(capsys, "run", IVR_BROAD, "-r", "2", "-w", "1", "-q", "--no-plots", "--json",
+                             "-o", tmp_path / "doc")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_the_report_has_the_funnel_tables_when_the_document_has_a_funnel(tmp_path, capsys):
+    from presentation.report import render_report
+
+    document = _run_document(tmp_path, capsys)
+    document.pop("funnel", None)
+    png = menu_diagram_png(load_scenario(IVR_BROAD), _hand_made_broad_funnel())
+    without = render_report(document, {"ivr_menu.png": png})
+    assert "The IVR funnel" not in without and "ivr_menu.png" in without  # the diagram among the plots
+    document["funnel"] = _hand_made_broad_funnel()
+    page = render_report(document, {"ivr_menu.png": png})
+    import base64
+
+    assert page.count(base64.b64encode(png).decode("ascii")) == 1  # in the funnel section, not twice
+    section = page[page.index('<section id="funnel"'):page.index('<section id="intervals"')]
+    for words in ("Per menu", "Per option", "Per self-service task", "Where calls ended", "timed out", "zero-out",
+                  "misrouted", "replays", "hung up in the IVR", "balance and recent transactions"):
+        assert words in section, words
+    import re
+
+    tables = re.sub(r"<[^>]+>", " ", section.split("</figure>", 1)[1])
+    assert re.findall(r"\b[a-z]+_[a-z_]+\b", tables) == []  # words, not snake_case keys
+    # numbers with their CI and share: option 3 chose 150 [135, 165] = 15.0% of 1,000
+    assert '150 <span class="note">[135, 165]</span> <span class="note">15.0%</span>' in section
+    assert '260 <span class="note">[234, 286]</span> <span class="note">26.0%</span>' in section  # queue accounts
+
+
+def test_the_comparison_report_sets_the_diagrams_side_by_side():
+    from presentation.report import render_comparison_report
+
+    deep, broad = menu_diagram_png(load_scenario(IVR_DEEP)), menu_diagram_png(load_scenario(IVR_BROAD))
+    document = {"scenarios": [{"label": "deep", "scenario": {}}, {"label": "broad", "scenario": {}}],
+                "kpis": {}, "explanation": {}}
+    page = render_comparison_report(document, {"ivr_menu_A.png": deep, "ivr_menu_B.png": broad})
+    import base64
+
+    section = page[page.index('<section id="menus"'):]
+    section = section[:section.index("</section>")]
+    assert 'class="diagrams"' in section and "A: deep" in section and "B: broad" in section
+    for png in (deep, broad):
+        assert page.count(base64.b64encode(png).decode("ascii")) == 1  # not again among the plots
+    assert '<section id="menus"' not in render_comparison_report(document, {})
+
+
+def test_compare_of_two_menus_writes_both_diagrams(tmp_path, capsys):
+    from helpers import run_cli
+
+    from presentation.compare_plots import COMPARISON_ID_KEY
+    from presentation.run_plots import png_text
+
+    out = tmp_path / "cmp"
+    code, _, err = run_cli(capsys, "compare", IVR_DEEP, IVR_BROAD, "-r", "2", "-w", "1", "-q", "--report", "-o", out)
+    assert code == 0, err
+    stamps = {png_text((out / name).read_bytes())[COMPARISON_ID_KEY] for name in ("ivr_menu_A.png", "ivr_menu_B.png")}
+    assert len(stamps) == 1
+    assert '<section id="menus"' in (out / "report.html").read_text()
+
+
+def test_callsim_diagram_writes_a_png(tmp_path, capsys):
+    from helpers import run_cli
+
+    target = tmp_path / "menus" / "deep.png"
+    code, out, err = run_cli(capsys, "diagram", IVR_DEEP, "-o", target)
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"\x89PNG") and str(target) in out
+    assert [p.name for p in target.parent.iterdir()] == ["deep.png"]  # no temporary file left
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["diagram", "HELP_DESK"], ["help_desk.yaml", "no 'ivr:' section"]),
+    (["diagram", "IVR_DEEP", "-o", "menu.svg"], ["-o menu.svg", ".png"]),
+    (["diagram", "missing.yaml"], ["missing.yaml"]),
+    (["diagram", "IVR_DEEP", "-o", "FILE/menu.png"], ["is a file, not a folder"]),
+])
+def test_callsim_diagram_bad_input_is_one_line(tmp_path, capsys, args, fragments):
+    from helpers import HELP_DESK, assert_user_error, run_cli
+
+    (tmp_path / "file").write_text("x")
+    names = {"HELP_DESK": str(HELP_DESK), "IVR_DEEP": str(IVR_DEEP), "FILE/menu.png": str(tmp_path / "file" / "menu.png"),
+             "missing.yaml": str(tmp_path / "missing.yaml")}
+    assert_user_error(*run_cli(capsys, *[names.get(a, a) for a in args]), *fragments)
+    assert not list(tmp_path.glob("**/*.png"))
+
+
+def test_a_broken_scenario_gives_the_line_of_the_problem(tmp_path, capsys):
+    from helpers import assert_user_error, run_cli
+
+    text = IVR_BROAD.read_text().replace("share: 0.31", "share: 0.41")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text)
+    assert_user_error(*run_cli(capsys, "diagram", broken, "-o", tmp_path / "x.png"), "broken.yaml:", "sum to")
+    assert not (tmp_path / "x.png").exists()
