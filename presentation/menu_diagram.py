@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from simulator.errors import UserError
-from simulator.ivr import (CONTAINED_END, DEFAULT, FAILURE, HANG_UP, HUNG_UP, MISROUTE, OPTION, SUCCESS,
+from simulator.ivr import (DEFAULT, FAILURE, HANG_UP, HUNG_UP, MISROUTE, OPTION, SUCCESS,
                            expected_satisfied_calls, ivr_routes, route_flows)
 
 MENU_DIAGRAM_FILE = "ivr_menu.png"
@@ -96,7 +96,7 @@ def expected_funnel(scenario) -> dict:
     queue_names = [q.name for q in scenario.queues]
     queues = {name: 0.0 for name in queue_names}
     for route in flows.routes:
-        if route.target in queues:
+        if route.target in queues and route.kind != SUCCESS:  # a queue may be called "contained"
             queues[route.target] += route.per_call * into_menus
     document = {"entered": _e(entered)}
     if ivr.announcement is not None:
@@ -104,7 +104,7 @@ def expected_funnel(scenario) -> dict:
     document.update({
         "menus": menus, "self_service": self_service, "queues": {k: _e(v) for k, v in queues.items()},
         "contained": _e(satisfied + sum(r.per_call for r in flows.routes if r.kind == SUCCESS) * into_menus),
-        "hung_up": _e(sum(r.per_call for r in flows.routes if r.kind == HUNG_UP) * into_menus),
+        "hung_up": _e(sum(r.per_call for r in flows.routes if r.target == HANG_UP) * into_menus),
     })
     return document
 
@@ -173,10 +173,10 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
     services_doc = {s.get("name"): s for s in funnel.get("self_service", []) if isinstance(s, dict)}
     queues_doc = funnel.get("queues", {}) if isinstance(funnel.get("queues"), dict) else {}
 
-    def node_id(target: str) -> tuple[str, str]:
+    def node_id(target: str, kind: str = OPTION) -> tuple[str, str]:
         if target == HANG_UP:
             return ("hang_up", "")
-        if target == CONTAINED_END:
+        if kind == SUCCESS:  # to CONTAINED_END, which a queue may also be called
             return ("contained", "")
         if target in menu_names:
             return ("menu", target)
@@ -227,7 +227,7 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
             doc = services_doc.get(source, {})
             label, flow = (("completed", _mean(doc.get("contained"))) if kind == SUCCESS
                            else ("failed", _mean(doc.get("failed"))))
-        edges.append(_Edge(node_id(source), node_id(target), kind, label, flow))
+        edges.append(_Edge(node_id(source), node_id(target, kind), kind, label, flow))
     for edge in edges:  # the ends, in a fixed order: queues as in the file, then contained, hung up
         if edge.target not in nodes:
             nodes[edge.target] = None
@@ -251,8 +251,10 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
 
 def _layout(nodes: dict, edges: list[_Edge], measure, row_scale: float) -> dict:
     ends = [k for k in nodes if k[0] in ("queue", "contained", "hang_up")]
-    # longest path from the callers (the menus form a DAG: check_against)
-    depth = {("entry", ""): 0}
+    # columns by the longest path from the callers (the menus form a DAG: check_against); a menu
+    # nothing leads to starts beside the first one
+    targets = {edge.target for edge in edges}
+    depth = {key: (0 if key == ("entry", "") else 1) for key in nodes if key not in targets and key not in ends}
     changed = True
     while changed:
         changed = False
@@ -374,7 +376,7 @@ def _layout(nodes: dict, edges: list[_Edge], measure, row_scale: float) -> dict:
             points += [(jog[id(s)], ya), (jog[id(s)], yb), (column_x[b.column], yb)]
         routes.append(points)
     return {"columns": columns, "column_x": column_x, "box_w": box_w, "width": width, "height": height,
-            "routes": routes, "out_y": out_y}
+            "routes": routes}
 
 
 # --- drawing ------------------------------------------------------------------------------------------------

@@ -136,6 +136,11 @@ def test_route_flows_follow_a_failed_self_service_into_a_menu():
     assert balance.target == "help"
     assert flows.visits["help"] == pytest.approx(balance.per_call, rel=1e-12)
     assert flows.visits["help"] == pytest.approx(flows.visits["balance"] * (1 - ivr.self_service[0].success))
+    # and the diagram draws the failure into the menu, a column to the right of the task
+    figure = menu_diagram_figure(scenario.model_copy(update={"ivr": changed}))
+    assert ("self_service:balance", "menu:help") in _drawn_routes(figure)
+    figure.canvas.draw()
+    assert layout_problems(figure) == []
 
 
 # --- the funnel document of the expected flows ---------------------------------------------------------
@@ -455,3 +460,64 @@ def test_a_broken_scenario_gives_the_line_of_the_problem(tmp_path, capsys):
     broken.write_text(text)
     assert_user_error(*run_cli(capsys, "diagram", broken, "-o", tmp_path / "x.png"), "broken.yaml:", "sum to")
     assert not (tmp_path / "x.png").exists()
+
+
+# --- random menus: the layout holds beyond the shipped ones -------------------------------------------
+
+
+def _random_ivr(rng, queue_names) -> dict:
+    words = "account card loan balance payment transfer dispute stolen mortgage bill help other agent".split()
+    n_menus, n_services = int(rng.integers(1, 5)), int(rng.integers(0, 4))
+    menus = [f"menu {i}" for i in range(n_menus)]
+    services = [f"task {i}" for i in range(n_services)]
+
+    def share_list(n):
+        raw = rng.dirichlet(np.ones(n))
+        shares = [round(float(v), 3) for v in raw[:-1]]
+        return shares + [round(1.0 - sum(shares), 3)]
+
+    ivr = {"menus": [], "self_service": []}
+    if rng.random() < 0.3:
+        ivr["announcement"] = {"duration": {"dist": "fixed", "mean": 10}, "hang_up_satisfied": 0.2}
+    for i, name in enumerate(menus):
+        n_options = int(rng.integers(1, 8))
+        targets = menus[i + 1:] + services + queue_names + ["hang_up"]
+        options = []
+        for k, share in enumerate(share_list(n_options)):
+            to = str(rng.choice(targets))
+            option = {"key": str((k + 1) % 10), "share": share, "to": to,
+                      "label": " ".join(rng.choice(words, size=int(rng.integers(0, 6))))}
+            if to in queue_names and rng.random() < 0.3:
+                option["misroute"] = {"share": 0.1, "queue": str(rng.choice(queue_names))}
+            options.append(option)
+        menu = {"name": name, "prompt": {"dist": "fixed", "mean": 8}, "options": options,
+                "hang_up": float(rng.choice([0.0, 0.02])), "retries": int(rng.integers(0, 3))}
+        if rng.random() < 0.6:
+            menu.update(no_input=0.05, default=str(rng.choice(queue_names)))
+        ivr["menus"].append(menu)
+    for name in services:
+        ivr["self_service"].append({"name": name, "duration": {"dist": "fixed", "mean": 30},
+                                    "success": float(rng.choice([0.0, 0.5, 1.0])),
+                                    "on_failure": str(rng.choice(queue_names))})
+    return ivr
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_menus_draw_every_route_without_overlaps(seed):
+    import yaml
+
+    from simulator.loading import scenario_from_dict
+
+    data = yaml.safe_load(IVR_BROAD.read_text())
+    data["ivr"] = _random_ivr(np.random.default_rng(seed), [q["name"] for q in data["queues"]])
+    scenario = scenario_from_dict(data, f"random menu {seed}")
+    funnel = expected_funnel(scenario)
+    for menu in funnel["menus"]:
+        chose = sum(_m(o["chose"]) for o in menu["options"])
+        assert _m(menu["entered"]) == pytest.approx(_m(menu["hung_up"]) + _m(menu["timed_out"]) + chose, abs=1e-9)
+    ends = _m(funnel["contained"]) + _m(funnel["hung_up"]) + sum(_m(v) for v in funnel["queues"].values())
+    assert _m(funnel["entered"]) == pytest.approx(ends, rel=1e-9)
+    figure = menu_diagram_figure(scenario)
+    assert sorted(_drawn_routes(figure)) == sorted(_schema_routes(scenario))
+    figure.canvas.draw()
+    assert layout_problems(figure) == []
