@@ -424,6 +424,9 @@ def test_compare_of_two_menus_writes_both_diagrams(tmp_path, capsys):
     stamps = {png_text((out / name).read_bytes())[COMPARISON_ID_KEY] for name in ("ivr_menu_A.png", "ivr_menu_B.png")}
     assert len(stamps) == 1
     assert '<section id="menus"' in (out / "report.html").read_text()
+    from presentation.report import report_from_dir
+
+    assert '<section id="menus"' in report_from_dir(out)  # rebuilt from the folder: the stamps match
 
 
 def test_callsim_diagram_writes_a_png(tmp_path, capsys):
