@@ -207,7 +207,7 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
     else:
         edges.append(_Edge(("entry", ""), start, "enter", "entered the IVR", total))
     menu_index = {m.name: m for m in ivr.menus}
-    for source, kind, target, option, _p in ivr_routes(ivr):
+    for source, kind, target, option in ivr_routes(ivr):
         if source in menu_index:
             doc = menus_doc.get(source, {})
             options = doc.get("options", []) if isinstance(doc.get("options"), list) else []
@@ -302,16 +302,27 @@ def _layout(nodes: dict, edges: list[_Edge], measure, row_scale: float) -> dict:
             if node.dummy:
                 node.height = 0.22 * row_scale
 
-    # order each column by the mean height of what feeds it (barycentre), one pass left to right
+    # order each column by the mean rank of what feeds it (barycentre), left to right, then by what
+    # it feeds, right to left, then once more left to right: fewer crossings, shorter detours
     position: dict[int, float] = {}
-    for c, column in enumerate(columns):
-        def bary(node, c=c):
-            feeds = [position[id(a)] + (a.outs.index(s) + 0.5) / max(len(a.outs), 1) for s in node.ins
-                     for a in [s[0]]]
-            return (sum(feeds) / len(feeds)) if feeds else 0.0
-        column.sort(key=bary)
-        for rank, node in enumerate(column):
-            position[id(node)] = float(rank)
+
+    def by_feeds(node):
+        feeds = [position[id(s[0])] + (s[0].outs.index(s) + 0.5) / len(s[0].outs) for s in node.ins]
+        return sum(feeds) / len(feeds) if feeds else position.get(id(node), 0.0)
+
+    def by_successors(node):
+        fed = [position[id(s[1])] + (s[1].ins.index(s) + 0.5) / len(s[1].ins) for s in node.outs]
+        return sum(fed) / len(fed) if fed else position.get(id(node), 0.0)
+
+    def sweep(order, key):
+        for c in order:
+            columns[c].sort(key=key)
+            for rank, node in enumerate(columns[c]):
+                position[id(node)] = float(rank)
+
+    sweep(range(last + 1), by_feeds)
+    sweep(range(last - 1, 0, -1), by_successors)  # the callers' column has one box; the ends keep their order
+    sweep(range(1, last + 1), by_feeds)
     gap_y = 0.22 * row_scale
     heights = [sum(n.height for n in column) + gap_y * (len(column) - 1) for column in columns]
     height = max(heights)

@@ -398,30 +398,46 @@ class RouteFlows:
     replays: dict[str, float]
 
 
-def ivr_routes(ivr: Ivr) -> list[tuple[str, str, str, int | None, float]]:
-    """Every route of the IVR as (source, kind, target, option index, chance per visit of the
-    source). A route exists when callers can take it: every option (even at share 0), a misroute
+def ivr_routes(ivr: Ivr) -> list[tuple[str, str, str, int | None]]:
+    """Every route of the IVR as (source, kind, target, option index or None), in the order of
+    the file. A route exists when callers can take it: every option (even at share 0), a misroute
     where an option has one, the default after the last replay when `no_input` > 0, hanging up
-    when `hang_up` > 0, a self-service's success when `success` > 0 and its failure when < 1."""
+    when `hang_up` > 0, a self-service's success when `success` > 0 and its failure when < 1.
+    Only the structure: the chances are `route_flows`' (the diagram of a simulated funnel needs
+    no more than this)."""
     routes = []
     for menu in ivr.menus:
-        attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
-        chose = (1.0 - menu.hang_up - menu.no_input) * attempts
         for o, option in enumerate(menu.options):
-            wrong = option.misroute.share if option.misroute is not None else 0.0
-            routes.append((menu.name, OPTION, option.to, o, chose * option.share * (1.0 - wrong)))
+            routes.append((menu.name, OPTION, option.to, o))
             if option.misroute is not None:
-                routes.append((menu.name, MISROUTE, option.misroute.queue, o, chose * option.share * wrong))
+                routes.append((menu.name, MISROUTE, option.misroute.queue, o))
         if menu.no_input > 0.0 and menu.default is not None:
-            routes.append((menu.name, DEFAULT, menu.default, None, menu.no_input ** (menu.retries + 1)))
+            routes.append((menu.name, DEFAULT, menu.default, None))
         if menu.hang_up > 0.0:
-            routes.append((menu.name, HUNG_UP, HANG_UP, None, menu.hang_up * attempts))
+            routes.append((menu.name, HUNG_UP, HANG_UP, None))
     for service in ivr.self_service:
         if service.success > 0.0:
-            routes.append((service.name, SUCCESS, CONTAINED_END, None, service.success))
+            routes.append((service.name, SUCCESS, CONTAINED_END, None))
         if service.success < 1.0:
-            routes.append((service.name, FAILURE, service.on_failure, None, 1.0 - service.success))
+            routes.append((service.name, FAILURE, service.on_failure, None))
     return routes
+
+
+def _route_chance(ivr: Ivr, source: str, kind: str, option: int | None) -> float:
+    """The chance per visit of `source` that a caller leaves it by this route."""
+    if kind in (SUCCESS, FAILURE):
+        service = next(s for s in ivr.self_service if s.name == source)
+        return service.success if kind == SUCCESS else 1.0 - service.success
+    menu = next(m for m in ivr.menus if m.name == source)
+    attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
+    if kind == DEFAULT:
+        return menu.no_input ** (menu.retries + 1)
+    if kind == HUNG_UP:
+        return menu.hang_up * attempts
+    chosen = menu.options[option]
+    wrong = chosen.misroute.share if chosen.misroute is not None else 0.0
+    chose = (1.0 - menu.hang_up - menu.no_input) * attempts * chosen.share
+    return chose * (wrong if kind == MISROUTE else 1.0 - wrong)
 
 
 def route_flows(ivr: Ivr) -> RouteFlows:
@@ -432,7 +448,7 @@ def route_flows(ivr: Ivr) -> RouteFlows:
     """
     nodes = [m.name for m in ivr.menus] + [s.name for s in ivr.self_service]
     index = {name: i for i, name in enumerate(nodes)}
-    routes = ivr_routes(ivr)
+    routes = [(*route, _route_chance(ivr, *route[:2], route[3])) for route in ivr_routes(ivr)]
     transitions = np.zeros((len(nodes), len(nodes)))
     for source, _kind, target, _option, p in routes:
         if target in index:
