@@ -355,8 +355,10 @@ def _calls(estimate, total: float) -> str:
     mean = _number(estimate.get("mean"))
     if not math.isfinite(mean):
         return ABSENT
-    count = (lambda v: f"{v:,.0f}" if abs(v) >= 10 else f"{v:.1f}")
+    count = (lambda v: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:.1f}")
     ci = estimate.get("ci95")
+    if mean == 0 and (not ci or ci == [0, 0] or list(ci) == [0.0, 0.0]):
+        return "0"  # never happened in any replication: no interval to show
     ci_text = (f" <span class=\"note\">[{_e(count(_number(ci[0])))}, {_e(count(_number(ci[1])))}]</span>"
                if isinstance(ci, (list, tuple)) and len(ci) == 2 else "")
     share = f" <span class=\"note\">{mean / total:.1%}</span>" if total > 0 else ""

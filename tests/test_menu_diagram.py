@@ -393,6 +393,7 @@ def test_the_report_has_the_funnel_tables_when_the_document_has_a_funnel(tmp_pat
     # numbers with their CI and share: option 3 chose 150 [135, 165] = 15.0% of 1,000
     assert '150 <span class="note">[135, 165]</span> <span class="note">15.0%</span>' in section
     assert '260 <span class="note">[234, 286]</span> <span class="note">26.0%</span>' in section  # queue accounts
+    assert "<td>0</td>" in section  # nobody misrouted after key 4: a plain 0, no interval
 
 
 def test_the_comparison_report_sets_the_diagrams_side_by_side():
