@@ -169,8 +169,8 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
     service_names = {s.name for s in ivr.self_service}
     queue_names = [q.name for q in scenario.queues]
     total = _mean(funnel.get("entered"))
-    menus_doc = {m.get("name"): m for m in funnel.get("menus", []) if isinstance(m, dict)}
-    services_doc = {s.get("name"): s for s in funnel.get("self_service", []) if isinstance(s, dict)}
+    menus_doc = {m.get("name"): m for m in funnel.get("menus") or [] if isinstance(m, dict)}
+    services_doc = {s.get("name"): s for s in funnel.get("self_service") or [] if isinstance(s, dict)}
     queues_doc = funnel.get("queues", {}) if isinstance(funnel.get("queues"), dict) else {}
 
     def node_id(target: str, kind: str = OPTION) -> tuple[str, str]:
@@ -197,7 +197,8 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
     edges: list[_Edge] = []
     start = ("menu", ivr.start or ivr.menus[0].name)
     if ivr.announcement is not None:
-        satisfied = _mean(funnel.get("announcement", {}).get("satisfied"))
+        announcement = funnel.get("announcement")
+        satisfied = _mean(announcement.get("satisfied") if isinstance(announcement, dict) else None)
         nodes[("announcement", "")] = _Node(("announcement", ""), "announcement", ["played to every caller"])
         edges.append(_Edge(("entry", ""), ("announcement", ""), "enter", "entered the IVR", total))
         edges.append(_Edge(("announcement", ""), start, "announced", "went on to the menu", total - satisfied))

@@ -371,7 +371,8 @@ def _funnel_tables(document: dict, images: dict[str, bytes]) -> str:
     funnel = document.get("funnel")
     if not isinstance(funnel, dict):
         return ""
-    total = _number((funnel.get("entered") or {}).get("mean"))
+    entered = funnel.get("entered")
+    total = _number(entered.get("mean") if isinstance(entered, dict) else None)
     total = total if math.isfinite(total) else 0.0
     parts = [_lead("Calls per day through the IVR: mean over the replications, its 95% confidence interval in "
                    "brackets and its share of the calls entering the IVR (redials and repeat calls included).")]
@@ -385,7 +386,8 @@ def _funnel_tables(document: dict, images: dict[str, bytes]) -> str:
     if isinstance(funnel.get("announcement"), dict):
         ends.append(("satisfied by the announcement", funnel["announcement"].get("satisfied")))
     ends += [("contained (resolved in the IVR)", funnel.get("contained")), ("hung up in the IVR", funnel.get("hung_up"))]
-    ends += [(f"reached queue \u201c{name}\u201d", value) for name, value in (funnel.get("queues") or {}).items()]
+    queues = funnel.get("queues") if isinstance(funnel.get("queues"), dict) else {}
+    ends += [(f"reached queue \u201c{name}\u201d", value) for name, value in queues.items()]
     parts.append("<h3>Where calls ended</h3><div class=\"scroll\"><table><thead><tr><th>calls</th><th>per day</th>"
                  "</tr></thead><tbody>" + "".join(f"<tr><td>{_e(what)}</td><td>{_calls(value, total)}</td></tr>"
                                                   for what, value in ends) + "</tbody></table></div>")
@@ -406,7 +408,7 @@ def _funnel_tables(document: dict, images: dict[str, bytes]) -> str:
             f"<td class=\"text\">{_e(o.get('label', ''))}</td><td class=\"text\">{_e(o.get('to', ''))}</td>"
             f"<td>{_calls(o.get('chose'), total)}</td><td class=\"text\">{'yes' if o.get('zero_out') else 'no'}</td>"
             f"<td>{_calls(o.get('contained'), total)}</td><td>{_calls(o.get('misrouted'), total)}</td></tr>"
-            for m in menus for o in m.get("options") or [] if isinstance(o, dict))
+            for m in menus for o in (m.get("options") if isinstance(m.get("options"), list) else []) if isinstance(o, dict))
         parts.append("<h3>Per option</h3><p class=\"note\">Chose: pressed this key; zero-out: the key asks for an "
                      "agent (0); contained: resolved in self-service right after this choice; misrouted: landed in "
                      "the wrong queue right after this choice.</p><div class=\"scroll\"><table><thead><tr><th>menu</th>"

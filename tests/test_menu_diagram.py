@@ -24,7 +24,7 @@ from presentation.menu_diagram import expected_funnel, menu_diagram_figure, menu
 from simulator.ivr import (CONTAINED, IVR_HANG_UP, MISROUTE, route_flows, routing_probabilities, walk)
 from simulator.loading import load_scenario
 
-from helpers import IVR_BROAD, IVR_DEEP, SHIPPED_SCENARIOS
+from helpers import IVR_BROAD, IVR_DEEP, SCENARIO_DIR, SHIPPED_SCENARIOS
 
 IVR_SCENARIOS = [path for path in SHIPPED_SCENARIOS if load_scenario(path).ivr is not None]
 
@@ -525,3 +525,11 @@ def test_random_menus_draw_every_route_without_overlaps(seed):
     assert sorted(_drawn_routes(figure)) == sorted(_schema_routes(scenario))
     figure.canvas.draw()
     assert layout_problems(figure) == []
+
+
+def test_a_funnel_with_missing_parts_still_draws():
+    """A funnel document from an older or partial run: what is missing shows as 0, nothing breaks."""
+    scenario = load_scenario(SCENARIO_DIR / "utility_outage.yaml")
+    figure = menu_diagram_figure(scenario, {"entered": {"mean": 100.0, "ci95": None}, "announcement": None,
+                                            "menus": [{"name": "main", "options": None}], "queues": None})
+    assert sorted(_drawn_routes(figure)) == sorted(_schema_routes(scenario))
