@@ -533,3 +533,29 @@ def test_a_funnel_with_missing_parts_still_draws():
     figure = menu_diagram_figure(scenario, {"entered": {"mean": 100.0, "ci95": None}, "announcement": None,
                                             "menus": [{"name": "main", "options": None}], "queues": None})
     assert sorted(_drawn_routes(figure)) == sorted(_schema_routes(scenario))
+
+
+@pytest.mark.parametrize("path", IVR_SCENARIOS, ids=lambda p: p.stem)
+def test_the_arrows_conserve_calls_at_every_box(path):
+    """What the arrows carry: out of every menu and task exactly what entered it, into every
+    queue and end exactly what the funnel says ended there."""
+    from presentation.menu_diagram import _graph
+
+    scenario = load_scenario(path)
+    funnel = expected_funnel(scenario)
+    nodes, edges = _graph(scenario, funnel)
+    out_of, into = {}, {}
+    for edge in edges:
+        out_of[edge.source] = out_of.get(edge.source, 0.0) + edge.flow
+        into[edge.target] = into.get(edge.target, 0.0) + edge.flow
+    for menu in funnel["menus"]:
+        assert out_of[("menu", menu["name"])] == pytest.approx(_m(menu["entered"]), rel=1e-9)
+        assert into.get(("menu", menu["name"]), 0.0) == pytest.approx(_m(menu["entered"]), rel=1e-9)
+    for service in funnel["self_service"]:
+        assert out_of[("self_service", service["name"])] == pytest.approx(_m(service["entered"]), rel=1e-9)
+        assert into[("self_service", service["name"])] == pytest.approx(_m(service["entered"]), rel=1e-9)
+    for name, value in funnel["queues"].items():
+        assert into.get(("queue", name), 0.0) == pytest.approx(_m(value), rel=1e-9, abs=1e-9)
+    assert into[("contained", "")] == pytest.approx(_m(funnel["contained"]), rel=1e-9)
+    assert into[("hang_up", "")] == pytest.approx(_m(funnel["hung_up"]), rel=1e-9)
+    assert out_of[("entry", "")] == pytest.approx(sum(scenario.arrivals.calls))
