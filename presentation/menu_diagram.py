@@ -401,9 +401,9 @@ def _gid(node_id: tuple[str, str]) -> str:
 def _measurer(figure: Figure):
     renderer = figure.canvas.get_renderer()
 
-    def measure(text: str, bold: bool = False) -> tuple[float, float]:
+    def measure(text: str, bold: bool = False, size: float = FONT_PT) -> tuple[float, float]:
         """Width and height of `text` in inches, as drawn."""
-        artist = figure.text(0, 0, text, fontsize=FONT_PT, linespacing=1.25, fontweight="bold" if bold else "normal")
+        artist = figure.text(0, 0, text, fontsize=size, linespacing=1.25, fontweight="bold" if bold else "normal")
         box = artist.get_window_extent(renderer)
         artist.remove()
         return box.width / DPI, box.height / DPI
@@ -426,20 +426,23 @@ def menu_diagram_figure(scenario, funnel: dict | None = None, *, replications: i
     measure = _measurer(scratch)
     layout = _layout(nodes, edges, measure, row_scale)
     margin, head = 0.3, 0.75
-    width, height = layout["width"] + 2 * margin, layout["height"] + margin + head
+    how = (f"simulated calls per day, mean of {replications} replications" if simulated and replications else
+           "simulated calls per day" if simulated else
+           "expected calls per day from the menu's shares (no simulation; redials not included)")
+    title = f"IVR menu: {_shorten(scenario.name, 90)}"
+    subtitle = f"{how}; in brackets: share of the calls entering the IVR"
+    # wide enough for the titles too (a small menu under a long scenario name)
+    width = max(layout["width"], measure(title, bold=True, size=11)[0], measure(subtitle)[0]) + 2 * margin
+    height = layout["height"] + margin + head
     figure = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(figure)
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(-margin, width - margin)
     ax.set_ylim(layout["height"] + margin, -head)  # y downwards, as laid out
     ax.axis("off")
-    how = (f"simulated calls per day, mean of {replications} replications" if simulated and replications else
-           "simulated calls per day" if simulated else
-           "expected calls per day from the menu's shares (no simulation; redials not included)")
-    figure.text(margin / width, 1 - 0.12 / height, f"IVR menu: {_shorten(scenario.name, 90)}", fontsize=11,
-                fontweight="bold", va="top", gid="title")
-    figure.text(margin / width, 1 - 0.42 / height, f"{how}; in brackets: share of the calls entering the IVR",
-                fontsize=FONT_PT, color="#444444", va="top", gid="subtitle")
+    figure.text(margin / width, 1 - 0.12 / height, title, fontsize=11, fontweight="bold", va="top", gid="title")
+    figure.text(margin / width, 1 - 0.42 / height, subtitle, fontsize=FONT_PT, color="#444444", va="top",
+                gid="subtitle")
     for column, x in zip(layout["columns"], layout["column_x"]):
         for node in column:
             if node.dummy:

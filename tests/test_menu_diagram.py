@@ -222,6 +222,10 @@ def layout_problems(figure) -> list[str]:
     boxes = {str(p.get_gid()).split("|", 1)[1]: p.get_window_extent(renderer) for p in ax.patches
              if str(p.get_gid()).startswith("box|")}
     problems = []
+    frame = figure.bbox
+    for gid, text in texts:
+        if not (frame.x0 <= text.x0 and text.x1 <= frame.x1 and frame.y0 <= text.y0 and text.y1 <= frame.y1):
+            problems.append(f"text {gid} is cut off at the edge of the image")
     for i, (gid_a, a) in enumerate(texts):
         for gid_b, b in texts[i + 1:]:
             if a.overlaps(b):
@@ -559,3 +563,17 @@ def test_the_arrows_conserve_calls_at_every_box(path):
     assert into[("contained", "")] == pytest.approx(_m(funnel["contained"]), rel=1e-9)
     assert into[("hang_up", "")] == pytest.approx(_m(funnel["hung_up"]), rel=1e-9)
     assert out_of[("entry", "")] == pytest.approx(sum(scenario.arrivals.calls))
+
+
+def test_a_small_menu_under_a_long_name_keeps_its_title_in_the_picture():
+    import yaml
+
+    from simulator.loading import scenario_from_dict
+
+    data = yaml.safe_load(IVR_BROAD.read_text())
+    data["name"] = "A very long scenario name, of the kind a planner types to remember which variant it was, v2"
+    data["ivr"]["menus"][0]["options"] = [{"key": "1", "share": 1.0, "to": "general"}]
+    data["ivr"]["self_service"] = []
+    figure = menu_diagram_figure(scenario_from_dict(data, "long name"))
+    figure.canvas.draw()
+    assert layout_problems(figure) == []
