@@ -332,6 +332,10 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
         from presentation.run_plots import run_plots
 
         files.update(run_plots(result))
+        if scenario.ivr is not None:
+            from presentation.menu_diagram import run_menu_diagram
+
+            files.update(run_menu_diagram(result, document_dict.get("funnel")))
     from presentation.report import REPORT_FILE, render_report
 
     if with_report or (folder / REPORT_FILE).exists():  # never leave an older report beside new results
@@ -346,6 +350,24 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
 
             click.echo("\n" + format_slack(slack))
         click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
+
+
+@cli.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default=None, callback=_not_empty,
+              help="the PNG file to write (default: results/<scenario name>/ivr_menu.png)")
+def diagram(scenario_path, out):
+    """Draw SCENARIO's IVR menu as a PNG, with the expected calls per day on every route (from
+    the menu's shares; nothing is simulated)."""
+    from presentation.menu_diagram import MENU_DIAGRAM_FILE, scenario_diagram
+
+    target = Path(out) if out else Path("results") / Path(scenario_path).stem / MENU_DIAGRAM_FILE
+    if target.suffix.lower() != ".png":
+        raise InputError(f"-o {out}: the diagram is a PNG image; give a file name ending in .png")
+    folder = _output_folder(str(target.parent), "")
+    png = scenario_diagram(_load(scenario_path), scenario_path)
+    (path,) = _write(folder, {target.name: png})
+    click.echo(f"written: {path}")
 
 
 @cli.command()
@@ -409,6 +431,10 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
         from presentation.compare_plots import comparison_plots
 
         files.update(comparison_plots(comparison))
+        if any(scenario.ivr is not None for scenario in scenarios):
+            from presentation.menu_diagram import comparison_menu_diagrams
+
+            files.update(comparison_menu_diagrams(comparison))
     from presentation.report import REPORT_FILE, render_comparison_report
 
     if with_report or (folder / REPORT_FILE).exists():  # never leave an older report beside new results

@@ -32,6 +32,7 @@ from .compare_output import _letter
 from .text import INTERVAL_COLUMNS, format_pm, format_value
 
 REPORT_FILE = "report.html"
+COMPARISON_DIAGRAM_PREFIX = "ivr_menu_"  # as presentation.menu_diagram (not imported: it loads matplotlib)
 COMPARISON_FILE = "comparison.json"
 
 # file name -> (heading, what it shows)
@@ -49,6 +50,10 @@ PLOT_CAPTIONS: dict[str, tuple[str, str]] = {
                               "Time in queue of the callers who joined a queue on one simulated day (replication 0): "
                               "histogram by outcome, and the share still waiting after t seconds, with the service "
                               "level threshold marked."),
+    "ivr_menu.png": ("IVR menu",
+                     "The menus, options, self-service tasks and queues of the IVR, one arrow per route, with the "
+                     "calls per day on each (mean over replications; expected from the menu's shares when the run "
+                     "has no funnel) and their share of the calls entering the IVR."),
     "queue_length.png": ("Queue length (one simulated day)",
                          "Callers waiting through the clock day on one simulated day (replication 0), with the "
                          "time-weighted mean per interval over all replications."),
@@ -117,6 +122,8 @@ td .value { display: block; color: #444; font-size: 0.88em; }
 section.explanation p { max-width: 90ch; margin: 6px 0; }
 dl.definitions dt { font-weight: 600; margin-top: 8px; }
 dl.definitions dd { margin: 2px 0 0 1.5em; color: #333; }
+.diagrams { display: grid; gap: 16px; align-items: start; }
+.diagrams figure { margin: 8px 0; }
 footer { margin-top: 40px; color: #666; font-size: 0.85em; }
 @media print { body { background: #fff; } main { padding: 0; } th { position: static; } figure { break-inside: avoid; } }
 """
@@ -283,7 +290,8 @@ def _plots(images: dict[str, bytes], captions: dict[str, tuple[str, str]], made_
     """Every image as a captioned figure (the order of `captions`, then any others by name)."""
     if not images:
         return f"<p class=\"note\">No plots (the {_e(made_by)} was made with <code>--no-plots</code>).</p>"
-    ordered = [name for name in captions if name in images] + sorted(set(images) - set(captions))
+    side_by_side = {name for name in images if name.startswith(COMPARISON_DIAGRAM_PREFIX)}  # see _menu_diagrams
+    ordered = [name for name in captions if name in images] + sorted(set(images) - set(captions) - side_by_side)
     figures = []
     for name in ordered:
         heading, caption = captions.get(name, (name, ""))
@@ -338,6 +346,105 @@ def _page(title: str, nav: list[tuple[str, str]], sections: str, source: str, ve
 """
 
 
+MENU_DIAGRAM_FILE = "ivr_menu.png"  # as presentation.menu_diagram
+
+
+def _calls(estimate, total: float) -> str:
+    """'1,058 [1,020, 1,093] · 49%': calls per day, their 95% CI, their share of `total` (escaped)."""
+    estimate = estimate if isinstance(estimate, dict) else {}
+    mean = _number(estimate.get("mean"))
+    if not math.isfinite(mean):
+        return ABSENT
+    count = (lambda v: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:.1f}")
+    ci = estimate.get("ci95")
+    if mean == 0 and (not ci or ci == [0, 0] or list(ci) == [0.0, 0.0]):
+        return "0"  # never happened in any replication: no interval to show
+    ci_text = (f" <span class=\"note\">[{_e(count(_number(ci[0])))}, {_e(count(_number(ci[1])))}]</span>"
+               if isinstance(ci, (list, tuple)) and len(ci) == 2 else "")
+    share = f" <span class=\"note\">{mean / total:.1%}</span>" if total > 0 else ""
+    return f"{_e(count(mean))}{ci_text}{share}"
+
+
+def _funnel_tables(document: dict, images: dict[str, bytes]) -> str:
+    """The "funnel" of a kpis.json document as tables (per menu, per option, per self-service),
+    with the menu diagram above them; '' when the document has no funnel."""
+    funnel = document.get("funnel")
+    if not isinstance(funnel, dict):
+        return ""
+    entered = funnel.get("entered")
+    total = _number(entered.get("mean") if isinstance(entered, dict) else None)
+    total = total if math.isfinite(total) else 0.0
+    parts = [_lead("Calls per day through the IVR: mean over the replications, its 95% confidence interval in "
+                   "brackets and its share of the calls entering the IVR (redials and repeat calls included).")]
+    if MENU_DIAGRAM_FILE in images:
+        data = base64.b64encode(images[MENU_DIAGRAM_FILE]).decode("ascii")
+        heading, caption = PLOT_CAPTIONS[MENU_DIAGRAM_FILE]
+        parts.append(f"<figure id=\"plot-ivr_menu\"><figcaption><strong>{_e(heading)}.</strong> {_e(caption)} "
+                     f"<span class=\"note\">({MENU_DIAGRAM_FILE})</span></figcaption>"
+                     f"<img src=\"data:image/png;base64,{data}\" alt=\"{_e(heading)}\" width=\"1100\"></figure>")
+    ends = [("entered the IVR", funnel.get("entered"))]
+    if isinstance(funnel.get("announcement"), dict):
+        ends.append(("satisfied by the announcement", funnel["announcement"].get("satisfied")))
+    ends += [("contained (resolved in the IVR)", funnel.get("contained")), ("hung up in the IVR", funnel.get("hung_up"))]
+    queues = funnel.get("queues") if isinstance(funnel.get("queues"), dict) else {}
+    ends += [(f"reached queue \u201c{name}\u201d", value) for name, value in queues.items()]
+    parts.append("<h3>Where calls ended</h3><div class=\"scroll\"><table><thead><tr><th>calls</th><th>per day</th>"
+                 "</tr></thead><tbody>" + "".join(f"<tr><td>{_e(what)}</td><td>{_calls(value, total)}</td></tr>"
+                                                  for what, value in ends) + "</tbody></table></div>")
+    menus = [m for m in funnel.get("menus") or [] if isinstance(m, dict)]
+    if menus:
+        rows = "".join(
+            f"<tr><td>{_e(m.get('name', '?'))}</td><td>{_calls(m.get('entered'), total)}</td>"
+            f"<td>{_calls(m.get('replays'), total)}</td><td>{_calls(m.get('hung_up'), total)}</td>"
+            f"<td>{_calls(m.get('timed_out'), total)}</td><td class=\"text\">{_e(m.get('default') or '-')}</td></tr>"
+            for m in menus)
+        parts.append("<h3>Per menu</h3><p class=\"note\">Entered: callers who heard the menu at least once; "
+                     "replays: the menu played again after no input (a caller replayed twice counts twice); timed "
+                     "out: sent to the default route after the last replay.</p><div class=\"scroll\"><table><thead><tr>"
+                     "<th>menu</th><th>entered</th><th>replays</th><th>hung up</th><th>timed out</th>"
+                     f"<th class=\"text\">default route</th></tr></thead><tbody>{rows}</tbody></table></div>")
+        rows = "".join(
+            f"<tr><td>{_e(m.get('name', '?'))}</td><td class=\"text\"><code>{_e(o.get('key', '?'))}</code></td>"
+            f"<td class=\"text\">{_e(o.get('label', ''))}</td><td class=\"text\">{_e(o.get('to', ''))}</td>"
+            f"<td>{_calls(o.get('chose'), total)}</td><td class=\"text\">{'yes' if o.get('zero_out') else 'no'}</td>"
+            f"<td>{_calls(o.get('contained'), total)}</td><td>{_calls(o.get('misrouted'), total)}</td></tr>"
+            for m in menus for o in (m.get("options") if isinstance(m.get("options"), list) else []) if isinstance(o, dict))
+        parts.append("<h3>Per option</h3><p class=\"note\">Chose: pressed this key; zero-out: the key asks for an "
+                     "agent (0); contained: resolved in self-service right after this choice; misrouted: landed in "
+                     "the wrong queue right after this choice.</p><div class=\"scroll\"><table><thead><tr><th>menu</th>"
+                     "<th class=\"text\">key</th><th class=\"text\">option</th><th class=\"text\">leads to</th>"
+                     "<th>chose</th><th class=\"text\">zero-out</th><th>contained</th><th>misrouted</th></tr></thead>"
+                     f"<tbody>{rows}</tbody></table></div>")
+    services = [s for s in funnel.get("self_service") or [] if isinstance(s, dict)]
+    if services:
+        rows = "".join(
+            f"<tr><td>{_e(s.get('name', '?'))}</td><td>{_calls(s.get('entered'), total)}</td>"
+            f"<td>{_calls(s.get('contained'), total)}</td><td>{_calls(s.get('failed'), total)}</td>"
+            f"<td class=\"text\">{_e(s.get('on_failure', ''))}</td></tr>" for s in services)
+        parts.append("<h3>Per self-service task</h3><div class=\"scroll\"><table><thead><tr><th>task</th>"
+                     "<th>entered</th><th>contained</th><th>failed</th><th class=\"text\">failures go to</th></tr>"
+                     f"</thead><tbody>{rows}</tbody></table></div>")
+    return "".join(parts)
+
+
+def _menu_diagrams(images: dict[str, bytes], labels: list[str]) -> str:
+    """The comparison's IVR diagrams (ivr_menu_<letter>.png) side by side; '' if there are none."""
+    cells = []
+    for i, label in enumerate(labels):
+        name = f"{COMPARISON_DIAGRAM_PREFIX}{_letter(i)}.png"
+        if name in images:
+            data = base64.b64encode(images[name]).decode("ascii")
+            cells.append(f"<figure><figcaption><strong>{_e(_letter(i))}: {_e(label)}</strong> "
+                         f"<span class=\"note\">({_e(name)})</span></figcaption>"
+                         f"<img src=\"data:image/png;base64,{data}\" alt=\"IVR menu of {_e(label)}\"></figure>")
+    if not cells:
+        return ""
+    return ("<p class=\"note\">Each design\u2019s menus, options and queues with the calls per day on every route "
+            "(share of the calls entering the IVR in brackets).</p>"
+            f"<div class=\"scroll\"><div class=\"diagrams\" style=\"grid-template-columns: repeat({len(cells)}, "
+            f"minmax(560px, 1fr))\">{''.join(cells)}</div></div>")
+
+
 def render_report(document: dict, images: dict[str, bytes], notes: list[str] | None = None) -> str:
     """The report page for a kpis.json `document` and its plots ({file name: PNG bytes}).
 
@@ -348,11 +455,14 @@ def render_report(document: dict, images: dict[str, bytes], notes: list[str] | N
         _section("scenario", "", _summary(document))
         + _section("day", "The day against the targets", _day_table(document))
         + (_section("breakdown", "Per queue and agent group", breakdown) if (breakdown := _breakdown(document)) else "")
+        + (_section("funnel", "The IVR funnel", funnel) if (funnel := _funnel_tables(document, images)) else "")
         + _section("intervals", "Per interval", _interval_table(document))
-        + _section("plots", "Plots", _plots(images, PLOT_CAPTIONS, "run"))
+        + _section("plots", "Plots", _plots({k: v for k, v in images.items() if k != MENU_DIAGRAM_FILE or not funnel},
+                                            PLOT_CAPTIONS, "run"))
         + _section("definitions", "KPI definitions", _definitions(document.get("definitions", {})))
     )
-    nav = [("day", "Day KPIs")] + ([("breakdown", "Per queue")] if breakdown else []) + [
+    nav = [("day", "Day KPIs")] + ([("breakdown", "Per queue")] if breakdown else []) + (
+        [("funnel", "IVR funnel")] if funnel else []) + [
         ("intervals", "Per interval"), ("plots", "Plots"), ("definitions", "Definitions")]
     return _page(name, nav, sections, "kpis.json", document.get("versions", {}), notes)
 
@@ -500,6 +610,7 @@ def render_comparison_report(document: dict, images: dict[str, bytes], notes: li
         + _section("kpis", "KPIs and paired differences", _comparison_table(document))
         + _section("targets", "Which scenario meets which target", _comparison_targets(document))
         + _section("explanation", "What drives the difference", _explanation(document), css="explanation")
+        + (_section("menus", "IVR menus side by side", menus) if (menus := _menu_diagrams(images, labels)) else "")
         + _section("plots", "Plots", _plots(images, COMPARE_PLOT_CAPTIONS, "comparison"))
         + _section("definitions", "KPI definitions", _definitions(definitions))
     )
@@ -560,7 +671,7 @@ def _run_report_from_dir(folder: Path, kpis: Path) -> str:
 
     document = _read_document(kpis, ("scenario", "day", "intervals", "definitions", "targets"))
     expected = run_id(document["scenario"], document.get("seed"), document.get("replications"))
-    images, stale = _matching_images(folder, PLOT_FILES, RUN_ID_KEY, expected)
+    images, stale = _matching_images(folder, (*PLOT_FILES, MENU_DIAGRAM_FILE), RUN_ID_KEY, expected)
     notes = [f"Left out, drawn for a different run than kpis.json: {', '.join(stale)}. "
              "Run 'callsim run' again without --no-plots to redraw them."] if stale else []
     return render_report(document, images, notes)
@@ -574,7 +685,9 @@ def _comparison_report_from_dir(folder: Path, path: Path) -> str:
     if not (isinstance(scenarios, list) and len(scenarios) >= 2 and all(isinstance(s, dict) for s in scenarios)
             and isinstance(document["kpis"], dict) and isinstance(document["explanation"], dict)):
         raise ResultsDirError(f"{path}: not a callsim {path.name} (no list of the scenarios compared)")
-    images, stale = _matching_images(folder, COMPARE_FILES, COMPARISON_ID_KEY, document_comparison_id(document))
+    diagrams = [f"{COMPARISON_DIAGRAM_PREFIX}{_letter(i)}.png" for i in range(len(scenarios))]
+    images, stale = _matching_images(folder, (*COMPARE_FILES, *diagrams), COMPARISON_ID_KEY,
+                                     document_comparison_id(document))
     notes = [f"Left out, drawn for a different comparison than {COMPARISON_FILE}: {', '.join(stale)}. "
              "Run 'callsim compare' again without --no-plots to redraw them."] if stale else []
     return render_comparison_report(document, images, notes)

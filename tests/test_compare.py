@@ -123,7 +123,8 @@ def test_compare_command_writes_json_csv_and_plots(tmp_path, capsys):
     assert code == 0, err
     assert "What drives B - A" in stdout and "differ only in the IVR" in stdout
     assert sorted(p.name for p in out.iterdir()) == ["compare_differences.png", "compare_kpis.png",
-                                                     "comparison.csv", "comparison.json"]
+                                                     "comparison.csv", "comparison.json",
+                                                     "ivr_menu_A.png", "ivr_menu_B.png"]  # both designs' menus
     document = json.loads((out / "comparison.json").read_text())
     assert [s["label"] for s in document["scenarios"]] == ["ivr_deep_menu", "ivr_broad_menu"]
     asa = document["kpis"]["asa"]

@@ -118,7 +118,7 @@ def test_compare_writes_the_report_on_request_and_keeps_it_fresh(tmp_path, capsy
     assert code == 0, err
     assert "report.html" in stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["comparison.json", "comparison.csv", "report.html", *COMPARE_FILES])
+        ["comparison.json", "comparison.csv", "report.html", *COMPARE_FILES, "ivr_menu_B.png"])  # B has an IVR
     written = (out / "report.html").read_text()
     assert "Comparison: help_desk vs ivr_deep_menu" in written and "seed 2." in written
     assert report_from_dir(out) == written  # the same page from the folder
