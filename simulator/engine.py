@@ -220,9 +220,15 @@ class _CallCentre:
             self.redial_p = self.returns.redial_probability
             self.fcr = [q.first_contact_resolution for q in scenario.queues]
             self.pool = ReturnCallPool(scenario, seed, replication)
-            # (working array, key of the pool's row or None, fill) per column, for _call_again
-            self.return_columns = [(getattr(self, c.engine), None if c.drawn_as in (None, "arrived_at_s") else c.drawn_as,
-                                    c.fill) for c in self.columns]
+            self.max_calls = self.returns.max_calls
+            # for _call_again, one entry more in every working array: the bound `append` of each
+            # array with the key of the pool's row it takes, or the fill of a working column; the
+            # columns _call_again sets itself are left out
+            own = {"arrived", "flags", "calls_made", "caller_id", "kind"}
+            self.return_drawn = [(getattr(self, c.engine).append, c.drawn_as) for c in self.columns
+                                 if c.drawn_as is not None and c.engine not in own]
+            self.return_filled = [(getattr(self, c.engine).append, c.fill) for c in self.columns
+                                  if c.drawn_as is None and c.engine not in own]
         # the waiting lines and the rules that pick from them; a callback offer depends on the
         # number waiting, so those queues count out callers whose patience ran out
         self.routing = Routing(scenario, self._abandoned_unnoticed, tuple(q.callback is not None for q in scenario.queues))
@@ -252,6 +258,8 @@ class _CallCentre:
                 self.serves = self.routing.serves
                 self.n_waiting = self.routing.n_waiting  # the routing's own list, read not copied
         self._arrivals_callback = self._arrivals  # bound once: one timeout per arrival carries it
+        self._ivr_ended_callback = self._ivr_ended  # the same, for the end of each call's IVR time
+        self._start_again_callback = self._start_again
         self._next_call = self.routing.take
         self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
 
@@ -318,8 +326,11 @@ class _CallCentre:
             i += 1
         self.next_first = i
         if self.has_ivr:
-            for j in range(first, i):
-                self._start_in_ivr(j)
+            if i == first + 1:  # the usual case: one call
+                self._start_in_ivr(first)
+            else:
+                for j in range(first, i):
+                    self._start_in_ivr(j)
         elif i == first + 1:  # the usual case: one call
             self._join(first, self.route[first], now)
         else:
@@ -332,13 +343,27 @@ class _CallCentre:
         ivr_s = self.ivr_s[i]
         if ivr_s > 0:
             self.pending += 1
-            _Due(self.env, ivr_s, partial(self._after_ivr, i))
+            # _Due(env, ivr_s, ...) written out (one a call), the call carried by the timeout
+            # itself rather than by a partial: the same timeout, at the same time, same eid
+            env = self.env
+            due = _new_due(_Due)
+            due.env = env
+            due.callbacks = [self._ivr_ended_callback]
+            due._value = None
+            due._delay = ivr_s
+            due._ok = True
+            due.call = i
+            due.eid = eid = next(env._eid)
+            heappush(env._queue, (env._now + ivr_s, NORMAL, eid, due))
             return
-        self._after_ivr(i, None)
+        self._after_ivr(i)
 
-    def _after_ivr(self, i: int, event) -> None:
-        if event is not None:
-            self.pending -= 1
+    def _ivr_ended(self, event) -> None:
+        """The IVR time of the call the timeout carries (`event.call`) is over."""
+        self.pending -= 1
+        self._after_ivr(event.call)
+
+    def _after_ivr(self, i: int) -> None:
         q = self.route[i]
         if q < 0:  # the call ends in the IVR
             if q == CONTAINED:
@@ -511,21 +536,40 @@ class _CallCentre:
 
     def _call_again(self, i: int, at_s: float, kind: int) -> None:
         """The caller of call i makes another call at `at_s` (if the centre is still open)."""
-        if self.calls_made[i] >= self.returns.max_calls or at_s >= self.day_end_s:
+        calls_made = self.calls_made
+        if calls_made[i] >= self.max_calls or at_s >= self.day_end_s:
             return
         row = self.pool.take(at_s)
-        j = len(self.arrived)
-        for values, key, fill in self.return_columns:  # one more entry in every working array
-            values.append(fill if key is None else row[key])
-        self.arrived[j] = at_s
+        arrived = self.arrived
+        j = len(arrived)
+        for append, key in self.return_drawn:  # one more entry in every working array
+            append(row[key])
+        for append, fill in self.return_filled:
+            append(fill)
+        arrived.append(at_s)
         if self.has_ivr:
-            self.flags[j] = (ZERO_OUT if row["ivr.zero_out"] else 0) | (MISROUTED if row["ivr.true_queue"] >= 0 else 0)
-        self.calls_made[j] = self.calls_made[i] + 1
-        self.caller_id[j] = self.caller_id[i]
-        self.kind[j] = kind
-        self._after(at_s - self.env.now, partial(self._start_again, j))
+            self.flags.append((ZERO_OUT if row["ivr.zero_out"] else 0) | (MISROUTED if row["ivr.true_queue"] >= 0 else 0))
+        else:
+            self.flags.append(0)
+        calls_made.append(calls_made[i] + 1)
+        self.caller_id.append(self.caller_id[i])
+        self.kind.append(kind)
+        # _Due(env, at_s - now, ...) written out, the call carried by the timeout (as _start_in_ivr)
+        env = self.env
+        delay_s = at_s - env._now
+        due = _new_due(_Due)
+        due.env = env
+        due.callbacks = [self._start_again_callback]
+        due._value = None
+        due._delay = delay_s
+        due._ok = True
+        due.call = j
+        due.eid = eid = next(env._eid)
+        heappush(env._queue, (env._now + delay_s, NORMAL, eid, due))
 
-    def _start_again(self, j: int, event) -> None:
+    def _start_again(self, event) -> None:
+        """A redial or repeat call (`event.call`) starts."""
+        j = event.call
         if self.has_ivr:
             self._start_in_ivr(j)
         else:
