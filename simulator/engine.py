@@ -300,7 +300,7 @@ class _CallCentre:
         n = self.n_first
         arrived = self.arrived
         env = self.env
-        now = env.now
+        now = env._now
         first = i
         if event is not None:
             i += 1  # the call this timeout was for starts whatever float rounding says
@@ -373,7 +373,7 @@ class _CallCentre:
                 self.outcome[i] = Outcome.IVR_ABANDONED
                 self._maybe_redial(i)
         else:
-            self._join(i, q, self.env.now)
+            self._join(i, q, self.env._now)
         if self.closing and not self.pending:
             self._release_idle()
 
@@ -411,7 +411,7 @@ class _CallCentre:
         if self.routing.leave(e, q):
             self.outcome[i] = _ABANDONED
             self.wait[i] = self.patience[i]
-            self.last_exit_s = self.env.now
+            self.last_exit_s = self.env._now
             self._maybe_redial(i)
 
     def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
@@ -423,7 +423,7 @@ class _CallCentre:
 
     def _overflow_due(self, q: int, e: int, event) -> None:
         """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""
-        i = self.routing.waiting_call(e, q, self.env.now)
+        i = self.routing.waiting_call(e, q, self.env._now)
         if i < 0:
             return
         idle = self.idle
@@ -440,7 +440,7 @@ class _CallCentre:
 
     def _go_home(self, g: int, agent: int) -> None:
         """After the close: the agent leaves; time past the end of the day is overtime."""
-        now = self.env.now
+        now = self.env._now
         if now > self.day_end_s:
             self.overtime.append((g, self.day_end_s, now))
         self._leave(g, agent)
@@ -449,10 +449,13 @@ class _CallCentre:
 
     def _expected_wait_s(self, q: int) -> float:
         """(callers ahead + 1) x mean handle time / agents on shift who serve the queue."""
-        agents = sum(self.on_shift[g] - len(self.owed_departures[g]) for g in self.routing.answer_order[q])
+        agents = 0
+        on_shift, owed = self.on_shift, self.owed_departures
+        for g in self.routing.answer_order[q]:  # a loop, not sum() over a generator: once per offer
+            agents += on_shift[g] - len(owed[g])
         if agents <= 0:
             return _NEVER
-        return (self.routing.waiting_now(q, self.env.now) + 1) * self.mean_handle_s[q] / agents
+        return (self.routing.waiting_now(q, self.env._now) + 1) * self.mean_handle_s[q] / agents
 
     def _offer_callback(self, i: int, q: int) -> bool:
         """Offer a callback if the expected wait is over the threshold; True if accepted."""
@@ -463,7 +466,7 @@ class _CallCentre:
         if self.callback_u[i] >= policy.accept_probability:
             return False
         self.flags[i] |= CALLBACK_ACCEPTED
-        now = self.env.now
+        now = self.env._now
         self.accepted_at[i] = now
         if policy.mode == "keep_place":
             e = self.routing.join(i, q, now, self.priority_u[i] if self.has_priority else 0.0)
@@ -488,7 +491,7 @@ class _CallCentre:
                 self._answer(i, g, self.idle[g].popleft())
                 break
         else:
-            e = self.routing.join(i, q, self.env.now, self.priority_u[i] if self.has_priority else 0.0,
+            e = self.routing.join(i, q, self.env._now, self.priority_u[i] if self.has_priority else 0.0,
                                   at_front=at_front)
             if self.overflow_after_s[q] is not None:
                 self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
@@ -497,7 +500,7 @@ class _CallCentre:
 
     def _call_back(self, i: int, g: int, agent: int) -> None:
         """An agent dials an accepted callback: reached (talk + ACW) or retried later."""
-        now = self.env.now
+        now = self.env._now
         q = self.route[i]
         policy = self.callback[q]
         u = self.attempt_rng.random(2)
@@ -523,7 +526,7 @@ class _CallCentre:
 
     def _maybe_redial(self, i: int) -> None:
         if self.has_returns and self.redial_u[i] < self.redial_p:
-            self._call_again(i, self.env.now + self.redial_delay[i], REDIAL)
+            self._call_again(i, self.env._now + self.redial_delay[i], REDIAL)
 
     def _maybe_repeat(self, i: int, talk_end_s: float) -> None:
         q = self.route[i]
@@ -573,13 +576,13 @@ class _CallCentre:
         if self.has_ivr:
             self._start_in_ivr(j)
         else:
-            self._join(j, self.route[j], self.env.now)
+            self._join(j, self.route[j], self.env._now)
 
     # --- agent bookkeeping ---------------------------------------------------------------
 
     def _busy(self, g: int, agent: int, duration_s: float) -> None:
         """Agent `agent` of group `g` is busy from now for `duration_s`, then free again."""
-        now = self.env.now
+        now = self.env._now
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
@@ -591,7 +594,7 @@ class _CallCentre:
         self.group[i] = g
         self.agent[i] = agent
         env = self.env
-        now = env.now
+        now = env._now
         duration_s = self.talk[i] + self.acw[i]
         self.busy_group.append(g)
         self.busy_start.append(now)
@@ -688,13 +691,22 @@ class _CallCentre:
         self.outcome[i] = _ANSWERED
         self.group[i] = g
         self.agent[i] = agent
-        now = self.env.now
+        now = self.env._now
         talk_s = self.talk[i]
         duration_s = talk_s + self.acw[i]
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
-        _Due(self.env, duration_s, self.job_done[agent])
+        # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
+        env = self.env
+        due = _new_due(_Due)
+        due.env = env
+        due.callbacks = [self.job_done[agent]]
+        due._value = None
+        due._delay = duration_s
+        due._ok = True
+        due.eid = eid = next(env._eid)
+        heappush(env._queue, (now + duration_s, NORMAL, eid, due))
         if self.has_returns:
             self._maybe_repeat(i, now + talk_s)
 
@@ -706,7 +718,7 @@ class _CallCentre:
         talk_s = self.talk[i]
         self._busy(g, agent, lead_s + talk_s + self.acw[i])
         if self.has_returns:
-            self._maybe_repeat(i, self.env.now + lead_s + talk_s)
+            self._maybe_repeat(i, self.env._now + lead_s + talk_s)
 
     def _transfer(self, i: int, g: int, agent: int, busy_s: float) -> None:
         """The agent is busy `busy_s` (ending with the transfer), then the call joins its right queue."""
@@ -717,7 +729,7 @@ class _CallCentre:
     def _requeue_transferred(self, i: int, event) -> None:
         """A transferred call joins the right queue at the front: it keeps its original arrival."""
         self.flags[i] |= TRANSFERRED
-        self.queued_at[i] = self.env.now
+        self.queued_at[i] = self.env._now
         self._enqueue_without_caller(i, self.true_queue[i], at_front=True)
 
     def _handled(self, g: int, agent: int, event) -> None:
@@ -725,7 +737,7 @@ class _CallCentre:
         if self.lazy is not None:
             self._catch_up(event)
         owed = self.owed_departures[g]
-        now = self.env.now
+        now = self.env._now
         if owed:
             self.overtime.append((g, owed.popleft(), now))
             self._leave(g, agent)
@@ -743,7 +755,7 @@ class _CallCentre:
             self.idle[g].append(agent)
 
     def _available(self, g: int, agent: int) -> None:
-        i = self.routing.take(g, self.env.now)
+        i = self.routing.take(g, self.env._now)
         if i >= 0:
             self._take(i, g, agent)
         elif self.closing and not self.pending:
@@ -754,13 +766,13 @@ class _CallCentre:
     def _take(self, i: int, g: int, agent: int) -> None:
         """A free agent takes waiting call i out of its line."""
         if not self.flags[i] & CALLBACK_ACCEPTED:  # on the line (not a callback): its wait ends
-            waited_s = self.env.now - self.queued_at[i]
+            waited_s = self.env._now - self.queued_at[i]
             if waited_s > 0.0:  # the clock reached the arrival time by float additions
                 self.wait[i] += waited_s
         self._answer(i, g, agent)
 
     def _leave(self, g: int, agent: int) -> None:
-        self.last_exit_s = self.env.now
+        self.last_exit_s = self.env._now
         self.on_shift[g] -= 1
         self.spare_ids[g].append(agent)
 
@@ -771,7 +783,7 @@ class _CallCentre:
             extra = target - present
             while owed and extra:  # cancel departures still owed before calling in new agents
                 # the agent kept past its shift is back on it: the time between was overtime
-                self.overtime.append((g, owed.pop(), self.env.now))
+                self.overtime.append((g, owed.pop(), self.env._now))
                 extra -= 1
             for _ in range(extra):
                 if self.spare_ids[g]:
@@ -788,7 +800,7 @@ class _CallCentre:
             while idle and fewer:
                 self._leave(g, idle.pop())
                 fewer -= 1
-            now = self.env.now
+            now = self.env._now
             owed.extend([now] * fewer)
             if fewer and self.lazy is not None and self.lazy[g]:  # they leave at the end of their job
                 self._wake(g)
