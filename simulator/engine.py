@@ -260,6 +260,7 @@ class _CallCentre:
         self._arrivals_callback = self._arrivals  # bound once: one timeout per arrival carries it
         self._ivr_ended_callback = self._ivr_ended  # the same, for the end of each call's IVR time
         self._start_again_callback = self._start_again
+        self._patience_ran_out_callback = self._patience_ran_out
         self._next_call = self.routing.take
         self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
 
@@ -396,7 +397,17 @@ class _CallCentre:
             e = self.routing.join(i, q, now, u)
         elif self.has_returns and self.redial_u[i] < self.redial_p:  # it redials at the moment it hangs up
             e = self.routing.join(i, q, now, u)
-            self._after(patience, partial(self._patience_ran_out, i, q, e))
+            # self._after(patience, ...) written out, the call, queue and entry on the timeout
+            env = self.env
+            due = _new_due(_Due)
+            due.env = env
+            due.callbacks = [self._patience_ran_out_callback]
+            due._value = None
+            due._delay = patience
+            due._ok = True
+            due.call, due.queue, due.entry = i, q, e
+            due.eid = eid = next(env._eid)
+            heappush(env._queue, (env._now + patience, NORMAL, eid, due))
         else:
             e = self.routing.join(i, q, now, u, now + patience)
         if self.lazy is not None:  # a caller waits: the end of every job that could take it matters
@@ -406,9 +417,11 @@ class _CallCentre:
         elif self.overflow_after_s[q] is not None:
             self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
 
-    def _patience_ran_out(self, i: int, q: int, e: int, event) -> None:
-        """A watched caller's patience ran out: it hangs up now unless an agent took it."""
-        if self.routing.leave(e, q):
+    def _patience_ran_out(self, event) -> None:
+        """A watched caller's patience ran out (`event.call`, waiting as `event.entry` in queue
+        `event.queue`): it hangs up now unless an agent took it."""
+        i = event.call
+        if self.routing.leave(event.entry, event.queue):
             self.outcome[i] = _ABANDONED
             self.wait[i] = self.patience[i]
             self.last_exit_s = self.env._now
