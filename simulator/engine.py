@@ -118,7 +118,17 @@ class _Due(Timeout):
 # 1,000, 1.6x at 5,000). Either way the day is the same to the bit.
 LAZY_AGENTS_FROM = 250  # agents on shift at once in the busiest interval
 
-_new_due = object.__new__  # for the two hottest places, which write _Due's initialiser out
+_new_due = object.__new__
+
+
+def _fresh_due(env: simpy.Environment) -> _Due:
+    """A new _Due for the hot places, which write the rest of its initialiser out (callbacks,
+    delay, eid and the push onto the queue); fired ones are reused before a new one is made."""
+    due = _new_due(_Due)
+    due.env = env
+    due._value = None
+    due._ok = True
+    return due
 
 # bits of CallRecords.flags
 ZERO_OUT = 1  # chose "0" (ask for an agent) in the IVR
@@ -257,10 +267,16 @@ class _CallCentre:
                 self.served_by = self.routing.answer_order  # per queue: the groups that take its calls
                 self.serves = self.routing.serves
                 self.n_waiting = self.routing.n_waiting  # the routing's own list, read not copied
-        self._arrivals_callback = self._arrivals  # bound once: one timeout per arrival carries it
-        self._ivr_ended_callback = self._ivr_ended  # the same, for the end of each call's IVR time
-        self._start_again_callback = self._start_again
-        self._patience_ran_out_callback = self._patience_ran_out
+        # The callback lists of the hot timeouts, made once and shared by every timeout of a kind
+        # (SimPy only reads an event's list and drops it when the event fires; nothing here
+        # appends to one), and fired timeouts kept for reuse (`spare`): allocating them was a
+        # good part of the cost of an event.
+        self._arrivals_cbs = [self._arrivals]
+        self._ivr_ended_cbs = [self._ivr_ended]
+        self._start_again_cbs = [self._start_again]
+        self._patience_ran_out_cbs = [self._patience_ran_out]
+        self.job_done_cbs = []  # per agent id: [its job_done]
+        self.spare: list[_Due] = []  # fired hot timeouts, reused by the next ones made
         self._next_call = self.routing.take
         self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
 
@@ -311,16 +327,14 @@ class _CallCentre:
                 for g, heap in enumerate(lazy):
                     while heap and heap[0] < before:
                         self.idle[g].append(heappop(heap)[2])
+            self.spare.append(event)  # fired: reused for the next timeout made
         while i < n:
             delay = arrived[i] - now
             if delay > 0:
                 # _Due(env, delay, self._arrivals_callback), its initialiser written out (hot)
-                due = _new_due(_Due)
-                due.env = env
-                due.callbacks = [self._arrivals_callback]
-                due._value = None
+                due = self.spare.pop() if self.spare else _fresh_due(env)
+                due.callbacks = self._arrivals_cbs
                 due._delay = delay
-                due._ok = True
                 due.eid = eid = next(env._eid)
                 heappush(env._queue, (now + delay, NORMAL, eid, due))
                 break
@@ -347,12 +361,9 @@ class _CallCentre:
             # _Due(env, ivr_s, ...) written out (one a call), the call carried by the timeout
             # itself rather than by a partial: the same timeout, at the same time, same eid
             env = self.env
-            due = _new_due(_Due)
-            due.env = env
-            due.callbacks = [self._ivr_ended_callback]
-            due._value = None
+            due = self.spare.pop() if self.spare else _fresh_due(env)
+            due.callbacks = self._ivr_ended_cbs
             due._delay = ivr_s
-            due._ok = True
             due.call = i
             due.eid = eid = next(env._eid)
             heappush(env._queue, (env._now + ivr_s, NORMAL, eid, due))
@@ -362,7 +373,9 @@ class _CallCentre:
     def _ivr_ended(self, event) -> None:
         """The IVR time of the call the timeout carries (`event.call`) is over."""
         self.pending -= 1
-        self._after_ivr(event.call)
+        i = event.call
+        self.spare.append(event)  # fired: reused for the next timeout made
+        self._after_ivr(i)
 
     def _after_ivr(self, i: int) -> None:
         q = self.route[i]
@@ -399,12 +412,9 @@ class _CallCentre:
             e = self.routing.join(i, q, now, u)
             # self._after(patience, ...) written out, the call, queue and entry on the timeout
             env = self.env
-            due = _new_due(_Due)
-            due.env = env
-            due.callbacks = [self._patience_ran_out_callback]
-            due._value = None
+            due = self.spare.pop() if self.spare else _fresh_due(env)
+            due.callbacks = self._patience_ran_out_cbs
             due._delay = patience
-            due._ok = True
             due.call, due.queue, due.entry = i, q, e
             due.eid = eid = next(env._eid)
             heappush(env._queue, (env._now + patience, NORMAL, eid, due))
@@ -420,8 +430,9 @@ class _CallCentre:
     def _patience_ran_out(self, event) -> None:
         """A watched caller's patience ran out (`event.call`, waiting as `event.entry` in queue
         `event.queue`): it hangs up now unless an agent took it."""
-        i = event.call
-        if self.routing.leave(event.entry, event.queue):
+        i, q, e = event.call, event.queue, event.entry
+        self.spare.append(event)  # fired: reused for the next timeout made
+        if self.routing.leave(e, q):
             self.outcome[i] = _ABANDONED
             self.wait[i] = self.patience[i]
             self.last_exit_s = self.env._now
@@ -573,12 +584,9 @@ class _CallCentre:
         # _Due(env, at_s - now, ...) written out, the call carried by the timeout (as _start_in_ivr)
         env = self.env
         delay_s = at_s - env._now
-        due = _new_due(_Due)
-        due.env = env
-        due.callbacks = [self._start_again_callback]
-        due._value = None
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self._start_again_cbs
         due._delay = delay_s
-        due._ok = True
         due.call = j
         due.eid = eid = next(env._eid)
         heappush(env._queue, (env._now + delay_s, NORMAL, eid, due))
@@ -586,6 +594,7 @@ class _CallCentre:
     def _start_again(self, event) -> None:
         """A redial or repeat call (`event.call`) starts."""
         j = event.call
+        self.spare.append(event)  # fired: reused for the next timeout made
         if self.has_ivr:
             self._start_in_ivr(j)
         else:
@@ -613,12 +622,9 @@ class _CallCentre:
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
         # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
-        due = _new_due(_Due)
-        due.env = env
-        due.callbacks = [self.job_done[agent]]
-        due._value = None
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self.job_done_cbs[agent]
         due._delay = duration_s
-        due._ok = True
         due.eid = eid = next(env._eid)
         heappush(env._queue, (now + duration_s, NORMAL, eid, due))
 
@@ -652,12 +658,9 @@ class _CallCentre:
         if not needed:
             heappush(self.lazy[g], (now + duration_s, next(env._eid), agent))
             return
-        due = _new_due(_Due)
-        due.env = env
-        due.callbacks = [self.job_done[agent]]
-        due._value = None
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self.job_done_cbs[agent]
         due._delay = duration_s
-        due._ok = True
         due.eid = eid = next(env._eid)
         heappush(env._queue, (now + duration_s, NORMAL, eid, due))
 
@@ -675,14 +678,11 @@ class _CallCentre:
         heap = self.lazy[g]
         env = self.env
         queue = env._queue
-        job_done = self.job_done
+        job_done_cbs = self.job_done_cbs
         for free_at_s, eid, agent in heap:
-            due = _new_due(_Due)
-            due.env = env
-            due.callbacks = [job_done[agent]]
-            due._value = None
+            due = self.spare.pop() if self.spare else _fresh_due(env)
+            due.callbacks = job_done_cbs[agent]
             due._delay = free_at_s - env._now
-            due._ok = True
             due.eid = eid
             heappush(queue, (free_at_s, NORMAL, eid, due))
         heap.clear()
@@ -712,12 +712,9 @@ class _CallCentre:
         self.busy_end.append(now + duration_s)
         # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
         env = self.env
-        due = _new_due(_Due)
-        due.env = env
-        due.callbacks = [self.job_done[agent]]
-        due._value = None
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self.job_done_cbs[agent]
         due._delay = duration_s
-        due._ok = True
         due.eid = eid = next(env._eid)
         heappush(env._queue, (now + duration_s, NORMAL, eid, due))
         if self.has_returns:
@@ -749,6 +746,7 @@ class _CallCentre:
         """An agent finished a job: leave if owed, else take the next caller or idle."""
         if self.lazy is not None:
             self._catch_up(event)
+        self.spare.append(event)  # fired: reused for the next timeout made
         owed = self.owed_departures[g]
         now = self.env._now
         if owed:
@@ -805,6 +803,7 @@ class _CallCentre:
                     agent = self.next_id
                     self.next_id += 1
                     self.job_done.append(partial(self._handled, g, agent))
+                    self.job_done_cbs.append([self.job_done[-1]])
                 self.on_shift[g] += 1
                 self._available(g, agent)
         elif target < present:
