@@ -91,6 +91,7 @@ class Outcome(IntEnum):
 
 _NEVER = float("inf")  # patience of a caller who never abandons
 _ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
+_CONTAINED, _IVR_ABANDONED = int(Outcome.CONTAINED), int(Outcome.IVR_ABANDONED)
 
 
 class _Due(Timeout):
@@ -375,19 +376,30 @@ class _CallCentre:
         self.pending -= 1
         i = event.call
         self.spare.append(event)  # fired: reused for the next timeout made
-        self._after_ivr(i)
+        # self._after_ivr(i), written out (one a call)
+        q = self.route[i]
+        if q >= 0:
+            self._join(i, q, self.env._now)
+        elif q == CONTAINED:  # the call ends in the IVR
+            self.outcome[i] = _CONTAINED
+            self.flags[i] |= RESOLVED
+        else:
+            self.outcome[i] = _IVR_ABANDONED
+            self._maybe_redial(i)
+        if self.closing and not self.pending:
+            self._release_idle()
 
     def _after_ivr(self, i: int) -> None:
+        """Call i leaves the IVR now: it ends there (contained, hung up) or joins its queue."""
         q = self.route[i]
-        if q < 0:  # the call ends in the IVR
-            if q == CONTAINED:
-                self.outcome[i] = Outcome.CONTAINED
-                self.flags[i] |= RESOLVED
-            else:
-                self.outcome[i] = Outcome.IVR_ABANDONED
-                self._maybe_redial(i)
-        else:
+        if q >= 0:
             self._join(i, q, self.env._now)
+        elif q == CONTAINED:  # the call ends in the IVR
+            self.outcome[i] = _CONTAINED
+            self.flags[i] |= RESOLVED
+        else:
+            self.outcome[i] = _IVR_ABANDONED
+            self._maybe_redial(i)
         if self.closing and not self.pending:
             self._release_idle()
 
