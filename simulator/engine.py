@@ -313,46 +313,68 @@ class _CallCentre:
             self._release_idle()
 
     def _arrivals(self, event) -> None:
-        """The first call due now starts (and any others at the same time); the next is scheduled."""
+        """The first call due now starts (and any others at the same time); the next is scheduled.
+
+        The next arrival's timeout is only made when another event comes before it. When it
+        would be the very next event SimPy runs (its key (time, NORMAL, eid) is below the head
+        of the event queue once this arrival's own events are scheduled), it is handled here at
+        once, at the same time, with the same sequence number drawn at the same point: the same
+        events in the same order, one timeout, push and pop fewer. (The key is drawn before the
+        calls start, as the timeout was; where it is pushed in the heap does not matter.)"""
         i = self.next_first
         n = self.n_first
         arrived = self.arrived
         env = self.env
-        now = env._now
-        first = i
-        if event is not None:
+        queue = env._queue
+        lazy = self.lazy
+        if event is None:  # time 0
+            eid = -1
+        else:
             i += 1  # the call this timeout was for starts whatever float rounding says
-            lazy = self.lazy
-            if lazy is not None:  # self._catch_up(event), written out (hot)
-                before = (now, event.eid)
+            eid = event.eid
+            self.spare.append(event)  # fired: reused for the next timeout made
+        while True:
+            now = env._now
+            first = self.next_first
+            if lazy is not None and eid >= 0:  # self._catch_up(event), written out (hot)
+                before = (now, eid)
                 for g, heap in enumerate(lazy):
                     while heap and heap[0] < before:
                         self.idle[g].append(heappop(heap)[2])
-            self.spare.append(event)  # fired: reused for the next timeout made
-        while i < n:
-            delay = arrived[i] - now
-            if delay > 0:
-                # _Due(env, delay, self._arrivals_callback), its initialiser written out (hot)
+            next_key = None
+            while i < n:
+                delay = arrived[i] - now
+                if delay > 0:
+                    next_key = (now + delay, NORMAL, next(env._eid))
+                    break
+                i += 1
+            self.next_first = i
+            if self.has_ivr:
+                if i == first + 1:  # the usual case: one call
+                    self._start_in_ivr(first)
+                else:
+                    for j in range(first, i):
+                        self._start_in_ivr(j)
+            elif i == first + 1:  # the usual case: one call
+                self._join(first, self.route[first], now)
+            else:
+                route = self.route
+                for j in range(first, i):
+                    self._join(j, route[j], now)
+            if next_key is None:
+                return
+            if queue and queue[0] < next_key:  # something else comes first: the next arrival's timeout
+                # _Due(env, delay, ...), its initialiser written out (hot)
                 due = self.spare.pop() if self.spare else _fresh_due(env)
                 due.callbacks = self._arrivals_cbs
                 due._delay = delay
-                due.eid = eid = next(env._eid)
-                heappush(env._queue, (now + delay, NORMAL, eid, due))
-                break
+                due.eid = next_key[2]
+                heappush(queue, next_key + (due,))
+                return
+            # the next arrival is the next event: it happens now, as SimPy would have run it
+            env._now = next_key[0]
+            eid = next_key[2]
             i += 1
-        self.next_first = i
-        if self.has_ivr:
-            if i == first + 1:  # the usual case: one call
-                self._start_in_ivr(first)
-            else:
-                for j in range(first, i):
-                    self._start_in_ivr(j)
-        elif i == first + 1:  # the usual case: one call
-            self._join(first, self.route[first], now)
-        else:
-            route = self.route
-            for j in range(first, i):
-                self._join(j, route[j], now)
 
     def _start_in_ivr(self, i: int) -> None:
         """Call i starts: the IVR, then its queue."""
