@@ -119,6 +119,10 @@ class _Due(Timeout):
 # 1,000, 1.6x at 5,000). Either way the day is the same to the bit.
 LAZY_AGENTS_FROM = 250  # agents on shift at once in the busiest interval
 
+# The next first call's arrival is handled without a timeout when it is the very next event
+# (see _arrivals); the day is the same either way (tests/test_engine_fast_forward.py runs both).
+ARRIVALS_WITHOUT_TIMEOUT = True
+
 _new_due = object.__new__
 
 
@@ -273,6 +277,7 @@ class _CallCentre:
         # appends to one), and fired timeouts kept for reuse (`spare`): allocating them was a
         # good part of the cost of an event.
         self._arrivals_cbs = [self._arrivals]
+        self.arrivals_without_timeout = ARRIVALS_WITHOUT_TIMEOUT
         self._ivr_ended_cbs = [self._ivr_ended]
         self._start_again_cbs = [self._start_again]
         self._patience_ran_out_cbs = [self._patience_ran_out]
@@ -363,7 +368,8 @@ class _CallCentre:
                     self._join(j, route[j], now)
             if next_key is None:
                 return
-            if queue and queue[0] < next_key:  # something else comes first: the next arrival's timeout
+            if (queue and queue[0] < next_key) or not self.arrivals_without_timeout:
+                # something else comes first: the next arrival's timeout
                 # _Due(env, delay, ...), its initialiser written out (hot)
                 due = self.spare.pop() if self.spare else _fresh_due(env)
                 due.callbacks = self._arrivals_cbs
