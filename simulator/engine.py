@@ -28,6 +28,12 @@ Design, in short:
   each event first moves the agents whose job ended before it to the idle ones, in timeout
   order, and a caller joining a line, an owed departure or the close turns the heap into those
   very timeouts (`_answer_lazy`, `_catch_up`, `_wake`). Same events, same order, same day.
+* **No timeout for an arrival that is the very next event.** The next first call's sequence
+  number is drawn where its timeout would have been made; once the current arrival's calls
+  have started, if nothing in SimPy's queue comes before it, it is handled at once in the same
+  callback (`_arrivals`, `ARRIVALS_WITHOUT_TIMEOUT`). Fired timeouts of the frequent kinds are
+  reused (`spare`), and each kind shares one callback list: most of an event's cost was
+  allocation.
 * **The agent pool is not a simpy.Resource.** Each group keeps a deque of idle agent ids; the
   waiting lines and the rules choosing from them are a routing policy (`simulator.routing`):
   which free group answers an arriving call, which waiting call a free agent takes. Today's
