@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
 from heapq import heappop, heappush
+from operator import itemgetter
 
 import numpy as np
 import simpy
@@ -246,8 +247,9 @@ class _CallCentre:
             # array with the key of the pool's row it takes, or the fill of a working column; the
             # columns _call_again sets itself are left out
             own = {"arrived", "flags", "calls_made", "caller_id", "kind"}
-            self.return_drawn = [(getattr(self, c.engine).append, c.drawn_as) for c in self.columns
-                                 if c.drawn_as is not None and c.engine not in own]
+            drawn = [c for c in self.columns if c.drawn_as is not None and c.engine not in own]
+            self.return_appends = [getattr(self, c.engine).append for c in drawn]
+            self.return_values = itemgetter(*[c.drawn_as for c in drawn])  # the row's values, in that order
             self.return_filled = [(getattr(self, c.engine).append, c.fill) for c in self.columns
                                   if c.drawn_as is None and c.engine not in own]
         # the waiting lines and the rules that pick from them; a callback offer depends on the
@@ -615,8 +617,8 @@ class _CallCentre:
         row = self.pool.take(at_s)
         arrived = self.arrived
         j = len(arrived)
-        for append, key in self.return_drawn:  # one more entry in every working array
-            append(row[key])
+        for append, value in zip(self.return_appends, self.return_values(row)):  # one more entry in every working array
+            append(value)
         for append, fill in self.return_filled:
             append(fill)
         arrived.append(at_s)
