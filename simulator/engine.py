@@ -412,18 +412,7 @@ class _CallCentre:
         self.pending -= 1
         i = event.call
         self.spare.append(event)  # fired: reused for the next timeout made
-        # self._after_ivr(i), written out (one a call)
-        q = self.route[i]
-        if q >= 0:
-            self._join(i, q, self.env._now)
-        elif q == CONTAINED:  # the call ends in the IVR
-            self.outcome[i] = _CONTAINED
-            self.flags[i] |= RESOLVED
-        else:
-            self.outcome[i] = _IVR_ABANDONED
-            self._maybe_redial(i)
-        if self.closing and not self.pending:
-            self._release_idle()
+        self._after_ivr(i)
 
     def _after_ivr(self, i: int) -> None:
         """Call i leaves the IVR now: it ends there (contained, hung up) or joins its queue."""
