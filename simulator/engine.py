@@ -606,13 +606,14 @@ class _CallCentre:
         row = self.pool.take(at_s)
         arrived = self.arrived
         j = len(arrived)
-        for append, value in zip(self.return_appends, self.return_values(row)):  # one more entry in every working array
+        for append, value in zip(self.return_appends, self.return_values(row)):  # one more entry in every array
             append(value)
         for append, fill in self.return_filled:
             append(fill)
         arrived.append(at_s)
         if self.has_ivr:
-            self.flags.append((ZERO_OUT if row["ivr.zero_out"] else 0) | (MISROUTED if row["ivr.true_queue"] >= 0 else 0))
+            self.flags.append((ZERO_OUT if row["ivr.zero_out"] else 0)
+                              | (MISROUTED if row["ivr.true_queue"] >= 0 else 0))
         else:
             self.flags.append(0)
         calls_made.append(calls_made[i] + 1)
