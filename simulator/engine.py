@@ -28,6 +28,12 @@ Design, in short:
   each event first moves the agents whose job ended before it to the idle ones, in timeout
   order, and a caller joining a line, an owed departure or the close turns the heap into those
   very timeouts (`_answer_lazy`, `_catch_up`, `_wake`). Same events, same order, same day.
+* **No timeout for an arrival that is the very next event.** The next first call's sequence
+  number is drawn where its timeout would have been made; once the current arrival's calls
+  have started, if nothing in SimPy's queue comes before it, it is handled at once in the same
+  callback (`_arrivals`, `ARRIVALS_WITHOUT_TIMEOUT`). Fired timeouts of the frequent kinds are
+  reused (`spare`), and each kind shares one callback list: most of an event's cost was
+  allocation.
 * **The agent pool is not a simpy.Resource.** Each group keeps a deque of idle agent ids; the
   waiting lines and the rules choosing from them are a routing policy (`simulator.routing`):
   which free group answers an arriving call, which waiting call a free agent takes. Today's
@@ -60,6 +66,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
 from heapq import heappop, heappush
+from operator import itemgetter
 
 import numpy as np
 import simpy
@@ -91,6 +98,7 @@ class Outcome(IntEnum):
 
 _NEVER = float("inf")  # patience of a caller who never abandons
 _ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
+_CONTAINED, _IVR_ABANDONED = int(Outcome.CONTAINED), int(Outcome.IVR_ABANDONED)
 
 
 class _Due(Timeout):
@@ -118,7 +126,21 @@ class _Due(Timeout):
 # 1,000, 1.6x at 5,000). Either way the day is the same to the bit.
 LAZY_AGENTS_FROM = 250  # agents on shift at once in the busiest interval
 
-_new_due = object.__new__  # for the two hottest places, which write _Due's initialiser out
+# The next first call's arrival is handled without a timeout when it is the very next event
+# (see _arrivals); the day is the same either way (tests/test_engine_fast_forward.py runs both).
+ARRIVALS_WITHOUT_TIMEOUT = True
+
+_new_due = object.__new__
+
+
+def _fresh_due(env: simpy.Environment) -> _Due:
+    """A new _Due for the hot places, which write the rest of its initialiser out (callbacks,
+    delay, eid and the push onto the queue); fired ones are reused before a new one is made."""
+    due = _new_due(_Due)
+    due.env = env
+    due._value = None
+    due._ok = True
+    return due
 
 # bits of CallRecords.flags
 ZERO_OUT = 1  # chose "0" (ask for an agent) in the IVR
@@ -224,9 +246,16 @@ class _CallCentre:
             self.redial_p = self.returns.redial_probability
             self.fcr = [q.first_contact_resolution for q in scenario.queues]
             self.pool = ReturnCallPool(scenario, seed, replication)
-            # (working array, key of the pool's row or None, fill) per column, for _call_again
-            self.return_columns = [(getattr(self, c.engine), None if c.drawn_as in (None, "arrived_at_s") else c.drawn_as,
-                                    c.fill) for c in self.columns]
+            self.max_calls = self.returns.max_calls
+            # for _call_again, one entry more in every working array: the bound `append` of each
+            # array with the key of the pool's row it takes, or the fill of a working column; the
+            # columns _call_again sets itself are left out
+            own = {"arrived", "flags", "calls_made", "caller_id", "kind"}
+            drawn = [c for c in self.columns if c.drawn_as is not None and c.engine not in own]
+            self.return_appends = [getattr(self, c.engine).append for c in drawn]
+            self.return_values = itemgetter(*[c.drawn_as for c in drawn])  # the row's values, in that order
+            self.return_filled = [(getattr(self, c.engine).append, c.fill) for c in self.columns
+                                  if c.drawn_as is None and c.engine not in own]
         # the waiting lines and the rules that pick from them; a callback offer depends on the
         # number waiting, so those queues count out callers whose patience ran out
         self.routing = Routing(scenario, self._abandoned_unnoticed, tuple(q.callback is not None for q in scenario.queues))
@@ -255,7 +284,17 @@ class _CallCentre:
                 self.served_by = self.routing.answer_order  # per queue: the groups that take its calls
                 self.serves = self.routing.serves
                 self.n_waiting = self.routing.n_waiting  # the routing's own list, read not copied
-        self._arrivals_callback = self._arrivals  # bound once: one timeout per arrival carries it
+        # The callback lists of the hot timeouts, made once and shared by every timeout of a kind
+        # (SimPy only reads an event's list and drops it when the event fires; nothing here
+        # appends to one), and fired timeouts kept for reuse (`spare`): allocating them was a
+        # good part of the cost of an event.
+        self._arrivals_cbs = [self._arrivals]
+        self.arrivals_without_timeout = ARRIVALS_WITHOUT_TIMEOUT
+        self._ivr_ended_cbs = [self._ivr_ended]
+        self._start_again_cbs = [self._start_again]
+        self._patience_ran_out_cbs = [self._patience_ran_out]
+        self.job_done_cbs = []  # per agent id: [its job_done]
+        self.spare: list[_Due] = []  # fired hot timeouts, reused by the next ones made
         self._next_call = self.routing.take
         self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
 
@@ -291,68 +330,105 @@ class _CallCentre:
             self._release_idle()
 
     def _arrivals(self, event) -> None:
-        """The first call due now starts (and any others at the same time); the next is scheduled."""
+        """The first call due now starts (and any others at the same time); the next is scheduled.
+
+        The next arrival's timeout is only made when another event comes before it. When it
+        would be the very next event SimPy runs (its key (time, NORMAL, eid) is below the head
+        of the event queue once this arrival's own events are scheduled), it is handled here at
+        once, at the same time, with the same sequence number drawn at the same point: the same
+        events in the same order, one timeout, push and pop fewer. (The key is drawn before the
+        calls start, as the timeout was; where it is pushed in the heap does not matter.)"""
         i = self.next_first
         n = self.n_first
         arrived = self.arrived
         env = self.env
-        now = env.now
-        first = i
-        if event is not None:
+        queue = env._queue
+        lazy = self.lazy
+        if event is None:  # time 0
+            eid = -1
+        else:
             i += 1  # the call this timeout was for starts whatever float rounding says
-            lazy = self.lazy
-            if lazy is not None:  # self._catch_up(event), written out (hot)
-                before = (now, event.eid)
+            eid = event.eid
+            self.spare.append(event)  # fired: reused for the next timeout made
+        while True:
+            now = env._now
+            first = self.next_first
+            if lazy is not None and eid >= 0:  # self._catch_up(event), written out (hot)
+                before = (now, eid)
                 for g, heap in enumerate(lazy):
                     while heap and heap[0] < before:
                         self.idle[g].append(heappop(heap)[2])
-        while i < n:
-            delay = arrived[i] - now
-            if delay > 0:
-                # _Due(env, delay, self._arrivals_callback), its initialiser written out (hot)
-                due = _new_due(_Due)
-                due.env = env
-                due.callbacks = [self._arrivals_callback]
-                due._value = None
+            next_key = None
+            while i < n:
+                delay = arrived[i] - now
+                if delay > 0:
+                    next_key = (now + delay, NORMAL, next(env._eid))
+                    break
+                i += 1
+            self.next_first = i
+            if self.has_ivr:
+                if i == first + 1:  # the usual case: one call
+                    self._start_in_ivr(first)
+                else:
+                    for j in range(first, i):
+                        self._start_in_ivr(j)
+            elif i == first + 1:  # the usual case: one call
+                self._join(first, self.route[first], now)
+            else:
+                route = self.route
+                for j in range(first, i):
+                    self._join(j, route[j], now)
+            if next_key is None:
+                return
+            if (queue and queue[0] < next_key) or not self.arrivals_without_timeout:
+                # something else comes first: the next arrival's timeout
+                # _Due(env, delay, ...), its initialiser written out (hot)
+                due = self.spare.pop() if self.spare else _fresh_due(env)
+                due.callbacks = self._arrivals_cbs
                 due._delay = delay
-                due._ok = True
-                due.eid = eid = next(env._eid)
-                heappush(env._queue, (now + delay, NORMAL, eid, due))
-                break
+                due.eid = next_key[2]
+                heappush(queue, next_key + (due,))
+                return
+            # the next arrival is the next event: it happens now, as SimPy would have run it
+            env._now = next_key[0]
+            eid = next_key[2]
             i += 1
-        self.next_first = i
-        if self.has_ivr:
-            for j in range(first, i):
-                self._start_in_ivr(j)
-        elif i == first + 1:  # the usual case: one call
-            self._join(first, self.route[first], now)
-        else:
-            route = self.route
-            for j in range(first, i):
-                self._join(j, route[j], now)
 
     def _start_in_ivr(self, i: int) -> None:
         """Call i starts: the IVR, then its queue."""
         ivr_s = self.ivr_s[i]
         if ivr_s > 0:
             self.pending += 1
-            _Due(self.env, ivr_s, partial(self._after_ivr, i))
+            # _Due(env, ivr_s, ...) written out (one a call), the call carried by the timeout
+            # itself rather than by a partial: the same timeout, at the same time, same eid
+            env = self.env
+            due = self.spare.pop() if self.spare else _fresh_due(env)
+            due.callbacks = self._ivr_ended_cbs
+            due._delay = ivr_s
+            due.call = i
+            due.eid = eid = next(env._eid)
+            heappush(env._queue, (env._now + ivr_s, NORMAL, eid, due))
             return
-        self._after_ivr(i, None)
+        self._after_ivr(i)
 
-    def _after_ivr(self, i: int, event) -> None:
-        if event is not None:
-            self.pending -= 1
+    def _ivr_ended(self, event) -> None:
+        """The IVR time of the call the timeout carries (`event.call`) is over."""
+        self.pending -= 1
+        i = event.call
+        self.spare.append(event)  # fired: reused for the next timeout made
+        self._after_ivr(i)
+
+    def _after_ivr(self, i: int) -> None:
+        """Call i leaves the IVR now: it ends there (contained, hung up) or joins its queue."""
         q = self.route[i]
-        if q < 0:  # the call ends in the IVR
-            if q == CONTAINED:
-                self.outcome[i] = Outcome.CONTAINED
-                self.flags[i] |= RESOLVED
-            else:
-                self.outcome[i] = Outcome.IVR_ABANDONED
-                self._maybe_redial(i)
+        if q >= 0:
+            self._join(i, q, self.env._now)
+        elif q == CONTAINED:  # the call ends in the IVR
+            self.outcome[i] = _CONTAINED
+            self.flags[i] |= RESOLVED
         else:
-            self._join(i, q, self.env.now)
+            self.outcome[i] = _IVR_ABANDONED
+            self._maybe_redial(i)
         if self.closing and not self.pending:
             self._release_idle()
 
@@ -375,7 +451,14 @@ class _CallCentre:
             e = self.routing.join(i, q, now, u)
         elif self.has_returns and self.redial_u[i] < self.redial_p:  # it redials at the moment it hangs up
             e = self.routing.join(i, q, now, u)
-            self._after(patience, partial(self._patience_ran_out, i, q, e))
+            # self._after(patience, ...) written out, the call, queue and entry on the timeout
+            env = self.env
+            due = self.spare.pop() if self.spare else _fresh_due(env)
+            due.callbacks = self._patience_ran_out_cbs
+            due._delay = patience
+            due.call, due.queue, due.entry = i, q, e
+            due.eid = eid = next(env._eid)
+            heappush(env._queue, (env._now + patience, NORMAL, eid, due))
         else:
             e = self.routing.join(i, q, now, u, now + patience)
         if self.lazy is not None:  # a caller waits: the end of every job that could take it matters
@@ -385,12 +468,15 @@ class _CallCentre:
         elif self.overflow_after_s[q] is not None:
             self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
 
-    def _patience_ran_out(self, i: int, q: int, e: int, event) -> None:
-        """A watched caller's patience ran out: it hangs up now unless an agent took it."""
+    def _patience_ran_out(self, event) -> None:
+        """A watched caller's patience ran out (`event.call`, waiting as `event.entry` in queue
+        `event.queue`): it hangs up now unless an agent took it."""
+        i, q, e = event.call, event.queue, event.entry
+        self.spare.append(event)  # fired: reused for the next timeout made
         if self.routing.leave(e, q):
             self.outcome[i] = _ABANDONED
             self.wait[i] = self.patience[i]
-            self.last_exit_s = self.env.now
+            self.last_exit_s = self.env._now
             self._maybe_redial(i)
 
     def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
@@ -402,7 +488,7 @@ class _CallCentre:
 
     def _overflow_due(self, q: int, e: int, event) -> None:
         """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""
-        i = self.routing.waiting_call(e, q, self.env.now)
+        i = self.routing.waiting_call(e, q, self.env._now)
         if i < 0:
             return
         idle = self.idle
@@ -419,7 +505,7 @@ class _CallCentre:
 
     def _go_home(self, g: int, agent: int) -> None:
         """After the close: the agent leaves; time past the end of the day is overtime."""
-        now = self.env.now
+        now = self.env._now
         if now > self.day_end_s:
             self.overtime.append((g, self.day_end_s, now))
         self._leave(g, agent)
@@ -428,15 +514,18 @@ class _CallCentre:
 
     def _expected_wait_s(self, q: int) -> float:
         """(callers ahead + 1) x mean handle time / agents on shift who serve the queue."""
-        agents = sum(self.on_shift[g] - len(self.owed_departures[g]) for g in self.routing.answer_order[q])
+        agents = 0
+        on_shift, owed = self.on_shift, self.owed_departures
+        for g in self.routing.answer_order[q]:  # a loop, not sum() over a generator: once per offer
+            agents += on_shift[g] - len(owed[g])
         if agents <= 0:
             return _NEVER
-        return (self.routing.waiting_now(q, self.env.now) + 1) * self.mean_handle_s[q] / agents
+        return (self.routing.waiting_now(q, self.env._now) + 1) * self.mean_handle_s[q] / agents
 
     def _offer_callback(self, i: int, q: int) -> bool:
         """Offer a callback if the expected wait is over the threshold; True if accepted."""
         policy = self.callback[q]
-        now = self.env.now
+        now = self.env._now
         window_from_s, window_until_s = self.callback_window_s[q]
         if not window_from_s <= now < window_until_s:
             return False
@@ -475,7 +564,7 @@ class _CallCentre:
                 self._answer(i, g, self.idle[g].popleft())
                 break
         else:
-            e = self.routing.join(i, q, self.env.now, self.priority_u[i] if self.has_priority else 0.0,
+            e = self.routing.join(i, q, self.env._now, self.priority_u[i] if self.has_priority else 0.0,
                                   at_front=at_front)
             if self.overflow_after_s[q] is not None:
                 self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
@@ -484,7 +573,7 @@ class _CallCentre:
 
     def _call_back(self, i: int, g: int, agent: int) -> None:
         """An agent dials an accepted callback: reached (talk + ACW) or retried later."""
-        now = self.env.now
+        now = self.env._now
         q = self.route[i]
         policy = self.callback[q]
         u = self.attempt_rng.random(2)
@@ -510,7 +599,7 @@ class _CallCentre:
 
     def _maybe_redial(self, i: int) -> None:
         if self.has_returns and self.redial_u[i] < self.redial_p:
-            self._call_again(i, self.env.now + self.redial_delay[i], REDIAL)
+            self._call_again(i, self.env._now + self.redial_delay[i], REDIAL)
 
     def _maybe_repeat(self, i: int, talk_end_s: float) -> None:
         q = self.route[i]
@@ -523,31 +612,49 @@ class _CallCentre:
 
     def _call_again(self, i: int, at_s: float, kind: int) -> None:
         """The caller of call i makes another call at `at_s` (if the centre is still open)."""
-        if self.calls_made[i] >= self.returns.max_calls or at_s >= self.day_end_s:
+        calls_made = self.calls_made
+        if calls_made[i] >= self.max_calls or at_s >= self.day_end_s:
             return
         row = self.pool.take(at_s)
-        j = len(self.arrived)
-        for values, key, fill in self.return_columns:  # one more entry in every working array
-            values.append(fill if key is None else row[key])
-        self.arrived[j] = at_s
+        arrived = self.arrived
+        j = len(arrived)
+        for append, value in zip(self.return_appends, self.return_values(row)):  # one more entry in every array
+            append(value)
+        for append, fill in self.return_filled:
+            append(fill)
+        arrived.append(at_s)
         if self.has_ivr:
-            self.flags[j] = (ZERO_OUT if row["ivr.zero_out"] else 0) | (MISROUTED if row["ivr.true_queue"] >= 0 else 0)
-        self.calls_made[j] = self.calls_made[i] + 1
-        self.caller_id[j] = self.caller_id[i]
-        self.kind[j] = kind
-        self._after(at_s - self.env.now, partial(self._start_again, j))
+            self.flags.append((ZERO_OUT if row["ivr.zero_out"] else 0)
+                              | (MISROUTED if row["ivr.true_queue"] >= 0 else 0))
+        else:
+            self.flags.append(0)
+        calls_made.append(calls_made[i] + 1)
+        self.caller_id.append(self.caller_id[i])
+        self.kind.append(kind)
+        # _Due(env, at_s - now, ...) written out, the call carried by the timeout (as _start_in_ivr)
+        env = self.env
+        delay_s = at_s - env._now
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self._start_again_cbs
+        due._delay = delay_s
+        due.call = j
+        due.eid = eid = next(env._eid)
+        heappush(env._queue, (env._now + delay_s, NORMAL, eid, due))
 
-    def _start_again(self, j: int, event) -> None:
+    def _start_again(self, event) -> None:
+        """A redial or repeat call (`event.call`) starts."""
+        j = event.call
+        self.spare.append(event)  # fired: reused for the next timeout made
         if self.has_ivr:
             self._start_in_ivr(j)
         else:
-            self._join(j, self.route[j], self.env.now)
+            self._join(j, self.route[j], self.env._now)
 
     # --- agent bookkeeping ---------------------------------------------------------------
 
     def _busy(self, g: int, agent: int, duration_s: float) -> None:
         """Agent `agent` of group `g` is busy from now for `duration_s`, then free again."""
-        now = self.env.now
+        now = self.env._now
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
@@ -559,18 +666,15 @@ class _CallCentre:
         self.group[i] = g
         self.agent[i] = agent
         env = self.env
-        now = env.now
+        now = env._now
         duration_s = self.talk[i] + self.acw[i]
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
         # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
-        due = _new_due(_Due)
-        due.env = env
-        due.callbacks = [self.job_done[agent]]
-        due._value = None
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self.job_done_cbs[agent]
         due._delay = duration_s
-        due._ok = True
         due.eid = eid = next(env._eid)
         heappush(env._queue, (now + duration_s, NORMAL, eid, due))
 
@@ -604,12 +708,9 @@ class _CallCentre:
         if not needed:
             heappush(self.lazy[g], (now + duration_s, next(env._eid), agent))
             return
-        due = _new_due(_Due)
-        due.env = env
-        due.callbacks = [self.job_done[agent]]
-        due._value = None
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self.job_done_cbs[agent]
         due._delay = duration_s
-        due._ok = True
         due.eid = eid = next(env._eid)
         heappush(env._queue, (now + duration_s, NORMAL, eid, due))
 
@@ -627,14 +728,11 @@ class _CallCentre:
         heap = self.lazy[g]
         env = self.env
         queue = env._queue
-        job_done = self.job_done
+        job_done_cbs = self.job_done_cbs
         for free_at_s, eid, agent in heap:
-            due = _new_due(_Due)
-            due.env = env
-            due.callbacks = [job_done[agent]]
-            due._value = None
+            due = self.spare.pop() if self.spare else _fresh_due(env)
+            due.callbacks = job_done_cbs[agent]
             due._delay = free_at_s - env._now
-            due._ok = True
             due.eid = eid
             heappush(queue, (free_at_s, NORMAL, eid, due))
         heap.clear()
@@ -656,13 +754,19 @@ class _CallCentre:
         self.outcome[i] = _ANSWERED
         self.group[i] = g
         self.agent[i] = agent
-        now = self.env.now
+        now = self.env._now
         talk_s = self.talk[i]
         duration_s = talk_s + self.acw[i]
         self.busy_group.append(g)
         self.busy_start.append(now)
         self.busy_end.append(now + duration_s)
-        _Due(self.env, duration_s, self.job_done[agent])
+        # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
+        env = self.env
+        due = self.spare.pop() if self.spare else _fresh_due(env)
+        due.callbacks = self.job_done_cbs[agent]
+        due._delay = duration_s
+        due.eid = eid = next(env._eid)
+        heappush(env._queue, (now + duration_s, NORMAL, eid, due))
         if self.has_returns:
             self._maybe_repeat(i, now + talk_s)
 
@@ -674,7 +778,7 @@ class _CallCentre:
         talk_s = self.talk[i]
         self._busy(g, agent, lead_s + talk_s + self.acw[i])
         if self.has_returns:
-            self._maybe_repeat(i, self.env.now + lead_s + talk_s)
+            self._maybe_repeat(i, self.env._now + lead_s + talk_s)
 
     def _transfer(self, i: int, g: int, agent: int, busy_s: float) -> None:
         """The agent is busy `busy_s` (ending with the transfer), then the call joins its right queue."""
@@ -685,15 +789,16 @@ class _CallCentre:
     def _requeue_transferred(self, i: int, event) -> None:
         """A transferred call joins the right queue at the front: it keeps its original arrival."""
         self.flags[i] |= TRANSFERRED
-        self.queued_at[i] = self.env.now
+        self.queued_at[i] = self.env._now
         self._enqueue_without_caller(i, self.true_queue[i], at_front=True)
 
     def _handled(self, g: int, agent: int, event) -> None:
         """An agent finished a job: leave if owed, else take the next caller or idle."""
         if self.lazy is not None:
             self._catch_up(event)
+        self.spare.append(event)  # fired: reused for the next timeout made
         owed = self.owed_departures[g]
-        now = self.env.now
+        now = self.env._now
         if owed:
             self.overtime.append((g, owed.popleft(), now))
             self._leave(g, agent)
@@ -711,7 +816,7 @@ class _CallCentre:
             self.idle[g].append(agent)
 
     def _available(self, g: int, agent: int) -> None:
-        i = self.routing.take(g, self.env.now)
+        i = self.routing.take(g, self.env._now)
         if i >= 0:
             self._take(i, g, agent)
         elif self.closing and not self.pending:
@@ -722,13 +827,13 @@ class _CallCentre:
     def _take(self, i: int, g: int, agent: int) -> None:
         """A free agent takes waiting call i out of its line."""
         if not self.flags[i] & CALLBACK_ACCEPTED:  # on the line (not a callback): its wait ends
-            waited_s = self.env.now - self.queued_at[i]
+            waited_s = self.env._now - self.queued_at[i]
             if waited_s > 0.0:  # the clock reached the arrival time by float additions
                 self.wait[i] += waited_s
         self._answer(i, g, agent)
 
     def _leave(self, g: int, agent: int) -> None:
-        self.last_exit_s = self.env.now
+        self.last_exit_s = self.env._now
         self.on_shift[g] -= 1
         self.spare_ids[g].append(agent)
 
@@ -739,7 +844,7 @@ class _CallCentre:
             extra = target - present
             while owed and extra:  # cancel departures still owed before calling in new agents
                 # the agent kept past its shift is back on it: the time between was overtime
-                self.overtime.append((g, owed.pop(), self.env.now))
+                self.overtime.append((g, owed.pop(), self.env._now))
                 extra -= 1
             for _ in range(extra):
                 if self.spare_ids[g]:
@@ -748,6 +853,7 @@ class _CallCentre:
                     agent = self.next_id
                     self.next_id += 1
                     self.job_done.append(partial(self._handled, g, agent))
+                    self.job_done_cbs.append([self.job_done[-1]])
                 self.on_shift[g] += 1
                 self._available(g, agent)
         elif target < present:
@@ -756,7 +862,7 @@ class _CallCentre:
             while idle and fewer:
                 self._leave(g, idle.pop())
                 fewer -= 1
-            now = self.env.now
+            now = self.env._now
             owed.extend([now] * fewer)
             if fewer and self.lazy is not None and self.lazy[g]:  # they leave at the end of their job
                 self._wake(g)

@@ -85,7 +85,8 @@ class Routing:
         self.n_waiting = [0] * len(queues)  # live entries (callers whose patience ran out unnoticed included)
         self.entry_call = array("i")
         self.entry_deadline = array("d")  # when the caller abandons if nobody takes it (inf: never, or the engine watches)
-        self.entry_joined = array("d")
+        self.entry_joined = array("d")  # kept only when some queue overflows
+        self.any_overflow = any(after_s is not None for after_s in self.overflow_after_s)
         self.entry_live = bytearray()
         # queues whose exact number of waiting callers is asked for (`waiting_now`): their
         # deadlines are also kept in a heap, so callers whose patience ran out are counted out
@@ -101,9 +102,11 @@ class Routing:
         e = len(self.entry_call)
         self.entry_call.append(i)
         self.entry_deadline.append(deadline_s)
-        self.entry_joined.append(now)
+        if self.any_overflow:  # only overflow reads when an entry joined
+            self.entry_joined.append(now)
         self.entry_live.append(1)
-        c = self.line_of(q, priority_u)
+        bounds = self.bounds[q]  # self.line_of(q, priority_u), written out (once per waiting call)
+        c = bisect_right(bounds, priority_u) if bounds else 0
         if at_front:
             self.lines[q][c].appendleft(e)
         else:
