@@ -513,7 +513,7 @@ class _CallCentre:
         """The caller of call i makes another call at `at_s` (if the centre is still open)."""
         if self.calls_made[i] >= self.returns.max_calls or at_s >= self.day_end_s:
             return
-        row = self.pool.take(at_s)
+        row = self.pool.take(at_s, self.intent[i] if self.has_ivr else -1)  # a redial keeps its intent
         j = len(self.arrived)
         for values, key, fill in self.return_columns:  # one more entry in every working array
             values.append(fill if key is None else row[key])
