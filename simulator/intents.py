@@ -412,3 +412,21 @@ def intent_routing(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, shares,
                          misroute_transfer_s={key: transfer_sum[key] / p for key, p in misroute.items() if p > 0},
                          contained=totals["contained"], hang_up=totals["hang_up"])
     return expected, routing
+
+
+def scenario_routing(scenario) -> IvrRouting:
+    """The exact routing of a scenario's IVR (for planning): `ivr.routing_probabilities`
+    without intents; with intents the intent walk's, for the day's intent mix (per-interval
+    shares weighted by each interval's expected calls)."""
+    from .funnel_trace import layout_of
+    from .ivr import routing_probabilities
+
+    queue_names = [q.name for q in scenario.queues]
+    if not scenario.intents:
+        return routing_probabilities(scenario.ivr, queue_names)
+    calls = np.asarray(scenario.arrivals.calls, dtype=float)
+    shares = intent_shares(scenario.intents, scenario.n_intervals)
+    day_shares = shares @ calls / calls.sum() if calls.sum() > 0 else shares[:, 0]
+    _, routing = intent_routing(scenario.ivr, scenario.intents, scenario.queues, day_shares,
+                                layout_of(scenario.ivr, len(scenario.queues)))
+    return routing
