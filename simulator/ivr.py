@@ -234,7 +234,11 @@ class IvrPaths:
     zero_out: np.ndarray  # bool: chose a key-"0" option
     pre_menu_s: np.ndarray  # float64: greeting + announcement, the IVR time of a caller satisfied by the announcement
     announce_u: np.ndarray  # float64: uniform; the caller hangs up satisfied if below the announcement's share
-    intent: np.ndarray  # int16: the caller's intent (index in scenario.intents), -1 without intents
+    intent: np.ndarray | None = None  # int16: the caller's intent (index in scenario.intents), -1 without intents
+
+    def __post_init__(self):
+        if self.intent is None:  # hand-built paths (tests) without intents
+            object.__setattr__(self, "intent", np.full(len(self.route), -1, dtype=np.int16))
 
 
 def apply_announcement(paths: IvrPaths, satisfied: np.ndarray) -> IvrPaths:
