@@ -174,3 +174,63 @@ def test_the_funnel_layout_numbers_every_counter_once():
     scenario, _ = walk_of(two_intents(1.0))
     layout = layout_of(scenario.ivr, 2)
     assert len(set(layout.keys)) == len(layout) == len(layout.index)
+
+
+def test_per_interval_shares_set_the_intent_by_arrival_interval():
+    data = two_intents(1.0)
+    data["arrivals"]["calls"] = [300, 300]
+    data["agents"][0]["staffing"] = [50, 50]
+    data["intents"][0]["share"] = [1.0, 0.0]
+    data["intents"][1]["share"] = [0.0, 1.0]
+    scenario = scenario_from_dict(data)
+    callers = draw_callers(scenario, 2, 0)
+    second = callers.arrived_at_s >= 3600
+    assert second.any() and (~second).any()
+    assert np.all(callers.ivr.intent[~second] == 0) and np.all(callers.ivr.intent[second] == 1)
+
+
+def test_resolution_uniform_is_moved_to_give_the_intents_fcr():
+    from simulator.callers import _remapped_resolution
+
+    u = (np.arange(10_000) + 0.5) / 10_000
+    for wanted in (0.0, 0.3, 0.8, 1.0):
+        for tested in (0.0, 0.5, 1.0):
+            moved = _remapped_resolution(u, np.full_like(u, wanted), np.full_like(u, tested))
+            assert np.array_equal(moved < tested, u < wanted), (wanted, tested)
+    same = _remapped_resolution(u, np.full_like(u, 0.7), np.full_like(u, 0.7))
+    assert np.allclose(same, u)  # where intent and queue agree, the uniform is untouched
+
+
+def test_redials_and_repeat_calls_keep_their_callers_intent():
+    from simulator.callers import FIRST
+    from simulator.engine import Outcome, simulate_replication
+    from simulator.funnel import replication_funnel, funnel_layout
+
+    data = two_intents(1.0)
+    data["queues"][0]["first_contact_resolution"] = 0.5  # intent a keeps the queue's FCR, b sets its own
+    data["intents"][1]["first_contact_resolution"] = 0.2
+    data["return_calls"] = {"redial_probability": 1.0, "redial_delay": FIXED(60), "repeat_delay": FIXED(60),
+                            "max_calls": 4}
+    scenario = scenario_from_dict(data)
+    result = simulate_replication(scenario, 9, 0)
+    records = result.records
+    returns = records.kind != FIRST
+    assert returns.sum() > 100
+    # talk time tells the intent (a: 111 s, b: qb's 300 s); a return call's is its first call's
+    answered = records.outcome == Outcome.ANSWERED
+    first_talk = records.talk_s[records.caller]
+    assert np.array_equal(records.talk_s[returns & answered], first_talk[returns & answered])
+    # and the funnel counts every simulated call, the return calls included
+    counts = replication_funnel(scenario, 9, 0, records)
+    layout = funnel_layout(scenario)
+    assert counts[layout.index[("entered",)]] == len(records)
+    assert counts[layout.index[("queue", 0)]] == (records.queue == 0).sum()
+    # the intent's FCR decides resolution (b: 0.2, its queue says 1), a keeps its queue's 0.5
+    from simulator.engine import RESOLVED
+
+    resolved = (records.flags & RESOLVED) > 0
+    for talk, fcr in ((111.0, 0.5), (300.0, 0.2)):
+        calls = answered & (records.talk_s == talk)
+        n = calls.sum()
+        assert n > 100
+        assert abs(resolved[calls].mean() - fcr) <= 4 * math.sqrt(fcr * (1 - fcr) / n), (talk, resolved[calls].mean())
