@@ -69,14 +69,15 @@ def _remapped_resolution(u: np.ndarray, wanted: np.ndarray, tested: np.ndarray) 
 
 
 def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Generator],
-                    interval: np.ndarray | None = None, intent: np.ndarray | None = None) -> dict:
+                    interval: np.ndarray | None = None, intent: np.ndarray | None = None,
+                    trace: Trace | None = None) -> dict:
     """Every attribute of `n` calls except arrival times and busyness (see Callers).
     `interval` (each call's interval) and `intent` matter only with intents (see ivr_paths)."""
     queues = scenario.queues
     out: dict = {}
     intents = scenario.intents
     if scenario.ivr is not None:
-        paths = ivr_paths(scenario, n, rng, interval, intent)
+        paths = ivr_paths(scenario, n, rng, interval, intent, trace)
         out["ivr"] = paths
         # talk time, patience, ... belong to the queue that finally answers (with intents: to the intent)
         queue = np.where(paths.true_queue >= 0, paths.true_queue, paths.route).astype(np.int16)
@@ -181,8 +182,9 @@ def return_call_batch(scenario: Scenario, seed: int, replication: int, batch: in
     return draw_attributes(scenario, len(intent), rng, intent=intent)
 
 
-def draw_callers(scenario: Scenario, seed: int, replication: int) -> Callers:
-    """Draw the day's first calls: Poisson arrivals per interval, then their attributes."""
+def draw_callers(scenario: Scenario, seed: int, replication: int, trace: Trace | None = None) -> Callers:
+    """Draw the day's first calls: Poisson arrivals per interval, then their attributes
+    (`trace`, optional, notes their IVR walks' funnel events; it draws nothing)."""
     interval_s = scenario.interval_s
     expected = np.asarray(scenario.arrivals.calls, dtype=float)
     busyness = 1.0
@@ -197,7 +199,7 @@ def draw_callers(scenario: Scenario, seed: int, replication: int) -> Callers:
     arrived = np.repeat(starts, counts) + arrivals_rng.random(counts.sum()) * interval_s
     arrived.sort()
     interval = np.minimum((arrived // interval_s).astype(np.int64), scenario.n_intervals - 1)
-    attributes = draw_attributes(scenario, len(arrived), first_call_streams(seed, replication), interval)
+    attributes = draw_attributes(scenario, len(arrived), first_call_streams(seed, replication), interval, trace=trace)
     _decide_announcement(scenario, attributes, arrived)
     return Callers(arrived_at_s=arrived, busyness=busyness, **attributes)
 

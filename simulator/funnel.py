@@ -2,9 +2,9 @@
 or misrouted, counted per replication over the calls that were really simulated.
 
 The walks are pure functions of the random streams, so the funnel is counted after the day
-from the call records, without the engine: the first calls' walks are drawn again with a
-`Trace` (the same streams give the same walks), callers the announcement satisfied are taken
-out, and every redial / repeat call is the pool row `ReturnCallPool` handed it (the pool hands
+from the call records, without the engine: the first calls' walks note their events in a
+`Trace` as `draw_callers` draws them (or are drawn again: the same streams give the same
+walks), callers the announcement satisfied are taken out, and every redial / repeat call is the pool row `ReturnCallPool` handed it (the pool hands
 rows out in the order the calls are made, which is the records' order after the first calls;
 a redial keeps its caller's intent, which the records give through `caller`). Unused pool rows
 are never counted.
@@ -19,7 +19,7 @@ import numpy as np
 from .callers import FIRST, ReturnCallPool, first_call_streams, ivr_paths, return_call_streams
 from .funnel_trace import FunnelLayout, Trace, layout_of
 from .intents import intent_routing, intent_shares
-from .ivr import HANG_UP
+from .ivr import HANG_UP, IvrPaths
 from .scenario import Scenario
 
 
@@ -43,16 +43,21 @@ def _count(layout: FunnelLayout, trace: Trace, rows: np.ndarray, satisfied: np.n
     return counts
 
 
-def replication_funnel(scenario: Scenario, seed: int, replication: int, records) -> np.ndarray:
-    """The funnel counters (see `funnel_layout`) of one simulated day, from its call records."""
+def replication_funnel(scenario: Scenario, seed: int, replication: int, records,
+                       first: tuple[IvrPaths, Trace] | None = None) -> np.ndarray:
+    """The funnel counters (see `funnel_layout`) of one simulated day, from its call records.
+    `first`: the first calls' walks and the trace noted while drawing them (`draw_callers`
+    with a trace), else they are drawn again from their streams (the same walks)."""
     layout = funnel_layout(scenario)
     ivr = scenario.ivr
-    first = np.flatnonzero(records.kind == FIRST)
-    n_first = len(first)
+    n_first = int((records.kind == FIRST).sum())
     # the first calls are the records' first rows, in arrival order, as they were drawn
     interval = _intervals(scenario, records.arrived_at_s[:n_first])
-    trace = Trace(layout)
-    paths = ivr_paths(scenario, n_first, first_call_streams(seed, replication), interval, trace=trace)
+    if first is None:
+        trace = Trace(layout)
+        paths = ivr_paths(scenario, n_first, first_call_streams(seed, replication), interval, trace=trace)
+    else:
+        paths, trace = first
     satisfied = paths.announce_u < ivr.satisfied_share(interval)
     counts = _count(layout, trace, np.arange(n_first), satisfied, n_first)
     n_returns = len(records) - n_first

@@ -19,8 +19,10 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from .engine import Outcome, ReplicationResult, simulate_replication
-from .funnel import replication_funnel
+from .callers import draw_callers
+from .engine import Outcome, ReplicationResult, simulate_callers, simulate_replication
+from .funnel import funnel_layout, replication_funnel
+from .funnel_trace import Trace
 from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
 from .numbers import finite_or_none
 from .parallel import ordered_map
@@ -198,14 +200,21 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
     Replication 0's records are most of what a task sends back (8 MB for large_centre's
     100,000 calls, against 6 kB of KPIs): a study that draws no sample day leaves them out."""
     scenario, seed, replication, keep_records, sample_day = job
-    result = simulate_replication(scenario, seed, replication)
+    funnel = None
+    if scenario.ivr is None:
+        result = simulate_replication(scenario, seed, replication)
+    else:  # the same day, with the first calls' funnel events noted as they are drawn
+        trace = Trace(funnel_layout(scenario))
+        callers = draw_callers(scenario, seed, replication, trace)
+        result = simulate_callers(scenario, callers, replication, seed)
+        funnel = replication_funnel(scenario, seed, replication, result.records, (callers.ivr, trace))
     check_conservation(result)
     several = len(scenario.queues) > 1 or len(scenario.agents) > 1
     return _ReplicationOutput(
         kpis=replication_kpis(result, scenario),
         breakdown=breakdown_kpis(result, scenario) if several else None,
         sample_day=result if (replication == 0 and sample_day) or keep_records else None,
-        funnel=replication_funnel(scenario, seed, replication, result.records) if scenario.ivr is not None else None,
+        funnel=funnel,
     )
 
 

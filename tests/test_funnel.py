@@ -172,3 +172,17 @@ def test_no_funnel_without_an_ivr():
     from presentation.documents import result_document
 
     assert "funnel" not in result_document(run)
+
+
+def test_the_funnel_noted_while_drawing_equals_the_funnel_drawn_again():
+    from simulator.callers import draw_callers
+    from simulator.engine import simulate_callers
+    from simulator.funnel import replication_funnel
+
+    for path in (SCENARIO_DIR / "utility_outage.yaml", SCENARIO_DIR / "ivr_broad_intents.yaml"):
+        scenario = load_scenario(path)
+        trace = Trace(funnel_layout(scenario))
+        callers = draw_callers(scenario, 4, 1, trace)
+        records = simulate_callers(scenario, callers, 1, 4).records
+        noted = replication_funnel(scenario, 4, 1, records, (callers.ivr, trace))
+        assert np.array_equal(noted, replication_funnel(scenario, 4, 1, records))
