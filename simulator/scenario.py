@@ -428,8 +428,13 @@ class Scenario(_Frozen):
         return revised(self, arrivals=revised(self.arrivals, calls=tuple(c * factor for c in self.arrivals.calls)))
 
     def with_scaled_durations(self, what: str, factor: float) -> "Scenario":
-        """Every queue's `what` distribution (talk_time, acw or patience) with its time parameters
-        times `factor` (the CV stays); queues without one keep theirs."""
+        """Every queue's (and intent's) `what` distribution (talk_time, acw or patience) with its
+        time parameters times `factor` (the CV stays); queues without one keep theirs."""
         queues = tuple(revised(q, **{what: getattr(q, what).scaled(factor)}) if getattr(q, what) is not None else q
                        for q in self.queues)
-        return revised(self, queues=queues)
+        if not self.intents:
+            return revised(self, queues=queues)
+        # an intent's own durations scale with the queues' (those it leaves out follow its queue's)
+        intents = tuple(revised(i, **{what: getattr(i, what).scaled(factor)}) if getattr(i, what) is not None else i
+                        for i in self.intents)
+        return revised(self, queues=queues, intents=intents)

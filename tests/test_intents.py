@@ -234,3 +234,12 @@ def test_redials_and_repeat_calls_keep_their_callers_intent():
         n = calls.sum()
         assert n > 100
         assert abs(resolved[calls].mean() - fcr) <= 4 * math.sqrt(fcr * (1 - fcr) / n), (talk, resolved[calls].mean())
+
+
+def test_scaled_durations_scale_the_intents_own_durations_too():
+    scenario = scenario_from_dict(two_intents(1.0))
+    scaled = scenario.with_scaled_durations("talk_time", 1.5)
+    assert scaled.intents[0].talk_time.mean_s == pytest.approx(166.5)
+    assert scaled.intents[1].talk_time is None and scaled.queues[1].talk_time.mean_s == pytest.approx(450.0)
+    callers = draw_callers(scaled, 5, 0)
+    assert set(np.unique(callers.talk_s)) == {166.5, 450.0}
