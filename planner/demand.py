@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.ivr import routing_probabilities
+from simulator.intents import scenario_routing
 from simulator.routing import answer_order
 from simulator.scenario import Scenario
 
@@ -77,7 +77,7 @@ def queue_demand(scenario: Scenario) -> list[QueueDemand]:
     missed_in_work = dict.fromkeys(names, 0.0)  # share x transfer time
     transferred_in = dict.fromkeys(names, 0.0)
     if scenario.ivr is not None:
-        routing = routing_probabilities(scenario.ivr, names)
+        routing = scenario_routing(scenario)
         direct.update(routing.to_queue)
         for (wrong, right), p in routing.misroute.items():
             missed_in[wrong] += p

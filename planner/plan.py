@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from simulator.errors import UserError
-from simulator.ivr import routing_probabilities
+from simulator.intents import scenario_routing
 from simulator.numbers import finite_or_none
 from simulator.scenario import Scenario
 
@@ -263,7 +263,7 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
             agents=agents, scheduled_agents=tuple(scheduled_agents(a, shrinkage) for a in agents),
         ))
     if scenario.ivr is not None:
-        routing = routing_probabilities(scenario.ivr, [q.name for q in scenario.queues])
+        routing = scenario_routing(scenario)
         notes.append(Note("ivr_shares", dict(contained=routing.contained, hang_up=routing.hang_up,
                                              announcement=scenario.ivr.announcement is not None,
                                              misrouted=sum(routing.misroute.values()))))

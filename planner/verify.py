@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from simulator.ivr import routing_probabilities
+from simulator.intents import scenario_routing
 from simulator.run import Estimate, RunResult, run_scenario
 from simulator.scenario import Scenario
 
@@ -168,7 +168,7 @@ def model_gaps(plan: ScenarioPlan) -> dict[str, str]:
         gaps["busyness"] = (f"volume varies from day to day (cv {scenario.arrivals.busyness_cv:g}); the plan sizes "
                             "the mean day, and busy days lose more service level than quiet days gain")
     if scenario.ivr is not None:
-        routing = routing_probabilities(scenario.ivr, [q.name for q in scenario.queues])
+        routing = scenario_routing(scenario)
         if routing.misroute:
             gaps["ivr_transfers"] = (f"IVR misroutes ({sum(routing.misroute.values()):.1%} of calls entering the "
                                      "menus): a transferred call waits twice")
@@ -196,7 +196,7 @@ def _queue_gap_codes(plan: ScenarioPlan, name: str) -> set[str]:
     if _handle_cv(queue) > 1.05:
         codes.add("talk_cv")
     if scenario.ivr is not None:
-        routing = routing_probabilities(scenario.ivr, [q.name for q in scenario.queues])
+        routing = scenario_routing(scenario)
         if any(name in pair for pair in routing.misroute):
             codes.add("ivr_transfers")
     serving = [g for g in scenario.agents if name in g.serves]

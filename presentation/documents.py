@@ -9,6 +9,7 @@ import math
 import platform
 from importlib import metadata
 
+from simulator.funnel import funnel_document
 from simulator.kpi_table import DEFINITIONS
 from simulator.run import RunResult
 
@@ -60,6 +61,8 @@ def result_document(result: RunResult) -> dict:
             }
             for part, entries in result.breakdown.items()
         },
+        # with an IVR: the funnel per menu and option (simulator.funnel); absent without one
+        **({"funnel": funnel} if (funnel := funnel_document(result)) is not None else {}),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from simulator.kpi_table import KPI, UNITS, Unit
+from simulator.funnel import funnel_document
 from simulator.run import Estimate, RunResult
 
 def unit_of(name: str) -> Unit:
@@ -100,6 +101,35 @@ BREAKDOWN_COLUMNS = [("offered", "offered"), ("answered", "answered"), ("abandon
                      ("service_level", "SL"), ("asa", "ASA"), ("wait_p90", "wait p90"), ("aht", "AHT")]
 
 
+def funnel_table(funnel: dict | None) -> list[str]:
+    """The IVR funnel per menu, calls per day (means over the replications), for the summary."""
+    if funnel is None:
+        return []
+
+    def calls(value: float) -> str:
+        return f"{value:,.0f}" if value >= 10 or value == 0 else f"{value:.1f}"
+
+    rows = []
+    for menu in funnel["menus"]:
+        options = menu["options"]
+        rows.append([menu["name"], calls(menu["entered"]["mean"]), calls(menu["hung_up"]["mean"]),
+                     calls(sum(o["chose"]["mean"] for o in options if o["zero_out"])),
+                     calls(sum(o["contained"]["mean"] for o in options)),
+                     calls(sum(o["misrouted"]["mean"] for o in options))])
+    for service in funnel["self_service"]:
+        rows.append([f"{service['name']} (self-service)", calls(service["entered"]["mean"]), "", "",
+                     calls(service["contained"]["mean"]), ""])
+    satisfied = funnel.get("announcement", {}).get("satisfied", {}).get("mean")
+    note = f"; {calls(satisfied)} satisfied by the announcement" if satisfied is not None else ""
+    return [
+        table(["IVR menu (calls per day)", "entered", "hung up", "zero-outs (key 0)", "contained", "misrouted"], rows),
+        f"{calls(funnel['entered']['mean'])} calls entered the IVR{note}: {calls(funnel['contained']['mean'])} "
+        f"contained, {calls(funnel['hung_up']['mean'])} hung up, "
+        + ", ".join(f"{calls(v['mean'])} to {name}" for name, v in funnel["queues"].items()) + ".",
+        "",
+    ]
+
+
 def _breakdown_tables(result: RunResult) -> list[str]:
     """Day KPIs per queue and occupancy per agent group (scenarios with several)."""
     lines = []
@@ -139,6 +169,7 @@ def format_summary(result: RunResult) -> str:
                  "'uncertain' = the 95% CI straddles the target.")
     lines.append("")
     lines += _breakdown_tables(result)
+    lines += funnel_table(funnel_document(result))
     staffed = [sum(g.staffing[k] for g in scenario.agents) for k in range(scenario.n_intervals)]
     header = ["interval", "agents"] + [title for _, title in INTERVAL_COLUMNS]
     interval_rows = []

@@ -14,6 +14,8 @@ from typing import Callable
 import numpy as np
 
 from .columns import make_callers_class
+from .funnel_trace import Trace
+from .intents import draw_intents, intent_walk
 from .ivr import CONTAINED, IvrPaths, apply_announcement, walk
 from .randomness import Stream, generator, generator_at
 from .scenario import Scenario
@@ -38,14 +40,46 @@ def uses_priority_classes(scenario: Scenario) -> bool:
     return any(q.priority_classes for q in scenario.queues)
 
 
-def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.random.Generator]) -> dict:
-    """Every attribute of `n` calls except arrival times and busyness (see Callers)."""
+def ivr_paths(scenario: Scenario, n: int, rng: Callable[..., np.random.Generator], interval: np.ndarray | None = None,
+              intent: np.ndarray | None = None, trace: Trace | None = None) -> IvrPaths:
+    """The walks of `n` callers through the scenario's IVR (share-based, or by intent: each
+    caller's intent drawn by the shares of its `interval`, unless `intent` gives it).
+    `rng(stream, *sub)` is the generator of a stream (or of its sub-stream)."""
+    queues = scenario.queues
+    if not scenario.intents:
+        return walk(scenario.ivr, [q.name for q in queues], n, rng(Stream.IVR), trace)
+    u = rng(Stream.INTENT).random((2, n))
+    if intent is None:
+        interval = np.zeros(n, dtype=np.int64) if interval is None else interval
+        intent = draw_intents(scenario.intents, scenario.n_intervals, interval, u[0])
+    return intent_walk(scenario.ivr, scenario.intents, queues, np.asarray(intent, dtype=np.int16), u[1], rng(Stream.IVR),
+                       lambda k: rng(Stream.IVR_VISITS, k), lambda j: rng(Stream.SELF_SERVICE, j), trace)
+
+
+def _remapped_resolution(u: np.ndarray, wanted: np.ndarray, tested: np.ndarray) -> np.ndarray:
+    """A uniform moved so that the engine's test `u' < tested` (the queue's FCR) holds exactly
+    when `u < wanted` (the intent's FCR); monotone and piecewise linear, so u' stays uniform
+    wherever the two agree. Below every FCR (-1) where the queue's FCR is 0."""
+    below = u < wanted
+    safe_wanted = np.where(wanted > 0, wanted, 1.0)
+    safe_rest = np.where(wanted < 1, 1.0 - wanted, 1.0)
+    low = np.where(tested > 0, u * tested / safe_wanted, -1.0)
+    high = tested + (u - wanted) * (1.0 - tested) / safe_rest
+    return np.where(below, low, np.maximum(high, tested))
+
+
+def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Generator],
+                    interval: np.ndarray | None = None, intent: np.ndarray | None = None,
+                    trace: Trace | None = None) -> dict:
+    """Every attribute of `n` calls except arrival times and busyness (see Callers).
+    `interval` (each call's interval) and `intent` matter only with intents (see ivr_paths)."""
     queues = scenario.queues
     out: dict = {}
+    intents = scenario.intents
     if scenario.ivr is not None:
-        paths = walk(scenario.ivr, [q.name for q in queues], n, rng(Stream.IVR))
+        paths = ivr_paths(scenario, n, rng, interval, intent, trace)
         out["ivr"] = paths
-        # talk time, patience, ... belong to the queue that finally answers
+        # talk time, patience, ... belong to the queue that finally answers (with intents: to the intent)
         queue = np.where(paths.true_queue >= 0, paths.true_queue, paths.route).astype(np.int16)
         first_queue = paths.route
     else:
@@ -63,13 +97,25 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.rando
     talk = np.zeros(n)
     acw = np.zeros(n)
     patience = np.full(n, np.inf)
-    for index, spec in enumerate(queues):
-        mask = queue == index
-        talk[mask] = spec.talk_time.ppf(u_talk[mask])
-        acw[mask] = spec.acw.ppf(u_acw[mask])
-        joined = first_queue == index  # patience is the first queue's caller behaviour
-        if spec.patience is not None:
-            patience[joined] = spec.patience.ppf(u_patience[joined])
+    if intents:
+        # the caller's need, not the design, sets every duration: the same person in every design
+        names = [q.name for q in queues]
+        for index, spec in enumerate(intents):
+            mask = paths.intent == index
+            home = queues[names.index(spec.queue)]
+            talk[mask] = (spec.talk_time or home.talk_time).ppf(u_talk[mask])
+            acw[mask] = (spec.acw or home.acw).ppf(u_acw[mask])
+            waits = spec.patience or home.patience
+            if waits is not None:
+                patience[mask] = waits.ppf(u_patience[mask])
+    else:
+        for index, spec in enumerate(queues):
+            mask = queue == index
+            talk[mask] = spec.talk_time.ppf(u_talk[mask])
+            acw[mask] = spec.acw.ppf(u_acw[mask])
+            joined = first_queue == index  # patience is the first queue's caller behaviour
+            if spec.patience is not None:
+                patience[joined] = spec.patience.ppf(u_patience[joined])
     out.update(queue=first_queue, talk_s=talk, acw_s=acw, patience_s=patience, balk_u=rng(Stream.BALK).random(n))
     if uses_callbacks(scenario):
         u = rng(Stream.CALLBACK).random((2, n))
@@ -83,6 +129,15 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[[Stream], np.rando
     if uses_return_calls(scenario):
         returns = scenario.return_calls
         out["resolve_u"] = rng(Stream.RESOLUTION).random(n)
+        if intents:
+            # the engine tests the answering queue's FCR (the intent's queue): move the uniform
+            # so that the test gives the intent's own FCR
+            names = [q.name for q in queues]
+            home = [queues[names.index(i.queue)] for i in intents]
+            wanted = np.array([i.first_contact_resolution if i.first_contact_resolution is not None
+                               else q.first_contact_resolution for i, q in zip(intents, home)])[paths.intent]
+            tested = np.array([q.first_contact_resolution for q in home])[paths.intent]
+            out["resolve_u"] = _remapped_resolution(out["resolve_u"], wanted, tested)
         u = rng(Stream.REDIAL).random((3, n))
         out["redial_u"] = u[0]
         out["redial_delay_s"] = returns.redial_delay.ppf(u[1])
@@ -102,8 +157,34 @@ def _decide_announcement(scenario: Scenario, attributes: dict, arrived_at_s: np.
         attributes["queue"] = attributes["ivr"].route
 
 
-def draw_callers(scenario: Scenario, seed: int, replication: int) -> Callers:
-    """Draw the day's first calls: Poisson arrivals per interval, then their attributes."""
+def first_call_streams(seed: int, replication: int) -> Callable[..., np.random.Generator]:
+    """rng(stream, *sub) for the first calls of a replication."""
+    return lambda stream, *sub: generator_at(seed, replication, int(stream), *sub)
+
+
+def return_call_streams(seed: int, replication: int, batch: int) -> Callable[..., np.random.Generator]:
+    """rng(stream, *sub) for batch `batch` of a replication's redials and repeat calls."""
+    return lambda stream, *sub: generator_at(seed, replication, int(Stream.RETURN_CALLS), batch, int(stream), *sub)
+
+
+def return_call_batch(scenario: Scenario, seed: int, replication: int, batch: int, trace: Trace | None = None):
+    """(attributes, rows per intent) of batch `batch` of return calls. With intents the batch
+    holds BATCH rows per intent (a redial keeps its caller's intent): rows k*BATCH.. are intent k."""
+    rng = return_call_streams(seed, replication, batch)
+    size = ReturnCallPool.BATCH
+    if not scenario.intents:
+        if trace is not None:
+            ivr_paths(scenario, size, rng, trace=trace)
+        return draw_attributes(scenario, size, rng)
+    intent = np.repeat(np.arange(len(scenario.intents), dtype=np.int16), size)
+    if trace is not None:
+        ivr_paths(scenario, len(intent), rng, intent=intent, trace=trace)
+    return draw_attributes(scenario, len(intent), rng, intent=intent)
+
+
+def draw_callers(scenario: Scenario, seed: int, replication: int, trace: Trace | None = None) -> Callers:
+    """Draw the day's first calls: Poisson arrivals per interval, then their attributes
+    (`trace`, optional, notes their IVR walks' funnel events; it draws nothing)."""
     interval_s = scenario.interval_s
     expected = np.asarray(scenario.arrivals.calls, dtype=float)
     busyness = 1.0
@@ -117,7 +198,8 @@ def draw_callers(scenario: Scenario, seed: int, replication: int) -> Callers:
     # Given the count, Poisson arrival times in an interval are independent uniforms.
     arrived = np.repeat(starts, counts) + arrivals_rng.random(counts.sum()) * interval_s
     arrived.sort()
-    attributes = draw_attributes(scenario, len(arrived), lambda stream: generator(seed, replication, stream))
+    interval = np.minimum((arrived // interval_s).astype(np.int64), scenario.n_intervals - 1)
+    attributes = draw_attributes(scenario, len(arrived), first_call_streams(seed, replication), interval, trace=trace)
     _decide_announcement(scenario, attributes, arrived)
     return Callers(arrived_at_s=arrived, busyness=busyness, **attributes)
 
@@ -141,16 +223,13 @@ class ReturnCallPool:
             n = scenario.n_intervals
             self.satisfied_share = [float(v) for v in share] if isinstance(share, tuple) else [float(share)] * n
 
-    def take(self, arrived_at_s: float) -> dict:
+    def take(self, arrived_at_s: float, intent: int = -1) -> dict:
         """One call's attributes as Python scalars, keyed by Callers field ("ivr.x": field x of the
-        IVR walk), for a call starting at `arrived_at_s`."""
+        IVR walk), for a call starting at `arrived_at_s` by a caller of `intent` (with intents)."""
         if self.position >= self.BATCH:
             self.batch_number += 1
             b = self.batch_number
-            drawn = draw_attributes(
-                self.scenario, self.BATCH,
-                lambda stream: generator_at(self.seed, self.replication, int(Stream.RETURN_CALLS), b, int(stream)),
-            )
+            drawn = return_call_batch(self.scenario, self.seed, self.replication, b)
             self.batch = {}
             for name, values in drawn.items():
                 if isinstance(values, IvrPaths):
@@ -159,7 +238,7 @@ class ReturnCallPool:
                 else:
                     self.batch[name] = values.tolist()
             self.position = 0
-        i = self.position
+        i = self.position + (self.BATCH * int(intent) if intent >= 0 else 0)
         self.position += 1
         row = {name: values[i] for name, values in self.batch.items()}
         if self.announcement:

@@ -75,6 +75,8 @@ COLUMNS: tuple[Column, ...] = (
            drawn_as="ivr.true_queue"),
     Column("transfer_s", "d", "first agent's time before transferring a misrouted call, seconds", feature="ivr",
            drawn_as="ivr.transfer_s"),
+    Column("intent", "h", "the caller's intent (index in scenario.intents; -1 without intents): redials and repeat "
+           "calls keep it", feature="ivr", drawn_as="ivr.intent"),
     Column("callback_u", "d", "uniform: accepts a callback offer if below the acceptance probability",
            feature="callbacks", drawn_as="callback_u"),
     Column("callback_wait", "d", "scheduled callbacks: acceptance to callback, seconds", feature="callbacks",

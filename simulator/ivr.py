@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .distributions import Distribution, Fixed
+from .funnel_trace import Trace
 from .schema_base import MAX_PARTS, Name, Probability, ScenarioError, _Frozen
 
 # a real IVR has a handful of menus; with at most 9 replays each, a call hears fewer than 127
@@ -39,11 +40,27 @@ class Misroute(_Frozen):
 
 
 class Option(_Frozen):
+    # the intent-mode keys are left out of the JSON form when unused: share-based scenarios dump as before
+    _omitted_when_none = ("share", "intents", "clarity", "weight", "transfer_time")
     key: str = Field(description='the key pressed, e.g. "1"; key "0" counts as a zero-out (ask for an agent)')
     label: str = Field(default="", description="what the prompt says for this key, for the reader of the file")
-    share: Probability = Field(description="share of callers (who make a choice) choosing this option")
+    share: Probability | None = Field(default=None, description="share of callers (who make a choice) choosing this "
+                                      "option (without intents; required there)")
     to: str = Field(description="where it leads: a menu, a queue, a self-service, or hang_up")
-    misroute: Misroute | None = Field(default=None, description="callers of this option who land in the wrong queue")
+    misroute: Misroute | None = Field(default=None, description="callers of this option who land in the wrong queue "
+                                      "(without intents; with intents misroutes follow from the callers' intents)")
+    intents: tuple[str, ...] | None = Field(
+        default=None, description="with intents: the intents this option is meant for (default: for an option "
+        "leading to a menu, every intent that menu's options serve; else none, e.g. a zero-out)")
+    clarity: Probability | None = Field(
+        default=None, description="with intents: chance a caller whose intent this option serves picks it "
+        "(default: the menu's clarity)")
+    weight: float | None = Field(
+        default=None, gt=0, le=1e6, description="with intents: how strongly callers who do not pick the option meant "
+        "for them lean to this one (relative, default 1)")
+    transfer_time: Distribution | None = Field(
+        default=None, description="with intents: time the first agent spends transferring a caller this option "
+        "misrouted, seconds (default: the landing queue's transfer_time)")
 
 
 class Menu(_Frozen):
@@ -54,6 +71,11 @@ class Menu(_Frozen):
     no_input: Probability = Field(default=0.0, description="chance a caller fails to choose (no or invalid input)")
     retries: int = Field(default=2, ge=0, le=9, description="replays after no input before the default route (at most 9)")
     default: str | None = Field(default=None, description="where callers go after the last replay (a queue, usually)")
+    clarity: Probability | None = Field(
+        default=None, description="with intents: chance a caller whose intent one of the options serves picks that "
+        "option (default 1; an option's clarity overrides it)")
+
+    _omitted_when_none = ("clarity",)
 
     @model_validator(mode="after")
     def _probabilities(self):
@@ -66,7 +88,7 @@ class SelfService(_Frozen):
     name: Name = Field(description="the self-service task's name; options lead to it by name")
     duration: Distribution = Field(description="time spent in the self-service task, seconds")
     success: Probability = Field(description="chance the task is completed: the call is contained")
-    on_failure: str = Field(description="queue the caller is routed to when the task fails")
+    on_failure: str = Field(description="queue (or menu) the caller is routed to when the task fails")
 
 
 class Announcement(_Frozen):
@@ -97,8 +119,9 @@ class Ivr(_Frozen):
             return np.asarray(share)[np.asarray(interval)]
         return np.full(np.shape(interval), float(share))
 
-    def check_against(self, queue_names: list[str], n_intervals: int) -> None:
-        """Names resolve, shares sum to 1, no menu leads back to itself."""
+    def check_against(self, queue_names: list[str], n_intervals: int, intents: tuple = ()) -> None:
+        """Names resolve, shares sum to 1 (or, with `intents`, options name declared intents and
+        every intent is served somewhere: see simulator.intents), no menu leads back to itself."""
         names: dict[str, tuple] = {name: ("queues",) for name in queue_names}
         for kind, items in (("menus", self.menus), ("self_service", self.self_service)):
             for index, item in enumerate(items):
@@ -108,22 +131,23 @@ class Ivr(_Frozen):
                 names[item.name] = (kind, index)
         menu_names = [m.name for m in self.menus]
 
-        def resolve(path: tuple, target: str, queues_only: bool = False) -> None:
-            allowed = queue_names if queues_only else [*names, HANG_UP]
-            if target not in allowed:
+        def resolve(path: tuple, target: str, queues_only: bool = False, or_menu: bool = False) -> None:
+            if or_menu:
+                allowed, what = [*queue_names, *menu_names], "a queue or a menu"
+            else:
+                allowed = queue_names if queues_only else [*names, HANG_UP]
                 what = "a queue" if queues_only else "a menu, queue, self-service or hang_up"
+            if target not in allowed:
                 raise ScenarioError(path, f"'{target}' is not {what}; known: {', '.join(allowed)}")
 
         if self.start is not None and self.start not in menu_names:
             raise ScenarioError(("ivr", "start"), f"'{self.start}' is not a menu; menus: {', '.join(menu_names)}")
         for m, menu in enumerate(self.menus):
-            total = sum(o.share for o in menu.options)
-            if not math.isclose(total, 1.0, abs_tol=1e-6):
-                raise ScenarioError(("ivr", "menus", m, "options"),
-                                    f"option shares of menu '{menu.name}' sum to {total:g}, not 1; adjust them")
+            if not intents:
+                self._check_shares(m, menu)
             for o, option in enumerate(menu.options):
                 resolve(("ivr", "menus", m, "options", o, "to"), option.to)
-                if option.misroute is not None:
+                if option.misroute is not None and not intents:
                     resolve(("ivr", "menus", m, "options", o, "to"), option.to, queues_only=True)
                     resolve(("ivr", "menus", m, "options", o, "misroute", "queue"), option.misroute.queue, queues_only=True)
             if menu.default is not None:
@@ -131,16 +155,46 @@ class Ivr(_Frozen):
             elif menu.no_input > 0:
                 raise ScenarioError(("ivr", "menus", m), f"menu '{menu.name}' has no_input > 0 but no 'default' route after the last replay")
         for s, service in enumerate(self.self_service):
-            resolve(("ivr", "self_service", s, "on_failure"), service.on_failure, queues_only=True)
+            resolve(("ivr", "self_service", s, "on_failure"), service.on_failure, or_menu=True)
         if self.announcement is not None and isinstance(self.announcement.hang_up_satisfied, tuple):
             if len(self.announcement.hang_up_satisfied) != n_intervals:
                 raise ScenarioError(("ivr", "announcement", "hang_up_satisfied"),
                                     f"has {len(self.announcement.hang_up_satisfied)} intervals but arrivals.calls has {n_intervals}")
         self._check_acyclic(menu_names)
 
+    def _check_shares(self, m: int, menu: "Menu") -> None:
+        """Without intents: every option has a share, the shares sum to 1, no intent-mode keys."""
+        for o, option in enumerate(menu.options):
+            where = ("ivr", "menus", m, "options", o)
+            if option.intents is not None:
+                raise ScenarioError((*where, "intents"), "options name intents only when the scenario declares "
+                                    "them (a top-level 'intents:' section); add it, or give this option a share")
+            for key in ("clarity", "weight", "transfer_time"):
+                if getattr(option, key) is not None:
+                    raise ScenarioError((*where, key), f"'{key}' is used only with intents (a top-level 'intents:' "
+                                        "section); remove it or declare intents")
+            if option.share is None:
+                raise ScenarioError((*where, "share"), "missing: give the share of callers choosing this option "
+                                    "(or declare intents and list the option's intents)")
+        if menu.clarity is not None:
+            raise ScenarioError(("ivr", "menus", m, "clarity"), "'clarity' is used only with intents (a top-level "
+                                "'intents:' section); remove it or declare intents")
+        total = sum(o.share for o in menu.options)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ScenarioError(("ivr", "menus", m, "options"),
+                                f"option shares of menu '{menu.name}' sum to {total:g}, not 1; adjust them")
+
     def _check_acyclic(self, menu_names: list[str]) -> None:
+        # a self-service whose failures go to a menu is an edge too: menu -> task -> menu
+        on_failure = {s.name: s.on_failure for s in self.self_service}
+
+        def menus_after(target: str | None) -> list[str]:
+            if target in on_failure:
+                target = on_failure[target]
+            return [target] if target in menu_names else []
+
         edges = {
-            m: [t for t in [*(o.to for o in menu.options), menu.default] if t in menu_names]
+            m: [t for target in [*(o.to for o in menu.options), menu.default] for t in menus_after(target)]
             for m, menu in zip(menu_names, self.menus)
         }
         state: dict[str, int] = {}  # 1 visiting, 2 done
@@ -180,6 +234,11 @@ class IvrPaths:
     zero_out: np.ndarray  # bool: chose a key-"0" option
     pre_menu_s: np.ndarray  # float64: greeting + announcement, the IVR time of a caller satisfied by the announcement
     announce_u: np.ndarray  # float64: uniform; the caller hangs up satisfied if below the announcement's share
+    intent: np.ndarray | None = None  # int16: the caller's intent (index in scenario.intents), -1 without intents
+
+    def __post_init__(self):
+        if self.intent is None:  # hand-built paths (tests) without intents
+            object.__setattr__(self, "intent", np.full(len(self.route), -1, dtype=np.int16))
 
 
 def apply_announcement(paths: IvrPaths, satisfied: np.ndarray) -> IvrPaths:
@@ -195,15 +254,18 @@ def apply_announcement(paths: IvrPaths, satisfied: np.ndarray) -> IvrPaths:
         zero_out=paths.zero_out & ~satisfied,
         pre_menu_s=paths.pre_menu_s,
         announce_u=paths.announce_u,
+        intent=paths.intent,
     )
 
 
 _UNIFORMS_PER_VISIT = 6  # prompt, choice, option, misroute, misroute transfer / service duration, service success
 
 
-def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> IvrPaths:
+def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator, trace: Trace | None = None) -> IvrPaths:
     """Walk `n` callers through the menus. Whether the announcement satisfies a caller depends
-    on when it calls, so it is decided later from `announce_u` (see `apply_announcement`)."""
+    on when it calls, so it is decided later from `announce_u` (see `apply_announcement`).
+    `trace` (optional) notes the funnel's events; it draws nothing."""
+    note = trace.note if trace is not None else (lambda callers, key: None)
     where = {name: (_QUEUE, i) for i, name in enumerate(queue_names)}
     where.update({m.name: (_MENU, i) for i, m in enumerate(ivr.menus)})
     where.update({s.name: (_SELF, i) for i, s in enumerate(ivr.self_service)})
@@ -221,6 +283,7 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> 
         ivr_s += ivr.greeting.ppf(rng.random(n))
     start = [m.name for m in ivr.menus].index(ivr.start) if ivr.start else 0
     node[:] = start
+    note(np.arange(n), ("menu", start, "entered"))
     announce_u = np.ones(n)  # 1 = never satisfied
     if ivr.announcement is not None:
         u = rng.random((2, n))
@@ -228,13 +291,15 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> 
         announce_u = u[1]
     pre_menu_s = ivr_s.copy()
 
-    def go(idx: np.ndarray, target: str, u: np.ndarray, misroute=None) -> None:
-        """Send callers `idx` to `target`; u = their uniforms (rows 3, 4, 5 used here)."""
+    def go(idx: np.ndarray, target: str, u: np.ndarray, misroute=None, via: tuple = ()) -> None:
+        """Send callers `idx` to `target`; u = their uniforms (rows 3, 4, 5 used here); `via` =
+        (menu, option) when they get there by choosing that option."""
         kind, index = where[target]
         node[idx] = -1
         if kind == _MENU:
             node[idx] = index
             tries[idx] = 0
+            note(idx, ("menu", index, "entered"))
         elif kind == _QUEUE:
             route[idx] = index
             if misroute is not None:
@@ -242,14 +307,29 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> 
                 route[idx[wrong]] = queue_names.index(misroute.queue)
                 true_queue[idx[wrong]] = index
                 transfer_s[idx[wrong]] = misroute.transfer_time.ppf(u[4][wrong])
+                note(idx[wrong], ("misrouted",))
+                if via:
+                    note(idx[wrong], ("option", *via, "misrouted"))
+            if trace is not None:
+                for q in np.unique(route[idx]):
+                    note(idx[route[idx] == q], ("queue", int(q)))
         elif kind == _SELF:
             service = ivr.self_service[index]
             ivr_s[idx] += service.duration.ppf(u[4])
             success = u[5] < service.success
             route[idx[success]] = CONTAINED
-            route[idx[~success]] = queue_names.index(service.on_failure)
+            note(idx, ("self_service", index, "entered"))
+            note(idx[success], ("self_service", index, "contained"))
+            note(idx[success], ("contained",))
+            if via:
+                note(idx[success], ("option", *via, "contained"))
+            note(idx[~success], ("self_service", index, "failed"))
+            if (~success).any():
+                # to a queue, or to a menu (then the next round of the walk picks them up)
+                go(idx[~success], service.on_failure, u[:, ~success])
         else:
             route[idx] = IVR_HANG_UP
+            note(idx, ("hung_up",))
 
     while (node >= 0).any():
         for m, menu in enumerate(ivr.menus):
@@ -264,10 +344,14 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> 
             chose = ~hang & ~no_input
             route[idx[hang]] = IVR_HANG_UP
             node[idx[hang]] = -1
+            note(idx[hang], ("menu", m, "hung_up"))
+            note(idx[hang], ("hung_up",))
             if no_input.any():
                 tries[idx[no_input]] += 1
                 out_of_tries = no_input & (tries[idx] > menu.retries)
+                note(idx[no_input & ~out_of_tries], ("menu", m, "replays"))
                 if out_of_tries.any():
+                    note(idx[out_of_tries], ("menu", m, "timed_out"))
                     go(idx[out_of_tries], menu.default, u[:, out_of_tries])
             if chose.any():
                 cumulative = np.cumsum([o.share for o in menu.options])
@@ -278,8 +362,10 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator) -> 
                     if sel.any():
                         if option.key == "0":
                             zero_out[chosen_idx[sel]] = True
-                        go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute)
-    return IvrPaths(ivr_s, route, true_queue, transfer_s, menus, zero_out, pre_menu_s, announce_u)
+                        note(chosen_idx[sel], ("option", m, o, "chose"))
+                        go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute, (m, o))
+    return IvrPaths(ivr_s, route, true_queue, transfer_s, menus, zero_out, pre_menu_s, announce_u,
+                    np.full(n, -1, dtype=np.int16))
 
 
 # --- exact routing shares (for planning) ------------------------------------------------
@@ -293,7 +379,8 @@ class IvrRouting:
     `retries` replays it goes to `default`) or picks an option by `share`, so a menu passes on
     `hang_up·S`, `(1 - hang_up - no_input)·S` and `no_input^(retries+1)` with S = sum of
     no_input^k for k = 0..retries. Self-service contains `success`, the rest go to its
-    `on_failure` queue. The announcement is not included.
+    `on_failure` queue or menu. The announcement is not included. With intents, see
+    `simulator.intents.intent_routing` (the same walk, per intent).
 
     Attributes:
         to_queue: queue -> probability of reaching it correctly routed.
@@ -327,7 +414,7 @@ def routing_probabilities(ivr: Ivr, queue_names: list[str]) -> IvrRouting:
         elif target in services:
             service = services[target]
             totals["contained"] += p * service.success
-            to_queue[service.on_failure] += p * (1.0 - service.success)
+            reach(service.on_failure, p * (1.0 - service.success))  # a queue, or a menu
         elif target == HANG_UP:
             totals["hang_up"] += p
         else:  # a queue

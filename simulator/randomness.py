@@ -27,6 +27,9 @@ class Stream(IntEnum):
     RETURN_CALLS = 11  # every attribute of redials and repeat calls, drawn in batches
     CALLBACK_ATTEMPTS = 12  # dial times and whether the caller answers, per callback attempt
     PRIORITY = 13  # which priority class of its queue a caller belongs to
+    INTENT = 14  # with intents: each caller's intent, and the uniform of a misroute's transfer time
+    IVR_VISITS = 15  # with intents: sub-stream k = the menu decisions of every caller's k-th prompt
+    SELF_SERVICE = 16  # with intents: sub-stream j = duration and success of every caller's j-th self-service task
 
 
 def generator_at(seed: int, replication: int, *key: int) -> np.random.Generator:

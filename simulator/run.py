@@ -19,7 +19,10 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from .engine import Outcome, ReplicationResult, simulate_replication
+from .callers import draw_callers
+from .engine import Outcome, ReplicationResult, simulate_callers, simulate_replication
+from .funnel import funnel_layout, replication_funnel
+from .funnel_trace import Trace
 from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
 from .numbers import finite_or_none
 from .parallel import ordered_map
@@ -111,6 +114,8 @@ class RunResult:
     days: tuple[ReplicationResult, ...] | None = field(default=None, repr=False)  # every replication's, with keep_records
     # {"queues": {name: {kpi: (replications, intervals + 1)}}, "agent_groups": {...}}; empty with one queue and one group
     breakdown_per_replication: dict = field(default_factory=dict, repr=False)
+    # with an IVR: (replications, counters) funnel counts, counters as simulator.funnel.funnel_layout; else None
+    funnel_per_replication: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def kpi_names(self) -> list[str]:
@@ -180,6 +185,7 @@ class _ReplicationOutput:
     kpis: dict[str, np.ndarray]
     breakdown: dict | None  # per queue / per group, only when the scenario has several
     sample_day: ReplicationResult | None  # replication 0's records (or every one's with keep_records)
+    funnel: np.ndarray | None = None  # with an IVR: the day's funnel counts (simulator.funnel)
 
 
 def replication_jobs(scenario: Scenario, seed: int, replications: int, keep_records: bool = False,
@@ -194,13 +200,21 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
     Replication 0's records are most of what a task sends back (8 MB for large_centre's
     100,000 calls, against 6 kB of KPIs): a study that draws no sample day leaves them out."""
     scenario, seed, replication, keep_records, sample_day = job
-    result = simulate_replication(scenario, seed, replication)
+    funnel = None
+    if scenario.ivr is None:
+        result = simulate_replication(scenario, seed, replication)
+    else:  # the same day, with the first calls' funnel events noted as they are drawn
+        trace = Trace(funnel_layout(scenario))
+        callers = draw_callers(scenario, seed, replication, trace)
+        result = simulate_callers(scenario, callers, replication, seed)
+        funnel = replication_funnel(scenario, seed, replication, result.records, (callers.ivr, trace))
     check_conservation(result)
     several = len(scenario.queues) > 1 or len(scenario.agents) > 1
     return _ReplicationOutput(
         kpis=replication_kpis(result, scenario),
         breakdown=breakdown_kpis(result, scenario) if several else None,
         sample_day=result if (replication == 0 and sample_day) or keep_records else None,
+        funnel=funnel,
     )
 
 
@@ -215,8 +229,9 @@ def result_from_replications(scenario: Scenario, seed: int, outputs: list[_Repli
             for part, entries in outputs[0].breakdown.items()
         }
     days = tuple(o.sample_day for o in outputs)
+    funnel = np.vstack([o.funnel for o in outputs]) if outputs[0].funnel is not None else None
     return RunResult(scenario=scenario, seed=seed, replications=len(outputs), per_replication=per_replication,
-                     sample_day=outputs[0].sample_day, breakdown_per_replication=breakdown,
+                     sample_day=outputs[0].sample_day, breakdown_per_replication=breakdown, funnel_per_replication=funnel,
                      days=days if all(day is not None for day in days) else None)
 
 

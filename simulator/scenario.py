@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
+from .intents import Intent, check_intents
 from .ivr import Ivr
 from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
@@ -157,7 +158,7 @@ class Overflow(_Frozen):
 
 
 class Queue(_Frozen):
-    _omitted_when_none = ("priority_classes", "overflow")
+    _omitted_when_none = ("priority_classes", "overflow", "transfer_time")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -187,6 +188,10 @@ class Queue(_Frozen):
     overflow: Overflow | None = Field(
         default=None, description="let agents of other groups answer calls that have waited long"
     )
+    transfer_time: Distribution | None = Field(
+        default=None, description="with intents: time an agent of this queue spends before transferring a "
+        "misrouted caller, seconds (default 65 s fixed, the field guide's figure; an option's transfer_time "
+        "overrides it)")
 
     @field_validator("priority_classes")
     @classmethod
@@ -263,7 +268,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts",)
+    _omitted_when_none = ("shifts", "intents")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -276,6 +281,10 @@ class Scenario(_Frozen):
     agents: tuple[AgentGroup, ...] = Field(min_length=1, max_length=MAX_PARTS, description="agent groups: which queues each answers and "
                                            "how many agents are on shift per interval")
     ivr: Ivr | None = Field(default=None, description="the IVR menu tree callers pass before the queues")
+    intents: tuple[Intent, ...] | None = Field(
+        default=None, min_length=1, max_length=MAX_PARTS,
+        description="why people call (optional; needs an ivr): each intent a share of the calls, the queue "
+        "that resolves it and its own durations; menu options then list the intents they are meant for")
     return_calls: ReturnCalls | None = Field(default=None, description="redials and repeat calls")
     targets: Targets = Field(default=Targets(), description="service targets the results are checked against")
     simulation: Simulation = Field(default=Simulation(), description="replications and seed")
@@ -360,8 +369,10 @@ class Scenario(_Frozen):
         if self.ivr is not None:
             if shares is not None:
                 raise ScenarioError(("arrivals", "queue_shares"), "with an IVR the menus route calls; remove queue_shares")
-            self.ivr.check_against(queue_names, n)
-        elif len(self.queues) > 1 and shares is None:
+            self.ivr.check_against(queue_names, n, self.intents or ())
+        if self.intents is not None:
+            check_intents(self.intents, self.ivr, queue_names, n)
+        if self.ivr is None and len(self.queues) > 1 and shares is None:
             raise ScenarioError(
                 ("arrivals",),
                 "with several queues, say what share of calls goes to each (arrivals.queue_shares: {name: share, ...}) or add an ivr",
@@ -489,8 +500,13 @@ class Scenario(_Frozen):
         return revised(self, arrivals=revised(self.arrivals, calls=tuple(c * factor for c in self.arrivals.calls)))
 
     def with_scaled_durations(self, what: str, factor: float) -> "Scenario":
-        """Every queue's `what` distribution (talk_time, acw or patience) with its time parameters
-        times `factor` (the CV stays); queues without one keep theirs."""
+        """Every queue's (and intent's) `what` distribution (talk_time, acw or patience) with its
+        time parameters times `factor` (the CV stays); queues without one keep theirs."""
         queues = tuple(revised(q, **{what: getattr(q, what).scaled(factor)}) if getattr(q, what) is not None else q
                        for q in self.queues)
-        return revised(self, queues=queues)
+        if not self.intents:
+            return revised(self, queues=queues)
+        # an intent's own durations scale with the queues' (those it leaves out follow its queue's)
+        intents = tuple(revised(i, **{what: getattr(i, what).scaled(factor)}) if getattr(i, what) is not None else i
+                        for i in self.intents)
+        return revised(self, queues=queues, intents=intents)

@@ -1,0 +1,197 @@
+"""The IVR funnel: per menu and option, how many calls entered, chose, hung up, were contained
+or misrouted, counted per replication over the calls that were really simulated.
+
+The walks are pure functions of the random streams, so the funnel is counted after the day
+from the call records, without the engine: the first calls' walks note their events in a
+`Trace` as `draw_callers` draws them (or are drawn again: the same streams give the same
+walks), callers the announcement satisfied are taken out, and every redial / repeat call is the pool row `ReturnCallPool` handed it (the pool hands
+rows out in the order the calls are made, which is the records' order after the first calls;
+a redial keeps its caller's intent, which the records give through `caller`). Unused pool rows
+are never counted.
+
+`funnel_document(run)` is the JSON form in kpis.json (contract: docs/scenarios.md, "The funnel").
+`expected_funnel` is the exact expectation per caller entering the menus, for tests and checks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .callers import FIRST, ReturnCallPool, first_call_streams, ivr_paths, return_call_streams
+from .funnel_trace import FunnelLayout, Trace, layout_of
+from .intents import intent_routing, intent_shares
+from .ivr import HANG_UP, IvrPaths
+from .scenario import Scenario
+
+
+def funnel_layout(scenario: Scenario) -> FunnelLayout:
+    return layout_of(scenario.ivr, len(scenario.queues))
+
+
+def _intervals(scenario: Scenario, arrived_at_s: np.ndarray) -> np.ndarray:
+    return np.minimum((arrived_at_s // scenario.interval_s).astype(np.int64), scenario.n_intervals - 1)
+
+
+def _count(layout: FunnelLayout, trace: Trace, rows: np.ndarray, satisfied: np.ndarray, size: int) -> np.ndarray:
+    """Counts over the events of walk rows `rows` (each once per use), without the satisfied ones."""
+    callers, counters = trace.events()
+    uses = np.bincount(rows[~satisfied], minlength=size)
+    weight = uses[callers]
+    counts = np.bincount(counters, weights=weight, minlength=len(layout)).astype(float)
+    counts[layout.index[("entered",)]] += len(rows)
+    counts[layout.index[("announcement",)]] += satisfied.sum()
+    counts[layout.index[("contained",)]] += satisfied.sum()
+    return counts
+
+
+def replication_funnel(scenario: Scenario, seed: int, replication: int, records,
+                       first: tuple[IvrPaths, Trace] | None = None) -> np.ndarray:
+    """The funnel counters (see `funnel_layout`) of one simulated day, from its call records.
+    `first`: the first calls' walks and the trace noted while drawing them (`draw_callers`
+    with a trace), else they are drawn again from their streams (the same walks)."""
+    layout = funnel_layout(scenario)
+    ivr = scenario.ivr
+    n_first = int((records.kind == FIRST).sum())
+    # the first calls are the records' first rows, in arrival order, as they were drawn
+    interval = _intervals(scenario, records.arrived_at_s[:n_first])
+    if first is None:
+        trace = Trace(layout)
+        paths = ivr_paths(scenario, n_first, first_call_streams(seed, replication), interval, trace=trace)
+    else:
+        paths, trace = first
+    satisfied = paths.announce_u < ivr.satisfied_share(interval)
+    counts = _count(layout, trace, np.arange(n_first), satisfied, n_first)
+    n_returns = len(records) - n_first
+    size = ReturnCallPool.BATCH
+    for b in range((n_returns + size - 1) // size):
+        calls = np.arange(n_first + b * size, min(n_first + (b + 1) * size, len(records)))
+        rows = calls - n_first - b * size
+        rng = return_call_streams(seed, replication, b)
+        trace = Trace(layout)
+        if scenario.intents:
+            intent = np.repeat(np.arange(len(scenario.intents), dtype=np.int16), size)
+            batch = ivr_paths(scenario, len(intent), rng, intent=intent, trace=trace)
+            rows = rows + size * paths.intent[records.caller[calls]].astype(np.int64)
+        else:
+            batch = ivr_paths(scenario, size, rng, trace=trace)
+        satisfied = batch.announce_u[rows] < ivr.satisfied_share(_intervals(scenario, records.arrived_at_s[calls]))
+        counts += _count(layout, trace, rows, satisfied, len(batch.route))
+    return counts
+
+
+# --- the exact expectation ------------------------------------------------------------------
+
+
+def expected_funnel(scenario: Scenario, interval: int = 0) -> np.ndarray:
+    """Expected count of every funnel counter per call entering the menus (announcement not
+    included; with intents, their shares in `interval`). Counters other than `replays` are 0/1
+    per call (each menu is heard at most once: the menus form a DAG), so they are probabilities."""
+    ivr = scenario.ivr
+    layout = funnel_layout(scenario)
+    if scenario.intents:
+        shares = intent_shares(scenario.intents, scenario.n_intervals)[:, interval]
+        expected, _ = intent_routing(ivr, scenario.intents, scenario.queues, shares, layout)
+        expected[layout.index[("entered",)]] = 1.0
+        return expected
+    queue_names = [q.name for q in scenario.queues]
+    menus = {m.name: k for k, m in enumerate(ivr.menus)}
+    services = {s.name: k for k, s in enumerate(ivr.self_service)}
+    expected = np.zeros(len(layout))
+    expected[layout.index[("entered",)]] = 1.0
+
+    def add(key: tuple, p: float) -> None:
+        expected[layout.index[key]] += p
+
+    def reach(target: str, p: float, via: tuple = (), misroute=None) -> None:
+        if p == 0.0:
+            return
+        if target in menus:
+            visit(menus[target], p)
+        elif target in services:
+            s = services[target]
+            success = ivr.self_service[s].success
+            add(("self_service", s, "entered"), p)
+            add(("self_service", s, "contained"), p * success)
+            add(("self_service", s, "failed"), p * (1 - success))
+            add(("contained",), p * success)
+            if via:
+                add(("option", *via, "contained"), p * success)
+            reach(ivr.self_service[s].on_failure, p * (1 - success))
+        elif target == HANG_UP:
+            add(("hung_up",), p)
+        else:
+            wrong = misroute.share if misroute is not None else 0.0
+            add(("queue", queue_names.index(target)), p * (1 - wrong))
+            if wrong:
+                add(("queue", queue_names.index(misroute.queue)), p * wrong)
+                add(("misrouted",), p * wrong)
+                if via:
+                    add(("option", *via, "misrouted"), p * wrong)
+
+    def visit(m: int, p: float) -> None:
+        menu = ivr.menus[m]
+        attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
+        add(("menu", m, "entered"), p)
+        add(("menu", m, "hung_up"), p * menu.hang_up * attempts)
+        add(("hung_up",), p * menu.hang_up * attempts)
+        add(("menu", m, "replays"), p * sum(menu.no_input ** k for k in range(1, menu.retries + 1)))
+        timed_out = p * menu.no_input ** (menu.retries + 1)
+        add(("menu", m, "timed_out"), timed_out)
+        chose = p * (1.0 - menu.hang_up - menu.no_input) * attempts
+        for o, option in enumerate(menu.options):
+            add(("option", m, o, "chose"), chose * option.share)
+            reach(option.to, chose * option.share, (m, o), option.misroute)
+        if menu.no_input > 0.0:
+            reach(menu.default, timed_out)
+
+    visit(menus[ivr.start or ivr.menus[0].name], 1.0)
+    return expected
+
+
+# --- the JSON form -------------------------------------------------------------------------
+
+
+def funnel_document(run) -> dict | None:
+    """The "funnel" of kpis.json (None without an IVR): every count is calls per day over the
+    replications, as Estimate.to_dict() gives it."""
+    scenario = run.scenario
+    if scenario.ivr is None or run.funnel_per_replication is None:
+        return None
+    from .run import Estimate  # run imports this module's counting
+
+    ivr = scenario.ivr
+    layout = funnel_layout(scenario)
+    values = run.funnel_per_replication
+
+    def estimate(*key) -> dict:
+        return Estimate.of(values[:, layout.index[key]], (0.0, np.inf)).to_dict()
+
+    document: dict = {"entered": estimate("entered")}
+    if ivr.announcement is not None:
+        document["announcement"] = {"satisfied": estimate("announcement")}
+    document["menus"] = [
+        {
+            "name": menu.name,
+            "entered": estimate("menu", m, "entered"),
+            "replays": estimate("menu", m, "replays"),
+            "hung_up": estimate("menu", m, "hung_up"),
+            "timed_out": estimate("menu", m, "timed_out"),
+            "default": menu.default,
+            "options": [
+                {"key": option.key, "label": option.label, "to": option.to,
+                 "chose": estimate("option", m, o, "chose"), "zero_out": option.key == "0",
+                 "contained": estimate("option", m, o, "contained"), "misrouted": estimate("option", m, o, "misrouted")}
+                for o, option in enumerate(menu.options)
+            ],
+        }
+        for m, menu in enumerate(ivr.menus)
+    ]
+    document["self_service"] = [
+        {"name": service.name, "on_failure": service.on_failure, "entered": estimate("self_service", s, "entered"),
+         "contained": estimate("self_service", s, "contained"), "failed": estimate("self_service", s, "failed")}
+        for s, service in enumerate(ivr.self_service)
+    ]
+    document["queues"] = {q.name: estimate("queue", k) for k, q in enumerate(scenario.queues)}
+    document["contained"] = estimate("contained")
+    document["hung_up"] = estimate("hung_up")
+    document["misrouted"] = estimate("misrouted")  # beyond the contract: every misroute (options, defaults, failures)
+    return document
