@@ -3,8 +3,8 @@ the calls per day on every route.
 
 `menu_diagram_png(scenario, funnel)` draws the scenario's `ivr:` with the flows of a funnel
 document (the "funnel" key of kpis.json: simulated calls per day); with `funnel=None` it draws
-the expected flows of the menu's shares (`expected_funnel`, from `simulator.ivr.route_flows`:
-exact, no simulation). Only matplotlib is used (an explicit Agg canvas, no pyplot, no graphviz).
+the expected flows (`expected_funnel`: the model's exact expectation of the menus, from the
+option shares or, with caller intents, from the intents and the menus' clarity; no simulation). Only matplotlib is used (an explicit Agg canvas, no pyplot, no graphviz).
 
 Layout, left to right: the callers, the announcement (if any), the menus and self-service tasks
 by their depth in the menu DAG (the longest path from the first menu), and every end (queues,
@@ -34,8 +34,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from simulator.errors import UserError
-from simulator.ivr import (DEFAULT, FAILURE, HANG_UP, HUNG_UP, MISROUTE, OPTION, SUCCESS,
-                           expected_satisfied_calls, ivr_routes, route_flows)
+from simulator.ivr import DEFAULT, FAILURE, HANG_UP, HUNG_UP, MISROUTE, OPTION, SUCCESS, ivr_routes
 
 MENU_DIAGRAM_FILE = "ivr_menu.png"
 COMPARISON_DIAGRAM_PREFIX = "ivr_menu_"  # + the scenario's letter: ivr_menu_A.png, ...
@@ -58,55 +57,11 @@ ROUTE_STYLE = {  # kind -> (colour, line style)
 # --- the flows: a funnel document, simulated or expected ---------------------------------------
 
 
-def _e(value: float) -> dict:
-    return {"mean": float(value), "ci95": None}
-
-
 def expected_funnel(scenario) -> dict:
-    """The funnel document (shape of kpis.json's "funnel") of the expected flows: calls per day
-    from `arrivals.calls` times the menu's exact route shares (`simulator.ivr.route_flows`). Every
-    ci95 is null: nothing was simulated. Redials and repeat calls are not included."""
-    ivr = scenario.ivr
-    entered = float(sum(scenario.arrivals.calls))
-    satisfied = expected_satisfied_calls(ivr, scenario.arrivals.calls) if ivr.announcement is not None else 0.0
-    into_menus = entered - satisfied
-    flows = route_flows(ivr)
-    per_route: dict[tuple, float] = {}
-    for route in flows.routes:
-        key = (route.source, route.kind, route.option)
-        per_route[key] = per_route.get(key, 0.0) + route.per_call * into_menus
-    services = {s.name: s for s in ivr.self_service}
-    menus = []
-    for menu in ivr.menus:
-        options = []
-        for o, option in enumerate(menu.options):
-            right = per_route.get((menu.name, OPTION, o), 0.0)
-            wrong = per_route.get((menu.name, MISROUTE, o), 0.0)
-            contained = right * services[option.to].success if option.to in services else 0.0
-            options.append({"key": option.key, "label": option.label, "to": option.to, "chose": _e(right + wrong),
-                            "zero_out": option.key == "0", "contained": _e(contained), "misrouted": _e(wrong)})
-        menus.append({"name": menu.name, "entered": _e(flows.visits[menu.name] * into_menus),
-                      "replays": _e(flows.replays[menu.name] * into_menus),
-                      "hung_up": _e(per_route.get((menu.name, HUNG_UP, None), 0.0)),
-                      "timed_out": _e(per_route.get((menu.name, DEFAULT, None), 0.0)),
-                      "default": menu.default, "options": options})
-    self_service = [{"name": s.name, "on_failure": s.on_failure, "entered": _e(flows.visits[s.name] * into_menus),
-                     "contained": _e(per_route.get((s.name, SUCCESS, None), 0.0)),
-                     "failed": _e(per_route.get((s.name, FAILURE, None), 0.0))} for s in ivr.self_service]
-    queue_names = [q.name for q in scenario.queues]
-    queues = {name: 0.0 for name in queue_names}
-    for route in flows.routes:
-        if route.target in queues and route.kind != SUCCESS:  # a queue may be called "contained"
-            queues[route.target] += route.per_call * into_menus
-    document = {"entered": _e(entered)}
-    if ivr.announcement is not None:
-        document["announcement"] = {"satisfied": _e(satisfied)}
-    document.update({
-        "menus": menus, "self_service": self_service, "queues": {k: _e(v) for k, v in queues.items()},
-        "contained": _e(satisfied + sum(r.per_call for r in flows.routes if r.kind == SUCCESS) * into_menus),
-        "hung_up": _e(sum(r.per_call for r in flows.routes if r.target == HANG_UP) * into_menus),
-    })
-    return document
+    """The funnel document of the expected flows (the model's exact expectation, first calls only)."""
+    from simulator.funnel import expected_funnel_document
+
+    return expected_funnel_document(scenario)
 
 
 def _mean(estimate) -> float:
@@ -216,7 +171,9 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
             if kind == OPTION:
                 schema = menu_index[source].options[option]
                 label = _shorten(f"{schema.key} {schema.label}".strip())
-                flow = _mean(option_doc.get("chose")) - _mean(option_doc.get("misrouted"))
+                flow = _mean(option_doc.get("chose"))
+                if schema.misroute is not None:  # its misrouted callers have their own arrow
+                    flow -= _mean(option_doc.get("misrouted"))
             elif kind == MISROUTE:
                 label = f"{menu_index[source].options[option].key} misrouted"
                 flow = _mean(option_doc.get("misrouted"))

@@ -87,7 +87,8 @@ class Menu(_Frozen):
 class SelfService(_Frozen):
     name: Name = Field(description="the self-service task's name; options lead to it by name")
     duration: Distribution = Field(description="time spent in the self-service task, seconds")
-    success: Probability = Field(description="chance the task is completed: the call is contained")
+    success: Probability | None = Field(default=None, description="chance the task is completed: the call is "
+                                        "contained (without intents; with intents each intent's self_service says it)")
     on_failure: str = Field(description="queue (or menu) the caller is routed to when the task fails")
 
 
@@ -156,6 +157,12 @@ class Ivr(_Frozen):
                 raise ScenarioError(("ivr", "menus", m), f"menu '{menu.name}' has no_input > 0 but no 'default' route after the last replay")
         for s, service in enumerate(self.self_service):
             resolve(("ivr", "self_service", s, "on_failure"), service.on_failure, or_menu=True)
+            if service.success is None and not intents:
+                raise ScenarioError(("ivr", "self_service", s, "success"), "missing: give the chance the task "
+                                    "completes a call, e.g. 0.7 (or declare intents and give each its self_service)")
+            if service.success is not None and intents:
+                raise ScenarioError(("ivr", "self_service", s, "success"), "with intents a task completes a call with "
+                                    "the caller's intent's self_service suitability; remove 'success'")
         if self.announcement is not None and isinstance(self.announcement.hang_up_satisfied, tuple):
             if len(self.announcement.hang_up_satisfied) != n_intervals:
                 raise ScenarioError(("ivr", "announcement", "hang_up_satisfied"),
@@ -445,44 +452,11 @@ def routing_probabilities(ivr: Ivr, queue_names: list[str]) -> IvrRouting:
     )
 
 
-# --- exact flow on every route (for the menu diagram) ------------------------------------
+# --- the routes of the menu (for the menu diagram) ------------------------------------
 
 # route kinds: what a caller did to take the route
 OPTION, MISROUTE, DEFAULT, HUNG_UP, SUCCESS, FAILURE = "option", "misroute", "default", "hang_up", "success", "failure"
 CONTAINED_END = "contained"  # the end a successful self-service (or a satisfied announcement) leads to
-
-
-@dataclass(frozen=True)
-class Route:
-    """One way out of a menu or self-service, as the diagram draws it.
-
-    `per_call` is the expected number of callers taking it per caller entering the menus, so
-    for an option with a misroute the option's route carries the correctly routed callers and
-    the misroute its own: the routes out of a node add up to its visits.
-    """
-
-    source: str  # a menu or self-service name
-    kind: str  # OPTION, MISROUTE, DEFAULT, HUNG_UP, SUCCESS or FAILURE
-    target: str  # a menu, self-service or queue name, HANG_UP or CONTAINED_END
-    option: int | None  # index of the option in its menu (OPTION, MISROUTE), else None
-    per_call: float
-
-
-@dataclass(frozen=True)
-class RouteFlows:
-    """Exact expected traffic of every route of an IVR, per caller who enters the menus (the
-    announcement not included), the expectation of `walk` (a test compares the two).
-
-    Attributes:
-        routes: every route in the order of the file (menus and their options, then self-service).
-        visits: menu or self-service name -> expected visits per caller; the menus form a DAG
-            (`check_against`), so this is also the chance of hearing a menu at least once.
-        replays: menu name -> expected no-input replays per caller.
-    """
-
-    routes: tuple[Route, ...]
-    visits: dict[str, float]
-    replays: dict[str, float]
 
 
 def ivr_routes(ivr: Ivr) -> list[tuple[str, str, str, int | None]]:
@@ -490,8 +464,8 @@ def ivr_routes(ivr: Ivr) -> list[tuple[str, str, str, int | None]]:
     the file. A route exists when callers can take it: every option (even at share 0), a misroute
     where an option has one, the default after the last replay when `no_input` > 0, hanging up
     when `hang_up` > 0, a self-service's success when `success` > 0 and its failure when < 1.
-    Only the structure: the chances are `route_flows`' (the diagram of a simulated funnel needs
-    no more than this)."""
+    Only the structure: the flows on them are the funnel's (`simulator.funnel`), simulated or
+    expected."""
     routes = []
     for menu in ivr.menus:
         for o, option in enumerate(menu.options):
@@ -502,57 +476,9 @@ def ivr_routes(ivr: Ivr) -> list[tuple[str, str, str, int | None]]:
             routes.append((menu.name, DEFAULT, menu.default, None))
         if menu.hang_up > 0.0:
             routes.append((menu.name, HUNG_UP, HANG_UP, None))
-    for service in ivr.self_service:
-        if service.success > 0.0:
+    for service in ivr.self_service:  # with intents (no task success) a task may do either
+        if service.success is None or service.success > 0.0:
             routes.append((service.name, SUCCESS, CONTAINED_END, None))
-        if service.success < 1.0:
+        if service.success is None or service.success < 1.0:
             routes.append((service.name, FAILURE, service.on_failure, None))
     return routes
-
-
-def _route_chance(ivr: Ivr, source: str, kind: str, option: int | None) -> float:
-    """The chance per visit of `source` that a caller leaves it by this route."""
-    if kind in (SUCCESS, FAILURE):
-        service = next(s for s in ivr.self_service if s.name == source)
-        return service.success if kind == SUCCESS else 1.0 - service.success
-    menu = next(m for m in ivr.menus if m.name == source)
-    attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
-    if kind == DEFAULT:
-        return menu.no_input ** (menu.retries + 1)
-    if kind == HUNG_UP:
-        return menu.hang_up * attempts
-    chosen = menu.options[option]
-    wrong = chosen.misroute.share if chosen.misroute is not None else 0.0
-    chose = (1.0 - menu.hang_up - menu.no_input) * attempts * chosen.share
-    return chose * (wrong if kind == MISROUTE else 1.0 - wrong)
-
-
-def route_flows(ivr: Ivr) -> RouteFlows:
-    """Exact expected flow on every route per caller entering the menus.
-
-    Visits solve v = e + Tᵀv (e: 1 at the start menu; T[i, j]: chance per visit of i of going
-    on to j), so a self-service whose `on_failure` names a menu is handled like any other route.
-    """
-    nodes = [m.name for m in ivr.menus] + [s.name for s in ivr.self_service]
-    index = {name: i for i, name in enumerate(nodes)}
-    routes = [(*route, _route_chance(ivr, *route[:2], route[3])) for route in ivr_routes(ivr)]
-    transitions = np.zeros((len(nodes), len(nodes)))
-    for source, _kind, target, _option, p in routes:
-        if target in index:
-            transitions[index[source], index[target]] += p
-    entry = np.zeros(len(nodes))
-    entry[index[ivr.start or ivr.menus[0].name]] = 1.0
-    visits = np.linalg.solve(np.eye(len(nodes)) - transitions.T, entry)
-    return RouteFlows(
-        routes=tuple(Route(source, kind, target, option, float(visits[index[source]] * p))
-                     for source, kind, target, option, p in routes),
-        visits={name: float(visits[i]) for i, name in enumerate(nodes)},
-        replays={m.name: float(visits[index[m.name]] * sum(m.no_input ** k for k in range(1, m.retries + 1)))
-                 for m in ivr.menus},
-    )
-
-
-def expected_satisfied_calls(ivr: Ivr, calls_per_interval) -> float:
-    """Expected callers satisfied by the announcement, of `calls_per_interval` entering the IVR."""
-    calls = np.asarray(calls_per_interval, dtype=float)
-    return float((calls * ivr.satisfied_share(np.arange(len(calls)))).sum())

@@ -111,7 +111,7 @@ def test_self_service_completes_only_for_the_intent_it_is_meant_for():
     data["intents"][0]["self_service"] = 1.0
     data["intents"][1]["self_service"] = 1.0
     data["ivr"]["menus"][0]["options"][0]["to"] = "task"
-    data["ivr"]["self_service"] = [{"name": "task", "duration": FIXED(20), "success": 0.5, "on_failure": "qb"}]
+    data["ivr"]["self_service"] = [{"name": "task", "duration": FIXED(20), "on_failure": "qb"}]
     _, paths = walk_of(data)
     assert np.all(paths.route[paths.intent == 0] == -1)  # contained: suitability 1, the option meant for them
     data["ivr"]["menus"][0]["clarity"] = 0.0  # now only b callers reach the task, by mistake: it fails
@@ -157,6 +157,9 @@ BAD = {
                                 ["options[1].share", "instead of a share"]),
     "misroute with intents": (lambda d: d["ivr"]["menus"][0]["options"][1].update(misroute={"share": 0.1, "queue": "qa"}),
                               ["options[1].misroute", "follow from the callers' intents"]),
+    "task success with intents": (lambda d: d["ivr"].update(self_service=[
+        {"name": "task", "duration": {"dist": "fixed", "mean": 20}, "success": 0.5, "on_failure": "qb"}]),
+        ["ivr.self_service[0].success", "remove 'success'"]),
     "intents without an ivr": (lambda d: d.pop("ivr"), ["intents", "need an ivr"]),
     "intents in a share-based menu": (lambda d: d.pop("intents"), ["options[0].intents", "only when the scenario declares"]),
 }

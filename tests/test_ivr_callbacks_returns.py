@@ -320,3 +320,14 @@ def test_a_misrouted_call_that_abandons_is_recorded_in_the_queue_it_abandoned():
     assert np.all(rec.outcome == Outcome.ABANDONED) and np.all(rec.wait_s == 30)
     assert np.all(rec.queue == 0)  # sales, where they waited and gave up
     assert np.all(rec.flags & MISROUTED) and not np.any(rec.flags & TRANSFERRED)
+
+
+def test_self_service_without_success_in_a_share_based_menu_is_a_one_line_error(tmp_path, capsys):
+    from helpers import assert_user_error, run_cli
+
+    ivr = deterministic_ivr()
+    del ivr["self_service"][0]["success"]
+    path = tmp_path / "no_success.yaml"
+    path.write_text(yaml.safe_dump(base(ivr=ivr), sort_keys=False))
+    code, out, err = run_cli(capsys, "validate", path)
+    assert_user_error(code, out, err, "ivr.self_service[0].success", "missing")

@@ -1,9 +1,8 @@
 """The IVR menu diagram and the exact flow on every IVR route.
 
-- `simulator.ivr.route_flows` against the simulated walk (`ivr.walk`): every end of the walk
-  (each queue reached correctly, each misroute pair, contained, hung up), the zero-out share and
-  the mean number of prompts heard within 4 binomial / sample SE, with a power check and a
-  control (the flows of a slightly different menu) that must fail;
+- the expected flows (the model's exact funnel, checked against the simulation in
+  test_funnel.py) end where the planner's routing shares say, and follow a failed self-service
+  into a menu;
 - the expected funnel conserves calls at every menu and over the whole IVR;
 - the diagram of every shipped IVR scenario has exactly the scenario's routes (counted here from
   the schema), and no text overlaps another text or a box, no arrow runs through a text or a
@@ -21,7 +20,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 
 from presentation.menu_diagram import expected_funnel, menu_diagram_figure, menu_diagram_png
-from simulator.ivr import (CONTAINED, IVR_HANG_UP, MISROUTE, route_flows, routing_probabilities, walk)
+from simulator.intents import scenario_routing
 from simulator.loading import load_scenario
 
 from helpers import IVR_BROAD, IVR_DEEP, SCENARIO_DIR, SHIPPED_SCENARIOS
@@ -29,125 +28,57 @@ from helpers import IVR_BROAD, IVR_DEEP, SCENARIO_DIR, SHIPPED_SCENARIOS
 IVR_SCENARIOS = [path for path in SHIPPED_SCENARIOS if load_scenario(path).ivr is not None]
 
 
+def _m(estimate):
+    return estimate["mean"]
+
+
 def test_there_are_ivr_scenarios_to_draw():
     names = {path.stem for path in IVR_SCENARIOS}
     assert {"ivr_deep_menu", "ivr_broad_menu", "utility_outage"} <= names
 
 
-# --- exact flows against the walk ------------------------------------------------------------------
-
-
-def _walk_observables(ivr, queue_names, n, seed):
-    paths = walk(ivr, queue_names, n, np.random.default_rng(seed))
-    found = {("contained",): paths.route == CONTAINED, ("hung up",): paths.route == IVR_HANG_UP}
-    for q, name in enumerate(queue_names):
-        found[("queue", name)] = (paths.route == q) & (paths.true_queue == -1)
-        for r, right in enumerate(queue_names):
-            found[("misroute", name, right)] = (paths.route == q) & (paths.true_queue == r)
-    found[("zero out",)] = paths.zero_out
-    return {key: value.mean() for key, value in found.items()}, paths.menus.astype(float)
-
-
-def _exact_observables(ivr, queue_names):
-    flows = route_flows(ivr)
-    menus = {m.name: m for m in ivr.menus}
-    exact = {("contained",): 0.0, ("hung up",): 0.0, ("zero out",): 0.0}
-    for name in queue_names:
-        exact[("queue", name)] = 0.0
-        for right in queue_names:
-            exact[("misroute", name, right)] = 0.0
-    for route in flows.routes:
-        if route.kind == MISROUTE:
-            exact[("misroute", route.target, menus[route.source].options[route.option].to)] += route.per_call
-        elif route.target in queue_names:
-            exact[("queue", route.target)] += route.per_call
-        elif route.target == "contained":
-            exact[("contained",)] += route.per_call
-        elif route.target == "hang_up":
-            exact[("hung up",)] += route.per_call
-        if route.option is not None and menus[route.source].options[route.option].key == "0":
-            exact[("zero out",)] += route.per_call
-    prompts = sum(flows.visits[m.name] + flows.replays[m.name] for m in ivr.menus)
-    return exact, prompts
-
-
-def _misses(simulated, prompts_heard, exact, exact_prompts, n):
-    """The observables further than 4 SE from the exact value."""
-    misses = []
-    for key, p in exact.items():
-        se = math.sqrt(max(p * (1 - p), 1e-12) / n)
-        if abs(simulated[key] - p) > 4 * se:
-            misses.append((key, simulated[key], p, se))
-    se = prompts_heard.std(ddof=1) / math.sqrt(n)
-    if abs(prompts_heard.mean() - exact_prompts) > 4 * se:
-        misses.append(("prompts heard", prompts_heard.mean(), exact_prompts, se))
-    return misses
-
-
-@pytest.mark.parametrize("path", [IVR_DEEP, IVR_BROAD], ids=lambda p: p.stem)
-def test_route_flows_match_the_simulated_walk(path):
-    scenario = load_scenario(path)
-    queue_names = [q.name for q in scenario.queues]
-    n = 200_000
-    simulated, prompts_heard = _walk_observables(scenario.ivr, queue_names, n, seed=20261201)
-    exact, exact_prompts = _exact_observables(scenario.ivr, queue_names)
-    assert _misses(simulated, prompts_heard, exact, exact_prompts, n) == []
-    # power: 4 SE on the contained share is under 0.5 percentage points, so a menu whose
-    # shares move by a few points is caught ...
-    assert 4 * math.sqrt(exact[("contained",)] * (1 - exact[("contained",)]) / n) < 0.005
-    # ... as the control shows: the exact flows of the menu with its first option 5 points
-    # less likely (and the last 5 points more) must not fit the same walk
-    first = scenario.ivr.menus[0]
-    options = list(first.options)
-    options[0] = options[0].model_copy(update={"share": options[0].share - 0.05})
-    options[-1] = options[-1].model_copy(update={"share": options[-1].share + 0.05})
-    other = scenario.ivr.model_copy(update={"menus": (first.model_copy(update={"options": tuple(options)}),
-                                                      *scenario.ivr.menus[1:])})
-    wrong, wrong_prompts = _exact_observables(other, queue_names)
-    assert _misses(simulated, prompts_heard, wrong, wrong_prompts, n) != []
+# --- the expected flows: the model's exact funnel ---------------------------------------------------
+# (simulator.funnel.expected_funnel is checked against the simulated walk in test_funnel.py)
 
 
 @pytest.mark.parametrize("path", IVR_SCENARIOS, ids=lambda p: p.stem)
-def test_route_flows_end_where_routing_probabilities_say(path):
-    """Two exact calculations of the same walk: the per-route flows add up to the end shares."""
+def test_expected_flows_end_where_routing_probabilities_say(path):
+    """Two exact calculations of the same walk: the diagram's expected flows add up to the end
+    shares the planner uses."""
     scenario = load_scenario(path)
-    queue_names = [q.name for q in scenario.queues]
-    exact, _ = _exact_observables(scenario.ivr, queue_names)
-    ends = routing_probabilities(scenario.ivr, queue_names)
-    assert exact[("contained",)] == pytest.approx(ends.contained, abs=1e-12)
-    assert exact[("hung up",)] == pytest.approx(ends.hang_up, abs=1e-12)
-    for name in queue_names:
-        assert exact[("queue", name)] == pytest.approx(ends.to_queue[name], abs=1e-12)
-        for right in queue_names:
-            assert exact[("misroute", name, right)] == pytest.approx(ends.misroute.get((name, right), 0.0), abs=1e-12)
+    funnel = expected_funnel(scenario)
+    into_menus = _m(funnel["entered"]) - _m(funnel.get("announcement", {"satisfied": {"mean": 0.0}})["satisfied"])
+    ends = scenario_routing(scenario)
+    satisfied = _m(funnel["entered"]) - into_menus
+    assert _m(funnel["contained"]) == pytest.approx(satisfied + ends.contained * into_menus, rel=1e-9)
+    assert _m(funnel["hung_up"]) == pytest.approx(ends.hang_up * into_menus, rel=1e-9)
+    for name, landed in funnel["queues"].items():
+        misrouted_in = sum(p for (wrong, _right), p in ends.misroute.items() if wrong == name)
+        assert _m(landed) == pytest.approx((ends.to_queue[name] + misrouted_in) * into_menus, rel=1e-9, abs=1e-9)
 
 
-def test_route_flows_follow_a_failed_self_service_into_a_menu():
+def test_expected_flows_follow_a_failed_self_service_into_a_menu():
     """`on_failure` naming a menu (issue 13): its failures are visits of that menu."""
     scenario = load_scenario(IVR_BROAD)
     ivr = scenario.ivr
-    # a second menu after the balance task; built past validation, as another branch allows it
     help_menu = ivr.menus[0].model_copy(update={"name": "help", "options": (
         ivr.menus[0].options[-1].model_copy(update={"share": 1.0}),)})
     services = (ivr.self_service[0].model_copy(update={"on_failure": "help"}), *ivr.self_service[1:])
-    changed = ivr.model_copy(update={"menus": (*ivr.menus, help_menu), "self_service": services})
-    flows = route_flows(changed)
-    balance = next(r for r in flows.routes if r.source == "balance" and r.kind == "failure")
-    assert balance.target == "help"
-    assert flows.visits["help"] == pytest.approx(balance.per_call, rel=1e-12)
-    assert flows.visits["help"] == pytest.approx(flows.visits["balance"] * (1 - ivr.self_service[0].success))
+    changed = scenario.model_copy(update={"ivr": ivr.model_copy(update={"menus": (*ivr.menus, help_menu),
+                                                                         "self_service": services})})
+    funnel = expected_funnel(changed)
+    balance = next(s for s in funnel["self_service"] if s["name"] == "balance")
+    help_doc = next(m for m in funnel["menus"] if m["name"] == "help")
+    assert _m(help_doc["entered"]) == pytest.approx(_m(balance["failed"]), rel=1e-12)
+    assert _m(balance["failed"]) == pytest.approx(_m(balance["entered"]) * (1 - ivr.self_service[0].success))
     # and the diagram draws the failure into the menu, a column to the right of the task
-    figure = menu_diagram_figure(scenario.model_copy(update={"ivr": changed}))
+    figure = menu_diagram_figure(changed)
     assert ("self_service:balance", "menu:help") in _drawn_routes(figure)
     figure.canvas.draw()
     assert layout_problems(figure) == []
 
 
 # --- the funnel document of the expected flows ---------------------------------------------------------
-
-
-def _m(estimate):
-    return estimate["mean"]
 
 
 @pytest.mark.parametrize("path", IVR_SCENARIOS, ids=lambda p: p.stem)
@@ -198,10 +129,10 @@ def _schema_routes(scenario):
             routes.append((node(menu.name), node(menu.default)))
         if menu.hang_up > 0:
             routes.append((node(menu.name), "hang_up:"))
-    for service in ivr.self_service:
-        if service.success > 0:
+    for service in ivr.self_service:  # with intents (no task success) both can happen
+        if service.success is None or service.success > 0:
             routes.append((node(service.name), "contained:"))
-        if service.success < 1:
+        if service.success is None or service.success < 1:
             routes.append((node(service.name), node(service.on_failure)))
     return routes
 
