@@ -99,6 +99,26 @@ def _status(estimate: Estimate, ok: Callable[[float], bool]) -> str:
     return "met" if verdict else "missed"
 
 
+def target_check(targets, kpi: str, estimate: Estimate) -> TargetCheck | None:
+    """`estimate` of `kpi` checked against the scenario's target for it (None: no target for
+    that KPI). The same check for the whole centre's day and for one queue or one interval."""
+    if kpi == "service_level":
+        sl = targets.service_level
+        return TargetCheck(kpi, f"service level >= {sl.fraction:.0%} within {sl.within:g} s", sl.fraction, estimate,
+                           _status(estimate, lambda v: v >= sl.fraction))
+    if kpi == "asa" and targets.asa is not None:
+        return TargetCheck(kpi, f"ASA <= {targets.asa:g} s", targets.asa, estimate,
+                           _status(estimate, lambda v: v <= targets.asa))
+    if kpi == "abandon_rate" and targets.abandon_rate is not None:
+        return TargetCheck(kpi, f"abandonment <= {targets.abandon_rate:.1%}", targets.abandon_rate, estimate,
+                           _status(estimate, lambda v: v <= targets.abandon_rate))
+    if kpi == "occupancy":
+        low, high = targets.occupancy
+        return TargetCheck(kpi, f"occupancy in {low:.0%}-{high:.0%}", (low, high), estimate,
+                           _status(estimate, lambda v: low <= v <= high))
+    return None
+
+
 @dataclass(frozen=True)
 class RunResult:
     """KPIs of a scenario over independent replications. Typed; `to_dict()` for JSON."""
@@ -150,29 +170,9 @@ class RunResult:
 
     @cached_property
     def targets(self) -> list[TargetCheck]:
-        targets = self.scenario.targets
-        checks = []
-        sl = targets.service_level
-        checks.append(TargetCheck(
-            "service_level", f"service level >= {sl.fraction:.0%} within {sl.within:g} s",
-            sl.fraction, self.day["service_level"], _status(self.day["service_level"], lambda v: v >= sl.fraction),
-        ))
-        if targets.asa is not None:
-            checks.append(TargetCheck(
-                "asa", f"ASA <= {targets.asa:g} s", targets.asa, self.day["asa"],
-                _status(self.day["asa"], lambda v: v <= targets.asa),
-            ))
-        if targets.abandon_rate is not None:
-            checks.append(TargetCheck(
-                "abandon_rate", f"abandonment <= {targets.abandon_rate:.1%}", targets.abandon_rate,
-                self.day["abandon_rate"], _status(self.day["abandon_rate"], lambda v: v <= targets.abandon_rate),
-            ))
-        low, high = targets.occupancy
-        checks.append(TargetCheck(
-            "occupancy", f"occupancy in {low:.0%}-{high:.0%}", (low, high), self.day["occupancy"],
-            _status(self.day["occupancy"], lambda v: low <= v <= high),
-        ))
-        return checks
+        checks = [target_check(self.scenario.targets, kpi, self.day[kpi])
+                  for kpi in ("service_level", "asa", "abandon_rate", "occupancy")]
+        return [check for check in checks if check is not None]
 
 
 @dataclass(frozen=True)
