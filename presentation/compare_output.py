@@ -187,12 +187,19 @@ def _size(kpi: str, diff: float) -> str:
 
 def _finding_text(finding: Finding) -> str:
     kpi = finding.kpi
-    return (f"{in_words(kpi)} {_size(kpi, finding.difference.mean)} "
+    return (f"{in_words(kpi)} is {_size(kpi, finding.difference.mean)} "
             f"({with_unit(kpi, finding.later.mean)} vs {with_unit(kpi, finding.first.mean)})")
 
 
 def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _elsewhere(c: Comparison, pair: Pair, most: int = 3) -> list[str]:
+    """The first few significant differences among the other KPIs that have a better direction
+    (what the scenarios change, when the main KPIs do not move)."""
+    others = [k for k in c.kpis if k not in HEADLINE_KPIS and KPI[k].better is not None]
+    return [_finding_text(f) for f in c.findings(pair, others)[:most]]
 
 
 def headline(c: Comparison, pair: Pair) -> list[str]:
@@ -204,21 +211,24 @@ def headline(c: Comparison, pair: Pair) -> list[str]:
     found = {f.kpi for f in findings}
     same = [k for k in present if k not in found]
     if not findings:
-        return [f"{later} and {first} perform the same on {_and([in_words(k) for k in present])}: no difference is "
-                f"significant (every 95% confidence interval of the paired difference over {c.replications} "
-                "replications includes 0)."]
+        sentences = [f"{later} and {first} perform the same on {_and([in_words(k) for k in present])}: no difference "
+                     f"is significant (every 95% confidence interval of the paired difference over {c.replications} "
+                     "replications includes 0)."]
+        elsewhere = _elsewhere(c, pair)
+        if elsewhere:
+            sentences.append(f"Where they do differ: {_and(elsewhere)}.")
+        return sentences
     better = [f for f in findings if f.better is True]
     worse = [f for f in findings if f.better is False]
     neutral = [f for f in findings if f.better is None]
     parts = []
     if better:
-        parts.append(f"does better on {_and([_finding_text(f) for f in better])}")
+        parts.append(f"does better: {_and([_finding_text(f) for f in better])}")
     if worse:
-        parts.append(f"does worse on {_and([_finding_text(f) for f in worse])}")
+        parts.append(f"does worse: {_and([_finding_text(f) for f in worse])}")
     sentence = f"{later} against {first}: {later} " + "; it ".join(parts) if parts else ""
     sentences = [sentence + "."] if sentence else []
-    rest = [f"{in_words(f.kpi)} is {_size(f.kpi, f.difference.mean)} "
-            f"({with_unit(f.kpi, f.later.mean)} vs {with_unit(f.kpi, f.first.mean)})" for f in neutral]
+    rest = [_finding_text(f) for f in neutral]
     if same:
         verb = "is" if len(same) == 1 else "are"
         rest.append(f"{_and([in_words(k) for k in same])} {verb} the same within {'its' if len(same) == 1 else 'their'} "
@@ -465,7 +475,7 @@ def format_comparison(c: Comparison, width: int = 100) -> str:
     lines = []
     for pair in c.pairs:
         for sentence in headline(c, pair):
-            lines.append(textwrap.fill(sentence, width=width, subsequent_indent="  "))
+            lines.append(textwrap.fill(sentence, width=width, subsequent_indent="  ", break_on_hyphens=False))
     lines.append("")
     lines.append(f"Comparing {len(c.labels)} scenarios on the same callers: {c.replications} replications, seed {c.seed}; "
                  "95% confidence intervals")
