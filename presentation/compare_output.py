@@ -195,6 +195,10 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _exactly_zero(diff) -> bool:
+    return diff.paired.n > 0 and diff.mean == 0 and diff.ci95 == (0.0, 0.0)
+
+
 def _elsewhere(c: Comparison, pair: Pair, most: int = 3) -> list[str]:
     """The first few significant differences among the other KPIs that have a better direction
     (what the scenarios change, when the main KPIs do not move)."""
@@ -210,6 +214,10 @@ def headline(c: Comparison, pair: Pair) -> list[str]:
     findings = c.findings(pair, present)
     found = {f.kpi for f in findings}
     same = [k for k in present if k not in found]
+    if present and all(_exactly_zero(c.pair_difference(pair, k)) for k in present):
+        return [f"{later} and {first} give identical results on the same callers: every difference in "
+                f"{_and([in_words(k) for k in present])} is exactly 0 (what differs between them does not change "
+                "the simulated day)."]
     if not findings:
         sentences = [f"{later} and {first} perform the same on {_and([in_words(k) for k in present])}: no difference "
                      f"is significant (every 95% confidence interval of the paired difference over {c.replications} "
@@ -231,8 +239,8 @@ def headline(c: Comparison, pair: Pair) -> list[str]:
     rest = [_finding_text(f) for f in neutral]
     if same:
         verb = "is" if len(same) == 1 else "are"
-        rest.append(f"{_and([in_words(k) for k in same])} {verb} the same within {'its' if len(same) == 1 else 'their'} "
-                    "95% confidence interval")
+        rest.append(f"{_and([in_words(k) for k in same])} {verb} the same within "
+                    + ("its 95% confidence interval" if len(same) == 1 else "their 95% confidence intervals"))
     if rest:
         text = "; ".join(rest)
         sentences.append((f"{later} against {first}: " if not sentences else "") + text[0].upper() + text[1:] + ".")
@@ -252,8 +260,7 @@ def _diff_dict(diff) -> dict | None:
 
 def _part_document(c: Comparison, **where) -> dict:
     """Every KPI of one queue or agent group: each scenario's day and intervals, and each pair's
-    paired differences (day and intervals)."""
-    n = c.runs[0].scenario.n_intervals
+    paired differences (day, and intervals when the pair's days are laid out alike)."""
     kpis = {}
     names = c.queue_kpis() if "queue" in where else ["occupancy"]
     for kpi in names:
@@ -267,6 +274,7 @@ def _part_document(c: Comparison, **where) -> dict:
         differences = {}
         for pair in c.pairs:
             day = c.pair_difference(pair, kpi, **where)
+            n = c.runs[pair.first].scenario.n_intervals if c.same_day_layout(pair) else 0
             differences[c.pair_label(pair)] = None if day is None else {
                 "day": day.to_dict(),
                 "intervals": [_diff_dict(c.pair_difference(pair, kpi, interval=k, **where)) for k in range(n)]}
@@ -287,22 +295,24 @@ def by_queue_document(c: Comparison) -> dict:
 
 
 def by_interval_document(c: Comparison) -> dict:
-    """Every KPI of the whole centre per interval: each scenario's value and each pair's paired
-    difference (empty when the scenarios' days are laid out differently)."""
-    if not c.same_day_layout():
-        return {"intervals": [], "kpis": {}}
+    """Every KPI of the whole centre per interval of the first scenario's day: each scenario's
+    value (scenarios whose day is laid out otherwise: null) and each pair's paired difference
+    (null for a pair whose two days are laid out otherwise)."""
     n = c.runs[0].scenario.n_intervals
+    alike = [c.layout(i) == c.layout(0) for i in range(len(c.runs))]
     kpis = {}
     for kpi in c.kpis:
         kpis[kpi] = {
-            "scenarios": {label: None if c.estimate(i, kpi) is None else
+            "scenarios": {label: None if c.estimate(i, kpi) is None or not alike[i] else
                           [_estimate_dict(c.estimate(i, kpi, interval=k)) for k in range(n)]
                           for i, label in enumerate(c.labels)},
-            "differences": {c.pair_label(pair): None if c.pair_difference(pair, kpi) is None else
+            "differences": {c.pair_label(pair): None if c.pair_difference(pair, kpi) is None
+                            or not (alike[pair.first] and alike[pair.later]) else
                             [_diff_dict(c.pair_difference(pair, kpi, interval=k)) for k in range(n)]
                             for pair in c.pairs},
         }
-    return {"intervals": c.interval_labels(), "kpis": kpis}
+    return {"intervals": c.interval_labels() if any(alike[p.first] and alike[p.later] for p in c.pairs) else [],
+            "kpis": kpis}
 
 
 def _check_dict(check) -> dict:
@@ -391,17 +401,17 @@ def _long_row(c: Comparison, pair: Pair, kpi: str, where: dict) -> list[str] | N
 
 
 def differences_by_queue_csv(c: Comparison) -> str:
-    """Long format: one row per pair, queue (or agent group), day or interval, and KPI."""
+    """Long format: one row per pair, queue (or agent group), day or interval, and KPI; the
+    intervals of a pair whose two days are laid out alike, named by the first's clock."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["pair", "first", "later", "part", "name", "interval", *LONG_COLUMNS[3:]])
-    n = c.runs[0].scenario.n_intervals
-    labels = c.interval_labels()
     parts = [("queue", q, {"queue": q}, c.queue_kpis()) for q in c.queues()]
     parts += [("agent group", g, {"group": g}, ["occupancy"]) for g in c.agent_groups()]
     for pair in c.pairs:
+        labels = c.interval_labels(pair.first) if c.same_day_layout(pair) else []
         for part, name, where, kpis in parts:
-            for interval in [None, *range(n)]:
+            for interval in [None, *range(len(labels))]:
                 for kpi in kpis:
                     row = _long_row(c, pair, kpi, {**where, "interval": interval})
                     if row is not None:
@@ -410,18 +420,19 @@ def differences_by_queue_csv(c: Comparison) -> str:
 
 
 def differences_by_interval_csv(c: Comparison) -> str:
-    """Long format: one row per pair, interval and KPI of the whole centre."""
+    """Long format: one row per pair, interval and KPI of the whole centre (pairs whose two days
+    are laid out alike)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["pair", "first", "later", "interval", *LONG_COLUMNS[3:]])
-    if c.same_day_layout():
-        labels = c.interval_labels()
-        for pair in c.pairs:
-            for k, label in enumerate(labels):
-                for kpi in c.kpis:
-                    row = _long_row(c, pair, kpi, {"interval": k})
-                    if row is not None:
-                        writer.writerow([*row[:3], label, *row[3:]])
+    for pair in c.pairs:
+        if not c.same_day_layout(pair):
+            continue
+        for k, label in enumerate(c.interval_labels(pair.first)):
+            for kpi in c.kpis:
+                row = _long_row(c, pair, kpi, {"interval": k})
+                if row is not None:
+                    writer.writerow([*row[:3], label, *row[3:]])
     return buffer.getvalue()
 
 

@@ -271,11 +271,12 @@ INTERVAL_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 
 def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS) -> Figure | None:
     """One panel per KPI: each pair's paired difference per interval (whole centre), a line
-    with its 95% CI as a band around it and the 0 line; None when the days are laid out
-    differently (intervals cannot be matched)."""
-    if not c.same_day_layout():
+    with its 95% CI as a band around it and the 0 line, for the pairs whose days are laid out as
+    the first scenario's (intervals cannot be matched otherwise); None if there is none."""
+    pairs = [pair for pair in c.pairs if c.same_day_layout(pair) and c.layout(pair.first) == c.layout(0)]
+    if not pairs:
         return None
-    kpis = [k for k in kpis if any(c.pair_difference(pair, k) is not None for pair in c.pairs)]
+    kpis = [k for k in kpis if any(c.pair_difference(pair, k) is not None for pair in pairs)]
     labels = c.interval_labels()
     n = len(labels)
     cols = 2
@@ -288,7 +289,7 @@ def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS)
     x = np.arange(n)
     step = max(1, math.ceil(n / 12))
     for ax, name in zip(axes, kpis):
-        for pair in c.pairs:
+        for pair in pairs:
             diffs = [c.pair_difference(pair, name, interval=k) for k in range(n)]
             if all(d is None for d in diffs):
                 continue
@@ -311,7 +312,7 @@ def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS)
         ax.set_visible(False)
     handles = [Patch(color=SCENARIO_COLOURS[pair.later % len(SCENARIO_COLOURS)], alpha=0.6,
                      label=f"{pair_heading(c, pair)}: {c.labels[pair.later]} minus {c.labels[pair.first]} (band: 95% CI)")
-               for pair in c.pairs]
+               for pair in pairs]
     body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2), frameon=False, fontsize=9)
     return figure
 

@@ -245,7 +245,7 @@ class Comparison:
         """Paired difference scenario `index` - scenario `base` (the first unless given) of `kpi`, for
         the day or interval `interval`, of the centre, a queue or an agent group; None if either lacks
         it (or, per interval, if the scenarios' days are laid out differently)."""
-        if interval is not None and self.runs[index].scenario.n_intervals != self.runs[base].scenario.n_intervals:
+        if interval is not None and self.layout(index) != self.layout(base):
             return None
         first = self._column(base, kpi, queue, group, interval)
         later = self._column(index, kpi, queue, group, interval)
@@ -269,12 +269,19 @@ class Comparison:
         """The KPIs reported per queue (and per agent group): those of the model's breakdown."""
         return [name for name in self.kpis if name in QUEUE_KPIS]
 
-    def same_day_layout(self) -> bool:
-        layouts = {(run.scenario.n_intervals, run.scenario.interval_minutes, run.scenario.start) for run in self.runs}
-        return len(layouts) == 1
+    def layout(self, index: int) -> tuple[int, int, str]:
+        """How scenario `index`'s day is cut into intervals: intervals are paired only between
+        scenarios with the same layout."""
+        scenario = self.runs[index].scenario
+        return (scenario.n_intervals, scenario.interval_minutes, scenario.start)
 
-    def interval_labels(self) -> list[str]:
-        return self.runs[0].scenario.interval_labels()
+    def same_day_layout(self, pair: Pair | None = None) -> bool:
+        """Whether the pair's two scenarios (every scenario, without a pair) share a day layout."""
+        indices = range(len(self.runs)) if pair is None else (pair.first, pair.later)
+        return len({self.layout(i) for i in indices}) == 1
+
+    def interval_labels(self, index: int = 0) -> list[str]:
+        return self.runs[index].scenario.interval_labels()
 
     def queue_targets(self, index: int, queue: str) -> list[TargetCheck]:
         """One queue's day values checked against its scenario's targets (the centre's targets

@@ -159,6 +159,15 @@ def test_baseline_and_all_pairs_on_the_command_line(tmp_path, capsys):
     rows = list(csv.DictReader(io.StringIO((out / "comparison.csv").read_text())))
     assert all(f"{key}_significant" in rows[0] for key in keys)
     assert "B - A" in stdout and "C - A" in stdout and "C - B" in stdout and "What drives C - B" in stdout
+    # intervals are paired only between days laid out alike (10:00 x 12 against the desk's 08:00 x 8)
+    asa = document["by_interval"]["kpis"]["asa"]
+    assert len(asa["differences"][keys[0]]) == 12 and asa["differences"][keys[1]] is None
+    assert asa["differences"][keys[2]] is None and asa["scenarios"]["help_desk"] is None
+    pairs_by_interval = {r["pair"] for r in csv.DictReader(io.StringIO((out / "differences_by_interval.csv").read_text()))}
+    assert pairs_by_interval == {keys[0]}
+    by_queue = list(csv.DictReader(io.StringIO((out / "differences_by_queue.csv").read_text())))
+    assert {r["interval"] for r in by_queue if r["pair"] == keys[1]} == {"day"}
+    assert (out / "compare_intervals.png").exists()
 
     out = tmp_path / "base"
     code, stdout, err = run_cli(capsys, "compare", *paths, "-r", 3, "-s", 4, "-o", out, "-w", 1, "-q",
@@ -253,7 +262,16 @@ def test_headline_names_significant_differences_in_their_direction_with_units():
 
 def test_headline_is_honest_when_nothing_is_significant(self_comparison):
     text = headline(self_comparison, self_comparison.pairs[0])
+    assert text == ["b and a give identical results on the same callers: every difference in service level "
+                    "(service_level), abandonment (abandon_rate), ASA (asa), occupancy (occupancy), IVR containment "
+                    "(containment_rate) and overtime (overtime_agent_seconds) is exactly 0 (what differs between "
+                    "them does not change the simulated day)."]
+    assert format_comparison(self_comparison).startswith("b and a give identical results")
+    # two scenarios that differ, by too little to show in 4 replications: nothing significant, said so
+    base = load_scenario(HELP_DESK)
+    c = compare_scenarios([base, base.with_volume(1.002)], ["a", "b"], replications=4, seed=3)
+    assert not any(c.difference(1, k).significant for k in ("service_level", "asa", "abandon_rate", "occupancy"))
+    text = headline(c, c.pairs[0])
     assert text[0].startswith("b and a perform the same on service level (service_level), abandonment (abandon_rate)")
-    assert "no difference is significant" in text[0] and len(text) == 1
-    printed = format_comparison(self_comparison)
-    assert printed.startswith("b and a perform the same")
+    assert "no difference is significant (every 95% confidence interval of the paired difference over 4 " \
+           "replications includes 0)" in text[0]
