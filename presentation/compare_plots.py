@@ -212,7 +212,8 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None, title: str
     """One panel per KPI: each pair's paired difference (later minus first) with its 95% CI
     (filled marker if significant) and, lighter, the unpaired CI two independent runs would
     give. The value is written under the pair's name, clear of the 0 line."""
-    kpis = list(kpis or plot_kpis(c))
+    kpis = [k for k in (kpis or plot_kpis(c)) if any(c.pair_difference(pair, k) is not None for pair in c.pairs)]
+    kpis = kpis or ["service_level"]
     cols = min(3, len(kpis))
     rows = math.ceil(len(kpis) / cols)
     baseline = c.baseline
@@ -227,7 +228,7 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None, title: str
         ticks = []
         for j, pair in enumerate(c.pairs):
             diff = c.pair_difference(pair, name)
-            colour = SCENARIO_COLOURS[pair.later % len(SCENARIO_COLOURS)]
+            colour = pair_colour(c, pair)
             heading = pair_heading(c, pair)
             if diff is None or not math.isfinite(diff.mean):
                 ticks.append(f"{heading}\nabsent")
@@ -259,11 +260,18 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None, title: str
                label="hollow = not significant (CI includes 0)"),
         Line2D([], [], color="#AAAAAA", linewidth=3, label="unpaired 95% CI (two independent runs)"),
     ]
-    handles += [Patch(color=SCENARIO_COLOURS[pair.later % len(SCENARIO_COLOURS)],
+    handles += [Patch(color=pair_colour(c, pair),
                       label=f"{pair_heading(c, pair)}: {c.labels[pair.later]} minus {c.labels[pair.first]}")
                 for pair in c.pairs]
     body.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
     return figure
+
+
+def pair_colour(c: Comparison, pair) -> str:
+    """Against one baseline a pair has the colour of its later scenario (as in the KPI bars);
+    with every pair, each pair its own (two pairs share a later scenario)."""
+    index = pair.later if c.baseline is not None else c.pairs.index(pair) + 1
+    return SCENARIO_COLOURS[index % len(SCENARIO_COLOURS)]
 
 
 INTERVAL_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
@@ -296,7 +304,7 @@ def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS)
             mean = np.array([d.mean if d is not None else np.nan for d in diffs])
             low = np.array([d.ci95[0] if d is not None and d.ci95 else np.nan for d in diffs])
             high = np.array([d.ci95[1] if d is not None and d.ci95 else np.nan for d in diffs])
-            colour = SCENARIO_COLOURS[pair.later % len(SCENARIO_COLOURS)]
+            colour = pair_colour(c, pair)
             ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
             ax.plot(x, mean, color=colour, linewidth=1.8, marker="o", markersize=3)
         ax.axhline(0, color="#222222", linewidth=1.0)
@@ -310,7 +318,7 @@ def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS)
         ax.set_axisbelow(True)
     for ax in axes[len(kpis):]:
         ax.set_visible(False)
-    handles = [Patch(color=SCENARIO_COLOURS[pair.later % len(SCENARIO_COLOURS)], alpha=0.6,
+    handles = [Patch(color=pair_colour(c, pair), alpha=0.6,
                      label=f"{pair_heading(c, pair)}: {c.labels[pair.later]} minus {c.labels[pair.first]} (band: 95% CI)")
                for pair in pairs]
     body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2), frameon=False, fontsize=9)

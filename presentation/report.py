@@ -390,13 +390,25 @@ ABSENT = "<span class=\"absent\">absent</span>"
 def _compared_scenarios(document: dict) -> str:
     scenarios = document.get("scenarios", [])
     n = len(scenarios)
-    first = scenarios[0].get("label", "A") if scenarios else "A"
+    labels = [entry.get("label", "?") for entry in scenarios]
+    # documents written before --baseline and --all-pairs: every scenario against the first
+    baseline = document.get("baseline", labels[0] if labels else None) if "pairs" in document else (
+        labels[0] if labels else None)
+    against = (f"each difference to {'the first scenario' if baseline == labels[0] else baseline}"
+               if baseline is not None else "the difference of every pair")
     parts = [_lead(
         f"{n} scenarios simulated on the same callers: {document.get('replications', '?')} replications each, "
         f"seed {document.get('seed', '?')}. Replication r of every scenario meets the same callers (common random "
-        "numbers), so each difference to the first scenario is measured replication by replication and the "
-        "day-to-day noise the scenarios share cancels out of it."
+        f"numbers), so {against} is measured replication by replication and the day-to-day noise the scenarios "
+        "share cancels out of it."
     )]
+    differs: dict[str, list[tuple[str, list[str]]]] = {}
+    if "pairs" in document:
+        for pair in document.get("pairs", []):
+            differs.setdefault(pair.get("later"), []).append((pair.get("first"), pair.get("differs_in", [])))
+    else:
+        for entry in scenarios[1:]:
+            differs[entry.get("label")] = [(labels[0], entry.get("differs_from_first_in", []))]
     cards = []
     for i, entry in enumerate(scenarios):
         scenario = entry.get("scenario", {})
@@ -404,16 +416,18 @@ def _compared_scenarios(document: dict) -> str:
         if entry.get("file"):
             facts.append(("File", entry["file"]))
         facts += _scenario_facts(scenario, len(scenario.get("arrivals", {}).get("calls", [])))
-        if i:
-            differs = entry.get("differs_from_first_in", [])
-            what = (f"<strong>Differs from A ({_e(first)}) in:</strong> {_e(', '.join(differs))}" if differs else
-                    f"<strong>Same call centre as A ({_e(first)})</strong>: only names, descriptions or simulation "
-                    "settings differ, so every difference is exactly 0")
-        else:
-            what = "<strong>The baseline:</strong> every difference is another scenario minus this one"
+        what = []
+        if entry.get("label") == baseline:
+            what.append("<strong>The baseline:</strong> every difference is another scenario minus this one")
+        for first, aspects in differs.get(entry.get("label"), []):
+            letter = _letter(labels.index(first)) if first in labels else "?"
+            what.append(f"<strong>Differs from {_e(letter)} ({_e(first)}) in:</strong> {_e(', '.join(aspects))}"
+                        if aspects else
+                        f"<strong>Same call centre as {_e(letter)} ({_e(first)})</strong>: only names, descriptions or "
+                        "simulation settings differ, so every difference is exactly 0")
         description = scenario.get("description", "")
         cards.append(f"<div class=\"card\"><h3>{_e(_letter(i))}: {_e(entry.get('label', '?'))}</h3>"
-                     f"<p class=\"differs\">{what}</p>{_facts(facts)}"
+                     + "".join(f"<p class=\"differs\">{text}</p>" for text in what) + _facts(facts)
                      + (f"<p class=\"note\">{_e(description)}</p>" if description else "") + "</div>")
     return "".join(parts) + f"<div class=\"cards\">{''.join(cards)}</div>"
 

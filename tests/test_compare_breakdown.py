@@ -276,3 +276,50 @@ def test_headline_is_honest_when_nothing_is_significant(self_comparison):
     assert text[0].startswith("b and a perform the same on service level (service_level), abandonment (abandon_rate)")
     assert "no difference is significant (every 95% confidence interval of the paired difference over 4 " \
            "replications includes 0)" in text[0]
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def test_report_opens_with_the_headline_and_shows_the_bad_queue_and_the_intervals(tmp_path, capsys):
+    import html
+
+    out = tmp_path / "ivr"
+    code, _, err = run_cli(capsys, "compare", IVR_DEEP, IVR_BROAD, "-r", 4, "-s", 3, "-o", out, "-w", 1, "-q", "--report")
+    assert code == 0, err
+    page = (out / "report.html").read_text()
+    document = json.loads((out / "comparison.json").read_text())
+    sentences = document["headline"]["ivr_broad_menu - ivr_deep_menu"]
+    first_section = page.split("<section")[1]
+    assert 'class="headline"' in first_section and html.escape(" ".join(sentences)) in first_section
+    # the loans queue, far below 80/20 in both designs, is named at the top of the per-queue section
+    queues = page.split('id="queues"')[1].split("</section>")[0]
+    loans = document["by_queue"]["loans"]["kpis"]["service_level"]["scenarios"]["ivr_deep_menu"]["day"]["mean"]
+    assert loans < 0.6
+    assert f"the loans queue misses its targets: service level {loans:.1%}" in html.unescape(queues)
+    assert queues.count("<h3>Queue") == 4 and '<span class="flag">!</span>' in queues
+    # KPI names in words with their keys; counts with their unit
+    assert "service level <code" in page and "abandonment <code" in page and " calls</td>" in page
+    intervals = page.split('id="intervals"')[1].split("</section>")[0]
+    assert intervals.count("<tr><td class=\"text\">") == 16  # 09:00 to 16:30
+    assert 'id="plot-compare_intervals"' in page and 'id="plot-compare_queues"' in page
+
+
+def test_report_follows_the_chosen_pairs(tmp_path, capsys):
+    paths = [SCENARIO_DIR / "callback_peak_off.yaml", SCENARIO_DIR / "callback_peak_on.yaml", IVR_BROAD]
+    out = tmp_path / "all"
+    code, _, err = run_cli(capsys, "compare", *paths, "-r", 3, "-s", 4, "-o", out, "-w", 1, "-q", "--report",
+                           "--all-pairs")
+    assert code == 0, err
+    page = (out / "report.html").read_text()
+    for heading in ("B \u2212 A", "C \u2212 A", "C \u2212 B"):
+        assert f"<strong>{heading}.</strong>" in page  # a headline per pair
+        assert f"<h3>{heading}: " in page  # an explanation per pair
+    assert "The baseline:" not in page and "the difference of every pair" in page
+    out = tmp_path / "base"
+    code, _, err = run_cli(capsys, "compare", *paths, "-r", 3, "-s", 4, "-o", out, "-w", 1, "-q", "--report",
+                           "--baseline", "callback_peak_on")
+    assert code == 0, err
+    page = (out / "report.html").read_text()
+    assert page.count("The baseline:") == 1 and page.count("Differs from B (callback_peak_on) in:") == 2
+    assert "<strong>A \u2212 B.</strong>" in page and "<strong>C \u2212 B.</strong>" in page
