@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from concurrent.futures import Executor
 from typing import Callable
 
@@ -49,6 +49,12 @@ def check_conservation(result: ReplicationResult) -> None:
         raise ConservationError(f"{where}: a negative or infinite wait was recorded")
 
 
+@lru_cache(maxsize=None)
+def _t975(degrees_of_freedom: int) -> float:
+    """The 97.5% t quantile (a comparison asks for it for thousands of estimates of the same n)."""
+    return float(stats.t.ppf(0.975, degrees_of_freedom))
+
+
 @dataclass(frozen=True)
 class Estimate:
     """Mean over replications with a two-sided 95% t confidence interval (None if n < 2)."""
@@ -70,7 +76,7 @@ class Estimate:
         mean = float(values.mean())
         if n < 2:
             return cls(mean, None, n)
-        half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
+        half = float(_t975(n - 1) * values.std(ddof=1) / math.sqrt(n))
         low, high = bounds
         return cls(mean, (max(mean - half, low), min(mean + half, high)), n)
 
