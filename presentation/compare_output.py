@@ -234,7 +234,7 @@ def headline(c: Comparison, pair: Pair) -> list[str]:
         parts.append(f"does better: {_and([_finding_text(f) for f in better])}")
     if worse:
         parts.append(f"does worse: {_and([_finding_text(f) for f in worse])}")
-    sentence = f"{later} against {first}: {later} " + "; it ".join(parts) if parts else ""
+    sentence = f"Against {first}, {later} " + "; it ".join(parts) if parts else ""
     sentences = [sentence + "."] if sentence else []
     rest = [_finding_text(f) for f in neutral]
     if same:

@@ -247,8 +247,7 @@ def test_headline_names_significant_differences_in_their_direction_with_units():
     sl, asa = c.difference(1, "service_level"), c.difference(1, "asa")
     assert sl.significant and sl.mean > 0 and asa.significant and asa.mean < 0
     text = " ".join(headline(c, pair))
-    assert text.startswith("twelve agents against ten agents: twelve agents does better: service level "
-                           "(service_level) is ")
+    assert text.startswith("Against ten agents, twelve agents does better: service level (service_level) is ")
     assert f"{abs(sl.mean) * 100:.1f} points higher ({format_value('service_level', c.estimate(1, 'service_level').mean)} " \
            f"vs {format_value('service_level', c.estimate(0, 'service_level').mean)})" in text
     assert f"ASA (asa) is {abs(asa.mean):.1f} s shorter" in text
