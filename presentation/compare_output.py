@@ -477,6 +477,25 @@ def _queue_rows(c: Comparison) -> list[list[str]]:
     return rows
 
 
+def _interval_lines(c: Comparison, kpis: Sequence[str] = ("service_level", "abandon_rate")) -> list[str]:
+    """Per pair, the intervals whose service level or abandonment differ significantly."""
+    lines = []
+    for pair in c.pairs:
+        if not c.same_day_layout(pair):
+            continue
+        labels = c.interval_labels(pair.first)
+        for kpi in kpis:
+            marked = []
+            for k, label in enumerate(labels):
+                diff = c.pair_difference(pair, kpi, interval=k)
+                if diff is not None and diff.significant:
+                    marked.append(f"{label} {format_difference(kpi, diff.mean)}")
+            lines.append(f"{pair_heading(c, pair)} {readable(kpi)} per interval: "
+                         + (", ".join(marked) if marked else "no interval differs significantly")
+                         + f" (of {len(labels)}; about 1 in 20 is marked by chance alone)")
+    return lines
+
+
 def format_comparison(c: Comparison, width: int = 100) -> str:
     """The readable comparison: the headline, the KPI table with paired differences, the main
     KPIs per queue, targets, explanation."""
@@ -518,6 +537,9 @@ def format_comparison(c: Comparison, width: int = 100) -> str:
         lines.append("! misses the scenario's target, ? the 95% CI straddles it (the centre's targets, applied to each "
                      "queue). Per interval: differences_by_interval.csv, differences_by_queue.csv.")
         lines.append("")
+    interval_lines = _interval_lines(c)
+    if interval_lines:
+        lines += interval_lines + [""]
     target_rows: dict[str, list[str]] = {}
     for i, run in enumerate(c.runs):
         for check in run.targets:

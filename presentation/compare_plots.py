@@ -293,7 +293,8 @@ def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS)
         (max(11.0, 0.32 * n * cols + 2), 3.4 * rows + 1.6), rows, cols, title="Paired differences per interval",
         subtitle=f"whole centre, by the interval the calls arrived in (occupancy: the agents' time in it); line: mean "
                  f"difference over {c.replications} replications on the same callers, band: its 95% CI. Where the "
-                 "band leaves the 0 line the interval really differs.")
+                 "band leaves the 0 line the interval differs (each band is its own 95% interval: about 1 interval in 20 "
+                 "leaves the 0 line by chance alone).")
     x = np.arange(n)
     step = max(1, math.ceil(n / 12))
     for ax, name in zip(axes, kpis):

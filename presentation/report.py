@@ -601,7 +601,9 @@ def _per_interval(document: dict) -> str:
     return ("<p class=\"note\">The whole centre\u2019s paired difference (later minus first) in each interval, by the "
             "interval the calls arrived in; <strong>*</strong>: significant. Every KPI per interval: "
             "<code>differences_by_interval.csv</code>. A change in one interval also moves the next ones (the queue "
-            "it leaves behind), and calls that arrived just before it and were still waiting.</p>"
+            "it leaves behind), and calls that arrived just before it and were still waiting. Each cell is its own "
+            f"95% interval: of {len(intervals)} intervals about {len(intervals) / 20:.1f} per KPI are marked by chance "
+            "alone even when the scenarios do not differ, so read a run of marked intervals, not a single one.</p>"
             f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
