@@ -14,6 +14,15 @@ differences of exactly 0.
 A KPI that one scenario does not report (e.g. IVR containment when it has no IVR) is absent
 for that scenario (None, `null` in JSON), never 0, and has no difference.
 
+The same paired difference is taken of every KPI per queue and per agent group (the model's
+breakdown, `RunResult.breakdown_per_replication`) and per interval (column k of the
+per-replication arrays instead of the day's last column): `Comparison.difference(index, kpi,
+queue=..., group=..., interval=..., base=...)`. Intervals are paired only between scenarios whose
+days are cut alike. The pairs reported are each scenario against the first, against a chosen
+baseline, or every pair (`choose_pairs`); `Comparison.findings` lists a pair's significant
+differences with whether each is better or worse (the KPI table's `better`), which
+`presentation.compare_output.headline` words.
+
 What differs between the scenarios is found by comparing their definitions (`differences_in`);
 when they differ only in the IVR, only in staffing or only in volume,
 `presentation.compare_output.explain` says in plain words what drives the difference, with the
