@@ -404,29 +404,39 @@ def _written_line(folder: Path, written) -> str:
 @click.option("--report", "with_report", is_flag=True, help="also write report.html (one self-contained page)")
 @volume_option
 @aht_option
+@click.option("--baseline", metavar="NAME", default=None,
+              help="measure every other scenario against this one (its file name without .yaml, or its name); "
+                   "default: the first")
+@click.option("--all-pairs", "all_pairs", is_flag=True, help="report the difference of every pair of scenarios")
 def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json, no_plots, quiet, max_calls,
-            with_report, volume, aht):
+            with_report, volume, aht, baseline, all_pairs):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
-    (each later scenario minus the first) and its 95% CI, which targets each meets, and what
-    drives the difference."""
-    from presentation.compare_output import comparison_csv, comparison_document, format_comparison
+    (each later scenario minus the first, or minus --baseline, or every pair with --all-pairs)
+    and its 95% CI, for the centre, per queue and per interval, which targets each meets, and
+    what drives the difference."""
+    from presentation.compare_output import (comparison_csv, comparison_document, differences_by_interval_csv,
+                                             differences_by_queue_csv, format_comparison)
     from presentation.documents import to_json
-    from studies.compare import compare_scenarios
+    from studies.compare import choose_pairs, compare_scenarios, unique_labels
 
     if len(scenario_paths) < 2:
         raise InputError("compare needs at least two scenario files, e.g. callsim compare A.yaml B.yaml")
     scenarios = [_what_if(_load(path), volume, aht) for path in scenario_paths]  # the same what-if for every one
     stems = [Path(path).stem for path in scenario_paths]
+    choose_pairs(unique_labels(stems), [s.name for s in scenarios], baseline, all_pairs)  # a bad name fails before the run
     folder = _output_folder(out, "-".join(["compare", *stems]))
     _check_size(scenarios, replications or scenarios[0].simulation.replications, max_calls, quiet or as_json)
     with _workers_pool(workers, scheduler) as pool:
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
-                                       on_replication_done=_progress(quiet or as_json), executor=pool)
+                                       on_replication_done=_progress(quiet or as_json), executor=pool,
+                                       baseline=baseline, all_pairs=all_pairs)
     document_dict = comparison_document(comparison, files=list(scenario_paths))
     if volume is not None or aht is not None:  # the what-if the comparison was made under
         document_dict["what_if"] = {"volume": volume, "aht": aht}
     document = to_json(document_dict)
-    files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison)}
+    files = {"comparison.json": document, "comparison.csv": comparison_csv(comparison),
+             "differences_by_queue.csv": differences_by_queue_csv(comparison),
+             "differences_by_interval.csv": differences_by_interval_csv(comparison)}
     if not no_plots:
         from presentation.compare_plots import comparison_plots
 

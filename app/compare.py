@@ -61,8 +61,10 @@ def render() -> None:
         show_error(job.error)
         return
     c = job.result
+    from presentation.compare_output import comparison_document, explain, headline
+
+    st.info(" ".join(headline(c, c.pairs[0])))
     st.dataframe(comparison_rows(c), hide_index=True, width="stretch")
-    from presentation.compare_output import comparison_document, explain
     from presentation.documents import to_json
 
     st.subheader("What differs, and what it does")

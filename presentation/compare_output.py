@@ -1,5 +1,6 @@
-"""A comparison in words and files: the plain-words explanation of what drives each
-difference, comparison.json, comparison.csv and the printed table."""
+"""A comparison in words and files: the headline, the plain-words explanation of what drives
+each difference, comparison.json, comparison.csv, the long-format CSV files per queue and per
+interval, and the printed table."""
 from __future__ import annotations
 
 import csv
@@ -7,13 +8,13 @@ import io
 import math
 from typing import Sequence
 
-from simulator.kpi_table import DEFINITIONS
+from simulator.kpi_table import DEFINITIONS, KPI
 from simulator.run import Estimate
 from simulator.scenario import Scenario
-from studies.compare import MAIN_KPIS, Comparison
+from studies.compare import HEADLINE_KPIS, MAIN_KPIS, Comparison, Finding, Pair
 
 from .documents import csv_number, versions
-from .text import format_difference, format_pm, format_value, readable, table
+from .text import format_difference, format_number, format_pm, format_value, readable, table, unit_form, unit_of
 
 
 def _change(c: Comparison, index: int, kpi: str) -> str | None:
@@ -156,7 +157,166 @@ def explain(c: Comparison, index: int) -> list[str]:
     return _explain_other(c, index, aspects)
 
 
+# --- the headline ----------------------------------------------------------------------------
+
+
+def in_words(kpi: str) -> str:
+    """'service level (service_level)': the KPI in words with its key beside it."""
+    return f"{readable(kpi)} ({kpi})"
+
+
+def with_unit(kpi: str, value: float) -> str:
+    """A value with its unit, counts included ('1,464 calls', '80.3%', '17.1 s')."""
+    text = format_value(kpi, value)
+    return text + " calls" if unit_of(kpi).suffix == "" and KPI.get(kpi) is not None and KPI[kpi].unit == "calls" else text
+
+
+def _size(kpi: str, diff: float) -> str:
+    """'4.1 points higher', '3.2 s shorter', '15 calls more', '0.50 agent-hours lower'."""
+    scale, fmt, suffix = unit_form(kpi)
+    amount = format_number(abs(diff) * scale, fmt)
+    up = diff > 0
+    if suffix == "%":
+        return f"{amount} points {'higher' if up else 'lower'}"
+    if suffix == " s":
+        return f"{amount} s {'longer' if up else 'shorter'}"
+    if KPI.get(kpi) is not None and KPI[kpi].unit == "calls":
+        return f"{amount} calls {'more' if up else 'fewer'}"
+    return f"{amount}{suffix} {'higher' if up else 'lower'}"
+
+
+def _finding_text(finding: Finding) -> str:
+    kpi = finding.kpi
+    return (f"{in_words(kpi)} is {_size(kpi, finding.difference.mean)} "
+            f"({with_unit(kpi, finding.later.mean)} vs {with_unit(kpi, finding.first.mean)})")
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _exactly_zero(diff) -> bool:
+    return diff.paired.n > 0 and diff.mean == 0 and diff.ci95 == (0.0, 0.0)
+
+
+def _elsewhere(c: Comparison, pair: Pair, most: int = 3) -> list[str]:
+    """The first few significant differences among the other KPIs that have a better direction
+    (what the scenarios change, when the main KPIs do not move)."""
+    others = [k for k in c.kpis if k not in HEADLINE_KPIS and KPI[k].better is not None]
+    return [_finding_text(f) for f in c.findings(pair, others)[:most]]
+
+
+def headline(c: Comparison, pair: Pair) -> list[str]:
+    """One or two sentences a manager can forward: which scenario of the pair does better on
+    what, significant differences only, with their size and units; honest when none is."""
+    first, later = c.labels[pair.first], c.labels[pair.later]
+    present = [k for k in HEADLINE_KPIS if c.pair_difference(pair, k) is not None]
+    findings = c.findings(pair, present)
+    found = {f.kpi for f in findings}
+    same = [k for k in present if k not in found]
+    if present and all(_exactly_zero(c.pair_difference(pair, k)) for k in present):
+        return [f"{later} and {first} give identical results on the same callers: every difference in "
+                f"{_and([in_words(k) for k in present])} is exactly 0 (what differs between them does not change "
+                "the simulated day)."]
+    if not findings:
+        sentences = [f"{later} and {first} perform the same on {_and([in_words(k) for k in present])}: no difference "
+                     f"is significant (every 95% confidence interval of the paired difference over {c.replications} "
+                     "replications includes 0)."]
+        elsewhere = _elsewhere(c, pair)
+        if elsewhere:
+            sentences.append(f"Where they do differ: {_and(elsewhere)}.")
+        return sentences
+    better = [f for f in findings if f.better is True]
+    worse = [f for f in findings if f.better is False]
+    neutral = [f for f in findings if f.better is None]
+    parts = []
+    if better:
+        parts.append(f"does better: {_and([_finding_text(f) for f in better])}")
+    if worse:
+        parts.append(f"does worse: {_and([_finding_text(f) for f in worse])}")
+    sentence = f"Against {first}, {later} " + "; it ".join(parts) if parts else ""
+    sentences = [sentence + "."] if sentence else []
+    rest = [_finding_text(f) for f in neutral]
+    if same:
+        verb = "is" if len(same) == 1 else "are"
+        rest.append(f"{_and([in_words(k) for k in same])} {verb} the same within "
+                    + ("its 95% confidence interval" if len(same) == 1 else "their 95% confidence intervals"))
+    if rest:
+        text = "; ".join(rest)
+        sentences.append((f"{later} against {first}: " if not sentences else "") + text[0].upper() + text[1:] + ".")
+    return sentences
+
+
 # --- documents -----------------------------------------------------------------------------
+
+
+def _estimate_dict(estimate: Estimate | None) -> dict | None:
+    return None if estimate is None else estimate.to_dict()
+
+
+def _diff_dict(diff) -> dict | None:
+    return None if diff is None else diff.to_dict()
+
+
+def _part_document(c: Comparison, **where) -> dict:
+    """Every KPI of one queue or agent group: each scenario's day and intervals, and each pair's
+    paired differences (day, and intervals when the pair's days are laid out alike)."""
+    kpis = {}
+    names = c.queue_kpis() if "queue" in where else ["occupancy"]
+    for kpi in names:
+        scenarios = {}
+        for i, label in enumerate(c.labels):
+            day = c.estimate(i, kpi, **where)
+            scenarios[label] = None if day is None else {
+                "day": day.to_dict(),
+                "intervals": [_estimate_dict(c.estimate(i, kpi, interval=k, **where))
+                              for k in range(c.runs[i].scenario.n_intervals)]}
+        differences = {}
+        for pair in c.pairs:
+            day = c.pair_difference(pair, kpi, **where)
+            n = c.runs[pair.first].scenario.n_intervals if c.same_day_layout(pair) else 0
+            differences[c.pair_label(pair)] = None if day is None else {
+                "day": day.to_dict(),
+                "intervals": [_diff_dict(c.pair_difference(pair, kpi, interval=k, **where)) for k in range(n)]}
+        kpis[kpi] = {"scenarios": scenarios, "differences": differences}
+    return kpis
+
+
+def by_queue_document(c: Comparison) -> dict:
+    """{queue: {"kpis": {kpi: {...}}, "targets": {label: [checks]}}} for every queue."""
+    return {
+        queue: {
+            "kpis": _part_document(c, queue=queue),
+            "targets": {label: [_check_dict(check) for check in c.queue_targets(i, queue)]
+                        for i, label in enumerate(c.labels)},
+        }
+        for queue in c.queues()
+    }
+
+
+def by_interval_document(c: Comparison) -> dict:
+    """Every KPI of the whole centre per interval of the first scenario's day: each scenario's
+    value (scenarios whose day is laid out otherwise: null) and each pair's paired difference
+    (null for a pair whose two days are laid out otherwise)."""
+    n = c.runs[0].scenario.n_intervals
+    alike = [c.layout(i) == c.layout(0) for i in range(len(c.runs))]
+    kpis = {}
+    for kpi in c.kpis:
+        kpis[kpi] = {
+            "scenarios": {label: None if c.estimate(i, kpi) is None or not alike[i] else
+                          [_estimate_dict(c.estimate(i, kpi, interval=k)) for k in range(n)]
+                          for i, label in enumerate(c.labels)},
+            "differences": {c.pair_label(pair): None if c.pair_difference(pair, kpi) is None
+                            or not (alike[pair.first] and alike[pair.later]) else
+                            [_diff_dict(c.pair_difference(pair, kpi, interval=k)) for k in range(n)]
+                            for pair in c.pairs},
+        }
+    return {"intervals": c.interval_labels() if any(alike[p.first] and alike[p.later] for p in c.pairs) else [],
+            "kpis": kpis}
+
+
+def _check_dict(check) -> dict:
+    return {"kpi": check.kpi, "target": check.label, "status": check.status, **check.estimate.to_dict()}
 
 
 def comparison_document(c: Comparison, files: Sequence[str] | None = None) -> dict:
@@ -168,27 +328,36 @@ def comparison_document(c: Comparison, files: Sequence[str] | None = None) -> di
             estimate = c.estimate(i, name)
             values[label] = None if estimate is None else estimate.to_dict()
         differences = {}
-        for i in range(1, len(c.labels)):
-            diff = c.difference(i, name)
-            differences[c.difference_label(i)] = None if diff is None else diff.to_dict()
-        kpis[name] = {"definition": DEFINITIONS[name], "scenarios": values, "differences": differences}
+        for pair in c.pairs:
+            diff = c.pair_difference(pair, name)
+            differences[c.pair_label(pair)] = None if diff is None else diff.to_dict()
+        kpis[name] = {"definition": DEFINITIONS[name], "unit": KPI[name].unit, "words": KPI[name].label,
+                      "better": KPI[name].better, "scenarios": values, "differences": differences}
+    baseline = c.baseline
     return {
         "seed": c.seed,
         "replications": c.replications,
         "paired": "replication r of every scenario meets the same callers; differences are later - first, per replication",
+        "baseline": None if baseline is None else c.labels[baseline],
+        "pairs": [{"label": c.pair_label(pair), "first": c.labels[pair.first], "later": c.labels[pair.later],
+                   "differs_in": list(c.differs_in(pair.later, pair.first))} for pair in c.pairs],
+        "headline": {c.pair_label(pair): headline(c, pair) for pair in c.pairs},
         "scenarios": [
             {
                 "label": label,
                 **({"file": files[i]} if files else {}),
                 "name": run.scenario.name,
                 "differs_from_first_in": list(c.differs_in(i)) if i else [],
-                "targets": [{"kpi": t.kpi, "target": t.label, "status": t.status, **t.estimate.to_dict()} for t in run.targets],
+                "targets": [_check_dict(t) for t in run.targets],
                 "scenario": run.scenario.model_dump(mode="json"),
             }
             for i, (label, run) in enumerate(zip(c.labels, c.runs))
         ],
-        "explanation": {c.difference_label(i): explain(c, i) for i in range(1, len(c.labels))},
+        "explanation": {c.pair_label(pair): explain(c.pair_view(pair), 1) for pair in c.pairs},
         "kpis": kpis,
+        "by_queue": by_queue_document(c),
+        "by_agent_group": {group: {"kpis": _part_document(c, group=group)} for group in c.agent_groups()},
+        "by_interval": by_interval_document(c),
         "versions": versions(),
     }
 
@@ -200,19 +369,70 @@ def comparison_csv(c: Comparison) -> str:
     header = ["kpi"]
     for label in c.labels:
         header += [f"{label}", f"{label}_ci_low", f"{label}_ci_high"]
-    for i in range(1, len(c.labels)):
-        d = c.difference_label(i)
+    for pair in c.pairs:
+        d = c.pair_label(pair)
         header += [d, f"{d}_ci_low", f"{d}_ci_high", f"{d}_significant"]
     writer.writerow(header)
     for name in c.kpis:
         row = [name]
         for i in range(len(c.labels)):
             row += _csv_estimate(c.estimate(i, name))
-        for i in range(1, len(c.labels)):
-            diff = c.difference(i, name)
+        for pair in c.pairs:
+            diff = c.pair_difference(pair, name)
             row += _csv_estimate(None if diff is None else diff.paired)
             row.append("" if diff is None else ("yes" if diff.significant else "no"))
         writer.writerow(row)
+    return buffer.getvalue()
+
+
+LONG_COLUMNS = ("pair", "first", "later", "kpi", "unit", "mean_first", "mean_later", "difference", "ci_low",
+                "ci_high", "significant")
+
+
+def _long_row(c: Comparison, pair: Pair, kpi: str, where: dict) -> list[str] | None:
+    diff = c.pair_difference(pair, kpi, **where)
+    if diff is None:
+        return None
+    first, later = c.estimate(pair.first, kpi, **where), c.estimate(pair.later, kpi, **where)
+    low, high = diff.ci95 if diff.ci95 else (math.nan, math.nan)
+    return [c.pair_label(pair), c.labels[pair.first], c.labels[pair.later], kpi, KPI[kpi].unit,
+            *(csv_number(v) for v in (first.mean, later.mean, diff.mean, low, high)),
+            "yes" if diff.significant else "no"]
+
+
+def differences_by_queue_csv(c: Comparison) -> str:
+    """Long format: one row per pair, queue (or agent group), day or interval, and KPI; the
+    intervals of a pair whose two days are laid out alike, named by the first's clock."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["pair", "first", "later", "part", "name", "interval", *LONG_COLUMNS[3:]])
+    parts = [("queue", q, {"queue": q}, c.queue_kpis()) for q in c.queues()]
+    parts += [("agent group", g, {"group": g}, ["occupancy"]) for g in c.agent_groups()]
+    for pair in c.pairs:
+        labels = c.interval_labels(pair.first) if c.same_day_layout(pair) else []
+        for part, name, where, kpis in parts:
+            for interval in [None, *range(len(labels))]:
+                for kpi in kpis:
+                    row = _long_row(c, pair, kpi, {**where, "interval": interval})
+                    if row is not None:
+                        writer.writerow([*row[:3], part, name, "day" if interval is None else labels[interval], *row[3:]])
+    return buffer.getvalue()
+
+
+def differences_by_interval_csv(c: Comparison) -> str:
+    """Long format: one row per pair, interval and KPI of the whole centre (pairs whose two days
+    are laid out alike)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["pair", "first", "later", "interval", *LONG_COLUMNS[3:]])
+    for pair in c.pairs:
+        if not c.same_day_layout(pair):
+            continue
+        for k, label in enumerate(c.interval_labels(pair.first)):
+            for kpi in c.kpis:
+                row = _long_row(c, pair, kpi, {"interval": k})
+                if row is not None:
+                    writer.writerow([*row[:3], label, *row[3:]])
     return buffer.getvalue()
 
 
@@ -227,25 +447,80 @@ def _letter(i: int) -> str:
     return chr(ord("A") + i) if i < 26 else f"S{i + 1}"
 
 
+def pair_heading(c: Comparison, pair: Pair) -> str:
+    """'B - A' in the letters of the printed table."""
+    return f"{_letter(pair.later)} - {_letter(pair.first)}"
+
+
+QUEUE_TABLE_KPIS = ("service_level", "abandon_rate", "asa", "answered")
+_FLAG = {"missed": " !", "uncertain": " ?", "met": ""}
+
+
+def _queue_rows(c: Comparison) -> list[list[str]]:
+    """Per queue, the main KPIs of every scenario (flagged against its targets) and each pair's
+    paired difference."""
+    rows = []
+    for queue in c.queues():
+        for kpi in QUEUE_TABLE_KPIS:
+            if kpi not in c.queue_kpis():
+                continue
+            row = [f"{queue}: {kpi}"]
+            for i in range(len(c.labels)):
+                estimate = c.estimate(i, kpi, queue=queue)
+                status = {check.kpi: check.status for check in c.queue_targets(i, queue)}.get(kpi, "met")
+                row.append("absent" if estimate is None else format_pm(kpi, estimate.mean, estimate.ci95) + _FLAG[status])
+            for pair in c.pairs:
+                diff = c.pair_difference(pair, kpi, queue=queue)
+                row.append("absent  " if diff is None else
+                           format_pm(kpi, diff.mean, diff.ci95, signed=True) + (" *" if diff.significant else "  "))
+            rows.append(row)
+    return rows
+
+
+def _interval_lines(c: Comparison, kpis: Sequence[str] = ("service_level", "abandon_rate")) -> list[str]:
+    """Per pair, the intervals whose service level or abandonment differ significantly."""
+    lines = []
+    for pair in c.pairs:
+        if not c.same_day_layout(pair):
+            continue
+        labels = c.interval_labels(pair.first)
+        for kpi in kpis:
+            marked = []
+            for k, label in enumerate(labels):
+                diff = c.pair_difference(pair, kpi, interval=k)
+                if diff is not None and diff.significant:
+                    marked.append(f"{label} {format_difference(kpi, diff.mean)}")
+            lines.append(f"{pair_heading(c, pair)} {readable(kpi)} per interval: "
+                         + (", ".join(marked) if marked else "no interval differs significantly")
+                         + f" (of {len(labels)}; about 1 in 20 is marked by chance alone)")
+    return lines
+
+
 def format_comparison(c: Comparison, width: int = 100) -> str:
-    """The readable comparison: KPI table with paired differences, targets, explanation."""
+    """The readable comparison: the headline, the KPI table with paired differences, the main
+    KPIs per queue, targets, explanation."""
     import textwrap
 
     letters = [_letter(i) for i in range(len(c.labels))]
-    lines = [f"Comparing {len(c.labels)} scenarios on the same callers: {c.replications} replications, seed {c.seed}; "
-             "95% confidence intervals"]
+    lines = []
+    for pair in c.pairs:
+        for sentence in headline(c, pair):
+            lines.append(textwrap.fill(sentence, width=width, subsequent_indent="  ", break_on_hyphens=False))
+    lines.append("")
+    lines.append(f"Comparing {len(c.labels)} scenarios on the same callers: {c.replications} replications, seed {c.seed}; "
+                 "95% confidence intervals")
     for letter, label, run in zip(letters, c.labels, c.runs):
         lines.append(f"  {letter} = {label}: {run.scenario.name}")
     lines.append("")
-    header = ["KPI (day)"] + letters + [f"{letters[i]} - A" for i in range(1, len(letters))]
+    header = ["KPI (day)"] + letters + [pair_heading(c, pair) for pair in c.pairs]
     rows = []
     for name in c.kpis:
         row = [name]
         for i in range(len(c.labels)):
             estimate = c.estimate(i, name)
             row.append("absent" if estimate is None else format_pm(name, estimate.mean, estimate.ci95))
-        for i in range(1, len(c.labels)):
-            diff = c.difference(i, name)
+        for pair in c.pairs:
+            diff = c.pair_difference(pair, name)
             if diff is None:
                 row.append("absent  ")
             else:
@@ -256,15 +531,24 @@ def format_comparison(c: Comparison, width: int = 100) -> str:
     lines.append("mean ± half the 95% CI. * significant: the 95% CI of the paired difference (per replication, same")
     lines.append("callers) excludes 0. Rates differ in percentage points (pts). absent: the scenario does not report that KPI.")
     lines.append("")
+    if len(c.queues()) > 1:
+        lines.append(table(["per queue (day)"] + letters + [pair_heading(c, pair) for pair in c.pairs], _queue_rows(c)))
+        lines.append("")
+        lines.append("! misses the scenario's target, ? the 95% CI straddles it (the centre's targets, applied to each "
+                     "queue). Per interval: differences_by_interval.csv, differences_by_queue.csv.")
+        lines.append("")
+    interval_lines = _interval_lines(c)
+    if interval_lines:
+        lines += interval_lines + [""]
     target_rows: dict[str, list[str]] = {}
     for i, run in enumerate(c.runs):
         for check in run.targets:
             target_rows.setdefault(check.label, ["-"] * len(c.runs))[i] = check.status
     lines.append(table(["target (day)"] + letters, [[label, *statuses] for label, statuses in target_rows.items()]))
     lines.append("")
-    for i in range(1, len(c.labels)):
-        lines.append(f"What drives {letters[i]} - A ({c.difference_label(i)}):")
-        for sentence in explain(c, i):
+    for pair in c.pairs:
+        lines.append(f"What drives {pair_heading(c, pair)} ({c.pair_label(pair)}):")
+        for sentence in explain(c.pair_view(pair), 1):
             lines.append(textwrap.fill(sentence, width=width, initial_indent="  ", subsequent_indent="    "))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

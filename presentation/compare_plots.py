@@ -25,14 +25,14 @@ from matplotlib.ticker import FuncFormatter
 
 from studies.compare import Comparison
 
-from .compare_output import _letter
+from .compare_output import _letter, pair_heading
 from .text import format_difference, readable, unit_of
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 TARGET_COLOUR = "#222222"
 DPI = 100
-COMPARE_FILES = ("compare_kpis.png", "compare_differences.png")
+COMPARE_FILES = ("compare_kpis.png", "compare_differences.png", "compare_queues.png", "compare_intervals.png")
 COMPARISON_ID_KEY = "callsim-comparison"
 
 
@@ -155,16 +155,19 @@ def kpi_bars(c: Comparison, kpis: Sequence[str] | None = None, title: str = "KPI
     target_drawn = False
     for ax, name in zip(axes, kpis):
         top = 0.0
+        ticks = []
         for i in range(len(c.labels)):
             estimate = c.estimate(i, name)
             if estimate is None or not math.isfinite(estimate.mean):
-                ax.text(x[i], 0, "absent", ha="center", va="bottom", fontsize=8, color="#666666")
+                ticks.append(f"{letters[i]}\nabsent")
                 continue
             low, high = estimate.ci95 if estimate.ci95 else (estimate.mean, estimate.mean)
             ax.bar(x[i], estimate.mean, 0.65, color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
                    yerr=[[max(estimate.mean - low, 0)], [max(high - estimate.mean, 0)]],
                    error_kw={"elinewidth": 1.2, "capsize": 4, "ecolor": "#222222"})
-            ax.text(x[i], high, _short_value(name, estimate.mean), ha="center", va="bottom", fontsize=8)
+            # the value goes under the bar's letter, never above the bar: a target line or a grid
+            # line at that height would strike through it
+            ticks.append(f"{letters[i]}\n{_short_value(name, estimate.mean)}")
             top = max(top, high)
         target = _target(c, name)
         if target is not None:
@@ -180,9 +183,9 @@ def kpi_bars(c: Comparison, kpis: Sequence[str] | None = None, title: str = "KPI
             ax.set_ylim(0, min(1.05, max(top * 1.18, 0.05)))
         else:
             ax.set_ylim(0, max(top * 1.18, 1.0))
-        ax.set_xticks(x, letters)
+        ax.set_xticks(x, ticks)
         ax.set_xlim(-0.6, len(c.labels) - 0.4)
-        ax.set_xlabel("scenario")
+        ax.set_xlabel("scenario (mean)")
         ax.set_ylabel(axis_label(name))
         ax.yaxis.set_major_formatter(value_formatter(name))
         ax.set_title(readable(name), fontsize=11, loc="left")
@@ -205,26 +208,30 @@ def _subtitle(c: Comparison) -> str:
             "error bars: 95% CI")
 
 
-def difference_plot(c: Comparison, kpis: Sequence[str] | None = None,
-                    title: str = "Paired differences to scenario A (whole day)") -> Figure:
-    """One panel per KPI: each later scenario minus A with its paired 95% CI (filled marker if
-    significant) and, lighter, the unpaired CI two independent runs would give."""
-    kpis = list(kpis or plot_kpis(c))
+def difference_plot(c: Comparison, kpis: Sequence[str] | None = None, title: str | None = None) -> Figure:
+    """One panel per KPI: each pair's paired difference (later minus first) with its 95% CI
+    (filled marker if significant) and, lighter, the unpaired CI two independent runs would
+    give. The value is written under the pair's name, clear of the 0 line."""
+    kpis = [k for k in (kpis or plot_kpis(c)) if any(c.pair_difference(pair, k) is not None for pair in c.pairs)]
+    kpis = kpis or ["service_level"]
     cols = min(3, len(kpis))
     rows = math.ceil(len(kpis) / cols)
+    baseline = c.baseline
+    title = title or ("Paired differences to scenario " + _letter(baseline) if baseline is not None
+                      else "Paired differences, every pair") + " (whole day)"
     figure, body, axes = new_figure(
         (4.1 * cols + 0.6, 3.3 * rows + 1.5), rows, cols, title=title,
         subtitle=f"difference per replication on the same callers, mean of {c.replications}; "
                  "a CI clear of the 0 line is a real difference")
-    later = list(range(1, len(c.labels)))
-    letters = [_letter(i) for i in range(len(c.labels))]
-    x = np.arange(len(later))
+    x = np.arange(len(c.pairs))
     for ax, name in zip(axes, kpis):
-        for j, i in enumerate(later):
-            diff = c.difference(i, name)
-            colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        ticks = []
+        for j, pair in enumerate(c.pairs):
+            diff = c.pair_difference(pair, name)
+            colour = pair_colour(c, pair)
+            heading = pair_heading(c, pair)
             if diff is None or not math.isfinite(diff.mean):
-                ax.text(x[j], 0, "absent", ha="center", va="bottom", fontsize=8, color="#666666")
+                ticks.append(f"{heading}\nabsent")
                 continue
             if diff.unpaired_ci95 is not None:
                 low, high = diff.unpaired_ci95
@@ -234,13 +241,12 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None,
             ax.errorbar(x[j], diff.mean, yerr=[[diff.mean - low], [high - diff.mean]], fmt="o", color=colour,
                         markerfacecolor=colour if diff.significant else "white", markersize=8, elinewidth=1.6,
                         capsize=5, markeredgewidth=1.6)
-            ax.annotate(format_difference(name, diff.mean) + (" *" if diff.significant else ""), (x[j], high),
-                        xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+            ticks.append(f"{heading}\n{format_difference(name, diff.mean)}" + (" *" if diff.significant else ""))
         ax.axhline(0, color="#222222", linewidth=1.0)
-        ax.set_xticks(x, [f"{letters[i]} - A" for i in later])
-        ax.set_xlim(-0.6, len(later) - 0.4)
+        ax.set_xticks(x, ticks, fontsize=8 if len(c.pairs) > 3 else None)
+        ax.set_xlim(-0.6, len(c.pairs) - 0.4)
         ax.margins(y=0.25)
-        ax.set_xlabel("scenario minus A")
+        ax.set_xlabel("later minus first (mean difference)")
         ax.set_ylabel("difference: " + axis_label(name, difference=True))
         ax.yaxis.set_major_formatter(value_formatter(name, difference=True))
         ax.set_title(readable(name), fontsize=11, loc="left")
@@ -254,16 +260,128 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None,
                label="hollow = not significant (CI includes 0)"),
         Line2D([], [], color="#AAAAAA", linewidth=3, label="unpaired 95% CI (two independent runs)"),
     ]
-    handles += [Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
-                      label=f"{letters[i]} - A: {c.labels[i]} minus {c.labels[0]}") for i in later]
+    handles += [Patch(color=pair_colour(c, pair),
+                      label=f"{pair_heading(c, pair)}: {c.labels[pair.later]} minus {c.labels[pair.first]}")
+                for pair in c.pairs]
     body.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+    return figure
+
+
+def pair_colour(c: Comparison, pair) -> str:
+    """Against one baseline a pair has the colour of its later scenario (as in the KPI bars);
+    with every pair, each pair its own (two pairs share a later scenario)."""
+    index = pair.later if c.baseline is not None else c.pairs.index(pair) + 1
+    return SCENARIO_COLOURS[index % len(SCENARIO_COLOURS)]
+
+
+INTERVAL_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
+
+
+def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS) -> Figure | None:
+    """One panel per KPI: each pair's paired difference per interval (whole centre), a line
+    with its 95% CI as a band around it and the 0 line, for the pairs whose days are laid out as
+    the first scenario's (intervals cannot be matched otherwise); None if there is none."""
+    pairs = [pair for pair in c.pairs if c.same_day_layout(pair) and c.layout(pair.first) == c.layout(0)]
+    if not pairs:
+        return None
+    kpis = [k for k in kpis if any(c.pair_difference(pair, k) is not None for pair in pairs)]
+    labels = c.interval_labels()
+    n = len(labels)
+    cols = 2
+    rows = math.ceil(len(kpis) / cols)
+    figure, body, axes = new_figure(
+        (max(11.0, 0.32 * n * cols + 2), 3.4 * rows + 1.6), rows, cols, title="Paired differences per interval",
+        subtitle=f"whole centre, by the interval the calls arrived in (occupancy: the agents' time in it); line: mean "
+                 f"difference over {c.replications} replications on the same callers, band: its 95% CI. Where the "
+                 "band leaves the 0 line the interval differs (each band is its own 95% interval: about 1 interval in 20 "
+                 "leaves the 0 line by chance alone).")
+    x = np.arange(n)
+    step = max(1, math.ceil(n / 12))
+    for ax, name in zip(axes, kpis):
+        for pair in pairs:
+            diffs = [c.pair_difference(pair, name, interval=k) for k in range(n)]
+            if all(d is None for d in diffs):
+                continue
+            mean = np.array([d.mean if d is not None else np.nan for d in diffs])
+            low = np.array([d.ci95[0] if d is not None and d.ci95 else np.nan for d in diffs])
+            high = np.array([d.ci95[1] if d is not None and d.ci95 else np.nan for d in diffs])
+            colour = pair_colour(c, pair)
+            ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
+            ax.plot(x, mean, color=colour, linewidth=1.8, marker="o", markersize=3)
+        ax.axhline(0, color="#222222", linewidth=1.0)
+        ax.set_xticks(x[::step], labels[::step])
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_xlabel("interval start")
+        ax.set_ylabel("difference: " + axis_label(name, difference=True))
+        ax.yaxis.set_major_formatter(value_formatter(name, difference=True))
+        ax.set_title(readable(name), fontsize=11, loc="left")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
+    for ax in axes[len(kpis):]:
+        ax.set_visible(False)
+    handles = [Patch(color=pair_colour(c, pair), alpha=0.6,
+                     label=f"{pair_heading(c, pair)}: {c.labels[pair.later]} minus {c.labels[pair.first]} (band: 95% CI)")
+               for pair in pairs]
+    body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2), frameon=False, fontsize=9)
+    return figure
+
+
+QUEUE_PLOT_KPIS = ("service_level", "abandon_rate", "asa")
+
+
+def queue_bars(c: Comparison, kpis: Sequence[str] = QUEUE_PLOT_KPIS) -> Figure | None:
+    """One panel per KPI: every queue's day value in each scenario with its 95% CI, the target
+    drawn across, so a queue far from the target shows even when the centre meets it. None with
+    a single queue (the centre's plot says it all)."""
+    queues = c.queues()
+    if len(queues) < 2:
+        return None
+    kpis = [k for k in kpis if k in c.queue_kpis()]
+    figure, body, axes = new_figure((max(9.0, 1.1 * len(queues) * len(kpis) ** 0.5 + 4), 3.4 * len(kpis) + 1.4),
+                                    len(kpis), 1, title="Per queue (whole day)",
+                                    subtitle=_subtitle(c) + "; dashed: the target of the first scenario")
+    x = np.arange(len(queues))
+    width = 0.8 / len(c.labels)
+    for ax, name in zip(axes, kpis):
+        top = 0.0
+        for i in range(len(c.labels)):
+            for q, queue in enumerate(queues):
+                estimate = c.estimate(i, name, queue=queue)
+                if estimate is None or not math.isfinite(estimate.mean):
+                    continue
+                low, high = estimate.ci95 if estimate.ci95 else (estimate.mean, estimate.mean)
+                ax.bar(x[q] + (i - (len(c.labels) - 1) / 2) * width, estimate.mean, width * 0.92,
+                       color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)],
+                       yerr=[[max(estimate.mean - low, 0)], [max(high - estimate.mean, 0)]],
+                       error_kw={"elinewidth": 1.0, "capsize": 3, "ecolor": "#222222"})
+                top = max(top, high)
+        target = _target(c, name)
+        if target is not None and target[0] != "band":
+            ax.axhline(target[1], color=TARGET_COLOUR, linestyle="--", linewidth=1.2)
+            top = max(top, target[1])
+        ax.set_ylim(0, min(1.05, max(top * 1.15, 0.05)) if unit_of(name).suffix == "%" else max(top * 1.15, 1.0))
+        ax.set_xticks(x, queues)
+        ax.set_ylabel(axis_label(name))
+        ax.yaxis.set_major_formatter(value_formatter(name))
+        ax.set_title(readable(name), fontsize=11, loc="left")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+        ax.set_axisbelow(True)
+    handles = [Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=f"{_letter(i)}: {label}")
+               for i, label in enumerate(c.labels)]
+    handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="--", label="target of A"))
+    body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False, fontsize=9)
     return figure
 
 
 def comparison_plots(c: Comparison) -> dict[str, bytes]:
     stamp = {COMPARISON_ID_KEY: comparison_id(c.labels, [run.scenario.model_dump(mode="json") for run in c.runs],
                                               c.seed, c.replications)}
-    return {
+    plots = {
         "compare_kpis.png": png_bytes(kpi_bars(c), "KPIs by scenario", stamp),
         "compare_differences.png": png_bytes(difference_plot(c), "Paired differences", stamp),
     }
+    for file, figure, title in (("compare_queues.png", queue_bars(c), "Per queue"),
+                                ("compare_intervals.png", interval_difference_plot(c), "Differences per interval")):
+        if figure is not None:
+            plots[file] = png_bytes(figure, title, stamp)
+    return plots

@@ -27,9 +27,10 @@ import math
 from pathlib import Path
 
 from simulator.errors import UserError
+from simulator.kpi_table import KPI
 
 from .compare_output import _letter
-from .text import INTERVAL_COLUMNS, format_pm, format_value
+from .text import INTERVAL_COLUMNS, format_pm, format_value, readable
 
 REPORT_FILE = "report.html"
 COMPARISON_DIAGRAM_PREFIX = "ivr_menu_"  # as presentation.menu_diagram (not imported: it loads matplotlib)
@@ -67,6 +68,14 @@ COMPARE_PLOT_CAPTIONS: dict[str, tuple[str, str]] = {
                                 "callers: the mean difference with its 95% confidence interval (filled: "
                                 "significant, the interval excludes 0), beside the interval of two independent runs "
                                 "(grey), which ignores the pairing."),
+    "compare_queues.png": ("Per queue",
+                           "Each queue’s service level, abandonment and ASA for the whole day in every scenario, "
+                           "with 95% confidence intervals and A’s targets dashed: a queue far from its target "
+                           "shows here even when the whole centre meets it."),
+    "compare_intervals.png": ("Paired differences per interval",
+                              "The whole centre’s paired difference per interval (later minus first, same callers): "
+                              "the line is the mean difference, the band its 95% confidence interval; where the band "
+                              "leaves the 0 line that interval really differs."),
 }
 STATUS_TEXT = {"met": "met", "missed": "missed", "uncertain": "uncertain"}
 UNCERTAIN_NOTE = ("<span class=\"note\">\u201cuncertain\u201d: the 95% confidence interval straddles the target, "
@@ -108,6 +117,8 @@ figcaption strong { color: #1d1d1f; font-size: 1.08em; }
 .warning { color: #7a4f00; background: #fff4d6; padding: 6px 10px; border-radius: 4px; }
 .absent { color: #888; font-style: italic; }
 tr td.sig { font-weight: 700; background: #eaf2fb; }
+p.headline { font-size: 1.12em; max-width: 90ch; border-left: 4px solid #0072B2; padding: 4px 10px; background: #f4f8fc; }
+td .flag { color: #a40000; font-weight: 700; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; margin: 12px 0; }
 .card { border: 1px solid #e4e6ea; border-radius: 6px; padding: 4px 16px 8px; }
 .card h3 { margin-top: 12px; }
@@ -475,7 +486,12 @@ def _pm(name: str, estimate: dict | None, signed: bool = False) -> str:
     estimate = estimate or {}
     ci = estimate.get("ci95")
     ci = (_number(ci[0]), _number(ci[1])) if ci and len(ci) == 2 else None
-    return format_pm(name, _number(estimate.get("mean")), ci, signed=signed)
+    text = format_pm(name, _number(estimate.get("mean")), ci, signed=signed)
+    return text + COUNT_UNITS.get(KPI[name].unit if name in KPI else "", "") if text != "-" else text
+
+
+# units the number formats leave unnamed, named on the comparison page ("units on every number")
+COUNT_UNITS = {"calls": " calls", "callers": " callers", "prompts": " prompts", "calls_per_caller": " calls per caller"}
 
 
 ABSENT = "<span class=\"absent\">absent</span>"
@@ -484,13 +500,25 @@ ABSENT = "<span class=\"absent\">absent</span>"
 def _compared_scenarios(document: dict) -> str:
     scenarios = document.get("scenarios", [])
     n = len(scenarios)
-    first = scenarios[0].get("label", "A") if scenarios else "A"
+    labels = [entry.get("label", "?") for entry in scenarios]
+    # documents written before --baseline and --all-pairs: every scenario against the first
+    baseline = document.get("baseline", labels[0] if labels else None) if "pairs" in document else (
+        labels[0] if labels else None)
+    against = (f"each difference to {'the first scenario' if baseline == labels[0] else baseline}"
+               if baseline is not None else "the difference of every pair")
     parts = [_lead(
         f"{n} scenarios simulated on the same callers: {document.get('replications', '?')} replications each, "
         f"seed {document.get('seed', '?')}. Replication r of every scenario meets the same callers (common random "
-        "numbers), so each difference to the first scenario is measured replication by replication and the "
-        "day-to-day noise the scenarios share cancels out of it."
+        f"numbers), so {against} is measured replication by replication and the day-to-day noise the scenarios "
+        "share cancels out of it."
     )]
+    differs: dict[str, list[tuple[str, list[str]]]] = {}
+    if "pairs" in document:
+        for pair in document.get("pairs", []):
+            differs.setdefault(pair.get("later"), []).append((pair.get("first"), pair.get("differs_in", [])))
+    else:
+        for entry in scenarios[1:]:
+            differs[entry.get("label")] = [(labels[0], entry.get("differs_from_first_in", []))]
     cards = []
     for i, entry in enumerate(scenarios):
         scenario = entry.get("scenario", {})
@@ -498,16 +526,18 @@ def _compared_scenarios(document: dict) -> str:
         if entry.get("file"):
             facts.append(("File", entry["file"]))
         facts += _scenario_facts(scenario, len(scenario.get("arrivals", {}).get("calls", [])))
-        if i:
-            differs = entry.get("differs_from_first_in", [])
-            what = (f"<strong>Differs from A ({_e(first)}) in:</strong> {_e(', '.join(differs))}" if differs else
-                    f"<strong>Same call centre as A ({_e(first)})</strong>: only names, descriptions or simulation "
-                    "settings differ, so every difference is exactly 0")
-        else:
-            what = "<strong>The baseline:</strong> every difference is another scenario minus this one"
+        what = []
+        if entry.get("label") == baseline:
+            what.append("<strong>The baseline:</strong> every difference is another scenario minus this one")
+        for first, aspects in differs.get(entry.get("label"), []):
+            letter = _letter(labels.index(first)) if first in labels else "?"
+            what.append(f"<strong>Differs from {_e(letter)} ({_e(first)}) in:</strong> {_e(', '.join(aspects))}"
+                        if aspects else
+                        f"<strong>Same call centre as {_e(letter)} ({_e(first)})</strong>: only names, descriptions or "
+                        "simulation settings differ, so every difference is exactly 0")
         description = scenario.get("description", "")
         cards.append(f"<div class=\"card\"><h3>{_e(_letter(i))}: {_e(entry.get('label', '?'))}</h3>"
-                     f"<p class=\"differs\">{what}</p>{_facts(facts)}"
+                     + "".join(f"<p class=\"differs\">{text}</p>" for text in what) + _facts(facts)
                      + (f"<p class=\"note\">{_e(description)}</p>" if description else "") + "</div>")
     return "".join(parts) + f"<div class=\"cards\">{''.join(cards)}</div>"
 
@@ -516,17 +546,46 @@ def _difference_key(labels: list[str], i: int) -> str:
     return f"{labels[i]} - {labels[0]}"  # as compare.Comparison.difference_label
 
 
+def _pairs(document: dict) -> list[tuple[str, str, int, int]]:
+    """(key, heading 'B − A', first index, later index) of each pair the document reports;
+    a document written before pairs existed: every scenario against the first."""
+    labels = [entry.get("label", "?") for entry in document.get("scenarios", [])]
+    index = {label: i for i, label in enumerate(labels)}
+    pairs = []
+    for pair in document.get("pairs") or [{"label": _difference_key(labels, i), "first": labels[0], "later": labels[i]}
+                                            for i in range(1, len(labels))]:
+        first, later = index.get(pair.get("first"), 0), index.get(pair.get("later"), 0)
+        pairs.append((pair.get("label", "?"), f"{_letter(later)} − {_letter(first)}", first, later))
+    return pairs
+
+
+def _kpi_cell(name: str, document: dict) -> str:
+    """'service level <code>service_level</code>': the KPI in words with its key beside it."""
+    kpi = document.get("kpis", {}).get(name, {})
+    words = kpi.get("words") or readable(name)
+    return (f"<td class=\"text\">{_e(words)} <code title=\"{_e(kpi.get('definition', ''))}\">{_e(name)}</code></td>")
+
+
+def _difference_cell(name: str, diff: dict | None) -> str:
+    if diff is None:
+        return f"<td>{ABSENT}<span class=\"mark\"></span></td>"
+    significant = diff.get("significant") is True
+    unpaired = diff.get("unpaired_ci95")
+    title = (f"paired 95% CI {_ci_text(name, diff)}"
+             + (f"; two independent runs: {_ci_text(name, {'ci95': unpaired})}" if unpaired else ""))
+    return (f"<td class=\"{'sig' if significant else 'diff'}\" title=\"{_e(title)}\">"
+            f"{_e(_pm(name, diff, signed=True))}<span class=\"mark\">{'*' if significant else ''}</span></td>")
+
+
 def _comparison_table(document: dict) -> str:
     scenarios = document.get("scenarios", [])
     labels = [entry.get("label", "?") for entry in scenarios]
     letters = [_letter(i) for i in range(len(labels))]
+    pairs = _pairs(document)
     with_target = {check.get("kpi") for entry in scenarios for check in entry.get("targets", [])}
-    header = "<th>KPI (whole day)</th>" + "".join(
+    header = "<th class=\"text\">KPI (whole day)</th>" + "".join(
         f"<th>{_e(letter)}<span class=\"label\">{_e(label)}</span></th>" for letter, label in zip(letters, labels)
-    ) + "".join(
-        f"<th>{_e(letters[i])} \u2212 A<span class=\"label\">paired difference</span></th>"
-        for i in range(1, len(labels))
-    )
+    ) + "".join(f"<th>{_e(heading)}<span class=\"label\">paired difference</span></th>" for _, heading, _, _ in pairs)
     rows = []
     for name, kpi in document.get("kpis", {}).items():
         values = kpi.get("scenarios", {})
@@ -534,29 +593,128 @@ def _comparison_table(document: dict) -> str:
             f"<td>{ABSENT}</td>" if values.get(label) is None else f"<td>{_e(_pm(name, values[label]))}</td>"
             for label in labels
         )
-        for i in range(1, len(labels)):
-            diff = kpi.get("differences", {}).get(_difference_key(labels, i))
-            if diff is None:
-                cells += f"<td>{ABSENT}<span class=\"mark\"></span></td>"
-                continue
-            significant = diff.get("significant") is True
-            unpaired = diff.get("unpaired_ci95")
-            title = (f"paired 95% CI {_ci_text(name, diff)}"
-                     + (f"; two independent runs: {_ci_text(name, {'ci95': unpaired})}" if unpaired else ""))
-            mark = "*" if significant else ""
-            cells += (f"<td class=\"{'sig' if significant else 'diff'}\" title=\"{_e(title)}\">"
-                      f"{_e(_pm(name, diff, signed=True))}<span class=\"mark\">{mark}</span></td>")
+        cells += "".join(_difference_cell(name, kpi.get("differences", {}).get(key)) for key, _, _, _ in pairs)
         css = ' class="has-target"' if name in with_target else ""
-        rows.append(f"<tr{css}><td><code title=\"{_e(kpi.get('definition', ''))}\">{_e(name)}</code></td>{cells}</tr>")
+        rows.append(f"<tr{css}>{_kpi_cell(name, document)}{cells}</tr>")
     return (
         "<p class=\"note\">Each scenario\u2019s mean \u00b1 half its 95% confidence interval (an interval cut to the "
-        "values a KPI can take is shown as its bounds). The differences are each later scenario minus A, "
+        "values a KPI can take is shown as its bounds). The differences are later minus first, "
         "replication by replication on the same callers; <strong>*</strong> marks a significant one: its 95% "
         "interval excludes 0. Rates differ in percentage points (pts). <span class=\"absent\">absent</span>: the "
         "scenario does not report that KPI (not 0). Hover a difference for its interval beside the one two "
         "independent runs would give.</p>"
         f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
+
+
+def _headline(document: dict) -> str:
+    headline = document.get("headline", {})
+    parts = []
+    for key, heading, _, _ in _pairs(document):
+        sentences = headline.get(key, [])
+        if sentences:
+            parts.append(f"<p class=\"headline\"><strong>{_e(heading)}.</strong> {_e(' '.join(sentences))}</p>")
+    return "".join(parts)
+
+
+QUEUE_REPORT_KPIS = ("service_level", "abandon_rate", "asa", "avg_wait", "wait_p90", "offered", "answered", "abandoned")
+
+
+def _queue_flags(document: dict) -> list[str]:
+    """Sentences naming every queue that misses a target in some scenario, with the values."""
+    labels = [entry.get("label", "?") for entry in document.get("scenarios", [])]
+    sentences = []
+    for queue, entry in document.get("by_queue", {}).items():
+        for i, label in enumerate(labels):
+            missed = [check for check in entry.get("targets", {}).get(label, []) if check.get("status") == "missed"]
+            if missed:
+                what = ", ".join(f"{readable(check.get('kpi', ''))} {_mean_text(check.get('kpi', ''), check)} "
+                                 f"(target {check.get('target', '?')})" for check in missed)
+                sentences.append(f"{_letter(i)} ({label}): the {queue} queue misses its targets: {what}.")
+    return sentences
+
+
+def _per_queue(document: dict) -> str:
+    by_queue = document.get("by_queue", {})
+    if not by_queue:
+        return "<p class=\"note\">No per-queue figures in this comparison.json (written by an older callsim).</p>"
+    scenarios = document.get("scenarios", [])
+    labels = [entry.get("label", "?") for entry in scenarios]
+    pairs = _pairs(document)
+    flags = _queue_flags(document)
+    lead = ("<p class=\"warning\">" + " ".join(_e(sentence) for sentence in flags) + "</p>") if flags else (
+        "<p>Every queue meets the centre\u2019s targets in every scenario, or is within its confidence interval of them.</p>")
+    parts = [lead, "<p class=\"note\">The centre\u2019s targets applied to each queue: <span class=\"flag\">!</span> "
+             "missed, <span class=\"flag\">?</span> the 95% interval straddles the target. Every KPI per queue and "
+             "per interval, with its paired difference: <code>differences_by_queue.csv</code>.</p>"]
+    header = "<th class=\"text\">KPI (whole day)</th>" + "".join(
+        f"<th>{_e(_letter(i))}<span class=\"label\">{_e(label)}</span></th>" for i, label in enumerate(labels)
+    ) + "".join(f"<th>{_e(heading)}<span class=\"label\">paired difference</span></th>" for _, heading, _, _ in pairs)
+    for queue, entry in by_queue.items():
+        statuses = {label: {check.get("kpi"): check.get("status") for check in checks}
+                    for label, checks in entry.get("targets", {}).items()}
+        rows = []
+        for name in QUEUE_REPORT_KPIS:
+            kpi = entry.get("kpis", {}).get(name)
+            if kpi is None:
+                continue
+            cells = ""
+            for label in labels:
+                value = (kpi.get("scenarios", {}).get(label) or {}).get("day")
+                status = statuses.get(label, {}).get(name)
+                flag = {"missed": "!", "uncertain": "?"}.get(status, "")
+                cells += (f"<td>{ABSENT}</td>" if value is None else
+                          f"<td>{_e(_pm(name, value))}<span class=\"flag\">{flag}</span></td>")
+            cells += "".join(_difference_cell(name, (kpi.get("differences", {}).get(key) or {}).get("day")
+                                              if kpi.get("differences", {}).get(key) else None)
+                             for key, _, _, _ in pairs)
+            rows.append(f"<tr>{_kpi_cell(name, document)}{cells}</tr>")
+        parts.append(f"<h3>Queue \u201c{_e(queue)}\u201d</h3><div class=\"scroll\"><table><thead><tr>{header}</tr>"
+                     f"</thead><tbody>{''.join(rows)}</tbody></table></div>")
+    groups = document.get("by_agent_group", {})
+    if len(groups) > 1:
+        rows = []
+        for group, entry in groups.items():
+            kpi = entry.get("kpis", {}).get("occupancy", {})
+            cells = "".join(f"<td>{ABSENT}</td>" if not (kpi.get("scenarios", {}).get(label) or {}).get("day") else
+                            f"<td>{_e(_pm('occupancy', kpi['scenarios'][label]['day']))}</td>" for label in labels)
+            cells += "".join(_difference_cell("occupancy", (kpi.get("differences", {}).get(key) or {}).get("day")
+                                              if kpi.get("differences", {}).get(key) else None)
+                             for key, _, _, _ in pairs)
+            rows.append(f"<tr><td class=\"text\">occupancy <code>occupancy</code> of \u201c{_e(group)}\u201d</td>{cells}</tr>")
+        parts.append(f"<h3>Agent groups</h3><div class=\"scroll\"><table><thead><tr>{header}</tr></thead>"
+                     f"<tbody>{''.join(rows)}</tbody></table></div>")
+    return "".join(parts)
+
+
+INTERVAL_REPORT_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
+
+
+def _per_interval(document: dict) -> str:
+    by_interval = document.get("by_interval", {})
+    intervals = by_interval.get("intervals", [])
+    if not intervals:
+        return ("<p class=\"note\">No per-interval differences: the scenarios\u2019 days are laid out differently "
+                "(or this comparison.json was written by an older callsim).</p>")
+    pairs = _pairs(document)
+    kpis = [k for k in INTERVAL_REPORT_KPIS if k in by_interval.get("kpis", {})]
+    header = "<th class=\"text\">interval</th>" + "".join(
+        f"<th>{_e(readable(k))}<span class=\"label\">{_e(heading)}</span></th>" for _, heading, _, _ in pairs for k in kpis)
+    rows = []
+    for n, interval in enumerate(intervals):
+        cells = ""
+        for key, _, _, _ in pairs:
+            for k in kpis:
+                diffs = by_interval["kpis"][k].get("differences", {}).get(key)
+                cells += _difference_cell(k, diffs[n] if diffs and n < len(diffs) else None)
+        rows.append(f"<tr><td class=\"text\">{_e(interval)}</td>{cells}</tr>")
+    return ("<p class=\"note\">The whole centre\u2019s paired difference (later minus first) in each interval, by the "
+            "interval the calls arrived in; <strong>*</strong>: significant. Every KPI per interval: "
+            "<code>differences_by_interval.csv</code>. A change in one interval also moves the next ones (the queue "
+            "it leaves behind), and calls that arrived just before it and were still waiting. Each cell is its own "
+            f"95% interval: of {len(intervals)} intervals about {len(intervals) / 20:.1f} per KPI are marked by chance "
+            "alone even when the scenarios do not differ, so read a run of marked intervals, not a single one.</p>"
+            f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _comparison_targets(document: dict) -> str:
@@ -586,13 +744,12 @@ def _comparison_targets(document: dict) -> str:
 
 
 def _explanation(document: dict) -> str:
-    scenarios = document.get("scenarios", [])
-    labels = [entry.get("label", "?") for entry in scenarios]
+    labels = [entry.get("label", "?") for entry in document.get("scenarios", [])]
     explanation = document.get("explanation", {})
     parts = []
-    for i in range(1, len(labels)):
-        sentences = explanation.get(_difference_key(labels, i), [])
-        parts.append(f"<h3>{_e(_letter(i))} \u2212 A: {_e(labels[i])} minus {_e(labels[0])}</h3>"
+    for key, heading, first, later in _pairs(document):
+        sentences = explanation.get(key, [])
+        parts.append(f"<h3>{_e(heading)}: {_e(labels[later])} minus {_e(labels[first])}</h3>"
                      + "".join(f"<p>{_e(sentence)}</p>" for sentence in sentences))
     return "".join(parts)
 
@@ -606,15 +763,19 @@ def render_comparison_report(document: dict, images: dict[str, bytes], notes: li
     labels = [entry.get("label", "?") for entry in document.get("scenarios", [])]
     definitions = {name: kpi.get("definition", "") for name, kpi in document.get("kpis", {}).items()}
     sections = (
-        _section("scenarios", "The scenarios compared", _compared_scenarios(document))
+        _section("headline", "", _headline(document))
+        + _section("scenarios", "The scenarios compared", _compared_scenarios(document))
         + _section("kpis", "KPIs and paired differences", _comparison_table(document))
         + _section("targets", "Which scenario meets which target", _comparison_targets(document))
+        + _section("queues", "Per queue", _per_queue(document))
+        + _section("intervals", "Per interval", _per_interval(document))
         + _section("explanation", "What drives the difference", _explanation(document), css="explanation")
         + (_section("menus", "IVR menus side by side", menus) if (menus := _menu_diagrams(images, labels)) else "")
         + _section("plots", "Plots", _plots(images, COMPARE_PLOT_CAPTIONS, "comparison"))
         + _section("definitions", "KPI definitions", _definitions(definitions))
     )
-    nav = [("scenarios", "Scenarios"), ("kpis", "KPIs"), ("targets", "Targets"), ("explanation", "Explanation"),
+    nav = [("scenarios", "Scenarios"), ("kpis", "KPIs"), ("targets", "Targets"), ("queues", "Per queue"),
+           ("intervals", "Per interval"), ("explanation", "Explanation"),
            ("plots", "Plots"), ("definitions", "Definitions")]
     return _page("Comparison: " + " vs ".join(labels), nav, sections, COMPARISON_FILE, document.get("versions", {}),
                  notes)

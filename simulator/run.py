@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from concurrent.futures import Executor
 from typing import Callable
 
@@ -52,6 +52,12 @@ def check_conservation(result: ReplicationResult) -> None:
         raise ConservationError(f"{where}: a negative or infinite wait was recorded")
 
 
+@lru_cache(maxsize=None)
+def _t975(degrees_of_freedom: int) -> float:
+    """The 97.5% t quantile (a comparison asks for it for thousands of estimates of the same n)."""
+    return float(stats.t.ppf(0.975, degrees_of_freedom))
+
+
 @dataclass(frozen=True)
 class Estimate:
     """Mean over replications with a two-sided 95% t confidence interval (None if n < 2)."""
@@ -73,7 +79,7 @@ class Estimate:
         mean = float(values.mean())
         if n < 2:
             return cls(mean, None, n)
-        half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
+        half = float(_t975(n - 1) * values.std(ddof=1) / math.sqrt(n))
         low, high = bounds
         return cls(mean, (max(mean - half, low), min(mean + half, high)), n)
 
@@ -100,6 +106,26 @@ def _status(estimate: Estimate, ok: Callable[[float], bool]) -> str:
     if estimate.ci95 is not None and ok(estimate.ci95[0]) != ok(estimate.ci95[1]):
         return "uncertain"
     return "met" if verdict else "missed"
+
+
+def target_check(targets, kpi: str, estimate: Estimate) -> TargetCheck | None:
+    """`estimate` of `kpi` checked against the scenario's target for it (None: no target for
+    that KPI). The same check for the whole centre's day and for one queue or one interval."""
+    if kpi == "service_level":
+        sl = targets.service_level
+        return TargetCheck(kpi, f"service level >= {sl.fraction:.0%} within {sl.within:g} s", sl.fraction, estimate,
+                           _status(estimate, lambda v: v >= sl.fraction))
+    if kpi == "asa" and targets.asa is not None:
+        return TargetCheck(kpi, f"ASA <= {targets.asa:g} s", targets.asa, estimate,
+                           _status(estimate, lambda v: v <= targets.asa))
+    if kpi == "abandon_rate" and targets.abandon_rate is not None:
+        return TargetCheck(kpi, f"abandonment <= {targets.abandon_rate:.1%}", targets.abandon_rate, estimate,
+                           _status(estimate, lambda v: v <= targets.abandon_rate))
+    if kpi == "occupancy":
+        low, high = targets.occupancy
+        return TargetCheck(kpi, f"occupancy in {low:.0%}-{high:.0%}", (low, high), estimate,
+                           _status(estimate, lambda v: low <= v <= high))
+    return None
 
 
 @dataclass(frozen=True)
@@ -155,29 +181,9 @@ class RunResult:
 
     @cached_property
     def targets(self) -> list[TargetCheck]:
-        targets = self.scenario.targets
-        checks = []
-        sl = targets.service_level
-        checks.append(TargetCheck(
-            "service_level", f"service level >= {sl.fraction:.0%} within {sl.within:g} s",
-            sl.fraction, self.day["service_level"], _status(self.day["service_level"], lambda v: v >= sl.fraction),
-        ))
-        if targets.asa is not None:
-            checks.append(TargetCheck(
-                "asa", f"ASA <= {targets.asa:g} s", targets.asa, self.day["asa"],
-                _status(self.day["asa"], lambda v: v <= targets.asa),
-            ))
-        if targets.abandon_rate is not None:
-            checks.append(TargetCheck(
-                "abandon_rate", f"abandonment <= {targets.abandon_rate:.1%}", targets.abandon_rate,
-                self.day["abandon_rate"], _status(self.day["abandon_rate"], lambda v: v <= targets.abandon_rate),
-            ))
-        low, high = targets.occupancy
-        checks.append(TargetCheck(
-            "occupancy", f"occupancy in {low:.0%}-{high:.0%}", (low, high), self.day["occupancy"],
-            _status(self.day["occupancy"], lambda v: low <= v <= high),
-        ))
-        return checks
+        checks = [target_check(self.scenario.targets, kpi, self.day[kpi])
+                  for kpi in ("service_level", "asa", "abandon_rate", "occupancy")]
+        return [check for check in checks if check is not None]
 
 
 @dataclass(frozen=True)

@@ -122,9 +122,12 @@ def test_compare_command_writes_json_csv_and_plots(tmp_path, capsys):
     code, stdout, err = run_cli(capsys, "compare", DEEP, BROAD, "-r", 4, "--seed", 3, "-o", out, "-w", 1, "-q")
     assert code == 0, err
     assert "What drives B - A" in stdout and "differ only in the IVR" in stdout
-    assert sorted(p.name for p in out.iterdir()) == ["compare_differences.png", "compare_kpis.png",
-                                                     "comparison.csv", "comparison.json",
-                                                     "ivr_menu_A.png", "ivr_menu_B.png"]  # both designs' menus
+    # the per-queue and per-interval files (issue 13) came after the first two plots and the JSON and
+    # CSV; with IVRs, both designs' menus
+    assert sorted(p.name for p in out.iterdir()) == ["compare_differences.png", "compare_intervals.png",
+                                                     "compare_kpis.png", "compare_queues.png", "comparison.csv",
+                                                     "comparison.json", "differences_by_interval.csv",
+                                                     "differences_by_queue.csv", "ivr_menu_A.png", "ivr_menu_B.png"]
     document = json.loads((out / "comparison.json").read_text())
     assert [s["label"] for s in document["scenarios"]] == ["ivr_deep_menu", "ivr_broad_menu"]
     asa = document["kpis"]["asa"]
@@ -132,7 +135,7 @@ def test_compare_command_writes_json_csv_and_plots(tmp_path, capsys):
     diff = asa["differences"]["ivr_broad_menu - ivr_deep_menu"]
     assert set(diff) >= {"mean", "ci95", "significant"} and diff["ci95"][0] <= diff["mean"] <= diff["ci95"][1]
     assert {t["status"] for s in document["scenarios"] for t in s["targets"]} <= {"met", "missed", "uncertain"}
-    for png in ("compare_kpis.png", "compare_differences.png"):
+    for png in ("compare_kpis.png", "compare_differences.png", "compare_queues.png", "compare_intervals.png"):
         data = (out / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     assert not list(out.glob(".*.tmp"))
@@ -143,7 +146,8 @@ def test_default_folder_is_named_after_the_files(tmp_path, capsys, monkeypatch):
     code, stdout, err = run_cli(capsys, "compare", HELP_DESK, HELP_DESK, "-r", 2, "--no-plots", "-w", 1)
     assert code == 0, err
     folder = tmp_path / "results" / "compare-help_desk-help_desk"
-    assert sorted(p.name for p in folder.iterdir()) == ["comparison.csv", "comparison.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["comparison.csv", "comparison.json",
+                                                        "differences_by_interval.csv", "differences_by_queue.csv"]
 
 
 def test_workers_1_and_2_give_identical_json(tmp_path, capsys):

@@ -16,11 +16,14 @@ from simulator import load_scenario, scenario_from_dict
 from presentation.compare_output import comparison_document, explain
 from presentation.compare_plots import COMPARE_FILES, comparison_plots
 from presentation.documents import to_json
-from presentation.report import render_comparison_report, report_from_dir
+from presentation.report import COUNT_UNITS, render_comparison_report, report_from_dir
+from simulator.kpi_table import KPI
 from presentation.text import format_pm
 from studies.compare import compare_scenarios
 from studies.sweep import point_scenario
 from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, assert_user_error, run_cli
+
+DIFFERENCE_FILES = ("differences_by_interval.csv", "differences_by_queue.csv")
 
 SCENARIOS = SCENARIO_DIR
 DEEP, BROAD = IVR_DEEP, IVR_BROAD
@@ -52,7 +55,9 @@ def test_page_holds_every_kpi_difference_target_plot_and_the_explanation(compari
             estimate = c.estimate(i, name)
             if estimate is not None:
                 assert html.escape(format_pm(name, estimate.mean, estimate.ci95)) in page, (name, i)
-    # every difference, in its cell, marked when significant
+    # every difference, in its cell, marked when significant (the KPI table of the whole day: the
+    # per-queue and per-interval sections have cells of their own; counts carry their unit)
+    kpi_section = page.split('id="kpis"')[1].split("</section>")[0]
     significant, plain, absent = [], [], 0
     for name in c.kpis:
         for i in range(1, len(c.labels)):
@@ -60,14 +65,15 @@ def test_page_holds_every_kpi_difference_target_plot_and_the_explanation(compari
             if diff is None:
                 absent += 1
                 continue
-            (significant if diff.significant else plain).append(format_pm(name, diff.mean, diff.ci95, signed=True))
-    assert sorted(cell_text(page, "sig")) == sorted(significant) and significant
-    assert sorted(cell_text(page, "diff")) == sorted(plain)
-    assert page.count('<span class="mark">*</span>') == len(significant)
+            text = format_pm(name, diff.mean, diff.ci95, signed=True) + COUNT_UNITS.get(KPI[name].unit, "")
+            (significant if diff.significant else plain).append(text)
+    assert sorted(cell_text(kpi_section, "sig")) == sorted(significant) and significant
+    assert sorted(cell_text(kpi_section, "diff")) == sorted(plain)
+    assert kpi_section.count('<span class="mark">*</span>') == len(significant)
     # absent KPIs are shown as absent, never as 0
     missing_values = sum(c.estimate(i, name) is None for name in c.kpis for i in range(len(c.labels)))
     assert absent > 0 and missing_values > 0
-    assert page.count('<span class="absent">absent</span>') == absent + missing_values + 1  # + the legend's
+    assert kpi_section.count('<span class="absent">absent</span>') == absent + missing_values + 1  # + the legend's
 
     for i, (label, run) in enumerate(zip(c.labels, c.runs)):
         assert html.escape(label) in page and html.escape(run.scenario.name) in page
@@ -83,6 +89,7 @@ def test_page_holds_every_kpi_difference_target_plot_and_the_explanation(compari
             assert f"<p>{html.escape(sentence)}</p>" in page
     for name, data in images.items():
         assert f'src="data:image/png;base64,{base64.b64encode(data).decode()}"' in page, name
+    # the per-interval plot: the desk and plus one (the bank's day is laid out otherwise: not in it)
     assert list(images) == list(COMPARE_FILES)
     for name in c.kpis:
         assert html.escape(document["kpis"][name]["definition"]) in page
@@ -118,7 +125,8 @@ def test_compare_writes_the_report_on_request_and_keeps_it_fresh(tmp_path, capsy
     assert code == 0, err
     assert "report.html" in stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["comparison.json", "comparison.csv", "report.html", *COMPARE_FILES, "ivr_menu_B.png"])  # B has an IVR
+        ["comparison.json", "comparison.csv", "report.html", *DIFFERENCE_FILES, "ivr_menu_B.png",  # B has an IVR
+         *(name for name in COMPARE_FILES if name != "compare_intervals.png")])  # days laid out differently
     written = (out / "report.html").read_text()
     assert "Comparison: help_desk vs ivr_deep_menu" in written and "seed 2." in written
     assert report_from_dir(out) == written  # the same page from the folder
@@ -145,7 +153,7 @@ def test_compare_writes_the_report_on_request_and_keeps_it_fresh(tmp_path, capsy
     plain = tmp_path / "plain"
     code, _, err = run_cli(capsys, "compare", HELP_DESK, HELP_DESK, "-r", 2, "-o", plain, "-w", 1, "-q", "--no-plots")
     assert code == 0, err
-    assert sorted(p.name for p in plain.iterdir()) == ["comparison.csv", "comparison.json"]
+    assert sorted(p.name for p in plain.iterdir()) == ["comparison.csv", "comparison.json", *DIFFERENCE_FILES]
 
 
 def test_a_folder_with_a_run_and_a_comparison_gets_the_report_of_the_newer(tmp_path, capsys):
