@@ -96,6 +96,7 @@ class _Edge:
     label: str
     flow: float
     nodes: list = field(default_factory=list)  # the chain: source, dummies..., target
+    extra: str = ""  # after the flow, e.g. how many of an intent option's callers it misrouted
 
 
 def _count(value: float) -> str:
@@ -164,6 +165,7 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
         edges.append(_Edge(("entry", ""), start, "enter", "entered the IVR", total))
     menu_index = {m.name: m for m in ivr.menus}
     for source, kind, target, option in ivr_routes(ivr):
+        extra = ""
         if source in menu_index:
             doc = menus_doc.get(source, {})
             options = doc.get("options", []) if isinstance(doc.get("options"), list) else []
@@ -174,6 +176,8 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
                 flow = _mean(option_doc.get("chose"))
                 if schema.misroute is not None:  # its misrouted callers have their own arrow
                     flow -= _mean(option_doc.get("misrouted"))
+                elif _mean(option_doc.get("misrouted")) >= 0.05:  # with intents they land where it leads
+                    extra = f", {_count(_mean(option_doc.get('misrouted')))} misrouted"
             elif kind == MISROUTE:
                 label = f"{menu_index[source].options[option].key} misrouted"
                 flow = _mean(option_doc.get("misrouted"))
@@ -185,7 +189,7 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
             doc = services_doc.get(source, {})
             label, flow = (("completed", _mean(doc.get("contained"))) if kind == SUCCESS
                            else ("failed", _mean(doc.get("failed"))))
-        edges.append(_Edge(node_id(source), node_id(target, kind), kind, label, flow))
+        edges.append(_Edge(node_id(source), node_id(target, kind), kind, label, flow, extra=extra))
     for edge in edges:  # the ends, in a fixed order: queues as in the file, then contained, hung up
         if edge.target not in nodes:
             nodes[edge.target] = None
@@ -200,7 +204,7 @@ def _graph(scenario, funnel: dict) -> tuple[dict, list[_Edge]]:
         else:
             nodes[end] = _Node(end, "hung up in the IVR", [_flow_text(_mean(funnel.get("hung_up")), total)])
     for edge in edges:
-        edge.label = f"{edge.label}\n{_flow_text(edge.flow, total)}"
+        edge.label = f"{edge.label}\n{_flow_text(edge.flow, total)}{edge.extra}"
     return nodes, edges
 
 
