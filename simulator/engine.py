@@ -236,9 +236,12 @@ class _CallCentre:
         if self.has_callbacks:
             self.attempt_rng = generator_at(seed, replication, int(Stream.CALLBACK_ATTEMPTS))
             self.mean_handle_s = [q.talk_time.mean_s + q.acw.mean_s for q in scenario.queues]
-            self.callback_window_s = [scenario.callback_window_s(q) for q in range(len(scenario.queues))]
-            # accepted callbacks left per queue and interval (inf: no cap)
-            self.callbacks_left = [scenario.callback_cap(q) for q in range(len(scenario.queues))]
+            # per queue with a window or a cap: (from, until, accepted callbacks left per interval); else None
+            self.callback_limits = [
+                None if q.callback is None or (q.callback.offered_between is None and q.callback.max_per_interval is None)
+                else (*scenario.callback_window_s(k), scenario.callback_cap(k))
+                for k, q in enumerate(scenario.queues)
+            ]
             self.interval_s = scenario.interval_s
         # redials and repeat calls
         if self.has_returns:
@@ -526,20 +529,22 @@ class _CallCentre:
         """Offer a callback if the expected wait is over the threshold; True if accepted."""
         policy = self.callback[q]
         now = self.env._now
-        window_from_s, window_until_s = self.callback_window_s[q]
-        if not window_from_s <= now < window_until_s:
-            return False
-        left = self.callbacks_left[q]
-        interval = min(int(now // self.interval_s), len(left) - 1)
-        if left[interval] <= 0:  # this interval's callbacks are all taken
-            return False
+        limits = self.callback_limits[q]
+        if limits is not None:
+            window_from_s, window_until_s, left = limits
+            if not window_from_s <= now < window_until_s:
+                return False
+            interval = min(int(now // self.interval_s), len(left) - 1)
+            if left[interval] <= 0:  # this interval's callbacks are all taken
+                return False
         if self._expected_wait_s(q) <= policy.offer_when_expected_wait_over:
             return False
         self.flags[i] |= CALLBACK_OFFERED
         if self.callback_u[i] >= policy.accept_probability:
             return False
         self.flags[i] |= CALLBACK_ACCEPTED
-        left[interval] -= 1
+        if limits is not None:
+            left[interval] -= 1
         self.accepted_at[i] = now
         if policy.mode == "keep_place":
             e = self.routing.join(i, q, now, self.priority_u[i] if self.has_priority else 0.0)
