@@ -34,7 +34,7 @@ from pydantic import Field
 
 from .distributions import Distribution, Fixed
 from .funnel_trace import Trace
-from .ivr import (CONTAINED, HANG_UP, IVR_HANG_UP, Ivr, IvrPaths, IvrRouting, _HANG, _MENU, _QUEUE, _SELF)
+from .ivr import CONTAINED, HANG_UP, Ivr, IvrPaths, IvrRouting, WalkState, _MENU, _QUEUE, _SELF
 from .schema_base import Name, Probability, ScenarioError, _Frozen
 
 DEFAULT_TRANSFER = Fixed(dist="fixed", mean=65.0)  # a misrouted call costs ~65 s of the first agent (field guide)
@@ -189,25 +189,14 @@ def intent_walk(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, intent: np
     """Walk callers of the given intents through the menus. `rng` (the IVR stream) gives the
     greeting and announcement as without intents; `visit_rng(k)` the uniforms of every
     caller's k-th prompt, `service_rng(j)` of its j-th self-service attempt."""
-    note = trace.note if trace is not None else (lambda callers, key: None)
     n = len(intent)
     queue_names = [q.name for q in queues]
+    w = WalkState(ivr, queue_names, n, rng, trace)  # the greeting and announcement, as without intents
+    note = w.note
     intent_queue = np.array([queue_names.index(i.queue) for i in intents], dtype=np.int16)
-    where = {name: (_QUEUE, k) for k, name in enumerate(queue_names)}
-    where.update({m.name: (_MENU, k) for k, m in enumerate(ivr.menus)})
-    where.update({s.name: (_SELF, k) for k, s in enumerate(ivr.self_service)})
-    where[HANG_UP] = (_HANG, 0)
     served = served_intents(ivr, [i.name for i in intents])
     choices = [_MenuChoice(menu, served[m], len(intents)) for m, menu in enumerate(ivr.menus)]
     suitability = np.array([i.self_service for i in intents])
-    ivr_s = np.zeros(n)
-    route = np.full(n, IVR_HANG_UP, dtype=np.int16)
-    true_queue = np.full(n, -1, dtype=np.int16)
-    transfer_s = np.zeros(n)
-    menus = np.zeros(n, dtype=np.int8)
-    zero_out = np.zeros(n, dtype=bool)
-    node = np.full(n, -1, dtype=np.int32)
-    tries = np.zeros(n, dtype=np.int32)
     services_used = np.zeros(n, dtype=np.int32)
     visit_u: dict[int, np.ndarray] = {}
     service_u: dict[int, np.ndarray] = {}
@@ -223,25 +212,13 @@ def intent_walk(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, intent: np
             out[:, sel] = table[k][:, idx[sel]]
         return out
 
-    if ivr.greeting is not None:
-        ivr_s += ivr.greeting.ppf(rng.random(n))
-    start = [m.name for m in ivr.menus].index(ivr.start) if ivr.start else 0
-    node[:] = start
-    note(np.arange(n), ("menu", start, "entered"))
-    announce_u = np.ones(n)
-    if ivr.announcement is not None:
-        u = rng.random((2, n))
-        ivr_s += ivr.announcement.duration.ppf(u[0])
-        announce_u = u[1]
-    pre_menu_s = ivr_s.copy()
-
     def to_queue(idx: np.ndarray, q: int, via: tuple, transfer: Distribution | None) -> None:
-        route[idx] = q
+        w.route[idx] = q
         right = intent_queue[intent[idx]]
         wrong = right != q
-        true_queue[idx[wrong]] = right[wrong]
+        w.true_queue[idx[wrong]] = right[wrong]
         time = transfer or queues[q].transfer_time or DEFAULT_TRANSFER
-        transfer_s[idx[wrong]] = time.ppf(u_transfer[idx[wrong]])
+        w.transfer_s[idx[wrong]] = time.ppf(u_transfer[idx[wrong]])
         note(idx, ("queue", q))
         note(idx[wrong], ("misrouted",))
         if via:
@@ -249,22 +226,20 @@ def intent_walk(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, intent: np
 
     def go(idx: np.ndarray, target: str, via: tuple = (), serves: np.ndarray | None = None,
            transfer: Distribution | None = None) -> None:
-        kind, index = where[target]
-        node[idx] = -1
+        kind, index = w.where[target]
+        w.node[idx] = -1
         if kind == _MENU:
-            node[idx] = index
-            tries[idx] = 0
-            note(idx, ("menu", index, "entered"))
+            w.enter_menu(idx, index)
         elif kind == _QUEUE:
             to_queue(idx, index, via, transfer)
         elif kind == _SELF:
             service = ivr.self_service[index]
             services_used[idx] += 1
             u = uniforms(service_u, service_rng, 2, services_used[idx], idx)
-            ivr_s[idx] += service.duration.ppf(u[0])
+            w.ivr_s[idx] += service.duration.ppf(u[0])
             meant = serves if serves is not None else np.zeros(len(idx), dtype=bool)
             success = meant & (u[1] < suitability[intent[idx]])
-            route[idx[success]] = CONTAINED
+            w.route[idx[success]] = CONTAINED
             note(idx, ("self_service", index, "entered"))
             note(idx[success], ("self_service", index, "contained"))
             note(idx[success], ("contained",))
@@ -274,42 +249,24 @@ def intent_walk(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, intent: np
             if (~success).any():
                 go(idx[~success], service.on_failure)
         else:
-            route[idx] = IVR_HANG_UP
-            note(idx, ("hung_up",))
+            w.hang_up(idx)
 
-    while (node >= 0).any():
+    while (w.node >= 0).any():
         for m, menu in enumerate(ivr.menus):
-            idx = np.flatnonzero(node == m)
+            idx = np.flatnonzero(w.node == m)
             if not len(idx):
                 continue
-            menus[idx] = np.minimum(menus[idx].astype(np.int32) + 1, 127)
-            u = uniforms(visit_u, visit_rng, _VISIT_UNIFORMS, menus[idx].astype(np.int64), idx)
-            ivr_s[idx] += menu.prompt.ppf(u[0])
-            hang = u[1] < menu.hang_up
-            no_input = ~hang & (u[1] < menu.hang_up + menu.no_input)
-            chose = ~hang & ~no_input
-            route[idx[hang]] = IVR_HANG_UP
-            node[idx[hang]] = -1
-            note(idx[hang], ("menu", m, "hung_up"))
-            note(idx[hang], ("hung_up",))
-            if no_input.any():
-                tries[idx[no_input]] += 1
-                out_of_tries = no_input & (tries[idx] > menu.retries)
-                note(idx[no_input & ~out_of_tries], ("menu", m, "replays"))
-                if out_of_tries.any():
-                    note(idx[out_of_tries], ("menu", m, "timed_out"))
-                    go(idx[out_of_tries], menu.default)
+            w.menus[idx] = np.minimum(w.menus[idx].astype(np.int32) + 1, 127)
+            u = uniforms(visit_u, visit_rng, _VISIT_UNIFORMS, w.menus[idx].astype(np.int64), idx)
+            chose, timed_out = w.hear(menu, m, idx, u[0], u[1])
+            if timed_out.any():
+                go(idx[timed_out], menu.default)
             if chose.any():
                 chosen = idx[chose]
                 pick, serves = choices[m].choose(intent[chosen], u[2][chose], u[3][chose])
-                for o, option in enumerate(menu.options):
-                    sel = pick == o
-                    if sel.any():
-                        if option.key == "0":
-                            zero_out[chosen[sel]] = True
-                        note(chosen[sel], ("option", m, o, "chose"))
-                        go(chosen[sel], option.to, (m, o), serves[sel], option.transfer_time)
-    return IvrPaths(ivr_s, route, true_queue, transfer_s, menus, zero_out, pre_menu_s, announce_u, intent)
+                w.press(menu, m, chosen, pick,
+                        lambda sel, o, option: go(chosen[sel], option.to, (m, o), serves[sel], option.transfer_time))
+    return w.paths(intent)
 
 
 # --- exact expectations ------------------------------------------------------------------

@@ -268,63 +268,115 @@ def apply_announcement(paths: IvrPaths, satisfied: np.ndarray) -> IvrPaths:
 _UNIFORMS_PER_VISIT = 6  # prompt, choice, option, misroute, misroute transfer / service duration, service success
 
 
+class WalkState:
+    """A walk in progress, one entry per caller, and the steps both walks share (this one on
+    option shares, `simulator.intents.intent_walk` on caller intents): the greeting and the
+    announcement, hearing a menu once, pressing the chosen keys."""
+
+    def __init__(self, ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator, trace: Trace | None):
+        self.note = trace.note if trace is not None else (lambda callers, key: None)
+        self.trace = trace
+        self.where = {name: (_QUEUE, i) for i, name in enumerate(queue_names)}
+        self.where.update({m.name: (_MENU, i) for i, m in enumerate(ivr.menus)})
+        self.where.update({s.name: (_SELF, i) for i, s in enumerate(ivr.self_service)})
+        self.where[HANG_UP] = (_HANG, 0)
+        self.ivr_s = np.zeros(n)
+        self.route = np.full(n, IVR_HANG_UP, dtype=np.int16)
+        self.true_queue = np.full(n, -1, dtype=np.int16)
+        self.transfer_s = np.zeros(n)
+        self.menus = np.zeros(n, dtype=np.int8)
+        self.zero_out = np.zeros(n, dtype=bool)
+        self.node = np.full(n, -1, dtype=np.int32)  # current menu; -1 = walk finished
+        self.tries = np.zeros(n, dtype=np.int32)
+        # the greeting and the announcement, from the IVR stream `rng`, then the first menu
+        if ivr.greeting is not None:
+            self.ivr_s += ivr.greeting.ppf(rng.random(n))
+        start = [m.name for m in ivr.menus].index(ivr.start) if ivr.start else 0
+        self.node[:] = start
+        self.note(np.arange(n), ("menu", start, "entered"))
+        self.announce_u = np.ones(n)  # 1 = never satisfied
+        if ivr.announcement is not None:
+            u = rng.random((2, n))
+            self.ivr_s += ivr.announcement.duration.ppf(u[0])
+            self.announce_u = u[1]
+        self.pre_menu_s = self.ivr_s.copy()
+
+    def enter_menu(self, idx: np.ndarray, m: int) -> None:
+        self.node[idx] = m
+        self.tries[idx] = 0
+        self.note(idx, ("menu", m, "entered"))
+
+    def hang_up(self, idx: np.ndarray) -> None:
+        self.route[idx] = IVR_HANG_UP
+        self.note(idx, ("hung_up",))
+
+    def hear(self, menu: "Menu", m: int, idx: np.ndarray, u_prompt: np.ndarray, u_answer: np.ndarray):
+        """Callers `idx` hear menu m once (its prompt time added): some hang up (their walk
+        ends), some fail to choose (a replay, or after the last one the default route), the rest
+        choose. Returns the masks over `idx` of (chose, timed out: due at `menu.default`)."""
+        self.ivr_s[idx] += menu.prompt.ppf(u_prompt)
+        hang = u_answer < menu.hang_up
+        no_input = ~hang & (u_answer < menu.hang_up + menu.no_input)
+        self.route[idx[hang]] = IVR_HANG_UP
+        self.node[idx[hang]] = -1
+        self.note(idx[hang], ("menu", m, "hung_up"))
+        self.note(idx[hang], ("hung_up",))
+        timed_out = np.zeros(len(idx), dtype=bool)
+        if no_input.any():
+            self.tries[idx[no_input]] += 1
+            timed_out = no_input & (self.tries[idx] > menu.retries)
+            self.note(idx[no_input & ~timed_out], ("menu", m, "replays"))
+            self.note(idx[timed_out], ("menu", m, "timed_out"))
+        return ~hang & ~no_input, timed_out
+
+    def press(self, menu: "Menu", m: int, chosen: np.ndarray, pick: np.ndarray, go) -> None:
+        """Callers `chosen` press option `pick` of menu m; `go(selected, o, option)` sends each
+        option's callers (a mask over `chosen`) where it leads."""
+        for o, option in enumerate(menu.options):
+            sel = pick == o
+            if sel.any():
+                if option.key == "0":
+                    self.zero_out[chosen[sel]] = True
+                self.note(chosen[sel], ("option", m, o, "chose"))
+                go(sel, o, option)
+
+    def paths(self, intent: np.ndarray) -> "IvrPaths":
+        return IvrPaths(self.ivr_s, self.route, self.true_queue, self.transfer_s, self.menus, self.zero_out,
+                        self.pre_menu_s, self.announce_u, intent)
+
+
 def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator, trace: Trace | None = None) -> IvrPaths:
     """Walk `n` callers through the menus. Whether the announcement satisfies a caller depends
     on when it calls, so it is decided later from `announce_u` (see `apply_announcement`).
     `trace` (optional) notes the funnel's events; it draws nothing."""
-    note = trace.note if trace is not None else (lambda callers, key: None)
-    where = {name: (_QUEUE, i) for i, name in enumerate(queue_names)}
-    where.update({m.name: (_MENU, i) for i, m in enumerate(ivr.menus)})
-    where.update({s.name: (_SELF, i) for i, s in enumerate(ivr.self_service)})
-    where[HANG_UP] = (_HANG, 0)
-    ivr_s = np.zeros(n)
-    route = np.full(n, IVR_HANG_UP, dtype=np.int16)
-    true_queue = np.full(n, -1, dtype=np.int16)
-    transfer_s = np.zeros(n)
-    menus = np.zeros(n, dtype=np.int8)
-    zero_out = np.zeros(n, dtype=bool)
-    node = np.full(n, -1, dtype=np.int32)  # current menu; -1 = walk finished
-    tries = np.zeros(n, dtype=np.int32)
-
-    if ivr.greeting is not None:
-        ivr_s += ivr.greeting.ppf(rng.random(n))
-    start = [m.name for m in ivr.menus].index(ivr.start) if ivr.start else 0
-    node[:] = start
-    note(np.arange(n), ("menu", start, "entered"))
-    announce_u = np.ones(n)  # 1 = never satisfied
-    if ivr.announcement is not None:
-        u = rng.random((2, n))
-        ivr_s += ivr.announcement.duration.ppf(u[0])
-        announce_u = u[1]
-    pre_menu_s = ivr_s.copy()
+    w = WalkState(ivr, queue_names, n, rng, trace)
+    note = w.note
 
     def go(idx: np.ndarray, target: str, u: np.ndarray, misroute=None, via: tuple = ()) -> None:
         """Send callers `idx` to `target`; u = their uniforms (rows 3, 4, 5 used here); `via` =
         (menu, option) when they get there by choosing that option."""
-        kind, index = where[target]
-        node[idx] = -1
+        kind, index = w.where[target]
+        w.node[idx] = -1
         if kind == _MENU:
-            node[idx] = index
-            tries[idx] = 0
-            note(idx, ("menu", index, "entered"))
+            w.enter_menu(idx, index)
         elif kind == _QUEUE:
-            route[idx] = index
+            w.route[idx] = index
             if misroute is not None:
                 wrong = u[3] < misroute.share
-                route[idx[wrong]] = queue_names.index(misroute.queue)
-                true_queue[idx[wrong]] = index
-                transfer_s[idx[wrong]] = misroute.transfer_time.ppf(u[4][wrong])
+                w.route[idx[wrong]] = queue_names.index(misroute.queue)
+                w.true_queue[idx[wrong]] = index
+                w.transfer_s[idx[wrong]] = misroute.transfer_time.ppf(u[4][wrong])
                 note(idx[wrong], ("misrouted",))
                 if via:
                     note(idx[wrong], ("option", *via, "misrouted"))
             if trace is not None:
-                for q in np.unique(route[idx]):
-                    note(idx[route[idx] == q], ("queue", int(q)))
+                for q in np.unique(w.route[idx]):
+                    note(idx[w.route[idx] == q], ("queue", int(q)))
         elif kind == _SELF:
             service = ivr.self_service[index]
-            ivr_s[idx] += service.duration.ppf(u[4])
+            w.ivr_s[idx] += service.duration.ppf(u[4])
             success = u[5] < service.success
-            route[idx[success]] = CONTAINED
+            w.route[idx[success]] = CONTAINED
             note(idx, ("self_service", index, "entered"))
             note(idx[success], ("self_service", index, "contained"))
             note(idx[success], ("contained",))
@@ -335,44 +387,25 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator, tra
                 # to a queue, or to a menu (then the next round of the walk picks them up)
                 go(idx[~success], service.on_failure, u[:, ~success])
         else:
-            route[idx] = IVR_HANG_UP
-            note(idx, ("hung_up",))
+            w.hang_up(idx)
 
-    while (node >= 0).any():
+    while (w.node >= 0).any():
         for m, menu in enumerate(ivr.menus):
-            idx = np.flatnonzero(node == m)
+            idx = np.flatnonzero(w.node == m)
             if not len(idx):
                 continue
             u = rng.random((_UNIFORMS_PER_VISIT, len(idx)))
-            ivr_s[idx] += menu.prompt.ppf(u[0])
-            menus[idx] = np.minimum(menus[idx].astype(np.int32) + 1, 127)
-            hang = u[1] < menu.hang_up
-            no_input = ~hang & (u[1] < menu.hang_up + menu.no_input)
-            chose = ~hang & ~no_input
-            route[idx[hang]] = IVR_HANG_UP
-            node[idx[hang]] = -1
-            note(idx[hang], ("menu", m, "hung_up"))
-            note(idx[hang], ("hung_up",))
-            if no_input.any():
-                tries[idx[no_input]] += 1
-                out_of_tries = no_input & (tries[idx] > menu.retries)
-                note(idx[no_input & ~out_of_tries], ("menu", m, "replays"))
-                if out_of_tries.any():
-                    note(idx[out_of_tries], ("menu", m, "timed_out"))
-                    go(idx[out_of_tries], menu.default, u[:, out_of_tries])
+            w.menus[idx] = np.minimum(w.menus[idx].astype(np.int32) + 1, 127)
+            chose, timed_out = w.hear(menu, m, idx, u[0], u[1])
+            if timed_out.any():
+                go(idx[timed_out], menu.default, u[:, timed_out])
             if chose.any():
                 cumulative = np.cumsum([o.share for o in menu.options])
                 pick = np.minimum(np.searchsorted(cumulative, u[2][chose], side="right"), len(menu.options) - 1)
                 chosen_idx, chosen_u = idx[chose], u[:, chose]
-                for o, option in enumerate(menu.options):
-                    sel = pick == o
-                    if sel.any():
-                        if option.key == "0":
-                            zero_out[chosen_idx[sel]] = True
-                        note(chosen_idx[sel], ("option", m, o, "chose"))
-                        go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute, (m, o))
-    return IvrPaths(ivr_s, route, true_queue, transfer_s, menus, zero_out, pre_menu_s, announce_u,
-                    np.full(n, -1, dtype=np.int16))
+                w.press(menu, m, chosen_idx, pick,
+                        lambda sel, o, option: go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute, (m, o)))
+    return w.paths(np.full(n, -1, dtype=np.int16))
 
 
 # --- exact routing shares (for planning) ------------------------------------------------
