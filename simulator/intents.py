@@ -34,7 +34,7 @@ from pydantic import Field
 
 from .distributions import Distribution, Fixed
 from .funnel_trace import Trace
-from .ivr import CONTAINED, HANG_UP, Ivr, IvrPaths, IvrRouting, WalkState, _MENU, _QUEUE, _SELF
+from .ivr import HANG_UP, Ivr, IvrPaths, IvrRouting, WalkState, _MENU, _QUEUE, _SELF
 from .schema_base import Name, Probability, ScenarioError, _Frozen
 
 DEFAULT_TRANSFER = Fixed(dist="fixed", mean=65.0)  # a misrouted call costs ~65 s of the first agent (field guide)
@@ -239,13 +239,7 @@ def intent_walk(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, intent: np
             w.ivr_s[idx] += service.duration.ppf(u[0])
             meant = serves if serves is not None else np.zeros(len(idx), dtype=bool)
             success = meant & (u[1] < suitability[intent[idx]])
-            w.route[idx[success]] = CONTAINED
-            note(idx, ("self_service", index, "entered"))
-            note(idx[success], ("self_service", index, "contained"))
-            note(idx[success], ("contained",))
-            if via:
-                note(idx[success], ("option", *via, "contained"))
-            note(idx[~success], ("self_service", index, "failed"))
+            w.after_task(idx, index, success, via)
             if (~success).any():
                 go(idx[~success], service.on_failure)
         else:

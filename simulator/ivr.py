@@ -329,6 +329,17 @@ class WalkState:
             self.note(idx[timed_out], ("menu", m, "timed_out"))
         return ~hang & ~no_input, timed_out
 
+    def after_task(self, idx: np.ndarray, s: int, success: np.ndarray, via: tuple) -> None:
+        """Callers `idx` did self-service task s: the `success` ones are contained (`via`: the
+        (menu, option) that led them there, if any); the caller sends the others on."""
+        self.route[idx[success]] = CONTAINED
+        self.note(idx, ("self_service", s, "entered"))
+        self.note(idx[success], ("self_service", s, "contained"))
+        self.note(idx[success], ("contained",))
+        if via:
+            self.note(idx[success], ("option", *via, "contained"))
+        self.note(idx[~success], ("self_service", s, "failed"))
+
     def press(self, menu: "Menu", m: int, chosen: np.ndarray, pick: np.ndarray, go) -> None:
         """Callers `chosen` press option `pick` of menu m; `go(selected, o, option)` sends each
         option's callers (a mask over `chosen`) where it leads."""
@@ -376,13 +387,7 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator, tra
             service = ivr.self_service[index]
             w.ivr_s[idx] += service.duration.ppf(u[4])
             success = u[5] < service.success
-            w.route[idx[success]] = CONTAINED
-            note(idx, ("self_service", index, "entered"))
-            note(idx[success], ("self_service", index, "contained"))
-            note(idx[success], ("contained",))
-            if via:
-                note(idx[success], ("option", *via, "contained"))
-            note(idx[~success], ("self_service", index, "failed"))
+            w.after_task(idx, index, success, via)
             if (~success).any():
                 # to a queue, or to a menu (then the next round of the walk picks them up)
                 go(idx[~success], service.on_failure, u[:, ~success])
