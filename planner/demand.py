@@ -76,8 +76,12 @@ def queue_demand(scenario: Scenario) -> list[QueueDemand]:
     missed_in = dict.fromkeys(names, 0.0)  # share arriving here by mistake
     missed_in_work = dict.fromkeys(names, 0.0)  # share x transfer time
     transferred_in = dict.fromkeys(names, 0.0)
+    patience_s = {q.name: None if q.patience is None else float(q.patience.mean_s) for q in scenario.queues}
     if scenario.ivr is not None:
         routing = scenario_routing(scenario)
+        if routing.handle_s is not None:  # with intents, the durations are the intents' (the callers')
+            own_aht.update(routing.handle_s)
+            patience_s.update(routing.patience_s)
         direct.update(routing.to_queue)
         for (wrong, right), p in routing.misroute.items():
             missed_in[wrong] += p
@@ -103,7 +107,7 @@ def queue_demand(scenario: Scenario) -> list[QueueDemand]:
             arrival_rates_per_s=tuple(float(c) / scenario.interval_s for c in calls),
             mean_handle_time_s=float(aht),
             own_handle_time_s=float(own_aht[name]),
-            mean_patience_s=None if queue.patience is None else float(queue.patience.mean_s),
+            mean_patience_s=patience_s[name],
             final_calls=tuple(float(c) for c in entering * (direct[name] + transferred_in[name])),
         ))
     return demands

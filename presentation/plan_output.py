@@ -50,7 +50,10 @@ def _queue_heading(plan: ScenarioPlan, index: int) -> str:
     qp = plan.queues[index]
     queue = plan.scenario.queues[plan.scenario.queue_index(qp.demand.queue)]
     d = qp.demand
-    aht = f"AHT {d.mean_handle_time_s:.0f} s (talk {queue.talk_time.mean_s:.0f} + ACW {queue.acw.mean_s:.0f}"
+    if plan.scenario.intents:  # the durations are the intents' it handles, not the queue's
+        aht = f"AHT {d.mean_handle_time_s:.0f} s (talk + ACW of the caller intents it handles, {d.own_handle_time_s:.0f} s"
+    else:
+        aht = f"AHT {d.mean_handle_time_s:.0f} s (talk {queue.talk_time.mean_s:.0f} + ACW {queue.acw.mean_s:.0f}"
     if abs(d.mean_handle_time_s - d.own_handle_time_s) > 0.05:
         aht += ", with misrouted calls' transfer times"
     aht += ")"

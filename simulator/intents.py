@@ -301,6 +301,7 @@ def intent_routing(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, shares,
     misroute: dict[tuple[str, str], float] = {}
     transfer_sum: dict[tuple[str, str], float] = {}
     totals = {"contained": 0.0, "hang_up": 0.0}
+    landed = np.zeros((len(queues), len(intents)))  # P(intent i waits in queue q first)
 
     def add(key: tuple, p: float) -> None:
         expected[layout.index[key]] += p
@@ -327,6 +328,7 @@ def intent_routing(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, shares,
         else:
             q = queue_names.index(target)
             add(("queue", q), p)
+            landed[q, i] += p
             right = intents[i].queue
             if right == target:
                 to_queue[target] += p
@@ -359,10 +361,37 @@ def intent_routing(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, shares,
     start = [m.name for m in ivr.menus].index(ivr.start) if ivr.start else 0
     for i, share in enumerate(shares):
         visit(start, float(share), i)
+    handle_s, patience_s = _queue_durations(intents, queues, landed)
     routing = IvrRouting(to_queue=to_queue, misroute=misroute,
                          misroute_transfer_s={key: transfer_sum[key] / p for key, p in misroute.items() if p > 0},
-                         contained=totals["contained"], hang_up=totals["hang_up"])
+                         contained=totals["contained"], hang_up=totals["hang_up"],
+                         handle_s=handle_s, patience_s=patience_s)
     return expected, routing
+
+
+def _queue_durations(intents: tuple[Intent, ...], queues: tuple, landed: np.ndarray):
+    """Per queue, from P(intent i first waits in queue q) = landed[q, i]: the mean handle time
+    of the calls its agents finally handle (every call is handled in its intent's queue, a
+    misrouted one after its transfer) and the patience of the callers who wait in it, as
+    callers.draw_attributes draws them (the intent's durations, else its queue's)."""
+    names = [q.name for q in queues]
+    home = [queues[names.index(i.queue)] for i in intents]
+    handle = np.array([(i.talk_time or h.talk_time).mean_s + (i.acw or h.acw).mean_s for i, h in zip(intents, home)])
+    waits = [i.patience or h.patience for i, h in zip(intents, home)]
+    rate = np.array([0.0 if w is None else 1.0 / w.mean_s for w in waits])  # 1 / patience: abandonment rate
+    reached = landed.sum(axis=0)  # P(intent i reaches the agents)
+    handle_s, patience_s = {}, {}
+    for q, queue in enumerate(queues):
+        own = np.array([names.index(i.queue) == q for i in intents])
+        weight = reached * own
+        handle_s[queue.name] = (float(weight @ handle / weight.sum()) if weight.sum() > 0
+                                else queue.talk_time.mean_s + queue.acw.mean_s)
+        if landed[q].sum() > 0:
+            mean_rate = float(landed[q] @ rate / landed[q].sum())
+            patience_s[queue.name] = 1.0 / mean_rate if mean_rate > 0 else None
+        else:
+            patience_s[queue.name] = None if queue.patience is None else queue.patience.mean_s
+    return handle_s, patience_s
 
 
 def scenario_routing(scenario) -> IvrRouting:

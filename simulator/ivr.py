@@ -433,6 +433,11 @@ class IvrRouting:
         misroute_transfer_s: (wrong queue, right queue) -> mean transfer time, seconds.
         contained: probability of ending in self-service successfully.
         hang_up: probability of hanging up in the menus.
+        handle_s: with intents, queue -> mean talk + ACW of the calls its agents finally handle
+            (their intents' durations); None: each queue's own.
+        patience_s: with intents, queue -> the patience of the callers who wait in it, as the
+            mean of their abandonment rates 1/patience inverted (None in a queue nobody leaves;
+            what Erlang A takes); None: each queue's own.
     """
 
     to_queue: dict[str, float]
@@ -440,6 +445,8 @@ class IvrRouting:
     misroute_transfer_s: dict[tuple[str, str], float]
     contained: float
     hang_up: float
+    handle_s: dict[str, float] | None = None
+    patience_s: dict[str, float | None] | None = None
 
 
 def routing_probabilities(ivr: Ivr, queue_names: list[str]) -> IvrRouting:

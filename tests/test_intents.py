@@ -246,3 +246,25 @@ def test_scaled_durations_scale_the_intents_own_durations_too():
     assert scaled.intents[1].talk_time is None and scaled.queues[1].talk_time.mean_s == pytest.approx(450.0)
     callers = draw_callers(scaled, 5, 0)
     assert set(np.unique(callers.talk_s)) == {166.5, 450.0}
+
+
+def test_the_planner_sizes_each_queue_with_the_durations_of_the_intents_it_handles():
+    """Hand-computed: intents a (60%, talk 111 s) and c (20%, talk 211 s, patience 50 s) belong
+    to qa, b (20%) to qb (talk 300 s, the queue's); clarity 1, so nobody is misrouted."""
+    from planner.demand import queue_demand
+
+    data = two_intents(1.0)
+    data["intents"][0]["share"] = 0.6
+    data["intents"][1]["share"] = 0.2
+    data["intents"].append({"name": "c", "share": 0.2, "queue": "qa", "talk_time": FIXED(211),
+                            "patience": {"dist": "exponential", "mean": 50}})
+    data["queues"][0]["patience"] = {"dist": "exponential", "mean": 200}
+    data["ivr"]["menus"][0]["options"][0]["intents"] = ["a", "c"]
+    demand = {d.queue: d for d in queue_demand(scenario_from_dict(data))}
+    assert demand["qa"].mean_handle_time_s == pytest.approx((0.6 * 111 + 0.2 * 211) / 0.8)
+    assert demand["qb"].mean_handle_time_s == pytest.approx(300)
+    # qa's waiting callers abandon at the mean of their rates: 1/200 (a) and 1/50 (c)
+    assert demand["qa"].mean_patience_s == pytest.approx(1 / ((0.6 / 200 + 0.2 / 50) / 0.8))
+    assert demand["qb"].mean_patience_s is None  # qb's callers never abandon
+    # the control: the queue's own talk time, which the intents override, is not what is planned
+    assert demand["qa"].mean_handle_time_s != pytest.approx(100)
