@@ -8,7 +8,9 @@ Ctrl-C: in a terminal SIGINT goes to every process of the foreground group, work
 Workers ignore it (set when each worker starts), so none of them prints a traceback or breaks
 the pool; the parent gets the KeyboardInterrupt, drops the jobs not yet started, terminates the
 workers (never waits for a running replication, so a second Ctrl-C finds nothing to hang on)
-and re-raises. The command line turns that into
+and re-raises. A Ctrl-C while the pool submits, cancels or shuts down is held until that is
+done (`_interrupts_deferred`): raised inside the pool's locking it could leave a lock taken
+and hang the exit. The command line turns that into
 one line on stderr and exit code 130; nothing has been written by then, because results are
 rendered in memory and written atomically only after every job is done.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -25,6 +28,26 @@ R = TypeVar("R")
 
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """A Ctrl-C during the block is raised when the block is done. The pool's own bookkeeping
+    (submitting, cancelling, shutting down) takes locks its manager thread also takes; a
+    KeyboardInterrupt raised between taking such a lock and the code that releases it leaves it
+    taken, and the exit then waits for that thread forever (seen: a Ctrl-C while a sweep was
+    submitting thousands of replications)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -54,7 +77,8 @@ def executor_for(workers: int = 1, scheduler: str | None = None) -> Iterator[Exe
     try:
         yield pool
     except KeyboardInterrupt:
-        stop_now(pool)
+        with _interrupts_deferred():  # a second Ctrl-C must not break the ending off
+            stop_now(pool)
         raise
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -97,14 +121,17 @@ def ordered_map(function: Callable[[J], R], jobs: Iterable[J], workers: int = 1,
     if executor is None:
         with executor_for(min(workers, total)) as pool:
             return ordered_map(function, jobs, on_done=on_done, executor=pool)
-    futures = [executor.submit(function, job) for job in jobs]
+    futures: list = []
     try:
+        with _interrupts_deferred():
+            futures.extend(executor.submit(function, job) for job in jobs)
         for future in futures:
             results.append(future.result())
             if on_done:
                 on_done(len(results), total)
     except BaseException:
-        for future in futures:  # a reused executor stays open: drop this map's jobs not yet started
-            future.cancel()
+        with _interrupts_deferred():
+            for future in futures:  # a reused executor stays open: drop this map's jobs not yet started
+                future.cancel()
         raise
     return results
