@@ -10,6 +10,15 @@ import pytest
 from simulator.parallel import _interrupts_deferred
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():
+    """Python's own Ctrl-C handler for each test, however the suite was started (a shell's
+    background job inherits SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def test_a_ctrl_c_inside_the_block_is_raised_after_it():
     reached_the_end = False
     with pytest.raises(KeyboardInterrupt):

@@ -222,12 +222,19 @@ def test_bad_requests_are_one_line_and_exit_2(tmp_path, capsys, args, message):
     assert not (tmp_path / "never").exists()
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """The child gets Ctrl-C as a terminal would deliver it, however the suite was started: a
+    shell's background job (`.ci/run &`) inherits SIGINT ignored, and Python then never turns
+    it into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_workers_cleanly_with_one_line_and_nothing_written(tmp_path):
     out = tmp_path / "never"
     process = subprocess.Popen(
         [sys.executable, "-m", "cli", "sweep", str(HELP_DESK), "--agents", "8:16", "-r", "3000", "-w", "2", "-q", "--max-calls", "100000000",
          "-o", str(out)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     time.sleep(3.0)  # imports done, replications running in both workers
     assert process.poll() is None, process.communicate()
     started = time.monotonic()
@@ -246,7 +253,7 @@ def test_a_second_ctrl_c_soon_after_the_first_still_ends_everything_at_once(tmp_
     process = subprocess.Popen(
         [sys.executable, "-m", "cli", "sweep", str(HELP_DESK), "--agents", "8:16", "-r", "3000", "-w", "2", "-q", "--max-calls", "100000000",
          "-o", str(out)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     time.sleep(3.0)
     assert process.poll() is None, process.communicate()
     started = time.monotonic()
