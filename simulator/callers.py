@@ -167,19 +167,27 @@ def return_call_streams(seed: int, replication: int, batch: int) -> Callable[...
     return lambda stream, *sub: generator_at(seed, replication, int(Stream.RETURN_CALLS), batch, int(stream), *sub)
 
 
-def return_call_batch(scenario: Scenario, seed: int, replication: int, batch: int, trace: Trace | None = None):
-    """(attributes, rows per intent) of batch `batch` of return calls. With intents the batch
-    holds BATCH rows per intent (a redial keeps its caller's intent): rows k*BATCH.. are intent k."""
-    rng = return_call_streams(seed, replication, batch)
-    size = ReturnCallPool.BATCH
+def _return_call_intents(scenario: Scenario) -> np.ndarray | None:
+    """With intents, each row's intent in a batch of return calls: BATCH rows per intent (a
+    redial keeps its caller's intent), rows k*BATCH.. are intent k. None without intents."""
     if not scenario.intents:
-        if trace is not None:
-            ivr_paths(scenario, size, rng, trace=trace)
-        return draw_attributes(scenario, size, rng)
-    intent = np.repeat(np.arange(len(scenario.intents), dtype=np.int16), size)
-    if trace is not None:
-        ivr_paths(scenario, len(intent), rng, intent=intent, trace=trace)
-    return draw_attributes(scenario, len(intent), rng, intent=intent)
+        return None
+    return np.repeat(np.arange(len(scenario.intents), dtype=np.int16), ReturnCallPool.BATCH)
+
+
+def return_call_batch(scenario: Scenario, seed: int, replication: int, batch: int) -> dict:
+    """The attributes of batch `batch` of a replication's return calls (rows: see _return_call_intents)."""
+    intent = _return_call_intents(scenario)
+    n = ReturnCallPool.BATCH if intent is None else len(intent)
+    return draw_attributes(scenario, n, return_call_streams(seed, replication, batch), intent=intent)
+
+
+def return_call_walks(scenario: Scenario, seed: int, replication: int, batch: int, trace: Trace) -> IvrPaths:
+    """The IVR walks of batch `batch` of return calls, the same as `return_call_batch` draws,
+    with their funnel events noted in `trace`."""
+    intent = _return_call_intents(scenario)
+    n = ReturnCallPool.BATCH if intent is None else len(intent)
+    return ivr_paths(scenario, n, return_call_streams(seed, replication, batch), intent=intent, trace=trace)
 
 
 def draw_callers(scenario: Scenario, seed: int, replication: int, trace: Trace | None = None) -> Callers:

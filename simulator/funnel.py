@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .callers import FIRST, ReturnCallPool, first_call_streams, ivr_paths, return_call_streams
+from .callers import FIRST, ReturnCallPool, first_call_streams, ivr_paths, return_call_walks
 from .funnel_trace import FunnelLayout, Trace, layout_of
 from .intents import intent_routing, intent_shares
 from .ivr import HANG_UP, IvrPaths
@@ -65,14 +65,10 @@ def replication_funnel(scenario: Scenario, seed: int, replication: int, records,
     for b in range((n_returns + size - 1) // size):
         calls = np.arange(n_first + b * size, min(n_first + (b + 1) * size, len(records)))
         rows = calls - n_first - b * size
-        rng = return_call_streams(seed, replication, b)
         trace = Trace(layout)
-        if scenario.intents:
-            intent = np.repeat(np.arange(len(scenario.intents), dtype=np.int16), size)
-            batch = ivr_paths(scenario, len(intent), rng, intent=intent, trace=trace)
+        batch = return_call_walks(scenario, seed, replication, b, trace)
+        if scenario.intents:  # the row of the caller's intent
             rows = rows + size * paths.intent[records.caller[calls]].astype(np.int64)
-        else:
-            batch = ivr_paths(scenario, size, rng, trace=trace)
         satisfied = batch.announce_u[rows] < ivr.satisfied_share(_intervals(scenario, records.arrived_at_s[calls]))
         counts += _count(layout, trace, rows, satisfied, len(batch.route))
     return counts
