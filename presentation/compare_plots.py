@@ -242,16 +242,11 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None, title: str
                         markerfacecolor=colour if diff.significant else "white", markersize=8, elinewidth=1.6,
                         capsize=5, markeredgewidth=1.6)
             ticks.append(f"{heading}\n{format_difference(name, diff.mean)}" + (" *" if diff.significant else ""))
-        ax.axhline(0, color="#222222", linewidth=1.0)
+        _difference_axes(ax, name)
         ax.set_xticks(x, ticks, fontsize=8 if len(c.pairs) > 3 else None)
         ax.set_xlim(-0.6, len(c.pairs) - 0.4)
         ax.margins(y=0.25)
         ax.set_xlabel("later minus first (mean difference)")
-        ax.set_ylabel("difference: " + axis_label(name, difference=True))
-        ax.yaxis.set_major_formatter(value_formatter(name, difference=True))
-        ax.set_title(readable(name), fontsize=11, loc="left")
-        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
-        ax.set_axisbelow(True)
     for ax in axes[len(kpis):]:
         ax.set_visible(False)
     handles = [
@@ -265,6 +260,17 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None, title: str
                 for pair in c.pairs]
     body.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
     return figure
+
+
+def _difference_axes(ax, name: str) -> None:
+    """The 0 line, the y axis in the KPI's difference unit, the title and the grid of a panel of
+    differences (per pair or per interval)."""
+    ax.axhline(0, color="#222222", linewidth=1.0)
+    ax.set_ylabel("difference: " + axis_label(name, difference=True))
+    ax.yaxis.set_major_formatter(value_formatter(name, difference=True))
+    ax.set_title(readable(name), fontsize=11, loc="left")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
 
 
 def pair_colour(c: Comparison, pair) -> str:
@@ -308,15 +314,10 @@ def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS)
             colour = pair_colour(c, pair)
             ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
             ax.plot(x, mean, color=colour, linewidth=1.8, marker="o", markersize=3)
-        ax.axhline(0, color="#222222", linewidth=1.0)
+        _difference_axes(ax, name)
         ax.set_xticks(x[::step], labels[::step])
         ax.set_xlim(-0.5, n - 0.5)
         ax.set_xlabel("interval start")
-        ax.set_ylabel("difference: " + axis_label(name, difference=True))
-        ax.yaxis.set_major_formatter(value_formatter(name, difference=True))
-        ax.set_title(readable(name), fontsize=11, loc="left")
-        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
-        ax.set_axisbelow(True)
     for ax in axes[len(kpis):]:
         ax.set_visible(False)
     handles = [Patch(color=pair_colour(c, pair), alpha=0.6,
