@@ -976,10 +976,6 @@ def app(scenario_path, port, no_browser):
                          "try --port)")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the click group; a user error is one line and exit 2, a bug one line
     and exit 1 (with the traceback when CALLSIM_DEBUG=1)."""

@@ -8,7 +8,6 @@ interval, then the whole day.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
