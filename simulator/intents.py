@@ -245,21 +245,16 @@ def intent_walk(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, intent: np
         else:
             w.hang_up(idx)
 
-    while (w.node >= 0).any():
-        for m, menu in enumerate(ivr.menus):
-            idx = np.flatnonzero(w.node == m)
-            if not len(idx):
-                continue
-            w.menus[idx] = np.minimum(w.menus[idx].astype(np.int32) + 1, 127)
-            u = uniforms(visit_u, visit_rng, _VISIT_UNIFORMS, w.menus[idx].astype(np.int64), idx)
-            chose, timed_out = w.hear(menu, m, idx, u[0], u[1])
-            if timed_out.any():
-                go(idx[timed_out], menu.default)
-            if chose.any():
-                chosen = idx[chose]
-                pick, serves = choices[m].choose(intent[chosen], u[2][chose], u[3][chose])
-                w.press(menu, m, chosen, pick,
-                        lambda sel, o, option: go(chosen[sel], option.to, (m, o), serves[sel], option.transfer_time))
+    for m, menu, idx in w.visits(ivr):
+        u = uniforms(visit_u, visit_rng, _VISIT_UNIFORMS, w.menus[idx].astype(np.int64), idx)  # by prompt number
+        chose, timed_out = w.hear(menu, m, idx, u[0], u[1])
+        if timed_out.any():
+            go(idx[timed_out], menu.default)
+        if chose.any():
+            chosen = idx[chose]
+            pick, serves = choices[m].choose(intent[chosen], u[2][chose], u[3][chose])
+            w.press(menu, m, chosen, pick,
+                    lambda sel, o, option: go(chosen[sel], option.to, (m, o), serves[sel], option.transfer_time))
     return w.paths(intent)
 
 

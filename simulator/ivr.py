@@ -301,6 +301,16 @@ class WalkState:
             self.announce_u = u[1]
         self.pre_menu_s = self.ivr_s.copy()
 
+    def visits(self, ivr: Ivr):
+        """Round by round until every walk has ended, each menu with callers at it: (m, menu,
+        their indices), the prompt counted in `menus` (at most 127)."""
+        while (self.node >= 0).any():
+            for m, menu in enumerate(ivr.menus):
+                idx = np.flatnonzero(self.node == m)
+                if len(idx):
+                    self.menus[idx] = np.minimum(self.menus[idx].astype(np.int32) + 1, 127)
+                    yield m, menu, idx
+
     def enter_menu(self, idx: np.ndarray, m: int) -> None:
         self.node[idx] = m
         self.tries[idx] = 0
@@ -394,22 +404,17 @@ def walk(ivr: Ivr, queue_names: list[str], n: int, rng: np.random.Generator, tra
         else:
             w.hang_up(idx)
 
-    while (w.node >= 0).any():
-        for m, menu in enumerate(ivr.menus):
-            idx = np.flatnonzero(w.node == m)
-            if not len(idx):
-                continue
-            u = rng.random((_UNIFORMS_PER_VISIT, len(idx)))
-            w.menus[idx] = np.minimum(w.menus[idx].astype(np.int32) + 1, 127)
-            chose, timed_out = w.hear(menu, m, idx, u[0], u[1])
-            if timed_out.any():
-                go(idx[timed_out], menu.default, u[:, timed_out])
-            if chose.any():
-                cumulative = np.cumsum([o.share for o in menu.options])
-                pick = np.minimum(np.searchsorted(cumulative, u[2][chose], side="right"), len(menu.options) - 1)
-                chosen_idx, chosen_u = idx[chose], u[:, chose]
-                w.press(menu, m, chosen_idx, pick,
-                        lambda sel, o, option: go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute, (m, o)))
+    for m, menu, idx in w.visits(ivr):
+        u = rng.random((_UNIFORMS_PER_VISIT, len(idx)))
+        chose, timed_out = w.hear(menu, m, idx, u[0], u[1])
+        if timed_out.any():
+            go(idx[timed_out], menu.default, u[:, timed_out])
+        if chose.any():
+            cumulative = np.cumsum([o.share for o in menu.options])
+            pick = np.minimum(np.searchsorted(cumulative, u[2][chose], side="right"), len(menu.options) - 1)
+            chosen_idx, chosen_u = idx[chose], u[:, chose]
+            w.press(menu, m, chosen_idx, pick,
+                    lambda sel, o, option: go(chosen_idx[sel], option.to, chosen_u[:, sel], option.misroute, (m, o)))
     return w.paths(np.full(n, -1, dtype=np.int16))
 
 
