@@ -8,10 +8,13 @@ import json
 import math
 import platform
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from simulator.funnel import funnel_document
 from simulator.kpi_table import DEFINITIONS
-from simulator.run import RunResult
+
+if TYPE_CHECKING:  # annotations only: `versions` must not load the engine
+    from simulator.run import RunResult
 
 
 def versions() -> dict[str, str]:

@@ -11,8 +11,7 @@ import numpy as np
 
 from studies.forecast import METHODS, WEEKDAYS, Forecast
 
-from .fit_output import _figure, _png
-from .report import _e, _page, _plots, _section
+from .figures import new_figure, png_bytes
 from .text import table
 
 COLOURS = {"history": "#555555", "forecast": "#0072B2", "band": "#9ecae1"}
@@ -108,6 +107,12 @@ def format_forecast(f: Forecast) -> str:
         + ("" if f.aht_s is not None else "; no handle times in the history (aht_s left empty)"),
         f"Use it in a scenario: arrivals: {{calls: {{csv: forecast.csv, date: {f.days[0]}}}}} (busyness_cv comes with it)",
     ]
+    scored = {s.method for s in b.scores}
+    left_out = [m for m in METHODS.values() if m.name not in scored]
+    if left_out:
+        lines.insert(4, "Not in the backtest: " + "; ".join(
+            f"{m.name} (needs {m.needs}: pip install 'callsim[forecast]')" if not m.available() else
+            f"{m.name} (needs {m.min_train_days} days of history before each origin)" for m in left_out))
     return "\n".join(lines)
 
 
@@ -115,7 +120,7 @@ def forecast_png(f: Forecast) -> bytes:
     """Left: calls per day, the history's last 12 weeks and the forecast with the day's 80% interval
     (Poisson-gamma with the backtest's busyness_cv). Right: the last week of history and the first
     week of the forecast per interval, with the intervals' 80% band."""
-    figure, (days_ax, intervals_ax) = _figure(13, 4.5, columns=2)
+    figure, (days_ax, intervals_ax) = new_figure(13, 4.5, columns=2)
     history = f.history_days[-84:]
     x_history = np.arange(-len(history), 0)
     days_ax.plot(x_history, history, color=COLOURS["history"], lw=1.2, label="history")
@@ -148,7 +153,7 @@ def forecast_png(f: Forecast) -> bytes:
     intervals_ax.set_ylim(bottom=0)
     intervals_ax.set_title("Calls per interval: last week, first forecast week")
     intervals_ax.legend(loc="upper left", fontsize=9)
-    return _png(figure, "forecast")
+    return png_bytes(figure, "forecast")
 
 
 def forecast_plots(f: Forecast) -> dict[str, bytes]:
@@ -160,6 +165,8 @@ CAPTIONS = {"forecast.png": ("History and forecast", "Calls per day (left) and p
 
 
 def render_forecast_report(f: Forecast, images: dict[str, bytes], versions: dict) -> str:
+    from .report import _e, _page, _plots, _section  # only with --report: the page shell loads the run's modules
+
     summary = "<pre>" + _e(format_forecast(f)) + "</pre>"
     methods = "".join(f"<dt><code>{_e(m.name)}</code></dt><dd>{_e(m.words)}</dd>" for m in METHODS.values())
     sections = (_section("summary", "", summary)

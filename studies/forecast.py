@@ -133,6 +133,14 @@ class Method:
     forecast: Callable[[np.ndarray, int, int], np.ndarray]  # (training days, weekday of day 0, horizon) -> calls
     min_train_days: int
     parts: tuple[str, ...] = ()  # a combination: the methods it averages (listed before it)
+    needs: str | None = None  # the module it needs (from the `forecast` extra), if any
+
+    def available(self) -> bool:
+        if self.needs is None:
+            return True
+        import importlib.util
+
+        return importlib.util.find_spec(self.needs) is not None
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (
@@ -141,8 +149,9 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("weekday_mean_8", "mean of the last 8 same weekdays", _weekday_mean(8), 7),
     # the smoother needs 8 weeks to settle its level and weekly season (on 6 it was worse than the weekday means)
     Method("ets_profile", "exponential smoothing of log day totals (weekly season) x intraday profile", _ets_profile,
-           56),
-    Method("combined", "mean of weekday_mean_4, weekday_mean_8 and ets_profile", _combined, 56, COMBINED),
+           56, needs="statsmodels"),
+    Method("combined", "mean of weekday_mean_4, weekday_mean_8 and ets_profile", _combined, 56, COMBINED,
+           needs="statsmodels"),
 )}
 
 
@@ -250,7 +259,7 @@ def backtest(calls: np.ndarray, first_day: dt.date, horizon: int) -> Backtest:
     pattern = opening_pattern(calls, first_weekday)
     results: dict[str, list] = {}
     for method in METHODS.values():
-        if any(o < method.min_train_days for o in origins):
+        if any(o < method.min_train_days for o in origins) or not method.available():
             continue
         if method.parts:  # a combination: the mean of its parts' backtest forecasts, not a second fit of each
             results[method.name] = [np.mean([results[p][j] for p in method.parts], axis=0) for j in range(len(origins))]
