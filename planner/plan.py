@@ -17,7 +17,7 @@ conservatively and cannot size the abandonment target (the plan says so).
 
 With a day-to-day forecast error (`arrivals.busyness_cv` > 0, e.g. from `callsim forecast`) each
 interval gets the fewest agents whose targets hold on average over equally likely days of the
-gamma-distributed volume (`required_agents_over_busy_days`), as the simulation averages its
+gamma-distributed volume (`required_agents_by_interval`'s `busyness_cv`), as the simulation averages its
 replications; the note says how many agent-hours that added to the expected volume's plan.
 
 Agent groups
@@ -47,8 +47,7 @@ from simulator.scenario import Scenario
 from .demand import (QueueDemand, assign_queues_to_groups, carry_over_rates_per_s, is_multi_skill,
                      makes_return_calls, queue_demand)
 from .notes import Note
-from .staffing import (IntervalPlan, StaffingError, StaffingTargets, required_agents_by_interval,
-                       required_agents_over_busy_days, scheduled_agents)
+from .staffing import IntervalPlan, StaffingError, StaffingTargets, required_agents_by_interval, scheduled_agents
 
 Model = Literal["erlang_c", "erlang_a"]
 MODEL_NAMES = {"erlang_c": "Erlang C", "erlang_a": "Erlang A"}
@@ -235,7 +234,7 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
         if carry_over:
             rates = carry_over_rates_per_s(rates, demand.mean_handle_time_s, scenario.interval_s)
         try:
-            interval_plan = required_agents_over_busy_days(
+            interval_plan = required_agents_by_interval(
                 rates, demand.mean_handle_time_s, targets, chosen,
                 demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage, scenario.arrivals.busyness_cv,
             )

@@ -57,7 +57,6 @@ __all__ = [
     "evaluate_agents",
     "required_agents",
     "required_agents_by_interval",
-    "required_agents_over_busy_days",
     "scheduled_agents",
 ]
 
@@ -142,8 +141,8 @@ class StaffingResult:
         metrics: queue KPIs at `agents`.
         binding_constraint: which requirement set `agents`: "service_level", "asa",
             "abandon_rate", "occupancy_cap", "none" (no demand, or only queue stability), or
-            "given" for `evaluate_agents`, "busyness" where `required_agents_over_busy_days`
-            added agents for the day-to-day variation of the volume.
+            "given" for `evaluate_agents`, "busyness" where `required_agents_by_interval` added
+            agents for the day-to-day variation of the volume (its `busyness_cv`).
         flags: notes, see FLAG_DESCRIPTIONS.
         targets: the targets the result was computed for.
     """
@@ -542,8 +541,17 @@ def required_agents_by_interval(
     model: Model = "erlang_c",
     mean_patience_s: float | None = None,
     shrinkage: float = 0.0,
+    busyness_cv: float = 0.0,
 ) -> IntervalPlan:
     """`required_agents` for every interval of a day (or any sequence), as one `IntervalPlan`.
+
+    With `busyness_cv` > 0 each day's volume is the expected one times a gamma factor with mean
+    1 and that CV (the forecast error): each interval then gets the fewest agents, at least the
+    expected volume's requirement, whose service level, ASA and abandonment averaged over 16
+    equally likely days meet the targets, as the simulation averages its replications (a busy
+    day's shortfall outweighs a quiet day's surplus: that is what the extra agents pay for). The
+    intervals this raised have binding constraint "busyness"; their metrics are those of the
+    expected volume.
 
     Erlang C is vectorised over the intervals: Erlang B at floor(A) + 1 from the Poisson
     distribution in log space, then one recursion step per agent for all unfinished intervals
@@ -553,6 +561,10 @@ def required_agents_by_interval(
     `required_agents`.
     """
     _check_model(model, mean_patience_s)
+    if busyness_cv > 0.0:
+        base = required_agents_by_interval(arrival_rates_per_s, mean_handle_time_s, targets, model, mean_patience_s,
+                                           shrinkage)
+        return _over_busy_days(base, targets, model, mean_patience_s, shrinkage, busyness_cv)
     rates = [float(r) for r in arrival_rates_per_s]
     aht_s = float(mean_handle_time_s)
     if model == "erlang_a" or not rates:
@@ -759,26 +771,10 @@ def _mean_metrics(ms: list[QueueMetrics]) -> QueueMetrics:
                         mean("asa_s"), mean("avg_wait_s"), mean("service_level"), mean("occupancy"), True)
 
 
-def required_agents_over_busy_days(
-    arrival_rates_per_s: Sequence[float],
-    mean_handle_time_s: float,
-    targets: StaffingTargets,
-    model: Model = "erlang_c",
-    mean_patience_s: float | None = None,
-    shrinkage: float = 0.0,
-    busyness_cv: float = 0.0,
-) -> IntervalPlan:
-    """`required_agents_by_interval` when each day's volume is the expected one times a gamma
-    factor with mean 1 and CV `busyness_cv` (the forecast error): in each interval, the fewest
-    agents, at least the expected volume's requirement, whose service level, ASA and abandonment
-    averaged over 16 equally likely days meet the targets (a busy day's shortfall is not made up
-    by a quiet day's surplus of the same size: that is what the extra agents pay for). The
-    intervals it raised have binding constraint "busyness"; their metrics are those of the
-    expected volume. With busyness_cv 0 this is `required_agents_by_interval`."""
-    base = required_agents_by_interval(arrival_rates_per_s, mean_handle_time_s, targets, model, mean_patience_s,
-                                       shrinkage)
-    if busyness_cv <= 0.0:
-        return base
+def _over_busy_days(base: IntervalPlan, targets: StaffingTargets, model: Model, mean_patience_s: float | None,
+                    shrinkage: float, busyness_cv: float) -> IntervalPlan:
+    """`base` (the expected volume's plan) raised where the targets, averaged over 16 equally
+    likely days of a gamma volume factor (mean 1, CV `busyness_cv`), need more agents."""
     factors = busyness_factors(busyness_cv)
     aht_s = base.mean_handle_time_s
     raised: dict[int, StaffingResult] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import stat
 from pathlib import Path
@@ -53,3 +54,12 @@ def extra_cells(rows: list[list[str]], header_width: int) -> int | None:
         if len(row) > header_width and any(cell.strip() for cell in row[header_width:]):
             return number
     return None
+
+
+def nonnegative(cell: str) -> float | None:
+    """The cell as a finite number >= 0, or None (not a number, NaN, infinite or negative)."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None

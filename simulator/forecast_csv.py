@@ -20,7 +20,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
-from .csv_files import extra_cells, read_csv_rows
+from .csv_files import extra_cells, nonnegative, read_csv_rows
 from .errors import UserError
 
 MAX_FORECAST_BYTES = 64 * 2**20
@@ -46,11 +46,8 @@ def _clock_minutes(text: str) -> int | None:
 
 
 def _calls(csv_path, number: int, column: str, cell: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
+    value = nonnegative(cell)
+    if value is None:
         raise ForecastCsvError(f"{csv_path}:{number}: column '{column}': '{cell}' is not a number of calls (0 or "
                                "more); fix the cell")
     return value

@@ -23,8 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.csv_files import extra_cells, read_csv_rows
+from simulator.csv_files import extra_cells, nonnegative, read_csv_rows
 from simulator.errors import UserError
+
+from .fit_input import HANDLED, parse_timestamp, read_call_log
 
 MAX_HISTORY_BYTES = 512 * 2**20
 MIN_HISTORY_DAYS = 14
@@ -72,19 +74,9 @@ def check_horizon(days: int) -> int:
     return days
 
 
-def _stamp(text: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
 def _number(path, row_number: int, column: str, text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
+    value = nonnegative(text)
+    if value is None:
         raise ForecastInputError(f"{path}:{row_number}: column '{column}': '{text}' is not {what} (0 or more); fix "
                                  "the cell or remove the row")
     return value
@@ -116,7 +108,7 @@ def read_history(path: str | Path, interval_minutes: int) -> History:
         if not any(cell.strip() for cell in row):
             continue
         cells = row + [""] * (len(header) - len(row))
-        stamp = _stamp(cells[at])
+        stamp = parse_timestamp(cells[at])
         if stamp is None or stamp.second or stamp.microsecond or stamp.tzinfo is not None:
             raise ForecastInputError(f"{path}:{number}: column 'datetime': '{cells[at].strip()}' is not the start of an "
                                      "interval; use YYYY-MM-DD HH:MM (local time, no seconds)")
@@ -144,8 +136,6 @@ def read_history(path: str | Path, interval_minutes: int) -> History:
 
 
 def _from_call_log(path, interval_minutes: int) -> History:
-    from .fit_input import HANDLED, read_call_log
-
     log = read_call_log(path)
     days = log.day.astype("datetime64[D]").astype(int) + dt.date(1970, 1, 1).toordinal()
     minutes = np.floor(log.time_of_day_s / 60.0).astype(int)
