@@ -96,6 +96,12 @@ def _compose(text: str, source: str):
         elif isinstance(n, yaml.SequenceNode):
             for index, item in enumerate(n.value):
                 walk(item, path + (index,), inside)
+        elif n.tag == "tag:yaml.org,2002:timestamp":  # PyYAML turns it into a date, and 2026-02-30 into a crash
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(n)
+            except ValueError:
+                raise ScenarioFileError(f"{source}:{line}: {format_path(path)}: {n.value!r} is not a date that exists; "
+                                        "write YYYY-MM-DD") from None
 
     walk(node, (), frozenset())
     try:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpers import assert_user_error, run_cli
 from studies.forecast import METHODS, calibrate_cv, forecast_history, holdout
@@ -168,6 +170,26 @@ def test_a_call_log_is_counted_like_interval_counts(tmp_path):
 # --- the command --------------------------------------------------------------------------------
 
 
+def test_handle_times_of_interval_counts_are_weighted_by_calls(tmp_path):
+    counts = synthetic(3, seed=8, sub_slots=1)
+    lines = ["datetime,calls,aht_s"]
+    for d, row in enumerate(counts):
+        for k, calls in enumerate(row):
+            day = FIRST + dt.timedelta(days=d)
+            # two half-hour rows as 15-minute rows: the first third of the calls at 200 s, the rest at 500 s
+            first = calls // 3
+            lines += [f"{day} {k // 2:02d}:{30 * (k % 2):02d},{first:g},200", f"{day} {k // 2:02d}:{30 * (k % 2) + 15:02d},"
+                      f"{calls - first:g},500"]
+    (tmp_path / "h.csv").write_text("\n".join(lines) + "\n")
+    history = read_history(tmp_path / "h.csv", 30)
+    np.testing.assert_array_equal(history.calls, counts)
+    f = forecast_history(history, 7)
+    k, monday = f.starts.index("11:00"), [d.weekday() for d in f.days].index(0)
+    mondays = counts[[(FIRST + dt.timedelta(days=i)).weekday() == 0 for i in range(21)], 22]
+    expected = sum(c // 3 * 200 + (c - c // 3) * 500 for c in mondays) / mondays.sum()
+    assert f.aht_s[monday, k] == pytest.approx(expected)
+
+
 def test_forecast_command_writes_everything(tmp_path, capsys):
     path = write_counts(tmp_path / "h.csv", synthetic(6, seed=6))
     code, out, err = run_cli(capsys, "forecast", path, "--horizon", 14, "-o", tmp_path / "out", "--report")
@@ -266,6 +288,7 @@ def test_a_scenario_picks_its_date_by_time_not_by_order(tmp_path):
 @pytest.mark.parametrize("calls, forecast_edit, start, fragments", [
     ("{csv: forecast.csv}", None, "08:00", ("has 2 days", "date: 2026-03-02")),
     ("{csv: forecast.csv, date: 2026-03-09}", None, "08:00", ("no rows for 2026-03-09",)),
+    ("{csv: forecast.csv, date: 2026-02-30}", None, "08:00", (".date: '2026-02-30' is not a date that exists",)),
     ("{csv: forecast.csv, date: 2026-03-02}", None, "08:15", ("forecast.csv:2", "10 calls at 08:00", "before the scenario's start")),
     ("{csv: forecast.csv, date: 2026-03-02}", lambda t: t.replace("2026-03-02,08:30", "2026-03-02,08:45"), "08:00",
      ("forecast.csv:3", "08:45 is not on the scenario's 30-minute grid")),
@@ -322,3 +345,38 @@ def test_a_plan_from_a_forecast_with_uncertainty_staffs_more_and_says_by_how_muc
         if q.binding_constraint[k] == "busyness":
             assert mean_sl(n) >= 0.8 > mean_sl(n - 1)
         assert n >= certain.queues[0].plan.agents[k]
+
+
+# --- fuzzing the forecast file a scenario reads -----------------------------------------------------
+
+cells = st.one_of(st.sampled_from(["", "08:00", "08:30", "09:00", "8:00", "24:00", "07:59", "2026-03-02", "2026-03-03",
+                                   "2026-02-30", "10", "0", "-1", "1e400", "nan", "1,276", "0.15", "3", "x", "\u2028"]),
+                  st.text(max_size=4))
+forecast_rows = st.lists(st.lists(cells, min_size=0, max_size=9), min_size=0, max_size=12)
+specs = st.sampled_from(["{csv: f.csv, date: 2026-03-02}", "{csv: f.csv}", "{csv: f.csv, column: calls}",
+                         "{csv: f.csv, date: 2026-02-30}", "{csv: f.csv, date: [1]}", "{csv: f.csv, when: 1}",
+                         "{csv: f.csv, column: nope}"])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from(["date,start,calls,calls_low,calls_high,aht_s,busyness_cv", "start,calls", "calls",
+                               "time,calls,busyness_cv", "date,interval,calls"]),
+       rows=forecast_rows, spec=specs)
+def test_any_forecast_file_is_read_or_refused_in_one_line(tmp_path, header, rows, spec):
+    """Whatever the file holds, loading gives a valid scenario or a one-line ScenarioFileError
+    naming the scenario's line, never another exception."""
+    from simulator.loading import ScenarioFileError, load_scenario
+
+    folder = tmp_path / "fuzz"
+    folder.mkdir(exist_ok=True)
+    body = "\n".join([header] + [",".join(row) for row in rows]) + "\n"
+    (folder / "f.csv").write_text(body)
+    (folder / "s.yaml").write_text(scenario_text(spec, 3))
+    try:
+        scenario = load_scenario(folder / "s.yaml")
+    except ScenarioFileError as exc:
+        message = str(exc)
+        assert "\n" not in message and "s.yaml:" in message, message
+    else:
+        assert all(math.isfinite(c) and c >= 0 for c in scenario.arrivals.calls)
+        assert 0 <= scenario.arrivals.busyness_cv <= 2
