@@ -47,6 +47,16 @@ def backtest_csv(f: Forecast) -> str:
     return _csv([list(BACKTEST_COLUMNS)] + [_score_row(f, s) for s in f.backtest.scores])
 
 
+def _with_statsmodels(versions: dict) -> dict:
+    """The run's versions and the forecast extra's (the model-based methods' numbers depend on it)."""
+    from importlib import metadata
+
+    try:
+        return {**versions, "statsmodels": metadata.version("statsmodels")}
+    except metadata.PackageNotFoundError:
+        return {**versions, "statsmodels": "not installed"}
+
+
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
@@ -71,7 +81,7 @@ def forecast_document(f: Forecast, versions: dict) -> str:
             "day_mape": "the same for whole days' totals", "calls_low/calls_high": "10% and 90% quantiles: an 80% "
             "prediction interval, Poisson-gamma with interval_cv calibrated on the backtest",
             "busyness_cv": "day-to-day CV of the backtest's errors beyond Poisson noise"},
-        "versions": versions,
+        "versions": _with_statsmodels(versions),
     }, indent=2) + "\n"
 
 
@@ -90,30 +100,37 @@ def _opening_text(f: Forecast) -> str:
     return ", ".join(f"{day} {hours[0]}-{hours[1]}" if hours else f"{day} closed" for day, hours in zip(WEEKDAYS, f.opening))
 
 
-def format_forecast(f: Forecast) -> str:
+def _summary(f: Forecast) -> tuple[list[str], list[str]]:
+    """The summary's lines before and after the backtest table."""
     b, s = f.backtest, f.score
     days = np.isfinite(f.history_days).sum()
     origins = ", ".join(o.isoformat() for o in b.origins)
-    lines = [
+    before = [
         f"History {f.source}: {f.history_first} to {f.history_last} ({days} days with data), per {f.interval_minutes} min",
         f"Usual opening hours (calls on most of the last 8 of each weekday): {_opening_text(f)}",
         f"Backtest: {len(b.origins)} origin(s) ({origins}), {b.horizon_days} days ahead each; calls per interval and day",
-        backtest_table(f),
+    ]
+    after = [
         f"Chosen: {b.chosen} ({f.method.words}): MAPE {s.interval_mape:.1%} per interval, {s.day_mape:.1%} per day",
         f"80% interval: Poisson-gamma, cv {b.interval_cv:.3f} beyond Poisson noise (covers {_percent(b.coverage)} of the "
         f"backtest's intervals); day-to-day forecast error beyond Poisson: busyness_cv {b.busyness_cv:.3f}",
         f"Forecast: {f.days[0]} to {f.days[-1]}, {f.calls.sum():,.0f} calls"
-        + (f"; {f.closed_days} day(s) closed" if f.closed_days else "")
+        + (f"; {f.closed_days} day(s) at 0 (closed)" if f.closed_days else "")
         + ("" if f.aht_s is not None else "; no handle times in the history (aht_s left empty)"),
         f"Use it in a scenario: arrivals: {{calls: {{csv: forecast.csv, date: {f.days[0]}}}}} (busyness_cv comes with it)",
     ]
-    scored = {s.method for s in b.scores}
+    scored = {score.method for score in b.scores}
     left_out = [m for m in METHODS.values() if m.name not in scored]
     if left_out:
-        lines.insert(4, "Not in the backtest: " + "; ".join(
+        after.insert(0, "Not in the backtest: " + "; ".join(
             f"{m.name} (needs {m.needs}: pip install 'callsim[forecast]')" if not m.available() else
             f"{m.name} (needs {m.min_train_days} days of history before each origin)" for m in left_out))
-    return "\n".join(lines)
+    return before, after
+
+
+def format_forecast(f: Forecast) -> str:
+    before, after = _summary(f)
+    return "\n".join(before + [backtest_table(f)] + after)
 
 
 def forecast_png(f: Forecast) -> bytes:
@@ -167,10 +184,12 @@ CAPTIONS = {"forecast.png": ("History and forecast", "Calls per day (left) and p
 def render_forecast_report(f: Forecast, images: dict[str, bytes], versions: dict) -> str:
     from .report import _e, _page, _plots, _section  # only with --report: the page shell loads the run's modules
 
-    summary = "<pre>" + _e(format_forecast(f)) + "</pre>"
+    before, after = _summary(f)
+    summary = ("".join(f"<p>{_e(line)}</p>" for line in before) + "<pre>" + _e(backtest_table(f)) + "</pre>"
+               + "".join(f"<p>{_e(line)}</p>" for line in after))
     methods = "".join(f"<dt><code>{_e(m.name)}</code></dt><dd>{_e(m.words)}</dd>" for m in METHODS.values())
     sections = (_section("summary", "", summary)
                 + _section("methods", "Methods", f"<dl class=\"definitions\">{methods}</dl>")
                 + _section("plots", "Plots", _plots(images, CAPTIONS, "forecast")))
     return _page(f"Forecast: {f.source}", [("methods", "Methods"), ("plots", "Plots")], sections, "forecast.json",
-                 versions, [])
+                 _with_statsmodels(versions), [])
