@@ -100,6 +100,11 @@ def _opening_text(f: Forecast) -> str:
     return ", ".join(f"{day} {hours[0]}-{hours[1]}" if hours else f"{day} closed" for day, hours in zip(WEEKDAYS, f.opening))
 
 
+def _mean_aht(f: Forecast) -> float:
+    """The forecast's handle time per call, weighted by the forecast calls."""
+    return float((f.aht_s * f.calls).sum() / max(f.calls.sum(), 1e-12))
+
+
 def _summary(f: Forecast) -> tuple[list[str], list[str]]:
     """The summary's lines before and after the backtest table."""
     b, s = f.backtest, f.score
@@ -116,7 +121,9 @@ def _summary(f: Forecast) -> tuple[list[str], list[str]]:
         f"backtest's intervals); day-to-day forecast error beyond Poisson: busyness_cv {b.busyness_cv:.3f}",
         f"Forecast: {f.days[0]} to {f.days[-1]}, {f.calls.sum():,.0f} calls"
         + (f"; {f.closed_days} day(s) at 0 (closed)" if f.closed_days else "")
-        + ("" if f.aht_s is not None else "; no handle times in the history (aht_s left empty)"),
+        + ("; no handle times in the history (aht_s left empty)" if f.aht_s is None else
+           f"; handle time {_mean_aht(f):.0f} s on average (a scenario does not read aht_s per interval: set its "
+           "queues' talk_time and acw to match)"),
         f"Use it in a scenario: arrivals: {{calls: {{csv: forecast.csv, date: {f.days[0]}}}}} (busyness_cv comes with it)",
     ]
     scored = {score.method for score in b.scores}
