@@ -184,6 +184,10 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["zero_outs"] = count(has(ZERO_OUT))
     kpi["misroutes"] = count(has(MISROUTED))
     kpi["transfers"] = count(has(TRANSFERRED))
+    transferred = has(TRANSFERRED)
+    transfer_s = np.bincount(arrival_interval[transferred], weights=records.transfer_s[transferred],
+                             minlength=n_intervals)
+    kpi["transfer_agent_seconds"] = _with_day(transfer_s, transfer_s.sum())
     # queues
     kpi["reached_queue"] = count(queued_mask | (outcome == Outcome.BALKED) | accepted_mask)
     kpi["answered"] = count(answered_mask)
@@ -239,6 +243,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     on_shift = on_shift_by_group.sum(axis=0)
     overtime = overtime_by_group.sum(axis=0)
     kpi["occupancy"] = _share_of_time(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
+    kpi["busy_agent_seconds"] = _with_day(busy, busy.sum())
     kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
     if uses_cost(scenario):
