@@ -89,8 +89,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("redial_delay", "d", "abandoning to the redial, seconds", feature="returns", drawn_as="redial_delay_s"),
     Column("repeat_delay", "d", "end of an unresolved call to the repeat call, seconds", feature="returns",
            drawn_as="repeat_delay_s"),
-    Column("priority_u", "d", "uniform: the caller's priority class in its queue (by the classes' shares)",
-           feature="priority", drawn_as="priority_u"),
+    Column("priority_u", "d", "uniform: the caller's priority class in its queue (by the classes' shares; "
+           "routing.class_bounds)", feature="priority", drawn_as="priority_u", record_as="priority_u"),
     # working state only
     Column("queued_at", "d", "when the call joined its (current) queue, seconds"),
     Column("accepted_at", "d", "when the caller accepted a callback, seconds", feature="callbacks"),

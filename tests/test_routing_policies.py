@@ -243,3 +243,38 @@ def test_priority_class_waits_match_cobhams_formula_for_m_m_1():
         assert 8 * se < abs(exact[k] - fcfs)  # power: small enough an SE to tell the class from FCFS
         assert abs(mean - exact[k]) <= 4 * se, (k, mean, exact[k], se)
         assert abs(mean - fcfs) > 4 * se  # negative control: not the FCFS wait
+
+
+# --- KPIs per priority class ----------------------------------------------------------------
+
+def test_kpis_per_priority_class_on_the_hand_computed_timeline():
+    from simulator.kpis import breakdown_kpis
+
+    sc = one_queue([{"name": "vip", "share": 0.2}])
+    # the first test's timeline: waits [0, 110, 80, 80]; callers 2 and 3 are VIPs (u < 0.2)
+    result = simulate_callers(sc, callers([0, 10, 20, 30], talk=[100, 10, 10, 10], priority_u=[0.9, 0.5, 0.1, 0.05]))
+    classes = breakdown_kpis(result, sc)["priority_classes"]
+    assert list(classes) == ["q/vip", "q/ordinary"]
+    vip, ordinary = classes["q/vip"], classes["q/ordinary"]
+    assert vip["offered"][-1] == 2 and ordinary["offered"][-1] == 2
+    assert vip["asa"][-1] == 80.0 and ordinary["asa"][-1] == 55.0  # (0 + 110) / 2
+    threshold = sc.targets.service_level.within
+    assert threshold < 80  # so that: no VIP within the threshold, one ordinary caller (caller 0, at once)
+    assert vip["service_level"][-1] == 0.0 and ordinary["service_level"][-1] == 0.5
+
+
+def test_priority_class_kpis_add_up_to_the_queue_and_only_exist_with_classes():
+    from simulator.run import run_scenario
+
+    sc = one_queue([{"name": "gold", "share": 0.3}, {"name": "silver", "share": 0.3}], staffing=(2, 2, 2, 2))
+    result = run_scenario(sc, replications=3, seed=2)
+    classes = result.breakdown_per_replication["priority_classes"]
+    assert list(classes) == ["q/gold", "q/silver", "q/ordinary"]
+    for kpi in ("offered", "answered", "abandoned"):  # every call in exactly one class
+        np.testing.assert_array_equal(sum(c[kpi] for c in classes.values()), result.per_replication[kpi])
+    # negative control: no classes, no breakdown (one queue, one group)
+    assert run_scenario(one_queue(None, staffing=(2, 2, 2, 2)), replications=2, seed=2).breakdown_per_replication == {}
+    # every share taken by classes: no ordinary callers to report
+    full = one_queue([{"name": "vip", "share": 0.5}, {"name": "rest", "share": 0.5}])
+    assert list(run_scenario(full, replications=1, seed=2).breakdown_per_replication["priority_classes"]) == \
+        ["q/vip", "q/rest"]
