@@ -378,8 +378,11 @@ def report(results_dir):
     optimize_report.html (optimize.json)."""
     from presentation.rebuild import reports_from_dir
 
-    for path in _write(Path(results_dir), reports_from_dir(results_dir)):
+    pages, skipped = reports_from_dir(results_dir)
+    for path in _write(Path(results_dir), pages):
         click.echo(f"written: {path}")
+    for line in skipped:
+        click.echo(f"warning: {line}", err=True)
 
 
 # --- comparisons, sweeps, call traces and lessons ---

@@ -9,7 +9,9 @@
 `callsim plan --report`'s plan_report.html is not rebuilt: the plan folder keeps no document of
 the simulated day it shows (verify.csv holds per-interval figures only). Plots are taken from the
 folder when their stamp names the same document (see `presentation.documents.fingerprint`); a plot
-left by an earlier run is left out and the page says so.
+left by an earlier run is left out and the page says so. A document that cannot be read (broken,
+or an optimize.json from before it carried the optimised day) does not stop the other pages: it
+is named in the `skipped` lines; only when no page can be built is it an error.
 """
 from __future__ import annotations
 
@@ -43,8 +45,11 @@ def _optimize_page(folder: Path) -> str:
     from .optimize_plots import KPIS_FILE, STAFFING_FILE
     from .optimize_report import render_optimize_report
 
-    document = _read_document(folder / OPTIMIZE_FILE, ("scenario", "seed", "replications", "staffing", "intervals",
-                                                       "constraints", "optimized_day"))
+    path = folder / OPTIMIZE_FILE
+    document = _read_document(path, ("scenario", "seed", "replications", "staffing", "intervals", "constraints"))
+    if "optimized_day" not in document:
+        raise ResultsDirError(f"{path}: written by an older callsim, without the optimised day's KPIs; run "
+                              "'callsim optimize' again to rebuild its page")
     expected = optimize_id(document["scenario"], document["seed"], document["replications"], document["staffing"])
     images, stale = _matching_images(folder, (STAFFING_FILE, KPIS_FILE), DOCUMENT_ID_KEY, expected)
     notes = _stale_note(stale, OPTIMIZE_FILE, "callsim optimize")
@@ -53,19 +58,30 @@ def _optimize_page(folder: Path) -> str:
     return render_optimize_report(document, images, notes)
 
 
-def reports_from_dir(results_dir) -> dict[str, str]:
-    """{file name: page} for every report the folder holds the document for (see the module docstring)."""
+def reports_from_dir(results_dir) -> tuple[dict[str, str], list[str]]:
+    """({file name: page} for every report the folder holds a readable document for, one line per
+    page that could not be rebuilt); see the module docstring."""
     folder = Path(results_dir)
     if not folder.is_dir():
         raise ResultsDirError(f"{folder}: no such results folder; run 'callsim run SCENARIO -o {folder}' first")
-    pages = {}
+    builders = []
     if (folder / "kpis.json").is_file() or (folder / COMPARISON_FILE).is_file():
-        pages[REPORT_FILE] = report_from_dir(folder)
+        builders.append((REPORT_FILE, report_from_dir))
     if (folder / SCHEDULE_FILE).is_file():
-        pages["schedule_report.html"] = _schedule_page(folder)
+        builders.append(("schedule_report.html", _schedule_page))
     if (folder / OPTIMIZE_FILE).is_file():
-        pages["optimize_report.html"] = _optimize_page(folder)
-    if not pages:
+        builders.append(("optimize_report.html", _optimize_page))
+    if not builders:
         raise ResultsDirError(f"{folder}: no kpis.json, {COMPARISON_FILE}, {SCHEDULE_FILE} or {OPTIMIZE_FILE} in this "
                               f"folder; run 'callsim run SCENARIO -o {folder}' (or compare, schedule, optimize) first")
-    return pages
+    pages, skipped = {}, []
+    for name, build in builders:
+        try:
+            pages[name] = build(folder)
+        except ResultsDirError as exc:
+            if len(builders) == 1:
+                raise
+            skipped.append(f"{name} not rebuilt: {exc}")
+    if not pages:
+        raise ResultsDirError("; ".join(skipped))
+    return pages, skipped

@@ -62,3 +62,16 @@ def test_a_folder_without_documents_is_refused(tmp_path, capsys):
     code, out, err = run_cli(capsys, "report", tmp_path / "empty")
     assert_user_error(code, out, err, "no kpis.json, comparison.json, schedule.json or optimize.json")
     assert list((tmp_path / "empty").iterdir()) == []
+
+
+def test_an_unreadable_document_does_not_stop_the_other_pages(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run_cli(capsys, "run", HELP_DESK, "-r", "2", "-w", "1", "--no-plots", "-q", "-o", out)[0] == 0
+    (out / "optimize.json").write_text('{"scenario": "x"}')  # not an optimize.json callsim wrote
+    code, stdout, err = run_cli(capsys, "report", out)
+    assert code == 0 and stdout.startswith("written: ") and (out / "report.html").is_file()
+    assert "warning: optimize_report.html not rebuilt:" in err and "not a callsim optimize.json" in err
+    assert not (out / "optimize_report.html").exists()
+    (out / "kpis.json").unlink()  # only the broken document left: a one-line refusal
+    code, stdout, err = run_cli(capsys, "report", out)
+    assert_user_error(code, stdout, err, "not a callsim optimize.json")
