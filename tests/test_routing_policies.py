@@ -212,7 +212,11 @@ def test_unused_routing_keys_stay_out_of_the_scenarios_json_form():
 def test_priority_class_waits_match_cobhams_formula_for_m_m_1():
     """Non-preemptive priority M/M/1 (Cobham 1954): with W0 = rho * E[S] (exponential service),
     class 1 waits W0 / (1 - rho1) and class 2 W0 / ((1 - rho1)(1 - rho)). |mean - exact| <= 4 SE
-    over replications; the same check against FCFS's wait (rho E[S] / (1 - rho)) must fail."""
+    over replications; the same check against FCFS's wait (rho E[S] / (1 - rho)) must fail. The
+    per-class KPIs (kpis.breakdown_kpis) give the same means as the records, so they are checked
+    against the theory too."""
+    from simulator.kpis import breakdown_kpis
+
     rate_per_s, talk_s, vip_share = 0.7 / 10.0, 10.0, 0.3
     hours = 60  # about 15,000 calls a replication
     sc = scenario_from_dict({
@@ -231,11 +235,16 @@ def test_priority_class_waits_match_cobhams_formula_for_m_m_1():
     means = {0: [], 1: []}
     for r in range(16):
         c = draw_callers(sc, 7, r)
-        rec = simulate_callers(sc, c, r, 7).records
+        result = simulate_callers(sc, c, r, 7)
+        rec = result.records
         keep = rec.arrived_at_s >= warm_up_s
         vip = c.priority_u < vip_share
-        for k, mask in ((0, vip), (1, ~vip)):
+        classes = breakdown_kpis(result, sc)["priority_classes"]
+        for k, mask, name in ((0, vip, "q/vip"), (1, ~vip, "q/ordinary")):
             means[k].append(rec.wait_s[keep & mask].mean())
+            # the class's avg_wait per interval after the warm-up, weighted by its calls (all queue)
+            calls, wait = classes[name]["offered"][1:-1], classes[name]["avg_wait"][1:-1]
+            assert (calls * wait).sum() / calls.sum() == pytest.approx(means[k][-1], rel=1e-9)
     for k in (0, 1):
         mean = np.mean(means[k])
         se = np.std(means[k], ddof=1) / math.sqrt(len(means[k]))
