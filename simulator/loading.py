@@ -313,7 +313,7 @@ def scenario_from_text(text: str, source: str = "<scenario>", folder: Path | Non
 
 def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
     """`arrivals.calls: {csv: forecast.csv, ...}` -> the file's numbers, in place (and its
-    busyness_cv, unless the scenario gives one); see `simulator.forecast_csv`. Errors name the
+    busyness_cv and aht_s as arrivals.handle_time_s, unless the scenario gives them); see `simulator.forecast_csv`. Errors name the
     scenario's line, and the CSV's row when a row is at fault."""
     arrivals = data.get("arrivals")
     calls = arrivals.get("calls") if isinstance(arrivals, dict) else None
@@ -328,7 +328,7 @@ def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
         arrivals["calls"] = [0.0]  # rows are picked by time: the schema reports the bad start or interval first
         return
     try:
-        values, busyness = read_forecast_calls(calls, folder, parse_clock(start), minutes)
+        values, busyness, handle_time_s = read_forecast_calls(calls, folder, parse_clock(start), minutes)
     except ForecastCsvError as exc:
         raise ScenarioFileError(f"{where}{'.' + exc.key if exc.key else ''}: {exc}") from None
     except UserError as exc:  # the file itself (not a regular file, too big, not UTF-8)
@@ -336,6 +336,8 @@ def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
     arrivals["calls"] = values
     if busyness is not None and "busyness_cv" not in arrivals:
         arrivals["busyness_cv"] = busyness
+    if handle_time_s is not None and "handle_time_s" not in arrivals:
+        arrivals["handle_time_s"] = handle_time_s
 
 
 def scenario_from_dict(data: dict, source: str = "<scenario>", lines: dict | None = None) -> Scenario:

@@ -35,7 +35,12 @@ def parse_clock(text: str) -> str | None:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+# a per-interval factor on a duration: positive and finite
+Scale = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
 class Arrivals(_Frozen):
+    _omitted_when_none = ("handle_time_s",)
     calls: tuple[Annotated[float, Field(ge=0, le=MAX_CALLS_PER_INTERVAL)], ...] = Field(
         min_length=1,
         max_length=MAX_INTERVALS,
@@ -63,6 +68,12 @@ class Arrivals(_Frozen):
         default=None,
         description="with several queues and no IVR: the share of calls that go to each queue "
         "(must sum to 1)",
+    )
+    handle_time_s: tuple[Scale, ...] | None = Field(
+        default=None,
+        description="mean handle time (talk + ACW) of the calls arriving in each interval, seconds: every "
+        "queue's talk and ACW are scaled in each interval by this over the scenario's mean handle time; "
+        "a forecast file's aht_s column fills it (absent = the queues' own durations all day)",
     )
 
 
@@ -160,7 +171,8 @@ class Overflow(_Frozen):
 
 
 class Queue(_Frozen):
-    _omitted_when_none = ("priority_classes", "overflow", "transfer_time")
+    _omitted_when_none = ("priority_classes", "overflow", "transfer_time", "talk_time_scale", "acw_scale",
+                          "patience_scale")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -172,6 +184,16 @@ class Queue(_Frozen):
         description="how long a caller is willing to wait in the queue, seconds; "
         "absent = callers never abandon",
     )
+    talk_time_scale: tuple[Scale, ...] | None = Field(
+        default=None,
+        description="one factor per interval multiplying the talk time of calls arriving in that interval "
+        "(the same uniforms, scaled: paired comparisons stay paired); absent = 1 all day",
+    )
+    acw_scale: tuple[Scale, ...] | None = Field(
+        default=None, description="one factor per interval multiplying the ACW of calls arriving in that interval")
+    patience_scale: tuple[Scale, ...] | None = Field(
+        default=None,
+        description="one factor per interval multiplying the patience of callers arriving in that interval")
     balk_probability: Probability = Field(
         default=0.0,
         description="chance that a caller who would have to wait hangs up at once",
@@ -312,6 +334,16 @@ class Scenario(_Frozen):
         for index, name in enumerate(group_names):
             if name in group_names[:index]:
                 raise ScenarioError(("agents", index, "name"), f"agent group name '{name}' is used twice; give each group its own name")
+        for q_index, queue in enumerate(self.queues):
+            for key in ("talk_time_scale", "acw_scale", "patience_scale"):
+                value = getattr(queue, key)
+                if value is not None and len(value) != n:
+                    raise ScenarioError(("queues", q_index, key), f"has {len(value)} intervals but arrivals.calls has "
+                                        f"{n}; give one factor per interval")
+        hts = self.arrivals.handle_time_s
+        if hts is not None and len(hts) != n:
+            raise ScenarioError(("arrivals", "handle_time_s"), f"has {len(hts)} intervals but arrivals.calls has {n}; "
+                                "give one handle time per interval")
         served = set()
         for g_index, group in enumerate(self.agents):
             if len(group.staffing) != n:
