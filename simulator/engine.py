@@ -49,7 +49,7 @@ import numpy as np
 from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers, uses_priority_classes
 from .columns import COLUMNS, DTYPES, PENDING, RECORDED, drawn_values
 from .ivr import CONTAINED
-from .kernel import Kernel, callbacks
+from .kernel import Kernel, Moments, callbacks
 from .randomness import Stream, generator_at
 from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED,
                       ZERO_OUT, CallRecords, Outcome, ReplicationResult)
@@ -106,8 +106,7 @@ class _CallCentre:
         n = len(callers)
         n_groups = len(scenario.agents)
         self.day_end_s = scenario.n_intervals * scenario.interval_s
-        self.n_first = n
-        self.next_first = 0  # the next first call to arrive
+        self.n_first = n  # first calls (redials and repeat calls are appended after them)
         self.next_interval = 0
         ivr = callers.ivr
         self.has_ivr = ivr is not None
@@ -180,7 +179,7 @@ class _CallCentre:
         # an answer may be a callback's dial or a misrouted call's transfer (see _answer)
         self.special_answers = self.has_ivr or self.has_callbacks
         if not self.special_answers:
-            self._answer = self._serve
+            self._answer = self._job
         # lazy agents (see _job): on the plain path, without overflow (whose timer reads the
         # idle agents at moments of its own)
         self.lazy = None
@@ -192,8 +191,6 @@ class _CallCentre:
                 self.serves = self.routing.serves
                 self.n_waiting = self.routing.n_waiting  # the routing's own list, read not copied
         # the callback lists of the frequent dues, made once and shared by every due of a kind
-        self._arrivals_cbs = callbacks(self._arrivals)
-        self.arrivals_without_timeout = ARRIVALS_WITHOUT_TIMEOUT
         self._ivr_ended_cbs = callbacks(self._ivr_ended)
         self._start_again_cbs = callbacks(self._start_again)
         self._patience_ran_out_cbs = callbacks(self._patience_ran_out)
@@ -205,7 +202,9 @@ class _CallCentre:
     def start(self) -> None:
         """Time 0: the first interval's staffing, then the first arrivals."""
         self._boundary(None)
-        self._arrivals(None)
+        deferred = None if self.lazy is None else (self.lazy, self.idle)  # lazy job ends, released into the idle
+        start = self._start_in_ivr if self.has_ivr else self._join  # start(call, now)
+        Moments(self.env, self.arrived, self.n_first, start, deferred, ARRIVALS_WITHOUT_TIMEOUT).begin()
 
     def _boundary(self, event) -> None:
         """Apply the next interval's staffing at its boundary, or close the day."""
@@ -227,52 +226,7 @@ class _CallCentre:
         if not self.pending:
             self._release_idle()
 
-    def _arrivals(self, event) -> None:
-        """The first call due now starts (and any others at the same time); the next is scheduled.
-
-        The next arrival's due is only made when another event comes before it; when it would be
-        the very next event it is handled here at once (`Kernel.fast_forward`), with the sequence
-        number drawn at the same point (before this arrival's calls start, as the due's was): the
-        same events in the same order, one due fewer."""
-        i = self.next_first
-        n = self.n_first
-        arrived = self.arrived
-        env = self.env
-        lazy = self.lazy
-        if event is None:  # time 0
-            eid = -1
-        else:
-            i += 1  # the call this due was for starts whatever float rounding says
-            eid = event.eid
-        while True:
-            now = env.now
-            first = self.next_first
-            if lazy is not None and eid >= 0:
-                env.release_deferred(lazy, eid, self.idle)
-            next_key = None
-            while i < n:
-                delay = arrived[i] - now
-                if delay > 0:
-                    next_key = env.reserve(delay)
-                    break
-                i += 1
-            self.next_first = i
-            if self.has_ivr:
-                for j in range(first, i):
-                    self._start_in_ivr(j)
-            elif i == first + 1:  # the usual case: one call
-                self._join(first, self.route[first], now)
-            else:
-                route = self.route
-                for j in range(first, i):
-                    self._join(j, route[j], now)
-            if next_key is None or not env.fast_forward(next_key, delay, self._arrivals_cbs,
-                                                        self.arrivals_without_timeout):
-                return
-            eid = next_key[2]  # the next arrival is the next event: it happens now
-            i += 1
-
-    def _start_in_ivr(self, i: int) -> None:
+    def _start_in_ivr(self, i: int, now: float) -> None:
         """Call i starts: the IVR, then its queue."""
         ivr_s = self.ivr_s[i]
         if ivr_s > 0:
@@ -290,7 +244,7 @@ class _CallCentre:
         """Call i leaves the IVR now: it ends there (contained, hung up) or joins its queue."""
         q = self.route[i]
         if q >= 0:
-            self._join(i, q, self.env.now)
+            self._join(i, self.env.now)
         elif q == CONTAINED:  # the call ends in the IVR
             self.outcome[i] = _CONTAINED
             self.flags[i] |= RESOLVED
@@ -300,8 +254,9 @@ class _CallCentre:
         if self.closing and not self.pending:
             self._release_idle()
 
-    def _join(self, i: int, q: int, now: float) -> None:
-        """Call i reaches queue q on the line (now): answered at once, called back, balks, or waits."""
+    def _join(self, i: int, now: float) -> None:
+        """Call i reaches its queue on the line (now): answered at once, called back, balks, or waits."""
+        q = self.route[i]
         self.queued_at[i] = now
         idle = self.idle
         for g in self.answer_groups[q]:
@@ -448,9 +403,9 @@ class _CallCentre:
                 # a misrouted caller called back from the wrong queue: connected, then transferred
                 self._transfer(i, g, agent, dial_s + self.transfer_s[i], now)
                 return
-            self._serve(i, g, agent, now, Outcome.CALLBACK_COMPLETED, dial_s)
+            self._job(i, g, agent, now, Outcome.CALLBACK_COMPLETED, dial_s)
             return
-        self._job(g, agent, dial_s, now)
+        self._job(i, g, agent, now, busy_s=dial_s)
         if self.callback_tries[i] >= policy.max_attempts:
             self.outcome[i] = Outcome.CALLBACK_FAILED
         else:
@@ -499,9 +454,9 @@ class _CallCentre:
         """A redial or repeat call (`event.call`) starts."""
         j = event.call
         if self.has_ivr:
-            self._start_in_ivr(j)
+            self._start_in_ivr(j, self.env.now)
         else:
-            self._join(j, self.route[j], self.env.now)
+            self._join(j, self.env.now)
 
     # --- agent bookkeeping ---------------------------------------------------------------
 
@@ -512,7 +467,7 @@ class _CallCentre:
             flags = self.flags[i]
             if flags & CALLBACK_ACCEPTED:
                 if flags & CALLBACK_CONNECTED:  # connected, transferred here: talk now
-                    self._serve(i, g, agent, now, Outcome.CALLBACK_COMPLETED)
+                    self._job(i, g, agent, now, Outcome.CALLBACK_COMPLETED)
                 else:
                     self._call_back(i, g, agent, now)
                 return
@@ -520,28 +475,29 @@ class _CallCentre:
                 # misrouted: this agent spends the transfer time, then the call re-queues
                 self._transfer(i, g, agent, self.transfer_s[i], now)
                 return
-        self._serve(i, g, agent, now)
+        self._job(i, g, agent, now)
 
-    def _serve(self, i: int, g: int, agent: int, now: float, outcome: int = _ANSWERED, lead_s: float = 0.0) -> None:
-        """Agent `agent` handles call i to its end: `lead_s` (dialling), then talk and ACW. (On
-        a day without IVR or callbacks every answer is this: it is then `_answer` itself.)"""
-        self.outcome[i] = outcome
-        self.group[i] = g
-        self.agent[i] = agent
-        talk_s = self.talk[i]
-        self._job(g, agent, lead_s + talk_s + self.acw[i], now)
-        if self.has_returns:
-            self._maybe_repeat(i, now + lead_s + talk_s)
+    def _job(self, i: int, g: int, agent: int, now: float, outcome: int = _ANSWERED, lead_s: float = 0.0,
+             busy_s: float = -1.0) -> None:
+        """Every job starts here: agent `agent` of group `g` serves call i to its end (`outcome`
+        after `lead_s` of dialling, talk and ACW) or, given `busy_s`, spends that long on it
+        without ending it (a transfer, a dial nobody answers); then `_handled`.
 
-    def _job(self, g: int, agent: int, duration_s: float, now: float) -> None:
-        """Every job starts here: agent `agent` of group `g` is busy from now for `duration_s`,
-        then `_handled`. With lazy agents the end is deferred while nothing depends on its
-        moment: no caller waits in a queue the group serves, no departure is owed, the day is
-        not closing (the kernel releases the agent in due order at the next event, `_wake` makes the due)."""
-        env = self.env
+        The kernel is asked for the job's end. With lazy agents it is deferred while nothing
+        depends on its moment (no caller waits in a queue the group serves, no departure is
+        owed, the day is not closing): the kernel releases the agent in due order at a later
+        event, or `_wake` makes the due once something does. (On a day without IVR or callbacks
+        every answer is a served call: `_answer` is then this.)"""
+        ends_call = busy_s < 0.0
+        if ends_call:
+            self.outcome[i] = outcome
+            self.group[i] = g
+            self.agent[i] = agent
+            talk_s = self.talk[i]
+            busy_s = lead_s + talk_s + self.acw[i]
         self.busy_group.append(g)
         self.busy_start.append(now)
-        self.busy_end.append(now + duration_s)
+        self.busy_end.append(now + busy_s)
         lazy = self.lazy
         if lazy is not None and not (self.closing or self.owed_departures[g]):
             n_waiting = self.n_waiting
@@ -549,9 +505,11 @@ class _CallCentre:
                 if n_waiting[q]:
                     break
             else:
-                env.defer(lazy[g], duration_s, agent)
+                self.env.defer(lazy[g], busy_s, agent)  # (lazy agents: no return calls)
                 return
-        env.due(duration_s, self.job_done_cbs[agent])
+        self.env.due(busy_s, self.job_done_cbs[agent])
+        if ends_call and self.has_returns:
+            self._maybe_repeat(i, now + lead_s + talk_s)
 
     def _wake(self, g: int) -> None:
         """Group g's lazy jobs (all ending after the current event) get their dues."""
@@ -560,7 +518,7 @@ class _CallCentre:
     def _transfer(self, i: int, g: int, agent: int, busy_s: float, now: float) -> None:
         """The agent is busy `busy_s` (ending with the transfer), then the call joins its right queue."""
         self.pending += 1
-        self._job(g, agent, busy_s, now)
+        self._job(i, g, agent, now, busy_s=busy_s)
         self.env.after(busy_s, partial(self._requeue_transferred, i))
 
     def _requeue_transferred(self, i: int, event) -> None:

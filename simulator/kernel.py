@@ -10,9 +10,11 @@ state (`_now`, `_queue`, `_eid`, a timeout's `_delay`) is here, in one subclass,
   be yielded from a process or combined with `&` / `|`: its callback list is sealed (SimPy adds
   a process or a condition to it with `append`, which raises) and `&` / `|` raise. A model that
   needs to wait on something uses `env.timeout()` as usual.
-* **A look at the next event** for the engine's arrival shortcut: `reserve` draws the key
-  (time, priority, sequence number) a timeout made now would get; `fast_forward` either moves
-  the clock to it, when no scheduled event comes first, or schedules the due with that key.
+* **A stream of moments** (`Moments`, the arrivals of the first calls): a chain of dues at
+  given times, each scheduling the next, except that a moment that is the very next event (no
+  scheduled event's key (time, priority, sequence number) comes before its own) is handled at
+  once, with the sequence number its due would have had, drawn where the due would have been
+  made: the same events in the same order, one due fewer.
 * **Deferred events** (`defer`, `release_deferred`, `wake`): an event that may never be needed
   (the end of a lazy agent's job) is kept as (time, sequence number, payload) in a heap of the
   caller's, with the sequence number its timeout would have had; released when the clock passes
@@ -35,7 +37,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, EventPriority, Timeout
 
-__all__ = ["Due", "Kernel", "SealedCallbacks", "callbacks"]
+__all__ = ["Due", "Kernel", "SealedCallbacks", "Moments", "callbacks"]
 
 _REFUSED = ("a callsim kernel due cannot be waited on (yielded from a process, or combined with & or |): "
             "it is reused once fired and shares its callback list; use env.timeout() instead")
@@ -102,29 +104,6 @@ class Kernel(simpy.Environment):
     def after(self, delay_s: float, callback) -> Due:
         """Call `callback(due)` `delay_s` from now (a one-off: the callback list is made for it)."""
         return self.due(delay_s, callbacks(callback))
-
-    # --- the arrival shortcut ------------------------------------------------------------
-
-    def reserve(self, delay_s: float) -> tuple:
-        """The key (time, priority, sequence number) of a due made now `delay_s` ahead: the
-        sequence number is drawn now, where the due would have been made."""
-        return (self._now + delay_s, NORMAL, next(self._eid))
-
-    def fast_forward(self, key: tuple, delay_s: float, callbacks: SealedCallbacks, allowed: bool = True) -> bool:
-        """The due of `key` (from `reserve`, `delay_s` ahead when reserved) is the very next
-        event: move the clock to it and return True (the caller handles it at once, as its
-        callback would have); otherwise (or if not `allowed`) schedule it and return False."""
-        queue = self._queue
-        if allowed and not (queue and queue[0] < key):
-            self._now = self.now = key[0]
-            return True
-        spare = self.spare
-        due = spare.pop() if spare else _fresh(self)
-        due.callbacks = callbacks
-        due._delay = delay_s
-        due.eid = key[2]
-        heappush(queue, key + (due,))
-        return False
 
     # --- deferred events -----------------------------------------------------------------
 
@@ -202,3 +181,69 @@ class Kernel(simpy.Environment):
             exc = type(event._value)(*event._value.args)
             exc.__cause__ = event._value
             raise exc
+
+
+class Moments:
+    """A chain of dues at the sorted `times[0..n)`: at each moment, `start(i, now)` for each
+    entry i due then, in order (ties and moments that float rounding put at or before now start
+    together). The next moment's key is drawn before `start` runs (the due a process
+    would have scheduled first), and that moment is handled at once, without its due, when it
+    is the very next event (unless `shortcut` is off). With `deferred` (heaps, sinks), deferred
+    events before each moment are released first (`Kernel.release_deferred`)."""
+
+    def __init__(self, kernel: Kernel, times, n: int, start, deferred: tuple | None = None, shortcut: bool = True):
+        self.kernel = kernel
+        self.times = times
+        self.n = n
+        self.start = start
+        self.deferred = deferred
+        self.shortcut = shortcut
+        self.next = 0  # the next entry to start
+        self.callbacks = callbacks(self._fired)
+
+    def begin(self) -> None:
+        """The moments at time 0 (or before) start now; the chain is set going."""
+        self._run(0, -1)
+
+    def _fired(self, due: Due) -> None:
+        self._run(self.next + 1, due.eid)  # the entry this due was for starts whatever float rounding says
+
+    def _run(self, i: int, eid: int) -> None:
+        kernel = self.kernel
+        times, n, start = self.times, self.n, self.start
+        queue = kernel._queue
+        deferred = self.deferred
+        while True:
+            now = kernel._now
+            first = self.next
+            if deferred is not None and eid >= 0:
+                before = (now, eid)  # kernel.release_deferred(*deferred), written out (once a moment)
+                for heap, sink in zip(*deferred):
+                    while heap and heap[0] < before:
+                        sink.append(heappop(heap)[2])
+            key = None
+            while i < n:
+                delay_s = times[i] - now
+                if delay_s > 0:
+                    key = (now + delay_s, NORMAL, next(kernel._eid))
+                    break
+                i += 1
+            self.next = i
+            if i == first + 1:  # the usual case: one entry
+                start(first, now)
+            else:
+                for j in range(first, i):
+                    start(j, now)
+            if key is None:
+                return
+            if not self.shortcut or (queue and queue[0] < key):  # another event comes first: the due
+                spare = kernel.spare
+                due = spare.pop() if spare else _fresh(kernel)
+                due.callbacks = self.callbacks
+                due._delay = delay_s
+                due.eid = key[2]
+                heappush(queue, key + (due,))
+                return
+            kernel._now = kernel.now = key[0]  # the next moment is the next event: it happens now
+            eid = key[2]
+            i += 1
