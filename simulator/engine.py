@@ -47,12 +47,12 @@ from operator import itemgetter
 import numpy as np
 
 from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers, uses_priority_classes
-from .columns import COLUMNS, DTYPES, PENDING, RECORDED, drawn_values
+from .columns import COLUMNS, DTYPES, RECORDED, drawn_values
 from .ivr import CONTAINED
 from .kernel import Kernel, Moments, callbacks
 from .randomness import Stream, generator_at
 from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED,
-                      ZERO_OUT, CallRecords, Outcome, ReplicationResult)
+                      ZERO_OUT, CallRecords, Outcome, ReplicationResult, day_records)
 from .routing import Routing
 from .scenario import Scenario
 
@@ -84,16 +84,10 @@ def _numpy(values: array, dtype) -> np.ndarray:
 
 
 def _features(callers: Callers) -> set:
-    used = {None}
-    if callers.ivr is not None:
-        used.add("ivr")
-    if callers.callback_u is not None:
-        used.add("callbacks")
-    if callers.resolve_u is not None:
-        used.add("returns")
-    if callers.priority_u is not None:
-        used.add("priority")
-    return used
+    """The optional features the callers were drawn with (simulator.columns' `feature` names)."""
+    drawn = {"ivr": callers.ivr, "callbacks": callers.callback_u, "returns": callers.resolve_u,
+             "priority": callers.priority_u}
+    return {None} | {feature for feature, values in drawn.items() if values is not None}
 
 
 class _CallCentre:
@@ -617,38 +611,11 @@ class _CallCentre:
         return max(self.last_exit_s, self.day_end_s)
 
     def records(self) -> CallRecords:
-        outcome = _numpy(self.outcome, np.int8)
-        wait = _numpy(self.wait, np.float64)
-        flags = _numpy(self.flags, np.uint8)
-        still_waiting = outcome == PENDING
-        if still_waiting.any():
-            # nobody left who can answer them: they waited until the last agent went home
-            callback = still_waiting & (flags & CALLBACK_ACCEPTED > 0)
-            on_line = still_waiting & ~callback
-            outcome[callback] = Outcome.CALLBACK_FAILED
-            outcome[on_line] = Outcome.UNSERVED
-            queued_at = _numpy(self.queued_at, np.float64)
-            # until the end of the run
-            wait[on_line] += np.maximum(self.run_end_s() - queued_at[on_line], 0.0)
-        route = _numpy(self.route, np.int16)
-        n = len(outcome)
         made = {c.engine for c in self.columns}
-        values = {}
-        for c in RECORDED:
-            if c.record_as == "queue":
-                if self.has_ivr:
-                    # the queue where the call ended: a misrouted call reaches its right queue only once transferred
-                    transferred = (flags & TRANSFERRED) > 0
-                    queue = np.where(transferred, _numpy(self.true_queue, np.int16), route)
-                else:
-                    queue = route
-                values[c.record_as] = queue.astype(np.int16, copy=False)
-            elif c.engine in made:
-                values[c.record_as] = _numpy(getattr(self, c.engine), c.dtype)
-            else:
-                values[c.record_as] = np.full(n, c.absent, dtype=c.dtype)
-        values.update(outcome=outcome, wait_s=wait, flags=flags)
-        return CallRecords(**values)
+        arrays = {c.record_as: _numpy(getattr(self, c.engine), c.dtype) for c in RECORDED if c.engine in made}
+        true_queue = _numpy(self.true_queue, np.int16) if self.has_ivr else None
+        return day_records(arrays, _numpy(self.route, np.int16), true_queue, _numpy(self.queued_at, np.float64),
+                           self.run_end_s())
 
 
 def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0, seed: int = 0) -> ReplicationResult:

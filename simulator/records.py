@@ -10,10 +10,10 @@ from enum import IntEnum
 
 import numpy as np
 
-from .columns import make_records_class
+from .columns import PENDING, RECORDED, make_records_class
 
 __all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "MISROUTED", "Outcome",
-           "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT"]
+           "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT", "day_records"]
 
 
 class Outcome(IntEnum):
@@ -57,3 +57,30 @@ class ReplicationResult:
     overtime_end_s: np.ndarray  # float64
     day_end_s: float  # end of the last interval
     run_end_s: float  # when the last agent left or the last waiting caller hung up (>= day_end_s)
+
+
+def day_records(arrays: dict, route: np.ndarray, true_queue: np.ndarray | None, queued_at_s: np.ndarray,
+                run_end_s: float) -> CallRecords:
+    """The records of a finished day from the engine's working arrays (`arrays`: by recorded
+    name, those the day made; numpy views, changed in place). A call still waiting at the end
+    (nobody left who can answer it) is unserved, or a failed callback, having waited until the
+    end of the run; a misrouted call ended in its right queue only once transferred (`true_queue`,
+    None without an IVR); a column whose feature the day did not use is filled with its `absent`."""
+    outcome, wait, flags = arrays["outcome"], arrays["wait_s"], arrays["flags"]
+    still_waiting = outcome == PENDING
+    if still_waiting.any():
+        callback = still_waiting & (flags & CALLBACK_ACCEPTED > 0)
+        on_line = still_waiting & ~callback
+        outcome[callback] = Outcome.CALLBACK_FAILED
+        outcome[on_line] = Outcome.UNSERVED
+        wait[on_line] += np.maximum(run_end_s - queued_at_s[on_line], 0.0)
+    queue = route if true_queue is None else np.where((flags & TRANSFERRED) > 0, true_queue, route)
+    values = {}
+    for c in RECORDED:
+        if c.record_as == "queue":
+            values["queue"] = queue.astype(np.int16, copy=False)
+        elif c.record_as in arrays:
+            values[c.record_as] = arrays[c.record_as]
+        else:
+            values[c.record_as] = np.full(len(outcome), c.absent, dtype=c.dtype)
+    return CallRecords(**values)
