@@ -23,7 +23,8 @@ state (`_now`, `_queue`, `_eid`, a timeout's `_delay`) is here, in one subclass,
   call fewer per event) and fired dues put back in the pool.
 * **`now` as a plain attribute**: SimPy's `now` is a property (a function call per read, and
   the engine reads the clock at every event); here it is an attribute that `step`, `run_dry`
-  and `fast_forward` keep equal to SimPy's `_now`.
+  and `Moments` keep equal to SimPy's `_now`. (A fired due's `callbacks` is a sealed empty list,
+  not None, so its `processed` says False: nothing here reads it.)
 
 What this relies on in SimPy (4.x) is pinned by tests/test_kernel.py::test_simpy_contract: the
 queue holds `(time, priority, eid, event)` in a heap, `eid` comes from the counter `_eid`, a

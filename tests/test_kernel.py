@@ -211,3 +211,21 @@ def test_due_has_the_key_simpy_would_give_it():
     assert isinstance(due, Due) and isinstance(due, simpy.events.Timeout)
     assert env._queue == [(4.5, simpy.events.NORMAL, due.eid, due)]  # noqa: SLF001
     assert env.timeout(1) is not None and next(env._eid) == due.eid + 2  # noqa: SLF001
+
+
+def test_reading_results_does_not_load_simpy():
+    # the records live apart from the engine: KPIs, runs' results, plots, the trace and the call
+    # log read them without SimPy; the engine itself does load it (the power check)
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    def loads_simpy(modules: str) -> bool:
+        code = f"import sys, {modules}; print('simpy' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+        return out.stdout.strip() == "True"
+
+    assert not loads_simpy("simulator.records, simulator.kpis, simulator.run, presentation.trace, "
+                           "presentation.calls_csv, presentation.run_plots")
+    assert loads_simpy("simulator.engine")
