@@ -181,6 +181,7 @@ class _CallCentre:
             most_on_shift = max(map(sum, zip(*self.staffing)), default=0)
             if most_on_shift >= LAZY_AGENTS_FROM and all(after_s is None for after_s in self.overflow_after_s):
                 self.lazy = [[] for _ in range(n_groups)]  # per group: the kernel's deferred job ends
+                self.lazy_ends = list(zip(self.lazy, self.idle))  # released into the group's idle agents
                 self.served_by = self.routing.answer_order  # per queue: the groups that take its calls
                 self.serves = self.routing.serves
                 self.n_waiting = self.routing.n_waiting  # the routing's own list, read not copied
@@ -196,14 +197,14 @@ class _CallCentre:
     def start(self) -> None:
         """Time 0: the first interval's staffing, then the first arrivals."""
         self._boundary(None)
-        deferred = None if self.lazy is None else (self.lazy, self.idle)  # lazy job ends, released into the idle
+        deferred = None if self.lazy is None else self.lazy_ends
         start = self._start_in_ivr if self.has_ivr else self._join  # start(call, now)
         Moments(self.env, self.arrived, self.n_first, start, deferred, ARRIVALS_WITHOUT_TIMEOUT).begin()
 
     def _boundary(self, event) -> None:
         """Apply the next interval's staffing at its boundary, or close the day."""
         if self.lazy is not None and event is not None:
-            self.env.release_deferred(self.lazy, event.eid, self.idle)
+            self.env.release_deferred(self.lazy_ends, event.eid)
         k = self.next_interval
         if k < len(self.scenario.arrivals.calls):
             for g in range(len(self.staffing)):
@@ -524,7 +525,7 @@ class _CallCentre:
     def _handled(self, g: int, agent: int, event) -> None:
         """An agent finished a job: leave if owed, else take the next caller or idle."""
         if self.lazy is not None:  # agents whose lazy job ended before this event are idle now
-            self.env.release_deferred(self.lazy, event.eid, self.idle)
+            self.env.release_deferred(self.lazy_ends, event.eid)
         owed = self.owed_departures[g]
         now = self.env.now
         if owed:

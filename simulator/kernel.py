@@ -113,12 +113,12 @@ class Kernel(simpy.Environment):
         (time, sequence number, payload), the sequence number drawn as its due's would be."""
         heappush(heap, (self._now + delay_s, next(self._eid), payload))
 
-    def release_deferred(self, heaps: list, eid: int, sinks: list) -> None:
-        """Deferred events of each heap that come before the current event (the one with
-        sequence number `eid`, at the current time) happened: their payloads are appended to the
-        heap's sink, in the order their dues would have run."""
+    def release_deferred(self, deferred: list, eid: int) -> None:
+        """Deferred events that come before the current event (the one with sequence number
+        `eid`, at the current time) happened: `deferred` is a list of (heap, sink), and each
+        heap's payloads are appended to its sink, in the order their dues would have run."""
         before = (self._now, eid)
-        for heap, sink in zip(heaps, sinks):
+        for heap, sink in deferred:
             while heap and heap[0] < before:
                 sink.append(heappop(heap)[2])
 
@@ -189,10 +189,10 @@ class Moments:
     entry i due then, in order (ties and moments that float rounding put at or before now start
     together). The next moment's key is drawn before `start` runs (the due a process
     would have scheduled first), and that moment is handled at once, without its due, when it
-    is the very next event (unless `shortcut` is off). With `deferred` (heaps, sinks), deferred
-    events before each moment are released first (`Kernel.release_deferred`)."""
+    is the very next event (unless `shortcut` is off). With `deferred` (a list of (heap, sink)),
+    deferred events before each moment are released first (`Kernel.release_deferred`)."""
 
-    def __init__(self, kernel: Kernel, times, n: int, start, deferred: tuple | None = None, shortcut: bool = True):
+    def __init__(self, kernel: Kernel, times, n: int, start, deferred: list | None = None, shortcut: bool = True):
         self.kernel = kernel
         self.times = times
         self.n = n
@@ -218,8 +218,8 @@ class Moments:
             now = kernel._now
             first = self.next
             if deferred is not None and eid >= 0:
-                before = (now, eid)  # kernel.release_deferred(*deferred), written out (once a moment)
-                for heap, sink in zip(*deferred):
+                before = (now, eid)  # kernel.release_deferred(deferred, eid), written out (once a moment)
+                for heap, sink in deferred:
                     while heap and heap[0] < before:
                         sink.append(heappop(heap)[2])
             key = None

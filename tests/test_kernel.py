@@ -157,10 +157,10 @@ def test_a_deferred_event_runs_where_its_due_would_have():
     # a at 10 (eid 0), the deferred d at 10 (eid 1), b at 10 (eid 2): d comes after a, before b
     env = Kernel()
     heap, released, log = [], [], []
-    env.due(10, callbacks(lambda due: (env.release_deferred([heap], due.eid, [released]),
+    env.due(10, callbacks(lambda due: (env.release_deferred([(heap, released)], due.eid),
                                        log.append(("a", list(released))))))
     env.defer(heap, 10, "d")
-    env.due(10, callbacks(lambda due: (env.release_deferred([heap], due.eid, [released]),
+    env.due(10, callbacks(lambda due: (env.release_deferred([(heap, released)], due.eid),
                                        log.append(("b", list(released))))))
     env.run_dry()
     assert log == [("a", []), ("b", ["d"])] and heap == []

@@ -139,9 +139,9 @@ def test_lazy_and_eager_agents_give_the_same_day_to_the_byte_on_tie_heavy_days(m
 def test_lazy_agents_freed_out_of_order_are_caught(monkeypatch):
     # negative control: a kernel that frees every agent whose job ends at the current moment,
     # also those whose due would have run after the current event
-    def sloppy(env, heaps, eid, sinks):
+    def sloppy(env, deferred, eid):
         before = (env.now, math.inf)
-        for heap, sink in zip(heaps, sinks):
+        for heap, sink in deferred:
             while heap and heap[0] < before:
                 sink.append(heappop(heap)[2])
 
