@@ -231,7 +231,7 @@ class _CallCentre:
         self._after_ivr(i)
 
     def _ivr_ended(self, event) -> None:
-        """The IVR time of the call the timeout carries (`event.call`) is over."""
+        """The IVR time of the call the due carries (`event.call`) is over."""
         self.pending -= 1
         self._after_ivr(event.call)
 
