@@ -23,12 +23,12 @@ from simulator import load_scenario, simulate_replication
 from tests.helpers import SCENARIO_DIR
 
 GOLDEN = {
-    ("utility_outage", 20261123): "82e50a3e2c4c15601af32683c1c105ae330a46c7133d63dced606df0310f5a1b",
-    ("utility_outage", 1): "2081d16a1105f7eb027d5310295ad30b5d0fc490c7b0b04069bfd705c2f834d5",
-    ("callback_peak_on", 20261123): "b57d8d8c42e7bb61c16d2147105e1c01132fda6ba301e3c68b2bf5de8ced909a",
-    ("callback_peak_on", 1): "00b297bd25a08ab8d490387a47e0fb0ff954d1e2e5dd0e5d94c5c484259323be",
-    ("large_centre", 20261123): "68e82e37c8eeb306ed8b08407e962804045079541b98488373f42678f0b67621",
-    ("large_centre", 1): "862fc7bdc1d7b3ce3476439c4c433a038b56a19f7ba28522347e32ef646fee71",
+    ("utility_outage", 20261123): "9bd575d3c3b4b9d8738bb944b74370b74b449599a67711af5a4d033ab0344239",
+    ("utility_outage", 1): "5be3a81f56e7fba0f5d262bbfed4d794036ed8ad95ca9716fbfb1411355d0361",
+    ("callback_peak_on", 20261123): "4f0aaa863aa029b4d4916870c19fabbfd78a732b905b65ef9d355b38e6df2b10",
+    ("callback_peak_on", 1): "c8e7a83a2c56240348741e392532c1b71e83284db7e55b9fa5d3756fd7754f76",
+    ("large_centre", 20261123): "3d951769a510fe3e1aa5f4e080549d81d1fac1cbd035664aaadc140f76161046",
+    ("large_centre", 1): "74da5e069d18f84641d2ff77aafd56f007e9698ed0ac87d43be4152dd39e824f",
 }
 
 
