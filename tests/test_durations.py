@@ -244,3 +244,11 @@ def test_handle_time_s_of_the_wrong_length_and_a_bad_aht_s_cell_are_refused(tmp_
     (tmp_path / "forecast.csv").write_text(FORECAST.replace("300.0", "-3"))
     path.write_text(path.read_text().replace("\n  handle_time_s: [200, 200]", ""))
     assert_user_error(*run_cli(capsys, "validate", path), "forecast.csv:3: column 'aht_s': '-3' is not a handle time")
+
+
+def test_run_output_says_which_durations_change(tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "run", _forecast_scenario(tmp_path), "-r", 2, "-w", 1, "-q", "--no-plots",
+                           "-o", tmp_path / "out")
+    assert code == 0
+    assert ("Durations change through the day: handle time per interval from arrivals.handle_time_s (150 to 300 s; "
+            "every queue's talk and ACW scaled to it).") in out
