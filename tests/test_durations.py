@@ -252,3 +252,28 @@ def test_run_output_says_which_durations_change(tmp_path, capsys):
     assert code == 0
     assert ("Durations change through the day: handle time per interval from arrivals.handle_time_s (150 to 300 s; "
             "every queue's talk and ACW scaled to it).") in out
+
+
+def test_with_intents_the_intents_queue_gives_the_factors():
+    import yaml
+
+    from helpers import SCENARIO_DIR
+
+    data = yaml.safe_load((SCENARIO_DIR / "ivr_deep_intents.yaml").read_text())
+    n = len(data["arrivals"]["calls"])
+    scales = {name: np.linspace(0.5, 2.0, n) * (1 + index) for index, name in enumerate(["accounts", "cards"])}
+    plain = draw_callers(scenario_from_dict(data), seed=7, replication=0)
+    for queue in data["queues"]:
+        if queue["name"] in scales:
+            queue["talk_time_scale"] = scales[queue["name"]].tolist()
+            queue["patience_scale"] = scales[queue["name"]].tolist()
+    scaled = draw_callers(scenario_from_dict(data), seed=7, replication=0)
+    home = np.array([intent["queue"] for intent in data["intents"]])[scaled.ivr.intent]
+    k = np.minimum((scaled.arrived_at_s // (data["interval_minutes"] * 60)).astype(int), n - 1)
+    factor = np.ones(len(k))
+    for name, s in scales.items():
+        factor[home == name] = s[k[home == name]]
+    assert all(set(k[home == name]) == set(range(n)) for name in scales)  # both queues, every interval
+    assert np.array_equal(scaled.talk_s, plain.talk_s * factor)
+    assert np.array_equal(scaled.patience_s, plain.patience_s * factor)
+    assert np.array_equal(scaled.acw_s, plain.acw_s)
