@@ -539,8 +539,18 @@ class Scenario(_Frozen):
         queues = tuple(revised(q, **{what: getattr(q, what).scaled(factor)}) if getattr(q, what) is not None else q
                        for q in self.queues)
         if not self.intents:
-            return revised(self, queues=queues)
-        # an intent's own durations scale with the queues' (those it leaves out follow its queue's)
-        intents = tuple(revised(i, **{what: getattr(i, what).scaled(factor)}) if getattr(i, what) is not None else i
-                        for i in self.intents)
-        return revised(self, queues=queues, intents=intents)
+            scaled = revised(self, queues=queues)
+        else:
+            # an intent's own durations scale with the queues' (those it leaves out follow its queue's)
+            intents = tuple(revised(i, **{what: getattr(i, what).scaled(factor)}) if getattr(i, what) is not None
+                            else i for i in self.intents)
+            scaled = revised(self, queues=queues, intents=intents)
+        hts = self.arrivals.handle_time_s
+        if hts is None or what == "patience":
+            return scaled
+        # handle_time_s is read relative to the scenario's mean handle time, which just moved: move
+        # it too, so that every interval's talk (or ACW) is `factor` times what it was
+        from .durations import scenario_mean_handle_time_s
+
+        ratio = scenario_mean_handle_time_s(scaled) / scenario_mean_handle_time_s(self)
+        return revised(scaled, arrivals=revised(self.arrivals, handle_time_s=tuple(h * ratio for h in hts)))

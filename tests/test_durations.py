@@ -277,3 +277,14 @@ def test_with_intents_the_intents_queue_gives_the_factors():
     assert np.array_equal(scaled.talk_s, plain.talk_s * factor)
     assert np.array_equal(scaled.patience_s, plain.patience_s * factor)
     assert np.array_equal(scaled.acw_s, plain.acw_s)
+
+
+def test_the_aht_what_if_still_scales_a_scenario_with_handle_time_s():
+    data = _one_queue()
+    data["arrivals"]["handle_time_s"] = [220, 110, 55]
+    scenario = scenario_from_dict(data)
+    base = draw_callers(scenario, seed=2, replication=0)
+    talk_only = draw_callers(scenario.with_scaled_durations("talk_time", 1.5), seed=2, replication=0)
+    both = draw_callers(scenario.with_scaled_durations("talk_time", 1.2).with_scaled_durations("acw", 1.2), 2, 0)
+    assert np.allclose(talk_only.talk_s, 1.5 * base.talk_s) and np.allclose(talk_only.acw_s, base.acw_s)
+    assert np.allclose(both.talk_s + both.acw_s, 1.2 * (base.talk_s + base.acw_s))
