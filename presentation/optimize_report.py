@@ -7,7 +7,7 @@ from studies.optimize import KPI_LABELS, OptimizeResult
 from .documents import result_document, versions
 from .report import _day_table, _e, _facts, _page, _plots, _section
 
-from .optimize_output import saving_words, START_TEXT, STOP_TEXT, _judged, _target_text, _value_text, _with_ci
+from .optimize_output import _confirmation_line, saving_words, START_TEXT, STOP_TEXT, _judged, _target_text, _value_text, _with_ci
 from .optimize_plots import KPIS_FILE, STAFFING_FILE
 
 CAPTIONS = {
@@ -27,6 +27,7 @@ def _summary(result: OptimizeResult, source: str) -> str:
                        f"is met on {_judged(result)}"),
         ("Search", f"{STOP_TEXT[result.stop_reason]}; {result.iterations} iterations, {len(result.evaluations)} "
                    f"staffings simulated ({result.simulated_calls:,.0f} calls); every one is in optimize_trace.csv"),
+        ("Out of sample", _confirmation_line(result)),
         ("Targets", "; ".join(_target_text(result, c) for c in result.constraints)),
         ("Agent-hours", f"plan {plan.agent_hours:,.1f}, optimised {final.agent_hours:,.1f}, "
                         f"{saving_words(result.saving_agent_hours, plan.agent_hours)}"),
@@ -34,7 +35,7 @@ def _summary(result: OptimizeResult, source: str) -> str:
     if any(g.hourly_cost is not None for g in result.scenario.agents):
         facts.append(("Cost", f"plan {plan.cost:,.2f}, optimised {final.cost:,.2f}, saving {plan.cost - final.cost:,.2f}"))
     if result.infeasible:
-        facts.append(("Targets not met", ", ".join(final.checks[k].interval for k in result.infeasible)))
+        facts.append(("Targets not met", ", ".join(result.judged.checks[k].interval for k in result.infeasible)))
     return _facts(facts)
 
 
@@ -62,7 +63,7 @@ def _infeasible(result: OptimizeResult) -> str:
     by_key = {c.key: c for c in result.constraints}
     items = []
     for k in result.infeasible:
-        check = result.final.checks[k]
+        check = result.judged.checks[k]
         best = "; ".join(f"{by_key[key].label} {_value_text(key, check.values[key].bound)}" for key in check.missed)
         items.append(f"<li>{_e(check.interval)}: best reached {_e(best)}</li>")
     return f"<ul>{''.join(items)}</ul>"
