@@ -57,6 +57,20 @@ Method
    meet their targets within `max_agents` (infeasible: those intervals and the best value
    reached are named).
 
+Out of sample
+-------------
+The search's answer sits at the edge of its own replications. It is simulated again on
+`confirm_replications` replications the search never used (indices CONFIRM_FIRST_REPLICATION
+onwards of the same seed; the index is in every stream's spawn key) and holds when, in every
+interval and for every constraint, the one-sided `confirm_confidence` bound meets the target. No
+multiplicity correction: the claim "every target holds" is an intersection-union test (Berger
+1982), whose error is at most 1 - confidence when any one target is missed; a correction
+(Bonferroni) would be needed to claim that a given one is missed, which is not what is claimed.
+Where the answer misses, the adding step of the search (step 2) runs on the confirmation
+replications, on the same replications every round, until it holds (`max_repairs` rounds at
+most). The repaired staffing is then simulated on the search's replications, so both sets of
+figures are reported side by side; `confirmation` and `final` are those two evaluations.
+
 Normalised margin of a constraint: (bound - target) / target for the service level,
 (target - bound) / target for the others (targets below 0.05, resp. 0.01, count as such), so
 0.1 means "10% better than the target". An interval's margin is its smallest; its shortfall the
