@@ -740,8 +740,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
 @click.option("--by-simulation", is_flag=True,
               help="simulate the schedule, require one agent more wherever an interval misses a service target, "
                    "solve again, until none misses (or --max-rounds); writes the rounds to by_simulation.csv")
-@click.option("--max-rounds", type=click.IntRange(1, 100), default=8, show_default=True,
-              help="rounds of --by-simulation at most")
+@click.option("--max-rounds", type=click.IntRange(1, 100), default=25, show_default=True,
+              help="rounds of --by-simulation at most; stopping there is NOT CONVERGED, exit code 1")
 @replications_option
 @seed_option
 @workers_option
@@ -756,7 +756,7 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
              replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report):
     """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
     agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS)."""
-    from presentation.schedule_output import format_study, schedule_files
+    from presentation.schedule_output import format_study, not_converged_message, schedule_files
     from studies.schedule import load_requirement, run_schedule
 
     if from_plan and requirements_path is not None:
@@ -775,10 +775,12 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     written = _write(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
         click.echo(files["schedule.json"], nl=False)
-        return
-    click.echo(format_study(study, str(scenario_path)))
-    click.echo(f"\n{_written_line(folder, written)}")
-    click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+    else:
+        click.echo(format_study(study, str(scenario_path)))
+        click.echo(f"\n{_written_line(folder, written)}")
+        click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+    if study.by_rounds is not None and study.by_rounds.round_limit:
+        raise TargetsNotMet(not_converged_message(study.by_rounds))
 
 
 # --- scenarios from data: callsim fit ---

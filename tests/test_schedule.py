@@ -288,6 +288,20 @@ def test_by_simulation_closes_the_loop(tmp_path, capsys):
     assert document["verify"]["rows"][-1]["interval"] == "day"
 
 
+def test_by_simulation_stopped_by_the_round_limit_says_not_converged_first_and_exits_1(tmp_path, capsys):
+    path = write_scenario(tmp_path)  # its analytic schedule misses (test above): one round cannot finish
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(capsys, "schedule", path, "-o", out, "--by-simulation", "--max-rounds", "1",
+                                "--no-plots", "-w", "1")
+    assert code == 1
+    assert stdout.splitlines()[0].startswith("NOT CONVERGED: --by-simulation stopped after 1 rounds")
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "NOT CONVERGED" in lines[0] and "Traceback" not in err
+    rounds = json.loads((out / "schedule.json").read_text())["by_simulation"]
+    assert rounds["round_limit"] and not rounds["converged"]
+    assert (out / "small.scheduled.yaml").exists()  # written, as a result to look at
+
+
 def test_seats_fewer_than_the_requirement_names_the_short_intervals(tmp_path, capsys):
     text = SMALL + "  seats: {team: 8}\n"
     path = write_scenario(tmp_path, text)
