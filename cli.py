@@ -723,6 +723,13 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
 # --- shifts: callsim schedule ---
 
 
+def _status_line(quiet: bool, text):
+    """A one-line status on a terminal's stderr, rewritten in place: text(state) for each state."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda state: click.echo(f"\r  {text(state)}   ", err=True, nl=False)
+
+
 @cli.command()
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--requirements", "requirements_path", metavar="FILE", type=click.Path(dir_okay=False), default=None,
@@ -756,7 +763,7 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
              replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report):
     """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
     agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS)."""
-    from presentation.schedule_output import format_study, not_converged_message, schedule_files
+    from presentation.schedule_output import format_study, not_converged_message, schedule_files, solver_progress_text
     from studies.schedule import load_requirement, run_schedule
 
     if from_plan and requirements_path is not None:
@@ -769,7 +776,7 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     with _workers_pool(workers, scheduler) as pool:
         study = run_schedule(scenario, requirement, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
                              replications, seed, workers, _progress(quiet or as_json), where=f"{scenario_path}: ",
-                             executor=pool)
+                             executor=pool, on_solver_progress=_status_line(quiet or as_json, solver_progress_text))
     stem = Path(scenario_path).stem
     files = schedule_files(study, stem, str(scenario_path), plots=not no_plots, report=with_report)
     written = _write(folder, files)  # everything rendered first: nothing half-written on failure

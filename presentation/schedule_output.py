@@ -396,6 +396,14 @@ def schedule_files(study, stem: str, source: str = "", plots: bool = True, repor
     return files
 
 
+def solver_progress_text(progress) -> str:
+    """The shift solver's state as one line (a `planner.shifts.SolverProgress`)."""
+    best = "-" if progress.incumbent is None else f"{progress.incumbent:,.2f}"
+    bound = "-" if progress.bound is None else f"{progress.bound:,.2f}"
+    gap = "-" if progress.gap is None else f"{progress.gap:.2%}"
+    return f"shift solver: best schedule {best}, lower bound {bound}, gap {gap}, {progress.time_s:.0f} s"
+
+
 def not_converged_message(by_rounds: ByRounds) -> str:
     """One line (stderr, and the summary's first) when --by-simulation stopped on its round limit."""
     last = by_rounds.rounds[-1]

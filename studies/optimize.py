@@ -407,6 +407,7 @@ class _Evaluator:
         self.cache: dict[Staffing, Evaluation] = {}
         self.evaluations: list[Evaluation] = [] if evaluations is None else evaluations
         self.iteration, self.max_iterations = 0, 0  # kept by the search, for the progress display
+        self.phase = "search" if sample == "search" else "confirm"
         self.best: float | None = None
 
     def __call__(self, staffings: Sequence[Staffing]) -> list[Evaluation]:
@@ -429,7 +430,7 @@ class _Evaluator:
                 if evaluation.met and (self.best is None or evaluation.agent_hours < self.best):
                     self.best = evaluation.agent_hours
             if self.on_batch:
-                self.on_batch(Progress("search" if self.sample == "search" else "confirm", self.iteration,
+                self.on_batch(Progress(self.phase, self.iteration,
                                        self.max_iterations, len(self.evaluations),
                                        float(sum(e.offered_calls for e in self.evaluations)), self.best))
         return [self.cache[s] for s in staffings]
@@ -787,6 +788,7 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
                                            entry.evaluation, entry.decisions))
         search.iteration += repairs
         if confirmation.staffing != final.staffing:
+            evaluate.phase = "final in-sample check,"
             (final,) = evaluate([confirmation.staffing])  # the repaired staffing, in sample, side by side
         search.infeasible |= repair.infeasible
         if confirm_reason == "max_iterations" and reason != "max_iterations":
@@ -818,10 +820,9 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
 @dataclass(frozen=True)
 class Effort:
     """The simulation a search is expected to need, said before it starts: staffings simulated are
-    days x replications each; the expected counts are a rule of thumb from the shipped scenarios (an
-    iteration simulates one staffing per agent group and the update, the search takes about 4 +
-    intervals / 2 iterations, the confirmation one staffing and one or two repair rounds); the
-    limits bound it."""
+    days x replications each. The expected counts are a rule of thumb fitted to the shipped
+    scenarios with defaults (8 to 25 staffings in all with one agent group, 27 to 42 with two: the
+    number of groups matters, the number of intervals hardly); the round limits bound it."""
 
     calls_per_day: float
     replications: int
@@ -833,11 +834,12 @@ class Effort:
 
     @property
     def search_staffings(self) -> float:
-        return 2 + (self.groups + 1) * min(4 + self.intervals / 2, self.max_iterations)
+        return 2 + min(9 * self.groups ** 1.4, (self.groups + 1) * self.max_iterations)
 
     @property
     def confirm_staffings(self) -> float:
-        return 0.0 if not self.confirm_replications else 1 + (self.groups + 1) * min(2, self.max_repairs) + 1
+        """On the confirmation replications, plus the answer once more on the search's."""
+        return 0.0 if not self.confirm_replications else 1 + min(2 * self.groups, self.groups * self.max_repairs) + 1
 
     @property
     def expected_calls(self) -> float:
