@@ -19,8 +19,8 @@ from planner.staffing import StaffingTargets, required_agents
 from simulator import load_scenario, scenario_from_dict
 from simulator.parallel import executor_for
 from simulator.run import RunResult, run_scenario
-from studies.optimize import (Constraint, OptimizeError, check_intervals, optimize_staffing, slack_intervals,
-                              target_constraints)
+from studies.optimize import (Constraint, OptimizeError, check_intervals, optimize_staffing, planned_effort,
+                              slack_intervals, target_constraints)
 
 
 def single_queue(calls, staffing, talk_mean_s=180.0, patience_mean_s=180.0, interval_minutes=30, targets=None,
@@ -131,6 +131,11 @@ def test_two_queue_multiskill_meets_every_target_out_of_sample_at_lower_cost_tha
     # the objective is cost: the specialists cost more an hour, so the confirmed answer is cheaper than the
     # plan even where it keeps about the plan's agent-hours
     assert result.final.cost < result.plan_evaluation.cost
+    # what it said beforehand it would simulate is within a factor of 2 of what it did (the progress
+    # line's time left is that count at the measured rate)
+    effort = planned_effort(scenario, replications=10)
+    assert 0.5 <= effort.expected_calls / result.simulated_calls <= 2.0, (effort.expected_calls, result.simulated_calls)
+    assert effort.most_calls > result.simulated_calls
     assert result.saving_agent_hours == pytest.approx(plan_hours - result.final.agent_hours)
 
 
@@ -255,6 +260,23 @@ def test_confirmed_staffing_holds_on_a_third_block_of_days():
     searched = optimize_staffing(scenario, replications=10, seed=4, confirm_replications=0)
     control = check_intervals(run_scenario(searched.optimized_scenario(), replications=40, seed=99), result.constraints)
     assert sum(not c.met for c in control) >= 1
+
+
+def test_progress_line_time_left_is_the_expected_calls_still_to_come_at_the_measured_rate():
+    from presentation.optimize_output import ProgressLine
+    from studies.optimize import Effort, Progress
+
+    effort = Effort(calls_per_day=1000.0, replications=10, confirm_replications=20, groups=1, intervals=8,
+                    max_iterations=60, max_repairs=20)
+    # by hand: search 2 + 9 = 11 staffings x 10,000 calls; confirmation 1 + 2 staffings x 20,000 and the
+    # answer once more x 10,000: 110,000 + 40,000 + 10,000 = 160,000 + the first confirmation 20,000
+    assert effort.search_staffings == 11 and effort.confirm_staffings == 4
+    assert effort.expected_calls == 1000.0 * (11 * 10 + 3 * 20 + 10)
+    clock = iter([0.0, 18.0])
+    line = ProgressLine(effort, lambda: next(clock))
+    text = line(Progress("search", 3, 60, 4, 40_000.0, 48.5))
+    # 18 s for 40,000 calls: 0.45 ms a call; 180,000 - 40,000 = 140,000 calls left: 63 s
+    assert text == "search iteration 3/60, 4 staffings, best so far 48.5 agent-hours; 18 s, about 63 s left"
 
 
 def test_cli_optimize_round_limit_says_not_converged_first_with_exit_1(tmp_path, capsys):
