@@ -755,7 +755,8 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
     start_staffing = _clip(own if start == "scenario" else plan_staffing, low, high)
 
     if on_start:
-        on_start(planned_effort(scenario, replications, confirm_replications, max_iterations, max_repairs))
+        on_start(planned_effort(scenario, replications, confirm_replications, max_iterations, max_repairs,
+                                max(sum(column) for column in zip(*plan_staffing))))
     evaluate = _Evaluator(scenario, constraints, replications, seed, confidence, executor, on_batch)
     evaluate.max_iterations = max_iterations
     first, plan_evaluation = evaluate([start_staffing, plan_staffing])
@@ -820,9 +821,12 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
 @dataclass(frozen=True)
 class Effort:
     """The simulation a search is expected to need, said before it starts: staffings simulated are
-    days x replications each. The expected counts are a rule of thumb fitted to the shipped
-    scenarios with defaults (8 to 25 staffings in all with one agent group, 27 to 42 with two: the
-    number of groups matters, the number of intervals hardly); the round limits bound it."""
+    days x replications each. The expected count is a rule of thumb fitted to the shipped
+    scenarios with defaults: it grows with the agent groups (one batch tries each) and with the
+    log of the staffing (a removal step doubles up to 8 agents, and the bigger the centre, the
+    more agents the confirmation adds, one round at a time): 8 to 25 staffings in all with one
+    group and 12 to 49 agents, 27 to 42 with two groups, 48 for large_centre's 1,236. The round
+    limits bound it (`most_calls`)."""
 
     calls_per_day: float
     replications: int
@@ -831,15 +835,24 @@ class Effort:
     intervals: int
     max_iterations: int
     max_repairs: int
+    peak_agents: int = 10  # the Erlang plan's largest staffing of an interval, all groups together
 
     @property
-    def search_staffings(self) -> float:
-        return 2 + min(9 * self.groups ** 1.4, (self.groups + 1) * self.max_iterations)
+    def _size(self) -> float:
+        return math.log2(max(self.peak_agents, 8))
 
     @property
     def confirm_staffings(self) -> float:
-        """On the confirmation replications, plus the answer once more on the search's."""
-        return 0.0 if not self.confirm_replications else 1 + min(2 * self.groups, self.groups * self.max_repairs) + 1
+        """On the confirmation replications (the answer and the repair rounds), plus the answer once
+        more on the search's."""
+        if not self.confirm_replications:
+            return 0.0
+        return 2 + min(self.groups * max(1.0, self._size / 2 - 1), self.groups * self.max_repairs)
+
+    @property
+    def search_staffings(self) -> float:
+        total = (5 * self._size - 10) * self.groups ** 1.4
+        return min(max(4.0, total - self.confirm_staffings), 2 + (self.groups + 1) * self.max_iterations)
 
     @property
     def expected_calls(self) -> float:
@@ -865,13 +878,22 @@ def _confirm_replications(replications: int, confirm_replications: int | None) -
 
 
 def planned_effort(scenario: Scenario, replications: int | None = None, confirm_replications: int | None = None,
-                   max_iterations: int = 60, max_repairs: int = MAX_REPAIRS) -> Effort:
+                   max_iterations: int = 60, max_repairs: int = MAX_REPAIRS, peak_agents: int | None = None) -> Effort:
     """What `optimize_staffing` with these settings is expected to simulate (raises OptimizeError
-    for a confirmation too small to judge anything)."""
+    for a confirmation too small to judge anything). `peak_agents`: the Erlang plan's largest
+    interval (made here when not given)."""
     replications = replications or scenario.simulation.replications
     confirm_replications = _confirm_replications(replications, confirm_replications)
+    if peak_agents is None:
+        from planner.plan import PlanError, plan_scenario
+
+        try:
+            plan = plan_scenario(scenario)
+            peak_agents = max(sum(g.agents[k] for g in plan.groups) for k in range(scenario.n_intervals))
+        except PlanError:
+            peak_agents = 10
     return Effort(float(sum(scenario.arrivals.calls)), replications, confirm_replications, len(scenario.agents),
-                  scenario.n_intervals, max_iterations, max_repairs)
+                  scenario.n_intervals, max_iterations, max_repairs, int(peak_agents))
 
 
 def _notes(scenario: Scenario, plan_evaluation: Evaluation, start: str, confidence, per_queue: bool,

@@ -267,16 +267,20 @@ def test_progress_line_time_left_is_the_expected_calls_still_to_come_at_the_meas
     from studies.optimize import Effort, Progress
 
     effort = Effort(calls_per_day=1000.0, replications=10, confirm_replications=20, groups=1, intervals=8,
-                    max_iterations=60, max_repairs=20)
-    # by hand: search 2 + 9 = 11 staffings x 10,000 calls; confirmation 1 + 2 staffings x 20,000 and the
-    # answer once more x 10,000: 110,000 + 40,000 + 10,000 = 160,000 + the first confirmation 20,000
-    assert effort.search_staffings == 11 and effort.confirm_staffings == 4
-    assert effort.expected_calls == 1000.0 * (11 * 10 + 3 * 20 + 10)
-    clock = iter([0.0, 18.0])
+                    max_iterations=60, max_repairs=20, peak_agents=16)
+    # by hand, log2(16) = 4: confirmation 2 + max(1, 4/2 - 1) = 3 staffings; in all (5 x 4 - 10) x 1 = 10,
+    # so the search 7. Calls: 7 x 10,000 + (3 - 1) x 20,000 + the answer once more x 10,000 = 120,000
+    assert effort.confirm_staffings == 3 and effort.search_staffings == 7
+    assert effort.expected_calls == 120_000
+    clock = iter([0.0, 20.0])
     line = ProgressLine(effort, lambda: next(clock))
     text = line(Progress("search", 3, 60, 4, 40_000.0, 48.5))
-    # 18 s for 40,000 calls: 0.45 ms a call; 180,000 - 40,000 = 140,000 calls left: 63 s
-    assert text == "search iteration 3/60, 4 staffings, best so far 48.5 agent-hours; 18 s, about 63 s left"
+    # 20 s for 40,000 calls: 0.5 ms a call; 120,000 - 40,000 = 80,000 calls left: 40 s
+    assert text == "search iteration 3/60, 4 staffings, best so far 48.5 agent-hours; 20 s, about 40 s left"
+    # past the expected count: one more iteration (2 staffings of 10,000 calls) at the same rate
+    clock = iter([0.0, 60.0])
+    late = ProgressLine(effort, lambda: next(clock))(Progress("search", 9, 60, 12, 120_000.0, 47.0))
+    assert late.endswith("60 s, about 10 s left")
 
 
 def test_cli_optimize_round_limit_says_not_converged_first_with_exit_1(tmp_path, capsys):
