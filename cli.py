@@ -114,8 +114,8 @@ _ERLANG_BINDING_TEXT = {
               help="mean handle time in seconds")
 @click.option("--agents", type=click.IntRange(min=0), default=None,
               help="evaluate this many agents instead of sizing (reverse calculation)")
-@click.option("--patience", type=FiniteFloat(min=0, min_open=True), default=None,
-              help="mean caller patience in seconds: use Erlang A (abandonment) instead of Erlang C")
+@click.option("--patience", type=FiniteFloat(min=0, min_open=True, max=7 * 86_400.0), default=None,  # a scenario's limit
+              help="mean caller patience in seconds, at most a week: use Erlang A (abandonment) instead of Erlang C")
 @click.option("--sl", type=FiniteFloat(0, 1), default=None,
               help="service level target, fraction answered within --sl-seconds (default 0.8 if no target is given)")
 @click.option("--sl-seconds", type=FiniteFloat(min=0), default=20.0, show_default=True,
@@ -206,10 +206,10 @@ def _load(path: str):
     return load_scenario(path)
 
 
-def _write(folder: Path, files: dict):
+def _write(folder: Path, files: dict, **advice):
     from presentation.files import write_atomically
 
-    return write_atomically(folder, files)
+    return write_atomically(folder, files, **advice)
 
 
 def _workers_pool(workers: int, scheduler: str | None = None):
@@ -378,7 +378,7 @@ def report(results_dir):
     from presentation.report import REPORT_FILE, report_from_dir
 
     page = report_from_dir(results_dir)
-    (path,) = _write(Path(results_dir), {REPORT_FILE: page})
+    (path,) = _write(Path(results_dir), {REPORT_FILE: page}, instead="a folder you can write in (copy the results there)")
     click.echo(f"written: {path}")
 
 

@@ -27,6 +27,9 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+# what an error says to choose instead: the commands that write results take -o; `callsim report`
+# writes into the folder it reads and passes its own advice
+INSTEAD = "another output folder with -o"
 
 
 def _reason(exc: OSError) -> str:
@@ -39,54 +42,54 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or exc.__class__.__name__
 
 
-def check_folder(directory: Path) -> Path:
+def check_folder(directory: Path, instead: str = INSTEAD) -> Path:
     """The results folder, checked before any work is done: every part of the path that exists
     is a folder, no part of the name is too long, and the folder can be made or written in.
-    Raises OutputError (one line); returns `directory`."""
+    Raises OutputError (one line, ending "choose `instead`"); returns `directory`."""
     directory = Path(directory)
     for part in directory.parts:
         if len(part.encode()) > 255:
-            raise OutputError(f"{directory}: the name {part[:20]}... is too long (over 255 bytes); choose a shorter "
-                              "output folder with -o")
+            raise OutputError(f"{directory}: the name {part[:20]}... is too long (over 255 bytes); choose {instead}")
     probe = directory
     while True:
         try:
             exists = probe.exists()
         except OSError as exc:
-            raise OutputError(f"{directory}: cannot use this results folder: {_reason(exc)}; choose another with -o") from None
+            raise OutputError(f"{directory}: cannot use this results folder: {_reason(exc)}; choose {instead}") from None
         if exists:
             break
         if probe.parent == probe:
             break
         probe = probe.parent
     if exists and not probe.is_dir():
-        raise OutputError(f"{directory}: {probe} is a file, not a folder; choose another output folder with -o")
+        raise OutputError(f"{directory}: {probe} is a file, not a folder; choose {instead}")
     if exists and not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"{directory}: {probe} is read-only (permission denied); choose another output folder with -o")
+        raise OutputError(f"{directory}: {probe} is read-only (permission denied); choose {instead}")
     return directory
 
 
-def _ready_folder(directory: Path) -> None:
-    check_folder(directory)
+def _ready_folder(directory: Path, instead: str) -> None:
+    check_folder(directory, instead)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise OutputError(f"{directory}: is a file, or lies under one, not a folder; choose another output folder "
                           "with -o") from None
     except OSError as exc:
-        raise OutputError(f"{directory}: cannot make the results folder: {_reason(exc)}; choose another with -o") from None
+        raise OutputError(f"{directory}: cannot make the results folder: {_reason(exc)}; choose {instead}") from None
     if not directory.is_dir():
-        raise OutputError(f"{directory}: is not a folder; choose another output folder with -o")
+        raise OutputError(f"{directory}: is not a folder; choose {instead}")
 
 
-def write_atomically(directory: Path, files: dict[str, str | bytes]) -> list[Path]:
-    """Write every file into `directory` (created if needed): all of them, or none (OutputError)."""
+def write_atomically(directory: Path, files: dict[str, str | bytes], instead: str = INSTEAD) -> list[Path]:
+    """Write every file into `directory` (created if needed): all of them, or none (OutputError
+    whose advice is to choose `instead`)."""
     directory = Path(directory)
-    _ready_folder(directory)
+    _ready_folder(directory, instead)
     for name in files:
         if (directory / name).is_dir():
             raise OutputError(f"{directory / name}: is a folder, so the result file {name} cannot replace it; move "
-                              "it away or choose another output folder with -o")
+                              f"it away or choose {instead}")
     staged: list[tuple[str, Path]] = []
     try:
         for name, content in files.items():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-import stat
 import types
 import typing
 from pathlib import Path
@@ -19,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import UserError, one_line
+from .input_files import readable_file
 from .scenario import Scenario, ScenarioError
 
 
@@ -393,20 +393,8 @@ def _primary_errors(errors: list[dict]) -> list[dict]:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file. Raises ScenarioFileError with one line of explanation."""
     source = str(path)
-    file = Path(path)
-    if not file.exists():
-        raise ScenarioFileError(f"{source}: no such file; check the path (shipped scenarios are in scenarios/)")
-    if file.is_dir():
-        raise ScenarioFileError(f"{source}: is a folder, not a scenario file; give the path of a .yaml file")
-    try:
-        info = file.stat()
-    except OSError as exc:
-        raise ScenarioFileError(f"{source}: cannot read the file ({exc.__class__.__name__}); check the path") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ScenarioFileError(f"{source}: is not a regular file (a device, a pipe, ...); give the path of a .yaml file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise ScenarioFileError(f"{source}: the file is {info.st_size / 2**20:.1f} MiB; a scenario file is a few KB "
-                                f"(at most {MAX_FILE_BYTES // 2**20} MiB): is this the right file?")
+    file = readable_file(path, "a scenario file", "give the path of a .yaml file (shipped scenarios are in scenarios/)",
+                         max_bytes=MAX_FILE_BYTES)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -448,6 +436,11 @@ def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
                                 + "; or give a list of numbers")
     csv_path = folder / str(calls["csv"])
     column = str(calls["column"])
+    try:
+        readable_file(csv_path, "a CSV file", "the path is relative to the scenario file's folder",
+                      max_bytes=MAX_FILE_BYTES)
+    except UserError as exc:
+        raise ScenarioFileError(f"{where}.csv: {exc}") from None
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as stream:
             rows = list(csv.reader(stream))

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.errors import UserError
+from simulator.input_files import readable_file
 
 
 class FitInputError(UserError):
@@ -106,11 +107,10 @@ def parse_column_map(text: str | None, known: dict) -> dict[str, str]:
 
 
 def _rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    file = Path(path)
-    if not file.exists():
-        raise FitInputError(f"{path}: no such file; check the path")
-    if file.is_dir():
-        raise FitInputError(f"{path}: is a folder; give the path of a CSV file")
+    try:
+        file = readable_file(path, "a CSV file", "give the path of a CSV file")
+    except UserError as exc:
+        raise FitInputError(str(exc)) from None
     try:
         with open(file, newline="", encoding="utf-8-sig") as stream:
             rows = list(csv.reader(stream))
