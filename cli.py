@@ -977,8 +977,16 @@ def app(scenario_path, port, no_browser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the click group; a user error is one line and exit 2, a bug one line
-    and exit 1 (with the traceback when CALLSIM_DEBUG=1)."""
+    """Entry point: run the command, print what it prints, then move its result files into
+    place (none of them if the printing fails: `presentation.files.printed_then_written`)."""
+    from presentation.files import printed_then_written
+
+    return printed_then_written(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    """Run the click group; a user error is one line and exit 2, a bug one line and exit 1
+    (with the traceback when CALLSIM_DEBUG=1)."""
     from simulator.errors import UserError, one_line
 
     try:
