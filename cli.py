@@ -988,13 +988,18 @@ def _main(argv: list[str] | None) -> int:
     """Run the click group; a user error is one line and exit 2, a bug one line and exit 1
     (with the traceback when CALLSIM_DEBUG=1)."""
     from simulator.errors import UserError, one_line
+    from simulator.parallel import sigterm_as_interrupt, was_terminated
 
     try:
-        cli.main(args=argv, prog_name="callsim", standalone_mode=False)
+        with sigterm_as_interrupt():  # SIGTERM ends the command as Ctrl-C does
+            cli.main(args=argv, prog_name="callsim", standalone_mode=False)
     except click.exceptions.Abort:
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # going down already: a second Ctrl-C must not interrupt that
+        if was_terminated():
+            click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
+            return 143
         click.echo("callsim: interrupted; nothing half-written was kept.", err=True)
         return 130
     except click.UsageError as exc:
@@ -1008,6 +1013,9 @@ def _main(argv: list[str] | None) -> int:
         click.echo(f"callsim: error: {one_line(exc)}", err=True)
         return 2
     except Exception as exc:  # a bug in callsim, never the user's fault
+        if was_terminated():  # a worker ended by the same SIGTERM can fail a job first: not a bug
+            click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
+            return 143
         if os.environ.get("CALLSIM_DEBUG") == "1":
             import traceback
 
