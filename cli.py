@@ -200,10 +200,10 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
 # --- simulation commands ---
 
 
-def _load(path: str):
+def _load(path: str, staffing_optional: bool = False):
     from simulator.loading import load_scenario
 
-    return load_scenario(path)
+    return load_scenario(path, staffing_optional)
 
 
 def _write(folder: Path, files: dict, **advice):
@@ -625,11 +625,12 @@ def schema():
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
 @volume_option
 @aht_option
+@quiet_option
 @click.option("--baseline", "baseline_dir", metavar="OTHER_PLAN_DIR", type=click.Path(file_okay=False), default=None,
               help="a folder written by an earlier callsim plan: show per interval and for the day the change in "
                    "agents, agent-hours and predicted KPIs; writes plan_diff.csv")
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json, no_plots,
-         max_calls, no_slack, with_report, volume, aht, baseline_dir):
+         max_calls, no_slack, with_report, volume, aht, quiet, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -644,7 +645,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         from studies.plan_diff import read_plan_rows
 
         baseline_rows = read_plan_rows(baseline_dir)
-    scenario = _what_if(_load(scenario_path), volume, aht)
+    scenario = _what_if(_load(scenario_path, staffing_optional=True), volume, aht)  # plan makes the staffing
     folder = _output_folder(out, Path(scenario_path).stem)
     try:
         the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
@@ -668,10 +669,11 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         files["plan_diff.csv"] = plan_diff_csv(diff)
     verification = slack = None
     if verify or with_report:
-        _check_size([planned] * (1 if no_slack else 1 + 2 * len(planned.agents)), replications, max_calls, as_json)
+        _check_size([planned] * (1 if no_slack else 1 + 2 * len(planned.agents)), replications, max_calls,
+                    quiet or as_json)
         with _workers_pool(workers, scheduler) as pool:
             verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
-                                       on_replication_done=_progress(as_json), executor=pool)
+                                       on_replication_done=_progress(quiet or as_json), executor=pool)
             if not no_slack:
                 from studies.optimize import slack_intervals
 
@@ -761,7 +763,7 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
 
     if from_plan and requirements_path is not None:
         raise InputError("give either --requirements FILE or --from-plan, not both")
-    scenario = _load(scenario_path)
+    scenario = _load(scenario_path, staffing_optional=True)  # shifts are made from the requirement
     folder = _output_folder(out, Path(scenario_path).stem)
     requirement = load_requirement(scenario, requirements_path)
     if verify or by_simulation:  # each round simulates the day twice at most (requirement and schedule)
@@ -809,8 +811,9 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
 @click.option("--aht-cv", type=FiniteFloat(min=0, min_open=True, max=5), default=None,
               help="with --intervals: the handle time's coefficient of variation (lognormal; default: exponential, cv 1)")
 @workers_option
+@quiet_option
 def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, name, with_report, replications,
-        aht_cv, workers):
+        aht_cv, workers, quiet):
     """Fit a scenario to a call-by-call log (CALLS.csv, e.g. from 'callsim run --calls-csv') or to an
     interval report (--intervals): arrivals per interval and day-to-day busyness, talk/ACW by maximum
     likelihood (family by AIC, KS distance), patience by censored maximum likelihood (Kaplan-Meier
@@ -837,7 +840,7 @@ def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, 
         keep = day_filter(report_data.day, days, weekday, report_path)
         with _workers_pool(workers) as pool:
             result = fit_interval_report(report_data, keep, minutes, name, replications=replications, executor=pool,
-                                         aht_cv=aht_cv)
+                                         aht_cv=aht_cv, on_replication_done=_progress(quiet))
     files = {target.name: fitted_yaml(result), "fit.json": fit_document(result, versions())}
     if with_report:
         images = fit_plots(result)
@@ -902,7 +905,7 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
                                               optimized_yaml, to_json, trace_csv, trace_document)
     from studies.optimize import OptimizeError, optimize_staffing
 
-    scenario = _what_if(_load(scenario_path), volume, aht)
+    scenario = _what_if(_load(scenario_path, staffing_optional=start != "scenario"), volume, aht)
     folder = _output_folder(out, Path(scenario_path).stem)
     # a search simulates the day many times: counted as one staffing per group per iteration
     _check_size([scenario] * (len(scenario.agents) * max_iterations), replications, max_calls, quiet or as_json)

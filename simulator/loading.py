@@ -327,6 +327,9 @@ def _explain(error: dict, data) -> tuple[tuple, str]:
         hint = f"did you mean '{close[0]}'?" if close else f"allowed keys here: {', '.join(allowed)}"
         return path, f"unknown key '{path[-1]}'; {hint}"
     if kind == "missing":
+        if path and path[-1] == "staffing":
+            return path, ("is required to simulate but missing; give the agents on the phones in each interval, or "
+                          "let 'callsim plan' make it (it writes a runnable <name>.planned.yaml)")
         return path, "is required but missing; add it"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
         return path, (
@@ -390,8 +393,10 @@ def _primary_errors(errors: list[dict]) -> list[dict]:
     return sorted(kept, key=lambda e: e["type"] != "extra_forbidden")
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file. Raises ScenarioFileError with one line of explanation."""
+def load_scenario(path: str | Path, staffing_optional: bool = False) -> Scenario:
+    """Read and validate a scenario file. Raises ScenarioFileError with one line of explanation.
+    With `staffing_optional` (plan, optimize and schedule make the staffing), an agent group
+    without `staffing` gets none on the phones: 0 in every interval."""
     source = str(path)
     file = readable_file(path, "a scenario file", "give the path of a .yaml file (shipped scenarios are in scenarios/)",
                          max_bytes=MAX_FILE_BYTES)
@@ -399,10 +404,11 @@ def load_scenario(path: str | Path) -> Scenario:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFileError(f"{source}: cannot read the file ({exc.__class__.__name__}); is it a text YAML file?") from None
-    return scenario_from_text(text, source, file.parent)
+    return scenario_from_text(text, source, file.parent, staffing_optional)
 
 
-def scenario_from_text(text: str, source: str = "<scenario>", folder: Path | None = None) -> Scenario:
+def scenario_from_text(text: str, source: str = "<scenario>", folder: Path | None = None,
+                       staffing_optional: bool = False) -> Scenario:
     """Validate a scenario given as YAML text (an uploaded file, say); errors name `source`
     and the line, exactly as `load_scenario` names a file's. A forecast CSV it names is read
     relative to `folder` (the scenario file's; the current folder if not given)."""
@@ -410,7 +416,20 @@ def scenario_from_text(text: str, source: str = "<scenario>", folder: Path | Non
     if not isinstance(data, dict):
         raise ScenarioFileError(f"{source}:1: the file must be a mapping of keys (schema_version, name, arrivals, ...), not a {type(data).__name__}")
     _calls_from_csv(data, lines, source, folder if folder is not None else Path.cwd())
+    if staffing_optional:
+        _no_staffing_is_zero(data)
     return scenario_from_dict(data, source=source, lines=lines)
+
+
+def _no_staffing_is_zero(data: dict) -> None:
+    """Agent groups without `staffing` get 0 agents in every interval, in place (for the
+    commands that make the staffing and never read it)."""
+    calls = data.get("arrivals", {}).get("calls") if isinstance(data.get("arrivals"), dict) else None
+    if not isinstance(calls, list) or not isinstance(data.get("agents"), list):
+        return  # validation says what is wrong with them
+    for group in data["agents"]:
+        if isinstance(group, dict) and "staffing" not in group:
+            group["staffing"] = [0] * len(calls)
 
 
 def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
@@ -365,7 +366,8 @@ def little_patience_s(report: IntervalReport, keep: np.ndarray) -> float:
 
 
 def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: float, replications: int = 10,
-                       seed: int = 20261123, executor=None, steps: int = 12) -> Calibration:
+                       seed: int = 20261123, executor=None, steps: int = 12,
+                       on_replication_done: Callable[[int, int], None] | None = None) -> Calibration:
     """The exponential patience mean whose simulated abandonment matches `target_abandon_rate`.
 
     Bisection on log(patience mean) between start/16 and start x 16: every step simulates the
@@ -378,7 +380,8 @@ def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: 
 
     def simulated(mean_s: float) -> tuple[float, float]:
         variant = scenario.with_scaled_durations("patience", mean_s / scenario.queues[0].patience.mean_s)
-        result = run_scenario(variant, replications=replications, seed=seed, executor=executor)
+        result = run_scenario(variant, replications=replications, seed=seed, executor=executor,
+                              on_replication_done=on_replication_done)
         return float(result.day["abandon_rate"].mean), float(result.day["asa"].mean)
 
     low, high = math.log(start_s / 16), math.log(start_s * 16)
@@ -404,7 +407,8 @@ def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: 
 
 def calibrate_patience_per_queue(scenario: Scenario, targets: dict[str, float], starts: dict[str, float],
                                  replications: int = 10, seed: int = 20261123, executor=None,
-                                 steps: int = 12) -> dict[str, Calibration]:
+                                 steps: int = 12, on_replication_done: Callable[[int, int], None] | None = None
+                                 ) -> dict[str, Calibration]:
     """Each queue's exponential patience mean so that its simulated abandonment matches its target.
 
     The bisection of `calibrate_patience`, run for every queue at once: each step simulates the
@@ -427,7 +431,8 @@ def calibrate_patience_per_queue(scenario: Scenario, targets: dict[str, float], 
         variant = revised(scenario, queues=tuple(
             revised(q, patience=q.patience.scaled(current[q.name] / q.patience.mean_s)) if q.name in current else q
             for q in scenario.queues))
-        result = run_scenario(variant, replications=replications, seed=seed, executor=executor)
+        result = run_scenario(variant, replications=replications, seed=seed, executor=executor,
+                              on_replication_done=on_replication_done)
         per_queue = result.breakdown_per_replication["queues"]
         for q in names:
             rate = float(np.mean(per_queue[q]["abandon_rate"][:, -1]))
@@ -464,9 +469,11 @@ def _report_queues(report: IntervalReport, keep: np.ndarray) -> tuple[str, ...]:
 
 def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minutes: int = 30,
                         name: str | None = None, calibrate: bool = True, replications: int = 10,
-                        executor=None, aht_cv: float | None = None) -> FitResult:
+                        executor=None, aht_cv: float | None = None,
+                        on_replication_done: Callable[[int, int], None] | None = None) -> FitResult:
     """A scenario from an interval report (see the module docstring): one queue, or one per value
-    of the report's `queue` column."""
+    of the report's `queue` column. `on_replication_done(done, total)` follows the simulations
+    that calibrate the patience."""
     warnings: list[str] = []
     start, n, index = _grid(report.time_of_day_s[keep], interval_minutes)
     if np.any(np.abs((report.time_of_day_s[keep] - start) / (interval_minutes * 60) - index) > 1e-6):
@@ -560,7 +567,7 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
 
             if several:
                 calibrations = calibrate_patience_per_queue(scenario, targets, littles, replications=replications,
-                                                            executor=executor)
+                                                            executor=executor, on_replication_done=on_replication_done)
                 calibrations = {q: replace(c, reported_asa_s=reported_asa(q)) for q, c in calibrations.items()}
                 for queue in queue_dicts:
                     if queue["name"] in calibrations:
@@ -568,7 +575,8 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
                                              "mean": _round(calibrations[queue["name"]].patience_mean_s)}
             else:
                 calibration = calibrate_patience(scenario, targets["calls"], littles["calls"],
-                                                 replications=replications, executor=executor)
+                                                 replications=replications, executor=executor,
+                                                 on_replication_done=on_replication_done)
                 calibration = replace(calibration, reported_asa_s=reported_asa("calls"))
                 calibrations = {"calls": calibration}
                 queue_dicts[0]["patience"] = {"dist": "exponential", "mean": _round(calibration.patience_mean_s)}
