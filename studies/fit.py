@@ -34,7 +34,9 @@ the AHT is each queue's own (answered-weighted), every queue gets its own agent 
 """
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -181,6 +183,10 @@ def _queue_fit(log: CallLog, name: str, warnings: list[str]) -> QueueFit:
         raise FitInputError(f"{log.source}: queue '{name}': only {int(handled.sum())} handled calls; too few to fit "
                             f"talk time (at least {MIN_CALLS}); choose more days or leave the queue out of the log")
     talk_values = log.talk_s[here][handled]
+    if (talk_values > 0).sum() < MIN_CALLS:
+        raise FitInputError(f"{log.source}: queue '{name}': only {int((talk_values > 0).sum())} handled calls with a "
+                            f"talk time above 0 s; too few to fit talk time (at least {MIN_CALLS}); check the talk "
+                            "column (--columns talk=HEADER)")
     talk = fit_durations(talk_values[talk_values > 0])
     if int((talk_values <= 0).sum()):
         warnings.append(f"queue '{name}': {int((talk_values <= 0).sum())} handled calls with zero talk time left out "
@@ -278,6 +284,20 @@ def _scenario(name: str, description: str, arrivals: ArrivalFit, queue_dicts: li
         raise FitInputError(f"{source}: the fitted values do not make a valid scenario: {exc}") from None
 
 
+def _quiet_numerics(function):
+    """Run `function` without numpy's and scipy's warnings on stderr: the optimisers try
+    parameters that overflow on the way to the maximum, and a sample too small for a test gives
+    NaN; the fit judges its own results (AIC, KS, the fitted scenario validated) and says so in one
+    line, which 4 to 14 lines of warnings printed before it hid."""
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return function(*args, **kwargs)
+    return quiet
+
+
+@_quiet_numerics
 def fit_call_log(log: CallLog, keep: np.ndarray, interval_minutes: int = 30, name: str | None = None) -> FitResult:
     """Fit a scenario to the calls of `log` selected by `keep` (see the module docstring)."""
     warnings: list[str] = []
@@ -467,6 +487,7 @@ def _report_queues(report: IntervalReport, keep: np.ndarray) -> tuple[str, ...]:
     return tuple(str(q) for q in names[np.argsort(first)])
 
 
+@_quiet_numerics
 def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minutes: int = 30,
                         name: str | None = None, calibrate: bool = True, replications: int = 10,
                         executor=None, aht_cv: float | None = None,
