@@ -284,7 +284,7 @@ def _shown(value) -> str:
     """A value the user wrote, as the user would write it, cut short: YAML's null is 'nothing',
     an unquoted date is the date, a long list shows its first items."""
     if value is None:
-        return "nothing (an empty value)"
+        return "an empty value"
     if isinstance(value, (datetime.date, datetime.time)):
         return f"the date {value.isoformat()} (YAML reads an unquoted date as a date)"
     if isinstance(value, (list, tuple)):
