@@ -31,6 +31,7 @@ def _special():
 # uniforms at which every distribution is checked: both ends of [0, 1) and between
 _CHECK_U = np.array([0.0, 1e-300, 1e-12, 1e-3, 0.5, 1 - 1e-3, 1 - 2**-53])
 _SMALLEST_CV = 1e-6
+SHORTEST_MEAN_S = 1e-6  # a mean duration above 0 is at least a microsecond
 
 
 class _Dist(BaseModel):
@@ -65,6 +66,9 @@ class _Dist(BaseModel):
                     if getattr(self, "cv", 1) < _SMALLEST_CV else "")
             raise ValueError(f"these parameters give durations that are not finite numbers of seconds{hint}; "
                              "change them")
+        if 0 < mean < SHORTEST_MEAN_S:  # 1/mean, a rate, overflows near 1e-308 (planning broke on 5e-324 s)
+            raise ValueError(f"a mean duration of {mean:.3g} s is below a microsecond; a duration that short is 0 "
+                             "(dist: fixed, mean: 0) or a typo")
         return self
 
     def _complete(self) -> bool:
