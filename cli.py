@@ -114,7 +114,8 @@ _ERLANG_BINDING_TEXT = {
               help="mean handle time in seconds")
 @click.option("--agents", type=click.IntRange(min=0), default=None,
               help="evaluate this many agents instead of sizing (reverse calculation)")
-@click.option("--patience", type=FiniteFloat(min=0, min_open=True, max=7 * 86_400.0), default=None,  # a scenario's limit
+# at most a week, a scenario's limit (simulator.schema_base.MAX_DURATION_S, not imported: --help stays light)
+@click.option("--patience", type=FiniteFloat(min=0, min_open=True, max=7 * 86_400.0), default=None,
               help="mean caller patience in seconds, at most a week: use Erlang A (abandonment) instead of Erlang C")
 @click.option("--sl", type=FiniteFloat(0, 1), default=None,
               help="service level target, fraction answered within --sl-seconds (default 0.8 if no target is given)")
