@@ -995,7 +995,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     """Run the click group; a user error is one line and exit 2, a bug one line and exit 1
     (with the traceback when CALLSIM_DEBUG=1)."""
-    from simulator.errors import UserError, one_line
+    from simulator.errors import UserError, cut_long_words, one_line
     from simulator.parallel import sigterm_as_interrupt, was_terminated
 
     try:
@@ -1012,13 +1012,13 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except click.UsageError as exc:
         where = f"{exc.ctx.command_path}: " if exc.ctx is not None else "callsim: "
-        click.echo(f"{where}error: {exc.format_message()}", err=True)
+        click.echo(f"{where}error: {cut_long_words(exc.format_message())}", err=True)
         return 2
     except click.ClickException as exc:
-        click.echo(f"callsim: error: {exc.format_message()}", err=True)
+        click.echo(f"callsim: error: {cut_long_words(exc.format_message())}", err=True)
         return exc.exit_code
     except UserError as exc:
-        click.echo(f"callsim: error: {one_line(exc)}", err=True)
+        click.echo(f"callsim: error: {cut_long_words(one_line(exc))}", err=True)
         return 2
     except Exception as exc:  # a bug in callsim, never the user's fault
         if was_terminated():  # a worker ended by the same SIGTERM can fail a job first: not a bug

@@ -280,6 +280,14 @@ def test_edge_values_of_options_and_paths_are_one_line(capsys, args, fragments):
     assert len(line) < 700
 
 
+@pytest.mark.parametrize("option", ["-r", "-s", "-w", "--max-calls", "--volume"])
+def test_an_option_value_of_5000_digits_is_not_echoed_whole(tmp_path, capsys, option):
+    line = assert_user_error(*run_cli(capsys, "run", HELP_DESK, option, "1" + "0" * 5000, "-o", tmp_path / "o"),
+                             option, "5,003 characters")  # with its quotes
+    assert len(line) < 300
+    assert not (tmp_path / "o").exists()
+
+
 def test_erlang_a_at_the_edges_of_its_inputs_answers_without_warnings(capsys):
     """A patience of a week with a handle time of 1e-300 s overflowed the Stirling terms
     (RuntimeWarnings on stderr); the answer is the obvious one."""
