@@ -378,13 +378,16 @@ def diagram(scenario_path, out):
 @cli.command()
 @click.argument("results_dir", metavar="RESULTS_DIR")
 def report(results_dir):
-    """Write RESULTS_DIR/report.html from the kpis.json and plots a run left there, or from the
-    comparison.json and plots of a compare."""
-    from presentation.report import REPORT_FILE, report_from_dir
+    """Rebuild the HTML pages of RESULTS_DIR from the documents and plots there: report.html
+    (kpis.json of a run, or comparison.json of a compare), schedule_report.html (schedule.json),
+    optimize_report.html (optimize.json)."""
+    from presentation.rebuild import reports_from_dir
 
-    page = report_from_dir(results_dir)
-    (path,) = _write(Path(results_dir), {REPORT_FILE: page}, instead="a folder you can write in (copy the results there)")
-    click.echo(f"written: {path}")
+    pages, skipped = reports_from_dir(results_dir)
+    for path in _write(Path(results_dir), pages, instead="a folder you can write in (copy the results there)"):
+        click.echo(f"written: {path}")
+    for line in skipped:
+        click.echo(f"warning: {line}", err=True)
 
 
 # --- comparisons, sweeps, call traces and lessons ---
@@ -855,6 +858,44 @@ def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, 
     click.echo(format_fit(result))
     click.echo(_written_line(target.parent, written))
     click.echo(f"simulate it: callsim run {target}")
+
+
+# --- calls per interval for the days ahead, from history: callsim forecast ---
+
+
+@cli.command()
+@click.argument("history_path", metavar="HISTORY.csv", type=click.Path(dir_okay=False))
+@click.option("--horizon", type=int, required=True, metavar="DAYS", help="days to forecast after the history's last day "
+              "(1 to 366)")
+@click.option("--interval-minutes", type=int, default=30, show_default=True,
+              help="interval length of the forecast; the history's own intervals must divide it")
+@click.option("--closed", metavar="DATES|FILE", default=None,
+              help="closed days and holidays: YYYY-MM-DD, ranges YYYY-MM-DD:YYYY-MM-DD and parts of days "
+                   "'YYYY-MM-DD HH:MM-HH:MM', comma-separated, or a file of one per line; left out of the history, "
+                   "forecast at 0")
+@out_option("forecast.csv, backtest.csv, forecast.json and the plot", "results/forecast-<history>/")
+@click.option("--report", "with_report", is_flag=True, help="also write forecast_report.html")
+def forecast(history_path, horizon, interval_minutes, closed, out, with_report):
+    """Forecast calls per interval from HISTORY.csv (interval counts datetime,calls[,aht_s], or a call log
+    as 'callsim run --calls-csv' writes): methods chosen by a rolling-origin backtest, an 80% prediction
+    interval calibrated on it, and the day-to-day forecast error as busyness_cv for the plan."""
+    from presentation.documents import versions
+    from presentation.forecast_output import (backtest_csv, forecast_csv, forecast_document, forecast_plots,
+                                              format_forecast, render_forecast_report)
+    from studies.forecast import forecast_history
+    from studies.forecast_input import check_horizon, check_interval, read_closed, read_history
+
+    check_horizon(horizon), check_interval(interval_minutes)
+    folder = _output_folder(out, f"forecast-{Path(history_path).stem}")
+    result = forecast_history(read_history(history_path, interval_minutes), horizon, read_closed(closed))
+    images = forecast_plots(result)
+    files = {"forecast.csv": forecast_csv(result), "backtest.csv": backtest_csv(result),
+             "forecast.json": forecast_document(result, versions()), **images}
+    if with_report:
+        files["forecast_report.html"] = render_forecast_report(result, images, versions())
+    written = _write(folder, files)
+    click.echo(format_forecast(result))
+    click.echo(_written_line(folder, written))
 
 
 # --- the cheapest staffing that meets every target in simulation: callsim optimize ---

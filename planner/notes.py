@@ -45,11 +45,23 @@ NOTE_TEXTS: dict[str, Callable[..., str]] = {
     "idle_groups": lambda groups: (
         f"Groups that are first choice for no queue are planned at 0 agents: {', '.join(groups)}."),
     "return_calls": lambda: "Redials and repeat calls are not in the planned load: the plan sizes first calls only.",
-    "busyness": lambda cv: (
-        f"The plan sizes the expected volume; the day-to-day variation (busyness cv {cv:g}) is not staffed for."),
+    "busyness": lambda cv, extra_h, base_h: (
+        f"Forecast error staffed for: each day's volume varies by a gamma factor (busyness cv {cv:g}), so each "
+        "interval has the fewest agents whose service level, ASA and abandonment averaged over equally likely days "
+        f"meet the targets (a busy day loses more than a quiet day gains); this adds {extra_h:,.1f} agent-hours "
+        f"({extra_h / base_h if base_h else 0:.0%}) to the {base_h:,.1f} the expected volume alone needs."),
     "balking": lambda: ("Balking is not modelled by Erlang C/A: balked calls count as service level failures in the "
                         "simulation."),
     "callbacks": lambda: "Callbacks are planned as ordinary calls (dial time and retries not in the load).",
+    "priority_classes": lambda queues: (
+        f"Priority classes are not planned for (queue{'s' * (len(queues) > 1)} {', '.join(queues)}): each queue is "
+        "sized for its callers as one FCFS stream, so the queue's targets hold on average while the higher classes "
+        "wait less and the ordinary callers longer than planned; --verify and the per-class KPIs of callsim run "
+        "show by how much."),
+    "overflow": lambda queues: (
+        f"Overflow is not planned for (queue{'s' * (len(queues) > 1)} {', '.join(queues)}): every queue is staffed "
+        "from its own first-choice group, as if no call overflowed; the help other groups give after the overflow "
+        "wait (and the load they take on) shows only in --verify."),
     "shrinkage": lambda shrinkage: (
         f"Shrinkage {shrinkage:.0%}: scheduled = ceil(required / (1 - shrinkage)). The planned scenario's staffing "
         "is the agents on the phones (required): the simulator has no shrinkage."),

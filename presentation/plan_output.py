@@ -113,7 +113,8 @@ def format_plan(plan: ScenarioPlan, source: str = "") -> str:
     if flags:
         notes.append("Flags: " + "; ".join(f"{f} = {FLAG_DESCRIPTIONS.get(f, f)}" for f in flags) + ".")
     notes.append("binding = the constraint that set the number: service_level, asa, abandon_rate, occupancy_cap "
-                 "(the band's upper end forced more agents than the targets need).")
+                 "(the band's upper end forced more agents than the targets need), busyness (the day-to-day forecast "
+                 "error needed more agents than the expected volume).")
     lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
     return "\n".join(lines)
 
@@ -206,7 +207,7 @@ def plan_csv(plan: ScenarioPlan) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["queue", "group", "model", "interval", "calls", "aht_s", "offered_load_erlangs", "required_agents",
                      "scheduled_agents", "occupancy", "p_wait", "service_level", "asa_s", "p_abandon",
-                     "binding_constraint", "flags"])
+                     "binding_constraint", "flags", "shrinkage"])
     for qp in plan.queues:
         p, d = qp.plan, qp.demand
         for k, label in enumerate(plan.labels):
@@ -214,7 +215,7 @@ def plan_csv(plan: ScenarioPlan) -> str:
                              csv_number(d.mean_handle_time_s), csv_number(p.offered_load_erlangs[k]),
                              p.agents[k], p.scheduled_agents[k], csv_number(p.occupancy[k]), csv_number(p.p_wait[k]),
                              csv_number(p.service_level[k]), csv_number(p.asa_s[k]), csv_number(p.p_abandon[k]),
-                             p.binding_constraint[k], ";".join(p.flags[k])])
+                             p.binding_constraint[k], ";".join(p.flags[k]), csv_number(plan.shrinkage)])
     return buffer.getvalue()
 
 

@@ -244,14 +244,19 @@ BREAKDOWN_KPIS = ("offered", "answered", "abandon_rate", "service_level", "asa",
 def _breakdown(document: dict) -> str:
     """Day KPIs per queue and occupancy per agent group ('' with one queue and one group)."""
     parts = []
-    queues = document.get("queues", {})
-    if queues:
-        header = "<th class=\"text\">queue</th>" + "".join(f"<th><code>{_e(k)}</code></th>" for k in BREAKDOWN_KPIS)
+    for part, heading, words in (
+            ("queues", "queue", "Each queue's calls, whichever group answered them (same definitions as the day's KPIs)."),
+            ("priority_classes", "priority class", "Each priority class's calls in its queue (queue/class; 'ordinary': "
+                                                   "the callers in no class), answered in class order.")):
+        entries = document.get(part, {})
+        if not entries:
+            continue
+        header = f"<th class=\"text\">{heading}</th>" + "".join(f"<th><code>{_e(k)}</code></th>" for k in BREAKDOWN_KPIS)
         rows = "".join(
             f"<tr><td class=\"text\">{_e(name)}</td>"
             + "".join(f"<td>{_e(_mean_text(k, entry.get('day', {}).get(k)))}</td>" for k in BREAKDOWN_KPIS) + "</tr>"
-            for name, entry in queues.items())
-        parts.append("<p>Each queue's calls, whichever group answered them (same definitions as the day's KPIs).</p>"
+            for name, entry in entries.items())
+        parts.append(f"<p>{_e(words)}</p>"
                      f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>")
     groups = document.get("agent_groups", {})
     if groups:
@@ -785,15 +790,20 @@ def render_comparison_report(document: dict, images: dict[str, bytes], notes: li
 # --- from a results folder ---------------------------------------------------------------------
 
 
+def results_folder(results_dir) -> Path:
+    """`results_dir` checked to be a folder (not a file, a name too long, nothing)."""
+    try:
+        return readable_folder(results_dir, "a results folder", "give the folder a callsim command wrote its results "
+                               "to (results/<scenario name>/ unless -o said otherwise)")
+    except UserError as exc:
+        raise ResultsDirError(str(exc)) from None
+
+
 def report_from_dir(results_dir) -> str:
     """The report page for a results folder: the run report from what `callsim run` left there
     (kpis.json and its PNGs), or the comparison report from what `callsim compare` left
     (comparison.json and its PNGs). A folder holding both gets the report of the newer."""
-    try:
-        folder = readable_folder(results_dir, "a results folder", "give the folder 'callsim run' or 'callsim compare' "
-                                 "wrote its results to (results/<scenario name>/ unless -o said otherwise)")
-    except UserError as exc:
-        raise ResultsDirError(str(exc)) from None
+    folder = results_folder(results_dir)
     kpis, comparison = folder / "kpis.json", folder / COMPARISON_FILE
     if comparison.is_file() and (not kpis.is_file() or comparison.stat().st_mtime_ns >= kpis.stat().st_mtime_ns):
         return _comparison_report_from_dir(folder, comparison)

@@ -7,7 +7,7 @@ A call is a row of parallel arrays. Three things are made from this one table:
 * the engine's working arrays (simulator.engine): every column with an `engine` name, as an
   `array.array` (indexing one is about twice as fast as a numpy array, it takes 8 bytes an
   entry where a list of floats takes 32, and redials can be appended);
-* `CallRecords` (simulator.engine): the *recorded* columns (`record_as`), in table order.
+* `CallRecords` (simulator.records): the *recorded* columns (`record_as`), in table order.
 
 A column whose `feature` the scenario does not use (no IVR, no callbacks, ...) is not made at
 all in the engine; a recorded one is then filled with `absent` in the records.
@@ -51,7 +51,7 @@ COLUMNS: tuple[Column, ...] = (
            "IVR (ivr.CONTAINED, ivr.IVR_HANG_UP)", drawn_as="queue"),
     Column(None, "h", "queue where the call ended (the right one once transferred); negative if it ended in "
            "the IVR", record_as="queue"),
-    Column("outcome", "b", "how the call ended, an engine.Outcome (PENDING during the run)", record_as="outcome",
+    Column("outcome", "b", "how the call ended, a records.Outcome (PENDING during the run)", record_as="outcome",
            fill=PENDING),
     Column("wait", "d", "time waiting on the line in queues (0 if none; callbacks: before accepting), seconds",
            record_as="wait_s"),
@@ -73,8 +73,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("balk_u", "d", "uniform: balks if below the queue's balk probability", drawn_as="balk_u"),
     Column("true_queue", "h", "the right queue of a misrouted call, else -1", feature="ivr",
            drawn_as="ivr.true_queue"),
-    Column("transfer_s", "d", "first agent's time before transferring a misrouted call, seconds", feature="ivr",
-           drawn_as="ivr.transfer_s"),
+    Column("transfer_s", "d", "first agent's time before transferring a misrouted call, seconds (drawn for every "
+           "call; spent only on a call flagged TRANSFERRED)", feature="ivr", drawn_as="ivr.transfer_s",
+           record_as="transfer_s"),
     Column("intent", "h", "the caller's intent (index in scenario.intents; -1 without intents): redials and repeat "
            "calls keep it", feature="ivr", drawn_as="ivr.intent"),
     Column("callback_u", "d", "uniform: accepts a callback offer if below the acceptance probability",
@@ -88,8 +89,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("redial_delay", "d", "abandoning to the redial, seconds", feature="returns", drawn_as="redial_delay_s"),
     Column("repeat_delay", "d", "end of an unresolved call to the repeat call, seconds", feature="returns",
            drawn_as="repeat_delay_s"),
-    Column("priority_u", "d", "uniform: the caller's priority class in its queue (by the classes' shares)",
-           feature="priority", drawn_as="priority_u"),
+    Column("priority_u", "d", "uniform: the caller's priority class in its queue (by the classes' shares; "
+           "routing.class_bounds)", feature="priority", drawn_as="priority_u", record_as="priority_u"),
     # working state only
     Column("queued_at", "d", "when the call joined its (current) queue, seconds"),
     Column("accepted_at", "d", "when the caller accepted a callback, seconds", feature="callbacks"),

@@ -19,13 +19,13 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from .callers import draw_callers
-from .engine import Outcome, ReplicationResult, simulate_callers, simulate_replication
+from .callers import draw_callers, uses_priority_classes
 from .funnel import funnel_layout, replication_funnel
 from .funnel_trace import Trace
 from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
 from .numbers import finite_or_none
 from .parallel import ordered_map
+from .records import Outcome, ReplicationResult
 from .scenario import Scenario
 
 
@@ -138,7 +138,8 @@ class RunResult:
     per_replication: dict[str, np.ndarray] = field(repr=False)  # name -> (replications, intervals + 1)
     sample_day: ReplicationResult | None = field(default=None, repr=False)  # replication 0's records, for plots and traces
     days: tuple[ReplicationResult, ...] | None = field(default=None, repr=False)  # every replication's, with keep_records
-    # {"queues": {name: {kpi: (replications, intervals + 1)}}, "agent_groups": {...}}; empty with one queue and one group
+    # {"queues": {name: {kpi: (replications, intervals + 1)}}, "agent_groups": {...}} with several queues or groups;
+    # "priority_classes": {"queue/class": {...}} with priority classes; empty otherwise (see kpis.breakdown_kpis)
     breakdown_per_replication: dict = field(default_factory=dict, repr=False)
     # with an IVR: (replications, counters) funnel counts, counters as simulator.funnel.funnel_layout; else None
     funnel_per_replication: np.ndarray | None = field(default=None, repr=False)
@@ -205,6 +206,8 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
     unless `sample_day` is off, or for every replication when the caller keeps records).
     Replication 0's records are most of what a task sends back (8 MB for large_centre's
     100,000 calls, against 6 kB of KPIs): a study that draws no sample day leaves them out."""
+    from .engine import simulate_callers, simulate_replication  # here: reading results does not load SimPy
+
     scenario, seed, replication, keep_records, sample_day = job
     funnel = None
     if scenario.ivr is None:
@@ -215,7 +218,7 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
         result = simulate_callers(scenario, callers, replication, seed)
         funnel = replication_funnel(scenario, seed, replication, result.records, (callers.ivr, trace))
     check_conservation(result)
-    several = len(scenario.queues) > 1 or len(scenario.agents) > 1
+    several = len(scenario.queues) > 1 or len(scenario.agents) > 1 or uses_priority_classes(scenario)
     return _ReplicationOutput(
         kpis=replication_kpis(result, scenario),
         breakdown=breakdown_kpis(result, scenario) if several else None,
