@@ -121,6 +121,12 @@ def _compose(text: str, source: str):
             _check_number(n, path, f"{source}:{line}")
             if n.tag == _BOOL_TAG:
                 booleans.append((path, line, n.value))
+            elif n.tag == "tag:yaml.org,2002:timestamp":  # PyYAML turns it into a date, and 2026-02-30 into a crash
+                try:
+                    yaml.SafeLoader("").construct_yaml_timestamp(n)
+                except ValueError:
+                    raise ScenarioFileError(f"{source}:{line}: {format_path(path)}: {n.value!r} is not a date that "
+                                            "exists; write YYYY-MM-DD") from None
         elif isinstance(n, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in n.value:
@@ -144,12 +150,6 @@ def _compose(text: str, source: str):
                     "lognormal or gamma to the values")
             for index, item in enumerate(n.value):
                 walk(item, path + (index,), inside)
-        elif n.tag == "tag:yaml.org,2002:timestamp":  # PyYAML turns it into a date, and 2026-02-30 into a crash
-            try:
-                yaml.SafeLoader("").construct_yaml_timestamp(n)
-            except ValueError:
-                raise ScenarioFileError(f"{source}:{line}: {format_path(path)}: {n.value!r} is not a date that exists; "
-                                        "write YYYY-MM-DD") from None
 
     walk(node, (), frozenset())
     try:
