@@ -457,7 +457,7 @@ def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
     try:
         values, busyness = read_forecast_calls(calls, folder, parse_clock(start), minutes)
     except ForecastCsvError as exc:
-        raise ScenarioFileError(f"{where}{'.' + exc.key if exc.key else ''}: {exc}") from None
+        raise ScenarioFileError(one_line(f"{where}{'.' + exc.key if exc.key else ''}: {exc}")) from None
     except UserError as exc:  # the file itself (not a regular file, too big, not UTF-8)
         raise ScenarioFileError(f"{where}.csv: {exc}") from None
     arrivals["calls"] = values

@@ -233,7 +233,7 @@ def test_a_long_list_of_wrong_items_is_refused_quickly_in_a_short_line(tmp_path,
     path.write_text(MINIMAL.replace("{dist: fixed, mean: 100}", "{dist: empirical, values: ["
                                     + ", ".join(str(100 + i % 300) for i in range(150_000)) + "]}"))
     assert_user_error(*run_cli(capsys, "validate", path), "queues[0].talk_time.values", "150,000 items", "100,000")
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # a guard against the minutes it took, not a speed target
 
 
 def test_a_file_nested_too_deep_for_libyaml_is_read_by_the_python_parser(tmp_path, capsys):
