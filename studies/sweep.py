@@ -62,6 +62,11 @@ class SweepError(UserError):
 # --- ranges ---------------------------------------------------------------------------------
 
 
+def _cut(text: str) -> str:
+    """An option's value as an error line shows it: cut short."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_range(text: str, integer: bool = False) -> list[float] | list[int]:
     """START:STOP[:STEP], both ends included; a single number is a one-point range.
 
@@ -72,8 +77,10 @@ def parse_range(text: str, integer: bool = False) -> list[float] | list[int]:
     parts = text.strip().split(":")
     what = "agents" if integer else "factors"
     if len(parts) not in (1, 2, 3) or not all(re.fullmatch(_NUMBER, p.strip()) for p in parts):
-        raise SweepError(f"'{text}' is not a range START:STOP[:STEP] of {what}, e.g. {'8:16' if integer else '0.8:1.2:0.1'}")
+        raise SweepError(f"'{_cut(text)}' is not a range START:STOP[:STEP] of {what}, e.g. {'8:16' if integer else '0.8:1.2:0.1'}")
     numbers = [float(p) for p in parts]
+    if not all(math.isfinite(n) for n in numbers):  # 1e400 or 400 digits: float() gives inf
+        raise SweepError(f"'{_cut(text)}': every number must be finite (at most about 1e308)")
     if integer and not all(n == int(n) for n in numbers):
         raise SweepError(f"'{text}': agents must be whole numbers")
     if len(numbers) == 1:
