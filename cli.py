@@ -1086,6 +1086,17 @@ def _main(argv: list[str] | None) -> int:
         click.echo(f"callsim: error: {cut_long_words(one_line(exc))}", err=True)
         return 2
     except Exception as exc:  # a bug in callsim, never the user's fault
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(exc, BrokenProcessPool) and not was_terminated():
+            # the same SIGTERM sent to the whole group can end a worker, and so fail a job, before
+            # this process's own handler has run: give a pending signal the moment it needs
+            import time
+
+            try:
+                time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
         if was_terminated():  # a worker ended by the same SIGTERM can fail a job first: not a bug
             click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
             return 143
