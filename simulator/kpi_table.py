@@ -85,6 +85,11 @@ KPIS: tuple[Kpi, ...] = (
         'calls the IVR sent to the wrong queue', better='lower'),
     Kpi("transfers", 'calls', 'transfers', 'ivr',
         'misrouted calls answered in the wrong queue and transferred to the right one', better='lower'),
+    Kpi("blocked", 'calls', 'blocked calls', 'trunks',
+        'calls that found every line (trunk) busy and heard a busy signal: in offered, never in reached_queue; '
+        'with return_calls they redial as abandoners do, and their redials count in redials', better='lower'),
+    Kpi("blocking_rate", 'fraction', 'blocking', 'trunks',
+        'blocked / offered', better='lower'),
     Kpi("reached_queue", 'calls', 'calls reaching the agents', None,
         'calls that reached an agent queue: answered + abandoned + balked + unserved + callbacks_accepted'),
     Kpi("answered", 'calls', 'calls answered', None,
@@ -191,8 +196,13 @@ def uses_ivr(scenario: Scenario) -> bool:
     return scenario.ivr is not None
 
 
+def uses_trunks(scenario: Scenario) -> bool:
+    return scenario.trunks is not None
+
+
 # feature -> does this scenario use it (a KPI of an unused feature is left out, never 0)
-FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls}
+FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls,
+            "trunks": uses_trunks}
 
 
 def kpi_bounds(name: str) -> tuple[float, float]:

@@ -221,6 +221,9 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     transfer_s = np.bincount(arrival_interval[transferred], weights=records.transfer_s[transferred],
                              minlength=n_intervals)
     kpi["transfer_agent_seconds"] = _with_day(transfer_s, transfer_s.sum())
+    # telephone lines
+    kpi["blocked"] = count(outcome == Outcome.BLOCKED)
+    kpi["blocking_rate"] = _ratio(kpi["blocked"], kpi["offered"])
     # queues
     kpi["reached_queue"] = count(queued_mask | (outcome == Outcome.BALKED) | accepted_mask)
     kpi["answered"] = count(answered_mask)
