@@ -293,7 +293,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts", "intents")
+    _omitted_when_none = ("shifts", "intents", "trunks")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -311,6 +311,11 @@ class Scenario(_Frozen):
         description="why people call (optional; needs an ivr): each intent a share of the calls, the queue "
         "that resolves it and its own durations; menu options then list the intents they are meant for")
     return_calls: ReturnCalls | None = Field(default=None, description="redials and repeat calls")
+    trunks: int | None = Field(
+        default=None, ge=1, le=MAX_AGENTS * MAX_PARTS,
+        description="telephone lines into the centre (optional; default: unlimited): a call holds a line from its "
+                    "arrival (IVR included) until it hangs up or its talk ends (ACW needs no line); a caller who "
+                    "finds every line busy hears a busy signal (blocked) and may redial like an abandoner")
     targets: Targets = Field(default=Targets(), description="service targets the results are checked against")
     simulation: Simulation = Field(default=Simulation(), description="replications and seed")
     shifts: ShiftRules | None = Field(default=None, description="shift rules for 'callsim schedule' (the simulator "

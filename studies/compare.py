@@ -124,6 +124,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("callbacks", ("queues.callback",)),
     ("queue priorities and overflow", ("queues.priority_classes", "queues.overflow")),
     ("return calls", ("return_calls", "queues.first_contact_resolution")),
+    ("telephone lines", ("trunks",)),
     ("IVR", ("ivr", "queues.transfer_time")),
     ("caller intents", ("intents",)),
     ("agent groups", ("agents.name", "agents.serves")),
