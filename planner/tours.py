@@ -238,17 +238,52 @@ def _share_row(b: _Builder, mine: list[int], every: list[int], share: float) -> 
     b.row(entries, -np.inf, 0.0)
 
 
+def _implicit_days_off(contract: Contract) -> bool:
+    """Days off need no patterns when nothing but their number is ruled (see `_pool`)."""
+    return contract.start_band_slots == 0 and contract.consecutive_days_off <= 1 and contract.max_weekend_share is None
+
+
+def _days_range(contract: Contract, shift: ShiftRule, n_open: int) -> tuple[int, int] | None:
+    """Days a week an agent of this contract may work this type: days_on within the paid hours."""
+    low_paid, high_paid = contract.weekly_paid_slots
+    low = max(contract.days_on[0], 1, -(-low_paid // shift.paid_slots))
+    high = min(contract.days_on[1], n_open, n_open if high_paid is None else high_paid // shift.paid_slots)
+    return (low, high) if low <= high else None
+
+
+def _pool(b: _Builder, problem: WeekProblem, c: int, t: int, s: int, shift: ShiftRule, days_range: tuple[int, int],
+          high: float, pools: list, v_by_start_day: dict, mine_x: list) -> None:
+    """Implicit days off (after Bailey 1985): agents a of (contract, type, start), shifts w[d] on
+    each open day, w[d] <= a and low x a <= sum_d w[d] <= high x a. Exact: handing the day's shifts
+    out cyclically over the a agents gives each floor or ceil(sum / a) days, all different since
+    w[d] <= a, so every agent works between `low` and `high` days."""
+    agents = b.variable(0.0, high)
+    shifts = {}
+    for d in range(problem.n_days):
+        if problem.is_open(d):
+            w = b.variable(shift.cost, high)
+            shifts[d] = w
+            v_by_start_day.setdefault((s, d), []).append(w)
+            b.row({w: 1.0, agents: -1.0}, -np.inf, 0.0)
+    b.row({**{w: 1.0 for w in shifts.values()}, agents: -float(days_range[0])}, 0.0, np.inf)
+    b.row({**{w: 1.0 for w in shifts.values()}, agents: -float(days_range[1])}, -np.inf, 0.0)
+    pools.append((agents, c, t, s, shifts))
+    mine_x.append(agents)
+
+
 def _build(problem: WeekProblem, shrinkage: float, with_shortfall: bool):
     b = _Builder()
     n_days, n = problem.n_days, problem.n_slots
     open_days = tuple(problem.is_open(d) for d in range(n_days))
     at_desk: list[list[dict[int, float]]] = [[{} for _ in range(n)] for _ in range(n_days)]
     tours = []  # (x, c, t, base, pattern)
+    pools = []  # (agents variable, c, t, start, {day: shifts variable}): implicit days off
     starts_of = {}  # (c, t, base, d) -> [(v, s)]
     breaks_of = {}  # (c, t, s, d, k) -> [(y, absolute start)]
     all_x, x_of_contract, n_patterns = [], [], 0
     for c, contract in enumerate(problem.contracts):
-        patterns = day_off_patterns(n_days, open_days, contract.days_on, contract.consecutive_days_off)
+        patterns = [] if _implicit_days_off(contract) else day_off_patterns(
+            n_days, open_days, contract.days_on, contract.consecutive_days_off)
         n_patterns += len(patterns)
         mine_x = []
         weekend_x = []
@@ -259,6 +294,11 @@ def _build(problem: WeekProblem, shrinkage: float, with_shortfall: bool):
                   and (high_paid is None or len(p) * shift.paid_slots <= high_paid)]
             starts = sorted(s for s in shift.start_slots if s + shift.length_slots <= n)
             v_by_start_day: dict[tuple[int, int], list[int]] = {}
+            if _implicit_days_off(contract):
+                days_range = _days_range(contract, shift, sum(open_days))
+                for s in (starts if days_range else ()):
+                    _pool(b, problem, c, t, s, shift, days_range, high, pools, v_by_start_day, mine_x)
+                starts = ()  # no explicit patterns for this type
             previous_last = None
             for base in starts:
                 band = [s for s in starts if base <= s <= base + contract.start_band_slots]
@@ -320,7 +360,7 @@ def _build(problem: WeekProblem, shrinkage: float, with_shortfall: bool):
             if problem.seats is not None and at_desk[d][j]:
                 b.row(at_desk[d][j], -np.inf, float(problem.seats))
     a = coo_matrix((b.vals, (b.rows, b.cols)), shape=(len(b.lb), len(b.cost)))
-    return b, a, tours, starts_of, breaks_of, shortfall, n_patterns
+    return b, a, (tours, pools), starts_of, breaks_of, shortfall, n_patterns
 
 
 def _solve(c, a, b: _Builder, time_limit_s: float, gap: float):
@@ -337,7 +377,7 @@ def solve_week(problem: WeekProblem, shrinkage: float = 0.0, time_limit_s: float
     _check(problem, shrinkage)
     started = time.perf_counter()
     b, a, tours, starts_of, breaks_of, _, n_patterns = _build(problem, shrinkage, False)
-    if not tours:
+    if not tours[0] and not tours[1]:
         raise TourProblemError("no tour fits the rules: check days_on against the open days, the consecutive days "
                                "off, and the weekly paid hours against the shift types' lengths")
     result = _solve(np.array(b.cost, dtype=float), a, b, time_limit_s, mip_rel_gap)
@@ -374,9 +414,11 @@ def _shortfall_error(problem: WeekProblem, shrinkage: float, time_left_s: float)
 def _read(problem, tours, starts_of, breaks_of, solution) -> tuple[Tour, ...]:
     """Agent lines from the counts: each (contract, type, band) group's agents take their pattern,
     then each day the k-th earliest start goes to the k-th agent working that day; each
-    (contract, type, start, day)'s agents take the i-th earliest start of every break."""
+    (contract, type, start, day)'s agents take the i-th earliest start of every break. A pool's
+    (implicit days off) shifts go round its agents day by day."""
+    explicit, pools = tours
     lines = []
-    for x, c, t, base, p in tours:
+    for x, c, t, base, p in explicit:
         lines.extend([(c, t, base, p)] * int(solution[x]))
     lines.sort(key=lambda line: (line[0], line[1], line[2], line[3]))
     days_of: list[dict[int, int]] = [dict() for _ in lines]  # line -> day -> start
@@ -391,6 +433,17 @@ def _read(problem, tours, starts_of, breaks_of, solution) -> tuple[Tour, ...]:
             starts = sorted(s for v, s in starts_of[(c, t, base, d)] for _ in range(int(solution[v])))
             for i, s in zip(working, starts):
                 days_of[i][d] = s
+    for agents, c, t, s, shifts in pools:
+        n_agents = int(solution[agents])
+        worked: list[list[int]] = [[] for _ in range(n_agents)]
+        turn = 0
+        for d, w in sorted(shifts.items()):
+            for _ in range(int(solution[w])):
+                worked[turn].append(d)
+                turn = (turn + 1) % n_agents
+        for days in worked:
+            lines.append((c, t, s, tuple(days)))
+            days_of.append({d: s for d in days})
     break_queue: dict[tuple, list[list[int]]] = {}
     for key, placements in breaks_of.items():
         break_queue[key] = sorted(pos for y, pos in placements for _ in range(int(solution[y])))
