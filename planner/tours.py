@@ -134,8 +134,8 @@ class Tour:
 
 @dataclass(frozen=True)
 class WeekSchedule:
-    """solver_status: "optimal" (gap 0, proven) or "time_limit" (best found; `mip_gap` is the
-    proven relative distance to the optimum)."""
+    """solver_status: "optimal" (gap 0, proven), "gap_reached" (within the `mip_rel_gap` asked)
+    or "time_limit" (best found); `mip_gap` is the proven relative distance to the optimum."""
 
     solver_status: str
     cost: float
@@ -336,7 +336,10 @@ def _build(problem: WeekProblem, shrinkage: float, with_shortfall: bool):
                         for j in range(s + offset, min(s + offset + rule.slots, n)):
                             at_desk[d][j][y] = at_desk[d][j].get(y, 0.0) - 1.0
                     breaks_of[(c, t, s, d, k)] = placements
-                    b.row({**{v: -1.0 for v in vs}, **{y: 1.0 for y, _ in placements}}, 0.0, 0.0)
+                    # at least one break each: a solution with spare breaks stays one once they are dropped
+                    # (dropping a break only adds cover), and the inequality lets HiGHS find weeks sooner
+                    b.row({**{v: -1.0 for v in vs}, **{y: 1.0 for y, _ in placements}}, 0.0,
+                          np.inf if problem.seats is None else 0.0)  # with seats a break frees one: exactly one
         all_x.extend(mine_x)
         x_of_contract.append(mine_x)
         if contract.max_agents is not None and mine_x:
@@ -363,10 +366,28 @@ def _build(problem: WeekProblem, shrinkage: float, with_shortfall: bool):
     return b, a, (tours, pools), starts_of, breaks_of, shortfall, n_patterns
 
 
-def _solve(c, a, b: _Builder, time_limit_s: float, gap: float):
-    return milp(c, integrality=np.ones(len(c)), bounds=Bounds(np.zeros(len(c)), np.array(b.upper, dtype=float)),
-                constraints=[LinearConstraint(a, np.array(b.lb, dtype=float), np.array(b.ub, dtype=float))],
+def _solve(c, a, b: _Builder, time_limit_s: float, gap: float, lower=None, extra=()):
+    low = np.zeros(len(c)) if lower is None else lower
+    return milp(c, integrality=np.ones(len(c)), bounds=Bounds(low, np.maximum(low, np.array(b.upper, dtype=float))),
+                constraints=[LinearConstraint(a, np.array(b.lb, dtype=float), np.array(b.ub, dtype=float)), *extra],
                 options={"time_limit": max(time_limit_s, 0.01), "mip_rel_gap": gap, "disp": False})
+
+
+def _rounded_week(c, a, b: _Builder, tours, time_limit_s: float):
+    """A first week fast (HiGHS alone can take minutes to find one on a large week): the LP's
+    agents per tour and pool rounded up and held as a floor, the rest (starts, breaks, days of
+    pools) solved as an integer programme. None when that fails (a cap broken by the rounding)."""
+    started = time.perf_counter()
+    relaxed = milp(c, integrality=np.zeros(len(c)), bounds=Bounds(np.zeros(len(c)), np.array(b.upper, dtype=float)),
+                   constraints=[LinearConstraint(a, np.array(b.lb, dtype=float), np.array(b.ub, dtype=float))],
+                   options={"time_limit": max(time_limit_s, 0.01)})
+    if relaxed.x is None:
+        return None
+    lower = np.zeros(len(c))
+    counts = [x for x, *_ in tours[0]] + [agents for agents, *_ in tours[1]]
+    lower[counts] = np.ceil(relaxed.x[counts] - 1e-6)
+    result = _solve(c, a, b, time_limit_s - (time.perf_counter() - started), 0.01, lower)
+    return result.x if result.x is not None else None
 
 
 def solve_week(problem: WeekProblem, shrinkage: float = 0.0, time_limit_s: float = 60.0,
@@ -380,21 +401,41 @@ def solve_week(problem: WeekProblem, shrinkage: float = 0.0, time_limit_s: float
     if not tours[0] and not tours[1]:
         raise TourProblemError("no tour fits the rules: check days_on against the open days, the consecutive days "
                                "off, and the weekly paid hours against the shift types' lengths")
-    result = _solve(np.array(b.cost, dtype=float), a, b, time_limit_s, mip_rel_gap)
-    if result.status == 2:
-        raise _shortfall_error(problem, shrinkage, time_limit_s - (time.perf_counter() - started))
-    if result.x is None:
+    c = np.array(b.cost, dtype=float)
+
+    def left() -> float:
+        return time_limit_s - (time.perf_counter() - started)
+
+    first = _rounded_week(c, a, b, tours, left() / 4)
+    cutoff = []
+    if first is not None:
+        # the full search only for weeks cheaper than the first: "infeasible" then proves it optimal
+        first_cost = float(c @ np.round(first))
+        cutoff = [LinearConstraint(c.reshape(1, -1), -np.inf, first_cost - 1e-6 * max(1.0, first_cost))]
+    result = _solve(c, a, b, left(), mip_rel_gap, extra=cutoff)
+    if result.status == 2 and first is None:
+        raise _shortfall_error(problem, shrinkage, left())
+    dual = getattr(result, "mip_dual_bound", None)
+    bound = float(dual) if dual is not None and math.isfinite(dual) else -math.inf
+    if result.x is not None:
+        x, proven = result.x, result.status == 0
+        message = str(result.message)
+    elif first is not None:
+        x, proven = first, result.status == 2
+        message = "the first week (rounded LP) " + ("is optimal: no cheaper week exists" if proven else
+                                                    f"is the best found; {result.message}")
+    else:
         raise RuntimeError(f"HiGHS found no week within {time_limit_s:g} s ({result.message}); raise the time limit")
-    solution = np.round(result.x).astype(int)
+    solution = np.round(x).astype(int)
     read = _read(problem, tours, starts_of, breaks_of, solution)
     at_desk = tuple(tuple(int(v) for v in row) for row in _at_desk(problem, read))
     cost = float(sum(tour.cost for tour in read))
-    gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
-    dual = getattr(result, "mip_dual_bound", None)
-    status = "optimal" if result.status == 0 and gap <= 1e-9 else "time_limit"
-    return WeekSchedule(status, cost, gap if status != "optimal" else 0.0,
-                        float(dual) if dual is not None and math.isfinite(dual) else cost, read, at_desk,
-                        time.perf_counter() - started, len(b.cost), len(b.lb), n_patterns, str(result.message),
+    if proven:
+        bound = cost if result.x is None else max(bound, -math.inf)
+    gap = max(0.0, (cost - bound) / max(abs(cost), 1e-9)) if math.isfinite(bound) else 1.0
+    status = "optimal" if proven and gap <= 1e-9 else ("gap_reached" if proven else "time_limit")
+    return WeekSchedule(status, cost, 0.0 if status == "optimal" else gap, bound if math.isfinite(bound) else 0.0,
+                        read, at_desk, time.perf_counter() - started, len(b.cost), len(b.lb), n_patterns, message,
                         shrinkage)
 
 
