@@ -726,6 +726,13 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
 # --- shifts: callsim schedule ---
 
 
+def _status_line(quiet: bool, text):
+    """A one-line status on a terminal's stderr, rewritten in place: text(state) for each state."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda state: click.echo(f"\r  {text(state)}   ", err=True, nl=False)
+
+
 @cli.command()
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--requirements", "requirements_path", metavar="FILE", type=click.Path(dir_okay=False), default=None,
@@ -743,8 +750,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
 @click.option("--by-simulation", is_flag=True,
               help="simulate the schedule, require one agent more wherever an interval misses a service target, "
                    "solve again, until none misses (or --max-rounds); writes the rounds to by_simulation.csv")
-@click.option("--max-rounds", type=click.IntRange(1, 100), default=8, show_default=True,
-              help="rounds of --by-simulation at most")
+@click.option("--max-rounds", type=click.IntRange(1, 100), default=25, show_default=True,
+              help="rounds of --by-simulation at most; stopping there is NOT CONVERGED, exit code 1")
 @replications_option
 @seed_option
 @workers_option
@@ -763,7 +770,7 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
     agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS). With days:
     and shifts.contracts:, weekly tours with days off (and, with --agents, a roster of named agents)."""
-    from presentation.schedule_output import format_study, schedule_files
+    from presentation.schedule_output import format_study, not_converged_message, schedule_files, solver_progress_text
     from studies.schedule import load_requirement, run_schedule
 
     if from_plan and requirements_path is not None:
@@ -785,16 +792,18 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     with _workers_pool(workers, scheduler) as pool:
         study = run_schedule(scenario, requirement, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
                              replications, seed, workers, _progress(quiet or as_json), where=f"{scenario_path}: ",
-                             executor=pool)
+                             executor=pool, on_solver_progress=_status_line(quiet or as_json, solver_progress_text))
     stem = Path(scenario_path).stem
     files = schedule_files(study, stem, str(scenario_path), plots=not no_plots, report=with_report)
     written = _write(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
         click.echo(files["schedule.json"], nl=False)
-        return
-    click.echo(format_study(study, str(scenario_path)))
-    click.echo(f"\n{_written_line(folder, written)}")
-    click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+    else:
+        click.echo(format_study(study, str(scenario_path)))
+        click.echo(f"\n{_written_line(folder, written)}")
+        click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+    if study.by_rounds is not None and study.by_rounds.round_limit:
+        raise TargetsNotMet(not_converged_message(study.by_rounds))
 
 
 def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots):
@@ -927,15 +936,22 @@ class TargetsNotMet(click.ClickException):
     exit_code = 1
 
 
-def _optimize_progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None
-    started = time.monotonic()
+def _optimize_display(quiet: bool):
+    """on_start: what the search will simulate (stderr); on_batch: a progress line on a terminal."""
+    from presentation.optimize_output import ProgressLine, effort_text
 
-    def show(evaluations: int, batch: int) -> None:
-        click.echo(f"\r  staffings simulated {evaluations}  ({time.monotonic() - started:.0f} s)   ", err=True, nl=False)
+    lines = []
 
-    return show
+    def on_start(effort) -> None:
+        if not quiet:
+            click.echo(effort_text(effort), err=True)
+        lines.append(ProgressLine(effort, time.monotonic))
+
+    def on_batch(progress) -> None:
+        if not quiet and sys.stderr.isatty():
+            click.echo(f"\r  {lines[0](progress)}   ", err=True, nl=False)
+
+    return on_start, on_batch
 
 
 @cli.command()
@@ -948,6 +964,9 @@ def _optimize_progress(quiet: bool):
               help="a target must hold for the one-sided bound at this confidence (e.g. 0.95), not only the mean")
 @click.option("--max-iterations", type=click.IntRange(min=1, max=10_000), default=60, show_default=True,
               help="simulated batches at most before stopping")
+@click.option("--confirm-replications", type=click.IntRange(min=0, max=10_000), default=None,
+              help="fresh replications (never used by the search) the answer is confirmed and repaired on; 0 for none "
+                   "(default: twice --replications)")
 @click.option("--per-group-occupancy", is_flag=True,
               help="cap each agent group's occupancy at the band's upper end (default: the whole centre's)")
 @out_option("optimize.json, the trace, the optimised scenario and the plots", "results/<scenario name>/")
@@ -960,32 +979,37 @@ def _optimize_progress(quiet: bool):
 @no_plots_option
 @quiet_option
 @click.option("--report", "with_report", is_flag=True, help="also write optimize_report.html (one self-contained page)")
-def optimize(scenario_path, start, replications, seed, confidence, max_iterations, per_group_occupancy, out, workers,
-             scheduler, max_calls, volume, aht, as_json, no_plots, quiet, with_report):
+def optimize(scenario_path, start, replications, seed, confidence, max_iterations, confirm_replications,
+             per_group_occupancy, out, workers, scheduler, max_calls, volume, aht, as_json, no_plots, quiet, with_report):
     """The cheapest staffing per interval and group that meets every target in simulation,
     with the trace of every staffing tried (ISA-style whole-day iteration, then marginal
     analysis on common random numbers)."""
     import json
 
-    from presentation.optimize_output import (format_optimize, infeasible_message, optimize_document,
-                                              optimized_yaml, to_json, trace_csv, trace_document)
+    from presentation.optimize_output import (confirmation_csv, format_optimize, infeasible_message,
+                                              optimize_document, optimized_yaml, to_json, trace_csv, trace_document)
     from studies.optimize import OptimizeError, optimize_staffing
 
     scenario = _what_if(_load(scenario_path), volume, aht)
     folder = _output_folder(out, Path(scenario_path).stem)
-    # a search simulates the day many times: counted as one staffing per group per iteration
-    _check_size([scenario] * (len(scenario.agents) * max_iterations), replications, max_calls, quiet or as_json)
+    # --max-calls guards against a mistyped volume: one staffing's day on the most replications used
+    days = replications or scenario.simulation.replications
+    _check_size([scenario], max(days, 2 * days if confirm_replications is None else confirm_replications), max_calls,
+                True)
+    on_start, on_batch = _optimize_display(quiet or as_json)
     with _workers_pool(workers, scheduler) as executor:
         try:
             result = optimize_staffing(scenario, start=start.replace("-", "_"), replications=replications, seed=seed,
                                        confidence=confidence, max_iterations=max_iterations, executor=executor,
-                                       per_group=per_group_occupancy, on_batch=_optimize_progress(quiet or as_json))
+                                       per_group=per_group_occupancy, confirm_replications=confirm_replications,
+                                       on_start=on_start, on_batch=on_batch)
         except OptimizeError as exc:
             raise InputError(f"{scenario_path}: {exc}") from None
     stem = Path(scenario_path).stem
     document = optimize_document(result, source=str(scenario_path))
     files = {"optimize.json": to_json(document), "optimize_trace.csv": trace_csv(result),
              "optimize_trace.json": to_json(trace_document(result)),
+             **({"optimize_confirmation.csv": confirmation_csv(result)} if result.confirmation is not None else {}),
              f"{stem}.optimized.yaml": optimized_yaml(result, source=str(scenario_path))}
     if not no_plots:
         from presentation.optimize_plots import optimize_plots
@@ -1003,7 +1027,7 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
         click.echo(format_optimize(result, source=str(scenario_path)))
         click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
         click.echo(f"simulate it: callsim run {folder / f'{stem}.optimized.yaml'}")
-    if result.infeasible:
+    if result.infeasible or not result.converged:
         raise TargetsNotMet(infeasible_message(result))
 
 

@@ -143,10 +143,10 @@ def roster_png(study: WeekStudy) -> bytes:
     ax.set_yticks(np.arange(len(lines)), [agent for agent, _, _, _ in lines], fontsize=7)
     ax.set_xlim(0, len(days))
     ax.set_xticks(np.arange(len(days)) + 0.5, [f"{WEEKDAY_NAMES[d.weekday]}\n{d.date}" for d in days], fontsize=8)
-    for c in contracts:
-        ax.barh([], [], color=colours[c], label=c)
-    ax.legend(loc="upper right", bbox_to_anchor=(1.0, 1.0 + 0.6 / max(3.0, 0.18 * len(lines) + 1.6)), ncol=len(contracts),
-              fontsize=8, frameon=False)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=colours[c], label=c) for c in contracts], loc="lower right",
+              bbox_to_anchor=(1.0, 1.0), ncol=len(contracts), fontsize=8, frameon=False)
     ax.set_title(f"Roster: {study.scenario.name} (each bar a shift, {study.scenario.start} to day's end; "
                  "gaps are breaks)", fontsize=10, loc="left")
     return png_bytes(figure, "roster")
