@@ -160,3 +160,21 @@ def test_the_shipped_week_is_valid_with_its_agents():
 
     agents = read_agents(SCENARIO_DIR / "retail_bank_week_agents.csv", scenario)
     assert len(agents) >= 40
+
+
+def test_a_day_reads_its_calls_from_a_forecast_by_date(tmp_path):
+    from simulator.loading import load_scenario as load
+
+    rows = ["date,start,calls"]
+    for date, factor in (("2026-03-02", 1), ("2026-03-03", 2)):
+        rows += [f"{date},{8 + k:02d}:00,{10 * factor + k}" for k in range(8)]
+    (tmp_path / "forecast.csv").write_text("\n".join(rows) + "\n")
+    data = yaml.safe_load(yaml.safe_dump(SMALL_WEEK))
+    data["days"][1]["calls"] = {"csv": "forecast.csv", "date": "2026-03-03"}
+    scenario = load(_write(tmp_path, data))
+    assert scenario.days[1].calls == tuple(float(20 + k) for k in range(8))
+    assert scenario.on_day(1).arrivals.calls == scenario.days[1].calls
+    assert scenario.on_day(2).arrivals.calls == tuple(0.8 * c for c in SMALL_WEEK["arrivals"]["calls"])
+    data["days"][1]["calls"] = {"csv": "forecast.csv", "date": "2026-03-09"}
+    with pytest.raises(Exception, match=r"days\[1\]|days.1"):
+        load(_write(tmp_path, data))
