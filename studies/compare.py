@@ -133,6 +133,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("staffing limits", ("agents.min_agents", "agents.max_agents")),  # bounds for `callsim optimize`
     ("targets", ("targets",)),
     ("shift rules", ("shifts",)),  # what `callsim schedule` builds shifts from; the simulated day is the same
+    ("days of the week", ("days",)),  # the dates `callsim schedule` builds weekly tours for; the simulated day is the same
 )
 # compare runs every scenario with the same seed and replications, and names are labels
 NOT_COMPARED = ("schema_version", "name", "description", "simulation")
