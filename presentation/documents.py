@@ -9,9 +9,10 @@ import math
 import platform
 from importlib import metadata
 
-from simulator.funnel import funnel_document
 from simulator.kpi_table import DEFINITIONS
 from simulator.run import RunResult
+
+from .funnel_output import funnel_document
 
 
 def versions() -> dict[str, str]:

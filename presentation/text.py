@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 
 from simulator.kpi_table import KPI, UNITS, Unit
-from simulator.funnel import funnel_document
 from simulator.run import Estimate, RunResult
+
+from .funnel_output import funnel_document
 
 def unit_of(name: str) -> Unit:
     """The unit of a KPI (from the KPI table); a name outside the table prints as a count."""

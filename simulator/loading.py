@@ -16,6 +16,7 @@ from typing import Sequence
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .distributions import DIST_NAMES
 from .errors import UserError, one_line
 from .scenario import Scenario, ScenarioError
 
@@ -133,10 +134,7 @@ def _data_path(loc: tuple, data) -> tuple:
     return tuple(path)
 
 
-_TAG_LIKE = {
-    "exponential", "fixed", "lognormal", "gamma", "weibull", "uniform", "empirical",
-    "function-after", "function-before", "nullable", "tagged-union",
-}
+_TAG_LIKE = {*DIST_NAMES, "function-after", "function-before", "nullable", "tagged-union"}
 
 
 def _model_at(path: tuple, data) -> type[BaseModel] | None:
@@ -221,9 +219,7 @@ def _explain(error: dict, data) -> tuple[tuple, str]:
     if kind == "missing":
         return path, "is required but missing; add it"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return path, (
-            "'dist' must be one of exponential, fixed, lognormal, gamma, weibull, uniform, empirical"
-        )
+        return path, f"'dist' must be one of {', '.join(DIST_NAMES)}"
     if kind == "finite_number":
         return path, (f"must be a finite number (got {got!r}); write a number, or leave the key out where "
                       "'never' or 'none' is meant (no patience: callers never hang up)")

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
+from .errors import UserError
 from .intents import Intent, check_intents
 from .ivr import Ivr
 from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
@@ -262,8 +263,23 @@ class Targets(_Frozen):
         return band
 
 
+MIN_REPLICATIONS, MAX_REPLICATIONS = 2, 10_000  # a confidence interval needs two days
+
+
+def replication_count(replications: int | None, default: int) -> int:
+    """The replications a study runs: `replications` when given, `default` (the scenario's, or
+    the study's own) when it is None. 0 is refused, never read as "not given"."""
+    if replications is None:
+        return default
+    if not MIN_REPLICATIONS <= replications <= MAX_REPLICATIONS:
+        raise UserError(f"replications {replications}: give {MIN_REPLICATIONS} to {MAX_REPLICATIONS:,} "
+                            f"independent days (a confidence interval needs two), or leave it out for {default}")
+    return replications
+
+
 class Simulation(_Frozen):
-    replications: int = Field(default=20, ge=2, le=10_000, description="independent simulated days")
+    replications: int = Field(default=20, ge=MIN_REPLICATIONS, le=MAX_REPLICATIONS,
+                              description="independent simulated days")
     seed: int = Field(default=20261123, ge=0, description="root random seed: the same seed gives the same results")
 
 

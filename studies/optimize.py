@@ -76,7 +76,7 @@ from simulator.batch import run_scenarios
 from simulator.errors import UserError
 from simulator.kpi_table import kpi_bounds
 from simulator.run import RunResult
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, replication_count
 
 Start = Literal["erlang", "carry_over", "scenario"]
 STARTS = ("erlang", "carry_over", "scenario")
@@ -642,7 +642,7 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
         raise OptimizeError(f"confidence must be at least 0.5 and below 1, got {confidence:g}")
     if max_iterations < 1:
         raise OptimizeError(f"max_iterations must be at least 1, got {max_iterations}")
-    replications = replications or scenario.simulation.replications
+    replications = replication_count(replications, scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     constraints = target_constraints(scenario, per_queue, per_group)
     costs = hourly_costs(scenario)
@@ -741,7 +741,7 @@ def slack_intervals(scenario: Scenario, result: RunResult | None = None, replica
     every target with one fewer of that group, and the next interval (unchanged in that run)
     still meets them too. Judged as `optimize_staffing` judges (mean, or one-sided bound)."""
     if result is None:
-        (result,) = run_scenarios([scenario], replications or scenario.simulation.replications,
+        (result,) = run_scenarios([scenario], replication_count(replications, scenario.simulation.replications),
                                   scenario.simulation.seed if seed is None else seed, executor=executor)
     constraints = target_constraints(scenario, per_queue, per_group)
     base = check_intervals(result, constraints, confidence)

@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
+from presentation.funnel_output import funnel_document
 from simulator.callers import first_call_streams, ivr_paths
-from simulator.funnel import expected_funnel, funnel_document, funnel_layout
+from simulator.funnel import expected_funnel, funnel_layout
 from simulator.funnel_trace import Trace
 from simulator.ivr import routing_probabilities
 from simulator.loading import load_scenario, scenario_from_dict
