@@ -19,7 +19,7 @@ import numpy as np
 from .callers import FIRST, ReturnCallPool, first_call_streams, ivr_paths, return_call_walks
 from .funnel_trace import FunnelLayout, Trace, layout_of
 from .intents import intent_routing, intent_shares
-from .ivr import HANG_UP, IvrPaths
+from .ivr import IvrPaths, expected_walk
 from .scenario import Scenario
 
 
@@ -86,58 +86,7 @@ def expected_funnel(scenario: Scenario, interval: int = 0) -> np.ndarray:
     if scenario.intents:
         shares = intent_shares(scenario.intents, scenario.n_intervals)[:, interval]
         expected, _ = intent_routing(ivr, scenario.intents, scenario.queues, shares, layout)
-        expected[layout.index[("entered",)]] = 1.0
-        return expected
-    queue_names = [q.name for q in scenario.queues]
-    menus = {m.name: k for k, m in enumerate(ivr.menus)}
-    services = {s.name: k for k, s in enumerate(ivr.self_service)}
-    expected = np.zeros(len(layout))
+    else:
+        expected = expected_walk(ivr, [q.name for q in scenario.queues], layout).expected
     expected[layout.index[("entered",)]] = 1.0
-
-    def add(key: tuple, p: float) -> None:
-        expected[layout.index[key]] += p
-
-    def reach(target: str, p: float, via: tuple = (), misroute=None) -> None:
-        if p == 0.0:
-            return
-        if target in menus:
-            visit(menus[target], p)
-        elif target in services:
-            s = services[target]
-            success = ivr.self_service[s].success
-            add(("self_service", s, "entered"), p)
-            add(("self_service", s, "contained"), p * success)
-            add(("self_service", s, "failed"), p * (1 - success))
-            add(("contained",), p * success)
-            if via:
-                add(("option", *via, "contained"), p * success)
-            reach(ivr.self_service[s].on_failure, p * (1 - success))
-        elif target == HANG_UP:
-            add(("hung_up",), p)
-        else:
-            wrong = misroute.share if misroute is not None else 0.0
-            add(("queue", queue_names.index(target)), p * (1 - wrong))
-            if wrong:
-                add(("queue", queue_names.index(misroute.queue)), p * wrong)
-                add(("misrouted",), p * wrong)
-                if via:
-                    add(("option", *via, "misrouted"), p * wrong)
-
-    def visit(m: int, p: float) -> None:
-        menu = ivr.menus[m]
-        attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
-        add(("menu", m, "entered"), p)
-        add(("menu", m, "hung_up"), p * menu.hang_up * attempts)
-        add(("hung_up",), p * menu.hang_up * attempts)
-        add(("menu", m, "replays"), p * sum(menu.no_input ** k for k in range(1, menu.retries + 1)))
-        timed_out = p * menu.no_input ** (menu.retries + 1)
-        add(("menu", m, "timed_out"), timed_out)
-        chose = p * (1.0 - menu.hang_up - menu.no_input) * attempts
-        for o, option in enumerate(menu.options):
-            add(("option", m, o, "chose"), chose * option.share)
-            reach(option.to, chose * option.share, (m, o), option.misroute)
-        if menu.no_input > 0.0:
-            reach(menu.default, timed_out)
-
-    visit(menus[ivr.start or ivr.menus[0].name], 1.0)
     return expected
