@@ -10,6 +10,7 @@ import platform
 from importlib import metadata
 
 from simulator.kpi_table import DEFINITIONS
+from simulator.numbers import csv_number  # noqa: F401  (the presentation modules import it from here)
 from simulator.run import RunResult
 
 from .funnel_output import funnel_document
@@ -89,12 +90,3 @@ def intervals_csv(result: RunResult) -> str:
         writer.writerow(line)
     return buffer.getvalue()
 
-
-def csv_number(value: float | int | None) -> str:
-    """A number in a CSV cell: a whole number as it is, else 6 significant digits; empty when
-    absent or not finite."""
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.6g}" if math.isfinite(value) else ""
