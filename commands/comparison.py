@@ -6,23 +6,14 @@ from pathlib import Path
 import click
 
 from . import steps
-from .options import (InputError, aht_option, json_option, max_calls_option, no_plots_option, out_option,
-                      quiet_option, replications_option, report_option, scenario_argument, scheduler_option,
-                      seed_option, volume_option, workers_option)
+from .options import (InputError, aht_option, out_option, quiet_option, report_option, scenario_argument,
+                      scheduler_option, simulation_options, volume_option, workers_option)
 
 
 @click.command()
 @click.argument("scenario_paths", metavar="A.yaml B.yaml [MORE.yaml ...]", nargs=-1, required=True,
                 type=click.Path(dir_okay=False))
-@replications_option
-@seed_option
-@out_option("comparison.json, comparison.csv and the plots", "results/compare-<A>-<B>.../")
-@workers_option
-@scheduler_option
-@json_option
-@no_plots_option
-@quiet_option
-@max_calls_option
+@simulation_options("comparison.json, comparison.csv and the plots", "results/compare-<A>-<B>.../")
 @report_option("report.html")
 @volume_option
 @aht_option
@@ -75,15 +66,7 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
 @click.option("--vary", metavar="PARAM=START:STOP:STEP", default=None,
               help="scale an input by each factor: volume (calls), talk_time or patience (their means; the CV "
                    "stays), e.g. volume=0.8:1.2:0.1; with --agents every combination is a point")
-@replications_option
-@seed_option
-@out_option("sweep.json, sweep.csv and the plot", "results/sweep-<scenario>/")
-@workers_option
-@scheduler_option
-@json_option
-@no_plots_option
-@quiet_option
-@max_calls_option
+@simulation_options("sweep.json, sweep.csv and the plot", "results/sweep-<scenario>/")
 def sweep(scenario_path, agents_range, group, interval, vary, replications, seed, out, workers, scheduler, as_json,
           no_plots, quiet, max_calls):
     """Simulate SCENARIO over a range of staffing or of a scaled input; each KPI per point with

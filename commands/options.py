@@ -78,3 +78,19 @@ def report_option(file: str, help: str | None = None):
 def out_option(what: str, default: str):
     return click.option("-o", "--out", type=click.Path(file_okay=False), default=None, callback=not_empty,
                         help=f"folder for {what} (default: {default})")
+
+
+def simulation_options(what: str, default: str):
+    """The options of a command that simulates variants of a scenario (compare, sweep), in the
+    order --help lists them: -r, -s, -o (folder for `what`), -w, --scheduler, --json,
+    --no-plots, -q, --max-calls."""
+    decorators = (replications_option, seed_option, out_option(what, default), workers_option, scheduler_option,
+                  json_option, no_plots_option, quiet_option, max_calls_option)
+
+    def decorate(command):
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return decorate
+

@@ -74,9 +74,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     if as_json:
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    click.echo(format_plan_study(study, str(scenario_path)))
-    click.echo(f"\n{steps.written_line(folder, written)}")
-    click.echo(f"simulate the plan: callsim run {folder / f'{stem}.planned.yaml'}")
+    steps.echo_done(format_plan_study(study, str(scenario_path)), folder, written, folder / f"{stem}.planned.yaml",
+                    "the plan")
 
 
 @click.command()
@@ -133,9 +132,8 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     if as_json:
         click.echo(files["schedule.json"], nl=False)
         return
-    click.echo(format_study(study, str(scenario_path)))
-    click.echo(f"\n{steps.written_line(folder, written)}")
-    click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+    steps.echo_done(format_study(study, str(scenario_path)), folder, written, folder / f"{stem}.scheduled.yaml",
+                    "the schedule")
 
 
 @click.command()
@@ -189,8 +187,7 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
     if as_json:
         click.echo(json.dumps({**document, "files": [str(p) for p in written]}, indent=2, allow_nan=False))
     else:
-        click.echo(format_optimize(result, source=str(scenario_path)))
-        click.echo(f"\n{steps.written_line(folder, written)}")
-        click.echo(f"simulate it: callsim run {folder / f'{stem}.optimized.yaml'}")
+        steps.echo_done(format_optimize(result, source=str(scenario_path)), folder, written,
+                        folder / f"{stem}.optimized.yaml")
     if result.infeasible:
         raise TargetsNotMet(infeasible_message(result))

@@ -56,8 +56,7 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
     if as_json:
         click.echo(document, nl=False)
     else:
-        click.echo(format_run(study))
-        click.echo(f"\n{steps.written_line(folder, written)}")
+        steps.echo_done(format_run(study), folder, written)
 
 
 @click.command()

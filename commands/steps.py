@@ -59,6 +59,15 @@ def written_line(folder: Path, written) -> str:
     return f"written to {folder}: {', '.join(path.name for path in written)}"
 
 
+def echo_done(text: str, folder: Path, written, runnable: Path | None = None, what: str = "it") -> None:
+    """Print a command's tables, a blank line, what was written where, and (for a command that
+    writes a scenario) how to simulate it."""
+    click.echo(text)
+    click.echo(f"\n{written_line(folder, written)}")
+    if runnable is not None:
+        click.echo(f"simulate {what}: callsim run {runnable}")
+
+
 def executor(workers: int, scheduler: str | None = None):
     """One executor for the whole command: a pool of worker processes (None for one worker),
     or the Dask cluster at `scheduler` (`local:N` starts one here)."""
