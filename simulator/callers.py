@@ -70,9 +70,10 @@ def _remapped_resolution(u: np.ndarray, wanted: np.ndarray, tested: np.ndarray) 
 
 def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Generator],
                     interval: np.ndarray | None = None, intent: np.ndarray | None = None,
-                    trace: Trace | None = None) -> dict:
+                    trace: Trace | None = None, queue: np.ndarray | None = None) -> dict:
     """Every attribute of `n` calls except arrival times and busyness (see Callers).
-    `interval` (each call's interval) and `intent` matter only with intents (see ivr_paths)."""
+    `interval` (each call's interval) and `intent` matter only with intents (see ivr_paths);
+    `queue`, without an IVR, fixes each call's queue instead of drawing it by the shares."""
     queues = scenario.queues
     out: dict = {}
     intents = scenario.intents
@@ -83,7 +84,9 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Gen
         queue = np.where(paths.true_queue >= 0, paths.true_queue, paths.route).astype(np.int16)
         first_queue = paths.route
     else:
-        if len(queues) == 1:
+        if queue is not None:
+            first_queue = np.asarray(queue, dtype=np.int16)
+        elif len(queues) == 1:
             first_queue = np.zeros(n, dtype=np.int16)
         else:
             shares = scenario.arrivals.queue_shares or {}
@@ -167,25 +170,30 @@ def return_call_streams(seed: int, replication: int, batch: int) -> Callable[...
     return lambda stream, *sub: generator_at(seed, replication, int(Stream.RETURN_CALLS), batch, int(stream), *sub)
 
 
-def _return_call_intents(scenario: Scenario) -> np.ndarray | None:
-    """With intents, each row's intent in a batch of return calls: BATCH rows per intent (a
-    redial keeps its caller's intent), rows k*BATCH.. are intent k. None without intents."""
-    if not scenario.intents:
-        return None
-    return np.repeat(np.arange(len(scenario.intents), dtype=np.int16), ReturnCallPool.BATCH)
+def _return_call_blocks(scenario: Scenario) -> dict[str, np.ndarray]:
+    """How a batch of return calls is laid out: a return call is made by a caller who keeps
+    what it called about, so a batch holds BATCH rows per intent (with intents: rows k*BATCH..
+    are intent k) or, without an IVR and with several queues, BATCH rows per queue (rows
+    k*BATCH.. call queue k). Empty (BATCH rows, nothing fixed) otherwise: a share-based IVR
+    walks its menus again."""
+    if scenario.intents:
+        return {"intent": np.repeat(np.arange(len(scenario.intents), dtype=np.int16), ReturnCallPool.BATCH)}
+    if scenario.ivr is None and len(scenario.queues) > 1:
+        return {"queue": np.repeat(np.arange(len(scenario.queues), dtype=np.int16), ReturnCallPool.BATCH)}
+    return {}
 
 
 def return_call_batch(scenario: Scenario, seed: int, replication: int, batch: int) -> dict:
-    """The attributes of batch `batch` of a replication's return calls (rows: see _return_call_intents)."""
-    intent = _return_call_intents(scenario)
-    n = ReturnCallPool.BATCH if intent is None else len(intent)
-    return draw_attributes(scenario, n, return_call_streams(seed, replication, batch), intent=intent)
+    """The attributes of batch `batch` of a replication's return calls (rows: see _return_call_blocks)."""
+    blocks = _return_call_blocks(scenario)
+    n = len(next(iter(blocks.values()))) if blocks else ReturnCallPool.BATCH
+    return draw_attributes(scenario, n, return_call_streams(seed, replication, batch), **blocks)
 
 
 def return_call_walks(scenario: Scenario, seed: int, replication: int, batch: int, trace: Trace) -> IvrPaths:
     """The IVR walks of batch `batch` of return calls, the same as `return_call_batch` draws,
     with their funnel events noted in `trace`."""
-    intent = _return_call_intents(scenario)
+    intent = _return_call_blocks(scenario).get("intent")
     n = ReturnCallPool.BATCH if intent is None else len(intent)
     return ivr_paths(scenario, n, return_call_streams(seed, replication, batch), intent=intent, trace=trace)
 
@@ -231,9 +239,11 @@ class ReturnCallPool:
             n = scenario.n_intervals
             self.satisfied_share = [float(v) for v in share] if isinstance(share, tuple) else [float(share)] * n
 
-    def take(self, arrived_at_s: float, intent: int = -1) -> dict:
+    def take(self, arrived_at_s: float, block: int = -1) -> dict:
         """One call's attributes as Python scalars, keyed by Callers field ("ivr.x": field x of the
-        IVR walk), for a call starting at `arrived_at_s` by a caller of `intent` (with intents)."""
+        IVR walk), for a call starting at `arrived_at_s` by a caller whose block (see
+        _return_call_blocks: its intent, or its queue without an IVR) is `block`; -1 where
+        batches have no blocks."""
         if self.position >= self.BATCH:
             self.batch_number += 1
             b = self.batch_number
@@ -246,7 +256,7 @@ class ReturnCallPool:
                 else:
                     self.batch[name] = values.tolist()
             self.position = 0
-        i = self.position + (self.BATCH * int(intent) if intent >= 0 else 0)
+        i = self.position + (self.BATCH * int(block) if block >= 0 else 0)
         self.position += 1
         row = {name: values[i] for name, values in self.batch.items()}
         if self.announcement:

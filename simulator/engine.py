@@ -620,7 +620,8 @@ class _CallCentre:
         calls_made = self.calls_made
         if calls_made[i] >= self.max_calls or at_s >= self.day_end_s:
             return
-        row = self.pool.take(at_s, self.intent[i] if self.has_ivr else -1)  # a redial keeps its intent
+        # a return call keeps its caller's intent (with an IVR) or queue (without one)
+        row = self.pool.take(at_s, self.intent[i] if self.has_ivr else self.route[i])
         arrived = self.arrived
         j = len(arrived)
         for append, value in zip(self.return_appends, self.return_values(row)):  # one more entry in every array

@@ -331,3 +331,49 @@ def test_self_service_without_success_in_a_share_based_menu_is_a_one_line_error(
     path.write_text(yaml.safe_dump(base(ivr=ivr), sort_keys=False))
     code, out, err = run_cli(capsys, "validate", path)
     assert_user_error(code, out, err, "ivr.self_service[0].success", "missing")
+
+
+def _shares_with_return_calls() -> dict:
+    """The minimal case of the redial bug: queue A unstaffed, B staffed, both fed by shares, no
+    IVR; A's callers can only abandon and redial, B's are answered and may call again."""
+    return {
+        "schema_version": 1, "name": "redial_keeps_queue", "interval_minutes": 60,
+        "arrivals": {"calls": [300, 300], "queue_shares": {"A": 0.5, "B": 0.5}},
+        "queues": [
+            {"name": "A", "talk_time": FIXED(100), "patience": FIXED(60), "first_contact_resolution": 0.6},
+            {"name": "B", "talk_time": FIXED(200), "acw": FIXED(7), "patience": FIXED(60),
+             "first_contact_resolution": 0.6},
+        ],
+        "agents": [{"name": "a", "serves": ["A"], "staffing": [0, 0]},
+                   {"name": "b", "serves": ["B"], "staffing": [30, 30]}],
+        "return_calls": {"redial_probability": 0.8, "redial_delay": FIXED(300), "repeat_delay": FIXED(600),
+                         "max_calls": 3},
+    }
+
+
+def _return_calls_in_another_queue(records) -> tuple[int, int]:
+    """(return calls, return calls whose queue differs from their caller's first call's)."""
+    first_queue = {c: q for c, q, k in zip(records.caller, records.queue, records.kind) if k == 0}
+    returns = records.kind > 0
+    moved = sum(first_queue[c] != q for c, q in zip(records.caller[returns], records.queue[returns]))
+    return int(returns.sum()), int(moved)
+
+
+def test_a_return_call_keeps_its_callers_queue_without_an_ivr(monkeypatch):
+    scenario = scenario_from_dict(_shares_with_return_calls())
+    for replication in range(3):
+        rec = simulate_replication(scenario, seed=1, replication=replication).records
+        returns, moved = _return_calls_in_another_queue(rec)
+        assert returns > 300 and moved == 0
+        # nobody serves A: none of A's callers, first call or return call, is ever answered
+        assert not np.any(rec.outcome[rec.queue == 0] == Outcome.ANSWERED)
+        # durations follow the queue the call is in: B's talk time and ACW on every return call there
+        answered_b = (rec.queue == 1) & (rec.outcome == Outcome.ANSWERED)
+        assert np.all(rec.talk_s[answered_b] == 200) and np.all(rec.acw_s[answered_b] == 7)
+    # control: return calls drawn by the shares again (the bug) move about half of them
+    import simulator.callers as callers
+    monkeypatch.setattr(callers, "_return_call_blocks", lambda scenario: {})
+    take = callers.ReturnCallPool.take
+    monkeypatch.setattr(callers.ReturnCallPool, "take", lambda self, at_s, block=-1: take(self, at_s))
+    returns, moved = _return_calls_in_another_queue(simulate_replication(scenario, seed=1, replication=0).records)
+    assert moved > returns / 4
