@@ -135,14 +135,20 @@ def answer_rows(found: dict) -> list[dict]:
     return rows
 
 
-def show_answers(found: dict, inputs: CalculatorInputs) -> None:
-    columns = st.columns(len(found))
-    for column, (model, title, subtitle) in zip(columns, [m for m in MODELS if m[0] in found]):
+def show_headline(found: dict) -> None:
+    """The answers in one row of figures: agents and service level per model. The page draws
+    them above the inputs, so that they are on screen at 1024 x 768 without scrolling."""
+    models = [m for m in MODELS if m[0] in found]
+    columns = st.columns(2 * len(models))
+    for k, (model, title, subtitle) in enumerate(models):
         a = found[model]
         given = a.document["binding_constraint"] == "given"
-        column.metric(f"{title}: agents", f"{a.document['agents']}",
-                      help=f"{title} ({subtitle}): " + ("given" if given else f"required, set by {a.binding_text}"))
-        column.metric(f"{title}: service level", percent(a.document["service_level"]))
+        columns[2 * k].metric(f"{title}: agents", f"{a.document['agents']}",
+                              help=f"{title} ({subtitle}): " + ("given" if given else f"required, set by {a.binding_text}"))
+        columns[2 * k + 1].metric(f"{title}: service level", percent(a.document["service_level"]))
+
+
+def show_answers(found: dict, inputs: CalculatorInputs) -> None:
     st.table(answer_rows(found))
     st.caption(f"offered load {inputs.offered_load_erlangs:.2f} Erlangs; Erlang C: nobody hangs up; "
                "Erlang A: callers hang up after an exponential patience")
@@ -158,12 +164,16 @@ def render() -> None:
     st.title("Erlang calculator")
     st.caption("One interval, steady state. The numbers are exactly those of `callsim erlang` for the same inputs "
                "(the commands are under the answers).")
+    top = st.container()  # filled once the inputs are read: the answers come first on the screen
     inputs = read_inputs()
     try:
         found = answers(inputs)
     except InputProblem as exc:
-        show_error(str(exc))
+        with top:
+            show_error(str(exc))
         return
+    with top:
+        show_headline(found)
     answers_column, chart_column = st.columns([4, 7], gap="medium")
     with answers_column:
         show_answers(found, inputs)

@@ -37,11 +37,40 @@ def shipped_scenarios() -> list[Path]:
     return found
 
 
+def _forecast_reference(text: str) -> str | None:
+    """The CSV a scenario's `arrivals.calls` reads (`{csv: FILE, column: NAME}`), if any."""
+    import yaml
+
+    try:
+        calls = (yaml.safe_load(text) or {}).get("arrivals", {}).get("calls")
+    except (yaml.YAMLError, AttributeError):
+        return None  # the loader reports a broken file in its own words
+    return str(calls["csv"]) if isinstance(calls, dict) and "csv" in calls else None
+
+
 @st.cache_data(show_spinner=False)
-def _load_text(text: str, source: str):
+def _load_text(text: str, source: str, csvs: tuple[tuple[str, bytes], ...] = ()):
+    """An uploaded scenario, with the CSV files uploaded beside it placed where it looks for
+    them (a temporary folder, gone once the numbers are read into the scenario)."""
+    import tempfile
+
     from simulator.loading import scenario_from_text
 
-    return scenario_from_text(text, source)
+    wanted = _forecast_reference(text)
+    by_name = dict(csvs)
+    if wanted is not None and Path(wanted).name not in by_name:
+        raise UserError(f"{source}: arrivals.calls reads the forecast file {wanted}; upload it together with the "
+                         "scenario (select both files)")
+    with tempfile.TemporaryDirectory(prefix="callsim-upload-") as folder:
+        root = Path(folder).resolve()
+        for name, data in csvs:
+            (root / Path(name).name).write_bytes(data)
+        if wanted is not None:
+            target = (root / wanted).resolve()
+            if target.is_relative_to(root) and not target.exists():  # e.g. csv: data/forecast.csv
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(by_name[Path(wanted).name])
+        return scenario_from_text(text, source, root)
 
 
 @st.cache_data(show_spinner=False)
@@ -60,11 +89,17 @@ def pick_scenario(key: str, label: str = "scenario", allow_upload: bool = True, 
     choice = st.selectbox(label, options, index=min(default, len(options) - 1), key=f"{key}_file")
     try:
         if choice == "upload a file ...":
-            upload = st.file_uploader("scenario file (.yaml)", type=["yaml", "yml"], key=f"{key}_upload")
-            if upload is None:
+            uploads = st.file_uploader("scenario file (.yaml), with the forecast CSV it reads if any",
+                                       type=["yaml", "yml", "csv"], accept_multiple_files=True, key=f"{key}_upload")
+            scenarios = [u for u in uploads or () if u.name.lower().endswith((".yaml", ".yml"))]
+            if len(scenarios) != 1:
+                if scenarios:
+                    show_error(f"{len(scenarios)} scenario files uploaded ({', '.join(u.name for u in scenarios)}); "
+                               "upload one .yaml at a time, with the CSV files it reads")
                 return None
-            text = upload.getvalue().decode("utf-8", errors="replace")
-            return _load_text(text, upload.name)
+            csvs = tuple((u.name, u.getvalue()) for u in uploads if u.name.lower().endswith(".csv"))
+            text = scenarios[0].getvalue().decode("utf-8", errors="replace")
+            return _load_text(text, scenarios[0].name, csvs)
         path = paths[choices.index(choice)]
         return _load_path(str(path), path.stat().st_mtime_ns if path.exists() else 0)
     except UserError as exc:

@@ -1,7 +1,11 @@
 """Replay page: one simulated hour animated from the call records (replication 0 of the chosen
 scenario): callers waiting per queue, agents talking / in ACW / idle, abandonments and
 callbacks as they happen, the clock; play, pause and speed are Plotly's animation controls,
-and hovering a call on the timeline shows its readable trace (`presentation.trace`)."""
+and hovering a call on the timeline shows its readable trace (`presentation.trace`).
+
+One clock: the title, the slider, the cursor on the timeline and the list of who is in the
+system all belong to the same animation frame, so they move together (a second, separate
+Streamlit slider for the list used to show another time than the animation)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -17,6 +21,7 @@ from .frames import calls_at, calls_in_window, replay_frames, talk_start_s
 
 STEP_S = 30.0  # one frame per 30 simulated seconds: 120 frames for the hour
 TIMELINE_CALLS = 300
+PRESENT_ROWS = 25  # calls listed per frame in "in the system now"
 COLOURS = {"waiting": "#E69F00", "talking": "#0072B2", "after-call work": "#56B4E9", "idle": "#BBBBBB"}
 
 
@@ -46,6 +51,20 @@ def _bars(frames, k: int, queues, groups):
                   hovertemplate="%{x}: %{y}<extra></extra>")
 
 
+def present_header(clock: str, n: int) -> str:
+    return f"in the system at {clock}: {n} call{'s' if n != 1 else ''} (in the IVR, waiting, talking or in ACW)"
+
+
+def _present_table(day, scenario, at_s: float, clock: str) -> go.Table:
+    present = calls_at(day, at_s)
+    lines = [describe_call(day.records, int(i), scenario) for i in present[:PRESENT_ROWS]]
+    if len(present) > PRESENT_ROWS:
+        lines.append(f"... and {len(present) - PRESENT_ROWS} more")
+    return go.Table(header={"values": [present_header(clock, len(present))], "align": "left"},
+                    cells={"values": [lines or ["nobody"]], "align": "left", "height": 22},
+                    columnwidth=[1])
+
+
 def _title(frames, k: int) -> str:
     return (f"<b>{frames.clocks[k]}</b>   abandoned so far: {int(frames.abandoned[k])}   "
             f"callbacks accepted so far: {int(frames.callbacks[k])}")
@@ -55,8 +74,9 @@ def replay_figure(day, scenario, start_s: float, end_s: float) -> go.Figure:
     frames = replay_frames(day, scenario, start_s, end_s, STEP_S)
     queues = [q.name for q in scenario.queues]
     groups = [g.name for g in scenario.agents]
-    figure = make_subplots(rows=2, cols=1, row_heights=[0.45, 0.55], vertical_spacing=0.12,
-                           subplot_titles=("now", "calls in the hour (hover a call for its story)"))
+    figure = make_subplots(rows=3, cols=1, row_heights=[0.3, 0.37, 0.33], vertical_spacing=0.07,
+                           specs=[[{}], [{}], [{"type": "table"}]],
+                           subplot_titles=("", "calls in the hour (hover a call for its story)", ""))
     figure.add_trace(_bars(frames, 0, queues, groups), row=1, col=1)
     # timeline: one row per call, waiting then talking then ACW
     r = day.records
@@ -94,12 +114,15 @@ def replay_figure(day, scenario, start_s: float, end_s: float) -> go.Figure:
     figure.add_trace(go.Scatter(x=[0, 0], y=[-1, height], mode="lines", line={"color": "#CC0000", "width": 2},
                                 name="now", hoverinfo="skip"), row=2, col=1)
     cursor = len(figure.data) - 1
+    figure.add_trace(_present_table(day, scenario, frames.times_s[0], frames.clocks[0]), row=3, col=1)
+    listing = len(figure.data) - 1
     top = max(max((int(v.max()) for v in (*frames.waiting.values(), *frames.talking.values(),
                                            *frames.after_call.values(), *frames.idle.values())), default=1), 1)
     figure.frames = [
         go.Frame(name=frames.clocks[k], data=[_bars(frames, k, queues, groups),
-                                              go.Scatter(x=[(t - start_s) / 60] * 2, y=[-1, height])],
-                 traces=[0, cursor], layout={"title": {"text": _title(frames, k)}})
+                                              go.Scatter(x=[(t - start_s) / 60] * 2, y=[-1, height]),
+                                              _present_table(day, scenario, t, frames.clocks[k])],
+                 traces=[0, cursor, listing], layout={"title": {"text": _title(frames, k)}})
         for k, t in enumerate(frames.times_s)
     ]
 
@@ -108,16 +131,19 @@ def replay_figure(day, scenario, start_s: float, end_s: float) -> go.Figure:
                 "mode": "immediate"}
 
     figure.update_layout(
-        height=800, title={"text": _title(frames, 0), "y": 0.99, "yanchor": "top", "x": 0.01},
-        margin={"l": 10, "r": 10, "t": 120, "b": 10},
-        legend={"orientation": "h", "y": 0.5},
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.1, "xanchor": "left",
+        height=1250, title={"text": _title(frames, 0), "y": 0.99, "yanchor": "top", "x": 0.01},
+        margin={"l": 10, "r": 10, "t": 140, "b": 10},
+        legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 0.62, "yanchor": "top",
+                "bgcolor": "rgba(255,255,255,0.8)"},
+        # the controls in one row above the plots, the clock's slider beside the buttons
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0, "y": 1.015, "xanchor": "left",
                       "yanchor": "bottom", "showactive": True,
                       "buttons": [{"label": "▶ play", "method": "animate", "args": [None, play(250)]},
                                   {"label": "▶▶ 4× speed", "method": "animate", "args": [None, play(60)]},
                                   {"label": "⏸ pause", "method": "animate",
                                    "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]}]}],
-        sliders=[{"active": 0, "x": 0, "len": 1, "y": -0.02, "currentvalue": {"prefix": "clock "},
+        sliders=[{"active": 0, "x": 0.3, "len": 0.7, "y": 1.0, "yanchor": "bottom", "pad": {"t": 0, "b": 10},
+                  "currentvalue": {"prefix": "clock "},
                   "steps": [{"label": c, "method": "animate",
                              "args": [[c], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}]}
                             for c in frames.clocks]}])
@@ -152,10 +178,5 @@ def render() -> None:
         return
     day = job.result
     st.plotly_chart(replay_figure(day, scenario, start_s, end_s), width="stretch", key="replay_chart")
-    st.subheader("Who is in the system at ...")
-    minute = st.slider("minute of the hour", 0, int((end_s - start_s) // 60), 0, key="replay_minute")
-    at_s = start_s + minute * 60.0
-    present = calls_at(day, at_s)
-    st.caption(f"{scenario.clock_at(at_s)}: {len(present)} call{'s' if len(present) != 1 else ''} in the system "
-               "(in the IVR, waiting, talking or in after-call work)")
-    st.code("\n".join(describe_call(day.records, int(i), scenario) for i in present[:40]) or "nobody", language=None)
+    st.caption("Play, pause or drag the clock: the counts, the red cursor on the timeline and the list of who is "
+               "in the system (below the timeline) all show the same moment.")

@@ -104,12 +104,16 @@ def diagram(scenario_path, out):
 @click.command()
 @click.argument("results_dir", metavar="RESULTS_DIR")
 def report(results_dir):
-    """Write RESULTS_DIR/report.html from the kpis.json and plots a run left there, or from the
-    comparison.json and plots of a compare."""
-    from presentation.report import REPORT_FILE, report_from_dir
+    """Rebuild the HTML pages of RESULTS_DIR from the documents and plots there: report.html
+    (kpis.json of a run, or comparison.json of a compare), schedule_report.html (schedule.json),
+    optimize_report.html (optimize.json)."""
+    from presentation.rebuild import reports_from_dir
 
-    (path,) = steps.write(Path(results_dir), {REPORT_FILE: report_from_dir(results_dir)})
-    click.echo(f"written: {path}")
+    pages, skipped = reports_from_dir(results_dir)
+    for path in steps.write(Path(results_dir), pages):
+        click.echo(f"written: {path}")
+    for line in skipped:
+        click.echo(f"warning: {line}", err=True)
 
 
 @click.command()

@@ -50,6 +50,15 @@ NOTE_TEXTS: dict[str, Callable[..., str]] = {
     "balking": lambda: ("Balking is not modelled by Erlang C/A: balked calls count as service level failures in the "
                         "simulation."),
     "callbacks": lambda: "Callbacks are planned as ordinary calls (dial time and retries not in the load).",
+    "priority_classes": lambda queues: (
+        f"Priority classes are not planned for (queue{'s' * (len(queues) > 1)} {', '.join(queues)}): each queue is "
+        "sized for its callers as one FCFS stream, so the queue's targets hold on average while the higher classes "
+        "wait less and the ordinary callers longer than planned; --verify and the per-class KPIs of callsim run "
+        "show by how much."),
+    "overflow": lambda queues: (
+        f"Overflow is not planned for (queue{'s' * (len(queues) > 1)} {', '.join(queues)}): every queue is staffed "
+        "from its own first-choice group, as if no call overflowed; the help other groups give after the overflow "
+        "wait (and the load they take on) shows only in --verify."),
     "shrinkage": lambda shrinkage: (
         f"Shrinkage {shrinkage:.0%}: scheduled = ceil(required / (1 - shrinkage)). The planned scenario's staffing "
         "is the agents on the phones (required): the simulator has no shrinkage."),

@@ -280,6 +280,12 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
         notes.append(Note("balking", {}))
     if any(q.callback is not None for q in scenario.queues):
         notes.append(Note("callbacks", {}))
+    prioritised = [q.name for q in scenario.queues if q.priority_classes]
+    if prioritised:
+        notes.append(Note("priority_classes", dict(queues=prioritised)))
+    overflowing = [q.name for q in scenario.queues if q.overflow is not None]
+    if overflowing:
+        notes.append(Note("overflow", dict(queues=overflowing)))
     if shrinkage > 0:
         notes.append(Note("shrinkage", dict(shrinkage=shrinkage)))
     if carry_over:

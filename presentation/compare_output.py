@@ -60,14 +60,25 @@ def _explain_ivr(c: Comparison, index: int) -> list[str]:
     lines.append("In the IVR: " + _changes(c, index, ["containment_rate", "ivr_time", "menus_visited", "ivr_abandoned",
                                                        "zero_outs"]) + ".")
     lines.append("Agent load shifted: " + _changes(c, index, ["reached_queue", "misroutes", "transfers"]) + ".")
-    reached = c.difference(index, "reached_queue")
-    aht = c.estimate(0, "aht")
-    if reached is not None and aht is not None and math.isfinite(aht.mean) and reached.significant:
-        hours = reached.mean * aht.mean / 3600
-        more_or_fewer = "more" if reached.mean > 0 else "fewer"
-        lines.append(f"That is about {abs(reached.mean):,.0f} {more_or_fewer} calls a day for the agents, "
-                     f"{abs(hours):.1f} agent-hours of handle time at {a}'s AHT of {aht.mean:.0f} s, on the same staffing.")
+    lines += _agent_work(c, index)
     lines.append("At the agents, with the same callers: " + _changes(c, index, _outcome_kpis(c, index)) + ".")
+    return lines
+
+
+def _agent_work(c: Comparison, index: int) -> list[str]:
+    """The agents' work in agent-hours, transfers of misrouted calls included: fewer calls reaching
+    the agents is not less work when more of them are misrouted (each costs a transfer first)."""
+    work, transfers = c.difference(index, "busy_agent_seconds"), c.difference(index, "transfer_agent_seconds")
+    if work is None or transfers is None:
+        return []
+    b = c.labels[index]
+    handling = work.mean - transfers.mean  # talk + ACW of the calls answered (and callback dialling)
+    lines = [f"Agent work, transfers counted: {_changes(c, index, ['busy_agent_seconds', 'transfer_agent_seconds'])}; "
+             f"the rest, handling the calls answered, {format_difference('busy_agent_seconds', handling)}."]
+    if work.significant:
+        lines.append(f"In all, {b}'s menu gives the agents {'more' if work.mean > 0 else 'less'} work "
+                     f"({format_difference('busy_agent_seconds', work.mean)} a day on the same staffing"
+                     + (", transfers included" if transfers.significant else "") + ").")
     return lines
 
 
@@ -195,6 +206,10 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _or(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
 def _exactly_zero(diff) -> bool:
     return diff.paired.n > 0 and diff.mean == 0 and diff.ci95 == (0.0, 0.0)
 
@@ -206,18 +221,111 @@ def _elsewhere(c: Comparison, pair: Pair, most: int = 3) -> list[str]:
     return [_finding_text(f) for f in c.findings(pair, others)[:most]]
 
 
+def _values_text(kpi: str, values: Sequence[float]) -> str:
+    return " / ".join(format_value(kpi, v) for v in values)
+
+
+def _target_verdict(c: Comparison, pair: Pair) -> str | None:
+    """Which of the pair is better on the day's targets: more targets met, else significantly
+    closer on more targeted KPIs; None when the scenarios share no target."""
+    first, later = c.labels[pair.first], c.labels[pair.later]
+    checks = [{t.kpi: t for t in c.runs[i].targets} for i in (pair.first, pair.later)]
+    kpis = [k for k in checks[0] if k in checks[1]]
+    if not kpis:
+        return None
+    met = [sum(checks[i][k].status == "met" for k in kpis) for i in (0, 1)]
+    ranked = c.findings(pair, [k for k in kpis if KPI[k].better is not None])
+    gains = [f.kpi for f in ranked if f.better]
+    losses = [f.kpi for f in ranked if f.better is False]
+    n = len(kpis)
+    if met[0] != met[1]:
+        winner, loser = (later, first) if met[1] > met[0] else (first, later)
+        return f"Verdict: {winner} is better on the targets: it meets {max(met)} of {n} day targets, {loser} {min(met)}."
+    if len(gains) != len(losses):
+        winner = later if len(gains) > len(losses) else first
+        closer = gains if winner == later else losses
+        return (f"Verdict: {winner} is better on the targets: both meet {met[0]} of {n} day targets, and {winner} "
+                f"is significantly better on {_and([readable(k) for k in closer])}.")
+    return (f"Verdict: neither {later} nor {first} is better on the targets: both meet {met[0]} of {n} day targets "
+            "and no targeted KPI differs significantly" + (" in one direction more than the other" if ranked else "")
+            + ".")
+
+
+def _cost_verdict(c: Comparison, pair: Pair) -> str:
+    """What the later scenario costs against the first: staffing, the agents' work, money."""
+    first, later = c.labels[pair.first], c.labels[pair.later]
+    hours = [_agent_hours(c.runs[i].scenario) for i in (pair.first, pair.later)]
+    if hours[0] == hours[1]:
+        parts = [f"{later} schedules the same {hours[0]:,.1f} agent-hours"]
+    else:
+        parts = [f"{later} schedules {hours[1] - hours[0]:+,.1f} agent-hours ({hours[1]:,.1f} against {hours[0]:,.1f})"]
+    work = c.pair_difference(pair, "busy_agent_seconds")
+    transfers = c.pair_difference(pair, "transfer_agent_seconds")
+    if work is not None:
+        if work.significant:
+            text = f"its agents work {format_difference('busy_agent_seconds', work.mean)} a day"
+        else:
+            text = f"its agents' work does not change significantly ({format_difference('busy_agent_seconds', work.mean)})"
+        if transfers is not None and transfers.significant:
+            text += (", of which" if work.significant else ", though") + " transfers of misrouted calls take " \
+                + format_difference('transfer_agent_seconds', transfers.mean)
+        parts.append(text)
+    cost = c.pair_difference(pair, "agent_cost")
+    if cost is not None and cost.significant:
+        parts.append(f"agent cost {format_difference('agent_cost', cost.mean)} a day")
+    return "Cost: " + "; ".join(parts) + "."
+
+
+def _unfixed(c: Comparison, pair: Pair) -> str | None:
+    """The targets both scenarios miss, for the day and per queue: what neither fixes."""
+    indices = (pair.first, pair.later)
+    checks = [{t.kpi: t for t in c.runs[i].targets} for i in indices]
+    day = [f"{checks[0][k].label} ({_values_text(k, [checks[j][k].estimate.mean for j in (0, 1)])})"
+           for k in checks[0] if k in checks[1] and all(checks[j][k].status == "missed" for j in (0, 1))]
+    queues = []
+    if all(len(c.runs[i].scenario.queues) > 1 for i in indices):
+        for queue in c.queues():
+            by_scenario = [{t.kpi: t for t in c.queue_targets(i, queue)} for i in indices]
+            missed = [f"{readable(k)} {_values_text(k, [by_scenario[j][k].estimate.mean for j in (0, 1)])}"
+                      for k in by_scenario[0] if k in by_scenario[1]
+                      and all(by_scenario[j][k].status == "missed" for j in (0, 1))]
+            if missed:
+                queues.append(f"the {queue} queue ({_and(missed)})")
+    if not day and not queues:
+        return None
+    parts = []
+    if day:
+        parts.append(f"neither meets {_or(day)}")
+    if queues:
+        parts.append(f"both leave {_and(queues[:3])} below the targets" + (" (and more queues)" if len(queues) > 3 else ""))
+    text = "; ".join(parts)
+    return f"What neither fixes: {text} (values: {c.labels[pair.first]} / {c.labels[pair.later]})."
+
+
+def verdict(c: Comparison, pair: Pair) -> list[str]:
+    """The sentences a headline opens with: which of the pair is better on the targets, what it
+    costs, and which targets neither meets (for the day, and per queue)."""
+    return [text for text in (_target_verdict(c, pair), _cost_verdict(c, pair), _unfixed(c, pair)) if text]
+
+
 def headline(c: Comparison, pair: Pair) -> list[str]:
-    """One or two sentences a manager can forward: which scenario of the pair does better on
-    what, significant differences only, with their size and units; honest when none is."""
+    """A few sentences a manager can forward: the verdict (better on the targets, at what cost,
+    what neither fixes), then which scenario of the pair does better on what, significant
+    differences only, with their size and units; honest when none is."""
     first, later = c.labels[pair.first], c.labels[pair.later]
     present = [k for k in HEADLINE_KPIS if c.pair_difference(pair, k) is not None]
-    findings = c.findings(pair, present)
-    found = {f.kpi for f in findings}
-    same = [k for k in present if k not in found]
     if present and all(_exactly_zero(c.pair_difference(pair, k)) for k in present):
         return [f"{later} and {first} give identical results on the same callers: every difference in "
                 f"{_and([in_words(k) for k in present])} is exactly 0 (what differs between them does not change "
                 "the simulated day)."]
+    return verdict(c, pair) + _differences(c, pair, present)
+
+
+def _differences(c: Comparison, pair: Pair, present: list[str]) -> list[str]:
+    first, later = c.labels[pair.first], c.labels[pair.later]
+    findings = c.findings(pair, present)
+    found = {f.kpi for f in findings}
+    same = [k for k in present if k not in found]
     if not findings:
         sentences = [f"{later} and {first} perform the same on {_and([in_words(k) for k in present])}: no difference "
                      f"is significant (every 95% confidence interval of the paired difference over {c.replications} "

@@ -3,6 +3,7 @@ JSON and CSV number conventions)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -24,6 +25,17 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[package] = "not installed"
     return found
+
+
+# the PNG text key naming the document a study's plot was drawn for, so that a report rebuilt from a
+# results folder leaves out plots an older run left there (as kpis.json's plots carry "callsim-run")
+DOCUMENT_ID_KEY = "callsim-document"
+
+
+def fingerprint(value) -> str:
+    """A short id of a JSON-able value: the same from a study's result and from its document."""
+    text = json.dumps(value, sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def result_document(result: RunResult) -> dict:

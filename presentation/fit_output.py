@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from simulator.loading import dump_scenario_yaml
 from studies.fit import FitResult, QueueFit
-from studies.fit_mle import POOR_FIT_KS, DurationFit
+from studies.fit_mle import PLAUSIBLE_DELTA_AIC, POOR_FIT_KS, DurationFit
 
 from .report import _e, _page, _plots, _section
 
@@ -39,7 +39,7 @@ def _ci(estimate: float, se: float, digits: str = ".1f") -> str:
 def duration_comment(fit: DurationFit, what: str) -> list[str]:
     best = fit.best
     censored = f", {len(fit.censored_s):,} censored (answered callers' waits)" if len(fit.censored_s) else ""
-    others = ", ".join(f"{c.family} +{c.aic - best.aic:.0f}" for c in fit.candidates[1:])
+    others = ", ".join(f"{c.family} +{c.aic - best.aic:.1f}" for c in fit.candidates[1:])
     lines = [f"{what}: {best.family} by AIC of {len(fit.candidates)} (n = {len(fit.observed_s):,} observed{censored}); "
              f"mean {_ci(best.mean_s, best.mean_se_s)} s, "
              + ("cv 1 (exponential)" if best.family == "exponential" else f"cv {_ci(best.cv, best.cv_se, '.3f')}"),
@@ -181,8 +181,14 @@ def _duration_line(name: str, fit: DurationFit | None) -> str:
         return f"  {name:<10} -"
     b = fit.best
     flag = "  POOR FIT" if fit.poor else ""
-    return (f"  {name:<10} {b.family:<11} mean {b.mean_s:8.1f} s +- {1.96 * b.mean_se_s:6.1f}  cv {b.cv:6.3f} "
+    flag += "  FAMILY UNCERTAIN" if fit.uncertain_choice else ""
+    line = (f"  {name:<10} {b.family:<11} mean {b.mean_s:8.1f} s +- {1.96 * b.mean_se_s:6.1f}  cv {b.cv:6.3f} "
             f"+- {1.96 * b.cv_se:5.3f}  KS {b.ks_distance:.3f}  n {fit.n:,}{flag}")
+    low, high = fit.plausible_means_s
+    if high - low > b.mean_se_s:  # the data hardly prefer the chosen family, whose rivals move the mean
+        line += f"\n  {'':<10} (about as plausible, AIC within {PLAUSIBLE_DELTA_AIC:g}: " + ", ".join(
+            f"{c.family} mean {c.mean_s:.1f} s, AIC +{c.aic - b.aic:.2f}" for c in fit.plausible[1:]) + ")"
+    return line
 
 
 def format_fit(fit: FitResult) -> str:
@@ -218,6 +224,8 @@ def _duration_doc(fit: DurationFit | None):
     if fit is None:
         return None
     return {"n_observed": len(fit.observed_s), "n_censored": len(fit.censored_s), "poor_fit": fit.poor,
+            "family_uncertain": fit.uncertain_choice, "plausible_families": [c.family for c in fit.plausible],
+            "plausible_mean_range_s": list(fit.plausible_means_s),
             "candidates": [{"family": c.family, "params": c.params, "aic": c.aic, "log_likelihood": c.log_likelihood,
                             "mean_s": c.mean_s, "mean_se_s": c.mean_se_s, "cv": c.cv, "cv_se": c.cv_se,
                             "ks_distance": c.ks_distance} for c in fit.candidates]}

@@ -11,7 +11,7 @@ import math
 from simulator.loading import dump_scenario_yaml  # one style for every written scenario
 from studies.optimize import KPI_LABELS, Evaluation, KpiValue, OptimizeResult
 
-from .documents import versions
+from .documents import fingerprint, result_document, versions
 from .text import table
 
 START_TEXT = {"erlang": "the Erlang plan (SIPP)", "carry_over": "the carry-over plan (modified offered load)",
@@ -36,11 +36,17 @@ def _value_text(key: str, value: float | None) -> str:
 
 
 def _with_ci(key: str, value: KpiValue | None) -> str:
-    if value is None or value.n == 0:
+    return ci_words(key, None if value is None else _kpi_document(value))
+
+
+def ci_words(key: str, value: dict | None) -> str:
+    """'81.2% [78.0, 84.1%]' from an optimize.json KPI entry (mean, ci95, bound, n)."""
+    if value is None or not value["n"]:
         return "-"
-    text = _value_text(key, value.mean)
-    if value.ci95 is not None:
-        text += f" [{_value_text(key, value.ci95[0]).rstrip(' s%')}, {_value_text(key, value.ci95[1])}]"
+    text = _value_text(key, value["mean"])
+    if value["ci95"] is not None:
+        low, high = value["ci95"]
+        text += f" [{_value_text(key, low).rstrip(' s%')}, {_value_text(key, high)}]"
     return text
 
 
@@ -49,17 +55,39 @@ def _kpi_document(value: KpiValue) -> dict:
             "bound": _number(value.bound), "n": value.n}
 
 
-def _target_text(result: OptimizeResult, constraint) -> str:
+def _constraint_document(result: OptimizeResult, constraint) -> dict:
+    entry = {"key": constraint.key, "label": constraint.label, "kpi": constraint.kpi, "target": constraint.target,
+             "sense": ">=" if constraint.at_least else "<="}
     if constraint.kpi == "service_level":
-        return f"{constraint.label} >= {constraint.target:.0%} within {result.scenario.targets.service_level.within:g} s"
-    if constraint.kpi == "asa":
-        return f"{constraint.label} <= {constraint.target:g} s"
-    return f"{constraint.label} <= {constraint.target:.1%}" if constraint.kpi == "abandon_rate" \
-        else f"{constraint.label} <= {constraint.target:.0%}"
+        entry["within_s"] = result.scenario.targets.service_level.within
+    return entry
+
+
+def target_words(constraint: dict) -> str:
+    """One target as words, from its optimize.json entry."""
+    label, kpi, target = constraint["label"], constraint["kpi"], constraint["target"]
+    if kpi == "service_level":
+        return f"{label} >= {target:.0%} within {constraint['within_s']:g} s"
+    if kpi == "asa":
+        return f"{label} <= {target:g} s"
+    return f"{label} <= {target:.1%}" if kpi == "abandon_rate" else f"{label} <= {target:.0%}"
+
+
+def _target_text(result: OptimizeResult, constraint) -> str:
+    return target_words(_constraint_document(result, constraint))
+
+
+def judged_words(confidence: float | None) -> str:
+    return "the mean" if confidence is None else f"the one-sided {confidence:.0%} bound"
 
 
 def _judged(result: OptimizeResult) -> str:
-    return "the mean" if result.confidence is None else f"the one-sided {result.confidence:.0%} bound"
+    return judged_words(result.confidence)
+
+
+def optimize_id(scenario: str, seed: int, replications: int, staffing: dict) -> str:
+    """What the optimize plots depend on, as optimize.json has it (stamped in the PNGs)."""
+    return fingerprint({"scenario": scenario, "seed": seed, "replications": replications, "staffing": staffing})
 
 
 def _infeasible_lines(result: OptimizeResult) -> list[str]:
@@ -161,6 +189,7 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
     plan, final = result.plan_evaluation, result.final
     by_key = {c.key: c for c in result.constraints}
     hours = result.scenario.interval_minutes / 60.0
+    day = result_document(final.result)
     return {
         "scenario": result.scenario.name,
         "source": source,
@@ -173,8 +202,7 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
         "iterations": result.iterations,
         "staffings_simulated": len(result.evaluations),
         "simulated_calls": result.simulated_calls,
-        "constraints": [{"key": c.key, "label": c.label, "kpi": c.kpi, "target": c.target,
-                         "sense": ">=" if c.at_least else "<="} for c in result.constraints],
+        "constraints": [_constraint_document(result, c) for c in result.constraints],
         "staffing": _staffing_dict(result, final),
         "plan_staffing": _staffing_dict(result, plan),
         "agent_hours": {"optimized": final.agent_hours, "plan": plan.agent_hours,
@@ -193,6 +221,8 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
         ],
         "infeasible": [result.final.checks[k].interval for k in result.infeasible],
         "notes": list(result.notes),
+        # the optimised day's KPIs against the targets, so that `callsim report` can rebuild the page
+        "optimized_day": {key: day[key] for key in ("day", "definitions", "targets")},
     }
 
 

@@ -14,7 +14,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from studies.optimize import KPI_LABELS, OptimizeResult
 
-from .optimize_output import saving_words
+from .optimize_output import _staffing_dict, optimize_id, saving_words
 from .plan_plots import COLOURS, _figure, _interval_axis, _png, _short
 
 STAFFING_FILE = "optimize_staffing.png"
@@ -47,7 +47,7 @@ def staffing_png(result: OptimizeResult) -> bytes:
     figure.suptitle(_short(f"{result.scenario.name}: agents per interval; agent-hours "
                            + saving_words(saving, result.plan_evaluation.agent_hours), 120),
                     fontsize=11)
-    return _png(figure, "callsim optimize: agents per interval")
+    return _png(figure, "callsim optimize: agents per interval", optimize_id_of(result))
 
 
 def kpis_png(result: OptimizeResult) -> bytes:
@@ -88,7 +88,11 @@ def kpis_png(result: OptimizeResult) -> bytes:
     _interval_axis(axes[-1], result.labels, result.scenario.interval_minutes)
     figure.suptitle(_short(f"{result.scenario.name}: optimised staffing, simulated KPIs (mean, 95% CI)", 120),
                     fontsize=11)
-    return _png(figure, "callsim optimize: KPIs against targets")
+    return _png(figure, "callsim optimize: KPIs against targets", optimize_id_of(result))
+
+
+def optimize_id_of(result: OptimizeResult) -> str:
+    return optimize_id(result.scenario.name, result.seed, result.replications, _staffing_dict(result, result.final))
 
 
 def optimize_plots(result: OptimizeResult) -> dict[str, bytes]:

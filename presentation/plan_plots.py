@@ -23,6 +23,8 @@ from matplotlib.ticker import MaxNLocator
 from planner.plan import ScenarioPlan
 from planner.verify import Verification
 
+from .documents import DOCUMENT_ID_KEY
+
 STAFFING_FILE = "plan_staffing.png"
 SERVICE_LEVEL_FILE = "plan_service_level.png"
 # Okabe-Ito colours: distinguishable with colour-blindness
@@ -38,9 +40,13 @@ def _figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list]:
     return figure, list(axes)
 
 
-def _png(figure: Figure, title: str) -> bytes:
+def _png(figure: Figure, title: str, document_id: str | None = None) -> bytes:
+    """The figure as PNG bytes; `document_id` (see documents.fingerprint) is stamped in a text chunk."""
+    metadata = {"Title": title, "Software": "callsim"}
+    if document_id is not None:
+        metadata[DOCUMENT_ID_KEY] = document_id
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Title": title, "Software": "callsim"})
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata=metadata)
     figure.clear()
     return buffer.getvalue()
 

@@ -243,14 +243,19 @@ BREAKDOWN_KPIS = ("offered", "answered", "abandon_rate", "service_level", "asa",
 def _breakdown(document: dict) -> str:
     """Day KPIs per queue and occupancy per agent group ('' with one queue and one group)."""
     parts = []
-    queues = document.get("queues", {})
-    if queues:
-        header = "<th class=\"text\">queue</th>" + "".join(f"<th><code>{_e(k)}</code></th>" for k in BREAKDOWN_KPIS)
+    for part, heading, words in (
+            ("queues", "queue", "Each queue's calls, whichever group answered them (same definitions as the day's KPIs)."),
+            ("priority_classes", "priority class", "Each priority class's calls in its queue (queue/class; 'ordinary': "
+                                                   "the callers in no class), answered in class order.")):
+        entries = document.get(part, {})
+        if not entries:
+            continue
+        header = f"<th class=\"text\">{heading}</th>" + "".join(f"<th><code>{_e(k)}</code></th>" for k in BREAKDOWN_KPIS)
         rows = "".join(
             f"<tr><td class=\"text\">{_e(name)}</td>"
             + "".join(f"<td>{_e(_mean_text(k, entry.get('day', {}).get(k)))}</td>" for k in BREAKDOWN_KPIS) + "</tr>"
-            for name, entry in queues.items())
-        parts.append("<p>Each queue's calls, whichever group answered them (same definitions as the day's KPIs).</p>"
+            for name, entry in entries.items())
+        parts.append(f"<p>{_e(words)}</p>"
                      f"<div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>")
     groups = document.get("agent_groups", {})
     if groups:

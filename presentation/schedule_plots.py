@@ -9,7 +9,6 @@ themselves, one bar per distinct shift with its agent count, breaks cut out of i
 """
 from __future__ import annotations
 
-import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -18,18 +17,14 @@ from matplotlib.patches import Patch
 
 from studies.schedule import Schedule
 
+from .documents import fingerprint
+from .plan_plots import _png
+
 COVERAGE_FILE = "schedule_coverage.png"
 # Okabe-Ito colours: distinguishable with colour-blindness
 COLOURS = {"phones": "#56B4E9", "shrinkage": "#cfe8f5", "break": "#E69F00", "required": "#000000", "short": "#D55E00",
            "unpaid": "#F0E442"}
 DPI = 100
-
-
-def _png(figure: Figure, title: str) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Title": title, "Software": "callsim"})
-    figure.clear()
-    return buffer.getvalue()
 
 
 def _clock_axis(ax, schedule: Schedule, n_slots: int) -> None:
@@ -98,7 +93,14 @@ def coverage_png(schedule: Schedule) -> bytes:
         _clock_axis(gantt, schedule, n)
         gantt.set_xlim(0, n * 1.12)
     figure.suptitle(f"Shift schedule: {schedule.scenario.name}", fontsize=12)
-    return _png(figure, "callsim schedule coverage")
+    return _png(figure, "callsim schedule coverage", schedule_id(schedule.scenario.name, schedule.staffing,
+                                                                 schedule.required_agent_hours))
+
+
+def schedule_id(scenario: str, staffing: dict, required_agent_hours: float) -> str:
+    """What the coverage plot depends on, as schedule.json has it (scenario, staffing, requirement)."""
+    return fingerprint({"scenario": scenario, "staffing": {g: list(v) for g, v in staffing.items()},
+                        "required_agent_hours": required_agent_hours})
 
 
 def schedule_plots(schedule: Schedule) -> dict[str, bytes]:

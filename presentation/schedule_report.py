@@ -42,7 +42,8 @@ def _kpi(kpi: str, estimate: dict) -> str:
     return f"{mean:.1f} s" if kpi == "asa" else f"{mean:.1%}"
 
 
-def render_schedule_report(document: dict, images: dict[str, bytes]) -> str:
+def render_schedule_report(document: dict, images: dict[str, bytes], notes: list[str] | None = None) -> str:
+    """The page from schedule.json; `notes`: warnings shown first (e.g. plots left out)."""
     solver = document["solver"]
     status = "optimal (proven, gap 0%)" if solver["status"] == "optimal" else \
         f"time limit: best found, gap {solver['mip_gap']:.2%}"
@@ -57,7 +58,7 @@ def render_schedule_report(document: dict, images: dict[str, bytes]) -> str:
         ("Shrinkage", f"{document['shrinkage']:.0%} beyond the breaks (on the phones = (on shift - on break) x "
                       "(1 - shrinkage))"),
     ]
-    warnings = []
+    warnings = list(notes or [])
     if document["short"]:
         warnings.append("The requirement cannot be covered with these rules (seats or caps): this is the schedule "
                         f"with the least shortfall ({document['shortfall_agent_slots']:g} agent-slots), then the least "

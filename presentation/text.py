@@ -132,13 +132,15 @@ def funnel_table(funnel: dict | None) -> list[str]:
 
 
 def _breakdown_tables(result: RunResult) -> list[str]:
-    """Day KPIs per queue and occupancy per agent group (scenarios with several)."""
+    """Day KPIs per queue and occupancy per agent group (scenarios with several), and per
+    priority class (queue/class, scenarios with classes)."""
     lines = []
-    queues = result.breakdown.get("queues", {})
-    if queues:
-        rows = [[name] + [format_value(kpi, kpis[kpi][-1].mean) for kpi, _ in BREAKDOWN_COLUMNS]
-                for name, kpis in queues.items()]
-        lines += [table(["queue (day)"] + [title for _, title in BREAKDOWN_COLUMNS], rows), ""]
+    for part, heading in (("queues", "queue (day)"), ("priority_classes", "priority class (day)")):
+        entries = result.breakdown.get(part, {})
+        if entries:
+            rows = [[name] + [format_value(kpi, kpis[kpi][-1].mean) for kpi, _ in BREAKDOWN_COLUMNS]
+                    for name, kpis in entries.items()]
+            lines += [table([heading] + [title for _, title in BREAKDOWN_COLUMNS], rows), ""]
     groups = result.breakdown.get("agent_groups", {})
     if groups:
         rows = []

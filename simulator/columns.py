@@ -73,8 +73,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("balk_u", "d", "uniform: balks if below the queue's balk probability", drawn_as="balk_u"),
     Column("true_queue", "h", "the right queue of a misrouted call, else -1", feature="ivr",
            drawn_as="ivr.true_queue"),
-    Column("transfer_s", "d", "first agent's time before transferring a misrouted call, seconds", feature="ivr",
-           drawn_as="ivr.transfer_s"),
+    Column("transfer_s", "d", "first agent's time before transferring a misrouted call, seconds (drawn for every "
+           "call; spent only on a call flagged TRANSFERRED)", feature="ivr", drawn_as="ivr.transfer_s",
+           record_as="transfer_s"),
     Column("intent", "h", "the caller's intent (index in scenario.intents; -1 without intents): redials and repeat "
            "calls keep it", feature="ivr", drawn_as="ivr.intent"),
     Column("callback_u", "d", "uniform: accepts a callback offer if below the acceptance probability",
@@ -88,8 +89,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("redial_delay", "d", "abandoning to the redial, seconds", feature="returns", drawn_as="redial_delay_s"),
     Column("repeat_delay", "d", "end of an unresolved call to the repeat call, seconds", feature="returns",
            drawn_as="repeat_delay_s"),
-    Column("priority_u", "d", "uniform: the caller's priority class in its queue (by the classes' shares)",
-           feature="priority", drawn_as="priority_u"),
+    Column("priority_u", "d", "uniform: the caller's priority class in its queue (by the classes' shares; "
+           "routing.class_bounds)", feature="priority", drawn_as="priority_u", record_as="priority_u"),
     # working state only
     Column("queued_at", "d", "when the call joined its (current) queue, seconds"),
     Column("accepted_at", "d", "when the caller accepted a callback, seconds", feature="callbacks"),

@@ -12,9 +12,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from .callers import REDIAL, REPEAT, uses_return_calls
+from .callers import REDIAL, REPEAT, uses_priority_classes, uses_return_calls
 from .engine import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
 from .kpi_table import DEFINITIONS, KPI, KPIS, kpi_bounds, kpi_names, uses_cost  # noqa: F401 (re-exported)
+from .routing import class_bounds
 from .scenario import Scenario
 
 
@@ -110,27 +111,59 @@ def _agent_time_by_group(result: ReplicationResult, scenario: Scenario, edges: n
 QUEUE_KPIS = ("offered", "answered", "abandoned", "abandon_rate", "service_level", "asa", "avg_wait", "wait_p90", "aht")
 
 
+ORDINARY = "ordinary"  # the callers of a queue in none of its priority classes
+
+
+def _calls_kpis(result: ReplicationResult, scenario: Scenario, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """QUEUE_KPIS of the calls selected by `mask` (same definitions as the totals)."""
+    records = result.records
+    only = replace(result, records=replace(records, **{
+        name: getattr(records, name)[mask] for name in records.__dataclass_fields__}))
+    kpi = replication_kpis(only, scenario)
+    return {name: kpi[name] for name in QUEUE_KPIS}
+
+
+def priority_class_names(queue) -> list[str]:
+    """A queue's classes, highest first, then the ordinary callers if the shares leave any."""
+    names = [c.name for c in queue.priority_classes or ()]
+    bounds = class_bounds(queue)
+    if bounds and bounds[-1] < 1.0:
+        names.append(ORDINARY if ORDINARY not in names else f"{ORDINARY} callers")
+    return names
+
+
 def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, dict[str, dict[str, np.ndarray]]]:
     """KPIs per queue (the calls that ended in it: a misrouted call counts in the wrong queue until
     it is transferred; same definitions as the totals) and
-    occupancy per agent group: {"queues": {name: {kpi: array}}, "agent_groups": {name: {...}}}.
+    occupancy per agent group: {"queues": {name: {kpi: array}}, "agent_groups": {name: {...}}},
+    with several queues or groups; with priority classes, "priority_classes": {"queue/class":
+    {kpi: array}}, each class's calls in the queue where they ended (the ordinary callers as
+    "queue/ordinary"): what a queue's average hides, the classes answered first and the rest.
 
     A group's occupancy is its busy time / its time on shift, whichever queue the work came
     from; a queue's KPIs count its calls whichever group answered them."""
     records = result.records
-    queues = {}
-    for q, spec in enumerate(scenario.queues):
-        mask = records.queue == q
-        only_q = replace(result, records=replace(records, **{
-            name: getattr(records, name)[mask] for name in records.__dataclass_fields__}))
-        kpi = replication_kpis(only_q, scenario)
-        queues[spec.name] = {name: kpi[name] for name in QUEUE_KPIS}
-    busy, on_shift, _ = _agent_time_by_group(result, scenario, _time_edges(result, scenario))
-    groups = {
-        spec.name: {"occupancy": _share_of_time(_with_day(busy[g], busy[g].sum()), _with_day(on_shift[g], on_shift[g].sum()))}
-        for g, spec in enumerate(scenario.agents)
-    }
-    return {"queues": queues, "agent_groups": groups}
+    out = {}
+    if len(scenario.queues) > 1 or len(scenario.agents) > 1:
+        out["queues"] = {spec.name: _calls_kpis(result, scenario, records.queue == q)
+                         for q, spec in enumerate(scenario.queues)}
+        busy, on_shift, _ = _agent_time_by_group(result, scenario, _time_edges(result, scenario))
+        out["agent_groups"] = {
+            spec.name: {"occupancy": _share_of_time(_with_day(busy[g], busy[g].sum()),
+                                                    _with_day(on_shift[g], on_shift[g].sum()))}
+            for g, spec in enumerate(scenario.agents)
+        }
+    if uses_priority_classes(scenario):
+        classes = {}
+        for q, spec in enumerate(scenario.queues):
+            if not spec.priority_classes:
+                continue
+            # the class rule of routing.Routing.line_of: bisect_right over the cumulative shares
+            in_class = np.searchsorted(np.array(class_bounds(spec)), records.priority_u, side="right")
+            for c, name in enumerate(priority_class_names(spec)):
+                classes[f"{spec.name}/{name}"] = _calls_kpis(result, scenario, (records.queue == q) & (in_class == c))
+        out["priority_classes"] = classes
+    return out
 
 
 def waited_in_line(records) -> np.ndarray:
@@ -184,6 +217,10 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["zero_outs"] = count(has(ZERO_OUT))
     kpi["misroutes"] = count(has(MISROUTED))
     kpi["transfers"] = count(has(TRANSFERRED))
+    transferred = has(TRANSFERRED)
+    transfer_s = np.bincount(arrival_interval[transferred], weights=records.transfer_s[transferred],
+                             minlength=n_intervals)
+    kpi["transfer_agent_seconds"] = _with_day(transfer_s, transfer_s.sum())
     # queues
     kpi["reached_queue"] = count(queued_mask | (outcome == Outcome.BALKED) | accepted_mask)
     kpi["answered"] = count(answered_mask)
@@ -239,6 +276,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     on_shift = on_shift_by_group.sum(axis=0)
     overtime = overtime_by_group.sum(axis=0)
     kpi["occupancy"] = _share_of_time(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
+    kpi["busy_agent_seconds"] = _with_day(busy, busy.sum())
     kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
     if uses_cost(scenario):

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
-from .callers import draw_callers
+from .callers import draw_callers, uses_priority_classes
 from .engine import Outcome, ReplicationResult, simulate_callers, simulate_replication
 from .funnel import funnel_layout, replication_funnel
 from .funnel_trace import Trace
@@ -138,7 +138,8 @@ class RunResult:
     per_replication: dict[str, np.ndarray] = field(repr=False)  # name -> (replications, intervals + 1)
     sample_day: ReplicationResult | None = field(default=None, repr=False)  # replication 0's records, for plots and traces
     days: tuple[ReplicationResult, ...] | None = field(default=None, repr=False)  # every replication's, with keep_records
-    # {"queues": {name: {kpi: (replications, intervals + 1)}}, "agent_groups": {...}}; empty with one queue and one group
+    # {"queues": {name: {kpi: (replications, intervals + 1)}}, "agent_groups": {...}} with several queues or groups;
+    # "priority_classes": {"queue/class": {...}} with priority classes; empty otherwise (see kpis.breakdown_kpis)
     breakdown_per_replication: dict = field(default_factory=dict, repr=False)
     # with an IVR: (replications, counters) funnel counts, counters as simulator.funnel.funnel_layout; else None
     funnel_per_replication: np.ndarray | None = field(default=None, repr=False)
@@ -215,7 +216,7 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
         result = simulate_callers(scenario, callers, replication, seed)
         funnel = replication_funnel(scenario, seed, replication, result.records, (callers.ivr, trace))
     check_conservation(result)
-    several = len(scenario.queues) > 1 or len(scenario.agents) > 1
+    several = len(scenario.queues) > 1 or len(scenario.agents) > 1 or uses_priority_classes(scenario)
     return _ReplicationOutput(
         kpis=replication_kpis(result, scenario),
         breakdown=breakdown_kpis(result, scenario) if several else None,

@@ -45,7 +45,7 @@ from simulator.scenario import Scenario
 from simulator.schema_base import revised
 
 from .fit_input import HANDLED, CallLog, FitInputError, IntervalReport
-from .fit_mle import DurationFit, fit_durations
+from .fit_mle import PLAUSIBLE_DELTA_AIC, DurationFit, fit_durations
 
 MIN_CALLS = 30  # fewer handled calls than this in a queue: no talk-time fit
 MIN_ABANDONS = 30  # fewer abandons: patience as exponential only (one parameter), with a warning
@@ -151,6 +151,36 @@ def _busyness(counts: np.ndarray) -> float:
         return 0.0
     m, s2 = totals.mean(), totals.var(ddof=1)
     return float(math.sqrt(max(s2 - m, 0.0)) / m)
+
+
+# a day's run of empty intervals at its start or end is called cut short when the other days
+# average at least this many calls there (Poisson: P(no call | mean 5) = e^-5, under 1%)
+PARTIAL_DAY_MIN_CALLS = 5.0
+
+
+def partial_day_warnings(counts: np.ndarray, days, start_s: float, step_s: float) -> list[str]:
+    """The first or last chosen day when it has no calls in a run of intervals at its start or
+    end where the other days have PARTIAL_DAY_MIN_CALLS or more: a log exported mid-day, say. Such
+    a day pulls those intervals' mean down and inflates busyness_cv."""
+    if len(days) < 2:
+        return []
+    warnings = []
+    for which, d in (("first", 0), ("last", len(days) - 1)):
+        row = counts[d]
+        others = np.delete(counts, d, axis=0).mean(axis=0)
+        calls = np.flatnonzero(row > 0)
+        if not len(calls):
+            continue
+        empty = slice(0, calls[0]) if which == "first" else slice(calls[-1] + 1, len(row))
+        expected = float(others[empty].sum())
+        if expected < PARTIAL_DAY_MIN_CALLS:
+            continue
+        edge = _clock(start_s + step_s * (calls[0] if which == "first" else calls[-1] + 1))
+        when = f"before {edge}" if which == "first" else f"from {edge} on"
+        warnings.append(f"the {which} day, {days[d]}, has no calls {when}, where the other days have {expected:,.0f} "
+                        "on average: it looks cut short (a partial day); it pulls those intervals' mean calls down "
+                        "and busyness_cv up; leave it out with --days")
+    return warnings
 
 
 def _counts(day: np.ndarray, interval: np.ndarray, n: int, mask: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -306,6 +336,7 @@ def fit_call_log(log: CallLog, keep: np.ndarray, interval_minutes: int = 30, nam
     per_queue = {q: _counts(log.day, interval, n, reached & (log.queue == q), days) for q in queues}
     if len(days) < 2:
         warnings.append("one day only: busyness_cv (day-to-day variation) cannot be estimated and is left at 0")
+    warnings += partial_day_warnings(counts, days, start, step)
     arrivals = ArrivalFit(start=_clock(start), interval_minutes=interval_minutes,
                           days=tuple(str(d) for d in days), counts=counts, per_queue=per_queue,
                           busyness_cv=_busyness(counts))
@@ -321,6 +352,8 @@ def fit_call_log(log: CallLog, keep: np.ndarray, interval_minutes: int = 30, nam
             entry["balk_probability"] = _round(fit.balk_probability)
         queue_dicts.append(entry)
         for what, duration in (("talk time", fit.talk), ("ACW", fit.acw), ("patience", fit.patience)):
+            if duration is not None and duration.uncertain_choice:
+                warnings.append(uncertain_family_warning(fit.name, what, duration))
             if duration is not None and duration.poor:
                 warnings.append(f"queue '{fit.name}': poor {what} fit: the best family ({duration.best.family}) is "
                                 f"KS distance {duration.best.ks_distance:.3f} from the data (> 0.05 and the 1% critical "
@@ -336,6 +369,16 @@ def fit_call_log(log: CallLog, keep: np.ndarray, interval_minutes: int = 30, nam
                          log.source)
     return FitResult(source=log.source, kind="call log", arrivals=arrivals, queues=tuple(fits), staffing=staffing,
                      serves=serves, scenario=scenario, warnings=tuple(warnings))
+
+
+def uncertain_family_warning(queue: str, what: str, duration: DurationFit) -> str:
+    best, others = duration.best, duration.plausible[1:]
+    low, high = duration.plausible_means_s
+    rivals = ", ".join(f"{c.family} (AIC +{c.aic - best.aic:.2f}, mean {c.mean_s:,.0f} s)" for c in others)
+    return (f"queue '{queue}': the {what} family is uncertain: {best.family} (mean {best.mean_s:,.0f} s, 95% CI "
+            f"{best.mean_s - 1.96 * best.mean_se_s:,.0f} to {best.mean_s + 1.96 * best.mean_se_s:,.0f} s) was chosen, "
+            f"but {rivals} fit about as well (AIC within {PLAUSIBLE_DELTA_AIC:g}); the mean {what} is anywhere from "
+            f"{low:,.0f} to {high:,.0f} s as far as this log can tell: try the scenario with each, or fit more days")
 
 
 def _subset(log: CallLog, keep: np.ndarray) -> CallLog:
@@ -495,6 +538,7 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
         np.add.at(counts_q, (d[rows_of[q]], index[rows_of[q]]), report.offered[keep][rows_of[q]])
         per_queue[q] = counts_q
     counts = sum(per_queue.values())
+    warnings += partial_day_warnings(counts, days, start, interval_minutes * 60.0)
     arrivals = ArrivalFit(start=_clock(start), interval_minutes=interval_minutes, days=tuple(str(x) for x in days),
                           counts=counts, per_queue=per_queue, busyness_cv=_busyness(counts))
     answered_all = report.answered[keep]

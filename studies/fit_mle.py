@@ -11,7 +11,11 @@ abandoners' waits are observed and the answered callers' waits are censored (the
 was longer than their wait). Parameters are optimised on the log scale (they are all
 positive) from a moment start; the standard errors of the mean and the CV come from the
 observed information (the numerical Hessian of -log L at the optimum) by the delta method.
-The family with the smallest AIC = 2 k - 2 log L wins.
+The family with the smallest AIC = 2 k - 2 log L wins. A family within PLAUSIBLE_DELTA_AIC (2) of
+it is about as well supported by the data (Burnham & Anderson's rule of thumb); when such a
+family's mean lies outside the chosen one's 95% confidence interval, the choice of family decides
+the mean, and `DurationFit.uncertain_choice` says so (the data cannot: e.g. patience with few
+abandons, where the families differ in the tail nobody was seen to reach).
 
 The goodness of fit is the Kolmogorov-Smirnov distance: between the sample's empirical CDF
 and the fitted CDF, or, with censoring, between the Kaplan-Meier estimate
@@ -27,6 +31,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 FAMILIES = ("exponential", "lognormal", "gamma", "weibull")
+PLAUSIBLE_DELTA_AIC = 2.0  # families closer than this to the best AIC are about as plausible
 POOR_FIT_KS = 0.05  # a KS distance above this is reported as a poor fit, whatever the sample size
 # with censoring the KS distance is taken where at least this many callers (and this share) are at risk
 KS_MIN_AT_RISK = 50
@@ -69,6 +74,27 @@ class DurationFit:
     @property
     def n(self) -> int:
         return len(self.observed_s) + len(self.censored_s)
+
+    @property
+    def plausible(self) -> tuple[FamilyFit, ...]:
+        """The chosen family and every other within PLAUSIBLE_DELTA_AIC of its AIC."""
+        return tuple(c for c in self.candidates if c.aic - self.best.aic < PLAUSIBLE_DELTA_AIC)
+
+    @property
+    def uncertain_choice(self) -> bool:
+        """Several families are about as plausible and one's mean lies outside the chosen
+        family's 95% CI: which family is chosen then moves the mean more than its CI shows."""
+        best = self.best
+        if len(self.plausible) < 2 or not math.isfinite(best.mean_se_s):
+            return False
+        low, high = best.mean_s - 1.96 * best.mean_se_s, best.mean_s + 1.96 * best.mean_se_s
+        return any(not low <= c.mean_s <= high for c in self.plausible[1:])
+
+    @property
+    def plausible_means_s(self) -> tuple[float, float]:
+        """The smallest and largest mean among the plausible families."""
+        means = [c.mean_s for c in self.plausible]
+        return min(means), max(means)
 
     @property
     def poor(self) -> bool:

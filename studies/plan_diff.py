@@ -2,11 +2,19 @@
 
 Both plans are read as `plan.csv` rows (the file every `callsim plan` writes; `plan_rows` makes
 them, so the current plan is compared at the precision its file and a baseline hold), so a
-baseline can be any earlier plan folder. Per queue and interval: the change in calls, required and
-scheduled agents, agent-hours (scheduled agents x interval length) and the predicted KPIs
-(SL, ASA, P(abandon), occupancy). For the day: agents at the peak interval, agent-hours summed; SL, ASA and P(abandon)
+baseline can be any earlier plan folder. Per queue and interval: the change in calls, required
+and scheduled agents, agent-hours on the phones (required agents x interval length) and paid
+agent-hours (scheduled agents x interval length), and the predicted KPIs (SL, ASA, P(abandon),
+occupancy). For the day: agents at the peak interval, agent-hours summed; SL, ASA and P(abandon)
 averaged over the intervals weighted by their calls (the day's value the Erlang maths implies
 when every interval is independent); occupancy weighted by each interval's required agents.
+
+Scheduled headcount is agents on the phones / (1 - shrinkage), so two plans made with different
+shrinkage differ in headcount for a reason that has nothing to do with the calls (+10% volume
+planned at 0% shrinkage against a baseline at 30% shows as fewer scheduled agent-hours). The
+shrinkage each plan assumed is read from plan.csv's `shrinkage` column; where the two differ, or
+the baseline does not record it, `PlanDiff.warnings` says so and the agents on the phones are the
+figures to compare.
 """
 from __future__ import annotations
 
@@ -23,7 +31,7 @@ from simulator.numbers import csv_number
 KPIS = ("service_level", "asa_s", "p_abandon", "occupancy")
 PLAN_COLUMNS = ("queue", "group", "model", "interval", "calls", "aht_s", "offered_load_erlangs", "required_agents",
                 "scheduled_agents", "occupancy", "p_wait", "service_level", "asa_s", "p_abandon",
-                "binding_constraint", "flags")
+                "binding_constraint", "flags", "shrinkage")
 
 
 class PlanDiffError(UserError):
@@ -46,6 +54,9 @@ class DiffRow:
 class PlanDiff:
     baseline: str
     rows: tuple[DiffRow, ...]  # per queue: its intervals, then its day
+    shrinkage_baseline: float | None = None  # None: the baseline's plan.csv does not record it
+    shrinkage_plan: float | None = None
+    warnings: tuple[str, ...] = ()  # one sentence each: why the scheduled columns may mislead
 
 
 def _number(text: str) -> float | None:
@@ -67,7 +78,7 @@ def plan_rows(plan: ScenarioPlan) -> list[dict[str, str]]:
                       csv_number(d.mean_handle_time_s), csv_number(p.offered_load_erlangs[k]), str(p.agents[k]),
                       str(p.scheduled_agents[k]), csv_number(p.occupancy[k]), csv_number(p.p_wait[k]),
                       csv_number(p.service_level[k]), csv_number(p.asa_s[k]), csv_number(p.p_abandon[k]),
-                      p.binding_constraint[k], ";".join(p.flags[k])]
+                      p.binding_constraint[k], ";".join(p.flags[k]), csv_number(plan.shrinkage)]
             rows.append(dict(zip(PLAN_COLUMNS, values)))
     return rows
 
@@ -91,13 +102,15 @@ def read_plan_rows(folder: str | Path) -> list[dict]:
 
 def _values(row: dict, interval_h: float) -> dict:
     scheduled = _number(row["scheduled_agents"]) or 0.0
-    return {"calls": _number(row["calls"]) or 0.0, "required": _number(row["required_agents"]) or 0.0,
-            "scheduled": scheduled, "agent_hours": scheduled * interval_h,
+    required = _number(row["required_agents"]) or 0.0
+    return {"calls": _number(row["calls"]) or 0.0, "required": required, "scheduled": scheduled,
+            "phone_hours": required * interval_h, "agent_hours": scheduled * interval_h,
             "load": _number(row["offered_load_erlangs"]) or 0.0, **{k: _number(row[k]) for k in KPIS}}
 
 
 def _day(values: list[dict]) -> dict:
-    day = {key: sum(v[key] for v in values) for key in ("calls", "required", "scheduled", "agent_hours", "load")}
+    day = {key: sum(v[key] for v in values)
+           for key in ("calls", "required", "scheduled", "phone_hours", "agent_hours", "load")}
     for kpi in ("service_level", "asa_s", "p_abandon"):
         known = [v for v in values if v[kpi] is not None]
         weight = sum(v["calls"] for v in known)
@@ -131,4 +144,25 @@ def diff_plans(current: list[dict], baseline: list[dict], interval_minutes: int,
         new = [_values(r, interval_h) for r in mine]
         rows += [DiffRow(queue, r["interval"], o, n) for r, o, n in zip(mine, old, new)]
         rows.append(DiffRow(queue, "day", _day(old), _day(new)))
-    return PlanDiff(baseline=baseline_name, rows=tuple(rows))
+    shrinkage_base, shrinkage_new = plan_shrinkage(baseline), plan_shrinkage(current)
+    return PlanDiff(baseline=baseline_name, rows=tuple(rows), shrinkage_baseline=shrinkage_base,
+                    shrinkage_plan=shrinkage_new,
+                    warnings=shrinkage_warnings(shrinkage_base, shrinkage_new, baseline_name))
+
+
+def plan_shrinkage(rows: list[dict]) -> float | None:
+    """The shrinkage a plan.csv was made with (one value for the whole plan), None if not recorded."""
+    values = {_number(r.get("shrinkage")) for r in rows}
+    return values.pop() if len(values) == 1 else None
+
+
+def shrinkage_warnings(base: float | None, new: float | None, baseline_name: str) -> tuple[str, ...]:
+    if base is None:
+        return (f"the baseline {baseline_name} does not record the shrinkage it was planned with (a plan.csv "
+                "from an older callsim): scheduled agents and paid agent-hours may differ for that reason alone; "
+                "compare the agents on the phones",)
+    if new is not None and abs(base - new) > 1e-9:
+        return (f"the two plans assume different shrinkage (baseline {base:.0%}, this plan {new:.0%}): scheduled "
+                "agents and paid agent-hours differ for that reason too; compare the agents on the phones, or plan "
+                f"again with --shrinkage {base:g}",)
+    return ()

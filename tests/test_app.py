@@ -217,7 +217,7 @@ def wait_for_results(at, what: str, timeout_s: float = 120.0):
     while True:
         at.run()
         assert not at.exception, at.exception
-        if at.dataframe:
+        if at.dataframe or at.table:
             return at
         assert time.monotonic() < deadline, f"no {what} after {timeout_s:g} s"
         time.sleep(0.3)
@@ -321,10 +321,18 @@ def test_replay_page_draws_an_animation_of_the_hour():
     assert any("play" in b for b in buttons) and any("pause" in b for b in buttons) and any("4×" in b for b in buttons)
     hover = [t for trace in spec["data"] for t in (trace.get("hovertext") or []) if t]
     assert hover and all("caller" in t for t in hover)
-    at.slider(key="replay_minute").set_value(30)
-    at.run()
-    caption = [c.value for c in at.main.caption if "calls in the system" in c.value]
-    assert caption and caption[0].startswith("08:30:00")
+    # one clock: each frame carries its own list of who is in the system, headed by the frame's time,
+    # and the list is what calls_at gives at that time (no second slider that can show another time)
+    assert not [s for s in at.slider if s.key == "replay_minute"]
+    scenario = load_scenario(HELP_DESK)
+    day = simulate_replication(scenario, scenario.simulation.seed, 0)
+    for frame in (spec["frames"][0], spec["frames"][60]):
+        table = [t for t in frame["data"] if t.get("type") == "table"][0]
+        clock = frame["name"]
+        at_s = scenario.offset_of_clock(clock[:5]) + int(clock[6:8])
+        n = len(calls_at(day, at_s))
+        assert table["header"]["values"][0].startswith(f"in the system at {clock}: {n} call")
+        assert frame["layout"]["title"]["text"].startswith(f"<b>{clock}</b>")
 
 
 # --- lessons and compare -----------------------------------------------------------------------
@@ -350,18 +358,38 @@ def test_lessons_page_runs_with_the_classs_own_numbers():
     assert at.get("imgs") or at.get("image")
 
 
-def test_compare_page_shows_paired_differences():
+def compared(first: str, second: str, replications: int = 3) -> AppTest:
+    """The compare page after comparing two shipped scenarios."""
     at = app("compare")
-    at.selectbox(key="cmp_a_file").set_value("scenarios/callback_peak_off.yaml")
-    at.selectbox(key="cmp_b_file").set_value("scenarios/callback_peak_on.yaml")
-    at.number_input(key="cmp_replications").set_value(3)
+    at.selectbox(key="cmp_a_file").set_value(f"scenarios/{first}")
+    at.selectbox(key="cmp_b_file").set_value(f"scenarios/{second}")
+    at.number_input(key="cmp_replications").set_value(replications)
     at.run()
     at.button(key="cmp_run").click()
     at.run()
-    wait_for_results(at, "comparison")
-    rows = at.dataframe[0].value.to_dict("records")
-    assert "B - A (paired)" in rows[0] and any(row["KPI"] == "service level" for row in rows)
+    return wait_for_results(at, "comparison")
+
+
+def test_compare_page_shows_paired_differences():
+    at = compared("callback_peak_off.yaml", "callback_peak_on.yaml")
+    rows = at.table[0].value.to_dict("records")
+    assert list(rows[0])[:2] == ["KPI", "B - A (paired)"]  # the difference right after the KPI's name
+    assert any(row["KPI"] == "service level" for row in rows)
     assert any("callback" in m.value.lower() for m in at.markdown)
+    assert "Callbacks" in [s.value for s in at.subheader]  # the callback measures have their table
+    assert "The IVR" not in [s.value for s in at.subheader]  # negative control: no IVR there, no IVR table
+    # the plots of callsim compare: KPIs, differences, per interval (one queue: no per-queue plot; no menus)
+    assert len(at.get("image")) == 3
+
+
+def test_compare_page_shows_the_ivr_measures_and_the_menus():
+    at = compared("ivr_deep_menu.yaml", "ivr_broad_menu.yaml")
+    ivr = at.table[1].value.to_dict("records")
+    kpis = [row["KPI"] for row in ivr]
+    assert "IVR containment" in kpis and "misroutes" in kpis and "agent time on transfers" in kpis
+    assert any(s.value == "The IVR" for s in at.subheader)
+    assert len(at.get("image")) == 6  # four comparison plots and the two menus side by side
+    assert at.info[0].value.startswith("Verdict: ")
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -426,11 +454,16 @@ def test_the_running_app_in_headless_chromium(tmp_path):
             assert browser.errors == []
     finally:
         browser.close()
-    if os.environ.get("CALLSIM_KEEP_SCREENSHOTS"):
-        keep = os.environ["CALLSIM_KEEP_SCREENSHOTS"]
+    keep_screenshots([tmp_path / name for name in ("calculator.png", "calculator_changed.png", "replay.png")])
+
+
+def keep_screenshots(paths) -> None:
+    """Copy the screenshots to $CALLSIM_KEEP_SCREENSHOTS, when set, to look at them."""
+    keep = os.environ.get("CALLSIM_KEEP_SCREENSHOTS")
+    if keep:
         os.makedirs(keep, exist_ok=True)
-        for name in ("calculator.png", "calculator_changed.png", "replay.png"):
-            shutil.copy(tmp_path / name, keep)
+        for path in paths:
+            shutil.copy(path, keep)
 
 
 def test_a_scenario_file_is_simulated_beside_its_erlang_prediction():
@@ -524,3 +557,89 @@ def test_an_uploaded_broken_scenario_shows_the_cli_line_under_its_own_name(tmp_p
     at.file_uploader(key="sim_upload").upload("good.yaml", HELP_DESK.read_bytes(), "application/x-yaml")
     at.run()
     assert not at.error and any(b.label == "Run the simulation" for b in at.button)  # still running, and usable
+
+
+def test_a_scenario_reading_a_forecast_csv_is_uploaded_with_its_csv(tmp_path, capsys):
+    text = HELP_DESK.read_text().replace("calls: [60, 60, 60, 60, 60, 60, 60, 60]",
+                                         "calls: {csv: forecast.csv, column: calls}")
+    assert "forecast.csv" in text
+    forecast = "interval,calls\n" + "".join(f"{8 + k // 2:02d}:{30 * (k % 2):02d},{50 + k}\n" for k in range(8))
+    (tmp_path / "forecast.yaml").write_text(text)
+    (tmp_path / "forecast.csv").write_text(forecast)
+    from_file = load_scenario(tmp_path / "forecast.yaml")  # what the command line reads from the same two files
+    at = app("simulate")
+    at.radio(key="sim_source").set_value("a scenario file")
+    at.run()
+    at.selectbox(key="sim_file").set_value("upload a file ...")
+    at.run()
+    # the YAML alone: one line saying which CSV to add (negative control of the upload below)
+    at.file_uploader(key="sim_upload").set_value(("forecast.yaml", text.encode(), "application/x-yaml"))
+    at.run()
+    assert [e.value for e in at.error] == ["forecast.yaml: arrivals.calls reads the forecast file forecast.csv; "
+                                           "upload it together with the scenario (select both files)"]
+    at.file_uploader(key="sim_upload").set_value([("forecast.yaml", text.encode(), "application/x-yaml"),
+                                                  ("forecast.csv", forecast.encode(), "text/csv")])
+    at.run()
+    assert not at.exception and not at.error
+    assert any(b.label == "Run the simulation" for b in at.button)
+    from app.common import _load_text
+
+    uploaded = _load_text(text, "forecast.yaml", (("forecast.csv", forecast.encode()),))
+    assert uploaded.arrivals.calls == from_file.arrivals.calls == tuple(float(50 + k) for k in range(8))
+
+
+# on screen: inside the viewport and not covered or clipped (the point at its centre is the element)
+VISIBLE_JS = """(e => { if (!e) return false; const r = e.getBoundingClientRect();
+  if (!(r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth))
+    return false;
+  const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+  return !!hit && (e === hit || e.contains(hit)); })"""
+
+
+def test_the_answers_and_the_difference_are_on_screen_at_1024_and_1400_px(tmp_path):
+    """Screenshots of the calculator and the compare page at 1024 x 768 and 1400 x 900: the
+    calculator's four answers are visible without scrolling, and the compare table's B - A
+    column is visible in full (the column that answers the question). Negative control: the
+    same visibility check says no for the calculator's chart, below the fold at 768 px."""
+    from app_browser import Browser, served_app
+
+    from browser import assert_real_png
+
+    _browser_or_skip(tmp_path).close()
+    shots = []
+    with served_app() as base:
+        for width, height in ((1024, 768), (1400, 900)):
+            browser = Browser(tmp_path / f"b{width}", size=(width, height))
+            try:
+                browser.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                             mobile=False)
+                browser.goto(base + "/?page=calculator")
+                browser.wait_for(f"{METRICS_JS}.length >= 4", 60, "the calculator's answers")
+                browser.pump(1.5)
+                metrics = "[...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+                assert browser.evaluate(f"window.scrollY === 0 && {metrics}.every({VISIBLE_JS})"), width
+                if height == 768:  # the check can fail: the chart is below the fold there
+                    assert browser.evaluate(f"({VISIBLE_JS})(document.querySelector('.js-plotly-plot'))") is False
+                shots.append(tmp_path / f"calculator_{width}.png")
+                assert_real_png(browser.screenshot(shots[-1]))
+                browser.goto(base + "/?page=compare")
+                browser.type_into("document.querySelector('input[aria-label=\"replications\"]')", "3")
+                browser.pump(1.0)
+                button = "[...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Compare')"
+                header = ("[...document.querySelectorAll('[data-testid=\"stTable\"] th')].find(h => "
+                          "h.innerText.trim() === 'B - A (paired)')")
+                # the app keeps a finished comparison for the same inputs: the second width finds it shown
+                browser.wait_for(f"!!{header} || !!{button}", 60, "the compare button")
+                if not browser.evaluate(f"!!{header}"):
+                    browser.click_at(*browser.centre_of(button))
+                browser.wait_for(f"!!{header}", 120, "the comparison table")
+                browser.evaluate(f"{header}.closest('table').scrollIntoView({{block: 'center'}})")
+                browser.pump(1.0)
+                first_cell = f"{header}.closest('table').querySelector('tbody tr').children[1]"
+                assert browser.evaluate(f"({VISIBLE_JS})({header}) && ({VISIBLE_JS})({first_cell})"), width
+                shots.append(tmp_path / f"compare_{width}.png")
+                assert_real_png(browser.screenshot(shots[-1]))
+                assert browser.errors == []
+            finally:
+                browser.close()
+    keep_screenshots(shots)

@@ -17,7 +17,7 @@ from simulator import load_scenario, scenario_from_dict
 from simulator.errors import UserError
 from simulator.kpi_table import KPIS, KPI
 from presentation.compare_output import (comparison_document, differences_by_interval_csv, differences_by_queue_csv,
-                                         format_comparison, headline)
+                                         format_comparison, headline, verdict)
 from presentation.text import format_value
 from studies.compare import Pair, choose_pairs, compare_scenarios
 from helpers import HELP_DESK, IVR_BROAD, IVR_DEEP, SCENARIO_DIR, run_cli
@@ -246,7 +246,10 @@ def test_headline_names_significant_differences_in_their_direction_with_units():
     pair = c.pairs[0]
     sl, asa = c.difference(1, "service_level"), c.difference(1, "asa")
     assert sl.significant and sl.mean > 0 and asa.significant and asa.mean < 0
-    text = " ".join(headline(c, pair))
+    sentences = headline(c, pair)
+    assert sentences[0].startswith("Verdict: twelve agents is better on the targets")
+    assert sentences[1].startswith("Cost: twelve agents schedules +8.0 agent-hours (48.0 against 40.0)")  # 8 x 2 x 0.5 h
+    text = " ".join(sentences[len(verdict(c, pair)):])
     assert text.startswith("Against ten agents, twelve agents does better: service level (service_level) is ")
     assert f"{abs(sl.mean) * 100:.1f} points higher ({format_value('service_level', c.estimate(1, 'service_level').mean)} " \
            f"vs {format_value('service_level', c.estimate(0, 'service_level').mean)})" in text
@@ -256,6 +259,9 @@ def test_headline_names_significant_differences_in_their_direction_with_units():
     back = compare_scenarios([base, plus], ["ten agents", "twelve agents"], replications=10, seed=4,
                              baseline="twelve agents")
     text = " ".join(headline(back, back.pairs[0]))
+    # the verdict names the same winner whichever scenario is the baseline (negative control of the wording)
+    assert text.startswith("Verdict: twelve agents is better on the targets")
+    assert "Cost: ten agents schedules -8.0 agent-hours" in text
     assert "ten agents does worse: service level (service_level) is" in text and "points lower" in text
     assert f"ASA (asa) is {abs(asa.mean):.1f} s longer" in text and "does better" not in text
 
@@ -272,6 +278,8 @@ def test_headline_is_honest_when_nothing_is_significant(self_comparison):
     c = compare_scenarios([base, base.with_volume(1.002)], ["a", "b"], replications=4, seed=3)
     assert not any(c.difference(1, k).significant for k in ("service_level", "asa", "abandon_rate", "occupancy"))
     text = headline(c, c.pairs[0])
+    assert text[0].startswith("Verdict: neither b nor a is better on the targets: both meet")
+    text = text[len(verdict(c, c.pairs[0])):]
     assert text[0].startswith("b and a perform the same on service level (service_level), abandonment (abandon_rate)")
     assert "no difference is significant (every 95% confidence interval of the paired difference over 4 " \
            "replications includes 0)" in text[0]

@@ -129,6 +129,13 @@ def test_misrouted_call_costs_the_first_agent_the_transfer_time():
     # each call: a 65 s transfer job in sales, then a 100 s job in support
     assert sorted(set(np.round(result.busy_end_s - result.busy_start_s, 9))) == [65.0, 100.0]
     assert (result.busy_group == 0).sum() == len(rec) == (result.busy_group == 1).sum()
+    # the agent time KPIs, by hand: n transfers of 65 s; n x (65 + 100) s of work in all
+    kpis = replication_kpis(result, scenario)
+    n = len(rec)
+    assert kpis["transfer_agent_seconds"][-1] == pytest.approx(65.0 * n)
+    assert kpis["busy_agent_seconds"][-1] == pytest.approx(165.0 * n)
+    assert kpis["busy_agent_seconds"][-1] - kpis["transfer_agent_seconds"][-1] == pytest.approx(
+        kpis["answered"][-1] * kpis["aht"][-1])  # the rest is the handle time of the answered calls
 
 
 def test_keep_place_callback_exact_timeline():

@@ -445,3 +445,18 @@ def test_carry_over_staffs_less_while_a_peak_builds_and_more_after_it(capsys, tm
     code, out, err = run_cli(capsys, "plan", path, "--carry-over", "--no-plots", "-o", tmp_path / "out", "--json")
     assert code == 0, err
     assert json.loads(out)["carry_over"] is True
+
+
+def test_plan_notes_say_priority_classes_and_overflow_are_not_planned_for():
+    from simulator.schema_base import revised
+
+    base = load_scenario(REPO / "scenarios" / "two_queue_multiskill.yaml")
+    codes = {note.code for note in plan_scenario(base).notes}
+    assert not {"priority_classes", "overflow"} & codes  # negative control: neither feature, neither note
+    support = base.queues[0].model_dump(mode="json", exclude_none=True)
+    support["priority_classes"] = [{"name": "vip", "share": 0.2}]
+    support["overflow"] = {"after_s": 60, "to_groups": [base.agents[1].name]}
+    changed = revised(base, queues=[support, base.queues[1].model_dump(mode="json", exclude_none=True)])
+    notes = {note.code: note.text for note in plan_scenario(changed).notes}
+    assert notes["priority_classes"].startswith(f"Priority classes are not planned for (queue {support['name']})")
+    assert notes["overflow"].startswith(f"Overflow is not planned for (queue {support['name']})")

@@ -212,7 +212,11 @@ def test_unused_routing_keys_stay_out_of_the_scenarios_json_form():
 def test_priority_class_waits_match_cobhams_formula_for_m_m_1():
     """Non-preemptive priority M/M/1 (Cobham 1954): with W0 = rho * E[S] (exponential service),
     class 1 waits W0 / (1 - rho1) and class 2 W0 / ((1 - rho1)(1 - rho)). |mean - exact| <= 4 SE
-    over replications; the same check against FCFS's wait (rho E[S] / (1 - rho)) must fail."""
+    over replications; the same check against FCFS's wait (rho E[S] / (1 - rho)) must fail. The
+    per-class KPIs (kpis.breakdown_kpis) give the same means as the records, so they are checked
+    against the theory too."""
+    from simulator.kpis import breakdown_kpis
+
     rate_per_s, talk_s, vip_share = 0.7 / 10.0, 10.0, 0.3
     hours = 60  # about 15,000 calls a replication
     sc = scenario_from_dict({
@@ -231,11 +235,16 @@ def test_priority_class_waits_match_cobhams_formula_for_m_m_1():
     means = {0: [], 1: []}
     for r in range(16):
         c = draw_callers(sc, 7, r)
-        rec = simulate_callers(sc, c, r, 7).records
+        result = simulate_callers(sc, c, r, 7)
+        rec = result.records
         keep = rec.arrived_at_s >= warm_up_s
         vip = c.priority_u < vip_share
-        for k, mask in ((0, vip), (1, ~vip)):
+        classes = breakdown_kpis(result, sc)["priority_classes"]
+        for k, mask, name in ((0, vip, "q/vip"), (1, ~vip, "q/ordinary")):
             means[k].append(rec.wait_s[keep & mask].mean())
+            # the class's avg_wait per interval after the warm-up, weighted by its calls (all queue)
+            calls, wait = classes[name]["offered"][1:-1], classes[name]["avg_wait"][1:-1]
+            assert (calls * wait).sum() / calls.sum() == pytest.approx(means[k][-1], rel=1e-9)
     for k in (0, 1):
         mean = np.mean(means[k])
         se = np.std(means[k], ddof=1) / math.sqrt(len(means[k]))
@@ -243,3 +252,38 @@ def test_priority_class_waits_match_cobhams_formula_for_m_m_1():
         assert 8 * se < abs(exact[k] - fcfs)  # power: small enough an SE to tell the class from FCFS
         assert abs(mean - exact[k]) <= 4 * se, (k, mean, exact[k], se)
         assert abs(mean - fcfs) > 4 * se  # negative control: not the FCFS wait
+
+
+# --- KPIs per priority class ----------------------------------------------------------------
+
+def test_kpis_per_priority_class_on_the_hand_computed_timeline():
+    from simulator.kpis import breakdown_kpis
+
+    sc = one_queue([{"name": "vip", "share": 0.2}])
+    # the first test's timeline: waits [0, 110, 80, 80]; callers 2 and 3 are VIPs (u < 0.2)
+    result = simulate_callers(sc, callers([0, 10, 20, 30], talk=[100, 10, 10, 10], priority_u=[0.9, 0.5, 0.1, 0.05]))
+    classes = breakdown_kpis(result, sc)["priority_classes"]
+    assert list(classes) == ["q/vip", "q/ordinary"]
+    vip, ordinary = classes["q/vip"], classes["q/ordinary"]
+    assert vip["offered"][-1] == 2 and ordinary["offered"][-1] == 2
+    assert vip["asa"][-1] == 80.0 and ordinary["asa"][-1] == 55.0  # (0 + 110) / 2
+    threshold = sc.targets.service_level.within
+    assert threshold < 80  # so that: no VIP within the threshold, one ordinary caller (caller 0, at once)
+    assert vip["service_level"][-1] == 0.0 and ordinary["service_level"][-1] == 0.5
+
+
+def test_priority_class_kpis_add_up_to_the_queue_and_only_exist_with_classes():
+    from simulator.run import run_scenario
+
+    sc = one_queue([{"name": "gold", "share": 0.3}, {"name": "silver", "share": 0.3}], staffing=(2, 2, 2, 2))
+    result = run_scenario(sc, replications=3, seed=2)
+    classes = result.breakdown_per_replication["priority_classes"]
+    assert list(classes) == ["q/gold", "q/silver", "q/ordinary"]
+    for kpi in ("offered", "answered", "abandoned"):  # every call in exactly one class
+        np.testing.assert_array_equal(sum(c[kpi] for c in classes.values()), result.per_replication[kpi])
+    # negative control: no classes, no breakdown (one queue, one group)
+    assert run_scenario(one_queue(None, staffing=(2, 2, 2, 2)), replications=2, seed=2).breakdown_per_replication == {}
+    # every share taken by classes: no ordinary callers to report
+    full = one_queue([{"name": "vip", "share": 0.5}, {"name": "rest", "share": 0.5}])
+    assert list(run_scenario(full, replications=1, seed=2).breakdown_per_replication["priority_classes"]) == \
+        ["q/vip", "q/rest"]

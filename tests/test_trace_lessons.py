@@ -90,7 +90,9 @@ def test_trace_of_ivr_callback_and_return_call_records():
     ]
     columns = list(zip(*rows))
     dtypes = [np.float64, np.int16, np.int8, np.float64, np.float64, np.float64, np.int16, np.int32, np.float64,
-              np.int8, np.uint8, np.float64, np.int32, np.int8]
+              np.int8, np.uint8, np.float64, np.int32, np.int8, np.float64, np.float64]
+    columns.append([65.0 if flags & TRANSFERRED else 0.0 for flags in columns[10]])  # transfer_s
+    columns.append([0.0] * len(rows))  # priority_u: no classes
     records = CallRecords(*(np.array(c, dtype=d) for c, d in zip(columns, dtypes)))
     assert trace_lines(records, scenario) == [
         "09:00:05  caller 0  IVR 1:10 (2 menus) -> contained in the IVR (self-service completed)",
