@@ -43,7 +43,7 @@ def _forecast_reference(text: str) -> str | None:
 
     try:
         calls = (yaml.safe_load(text) or {}).get("arrivals", {}).get("calls")
-    except (yaml.YAMLError, AttributeError):
+    except (yaml.YAMLError, AttributeError, ValueError):  # ValueError: a date that does not exist (2026-02-30)
         return None  # the loader reports a broken file in its own words
     return str(calls["csv"]) if isinstance(calls, dict) and "csv" in calls else None
 

@@ -45,8 +45,11 @@ NOTE_TEXTS: dict[str, Callable[..., str]] = {
     "idle_groups": lambda groups: (
         f"Groups that are first choice for no queue are planned at 0 agents: {', '.join(groups)}."),
     "return_calls": lambda: "Redials and repeat calls are not in the planned load: the plan sizes first calls only.",
-    "busyness": lambda cv: (
-        f"The plan sizes the expected volume; the day-to-day variation (busyness cv {cv:g}) is not staffed for."),
+    "busyness": lambda cv, extra_h, base_h: (
+        f"Forecast error staffed for: each day's volume varies by a gamma factor (busyness cv {cv:g}), so each "
+        "interval has the fewest agents whose service level, ASA and abandonment averaged over equally likely days "
+        f"meet the targets (a busy day loses more than a quiet day gains); this adds {extra_h:,.1f} agent-hours "
+        f"({extra_h / base_h if base_h else 0:.0%}) to the {base_h:,.1f} the expected volume alone needs."),
     "balking": lambda: ("Balking is not modelled by Erlang C/A: balked calls count as service level failures in the "
                         "simulation."),
     "callbacks": lambda: "Callbacks are planned as ordinary calls (dial time and retries not in the load).",

@@ -15,6 +15,11 @@ the queue's callers abandon, Erlang C when they never do; `model=` forces one fo
 Erlang C on a queue whose callers abandon is allowed: it ignores abandonment, so it sizes
 conservatively and cannot size the abandonment target (the plan says so).
 
+With a day-to-day forecast error (`arrivals.busyness_cv` > 0, e.g. from `callsim forecast`) each
+interval gets the fewest agents whose targets hold on average over equally likely days of the
+gamma-distributed volume (`required_agents_by_interval`'s `busyness_cv`), as the simulation averages its
+replications; the note says how many agent-hours that added to the expected volume's plan.
+
 Agent groups
 ------------
 Each queue's requirement goes to its first-choice group (`planner.demand`). A group's staffing
@@ -218,6 +223,7 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
     assignment = assign_queues_to_groups(scenario)
     notes: list[Note] = []
     queue_plans = []
+    busy_agents = [0, 0]  # agent-intervals staffed, and those the expected volume alone would need
     for queue, demand in zip(scenario.queues, demands):
         if model == "erlang_a" and queue.patience is None:
             raise PlanError(f"queue '{queue.name}' has no patience distribution: Erlang A needs one; "
@@ -230,10 +236,15 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
         try:
             interval_plan = required_agents_by_interval(
                 rates, demand.mean_handle_time_s, targets, chosen,
-                demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage,
+                demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage, scenario.arrivals.busyness_cv,
             )
         except StaffingError as exc:
             raise PlanError(f"queue '{queue.name}': {exc}") from None
+        if scenario.arrivals.busyness_cv > 0:  # what the expected volume alone needs, for the note
+            expected = required_agents_by_interval(rates, demand.mean_handle_time_s, targets, chosen,
+                                                   demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage)
+            busy_agents[0] += sum(interval_plan.agents)
+            busy_agents[1] += sum(expected.agents)
         queue_plans.append(QueuePlan(demand, chosen, interval_plan, assignment[queue.name]))
         if "occupancy_cap" in interval_plan.binding_constraint:
             uncapped = required_agents_by_interval(
@@ -275,7 +286,9 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
     if makes_return_calls(scenario):
         notes.append(Note("return_calls", {}))
     if scenario.arrivals.busyness_cv > 0:
-        notes.append(Note("busyness", dict(cv=scenario.arrivals.busyness_cv)))
+        hours = scenario.interval_minutes / 60.0
+        notes.append(Note("busyness", dict(cv=scenario.arrivals.busyness_cv,
+                                           extra_h=(busy_agents[0] - busy_agents[1]) * hours, base_h=busy_agents[1] * hours)))
     if any(q.balk_probability > 0 for q in scenario.queues):
         notes.append(Note("balking", {}))
     if any(q.callback is not None for q in scenario.queues):

@@ -31,6 +31,7 @@ P(wait) is below 1e-300 there) and raises ValueError.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ __all__ = [
 
 Model = Literal["erlang_c", "erlang_a"]
 BindingConstraint = Literal[
-    "service_level", "asa", "abandon_rate", "occupancy_cap", "none", "given"
+    "service_level", "asa", "abandon_rate", "occupancy_cap", "none", "given", "busyness"
 ]
 
 FLAG_DESCRIPTIONS: dict[str, str] = {
@@ -140,7 +141,8 @@ class StaffingResult:
         metrics: queue KPIs at `agents`.
         binding_constraint: which requirement set `agents`: "service_level", "asa",
             "abandon_rate", "occupancy_cap", "none" (no demand, or only queue stability), or
-            "given" for `evaluate_agents`.
+            "given" for `evaluate_agents`, "busyness" where `required_agents_by_interval` added
+            agents for the day-to-day variation of the volume (its `busyness_cv`).
         flags: notes, see FLAG_DESCRIPTIONS.
         targets: the targets the result was computed for.
     """
@@ -539,8 +541,17 @@ def required_agents_by_interval(
     model: Model = "erlang_c",
     mean_patience_s: float | None = None,
     shrinkage: float = 0.0,
+    busyness_cv: float = 0.0,
 ) -> IntervalPlan:
     """`required_agents` for every interval of a day (or any sequence), as one `IntervalPlan`.
+
+    With `busyness_cv` > 0 each day's volume is the expected one times a gamma factor with mean
+    1 and that CV (the forecast error): each interval then gets the fewest agents, at least the
+    expected volume's requirement, whose service level, ASA and abandonment averaged over 16
+    equally likely days meet the targets, as the simulation averages its replications (a busy
+    day's shortfall outweighs a quiet day's surplus: that is what the extra agents pay for). The
+    intervals this raised have binding constraint "busyness"; their metrics are those of the
+    expected volume.
 
     Erlang C is vectorised over the intervals: Erlang B at floor(A) + 1 from the Poisson
     distribution in log space, then one recursion step per agent for all unfinished intervals
@@ -550,6 +561,10 @@ def required_agents_by_interval(
     `required_agents`.
     """
     _check_model(model, mean_patience_s)
+    if busyness_cv > 0.0:
+        base = required_agents_by_interval(arrival_rates_per_s, mean_handle_time_s, targets, model, mean_patience_s,
+                                           shrinkage)
+        return _over_busy_days(base, targets, model, mean_patience_s, shrinkage, busyness_cv)
     rates = [float(r) for r in arrival_rates_per_s]
     aht_s = float(mean_handle_time_s)
     if model == "erlang_a" or not rates:
@@ -730,3 +745,65 @@ def _scheduled_many(agents: list[int], shrinkage: float) -> list[int]:
     nearest = np.rint(exact)
     out = np.where(np.abs(exact - nearest) <= 1e-9 * exact, nearest, np.ceil(exact))
     return out.astype(np.int64).tolist()
+
+
+# --------------------------------------------------------------------------------------------
+# days whose volume is uncertain (busyness)
+
+BUSYNESS_NODES = 16
+
+
+def busyness_factors(busyness_cv: float, nodes: int = BUSYNESS_NODES) -> np.ndarray:
+    """`nodes` equally likely volume factors of a gamma with mean 1 and CV `busyness_cv` (the
+    midpoints of equal-probability slices), rescaled so that their mean is exactly 1."""
+    shape = 1.0 / busyness_cv**2
+    factors = _special().gammaincinv(shape, (np.arange(nodes) + 0.5) / nodes) / shape
+    return factors / factors.mean()
+
+
+def _mean_metrics(ms: list[QueueMetrics]) -> QueueMetrics:
+    """The KPIs averaged over equally likely days, as the simulation averages its replications."""
+    def mean(name: str):
+        values = [getattr(m, name) for m in ms]
+        return None if values[0] is None else float(np.mean(values))
+
+    return QueueMetrics(ms[0].model, ms[0].agents, mean("offered_load_erlangs"), mean("p_wait"), mean("p_abandon"),
+                        mean("asa_s"), mean("avg_wait_s"), mean("service_level"), mean("occupancy"), True)
+
+
+def _over_busy_days(base: IntervalPlan, targets: StaffingTargets, model: Model, mean_patience_s: float | None,
+                    shrinkage: float, busyness_cv: float) -> IntervalPlan:
+    """`base` (the expected volume's plan) raised where the targets, averaged over 16 equally
+    likely days of a gamma volume factor (mean 1, CV `busyness_cv`), need more agents."""
+    factors = busyness_factors(busyness_cv)
+    aht_s = base.mean_handle_time_s
+    raised: dict[int, StaffingResult] = {}
+    for i, rate in enumerate(base.arrival_rates_per_s):
+        n = base.agents[i]
+        if rate <= 0.0:
+            continue
+        days = [_Metrics(model, rate * f, aht_s, mean_patience_s, targets.answer_time_threshold_s) for f in factors]
+        limit = _search_limit(rate * aht_s * factors[-1])
+        while set(_missed(_mean_metrics([day(n) for day in days]), targets)) - {"stability"}:
+            n += 1
+            if n > limit:
+                raise StaffingError(f"interval {i}: no staffing up to {limit} agents meets the targets on average "
+                                    f"over days with busyness cv {busyness_cv:g}")
+        if n > base.agents[i]:
+            raised[i] = evaluate_agents(n, rate, aht_s, targets, model, mean_patience_s, shrinkage)
+
+    def column(name: str, of_result: Callable[[StaffingResult], object]) -> tuple:
+        return tuple(of_result(raised[i]) if i in raised else value for i, value in enumerate(getattr(base, name)))
+
+    return dataclasses.replace(
+        base,
+        agents=column("agents", lambda r: r.agents),
+        scheduled_agents=column("scheduled_agents", lambda r: r.scheduled_agents),
+        p_wait=column("p_wait", lambda r: r.metrics.p_wait),
+        p_abandon=column("p_abandon", lambda r: r.metrics.p_abandon),
+        asa_s=column("asa_s", lambda r: r.metrics.asa_s),
+        service_level=column("service_level", lambda r: r.metrics.service_level),
+        occupancy=column("occupancy", lambda r: r.metrics.occupancy),
+        binding_constraint=column("binding_constraint", lambda r: "busyness"),
+        flags=column("flags", lambda r: r.flags),
+    )

@@ -11,7 +11,6 @@ comparison.json).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 from typing import Sequence
@@ -26,12 +25,12 @@ from matplotlib.ticker import FuncFormatter
 from studies.compare import Comparison
 
 from .compare_output import _letter, pair_heading
+from .figures import DPI, png_bytes  # noqa: F401 (png_bytes: the plot modules take it from here)
 from .text import format_difference, readable, unit_of
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 TARGET_COLOUR = "#222222"
-DPI = 100
 COMPARE_FILES = ("compare_kpis.png", "compare_differences.png", "compare_queues.png", "compare_intervals.png")
 COMPARISON_ID_KEY = "callsim-comparison"
 
@@ -71,15 +70,6 @@ def new_figure(size: tuple[float, float], rows: int = 1, cols: int = 1, title: s
                   linespacing=1.35)
     axes = body.subplots(rows, cols, squeeze=False, **kwargs)
     return figure, body, axes.ravel()
-
-
-def png_bytes(figure: Figure, title: str, stamp: dict[str, str] | None = None) -> bytes:
-    """The figure as PNG bytes; `stamp` adds text chunks (e.g. {COMPARISON_ID_KEY: id})."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white",
-                   metadata={"Title": title, "Software": "callsim", **(stamp or {})})
-    figure.clear()
-    return buffer.getvalue()
 
 
 def axis_label(name: str, difference: bool = False) -> str:

@@ -9,10 +9,13 @@ import json
 import math
 import platform
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from simulator.kpi_table import DEFINITIONS
 from simulator.numbers import csv_number  # noqa: F401  (the presentation modules import it from here)
-from simulator.run import RunResult
+
+if TYPE_CHECKING:  # annotations only: `versions` must not load the engine
+    from simulator.run import RunResult
 
 from .funnel_output import funnel_document
 

@@ -9,23 +9,21 @@ text node by node.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
 
 import numpy as np
 import yaml
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from simulator.loading import dump_scenario_yaml
 from studies.fit import FitResult, QueueFit
 from studies.fit_mle import PLAUSIBLE_DELTA_AIC, POOR_FIT_KS, DurationFit
 
+from .figures import new_figure as _figure
+from .figures import png_bytes as _png
 from .report import _e, _page, _plots, _section
 
-DPI = 100
 COLOURS = {"fit": "#0072B2", "km": "#222222", "naive": "#D55E00", "exp": "#009E73", "days": "#bbbbbb"}
 STAFFING_MARKER = "TODO staffing"
 
@@ -264,19 +262,6 @@ def fit_document(fit: FitResult, versions: dict) -> str:
 
 
 # --- plots ---------------------------------------------------------------------------------
-
-
-def _figure(width: float, height: float, columns: int = 1):
-    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, list(figure.subplots(1, columns, squeeze=False).ravel())
-
-
-def _png(figure: Figure, title: str) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Title": title, "Software": "callsim"})
-    figure.clear()
-    return buffer.getvalue()
 
 
 def slug(name: str) -> str:

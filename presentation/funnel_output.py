@@ -4,11 +4,14 @@ exact expected flows (`expected_funnel_document`, what the menu diagram draws wh
 simulated). The counting and the exact expectation are the model's (`simulator.funnel`)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from simulator.funnel import expected_funnel, funnel_layout
-from simulator.run import Estimate
-from simulator.scenario import Scenario
+
+if TYPE_CHECKING:  # annotations only: printing and versions must not load the engine
+    from simulator.scenario import Scenario
 
 
 def funnel_document(run) -> dict | None:
@@ -17,6 +20,8 @@ def funnel_document(run) -> dict | None:
     scenario = run.scenario
     if scenario.ivr is None or run.funnel_per_replication is None:
         return None
+    from simulator.run import Estimate  # the engine's package: only when there is a run to document
+
     index = funnel_layout(scenario).index
     values = run.funnel_per_replication
     return _document(scenario, lambda *key: Estimate.of(values[:, index[key]], (0.0, np.inf)).to_dict())

@@ -114,7 +114,8 @@ def format_plan(plan: ScenarioPlan, source: str = "") -> str:
     if flags:
         notes.append("Flags: " + "; ".join(f"{f} = {FLAG_DESCRIPTIONS.get(f, f)}" for f in flags) + ".")
     notes.append("binding = the constraint that set the number: service_level, asa, abandon_rate, occupancy_cap "
-                 "(the band's upper end forced more agents than the targets need).")
+                 "(the band's upper end forced more agents than the targets need), busyness (the day-to-day forecast "
+                 "error needed more agents than the expected volume).")
     lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
     return "\n".join(lines)
 

@@ -6,11 +6,15 @@ decides what a KPI means.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from simulator.kpi_table import KPI, UNITS, Unit
-from simulator.run import Estimate, RunResult
+
+if TYPE_CHECKING:  # annotations only: printing a table must not load the engine
+    from simulator.run import Estimate, RunResult
 
 from .funnel_output import funnel_document
+
 
 def unit_of(name: str) -> Unit:
     """The unit of a KPI (from the KPI table); a name outside the table prints as a count."""

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from .distributions import DIST_NAMES
 from .errors import UserError, one_line
-from .scenario import Scenario, ScenarioError
+from .scenario import Scenario, ScenarioError, parse_clock
 
 
 class ScenarioFileError(UserError):
@@ -97,6 +97,12 @@ def _compose(text: str, source: str):
         elif isinstance(n, yaml.SequenceNode):
             for index, item in enumerate(n.value):
                 walk(item, path + (index,), inside)
+        elif n.tag == "tag:yaml.org,2002:timestamp":  # PyYAML turns it into a date, and 2026-02-30 into a crash
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(n)
+            except ValueError:
+                raise ScenarioFileError(f"{source}:{line}: {format_path(path)}: {n.value!r} is not a date that exists; "
+                                        "write YYYY-MM-DD") from None
 
     walk(node, (), frozenset())
     try:
@@ -302,55 +308,30 @@ def scenario_from_text(text: str, source: str = "<scenario>", folder: Path | Non
 
 
 def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
-    """`arrivals.calls: {csv: forecast.csv, column: calls}` -> the column's numbers, in place.
-
-    The file is relative to the scenario file's folder; one number per data row, in order (a
-    forecast exported from a spreadsheet, used as it is). Errors name the scenario's line, and
-    the CSV's row when a cell is at fault.
-    """
+    """`arrivals.calls: {csv: forecast.csv, ...}` -> the file's numbers, in place (and its
+    busyness_cv, unless the scenario gives one); see `simulator.forecast_csv`. Errors name the
+    scenario's line, and the CSV's row when a row is at fault."""
     arrivals = data.get("arrivals")
     calls = arrivals.get("calls") if isinstance(arrivals, dict) else None
     if not isinstance(calls, dict):
         return
-    import csv
-    import math
+    from .forecast_csv import ForecastCsvError, read_forecast_calls
 
-    path = ("arrivals", "calls")
-    where = f"{source}:{_line_of(path, lines)}: arrivals.calls"
-    unknown = set(calls) - {"csv", "column"}
-    if unknown or "csv" not in calls or "column" not in calls:
-        raise ScenarioFileError(f"{where}: a forecast file is written {{csv: FILE.csv, column: NAME}}"
-                                + (f" (unknown key '{sorted(unknown)[0]}')" if unknown else "")
-                                + "; or give a list of numbers")
-    csv_path = folder / str(calls["csv"])
-    column = str(calls["column"])
+    where = f"{source}:{_line_of(('arrivals', 'calls'), lines)}: arrivals.calls"
+    start = data.get("start", Scenario.model_fields["start"].default)
+    minutes = data.get("interval_minutes")
+    if not isinstance(start, str) or parse_clock(start) is None or minutes not in (15, 30, 60):
+        arrivals["calls"] = [0.0]  # rows are picked by time: the schema reports the bad start or interval first
+        return
     try:
-        with open(csv_path, newline="", encoding="utf-8-sig") as stream:
-            rows = list(csv.reader(stream))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ScenarioFileError(f"{where}.csv: cannot read {csv_path} ({type(exc).__name__}); the path is relative to "
-                                "the scenario file's folder") from None
-    header = [cell.strip() for cell in rows[0]] if rows else []
-    if column not in header:
-        raise ScenarioFileError(f"{where}.column: {csv_path} has no column '{column}'; its columns are: "
-                                f"{', '.join(header) or '(empty file)'}")
-    index = header.index(column)
-    values = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cell = row[index].strip() if index < len(row) else ""
-        try:
-            value = float(cell)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value < 0:
-            raise ScenarioFileError(f"{where}: {csv_path}:{number}: column '{column}': '{cell}' is not a number of "
-                                    "calls (0 or more); fix the cell")
-        values.append(value)
-    if not values:
-        raise ScenarioFileError(f"{where}: {csv_path} has no data rows in column '{column}'")
+        values, busyness = read_forecast_calls(calls, folder, parse_clock(start), minutes)
+    except ForecastCsvError as exc:
+        raise ScenarioFileError(f"{where}{'.' + exc.key if exc.key else ''}: {exc}") from None
+    except UserError as exc:  # the file itself (not a regular file, too big, not UTF-8)
+        raise ScenarioFileError(f"{where}.csv: {exc}") from None
     arrivals["calls"] = values
+    if busyness is not None and "busyness_cv" not in arrivals:
+        arrivals["busyness_cv"] = busyness
 
 
 def scenario_from_dict(data: dict, source: str = "<scenario>", lines: dict | None = None) -> Scenario:

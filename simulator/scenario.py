@@ -41,7 +41,8 @@ class Arrivals(_Frozen):
         min_length=1,
         max_length=MAX_INTERVALS,
         description="expected calls offered in each interval (Poisson within the interval); in a file also "
-        "{csv: FILE.csv, column: NAME}, read by the loader relative to the file; "
+        "{csv: FILE.csv, date: YYYY-MM-DD} (a callsim forecast: that date's rows by their start time, with its "
+        "busyness_cv) or {csv: FILE.csv, column: NAME} (rows in order), read by the loader relative to the file; "
         "the number of intervals in the day follows from this list",
     )
     busyness_cv: float = Field(
@@ -49,7 +50,8 @@ class Arrivals(_Frozen):
         ge=0,
         le=2,
         description="day-to-day forecast error: each replication's volume is multiplied by a "
-        "gamma factor with mean 1 and this coefficient of variation (0 = no uncertainty, else at least 0.001)",
+        "gamma factor with mean 1 and this coefficient of variation (0 = no uncertainty, else at least 0.001); "
+        "plans staff for it",
     )
 
     @field_validator("busyness_cv")
