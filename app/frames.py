@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engine import CALLBACK_ACCEPTED, Outcome, ReplicationResult
+from simulator.records import CALLBACK_ACCEPTED, Outcome, ReplicationResult
 from simulator.scenario import Scenario
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from presentation.trace import describe_call
-from simulator.engine import CALLBACK_ACCEPTED, Outcome
+from simulator.records import CALLBACK_ACCEPTED, Outcome
 
 from .common import job_progress, jobs, pick_scenario, show_error
 from .jobs import simulation_key

@@ -28,7 +28,7 @@ import io
 
 import numpy as np
 
-from simulator.engine import Outcome, ReplicationResult
+from simulator.records import Outcome, ReplicationResult
 from simulator.scenario import Scenario
 
 BASE_DATE = dt.date(2026, 1, 5)  # a Monday: replication r is the day BASE_DATE + r days

@@ -28,7 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator, NullFormatter, PercentFormatter
 
-from simulator.engine import Outcome
+from simulator.records import Outcome
 from simulator.kpis import waited_in_line
 from simulator.run import Estimate, RunResult
 

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from simulator.callers import REDIAL, REPEAT
-from simulator.engine import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT,
+from simulator.records import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT,
                               CallRecords, Outcome)
 from simulator.scenario import Scenario
 

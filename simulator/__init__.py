@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "CallRecords": "engine", "Callers": "engine", "Outcome": "engine", "ReplicationResult": "engine",
+    "CallRecords": "records", "Callers": "engine", "Outcome": "records", "ReplicationResult": "records",
     "draw_callers": "engine", "simulate_callers": "engine", "simulate_replication": "engine",
     "DEFINITIONS": "kpi_table", "KPIS": "kpi_table", "replication_kpis": "kpis",
     "ScenarioFileError": "loading", "load_scenario": "loading", "scenario_from_dict": "loading",

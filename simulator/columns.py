@@ -7,7 +7,7 @@ A call is a row of parallel arrays. Three things are made from this one table:
 * the engine's working arrays (simulator.engine): every column with an `engine` name, as an
   `array.array` (indexing one is about twice as fast as a numpy array, it takes 8 bytes an
   entry where a list of floats takes 32, and redials can be appended);
-* `CallRecords` (simulator.engine): the *recorded* columns (`record_as`), in table order.
+* `CallRecords` (simulator.records): the *recorded* columns (`record_as`), in table order.
 
 A column whose `feature` the scenario does not use (no IVR, no callbacks, ...) is not made at
 all in the engine; a recorded one is then filled with `absent` in the records.
@@ -51,7 +51,7 @@ COLUMNS: tuple[Column, ...] = (
            "IVR (ivr.CONTAINED, ivr.IVR_HANG_UP)", drawn_as="queue"),
     Column(None, "h", "queue where the call ended (the right one once transferred); negative if it ended in "
            "the IVR", record_as="queue"),
-    Column("outcome", "b", "how the call ended, an engine.Outcome (PENDING during the run)", record_as="outcome",
+    Column("outcome", "b", "how the call ended, a records.Outcome (PENDING during the run)", record_as="outcome",
            fill=PENDING),
     Column("wait", "d", "time waiting on the line in queues (0 if none; callbacks: before accepting), seconds",
            record_as="wait_s"),

@@ -1,175 +1,77 @@
-"""The SimPy model of one day: callers, queues and agent groups.
+"""The call centre's rules for one day: callers, queues and agent groups.
 
-Design, in short:
+The event mechanics (timeouts without allocations, the look at the next event, deferred events)
+are the kernel's (`simulator.kernel`); the records this leaves are `simulator.records`; the
+textbook SimPy model it must agree with, call for call, is tests/reference_model.py.
 
-* **Callers are drawn first, then simulated.** Arrival times (a Poisson process with a
-  piecewise-constant rate) and every caller's attributes (queue, talk, ACW, patience, balk)
-  are drawn up front, vectorised, each from its own random stream. Two scenarios run with the
-  same seed thus meet the same callers (common random numbers), and the per-call work inside
-  the event loop is only bookkeeping. Every per-call number is declared once, in
-  `simulator.columns`.
-* **SimPy's event loop, driven by callbacks, not a process per caller.** Arrivals are a chain
-  of timeouts (each schedules the next), the end of an IVR, an agent's job, a transfer and a
-  scheduled callback are timeouts whose callbacks move the call on. A generator process per
-  caller racing the agent against its patience (`answered | timeout(patience)`, SimPy's
-  bank-renege idiom) costs four to five events a call; this costs about two.
+* **Callers are drawn first, then simulated.** Arrival times and every caller's attributes are
+  drawn up front, vectorised, each from its own random stream (`simulator.callers`): two
+  scenarios run with the same seed meet the same callers (common random numbers). Every per-call
+  number is declared once, in `simulator.columns`.
+* **Callbacks on the kernel's events, not a process per caller.** Arrivals are a chain of dues
+  (each schedules the next); the end of an IVR, an agent's job, a transfer and a scheduled
+  callback are dues whose callbacks move the call on: about two events a call, where the
+  process model's `request | timeout(patience)` race costs four to five.
 * **Abandonment without an event, when nothing depends on its moment.** A waiting caller's
-  deadline (join time + patience) is known when it joins. Most abandonments change nothing
-  but the caller's own record and the end of the run, so the caller stays in line and is
-  found to have left at its deadline when an agent reaches it (or when the day is over).
-  Where the moment matters, a timeout watches it: the caller redials at that moment (a new
-  call, whose attributes are handed out in order), or the queue offers callbacks (the offer
-  depends on how many wait). A caller whose patience runs out exactly when an agent comes
-  is answered, as before.
-* **Lazy agents: no event at the end of a job that only makes the agent idle.** On the plain
-  path (no IVR, callbacks, return calls or overflow) of a large centre, while no caller waits in a queue the
-  group serves, no departure is owed and the day is not closing, a job's end is kept as
-  (free_at_s, sequence number of the timeout it would have been, agent) in a heap per group;
-  each event first moves the agents whose job ended before it to the idle ones, in timeout
-  order, and a caller joining a line, an owed departure or the close turns the heap into those
-  very timeouts (`_answer_lazy`, `_catch_up`, `_wake`). Same events, same order, same day.
-* **No timeout for an arrival that is the very next event.** The next first call's sequence
-  number is drawn where its timeout would have been made; once the current arrival's calls
-  have started, if nothing in SimPy's queue comes before it, it is handled at once in the same
-  callback (`_arrivals`, `ARRIVALS_WITHOUT_TIMEOUT`). Fired timeouts of the frequent kinds are
-  reused (`spare`), and each kind shares one callback list: most of an event's cost was
-  allocation.
-* **The agent pool is not a simpy.Resource.** Each group keeps a deque of idle agent ids; the
-  waiting lines and the rules choosing from them are a routing policy (`simulator.routing`):
-  which free group answers an arriving call, which waiting call a free agent takes. Today's
-  rules are the default (first non-empty queue in the group's `serves` list, FCFS); priority
-  classes within a queue and overflow to other groups after a wait are per-queue options.
+  deadline is known when it joins; it stays in line and is found to have left at its deadline
+  when an agent reaches it (or at the end). A due watches the moment only where it matters: the
+  caller redials, or the queue offers callbacks (the offer depends on how many wait). A caller
+  whose patience runs out exactly when an agent comes is answered.
+* **One way a job starts** (`_job`): the busy span is recorded and the kernel is asked for the
+  job's end. With lazy agents (the plain path of a large centre) the end is deferred while
+  nothing depends on it (no caller waits for the group, no departure is owed, the day is not
+  closing), and woken into its due once something does: same events, same order, same day.
+* **No due for an arrival that is the very next event** (`_arrivals`, the kernel's
+  `fast_forward`): it is handled at once, with the sequence number its due would have had.
+* **The agent pool is not a simpy.Resource.** Each group keeps a deque of idle agent ids (the
+  agent idle longest answers first); the waiting lines and the rules choosing from them are a
+  routing policy (`simulator.routing`).
 * **Staffing changes at interval boundaries.** Extra agents start at once; when staffing
-  drops, idle agents leave first and busy ones finish their call and its ACW, then leave;
-  that time past the boundary is recorded as an overtime span. After the last interval no
-  one new arrives; the agents on shift stay until every waiting caller has been answered or
-  has abandoned, and that time is overtime too.
-* **The caller's journey.** A caller first spends its (pre-computed) IVR time, which may end
-  the call (contained, IVR hang-up). In the queue it may be offered a callback (keep_place:
-  its place is kept and an agent dials when it reaches the front; scheduled: it re-joins the
-  back after a delay). A misrouted call costs the first agent a transfer time and then joins
-  the right queue at the front. Abandoners may redial and unresolved callers call again
-  (new calls by the same caller, while the centre is open).
+  drops, idle agents leave first and busy ones finish their job, then leave (overtime). After
+  the last interval no one new arrives; agents stay until every waiting caller has been
+  answered or has abandoned, and that time is overtime too.
+* **The caller's journey.** IVR time (which may end the call), the queue (callback offers:
+  keep_place or scheduled), a misrouted call costs the first agent a transfer time and re-joins
+  the right queue at the front; abandoners may redial and unresolved callers call again.
 * **Same order of events as the process model.** Simultaneous events run in the order they
-  were scheduled; the callbacks schedule in the order the old processes did (at each arrival
-  the next arrival first, then the caller's own timeouts), so the same seed gives the same
-  day, to the bit.
-* **Records, not statistics.** Each call leaves a handful of numbers in compact arrays
-  (`CallRecords`) and each agent job a busy span; every KPI is computed afterwards by pure
-  functions in `simulator.kpis`.
+  were scheduled, and the callbacks schedule in the order the processes did (at each arrival
+  the next arrival first, then the caller's own dues): the same seed gives the same day, to the bit.
 """
 from __future__ import annotations
 
 from array import array
 from collections import deque
-from dataclasses import dataclass
-from enum import IntEnum
 from functools import partial
-from heapq import heappop, heappush
 from operator import itemgetter
 
 import numpy as np
-import simpy
-from simpy.events import NORMAL, Timeout
 
 from .callers import REDIAL, REPEAT, Callers, ReturnCallPool, draw_callers, uses_priority_classes
-from .columns import COLUMNS, DTYPES, PENDING, RECORDED, drawn_values, make_records_class
+from .columns import COLUMNS, DTYPES, RECORDED, drawn_values
 from .ivr import CONTAINED
+from .kernel import Kernel, Moments, callbacks
 from .randomness import Stream, generator_at
+from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED,
+                      ZERO_OUT, CallRecords, Outcome, ReplicationResult, day_records)
 from .routing import Routing
 from .scenario import Scenario
 
 __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_callers", "simulate_callers",
            "simulate_replication"]
 
-
-class Outcome(IntEnum):
-    """How a call ended. Every call ends in exactly one of these."""
-
-    ANSWERED = 0  # answered by an agent (live, possibly after a transfer)
-    ABANDONED = 1  # hung up while waiting in the queue
-    BALKED = 2  # hung up at once on hearing it would have to wait
-    UNSERVED = 3  # still waiting when the last agent able to answer it went home
-    CONTAINED = 4  # resolved in the IVR (self-service, or satisfied by an announcement)
-    IVR_ABANDONED = 5  # hung up in the IVR
-    CALLBACK_COMPLETED = 6  # accepted a callback and was reached by an agent
-    CALLBACK_FAILED = 7  # accepted a callback but was never reached
-
-
 _NEVER = float("inf")  # patience of a caller who never abandons
 _ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
 _CONTAINED, _IVR_ABANDONED = int(Outcome.CONTAINED), int(Outcome.IVR_ABANDONED)
 
-
-class _Due(Timeout):
-    """A SimPy timeout that carries the callback to run when it fires.
-
-    The same initialisation as `simpy.events.Timeout.__init__` (which inlines Event's for speed),
-    minus the negative-delay check (our delays are durations and times ahead) and with the
-    callback list made at once: one timeout is made per arrival and per agent job. It keeps the
-    sequence number SimPy orders simultaneous events by (`eid`): the lazy agents need it."""
-
-    def __init__(self, env: simpy.Environment, delay_s: float, callback):
-        self.env = env
-        self.callbacks = [callback]
-        self._value = None
-        self._delay = delay_s
-        self._ok = True
-        # env.schedule(self, NORMAL, delay_s) written out, keeping the sequence number
-        self.eid = eid = next(env._eid)
-        heappush(env._queue, (env._now + delay_s, NORMAL, eid, self))
-
-
 # Lazy agents pay off when many agents are busy while few callers wait (large centres); in a
-# small centre callers wait often, most lazy job ends become timeouts after all and the
+# small centre callers wait often, most lazy job ends become dues after all and the
 # bookkeeping costs more than it saves (measured: 0.9x at 10 agents, 1.0x at 100, 1.3x at
 # 1,000, 1.6x at 5,000). Either way the day is the same to the bit.
 LAZY_AGENTS_FROM = 250  # agents on shift at once in the busiest interval
 
-# The next first call's arrival is handled without a timeout when it is the very next event
+# The next first call's arrival is handled without a due when it is the very next event
 # (see _arrivals); the day is the same either way (tests/test_engine_fast_forward.py runs both).
 ARRIVALS_WITHOUT_TIMEOUT = True
-
-_new_due = object.__new__
-
-
-def _fresh_due(env: simpy.Environment) -> _Due:
-    """A new _Due for the hot places, which write the rest of its initialiser out (callbacks,
-    delay, eid and the push onto the queue); fired ones are reused before a new one is made."""
-    due = _new_due(_Due)
-    due.env = env
-    due._value = None
-    due._ok = True
-    return due
-
-# bits of CallRecords.flags
-ZERO_OUT = 1  # chose "0" (ask for an agent) in the IVR
-TRANSFERRED = 2  # misrouted: answered in the wrong queue, transferred to the right one
-CALLBACK_OFFERED = 4
-CALLBACK_ACCEPTED = 8
-RESOLVED = 16  # the caller's issue was resolved by this call (set when return calls are modelled)
-MISROUTED = 32  # the IVR sent the call to the wrong queue
-CALLBACK_CONNECTED = 64  # an agent reached the caller of an accepted callback
-
-# One entry per call, as parallel numpy arrays: the recorded columns of simulator.columns.
-CallRecords = make_records_class(__name__)
-
-
-@dataclass(frozen=True)
-class ReplicationResult:
-    """The outcome of simulating one day once."""
-
-    replication: int
-    busyness: float
-    records: CallRecords
-    busy_group: np.ndarray  # int16: one entry per agent job (talk + ACW, a transfer, a callback attempt)
-    busy_start_s: np.ndarray  # float64
-    busy_end_s: np.ndarray  # float64
-    overtime_group: np.ndarray  # int16, one entry per span an agent worked past its shift
-    overtime_start_s: np.ndarray  # float64
-    overtime_end_s: np.ndarray  # float64
-    day_end_s: float  # end of the last interval
-    run_end_s: float  # when the last agent left or the last waiting caller hung up (>= day_end_s)
 
 
 def _array(code: str, values) -> array:
@@ -182,30 +84,23 @@ def _numpy(values: array, dtype) -> np.ndarray:
 
 
 def _features(callers: Callers) -> set:
-    used = {None}
-    if callers.ivr is not None:
-        used.add("ivr")
-    if callers.callback_u is not None:
-        used.add("callbacks")
-    if callers.resolve_u is not None:
-        used.add("returns")
-    if callers.priority_u is not None:
-        used.add("priority")
-    return used
+    """The optional features the callers were drawn with (simulator.columns' `feature` names)."""
+    drawn = {"ivr": callers.ivr, "callbacks": callers.callback_u, "returns": callers.resolve_u,
+             "priority": callers.priority_u}
+    return {None} | {feature for feature, values in drawn.items() if values is not None}
 
 
 class _CallCentre:
     """The state of one simulated day. Hot paths avoid attribute lookups in loops."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, callers: Callers,
+    def __init__(self, env: Kernel, scenario: Scenario, callers: Callers,
                  seed: int = 0, replication: int = 0):
         self.env = env
         self.scenario = scenario
         n = len(callers)
         n_groups = len(scenario.agents)
         self.day_end_s = scenario.n_intervals * scenario.interval_s
-        self.n_first = n
-        self.next_first = 0  # the next first call to arrive
+        self.n_first = n  # first calls (redials and repeat calls are appended after them)
         self.next_interval = 0
         ivr = callers.ivr
         self.has_ivr = ivr is not None
@@ -275,53 +170,47 @@ class _CallCentre:
         self.closing = False
         self.pending = 0  # calls on their way to a queue: in the IVR, in a transfer, due a scheduled callback
         # the hot paths, chosen once for the features the day uses
-        # lazy agents (see _answer_lazy): on the plain path, without overflow (whose timer
-        # reads the idle agents at moments of its own)
+        # an answer may be a callback's dial or a misrouted call's transfer (see _answer)
+        self.special_answers = self.has_ivr or self.has_callbacks
+        if not self.special_answers:
+            self._answer = self._job
+        # lazy agents (see _job): on the plain path, without overflow (whose timer reads the
+        # idle agents at moments of its own)
         self.lazy = None
         if not (self.has_ivr or self.has_callbacks or self.has_returns):
-            self._answer = self._answer_plain
             most_on_shift = max(map(sum, zip(*self.staffing)), default=0)
             if most_on_shift >= LAZY_AGENTS_FROM and all(after_s is None for after_s in self.overflow_after_s):
-                self._answer = self._answer_lazy
-                self.lazy = [[] for _ in range(n_groups)]  # per group: heap of (free_at_s, eid, agent)
+                self.lazy = [[] for _ in range(n_groups)]  # per group: the kernel's deferred job ends
+                self.lazy_ends = list(zip(self.lazy, self.idle))  # released into the group's idle agents
                 self.served_by = self.routing.answer_order  # per queue: the groups that take its calls
                 self.serves = self.routing.serves
                 self.n_waiting = self.routing.n_waiting  # the routing's own list, read not copied
-        # The callback lists of the hot timeouts, made once and shared by every timeout of a kind
-        # (SimPy only reads an event's list and drops it when the event fires; nothing here
-        # appends to one), and fired timeouts kept for reuse (`spare`): allocating them was a
-        # good part of the cost of an event.
-        self._arrivals_cbs = [self._arrivals]
-        self.arrivals_without_timeout = ARRIVALS_WITHOUT_TIMEOUT
-        self._ivr_ended_cbs = [self._ivr_ended]
-        self._start_again_cbs = [self._start_again]
-        self._patience_ran_out_cbs = [self._patience_ran_out]
-        self.job_done_cbs = []  # per agent id: [its job_done]
-        self.spare: list[_Due] = []  # fired hot timeouts, reused by the next ones made
+        # the callback lists of the frequent dues, made once and shared by every due of a kind
+        self._ivr_ended_cbs = callbacks(self._ivr_ended)
+        self._start_again_cbs = callbacks(self._start_again)
+        self._patience_ran_out_cbs = callbacks(self._patience_ran_out)
+        self.job_done_cbs = []  # per agent id: the callbacks of its job's end (ids never change group)
         self._next_call = self.routing.take
-        self.job_done = []  # per agent id: the callback run when its job ends (ids never change group)
-
-    def _after(self, delay_s: float, callback) -> None:
-        """Call `callback(event)` `delay_s` from now (a SimPy timeout)."""
-        _Due(self.env, delay_s, callback)
 
     # --- the day: staffing boundaries and arrivals ------------------------------------------
 
     def start(self) -> None:
         """Time 0: the first interval's staffing, then the first arrivals."""
         self._boundary(None)
-        self._arrivals(None)
+        deferred = None if self.lazy is None else self.lazy_ends
+        start = self._start_in_ivr if self.has_ivr else self._join  # start(call, now)
+        Moments(self.env, self.arrived, self.n_first, start, deferred, ARRIVALS_WITHOUT_TIMEOUT).begin()
 
     def _boundary(self, event) -> None:
         """Apply the next interval's staffing at its boundary, or close the day."""
         if self.lazy is not None and event is not None:
-            self._catch_up(event)
+            self.env.release_deferred(self.lazy_ends, event.eid)
         k = self.next_interval
         if k < len(self.scenario.arrivals.calls):
             for g in range(len(self.staffing)):
                 self._set_staff(g, self.staffing[g][k])
             self.next_interval = k + 1
-            self._after(self.scenario.interval_s, self._boundary)
+            self.env.after(self.scenario.interval_s, self._boundary)
             return
         self.closing = True
         if self.lazy is not None:  # from now on every job's end is an event
@@ -332,100 +221,25 @@ class _CallCentre:
         if not self.pending:
             self._release_idle()
 
-    def _arrivals(self, event) -> None:
-        """The first call due now starts (and any others at the same time); the next is scheduled.
-
-        The next arrival's timeout is only made when another event comes before it. When it
-        would be the very next event SimPy runs (its key (time, NORMAL, eid) is below the head
-        of the event queue once this arrival's own events are scheduled), it is handled here at
-        once, at the same time, with the same sequence number drawn at the same point: the same
-        events in the same order, one timeout, push and pop fewer. (The key is drawn before the
-        calls start, as the timeout was; where it is pushed in the heap does not matter.)"""
-        i = self.next_first
-        n = self.n_first
-        arrived = self.arrived
-        env = self.env
-        queue = env._queue
-        lazy = self.lazy
-        if event is None:  # time 0
-            eid = -1
-        else:
-            i += 1  # the call this timeout was for starts whatever float rounding says
-            eid = event.eid
-            self.spare.append(event)  # fired: reused for the next timeout made
-        while True:
-            now = env._now
-            first = self.next_first
-            if lazy is not None and eid >= 0:  # self._catch_up(event), written out (hot)
-                before = (now, eid)
-                for g, heap in enumerate(lazy):
-                    while heap and heap[0] < before:
-                        self.idle[g].append(heappop(heap)[2])
-            next_key = None
-            while i < n:
-                delay = arrived[i] - now
-                if delay > 0:
-                    next_key = (now + delay, NORMAL, next(env._eid))
-                    break
-                i += 1
-            self.next_first = i
-            if self.has_ivr:
-                if i == first + 1:  # the usual case: one call
-                    self._start_in_ivr(first)
-                else:
-                    for j in range(first, i):
-                        self._start_in_ivr(j)
-            elif i == first + 1:  # the usual case: one call
-                self._join(first, self.route[first], now)
-            else:
-                route = self.route
-                for j in range(first, i):
-                    self._join(j, route[j], now)
-            if next_key is None:
-                return
-            if (queue and queue[0] < next_key) or not self.arrivals_without_timeout:
-                # something else comes first: the next arrival's timeout
-                # _Due(env, delay, ...), its initialiser written out (hot)
-                due = self.spare.pop() if self.spare else _fresh_due(env)
-                due.callbacks = self._arrivals_cbs
-                due._delay = delay
-                due.eid = next_key[2]
-                heappush(queue, next_key + (due,))
-                return
-            # the next arrival is the next event: it happens now, as SimPy would have run it
-            env._now = next_key[0]
-            eid = next_key[2]
-            i += 1
-
-    def _start_in_ivr(self, i: int) -> None:
+    def _start_in_ivr(self, i: int, now: float) -> None:
         """Call i starts: the IVR, then its queue."""
         ivr_s = self.ivr_s[i]
         if ivr_s > 0:
             self.pending += 1
-            # _Due(env, ivr_s, ...) written out (one a call), the call carried by the timeout
-            # itself rather than by a partial: the same timeout, at the same time, same eid
-            env = self.env
-            due = self.spare.pop() if self.spare else _fresh_due(env)
-            due.callbacks = self._ivr_ended_cbs
-            due._delay = ivr_s
-            due.call = i
-            due.eid = eid = next(env._eid)
-            heappush(env._queue, (env._now + ivr_s, NORMAL, eid, due))
+            self.env.due(ivr_s, self._ivr_ended_cbs).call = i  # the call rides on the due
             return
         self._after_ivr(i)
 
     def _ivr_ended(self, event) -> None:
-        """The IVR time of the call the timeout carries (`event.call`) is over."""
+        """The IVR time of the call the due carries (`event.call`) is over."""
         self.pending -= 1
-        i = event.call
-        self.spare.append(event)  # fired: reused for the next timeout made
-        self._after_ivr(i)
+        self._after_ivr(event.call)
 
     def _after_ivr(self, i: int) -> None:
         """Call i leaves the IVR now: it ends there (contained, hung up) or joins its queue."""
         q = self.route[i]
         if q >= 0:
-            self._join(i, q, self.env._now)
+            self._join(i, self.env.now)
         elif q == CONTAINED:  # the call ends in the IVR
             self.outcome[i] = _CONTAINED
             self.flags[i] |= RESOLVED
@@ -435,13 +249,14 @@ class _CallCentre:
         if self.closing and not self.pending:
             self._release_idle()
 
-    def _join(self, i: int, q: int, now: float) -> None:
-        """Call i reaches queue q on the line (now): answered at once, called back, balks, or waits."""
+    def _join(self, i: int, now: float) -> None:
+        """Call i reaches its queue on the line (now): answered at once, called back, balks, or waits."""
+        q = self.route[i]
         self.queued_at[i] = now
         idle = self.idle
         for g in self.answer_groups[q]:
             if idle[g]:
-                self._answer(i, g, idle[g].popleft())
+                self._answer(i, g, idle[g].popleft(), now)
                 return
         if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
             return
@@ -454,14 +269,8 @@ class _CallCentre:
             e = self.routing.join(i, q, now, u)
         elif self.has_returns and self.redial_u[i] < self.redial_p:  # it redials at the moment it hangs up
             e = self.routing.join(i, q, now, u)
-            # self._after(patience, ...) written out, the call, queue and entry on the timeout
-            env = self.env
-            due = self.spare.pop() if self.spare else _fresh_due(env)
-            due.callbacks = self._patience_ran_out_cbs
-            due._delay = patience
+            due = self.env.due(patience, self._patience_ran_out_cbs)
             due.call, due.queue, due.entry = i, q, e
-            due.eid = eid = next(env._eid)
-            heappush(env._queue, (env._now + patience, NORMAL, eid, due))
         else:
             e = self.routing.join(i, q, now, u, now + patience)
         if self.lazy is not None:  # a caller waits: the end of every job that could take it matters
@@ -469,17 +278,16 @@ class _CallCentre:
                 if self.lazy[g]:
                     self._wake(g)
         elif self.overflow_after_s[q] is not None:
-            self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
+            self.env.after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
 
     def _patience_ran_out(self, event) -> None:
         """A watched caller's patience ran out (`event.call`, waiting as `event.entry` in queue
         `event.queue`): it hangs up now unless an agent took it."""
         i, q, e = event.call, event.queue, event.entry
-        self.spare.append(event)  # fired: reused for the next timeout made
         if self.routing.leave(e, q):
             self.outcome[i] = _ABANDONED
             self.wait[i] = self.patience[i]
-            self.last_exit_s = self.env._now
+            self.last_exit_s = self.env.now
             self._maybe_redial(i)
 
     def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
@@ -491,14 +299,14 @@ class _CallCentre:
 
     def _overflow_due(self, q: int, e: int, event) -> None:
         """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""
-        i = self.routing.waiting_call(e, q, self.env._now)
+        i = self.routing.waiting_call(e, q, self.env.now)
         if i < 0:
             return
         idle = self.idle
         for g in self.routing.overflow_groups[q]:
             if idle[g]:
                 self.routing.leave(e, q)
-                self._take(i, g, idle[g].popleft())
+                self._take(i, g, idle[g].popleft(), self.env.now)
                 return
 
     def _release_idle(self) -> None:
@@ -508,7 +316,7 @@ class _CallCentre:
 
     def _go_home(self, g: int, agent: int) -> None:
         """After the close: the agent leaves; time past the end of the day is overtime."""
-        now = self.env._now
+        now = self.env.now
         if now > self.day_end_s:
             self.overtime.append((g, self.day_end_s, now))
         self._leave(g, agent)
@@ -523,12 +331,12 @@ class _CallCentre:
             agents += on_shift[g] - len(owed[g])
         if agents <= 0:
             return _NEVER
-        return (self.routing.waiting_now(q, self.env._now) + 1) * self.mean_handle_s[q] / agents
+        return (self.routing.waiting_now(q, self.env.now) + 1) * self.mean_handle_s[q] / agents
 
     def _offer_callback(self, i: int, q: int) -> bool:
         """Offer a callback if the expected wait is over the threshold; True if accepted."""
         policy = self.callback[q]
-        now = self.env._now
+        now = self.env.now
         limits = self.callback_limits[q]
         if limits is not None:
             window_from_s, window_until_s, left = limits
@@ -549,14 +357,14 @@ class _CallCentre:
         if policy.mode == "keep_place":
             e = self.routing.join(i, q, now, self.priority_u[i] if self.has_priority else 0.0)
             if self.overflow_after_s[q] is not None:
-                self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
+                self.env.after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
         else:
             self._queue_callback_later(i, q, self.callback_wait[i])
         return True
 
     def _queue_callback_later(self, i: int, q: int, delay_s: float) -> None:
         self.pending += 1
-        self._after(delay_s, partial(self._join_as_callback, i, q))
+        self.env.after(delay_s, partial(self._join_as_callback, i, q))
 
     def _join_as_callback(self, i: int, q: int, event) -> None:
         self._enqueue_without_caller(i, q, at_front=False)
@@ -566,19 +374,18 @@ class _CallCentre:
         self.pending -= 1
         for g in self.answer_groups[q]:
             if self.idle[g]:
-                self._answer(i, g, self.idle[g].popleft())
+                self._answer(i, g, self.idle[g].popleft(), self.env.now)
                 break
         else:
-            e = self.routing.join(i, q, self.env._now, self.priority_u[i] if self.has_priority else 0.0,
+            e = self.routing.join(i, q, self.env.now, self.priority_u[i] if self.has_priority else 0.0,
                                   at_front=at_front)
             if self.overflow_after_s[q] is not None:
-                self._after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
+                self.env.after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
         if self.closing and not self.pending:
             self._release_idle()
 
-    def _call_back(self, i: int, g: int, agent: int) -> None:
+    def _call_back(self, i: int, g: int, agent: int, now: float) -> None:
         """An agent dials an accepted callback: reached (talk + ACW) or retried later."""
-        now = self.env._now
         q = self.route[i]
         policy = self.callback[q]
         u = self.attempt_rng.random(2)
@@ -589,11 +396,11 @@ class _CallCentre:
             self.flags[i] |= CALLBACK_CONNECTED
             if self.has_ivr and self.true_queue[i] >= 0 and not self.flags[i] & TRANSFERRED:
                 # a misrouted caller called back from the wrong queue: connected, then transferred
-                self._transfer(i, g, agent, dial_s + self.transfer_s[i])
+                self._transfer(i, g, agent, dial_s + self.transfer_s[i], now)
                 return
-            self._handle(i, g, agent, Outcome.CALLBACK_COMPLETED, dial_s)
+            self._job(i, g, agent, now, Outcome.CALLBACK_COMPLETED, dial_s)
             return
-        self._busy(g, agent, dial_s)
+        self._job(i, g, agent, now, busy_s=dial_s)
         if self.callback_tries[i] >= policy.max_attempts:
             self.outcome[i] = Outcome.CALLBACK_FAILED
         else:
@@ -604,7 +411,7 @@ class _CallCentre:
 
     def _maybe_redial(self, i: int) -> None:
         if self.has_returns and self.redial_u[i] < self.redial_p:
-            self._call_again(i, self.env._now + self.redial_delay[i], REDIAL)
+            self._call_again(i, self.env.now + self.redial_delay[i], REDIAL)
 
     def _maybe_repeat(self, i: int, talk_end_s: float) -> None:
         q = self.route[i]
@@ -637,174 +444,91 @@ class _CallCentre:
         calls_made.append(calls_made[i] + 1)
         self.caller_id.append(self.caller_id[i])
         self.kind.append(kind)
-        # _Due(env, at_s - now, ...) written out, the call carried by the timeout (as _start_in_ivr)
-        env = self.env
-        delay_s = at_s - env._now
-        due = self.spare.pop() if self.spare else _fresh_due(env)
-        due.callbacks = self._start_again_cbs
-        due._delay = delay_s
-        due.call = j
-        due.eid = eid = next(env._eid)
-        heappush(env._queue, (env._now + delay_s, NORMAL, eid, due))
+        self.env.due(at_s - self.env.now, self._start_again_cbs).call = j
 
     def _start_again(self, event) -> None:
         """A redial or repeat call (`event.call`) starts."""
         j = event.call
-        self.spare.append(event)  # fired: reused for the next timeout made
         if self.has_ivr:
-            self._start_in_ivr(j)
+            self._start_in_ivr(j, self.env.now)
         else:
-            self._join(j, self.route[j], self.env._now)
+            self._join(j, self.env.now)
 
     # --- agent bookkeeping ---------------------------------------------------------------
 
-    def _busy(self, g: int, agent: int, duration_s: float) -> None:
-        """Agent `agent` of group `g` is busy from now for `duration_s`, then free again."""
-        now = self.env._now
+    def _answer(self, i: int, g: int, agent: int, now: float) -> None:
+        """Agent `agent` of group `g` takes call i now (its wait is set by the caller of this): an
+        accepted callback is dialled, a misrouted call costs the transfer time, else it talks."""
+        if self.special_answers:
+            flags = self.flags[i]
+            if flags & CALLBACK_ACCEPTED:
+                if flags & CALLBACK_CONNECTED:  # connected, transferred here: talk now
+                    self._job(i, g, agent, now, Outcome.CALLBACK_COMPLETED)
+                else:
+                    self._call_back(i, g, agent, now)
+                return
+            if self.has_ivr and self.true_queue[i] >= 0 and not flags & TRANSFERRED:
+                # misrouted: this agent spends the transfer time, then the call re-queues
+                self._transfer(i, g, agent, self.transfer_s[i], now)
+                return
+        self._job(i, g, agent, now)
+
+    def _job(self, i: int, g: int, agent: int, now: float, outcome: int = _ANSWERED, lead_s: float = 0.0,
+             busy_s: float = -1.0) -> None:
+        """Every job starts here: agent `agent` of group `g` serves call i to its end (`outcome`
+        after `lead_s` of dialling, talk and ACW) or, given `busy_s`, spends that long on it
+        without ending it (a transfer, a dial nobody answers); then `_handled`.
+
+        The kernel is asked for the job's end. With lazy agents it is deferred while nothing
+        depends on its moment (no caller waits in a queue the group serves, no departure is
+        owed, the day is not closing): the kernel releases the agent in due order at a later
+        event, or `_wake` makes the due once something does. (On a day without IVR or callbacks
+        every answer is a served call: `_answer` is then this.)"""
+        ends_call = busy_s < 0.0
+        if ends_call:
+            self.outcome[i] = outcome
+            self.group[i] = g
+            self.agent[i] = agent
+            talk_s = self.talk[i]
+            busy_s = lead_s + talk_s + self.acw[i]
         self.busy_group.append(g)
         self.busy_start.append(now)
-        self.busy_end.append(now + duration_s)
-        _Due(self.env, duration_s, self.job_done[agent])
-
-    def _answer_plain(self, i: int, g: int, agent: int) -> None:
-        """_answer and _handle for a day without IVR, callbacks or return calls (the hot path)."""
-        self.outcome[i] = _ANSWERED
-        self.group[i] = g
-        self.agent[i] = agent
-        env = self.env
-        now = env._now
-        duration_s = self.talk[i] + self.acw[i]
-        self.busy_group.append(g)
-        self.busy_start.append(now)
-        self.busy_end.append(now + duration_s)
-        # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
-        due = self.spare.pop() if self.spare else _fresh_due(env)
-        due.callbacks = self.job_done_cbs[agent]
-        due._delay = duration_s
-        due.eid = eid = next(env._eid)
-        heappush(env._queue, (now + duration_s, NORMAL, eid, due))
-
-    def _answer_lazy(self, i: int, g: int, agent: int) -> None:
-        """_answer_plain with lazy agents: no event at the end of the job unless one is needed.
-
-        At the end of a job, `_handled` only puts the agent back among the idle ones unless a
-        caller waits in a queue the group serves, a departure is owed or the day is closing.
-        While none of these holds, the job's end is kept in the group's heap `lazy[g]` as
-        (free_at_s, eid, agent) with the sequence number its timeout would have had, and the
-        agents whose job ended before the current event (`_catch_up`) join the idle ones in the
-        order their timeouts would have run. Once one holds, `_wake` turns the group's heap
-        into the very timeouts it stands for, so every event runs at the same time and in the
-        same order as without lazy agents."""
-        self.outcome[i] = _ANSWERED
-        self.group[i] = g
-        self.agent[i] = agent
-        env = self.env
-        now = env._now
-        duration_s = self.talk[i] + self.acw[i]
-        self.busy_group.append(g)
-        self.busy_start.append(now)
-        self.busy_end.append(now + duration_s)
-        needed = self.closing or self.owed_departures[g]
-        if not needed:
+        self.busy_end.append(now + busy_s)
+        lazy = self.lazy
+        if lazy is not None and not (self.closing or self.owed_departures[g]):
             n_waiting = self.n_waiting
             for q in self.serves[g]:
                 if n_waiting[q]:
-                    needed = True
                     break
-        if not needed:
-            heappush(self.lazy[g], (now + duration_s, next(env._eid), agent))
-            return
-        due = self.spare.pop() if self.spare else _fresh_due(env)
-        due.callbacks = self.job_done_cbs[agent]
-        due._delay = duration_s
-        due.eid = eid = next(env._eid)
-        heappush(env._queue, (now + duration_s, NORMAL, eid, due))
-
-    def _catch_up(self, event) -> None:
-        """Agents whose lazy job ended before `event` (at an earlier time, or at the same time
-        and scheduled before it) are idle now, in the order their timeouts would have run."""
-        before = (self.env._now, event.eid)
-        idle = self.idle
-        for g, heap in enumerate(self.lazy):
-            while heap and heap[0] < before:
-                idle[g].append(heappop(heap)[2])
+            else:
+                self.env.defer(lazy[g], busy_s, agent)  # (lazy agents: no return calls)
+                return
+        self.env.due(busy_s, self.job_done_cbs[agent])
+        if ends_call and self.has_returns:
+            self._maybe_repeat(i, now + lead_s + talk_s)
 
     def _wake(self, g: int) -> None:
-        """Group g's lazy jobs (all ending after the current event) get their timeouts."""
-        heap = self.lazy[g]
-        env = self.env
-        queue = env._queue
-        job_done_cbs = self.job_done_cbs
-        for free_at_s, eid, agent in heap:
-            due = self.spare.pop() if self.spare else _fresh_due(env)
-            due.callbacks = job_done_cbs[agent]
-            due._delay = free_at_s - env._now
-            due.eid = eid
-            heappush(queue, (free_at_s, NORMAL, eid, due))
-        heap.clear()
+        """Group g's lazy jobs (all ending after the current event) get their dues."""
+        self.env.wake(self.lazy[g], self.job_done_cbs)
 
-    def _answer(self, i: int, g: int, agent: int) -> None:
-        """Agent `agent` of group `g` takes call `i` now (its wait is set by the caller of this)."""
-        flags = self.flags[i]
-        if flags & CALLBACK_ACCEPTED:
-            if flags & CALLBACK_CONNECTED:  # connected, transferred here: talk now
-                self._handle(i, g, agent, Outcome.CALLBACK_COMPLETED, 0.0)
-            else:
-                self._call_back(i, g, agent)
-            return
-        if self.has_ivr and self.true_queue[i] >= 0 and not flags & TRANSFERRED:
-            # misrouted: this agent spends the transfer time, then the call re-queues
-            self._transfer(i, g, agent, self.transfer_s[i])
-            return
-        # answered live: _handle(i, g, agent, ANSWERED, 0.0) written out, the usual case
-        self.outcome[i] = _ANSWERED
-        self.group[i] = g
-        self.agent[i] = agent
-        now = self.env._now
-        talk_s = self.talk[i]
-        duration_s = talk_s + self.acw[i]
-        self.busy_group.append(g)
-        self.busy_start.append(now)
-        self.busy_end.append(now + duration_s)
-        # _Due(env, duration_s, self.job_done[agent]), its initialiser written out (hot)
-        env = self.env
-        due = self.spare.pop() if self.spare else _fresh_due(env)
-        due.callbacks = self.job_done_cbs[agent]
-        due._delay = duration_s
-        due.eid = eid = next(env._eid)
-        heappush(env._queue, (now + duration_s, NORMAL, eid, due))
-        if self.has_returns:
-            self._maybe_repeat(i, now + talk_s)
-
-    def _handle(self, i: int, g: int, agent: int, outcome: Outcome, lead_s: float) -> None:
-        """Agent `agent` handles call i: `lead_s` (dialling), then talk and ACW."""
-        self.outcome[i] = outcome
-        self.group[i] = g
-        self.agent[i] = agent
-        talk_s = self.talk[i]
-        self._busy(g, agent, lead_s + talk_s + self.acw[i])
-        if self.has_returns:
-            self._maybe_repeat(i, self.env._now + lead_s + talk_s)
-
-    def _transfer(self, i: int, g: int, agent: int, busy_s: float) -> None:
+    def _transfer(self, i: int, g: int, agent: int, busy_s: float, now: float) -> None:
         """The agent is busy `busy_s` (ending with the transfer), then the call joins its right queue."""
         self.pending += 1
-        self._busy(g, agent, busy_s)
-        self._after(busy_s, partial(self._requeue_transferred, i))
+        self._job(i, g, agent, now, busy_s=busy_s)
+        self.env.after(busy_s, partial(self._requeue_transferred, i))
 
     def _requeue_transferred(self, i: int, event) -> None:
         """A transferred call joins the right queue at the front: it keeps its original arrival."""
         self.flags[i] |= TRANSFERRED
-        self.queued_at[i] = self.env._now
+        self.queued_at[i] = self.env.now
         self._enqueue_without_caller(i, self.true_queue[i], at_front=True)
 
     def _handled(self, g: int, agent: int, event) -> None:
         """An agent finished a job: leave if owed, else take the next caller or idle."""
-        if self.lazy is not None:
-            self._catch_up(event)
-        self.spare.append(event)  # fired: reused for the next timeout made
+        if self.lazy is not None:  # agents whose lazy job ended before this event are idle now
+            self.env.release_deferred(self.lazy_ends, event.eid)
         owed = self.owed_departures[g]
-        now = self.env._now
+        now = self.env.now
         if owed:
             self.overtime.append((g, owed.popleft(), now))
             self._leave(g, agent)
@@ -815,31 +539,32 @@ class _CallCentre:
                 waited_s = now - self.queued_at[i]
                 if waited_s > 0.0:  # the clock reached the arrival time by float additions
                     self.wait[i] += waited_s
-            self._answer(i, g, agent)
+            self._answer(i, g, agent, now)
         elif self.closing and not self.pending:
             self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
 
     def _available(self, g: int, agent: int) -> None:
-        i = self.routing.take(g, self.env._now)
+        now = self.env.now
+        i = self.routing.take(g, now)
         if i >= 0:
-            self._take(i, g, agent)
+            self._take(i, g, agent, now)
         elif self.closing and not self.pending:
             self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
 
-    def _take(self, i: int, g: int, agent: int) -> None:
+    def _take(self, i: int, g: int, agent: int, now: float) -> None:
         """A free agent takes waiting call i out of its line."""
         if not self.flags[i] & CALLBACK_ACCEPTED:  # on the line (not a callback): its wait ends
-            waited_s = self.env._now - self.queued_at[i]
+            waited_s = now - self.queued_at[i]
             if waited_s > 0.0:  # the clock reached the arrival time by float additions
                 self.wait[i] += waited_s
-        self._answer(i, g, agent)
+        self._answer(i, g, agent, now)
 
     def _leave(self, g: int, agent: int) -> None:
-        self.last_exit_s = self.env._now
+        self.last_exit_s = self.env.now
         self.on_shift[g] -= 1
         self.spare_ids[g].append(agent)
 
@@ -850,7 +575,7 @@ class _CallCentre:
             extra = target - present
             while owed and extra:  # cancel departures still owed before calling in new agents
                 # the agent kept past its shift is back on it: the time between was overtime
-                self.overtime.append((g, owed.pop(), self.env._now))
+                self.overtime.append((g, owed.pop(), self.env.now))
                 extra -= 1
             for _ in range(extra):
                 if self.spare_ids[g]:
@@ -858,8 +583,7 @@ class _CallCentre:
                 else:
                     agent = self.next_id
                     self.next_id += 1
-                    self.job_done.append(partial(self._handled, g, agent))
-                    self.job_done_cbs.append([self.job_done[-1]])
+                    self.job_done_cbs.append(callbacks(partial(self._handled, g, agent)))
                 self.on_shift[g] += 1
                 self._available(g, agent)
         elif target < present:
@@ -868,7 +592,7 @@ class _CallCentre:
             while idle and fewer:
                 self._leave(g, idle.pop())
                 fewer -= 1
-            now = self.env._now
+            now = self.env.now
             owed.extend([now] * fewer)
             if fewer and self.lazy is not None and self.lazy[g]:  # they leave at the end of their job
                 self._wake(g)
@@ -889,46 +613,19 @@ class _CallCentre:
         return max(self.last_exit_s, self.day_end_s)
 
     def records(self) -> CallRecords:
-        outcome = _numpy(self.outcome, np.int8)
-        wait = _numpy(self.wait, np.float64)
-        flags = _numpy(self.flags, np.uint8)
-        still_waiting = outcome == PENDING
-        if still_waiting.any():
-            # nobody left who can answer them: they waited until the last agent went home
-            callback = still_waiting & (flags & CALLBACK_ACCEPTED > 0)
-            on_line = still_waiting & ~callback
-            outcome[callback] = Outcome.CALLBACK_FAILED
-            outcome[on_line] = Outcome.UNSERVED
-            queued_at = _numpy(self.queued_at, np.float64)
-            # until the end of the run
-            wait[on_line] += np.maximum(self.run_end_s() - queued_at[on_line], 0.0)
-        route = _numpy(self.route, np.int16)
-        n = len(outcome)
         made = {c.engine for c in self.columns}
-        values = {}
-        for c in RECORDED:
-            if c.record_as == "queue":
-                if self.has_ivr:
-                    # the queue where the call ended: a misrouted call reaches its right queue only once transferred
-                    transferred = (flags & TRANSFERRED) > 0
-                    queue = np.where(transferred, _numpy(self.true_queue, np.int16), route)
-                else:
-                    queue = route
-                values[c.record_as] = queue.astype(np.int16, copy=False)
-            elif c.engine in made:
-                values[c.record_as] = _numpy(getattr(self, c.engine), c.dtype)
-            else:
-                values[c.record_as] = np.full(n, c.absent, dtype=c.dtype)
-        values.update(outcome=outcome, wait_s=wait, flags=flags)
-        return CallRecords(**values)
+        arrays = {c.record_as: _numpy(getattr(self, c.engine), c.dtype) for c in RECORDED if c.engine in made}
+        true_queue = _numpy(self.true_queue, np.int16) if self.has_ivr else None
+        return day_records(arrays, _numpy(self.route, np.int16), true_queue, _numpy(self.queued_at, np.float64),
+                           self.run_end_s())
 
 
 def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0, seed: int = 0) -> ReplicationResult:
     """Run one day with the given first calls (useful for hand-built, deterministic callers)."""
-    env = simpy.Environment()
+    env = Kernel()
     centre = _CallCentre(env, scenario, callers, seed, replication)
     centre.start()
-    env.run()
+    env.run_dry()
     centre.finish()
     records = centre.records()
     overtime = np.array(centre.overtime, dtype=float).reshape(-1, 3)

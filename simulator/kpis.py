@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from .callers import REDIAL, REPEAT, uses_priority_classes, uses_return_calls
-from .engine import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
+from .records import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
 from .kpi_table import DEFINITIONS, KPI, KPIS, kpi_bounds, kpi_names, uses_cost  # noqa: F401 (re-exported)
 from .routing import class_bounds
 from .scenario import Scenario

@@ -20,12 +20,12 @@ import numpy as np
 from scipy import stats
 
 from .callers import draw_callers, uses_priority_classes
-from .engine import Outcome, ReplicationResult, simulate_callers, simulate_replication
 from .funnel import funnel_layout, replication_funnel
 from .funnel_trace import Trace
 from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
 from .numbers import finite_or_none
 from .parallel import ordered_map
+from .records import Outcome, ReplicationResult
 from .scenario import Scenario, replication_count
 
 
@@ -206,6 +206,8 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
     unless `sample_day` is off, or for every replication when the caller keeps records).
     Replication 0's records are most of what a task sends back (8 MB for large_centre's
     100,000 calls, against 6 kB of KPIs): a study that draws no sample day leaves them out."""
+    from .engine import simulate_callers, simulate_replication  # here: reading results does not load SimPy
+
     scenario, seed, replication, keep_records, sample_day = job
     funnel = None
     if scenario.ivr is None:

@@ -5,12 +5,13 @@ import dataclasses
 import pickle
 
 import numpy as np
-import simpy
 
 from simulator import Callers, load_scenario
 from simulator.callers import draw_callers
 from simulator.columns import COLUMNS, DRAWN, RECORDED
-from simulator.engine import CallRecords, _CallCentre, simulate_replication
+from simulator.engine import _CallCentre, simulate_replication
+from simulator.kernel import Kernel
+from simulator.records import CallRecords
 from tests.helpers import SCENARIO_DIR
 
 
@@ -41,10 +42,10 @@ def test_callers_have_the_drawn_columns_and_optional_features_default_to_none():
 def test_engine_makes_one_working_array_per_used_column_redials_included():
     scenario = load_scenario(SCENARIO_DIR / "utility_outage.yaml")  # IVR and return calls, no callbacks
     callers = draw_callers(scenario, 3, 0)
-    env = simpy.Environment()
+    env = Kernel()
     centre = _CallCentre(env, scenario, callers, 3, 0)
     centre.start()
-    env.run()
+    env.run_dry()
     n = len(centre.arrived)
     assert n > len(callers)  # redials and repeat calls were appended
     for column in COLUMNS:

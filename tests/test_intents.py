@@ -229,7 +229,7 @@ def test_redials_and_repeat_calls_keep_their_callers_intent():
     assert counts[layout.index[("entered",)]] == len(records)
     assert counts[layout.index[("queue", 0)]] == (records.queue == 0).sum()
     # the intent's FCR decides resolution (b: 0.2, its queue says 1), a keeps its queue's 0.5
-    from simulator.engine import RESOLVED
+    from simulator.records import RESOLVED
 
     resolved = (records.flags & RESOLVED) > 0
     for talk, fcr in ((111.0, 0.5), (300.0, 0.2)):

@@ -10,7 +10,7 @@ import yaml
 
 from conftest import REPO
 from simulator import Outcome, check_conservation, load_scenario, run_scenario, scenario_from_dict, simulate_replication
-from simulator.engine import MISROUTED, TRANSFERRED
+from simulator.records import MISROUTED, TRANSFERRED
 from simulator.ivr import IVR_HANG_UP, walk
 from simulator.kpis import replication_kpis
 from simulator.loading import ScenarioFileError

@@ -1,15 +1,21 @@
 """Lazy agents (an agent's job ends without an event while nothing depends on it): hand-computed
 timelines where the idle order, a job ending at the very moment of another event, an owed
-departure and the close decide the result."""
+departure and the close decide the result; and random tie-heavy days simulated with lazy and
+eager agents, compared to the byte (with a negative control that must be caught)."""
 from __future__ import annotations
 
+import dataclasses
 import math
+from heapq import heappop
 
 import numpy as np
 
 import pytest
 
 from simulator import Callers, Outcome, engine, scenario_from_dict, simulate_callers
+from simulator.callers import draw_callers
+from simulator.kernel import Kernel
+from test_engine_fast_forward import as_bytes, tie_heavy_scenario
 
 INF = math.inf
 
@@ -88,3 +94,57 @@ def test_at_the_close_busy_agents_go_home_when_their_job_ends():
     assert result.overtime_start_s.tolist() == [900.0]
     assert result.overtime_end_s.tolist() == [1000.0]
     assert result.run_end_s == 1000.0
+
+
+def lazy_eager_differences(monkeypatch, n_days: int) -> tuple[list[int], int, int]:
+    """Random plain days (no IVR, callbacks or return calls: where lazy agents apply) whose
+    events often fall at the same moment: whole-second arrivals in pairs, fixed integer
+    durations, staffing changes, two queues and groups, balking. Each is simulated with lazy
+    agents (from 1 agent) and eager ones (never lazy): the days whose records, busy spans or
+    overtime differ, arrivals at the very moment a job ends, and job ends deferred."""
+    deferred = []
+    defer = Kernel.defer
+    monkeypatch.setattr(Kernel, "defer", lambda env, *args: (deferred.append(1), defer(env, *args)))
+    rng = np.random.default_rng(20261206)
+    differ, same_moment = [], 0
+    for seed in range(n_days):
+        data = tie_heavy_scenario(rng)
+        data.pop("ivr", None)
+        data.pop("return_calls", None)
+        data["arrivals"]["queue_shares"] = {"a": 0.6, "b": 0.4}
+        for queue in data["queues"]:
+            queue.pop("callback", None)
+            queue.pop("first_contact_resolution", None)
+        s = scenario_from_dict(data)
+        drawn = draw_callers(s, seed, 0)
+        day = dataclasses.replace(drawn, arrived_at_s=np.floor(drawn.arrived_at_s / 2) * 2)
+        days = {}
+        for lazy_from in (1, 10**9):
+            monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", lazy_from)
+            days[lazy_from] = simulate_callers(s, day, replication=0, seed=seed)
+        if as_bytes(days[1]) != as_bytes(days[10**9]):
+            differ.append(seed)
+        ends = set(days[1].busy_end_s.tolist())
+        same_moment += sum(t in ends for t in day.arrived_at_s.tolist())
+    return differ, same_moment, len(deferred)
+
+
+def test_lazy_and_eager_agents_give_the_same_day_to_the_byte_on_tie_heavy_days(monkeypatch):
+    differ, same_moment, deferred = lazy_eager_differences(monkeypatch, 120)
+    assert differ == []
+    assert same_moment > 500  # arrivals at the very moment jobs end
+    assert deferred > 2000  # and the lazy days did defer job ends
+
+
+def test_lazy_agents_freed_out_of_order_are_caught(monkeypatch):
+    # negative control: a kernel that frees every agent whose job ends at the current moment,
+    # also those whose due would have run after the current event
+    def sloppy(env, deferred, eid):
+        before = (env.now, math.inf)
+        for heap, sink in deferred:
+            while heap and heap[0] < before:
+                sink.append(heappop(heap)[2])
+
+    monkeypatch.setattr(Kernel, "release_deferred", sloppy)
+    differ, _, _ = lazy_eager_differences(monkeypatch, 60)
+    assert len(differ) >= 3, differ

@@ -133,7 +133,7 @@ def test_littles_law_queue_length_matches_waits_on_a_random_day():
 
 
 def test_misrouted_caller_who_accepted_a_callback_is_still_transferred():
-    from simulator.engine import TRANSFERRED
+    from simulator.records import TRANSFERRED
 
     scenario, c = misrouted_day()
     data = scenario.model_dump(mode="json", exclude_unset=True)

@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO
 from simulator import Callers, Outcome, scenario_from_dict, simulate_callers
 from simulator.callers import FIRST, REDIAL, REPEAT
-from simulator.engine import (
+from simulator.records import (
     CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, CallRecords,
 )
 from presentation import lessons_output

@@ -1,0 +1,203 @@
+"""The reference model: the call centre as a textbook SimPy model, one process per caller.
+
+This is the executable specification of `simulator.engine`. The engine is fast (callbacks on
+the kernel's dues, abandonment found without an event, lazy agents, the arrival shortcut); this
+is meant to be read. Each caller is a process that races its request for an agent against its
+patience, SimPy's bank-renege idiom (docs/examples/code/bank_renege.py):
+
+    results = yield request | env.timeout(patience)
+
+tests/test_reference_model.py runs both on the same drawn callers and asserts that every call
+ends the same way after the same wait. A new rule is written here first, then made fast in
+the engine.
+
+What it models (grown feature by feature; the rest of the engine is not specified here yet):
+
+* one queue or several, served by agent groups (`serves`): an arriving caller is answered by
+  an idle agent of the first group in the queue's answer order (`simulator.routing`'s
+  `answer_order`: the groups for which the queue ranks highest, then specialists, then by
+  index); a free agent takes the longest-waiting caller of the first non-empty queue in its
+  group's `serves` list;
+* patience: a caller hangs up when it runs out before an agent comes (any distribution);
+* balking: a caller who would have to wait hangs up at once with the queue's probability;
+* talk and after-call work: the agent is busy for both;
+* staffing changes at interval boundaries: new agents take waiting callers at once; when
+  staffing drops idle agents leave first, busy ones when their job ends; after the last
+  interval agents go home once nobody waits for them (and nobody is still in the IVR);
+* IVR time: the caller spends its drawn IVR time first, and its walk may end the call there
+  (contained, or hung up in the IVR).
+
+Not yet: callbacks, redials and repeat calls, misroutes and transfers, priority classes,
+overflow, callers who never abandon (unserved at the end).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from simulator.ivr import CONTAINED
+from simulator.records import Outcome
+from simulator.routing import answer_order
+
+
+class Request(simpy.Event):
+    """A caller's request for an agent of queue q; its value is the group of the agent."""
+
+    def __init__(self, env: simpy.Environment, q: int):
+        super().__init__(env)
+        self.q = q
+        self.cancelled = False
+
+
+class AgentPool:
+    """A `simpy.Resource` for agent groups: requests per queue, capacity per group that changes
+    at interval boundaries. Agents are counted, not named: which agent answers does not change
+    any caller's outcome or wait."""
+
+    def __init__(self, env: simpy.Environment, scenario):
+        self.env = env
+        self.serves = [[scenario.queue_index(name) for name in g.serves] for g in scenario.agents]
+        self.answer_order = answer_order(scenario)
+        n_groups = len(scenario.agents)
+        self.idle = [0] * n_groups
+        self.busy = [0] * n_groups
+        self.leaving = [0] * n_groups  # busy agents who leave when their job ends (staffing dropped)
+        self.waiting = [deque() for _ in scenario.queues]  # requests, oldest first
+        self.closed = False  # after the last interval
+        self.in_ivr = 0  # callers still in the IVR: agents wait for them after the close
+
+    def request(self, q: int) -> Request:
+        request = Request(self.env, q)
+        for g in self.answer_order[q]:
+            if self.idle[g]:
+                self.idle[g] -= 1
+                self._assign(request, g)
+                return request
+        self.waiting[q].append(request)
+        return request
+
+    def cancel(self, request: Request) -> None:
+        """The caller hung up: its request leaves the line."""
+        request.cancelled = True
+
+    def release(self, g: int) -> None:
+        """An agent of group g finished a job."""
+        self.busy[g] -= 1
+        if self.leaving[g]:
+            self.leaving[g] -= 1
+        else:
+            self._free(g)
+
+    def set_staff(self, g: int, target: int) -> None:
+        present = self.idle[g] + self.busy[g] - self.leaving[g]
+        if target > present:
+            extra = target - present
+            kept = min(extra, self.leaving[g])  # busy agents due to leave stay after all
+            self.leaving[g] -= kept
+            for _ in range(extra - kept):
+                self._free(g)
+        else:
+            fewer = present - target
+            gone = min(fewer, self.idle[g])  # idle agents leave first
+            self.idle[g] -= gone
+            self.leaving[g] += fewer - gone
+
+    def close(self) -> None:
+        self.closed = True
+        self.send_idle_home()
+
+    def send_idle_home(self) -> None:
+        if self.closed and not self.in_ivr:
+            self.idle = [0] * len(self.idle)
+
+    def _free(self, g: int) -> None:
+        """An agent of group g is free: it takes the next caller, goes home, or waits."""
+        for q in self.serves[g]:
+            line = self.waiting[q]
+            while line:
+                request = line.popleft()
+                if not request.cancelled:
+                    self._assign(request, g)
+                    return
+        if not (self.closed and not self.in_ivr):
+            self.idle[g] += 1
+
+    def _assign(self, request: Request, g: int) -> None:
+        self.busy[g] += 1
+        request.succeed(g)
+
+
+@dataclass
+class ReferenceDay:
+    outcome: np.ndarray  # int8, simulator.records.Outcome
+    wait_s: np.ndarray  # float64
+    group: np.ndarray  # int16, -1 if not answered
+
+
+def simulate(scenario, callers) -> ReferenceDay:
+    """The day of `callers` (first calls, drawn by simulator.callers) in the reference model."""
+    env = simpy.Environment()
+    pool = AgentPool(env, scenario)
+    n = len(callers)
+    outcome = np.full(n, -1, dtype=np.int8)
+    wait_s = np.zeros(n)
+    group = np.full(n, -1, dtype=np.int16)
+    balk_p = [q.balk_probability for q in scenario.queues]
+    ivr_s = callers.ivr.ivr_s if callers.ivr is not None else np.zeros(n)
+
+    def caller(i: int):
+        if callers.ivr is not None:
+            pool.in_ivr += 1
+            yield env.timeout(ivr_s[i])
+            pool.in_ivr -= 1
+        q = int(callers.queue[i])
+        if q < 0:  # the walk ended in the IVR
+            outcome[i] = Outcome.CONTAINED if q == CONTAINED else Outcome.IVR_ABANDONED
+            pool.send_idle_home()
+            return
+        joined_s = env.now
+        request = pool.request(q)
+        pool.send_idle_home()
+        if not request.triggered and callers.balk_u[i] < balk_p[q]:
+            pool.cancel(request)
+            outcome[i] = Outcome.BALKED
+            return
+        results = yield request | env.timeout(callers.patience_s[i])
+        wait_s[i] = env.now - joined_s
+        if request not in results:
+            pool.cancel(request)
+            outcome[i] = Outcome.ABANDONED
+            return
+        outcome[i] = Outcome.ANSWERED
+        group[i] = request.value
+        yield env.timeout(callers.talk_s[i] + callers.acw_s[i])
+        pool.release(request.value)
+
+    def source():
+        for i, arrived_at_s in enumerate(callers.arrived_at_s.tolist()):
+            yield env.timeout(arrived_at_s - env.now)
+            env.process(caller(i))
+
+    def staffing():
+        for k in range(scenario.n_intervals):
+            for g, agents in enumerate(scenario.agents):
+                pool.set_staff(g, agents.staffing[k])
+            yield env.timeout(scenario.interval_s)
+        pool.close()
+
+    env.process(staffing())
+    env.process(source())
+    env.run()
+    assert not (outcome < 0).any(), "a caller never hung up: callers who never abandon are not modelled here"
+    return ReferenceDay(outcome=outcome, wait_s=wait_s, group=group)
+
+
+def supported(scenario, callers) -> bool:
+    """Whether the reference model covers this day (see the module doc's "Not yet")."""
+    return (callers.callback_u is None and callers.resolve_u is None and callers.priority_u is None
+            and all(q.overflow is None for q in scenario.queues)
+            and (callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
+            and bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all()))
