@@ -273,9 +273,9 @@ def replication_count(replications: int | None, default: int) -> int:
     the study's own) when it is None. 0 is refused, never read as "not given"."""
     if replications is None:
         return default
-    if not MIN_REPLICATIONS <= replications <= MAX_REPLICATIONS:
-        raise UserError(f"replications {replications}: give {MIN_REPLICATIONS} to {MAX_REPLICATIONS:,} "
-                            f"independent days (a confidence interval needs two), or leave it out for {default}")
+    if not 1 <= replications <= MAX_REPLICATIONS:  # one day is a library caller's to ask for; a file's is 2+
+        raise UserError(f"replications {replications}: give 1 to {MAX_REPLICATIONS:,} independent days, or leave "
+                        f"it out for {default}")
     return replications
 
 

@@ -12,12 +12,12 @@ from simulator.scenario import replication_count
 
 def test_none_means_the_default_and_a_number_is_honoured():
     assert replication_count(None, 20) == 20
-    assert replication_count(2, 20) == 2 and replication_count(10_000, 20) == 10_000
+    assert replication_count(1, 20) == 1 and replication_count(2, 20) == 2 and replication_count(10_000, 20) == 10_000
 
 
-@pytest.mark.parametrize("replications", [0, 1, -3, 10_001])
+@pytest.mark.parametrize("replications", [0, -3, 10_001])
 def test_too_few_or_too_many_are_refused_with_what_to_do(replications):
-    with pytest.raises(UserError, match=rf"replications {replications}: give 2 to 10,000 .* or leave it out for 20"):
+    with pytest.raises(UserError, match=rf"replications {replications}: give 1 to 10,000 .* or leave it out for 20"):
         replication_count(replications, 20)
 
 
@@ -41,5 +41,5 @@ def _studies():
 @pytest.mark.parametrize("name", ["run_scenario", "compare_scenarios", "run_sweep", "optimize_staffing",
                                   "cliff", "pooling", "variability"])
 def test_every_study_refuses_zero_before_simulating(name):
-    with pytest.raises(UserError, match="replications 0: give 2"):
+    with pytest.raises(UserError, match="replications 0: give 1"):
         _studies()[name]()
