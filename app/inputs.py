@@ -16,18 +16,12 @@ from dataclasses import dataclass, replace
 import click
 
 from planner.staffing import FLAG_DESCRIPTIONS, StaffingError, StaffingTargets, evaluate_agents, required_agents
+from presentation.erlang_output import BINDING_TEXT as ERLANG_BINDING_TEXT
 from simulator.errors import UserError
 from simulator.numbers import finite_or_none
 from simulator.schema_base import MAX_DURATION_S
 
-BINDING_TEXT = {
-    "service_level": "the service level target",
-    "asa": "the ASA target",
-    "abandon_rate": "the maximum abandonment rate",
-    "occupancy_cap": "the occupancy cap",
-    "none": "no target (minimum staffing)",
-    "given": "given",
-}
+BINDING_TEXT = {**ERLANG_BINDING_TEXT, "given": "given"}  # the words of `callsim erlang`, and agents given
 
 
 class InputProblem(UserError):

@@ -11,11 +11,13 @@ import platform
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from simulator.funnel import funnel_document
 from simulator.kpi_table import DEFINITIONS
+from simulator.numbers import csv_number  # noqa: F401  (the presentation modules import it from here)
 
 if TYPE_CHECKING:  # annotations only: `versions` must not load the engine
     from simulator.run import RunResult
+
+from .funnel_output import funnel_document
 
 
 def versions() -> dict[str, str]:
@@ -103,12 +105,3 @@ def intervals_csv(result: RunResult) -> str:
         writer.writerow(line)
     return buffer.getvalue()
 
-
-def csv_number(value: float | int | None) -> str:
-    """A number in a CSV cell: a whole number as it is, else 6 significant digits; empty when
-    absent or not finite."""
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.6g}" if math.isfinite(value) else ""

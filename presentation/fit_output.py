@@ -407,3 +407,16 @@ def render_fit_report(fit: FitResult, images: dict[str, bytes], versions: dict) 
                 + _section("plots", "Plots", _plots(images, captions, "fit")))
     return _page(f"Fit: {fit.source}", [("fits", "Fits"), ("plots", "Plots")], sections, "fit.json", versions,
                  list(fit.warnings))
+
+
+def fit_files(fit: FitResult, scenario_file: str, report: bool = False) -> dict[str, str | bytes]:
+    """{file name: content} of `callsim fit`: the fitted scenario (`scenario_file`), fit.json,
+    and with `report` the plots and fit_report.html."""
+    from .documents import versions
+
+    files: dict[str, str | bytes] = {scenario_file: fitted_yaml(fit), "fit.json": fit_document(fit, versions())}
+    if report:
+        images = fit_plots(fit)
+        files.update(images)
+        files["fit_report.html"] = render_fit_report(fit, images, versions())
+    return files

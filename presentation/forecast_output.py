@@ -201,3 +201,17 @@ def render_forecast_report(f: Forecast, images: dict[str, bytes], versions: dict
                 + _section("plots", "Plots", _plots(images, CAPTIONS, "forecast")))
     return _page(f"Forecast: {f.source}", [("methods", "Methods"), ("plots", "Plots")], sections, "forecast.json",
                  _with_statsmodels(versions), [])
+
+
+def forecast_files(f: Forecast, report: bool = False) -> dict[str, str | bytes]:
+    """{file name: content} of `callsim forecast`: forecast.csv, backtest.csv, forecast.json, the
+    plot, and with `report` forecast_report.html."""
+    from .documents import versions
+
+    images = forecast_plots(f)
+    files: dict[str, str | bytes] = {"forecast.csv": forecast_csv(f), "backtest.csv": backtest_csv(f),
+                                     "forecast.json": forecast_document(f, versions()), **images}
+    if report:
+        files["forecast_report.html"] = render_forecast_report(f, images, versions())
+    return files
+

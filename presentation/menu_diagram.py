@@ -59,7 +59,7 @@ ROUTE_STYLE = {  # kind -> (colour, line style)
 
 def expected_funnel(scenario) -> dict:
     """The funnel document of the expected flows (the model's exact expectation, first calls only)."""
-    from simulator.funnel import expected_funnel_document
+    from .funnel_output import expected_funnel_document
 
     return expected_funnel_document(scenario)
 
@@ -481,12 +481,9 @@ def comparison_diagram_files(labels) -> list[str]:
 
 
 def _run_funnel(run) -> dict | None:
-    """The simulated funnel of one run of a comparison, where the model provides it
-    (`simulator.funnel`, with the caller-intents work); None (expected flows) until then."""
-    try:
-        from simulator.funnel import funnel_document
-    except ImportError:
-        return None
+    """The simulated funnel of one run of a comparison (None without an IVR: expected flows)."""
+    from .funnel_output import funnel_document
+
     return funnel_document(run)
 
 

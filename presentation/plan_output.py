@@ -10,11 +10,12 @@ import csv
 import io
 import math
 
-from planner.plan import MODEL_NAMES, ScenarioPlan
+from planner.plan import ScenarioPlan
 from planner.staffing import FLAG_DESCRIPTIONS
 from planner.verify import GROUP_VERIFY_KPIS, QUEUE_VERIFY_KPIS, VERIFY_KPIS, Verification, VerifyRow
 
 from simulator.numbers import finite_or_none
+from studies.plan_diff import PLAN_COLUMNS, plan_rows
 
 from .documents import csv_number
 from .text import table
@@ -210,20 +211,11 @@ def _compacttable(what: str, parts: dict[str, tuple[VerifyRow, ...]], kpis: tupl
 
 
 def plan_csv(plan: ScenarioPlan) -> str:
-    """One row per queue and interval."""
+    """One row per queue and interval (`studies.plan_diff.plan_rows`: what a later --baseline reads)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["queue", "group", "model", "interval", "calls", "aht_s", "offered_load_erlangs", "required_agents",
-                     "scheduled_agents", "occupancy", "p_wait", "service_level", "asa_s", "p_abandon",
-                     "binding_constraint", "flags", "shrinkage"])
-    for qp in plan.queues:
-        p, d = qp.plan, qp.demand
-        for k, label in enumerate(plan.labels):
-            writer.writerow([d.queue, qp.group, MODEL_NAMES[qp.model], label, csv_number(d.calls[k]),
-                             csv_number(d.handle_time_s(k)), csv_number(p.offered_load_erlangs[k]),
-                             p.agents[k], p.scheduled_agents[k], csv_number(p.occupancy[k]), csv_number(p.p_wait[k]),
-                             csv_number(p.service_level[k]), csv_number(p.asa_s[k]), csv_number(p.p_abandon[k]),
-                             p.binding_constraint[k], ";".join(p.flags[k]), csv_number(plan.shrinkage)])
+    writer = csv.DictWriter(buffer, PLAN_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(plan_rows(plan))
     return buffer.getvalue()
 
 
@@ -348,3 +340,69 @@ def verification_document(verification: Verification) -> dict:
                          for name, rows in verification.groups.items()],
         "reasons": verification.reasons,
     }
+
+
+# --- the whole plan study: files, JSON and text -----------------------------------------------
+
+
+def plan_study_files(study, stem: str, source: str, plots: bool = True, report: bool = False,
+                     what_if: dict | None = None) -> tuple[dict, dict[str, str | bytes]]:
+    """(the JSON document, {file name: content}) of a `studies.plan_study.PlanStudy`: plan.csv,
+    the planned scenario, plan_diff.csv, verify.csv, the plots and plan_report.html, each when
+    the study has what it needs. `what_if`: the --volume/--aht the plan was made under."""
+    document = plan_document(study.plan, source=source)
+    if what_if is not None:
+        document["what_if"] = what_if
+    files: dict[str, str | bytes] = {"plan.csv": plan_csv(study.plan), f"{stem}.planned.yaml": study.planned_text}
+    if study.diff is not None:
+        from .plan_diff_output import plan_diff_csv
+
+        files["plan_diff.csv"] = plan_diff_csv(study.diff)
+    verification = study.verification
+    if verification is not None:
+        document["verify"] = verification_document(verification)
+        if study.slack is not None:
+            from .optimize_output import slack_document
+
+            document["verify"]["slack"] = slack_document(study.slack)
+        files["verify.csv"] = verify_csv(verification)
+    if plots:
+        from .plan_plots import plan_plots
+
+        files.update(plan_plots(study.plan, verification))
+    if report:
+        from .documents import result_document
+        from .report import render_report
+        from .run_plots import run_plots
+
+        images = run_plots(verification.result) if plots else {}
+        images.update({k: v for k, v in files.items() if k.endswith(".png")})
+        files["plan_report.html"] = render_report(result_document(verification.result), images,
+                                                  [plan_report_note(study, source)])
+    return document, files
+
+
+def plan_report_note(study, source: str) -> str:
+    """The report page's opening words: what the page shows and how many intervals missed."""
+    missed = sum(1 for row in study.verification.rows[:-1] if row.missed)
+    return (f"The simulated day of the staffing planned by 'callsim plan' from {source} "
+            f"(shrinkage {study.plan.shrinkage:.0%}): {missed} of {study.plan.scenario.n_intervals} intervals miss a "
+            "target the Erlang maths met; verify.csv and plan.csv beside this page have the interval-by-interval "
+            "comparison.")
+
+
+def format_plan_study(study, source: str) -> str:
+    """The printed tables: the plan, the change from the baseline, the verification, the slack."""
+    parts = [format_plan(study.plan, source=source)]
+    if study.diff is not None:
+        from .plan_diff_output import format_plan_diff
+
+        parts += ["", format_plan_diff(study.diff)]
+    if study.verification is not None:
+        parts += ["", format_verification(study.verification)]
+    if study.slack is not None:
+        from .optimize_output import format_slack
+
+        parts.append("\n" + format_slack(study.slack))
+    return "\n".join(parts)
+

@@ -116,3 +116,16 @@ def format_sweep(s: Sweep) -> str:
         lines.append("unstable: offered load >= agents; without abandonment the queue grows without bound "
                      "(a finite day only shows it as very long waits)")
     return "\n".join(lines) + "\n"
+
+
+def sweep_files(s: Sweep, plots: bool = True) -> tuple[str, dict[str, str | bytes]]:
+    """(sweep.json's text, {file name: content}): the JSON, the CSV and the plot."""
+    from .documents import to_json
+
+    document = to_json(sweep_document(s))
+    files: dict[str, str | bytes] = {"sweep.json": document, "sweep.csv": sweep_csv(s)}
+    if plots:
+        from .sweep_plots import sweep_plots
+
+        files.update(sweep_plots(s))
+    return document, files

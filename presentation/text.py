@@ -9,10 +9,11 @@ import math
 from typing import TYPE_CHECKING
 
 from simulator.kpi_table import KPI, UNITS, Unit, service_level_note
-from simulator.funnel import funnel_document
 
 if TYPE_CHECKING:  # annotations only: printing a table must not load the engine
     from simulator.run import Estimate, RunResult
+
+from .funnel_output import funnel_document
 
 
 def unit_of(name: str) -> Unit:

@@ -113,3 +113,12 @@ def trace_lines(records: CallRecords, scenario: Scenario, calls: int = 20, from_
     order = np.argsort(records.arrived_at_s, kind="stable")
     chosen = [int(i) for i in order if records.arrived_at_s[i] >= from_s][:calls]
     return [describe_call(records, i, scenario) for i in chosen]
+
+
+def trace_text(records: CallRecords, scenario: Scenario, seed: int, calls: int = 20, from_s: float = 0.0,
+               from_clock: str | None = None) -> str:
+    """What `callsim trace` prints: a heading naming the day, then `trace_lines`."""
+    lines = trace_lines(records, scenario, calls, from_s)
+    heading = (f"{scenario.name}: one simulated day (replication 0, seed {seed}; {len(records):,} calls), "
+               f"{len(lines)} call{'' if len(lines) == 1 else 's'} from {from_clock or scenario.start}")
+    return heading + "\n" + ("\n".join(lines) if lines else "no call started after that time")

@@ -12,7 +12,8 @@ exposed; the conversion from (mean, cv) happens here and only here.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+import typing
+from typing import Annotated, ClassVar, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -36,6 +37,8 @@ SHORTEST_MEAN_S = 1e-6  # a mean duration above 0 is at least a microsecond
 
 class _Dist(BaseModel):
     model_config = SCHEMA_CONFIG
+    # the parameters that are times (seconds): what `scaled` multiplies; each class names its own
+    time_fields: ClassVar[tuple[str, ...]] = ("mean",)
 
     @property
     def mean_s(self) -> float:  # pragma: no cover - every subclass defines it
@@ -75,14 +78,15 @@ class _Dist(BaseModel):
         return True
 
     def scaled(self, factor: float) -> "_Dist":
-        """The same shape with every time parameter (mean, scale, low, high, values) times
-        `factor`: the mean scales, the CV stays. A new validated distribution."""
+        """The same shape with every time parameter (the class's `time_fields`) times `factor`:
+        the mean scales, the CV stays. A new validated distribution."""
         changes = {}
-        for key in ("mean", "scale", "low", "high"):
-            if getattr(self, key, None) is not None:
-                changes[key] = getattr(self, key) * factor
-        if getattr(self, "values", None) is not None:
-            changes["values"] = [v * factor for v in self.values]
+        for key in self.time_fields:
+            value = getattr(self, key)
+            if isinstance(value, tuple):
+                changes[key] = [v * factor for v in value]
+            elif value is not None:  # Weibull: one of scale and mean is None
+                changes[key] = value * factor
         return revised(self, **changes)
 
 
@@ -158,6 +162,7 @@ class Gamma(_Dist):
 class Weibull(_Dist):
     """By `shape` and either `scale` or `mean` (seconds). Shape < 1: many early hang-ups."""
 
+    time_fields: ClassVar[tuple[str, ...]] = ("scale", "mean")
     dist: Literal["weibull"] = Field(description="the distribution: weibull")
     shape: float = Field(ge=0.1, le=50, description="Weibull shape: below 1 a decreasing hazard (many early hang-ups), 1 exponential")
     scale: float | None = Field(default=None, gt=0, le=MAX_DURATION_S, description="scale in seconds")
@@ -195,6 +200,7 @@ class Weibull(_Dist):
 class Uniform(_Dist):
     """Every duration between `low` and `high` seconds equally likely."""
 
+    time_fields: ClassVar[tuple[str, ...]] = ("low", "high")
     dist: Literal["uniform"] = Field(description="the distribution: uniform")
     low: float = Field(ge=0, le=MAX_DURATION_S, description="shortest duration, seconds")
     high: float = Field(gt=0, le=MAX_DURATION_S, description="longest duration, seconds")
@@ -220,6 +226,7 @@ class Uniform(_Dist):
 class Empirical(_Dist):
     """Resamples observed durations (seconds), each equally likely."""
 
+    time_fields: ClassVar[tuple[str, ...]] = ("values",)
     dist: Literal["empirical"] = Field(description="the distribution: empirical")
     values: tuple[Annotated[float, Field(ge=0, le=MAX_DURATION_S)], ...] = Field(
         min_length=1, max_length=100_000, description="observed durations in seconds, drawn with equal chance")
@@ -244,8 +251,8 @@ class Empirical(_Dist):
         return ordered[index]
 
 
-Distribution = Annotated[
-    Union[Exponential, Fixed, LogNormal, Gamma, Weibull, Uniform, Empirical],
-    Field(discriminator="dist"),
-]
-DIST_NAMES = ("exponential", "fixed", "lognormal", "gamma", "weibull", "uniform", "empirical")
+# the registry: every distribution a scenario may name, in the order error messages list them.
+# The schema's union and the names (`dist:`) are derived from it, so a new class is added here once.
+DISTRIBUTIONS: tuple[type[_Dist], ...] = (Exponential, Fixed, LogNormal, Gamma, Weibull, Uniform, Empirical)
+DIST_NAMES: tuple[str, ...] = tuple(typing.get_args(cls.model_fields["dist"].annotation)[0] for cls in DISTRIBUTIONS)
+Distribution = Annotated[Union[DISTRIBUTIONS], Field(discriminator="dist")]

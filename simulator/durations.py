@@ -13,10 +13,14 @@ intent's home queue); talk and ACW that of the answering queue, patience that of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .scenario import Scenario
+from .intents import scenario_mean_handle_time_s
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -26,29 +30,6 @@ class DurationScales:
     talk: np.ndarray
     acw: np.ndarray
     patience: np.ndarray
-
-
-def scenario_mean_handle_time_s(scenario: Scenario) -> float:
-    """The mean handle time (talk + ACW) of a call reaching a queue, with the queues' own
-    durations: weighted by `queue_shares` without an IVR, by the IVR's exact routing with one
-    (with intents, the intents' own durations)."""
-    queues = scenario.queues
-    own = {q.name: q.talk_time.mean_s + q.acw.mean_s for q in queues}
-    if scenario.ivr is not None:
-        from .intents import scenario_routing
-
-        routing = scenario_routing(scenario)
-        if routing.handle_s is not None:
-            own.update(routing.handle_s)
-        weights = dict(routing.to_queue)
-    elif len(queues) == 1:
-        weights = {queues[0].name: 1.0}
-    else:
-        weights = dict(scenario.arrivals.queue_shares or {})
-    total = sum(weights.get(q.name, 0.0) for q in queues)
-    if total <= 0:
-        return float(np.mean(list(own.values())))
-    return float(sum(weights.get(q.name, 0.0) * own[q.name] for q in queues) / total)
 
 
 def duration_scales(scenario: Scenario) -> DurationScales | None:

@@ -9,8 +9,8 @@ rows out in the order the calls are made, which is the records' order after the 
 a redial keeps its caller's intent, which the records give through `caller`). Unused pool rows
 are never counted.
 
-`funnel_document(run)` is the JSON form in kpis.json (contract: docs/scenarios.md, "The funnel").
-`expected_funnel` is the exact expectation per caller entering the menus, for tests and checks.
+`expected_funnel` is the exact expectation per caller entering the menus, for tests, checks and
+the menu diagram. The JSON form in kpis.json is presentation's (`presentation.funnel_output`).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import numpy as np
 from .callers import FIRST, ReturnCallPool, first_call_streams, ivr_paths, return_call_walks
 from .funnel_trace import FunnelLayout, Trace, layout_of
 from .intents import intent_routing, intent_shares
-from .ivr import HANG_UP, IvrPaths
+from .ivr import IvrPaths, expected_walk
 from .scenario import Scenario
 
 
@@ -86,126 +86,7 @@ def expected_funnel(scenario: Scenario, interval: int = 0) -> np.ndarray:
     if scenario.intents:
         shares = intent_shares(scenario.intents, scenario.n_intervals)[:, interval]
         expected, _ = intent_routing(ivr, scenario.intents, scenario.queues, shares, layout)
-        expected[layout.index[("entered",)]] = 1.0
-        return expected
-    queue_names = [q.name for q in scenario.queues]
-    menus = {m.name: k for k, m in enumerate(ivr.menus)}
-    services = {s.name: k for k, s in enumerate(ivr.self_service)}
-    expected = np.zeros(len(layout))
+    else:
+        expected = expected_walk(ivr, [q.name for q in scenario.queues], layout).expected
     expected[layout.index[("entered",)]] = 1.0
-
-    def add(key: tuple, p: float) -> None:
-        expected[layout.index[key]] += p
-
-    def reach(target: str, p: float, via: tuple = (), misroute=None) -> None:
-        if p == 0.0:
-            return
-        if target in menus:
-            visit(menus[target], p)
-        elif target in services:
-            s = services[target]
-            success = ivr.self_service[s].success
-            add(("self_service", s, "entered"), p)
-            add(("self_service", s, "contained"), p * success)
-            add(("self_service", s, "failed"), p * (1 - success))
-            add(("contained",), p * success)
-            if via:
-                add(("option", *via, "contained"), p * success)
-            reach(ivr.self_service[s].on_failure, p * (1 - success))
-        elif target == HANG_UP:
-            add(("hung_up",), p)
-        else:
-            wrong = misroute.share if misroute is not None else 0.0
-            add(("queue", queue_names.index(target)), p * (1 - wrong))
-            if wrong:
-                add(("queue", queue_names.index(misroute.queue)), p * wrong)
-                add(("misrouted",), p * wrong)
-                if via:
-                    add(("option", *via, "misrouted"), p * wrong)
-
-    def visit(m: int, p: float) -> None:
-        menu = ivr.menus[m]
-        attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
-        add(("menu", m, "entered"), p)
-        add(("menu", m, "hung_up"), p * menu.hang_up * attempts)
-        add(("hung_up",), p * menu.hang_up * attempts)
-        add(("menu", m, "replays"), p * sum(menu.no_input ** k for k in range(1, menu.retries + 1)))
-        timed_out = p * menu.no_input ** (menu.retries + 1)
-        add(("menu", m, "timed_out"), timed_out)
-        chose = p * (1.0 - menu.hang_up - menu.no_input) * attempts
-        for o, option in enumerate(menu.options):
-            add(("option", m, o, "chose"), chose * option.share)
-            reach(option.to, chose * option.share, (m, o), option.misroute)
-        if menu.no_input > 0.0:
-            reach(menu.default, timed_out)
-
-    visit(menus[ivr.start or ivr.menus[0].name], 1.0)
     return expected
-
-
-# --- the JSON form -------------------------------------------------------------------------
-
-
-def funnel_document(run) -> dict | None:
-    """The "funnel" of kpis.json (None without an IVR): every count is calls per day over the
-    replications, as Estimate.to_dict() gives it."""
-    scenario = run.scenario
-    if scenario.ivr is None or run.funnel_per_replication is None:
-        return None
-    from .run import Estimate  # run imports this module's counting
-
-    index = funnel_layout(scenario).index
-    values = run.funnel_per_replication
-    return _document(scenario, lambda *key: Estimate.of(values[:, index[key]], (0.0, np.inf)).to_dict())
-
-
-def expected_funnel_document(scenario: Scenario) -> dict:
-    """The funnel document of the exact expected flows: calls per day of `arrivals.calls` (first
-    calls only: redials and repeat calls are made by the queues), each interval's callers by
-    that interval's announcement and intent shares. Every ci95 is null: nothing was simulated."""
-    ivr = scenario.ivr
-    index = funnel_layout(scenario).index
-    calls = np.asarray(scenario.arrivals.calls, dtype=float)
-    satisfied = calls * ivr.satisfied_share(np.arange(len(calls)))
-    intervals = range(len(calls)) if scenario.intents else (0,)  # without intents every interval is alike
-    into_menus = [(calls - satisfied)[k] for k in intervals] if scenario.intents else [(calls - satisfied).sum()]
-    totals = sum(share * expected_funnel(scenario, k) for k, share in zip(intervals, into_menus))
-    totals[index[("entered",)]] = calls.sum()
-    totals[index[("announcement",)]] = satisfied.sum()
-    totals[index[("contained",)]] += satisfied.sum()
-    return _document(scenario, lambda *key: {"mean": float(totals[index[key]]), "ci95": None})
-
-
-def _document(scenario: Scenario, count) -> dict:
-    """The funnel's JSON form, `count(*key)` giving each counter's {"mean", "ci95"}."""
-    ivr = scenario.ivr
-    document: dict = {"entered": count("entered")}
-    if ivr.announcement is not None:
-        document["announcement"] = {"satisfied": count("announcement")}
-    document["menus"] = [
-        {
-            "name": menu.name,
-            "entered": count("menu", m, "entered"),
-            "replays": count("menu", m, "replays"),
-            "hung_up": count("menu", m, "hung_up"),
-            "timed_out": count("menu", m, "timed_out"),
-            "default": menu.default,
-            "options": [
-                {"key": option.key, "label": option.label, "to": option.to,
-                 "chose": count("option", m, o, "chose"), "zero_out": option.key == "0",
-                 "contained": count("option", m, o, "contained"), "misrouted": count("option", m, o, "misrouted")}
-                for o, option in enumerate(menu.options)
-            ],
-        }
-        for m, menu in enumerate(ivr.menus)
-    ]
-    document["self_service"] = [
-        {"name": service.name, "on_failure": service.on_failure, "entered": count("self_service", s, "entered"),
-         "contained": count("self_service", s, "contained"), "failed": count("self_service", s, "failed")}
-        for s, service in enumerate(ivr.self_service)
-    ]
-    document["queues"] = {q.name: count("queue", k) for k, q in enumerate(scenario.queues)}
-    document["contained"] = count("contained")
-    document["hung_up"] = count("hung_up")
-    document["misrouted"] = count("misrouted")  # beyond the contract: every misroute (options, defaults, failures)
-    return document

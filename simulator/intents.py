@@ -34,7 +34,7 @@ from pydantic import Field
 
 from .distributions import Distribution, Fixed
 from .funnel_trace import Trace
-from .ivr import HANG_UP, Ivr, IvrPaths, IvrRouting, WalkState, _MENU, _QUEUE, _SELF
+from .ivr import ExpectedWalk, Ivr, IvrPaths, IvrRouting, WalkState, _MENU, _QUEUE, _SELF
 from .schema_base import Name, Probability, ScenarioError, _Frozen
 
 DEFAULT_TRANSFER = Fixed(dist="fixed", mean=65.0)  # a misrouted call costs ~65 s of the first agent (field guide)
@@ -281,87 +281,45 @@ def choice_probabilities(menu, served: list[frozenset[int]], intent: int) -> np.
     return p
 
 
+class _IntentRule:
+    """The walk of one intent's callers (see `ivr.ExpectedWalk`), exactly as `intent_walk`
+    decides: options by `choice_probabilities`, a task contains the caller with the intent's
+    suitability if the option that led there serves the intent, a queue that is not the
+    intent's is a misroute (the option's transfer time, else the queue's, else 65 s)."""
+
+    def __init__(self, ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, served, i: int):
+        self.ivr, self.intents, self.queues, self.served, self.column = ivr, intents, queues, served, i
+        self.queue_names = [q.name for q in queues]
+
+    def option_shares(self, m: int, menu) -> np.ndarray:
+        return choice_probabilities(menu, self.served[m], self.column)
+
+    def serves(self, m: int, o: int) -> bool:
+        return self.column in self.served[m][o]
+
+    def success(self, service, meant: bool) -> float:
+        return self.intents[self.column].self_service if meant else 0.0
+
+    def land(self, target: str, option) -> list[tuple[str, str, float, float | None]]:
+        right = self.intents[self.column].queue
+        if right == target:
+            return [(target, right, 1.0, None)]
+        transfer = option.transfer_time if option is not None else None
+        time = transfer or self.queues[self.queue_names.index(target)].transfer_time or DEFAULT_TRANSFER
+        return [(target, right, 1.0, time.mean_s)]
+
+
 def intent_routing(ivr: Ivr, intents: tuple[Intent, ...], queues: tuple, shares, layout) -> tuple[np.ndarray, IvrRouting]:
     """Exact expectations of the walk for intent `shares` (one per intent, summing to 1): the
     expected count of each funnel counter (`layout`) per caller entering the menus, and the
-    routing as `ivr.routing_probabilities` gives it (announcement not included). Walks the
-    menu DAG once per intent, multiplying probabilities as `intent_walk` decides."""
-    names = [i.name for i in intents]
-    queue_names = [q.name for q in queues]
-    served = served_intents(ivr, names)
-    menus = {m.name: k for k, m in enumerate(ivr.menus)}
-    services = {s.name: k for k, s in enumerate(ivr.self_service)}
-    expected = np.zeros(len(layout))
-    to_queue = {name: 0.0 for name in queue_names}
-    misroute: dict[tuple[str, str], float] = {}
-    transfer_sum: dict[tuple[str, str], float] = {}
-    totals = {"contained": 0.0, "hang_up": 0.0}
-    landed = np.zeros((len(queues), len(intents)))  # P(intent i waits in queue q first)
-
-    def add(key: tuple, p: float) -> None:
-        expected[layout.index[key]] += p
-
-    def reach(target: str, p: float, i: int, via: tuple = (), meant: bool = False, transfer=None) -> None:
-        if p == 0.0:
-            return
-        if target in menus:
-            visit(menus[target], p, i)
-        elif target in services:
-            s = services[target]
-            success = intents[i].self_service if meant else 0.0
-            add(("self_service", s, "entered"), p)
-            add(("self_service", s, "contained"), p * success)
-            add(("self_service", s, "failed"), p * (1 - success))
-            add(("contained",), p * success)
-            if via:
-                add(("option", *via, "contained"), p * success)
-            totals["contained"] += p * success
-            reach(ivr.self_service[s].on_failure, p * (1 - success), i)
-        elif target == HANG_UP:
-            add(("hung_up",), p)
-            totals["hang_up"] += p
-        else:
-            q = queue_names.index(target)
-            add(("queue", q), p)
-            landed[q, i] += p
-            right = intents[i].queue
-            if right == target:
-                to_queue[target] += p
-                return
-            add(("misrouted",), p)
-            if via:
-                add(("option", *via, "misrouted"), p)
-            key = (target, right)
-            misroute[key] = misroute.get(key, 0.0) + p
-            time = transfer or queues[q].transfer_time or DEFAULT_TRANSFER
-            transfer_sum[key] = transfer_sum.get(key, 0.0) + p * time.mean_s
-
-    def visit(m: int, p: float, i: int) -> None:
-        menu = ivr.menus[m]
-        attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
-        add(("menu", m, "entered"), p)
-        add(("menu", m, "hung_up"), p * menu.hang_up * attempts)
-        add(("hung_up",), p * menu.hang_up * attempts)
-        totals["hang_up"] += p * menu.hang_up * attempts
-        add(("menu", m, "replays"), p * sum(menu.no_input ** k for k in range(1, menu.retries + 1)))
-        timed_out = p * menu.no_input ** (menu.retries + 1)
-        add(("menu", m, "timed_out"), timed_out)
-        chose = p * (1.0 - menu.hang_up - menu.no_input) * attempts
-        for o, (option, q) in enumerate(zip(menu.options, choice_probabilities(menu, served[m], i))):
-            add(("option", m, o, "chose"), chose * q)
-            reach(option.to, chose * q, i, (m, o), i in served[m][o], option.transfer_time)
-        if menu.no_input > 0.0:
-            reach(menu.default, timed_out, i)
-
-    start = [m.name for m in ivr.menus].index(ivr.start) if ivr.start else 0
+    routing as `ivr.routing_probabilities` gives it (announcement not included). The menu DAG
+    walked once per intent by `ivr.ExpectedWalk`, the same recursion as without intents."""
+    served = served_intents(ivr, [i.name for i in intents])
+    walk = ExpectedWalk(ivr, [q.name for q in queues], layout, columns=len(intents))
     for i, share in enumerate(shares):
-        visit(start, float(share), i)
-    handle_s, patience_s = _queue_durations(intents, queues, landed)
-    routing = IvrRouting(to_queue=to_queue, misroute=misroute,
-                         misroute_transfer_s={key: transfer_sum[key] / p for key, p in misroute.items() if p > 0},
-                         contained=totals["contained"], hang_up=totals["hang_up"],
-                         handle_s=handle_s, patience_s=patience_s)
-    return expected, routing
+        walk.walk(float(share), _IntentRule(ivr, intents, queues, served, i))
+    handle_s, patience_s = _queue_durations(intents, queues, walk.landed)  # landed: P(intent i waits in q first)
+    return walk.expected, walk.routing(handle_s, patience_s)
 
 
 def _queue_durations(intents: tuple[Intent, ...], queues: tuple, landed: np.ndarray):
@@ -405,3 +363,25 @@ def scenario_routing(scenario) -> IvrRouting:
     _, routing = intent_routing(scenario.ivr, scenario.intents, scenario.queues, day_shares,
                                 layout_of(scenario.ivr, len(scenario.queues)))
     return routing
+
+
+def scenario_mean_handle_time_s(scenario) -> float:
+    """The mean handle time (talk + ACW) of a `simulator.scenario.Scenario` (which imports this module,
+    hence here and not in `simulator.durations`) for a call reaching a queue, with the queues' own
+    durations: weighted by `queue_shares` without an IVR, by the IVR's exact routing with one
+    (with intents, the intents' own durations)."""
+    queues = scenario.queues
+    own = {q.name: q.talk_time.mean_s + q.acw.mean_s for q in queues}
+    if scenario.ivr is not None:
+        routing = scenario_routing(scenario)
+        if routing.handle_s is not None:
+            own.update(routing.handle_s)
+        weights = dict(routing.to_queue)
+    elif len(queues) == 1:
+        weights = {queues[0].name: 1.0}
+    else:
+        weights = dict(scenario.arrivals.queue_shares or {})
+    total = sum(weights.get(q.name, 0.0) for q in queues)
+    if total <= 0:
+        return float(np.mean(list(own.values())))
+    return float(sum(weights.get(q.name, 0.0) * own[q.name] for q in queues) / total)

@@ -462,52 +462,143 @@ class IvrRouting:
     patience_s: dict[str, float | None] | None = None
 
 
-def routing_probabilities(ivr: Ivr, queue_names: list[str]) -> IvrRouting:
-    """Exact end-of-walk probabilities of the menu tree (announcement not included)."""
-    menus = {m.name: m for m in ivr.menus}
-    services = {s.name: s for s in ivr.self_service}
-    to_queue = {name: 0.0 for name in queue_names}
-    misroute: dict[tuple[str, str], float] = {}
-    transfer_time: dict[tuple[str, str], float] = {}  # probability-weighted sum, divided below
-    totals = {"contained": 0.0, "hang_up": 0.0}
+class ExpectedWalk:
+    """The exact expectation of walks through the menus: one recursion over the menu DAG that
+    multiplies the probabilities along every path, for `routing_probabilities`,
+    `simulator.intents.intent_routing` and `simulator.funnel.expected_funnel` alike. How a caller
+    chooses, whether a task contains them and where a queue landing really goes are the `rule`'s
+    (see `_OptionShares`; with intents `simulator.intents._IntentRule`):
 
-    def reach(target: str, p: float, wrong=None) -> None:
+    - `option_shares(m, menu)`: P(option | the caller chooses at menu m);
+    - `serves(m, o)`: whether option o of menu m is meant for the caller (tasks it leads to can
+      contain them);
+    - `success(service, meant)`: P(a self-service task contains the caller);
+    - `land(target, option)`: [(queue landed in, right queue, share, mean transfer s)] for a
+      caller sent to queue `target` by `option` (None: a default or a failed task);
+    - `column`: the column of `landed` the caller's landings are added to.
+
+    Walk as many callers as wanted (`walk(p, rule)`, p the probability mass entering the first
+    menu); `expected` (with a funnel `layout`: every funnel counter's expected count), `routing()`
+    and `landed` (queue x column: probability of first waiting in each queue) add up over them.
+    """
+
+    def __init__(self, ivr: Ivr, queue_names: list[str], layout=None, columns: int = 1):
+        self.ivr, self.queue_names, self.layout = ivr, list(queue_names), layout
+        self._menus = {m.name: k for k, m in enumerate(ivr.menus)}
+        self._services = {s.name: k for k, s in enumerate(ivr.self_service)}
+        self.expected = np.zeros(len(layout)) if layout is not None else None
+        self.to_queue = {name: 0.0 for name in self.queue_names}
+        self.misroute: dict[tuple[str, str], float] = {}
+        self._transfer_sum: dict[tuple[str, str], float] = {}  # probability-weighted, divided in routing()
+        self.contained = 0.0
+        self.hang_up = 0.0
+        self.landed = np.zeros((len(self.queue_names), columns))
+
+    def walk(self, p: float, rule) -> None:
+        self._visit(self._menus[self.ivr.start or self.ivr.menus[0].name], p, rule)
+
+    def routing(self, handle_s=None, patience_s=None) -> IvrRouting:
+        return IvrRouting(to_queue=self.to_queue, misroute=self.misroute,
+                          misroute_transfer_s={key: self._transfer_sum[key] / p
+                                               for key, p in self.misroute.items() if p > 0},
+                          contained=self.contained, hang_up=self.hang_up, handle_s=handle_s, patience_s=patience_s)
+
+    def _add(self, key: tuple, p: float) -> None:
+        if self.expected is not None:
+            self.expected[self.layout.index[key]] += p
+
+    def _reach(self, target: str, p: float, rule, via: tuple = (), option=None, meant: bool = False) -> None:
         if p == 0.0:
             return
-        if target in menus:
-            visit(menus[target], p)
-        elif target in services:
-            service = services[target]
-            totals["contained"] += p * service.success
-            reach(service.on_failure, p * (1.0 - service.success))  # a queue, or a menu
+        if target in self._menus:
+            self._visit(self._menus[target], p, rule)
+        elif target in self._services:
+            s = self._services[target]
+            service = self.ivr.self_service[s]
+            success = rule.success(service, meant)
+            self._add(("self_service", s, "entered"), p)
+            self._add(("self_service", s, "contained"), p * success)
+            self._add(("self_service", s, "failed"), p * (1 - success))
+            self._add(("contained",), p * success)
+            if via:
+                self._add(("option", *via, "contained"), p * success)
+            self.contained += p * success
+            self._reach(service.on_failure, p * (1 - success), rule)  # a queue, or a menu
         elif target == HANG_UP:
-            totals["hang_up"] += p
+            self._add(("hung_up",), p)
+            self.hang_up += p
         else:  # a queue
-            share = wrong.share if wrong is not None else 0.0
-            to_queue[target] += p * (1.0 - share)
-            if share > 0.0:
-                key = (wrong.queue, target)
-                misroute[key] = misroute.get(key, 0.0) + p * share
-                transfer_time[key] = transfer_time.get(key, 0.0) + p * share * wrong.transfer_time.mean_s
+            for landed, right, share, transfer_s in rule.land(target, option):
+                amount = p * share
+                q = self.queue_names.index(landed)
+                self._add(("queue", q), amount)
+                self.landed[q, rule.column] += amount
+                if landed == right:
+                    self.to_queue[right] += amount
+                    continue
+                self._add(("misrouted",), amount)
+                if via:
+                    self._add(("option", *via, "misrouted"), amount)
+                key = (landed, right)
+                self.misroute[key] = self.misroute.get(key, 0.0) + amount
+                self._transfer_sum[key] = self._transfer_sum.get(key, 0.0) + amount * transfer_s
 
-    def visit(menu, p: float) -> None:
+    def _visit(self, m: int, p: float, rule) -> None:
+        menu = self.ivr.menus[m]
         attempts = sum(menu.no_input ** k for k in range(menu.retries + 1))
-        totals["hang_up"] += p * menu.hang_up * attempts
+        self._add(("menu", m, "entered"), p)
+        self._add(("menu", m, "hung_up"), p * menu.hang_up * attempts)
+        self._add(("hung_up",), p * menu.hang_up * attempts)
+        self.hang_up += p * menu.hang_up * attempts
+        self._add(("menu", m, "replays"), p * sum(menu.no_input ** k for k in range(1, menu.retries + 1)))
+        timed_out = p * menu.no_input ** (menu.retries + 1)
+        self._add(("menu", m, "timed_out"), timed_out)
         chose = p * (1.0 - menu.hang_up - menu.no_input) * attempts
-        for option in menu.options:
-            reach(option.to, chose * option.share, option.misroute)
+        for o, (option, share) in enumerate(zip(menu.options, rule.option_shares(m, menu))):
+            self._add(("option", m, o, "chose"), chose * share)
+            self._reach(option.to, chose * share, rule, (m, o), option, rule.serves(m, o))
         if menu.no_input > 0.0:
-            reach(menu.default, p * menu.no_input ** (menu.retries + 1))
+            self._reach(menu.default, timed_out, rule)
 
-    start = ivr.start or ivr.menus[0].name
-    visit(menus[start], 1.0)
-    return IvrRouting(
-        to_queue=to_queue,
-        misroute=misroute,
-        misroute_transfer_s={key: transfer_time[key] / p for key, p in misroute.items()},
-        contained=totals["contained"],
-        hang_up=totals["hang_up"],
-    )
+
+class _OptionShares:
+    """The walk of a menu without intents: options by `share`, tasks by `success`, an option's
+    `misroute` sends that share of its callers to the wrong queue."""
+
+    column = 0
+
+    @staticmethod
+    def option_shares(m: int, menu) -> list[float]:
+        return [option.share for option in menu.options]
+
+    @staticmethod
+    def serves(m: int, o: int) -> bool:
+        return False
+
+    @staticmethod
+    def success(service, meant: bool) -> float:
+        return service.success
+
+    @staticmethod
+    def land(target: str, option) -> list[tuple[str, str, float, float | None]]:
+        wrong = option.misroute if option is not None else None
+        if wrong is None or not wrong.share:
+            return [(target, target, 1.0, None)]
+        return [(target, target, 1.0 - wrong.share, None),
+                (wrong.queue, target, wrong.share, wrong.transfer_time.mean_s)]
+
+
+def routing_probabilities(ivr: Ivr, queue_names: list[str]) -> IvrRouting:
+    """Exact end-of-walk probabilities of the menu tree (announcement not included)."""
+    return expected_walk(ivr, queue_names).routing()
+
+
+def expected_walk(ivr: Ivr, queue_names: list[str], layout=None) -> ExpectedWalk:
+    """One caller's exact expected walk through menus without intents (with a funnel `layout`:
+    the expected funnel counters too)."""
+    walk = ExpectedWalk(ivr, queue_names, layout)
+    walk.walk(1.0, _OptionShares)
+    return walk
 
 
 # --- the routes of the menu (for the menu diagram) ------------------------------------

@@ -6,8 +6,6 @@ it came from.
 """
 from __future__ import annotations
 
-import datetime
-import difflib
 import re
 import types
 import typing
@@ -17,6 +15,7 @@ from typing import Sequence
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from .error_words import explain, format_path
 from .errors import UserError, one_line
 from .input_files import readable_file
 from .scenario import Scenario, ScenarioError, parse_clock
@@ -24,13 +23,6 @@ from .scenario import Scenario, ScenarioError, parse_clock
 
 class ScenarioFileError(UserError):
     """A scenario that cannot be used; `str()` is one line meant for the user."""
-
-
-def format_path(path: tuple) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
 
 
 # Limits on what a scenario file may be. A real scenario is a few KB with a dozen levels of
@@ -188,33 +180,6 @@ def _line_of(path: tuple, lines: dict) -> int | None:
     return None
 
 
-def _data_path(loc: tuple, data) -> tuple:
-    """Keep only the parts of a pydantic error location that are keys in the data.
-
-    pydantic inserts the tag of a discriminated union ('lognormal') and the type name of
-    a nullable field into the location; the user never wrote those.
-    """
-    path, node = [], data
-    for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and not isinstance(part, int) and part not in _TAG_LIKE:
-            # a missing key or an unknown key: the error is about this key
-            path.append(part)
-            break
-    return tuple(path)
-
-
-_TAG_LIKE = {
-    "exponential", "fixed", "lognormal", "gamma", "weibull", "uniform", "empirical",
-    "function-after", "function-before", "nullable", "tagged-union",
-}
-
-
 def _model_at(path: tuple, data) -> type[BaseModel] | None:
     """The pydantic model class that validates the mapping at `path` (for 'did you mean')."""
     from . import distributions
@@ -267,123 +232,6 @@ def _resolve(annotation, node, distributions):
         else:
             return annotation
     return annotation
-
-
-def _percent_hint(value) -> str:
-    """'; write 0.05 for 5%' when a share was written as a percentage."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            number = float(value.strip()[:-1])
-        except ValueError:
-            return ""
-        return f"; write {number / 100:g} for {value.strip()}"
-    if isinstance(value, (int, float)) and 2 <= value <= 100:  # 80 is a percentage; 1.3 may be anything
-        return f"; shares and rates are fractions: write {value / 100:g} for {value:g}%"
-    return ""
-
-
-_NAMES_OF_TYPES = {"dict": "a mapping of keys", "list": "a list", "tuple": "a list", "str": "a text",
-                   "int": "a whole number", "float": "a number", "bool": "true/false"}
-
-
-def _shown(value) -> str:
-    """A value the user wrote, as the user would write it, cut short: YAML's null is 'nothing',
-    an unquoted date is the date, a long list shows its first items."""
-    if value is None:
-        return "an empty value"
-    if isinstance(value, (datetime.date, datetime.time)):
-        return f"the date {value.isoformat()} (YAML reads an unquoted date as a date)"
-    if isinstance(value, (list, tuple)):
-        items = ", ".join(_shown(v) if not isinstance(v, (list, tuple, dict)) else "..." for v in value[:3])
-        return f"a list of {len(value):,} item{'s' if len(value) != 1 else ''}: [{items}{', ...' if len(value) > 3 else ''}]"
-    if isinstance(value, dict):
-        keys = ", ".join(str(k) for k in list(value)[:3])
-        return f"a mapping with keys {keys}{', ...' if len(value) > 3 else ''}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _expected(kind: str, message: str) -> str:
-    """'a mapping of keys' for pydantic's 'Input should be a valid dictionary or instance of X'."""
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "a mapping of keys"
-    if kind in ("list_type", "tuple_type", "iterable_type", "set_type", "frozen_set_type"):
-        return "a list"
-    if kind.startswith("string"):
-        return "a text (a name)"
-    if kind.startswith("int"):
-        return "a whole number"
-    if kind.startswith("float") or kind.startswith("decimal"):
-        return "a number"
-    if kind.startswith("bool"):
-        return "true or false"
-    return message[0].lower() + message[1:] if message else "something else"
-
-
-def _explain(error: dict, data) -> tuple[tuple, str]:
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    path = _data_path(loc, data)
-    ctx = error.get("ctx", {}) or {}
-    got = error.get("input")
-    if kind == "extra_forbidden":
-        model = _model_at(path[:-1], data)
-        allowed = sorted(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys here: {', '.join(allowed)}"
-        return path, f"unknown key '{path[-1]}'; {hint}"
-    if kind == "missing":
-        if path and path[-1] == "staffing":
-            return path, ("is required to simulate but missing; give the agents on the phones in each interval, or "
-                          "let 'callsim plan' make it (it writes a runnable <name>.planned.yaml)")
-        return path, "is required but missing; add it"
-    if kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        return path, (
-            "'dist' must be one of exponential, fixed, lognormal, gamma, weibull, uniform, empirical"
-        )
-    if kind == "finite_number":
-        return path, (f"must be a finite number (got {_shown(got)}); write a number, or leave the key out where "
-                      "'never' or 'none' is meant (no patience: callers never hang up)")
-    if kind in ("less_than_equal", "less_than", "greater_than", "greater_than_equal"):
-        bound = next(iter(ctx.values()))
-        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
-        words = {
-            "less_than_equal": f"must be at most {bound}",
-            "less_than": f"must be below {bound}",
-            "greater_than": f"must be greater than {bound}",
-            "greater_than_equal": f"must be at least {bound}",
-        }[kind]
-        hint = _percent_hint(got) if kind == "less_than_equal" and bound == 1 else ""
-        return path, f"{words} (got {_shown(got)}); change the value{hint}"
-    if kind == "literal_error":
-        return path, f"must be {ctx.get('expected')} (got {_shown(got)})"
-    if kind in ("too_short",):
-        return path, "must not be empty"
-    if kind == "too_long":
-        return path, (f"has {ctx.get('actual_length', len(got) if hasattr(got, '__len__') else '?'):,} items; at most "
-                      f"{ctx.get('max_length'):,} are allowed: shorten the list")
-    if kind == "string_type" and isinstance(got, int) and path and path[-1] == "start":
-        if 60 <= got < 24 * 60:  # YAML 1.1 reads 8:00 as the base-60 number 480
-            return path, (f"must be a clock time in quotes, e.g. start: \"{got // 60:02d}:{got % 60:02d}\" "
-                          f"(unquoted, YAML reads {got // 60}:{got % 60:02d} as the number {got})")
-        return path, f"must be a clock time in quotes, e.g. start: \"08:00\" (got the number {got})"
-    if kind == "float_parsing":
-        hint = _percent_hint(got)
-        if hint:
-            return path, f"must be a number (got {got!r}){hint}"
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return path, f"must be {_expected(kind, message)} (got {_shown(got)})"
-    return path, message
-
-
-def explain_error(error: dict) -> tuple[tuple, str]:
-    """(path, words) for one pydantic error of a model made in code, not read from a file:
-    the path is the error's location without pydantic's own parts (union tags)."""
-    path = tuple(part for part in error["loc"] if part not in _TAG_LIKE)
-    return path, _explain(error, None)[1]
 
 
 def _primary_errors(errors: list[dict]) -> list[dict]:
@@ -481,7 +329,7 @@ def scenario_from_dict(data: dict, source: str = "<scenario>", lines: dict | Non
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_explain(error, data) for error in _primary_errors(exc.errors())]
+        problems = [explain(error, data, _model_at) for error in _primary_errors(exc.errors())]
     except ScenarioError as exc:
         problems = [(exc.path, exc.message)]
 

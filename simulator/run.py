@@ -26,7 +26,7 @@ from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
 from .numbers import finite_or_none
 from .parallel import ordered_map
 from .records import Outcome, ReplicationResult
-from .scenario import Scenario
+from .scenario import Scenario, replication_count
 
 
 class ConservationError(AssertionError):
@@ -266,7 +266,7 @@ def run_scenario(
     replication 0's; `sample_day=False` keeps none (`RunResult.sample_day` is None: no plots of
     the day), so the workers send back only KPIs.
     """
-    replications = replications or scenario.simulation.replications
+    replications = replication_count(replications, scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     jobs = replication_jobs(scenario, seed, replications, keep_records, sample_day)
     # in replication order for any number of workers; Ctrl-C stops the workers cleanly

@@ -16,7 +16,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
-from .intents import Intent, check_intents
+from .error_words import explain_error, format_path
+from .intents import Intent, check_intents, scenario_mean_handle_time_s
 from .ivr import Ivr
 from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
@@ -288,8 +289,23 @@ class Targets(_Frozen):
         return band
 
 
+MIN_REPLICATIONS, MAX_REPLICATIONS = 2, 10_000  # a confidence interval needs two days
+
+
+def replication_count(replications: int | None, default: int) -> int:
+    """The replications a study runs: `replications` when given, `default` (the scenario's, or
+    the study's own) when it is None. 0 is refused, never read as "not given"."""
+    if replications is None:
+        return default
+    if not 1 <= replications <= MAX_REPLICATIONS:  # one day is a library caller's to ask for; a file's is 2+
+        raise UserError(f"replications {replications}: give 1 to {MAX_REPLICATIONS:,} independent days, or leave "
+                        f"it out for {default}")
+    return replications
+
+
 class Simulation(_Frozen):
-    replications: int = Field(default=20, ge=2, le=10_000, description="independent simulated days")
+    replications: int = Field(default=20, ge=MIN_REPLICATIONS, le=MAX_REPLICATIONS,
+                              description="independent simulated days")
     seed: int = Field(default=20261123, ge=0, description="root random seed: the same seed gives the same results")
 
 
@@ -591,8 +607,6 @@ class Scenario(_Frozen):
                 return scaled
             # handle_time_s is read relative to the scenario's mean handle time, which just moved: move
             # it too, so that every interval's talk (or ACW) is `factor` times what it was
-            from .durations import scenario_mean_handle_time_s
-
             ratio = scenario_mean_handle_time_s(scaled) / scenario_mean_handle_time_s(self)
             arrivals = _revised_at(("arrivals",), self.arrivals, handle_time_s=tuple(h * ratio for h in hts))
             return revised(scaled, arrivals=arrivals)
@@ -643,10 +657,6 @@ def _variant(what: str, advice: str = "ask for a smaller change"):
         if isinstance(error, ScenarioError):
             path, message = error.path, error.message
         else:
-            from .loading import explain_error  # the file reader words pydantic's errors (it imports this module)
-
             path, message = explain_error(error.errors()[0])
-        from .loading import format_path
-
         raise VariantError(f"{what}: {format_path(prefix + tuple(path))}: {message.split('; change the value')[0]}; "
                            f"{advice}") from None

@@ -44,7 +44,7 @@ from simulator.kpi_table import DEFINITIONS, KPI, kpi_bounds
 from simulator.kpis import QUEUE_KPIS
 from simulator.numbers import finite_or_none
 from simulator.run import Estimate, RunResult, TargetCheck, target_check
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, replication_count
 
 MAIN_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 
@@ -386,7 +386,7 @@ def compare_scenarios(scenarios: Sequence[Scenario], labels: Sequence[str] | Non
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
     first = scenarios[0]
-    replications = replications or first.simulation.replications
+    replications = replication_count(replications, first.simulation.replications)
     seed = first.simulation.seed if seed is None else seed
     labels = unique_labels(labels if labels is not None else [s.name for s in scenarios])
     if len(labels) != len(scenarios):

@@ -663,3 +663,23 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
                      serves=serves, scenario=scenario, warnings=tuple(warnings),
                      calibration=calibration, report_aht_s=aht_by_queue[names[0]] if not several else None,
                      calibrations=calibrations, report_aht_by_queue_s=aht_by_queue if several else None)
+
+
+def fit_source(calls_path: str | None, report_path: str | None, columns: str | None = None,
+                   days: str | None = None, weekdays: str | None = None, interval_minutes: int = 30,
+                   name: str | None = None, replications: int = 20, aht_cv: float | None = None,
+                   executor=None, on_replication_done: Callable[[int, int], None] | None = None) -> FitResult:
+    """`callsim fit`: read the call log at `calls_path` or else the interval report at
+    `report_path` (`columns` maps their headers), keep the chosen `days` and `weekdays`, and fit
+    (an interval report's patience calibrated by simulation on `executor`, reporting progress to
+    `on_replication_done`)."""
+    from .fit_input import day_filter, read_call_log, read_interval_report
+
+    if calls_path is not None:
+        log = read_call_log(calls_path, columns)
+        return fit_call_log(log, day_filter(log.day, days, weekdays, calls_path), interval_minutes, name)
+    report = read_interval_report(report_path, columns)
+    keep = day_filter(report.day, days, weekdays, report_path)
+    return fit_interval_report(report, keep, interval_minutes, name, replications=replications, executor=executor,
+                               aht_cv=aht_cv, on_replication_done=on_replication_done)
+

@@ -418,3 +418,13 @@ def holdout(history: History, days: int = BACKTEST_DAYS) -> Holdout:
     inside = (actual >= low) & (actual <= high)
     return Holdout(result.backtest.chosen, mape(forecast), mape(baseline), float(inside[active].mean()),
                    int(with_calls.sum()))
+
+
+def forecast_file(history_path: str, horizon: int, interval_minutes: int = 30, closed: str | None = None) -> Forecast:
+    """`callsim forecast`: read HISTORY.csv (interval counts or a call log) at `interval_minutes`
+    and the `closed` days (dates, ranges, parts of days, or a file of them), and forecast
+    `horizon` days ahead (`forecast_history`)."""
+    from .forecast_input import read_closed, read_history
+
+    return forecast_history(read_history(history_path, interval_minutes), horizon, read_closed(closed))
+

@@ -23,7 +23,7 @@ from typing import Callable
 
 from planner.erlang import QueueMetrics, erlang_c_metrics
 from simulator.loading import scenario_from_dict
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, replication_count
 
 from .compare import Comparison, compare_scenarios
 from .sweep import Sweep, run_sweep
@@ -131,7 +131,7 @@ def cliff(replications: int | None = None, workers: int = 1, on_done=None, execu
     """The cliff scenario from agents[0] down to agents[1] (20 to 13), simulated beside Erlang C."""
     most, fewest = max(agents), min(agents)
     scenario = cliff_scenario(calls_per_hour, talk_mean_s, hours, (most, fewest))
-    return run_sweep(scenario, agents=list(range(most, fewest - 1, -1)), replications=replications or 20, seed=SEED,
+    return run_sweep(scenario, agents=list(range(most, fewest - 1, -1)), replications=replication_count(replications, 20), seed=SEED,
                      workers=workers, on_replication_done=on_done, executor=executor)
 
 
@@ -140,7 +140,7 @@ def pooling(replications: int | None = None, workers: int = 1, on_done=None,
             talk_mean_s: float = 240, patience_mean_s: float = 300) -> PoolingStudy:
     separate, pooled = pooling_scenarios(calls_per_hour, team_size, talk_mean_s, patience_mean_s)
     c = compare_scenarios([separate, pooled], [f"two teams of {team_size}", f"one team of {2 * team_size}"],
-                          replications=replications or 20, seed=SEED, workers=workers, on_replication_done=on_done,
+                          replications=replication_count(replications, 20), seed=SEED, workers=workers, on_replication_done=on_done,
                           executor=executor)
     return PoolingStudy(c, erlang_c_metrics(team_size, calls_per_hour / 2 / 3600, talk_mean_s, 20),
                         erlang_c_metrics(2 * team_size, calls_per_hour / 3600, talk_mean_s, 20))
@@ -151,7 +151,7 @@ def variability(replications: int | None = None, workers: int = 1, on_done=None,
                 talk_mean_s: float = 300, high_cv: float = 2.0) -> VariabilityStudy:
     cvs = (0.0, 1.0, float(high_cv))
     c = compare_scenarios(list(variability_scenarios(calls_per_hour, agents, talk_mean_s, high_cv)),
-                          [f"cv {cv:g}" for cv in cvs], replications=replications or 60,
+                          [f"cv {cv:g}" for cv in cvs], replications=replication_count(replications, 60),
                           seed=SEED, workers=workers, on_replication_done=on_done, executor=executor)
     exact = erlang_c_metrics(agents, calls_per_hour / 3600, talk_mean_s, 20).asa_s
     return VariabilityStudy(c, exact, cvs, tuple(exact * (1 + cv**2) / 2 for cv in cvs))

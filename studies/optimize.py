@@ -90,7 +90,7 @@ from simulator.batch import run_scenarios
 from simulator.errors import UserError
 from simulator.kpi_table import kpi_bounds
 from simulator.run import RunResult
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, replication_count
 
 Start = Literal["erlang", "carry_over", "scenario"]
 STARTS = ("erlang", "carry_over", "scenario")
@@ -740,7 +740,7 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
         raise OptimizeError(f"max_iterations must be at least 1, got {max_iterations}")
     if not 0.5 <= confirm_confidence < 1.0:
         raise OptimizeError(f"the confirmation's confidence must be at least 0.5 and below 1, got {confirm_confidence:g}")
-    replications = replications or scenario.simulation.replications
+    replications = replication_count(replications, scenario.simulation.replications)
     confirm_replications = _confirm_replications(replications, confirm_replications)
     seed = scenario.simulation.seed if seed is None else seed
     constraints = target_constraints(scenario, per_queue, per_group)
@@ -965,7 +965,7 @@ def slack_intervals(scenario: Scenario, result: RunResult | None = None, replica
     every target with one fewer of that group, and the next interval (unchanged in that run)
     still meets them too. Judged as `optimize_staffing` judges (mean, or one-sided bound)."""
     if result is None:
-        (result,) = run_scenarios([scenario], replications or scenario.simulation.replications,
+        (result,) = run_scenarios([scenario], replication_count(replications, scenario.simulation.replications),
                                   scenario.simulation.seed if seed is None else seed, executor=executor)
     constraints = target_constraints(scenario, per_queue, per_group)
     base = check_intervals(result, constraints, confidence)

@@ -1,8 +1,9 @@
 """Two staffing plans side by side: `callsim plan ... --baseline OTHER_PLAN_DIR`.
 
-Both plans are read as `plan.csv` rows (the file every `callsim plan` writes), so a baseline
-can be any earlier plan folder. Per queue and interval: the change in calls, required and
-scheduled agents, agent-hours on the phones (required agents x interval length) and paid
+Both plans are read as `plan.csv` rows (the file every `callsim plan` writes; `plan_rows` makes
+them, so the current plan is compared at the precision its file and a baseline hold), so a
+baseline can be any earlier plan folder. Per queue and interval: the change in calls, required
+and scheduled agents, agent-hours on the phones (required agents x interval length) and paid
 agent-hours (scheduled agents x interval length), and the predicted KPIs (SL, ASA, P(abandon),
 occupancy). For the day: agents at the peak interval, agent-hours summed; SL, ASA and P(abandon)
 averaged over the intervals weighted by their calls (the day's value the Erlang maths implies
@@ -23,10 +24,15 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner.plan import MODEL_NAMES, ScenarioPlan
 from simulator.errors import UserError
 from simulator.input_files import readable_file, status_of
+from simulator.numbers import csv_number
 
 KPIS = ("service_level", "asa_s", "p_abandon", "occupancy")
+PLAN_COLUMNS = ("queue", "group", "model", "interval", "calls", "aht_s", "offered_load_erlangs", "required_agents",
+                "scheduled_agents", "occupancy", "p_wait", "service_level", "asa_s", "p_abandon",
+                "binding_constraint", "flags", "shrinkage")
 
 
 class PlanDiffError(UserError):
@@ -60,6 +66,22 @@ def _number(text: str) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None
+
+
+def plan_rows(plan: ScenarioPlan) -> list[dict[str, str]]:
+    """plan.csv's rows (one per queue and interval, `PLAN_COLUMNS`) as the file holds them:
+    numbers as `csv_number` writes them."""
+    rows = []
+    for qp in plan.queues:
+        p, d = qp.plan, qp.demand
+        for k, label in enumerate(plan.labels):
+            values = [d.queue, qp.group, MODEL_NAMES[qp.model], label, csv_number(d.calls[k]),
+                      csv_number(d.handle_time_s(k)), csv_number(p.offered_load_erlangs[k]), str(p.agents[k]),
+                      str(p.scheduled_agents[k]), csv_number(p.occupancy[k]), csv_number(p.p_wait[k]),
+                      csv_number(p.service_level[k]), csv_number(p.asa_s[k]), csv_number(p.p_abandon[k]),
+                      p.binding_constraint[k], ";".join(p.flags[k]), csv_number(plan.shrinkage)]
+            rows.append(dict(zip(PLAN_COLUMNS, values)))
+    return rows
 
 
 def parse_plan_csv(text: str, source: str) -> list[dict]:

@@ -46,7 +46,7 @@ from simulator.batch import run_scenarios
 from simulator.run import RunResult, run_scenario
 from simulator.errors import UserError
 from simulator.input_files import readable_file
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, replication_count
 from simulator.shift_rules import ShiftRules, clock_minutes, clock_text
 
 SERVICE_TARGETS = ("service_level", "asa", "abandon_rate")
@@ -304,7 +304,7 @@ def verify_schedule(schedule: Schedule, replications: int | None = None, seed: i
     """Simulate the scheduled scenario and, on the same callers, the scenario staffed exactly
     at `requirement` (default: the one the schedule was solved for)."""
     scenario = schedule.scenario
-    replications = replications or scenario.simulation.replications
+    replications = replication_count(replications, scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     required = scenario.with_staffing((requirement or schedule.requirement).agents)
     results = run_scenarios([required, schedule.scheduled], replications, seed, workers, on_replication_done, executor)
@@ -393,7 +393,7 @@ def schedule_by_simulation(scenario: Scenario, requirement: Requirement, shrinka
                            on_replication_done: Callable[[int, int], None] | None = None,
                            where: str = "", on_solver_progress=None) -> ByRounds:
     """The cutting-plane loop of the module docstring."""
-    replications = replications or scenario.simulation.replications
+    replications = replication_count(replications, scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     agents = {name: list(v) for name, v in requirement.agents.items()}
     rounds: list[Round] = []

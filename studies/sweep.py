@@ -47,7 +47,7 @@ from simulator.batch import run_scenarios
 from simulator.errors import UserError
 from simulator.kpi_table import kpi_bounds
 from simulator.run import Estimate, RunResult
-from simulator.scenario import Scenario, parse_clock
+from simulator.scenario import Scenario, parse_clock, replication_count
 
 VARY_PARAMETERS = ("volume", "talk_time", "patience")
 SWEEP_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
@@ -304,7 +304,7 @@ def run_sweep(base: Scenario, agents: Sequence[int] | None = None, relative: boo
         raise SweepError("nothing to sweep: give --agents, --vary or both")
     if (vary is None) != (factors is None):
         raise SweepError("a vary parameter needs its factors")
-    replications = replications or base.simulation.replications
+    replications = replication_count(replications, base.simulation.replications)
     seed = base.simulation.seed if seed is None else seed
     g = group_index(base, group) if agents else 0
     k = interval_index(base, interval) if interval is not None else None

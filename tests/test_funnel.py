@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
+from presentation.funnel_output import funnel_document
 from simulator.callers import first_call_streams, ivr_paths
-from simulator.funnel import expected_funnel, funnel_document, funnel_layout
+from simulator.funnel import expected_funnel, funnel_layout
 from simulator.funnel_trace import Trace
 from simulator.ivr import routing_probabilities
 from simulator.loading import load_scenario, scenario_from_dict
@@ -186,3 +187,45 @@ def test_the_funnel_noted_while_drawing_equals_the_funnel_drawn_again():
         records = simulate_callers(scenario, callers, 1, 4).records
         noted = replication_funnel(scenario, 4, 1, records, (callers.ivr, trace))
         assert np.array_equal(noted, replication_funnel(scenario, 4, 1, records))
+
+
+def routing_disagreements(scenario, routing, e) -> list[str]:
+    """Where a routing (`routing_probabilities` / the intent walk's) and an exact funnel disagree:
+    calls per queue (right ones plus those misrouted into it), contained, hung up, misrouted."""
+    layout = funnel_layout(scenario)
+    found = []
+    for q, queue in enumerate(scenario.queues):
+        landed = routing.to_queue[queue.name] + sum(p for (wrong, _), p in routing.misroute.items() if wrong == queue.name)
+        if not math.isclose(landed, e[layout.index[("queue", q)]], rel_tol=1e-12, abs_tol=1e-15):
+            found.append(f"queue {queue.name}: {landed} vs {e[layout.index[('queue', q)]]}")
+    for key, value in ((("contained",), routing.contained), (("hung_up",), routing.hang_up),
+                       (("misrouted",), sum(routing.misroute.values()))):
+        if not math.isclose(value, e[layout.index[key]], rel_tol=1e-12, abs_tol=1e-15):
+            found.append(f"{key[0]}: {value} vs {e[layout.index[key]]}")
+    return found
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_routing_intent_routing_and_expected_funnel_are_one_recursion(name):
+    """`routing_probabilities` (or, with intents, `intent_routing`) and `expected_funnel` walk the
+    menus with the same `ExpectedWalk`: their shares agree to rounding, interval by interval; a
+    routing of another design (the control) does not."""
+    from simulator.intents import intent_routing, intent_shares
+
+    scenario = CASES[name]()
+    layout = funnel_layout(scenario)
+    for k in range(scenario.n_intervals if scenario.intents else 1):
+        if scenario.intents:
+            shares = intent_shares(scenario.intents, scenario.n_intervals)[:, k]
+            _, routing = intent_routing(scenario.ivr, scenario.intents, scenario.queues, shares, layout)
+        else:
+            routing = routing_probabilities(scenario.ivr, [q.name for q in scenario.queues])
+        assert routing_disagreements(scenario, routing, expected_funnel(scenario, k)) == []
+    # control: the other menu's routing against this menu's funnel
+    other = CASES["share-based deep menu" if name != "share-based deep menu" else "deep menu on intents"]()
+    if [q.name for q in other.queues] == [q.name for q in scenario.queues]:
+        other_routing = (routing_probabilities(other.ivr, [q.name for q in other.queues]) if not other.intents else
+                         intent_routing(other.ivr, other.intents, other.queues,
+                                        intent_shares(other.intents, other.n_intervals)[:, 0],
+                                        funnel_layout(other))[1])
+        assert routing_disagreements(scenario, other_routing, expected_funnel(scenario)) != []

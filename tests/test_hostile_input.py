@@ -398,17 +398,19 @@ def test_fit_interval_report_with_no_agents_is_refused_not_nan(tmp_path, capsys)
 
 def test_a_year_of_empty_intervals_is_announced_before_the_work(tmp_path, capsys, monkeypatch):
     """35,136 empty intervals ran 45 s without a word: the time goes into the intervals' KPIs."""
-    import cli
+    import sys
 
-    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    from commands import steps
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     n = 35_136
     path = tmp_path / "year.yaml"
     path.write_text(MINIMAL.replace("interval_minutes: 30", "interval_minutes: 15")
                     .replace("[10, 10]", "[" + ", ".join(["0"] * n) + "]")
                     .replace("[2, 2]", "[" + ", ".join(["1"] * n) + "]"))
-    scenario = cli._load(path)
-    cli._check_size([scenario], 2, 3_000_000, quiet=False)
+    scenario = steps.load(path)
+    steps.check_size([scenario], 2, 3_000_000, quiet=False)
     err = capsys.readouterr().err
     assert "35,136 intervals" in err and "Ctrl-C" in err
-    cli._check_size([scenario], 2, 3_000_000, quiet=True)
+    steps.check_size([scenario], 2, 3_000_000, quiet=True)
     assert capsys.readouterr().err == ""  # -q: nothing
