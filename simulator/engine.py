@@ -53,7 +53,7 @@ from .kernel import Kernel, Moments, callbacks
 from .randomness import Stream, generator_at
 from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED,
                       ZERO_OUT, CallRecords, Outcome, ReplicationResult, day_records)
-from .routing import Routing
+from .routing import GroupOrder, Routing, agent_rules, default_routing
 from .scenario import Scenario
 
 __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_callers", "simulate_callers",
@@ -159,6 +159,13 @@ class _CallCentre:
         self.routing = Routing(scenario, self._abandoned_unnoticed, tuple(q.callback is not None for q in scenario.queues))
         self.answer_groups = self.routing.answer_groups
         self.overflow_after_s = self.routing.overflow_after_s
+        # which idle agent answers (routing.agent_selection): today's group order inline in _join,
+        # another rule through its `pick`, reading when each agent became idle
+        self.agent_rules = agent_rules(scenario)
+        self.picks_agents = any(rule is not GroupOrder for rule in self.agent_rules)
+        self.idle_since = []  # per agent id: when it last became idle (read by longest_idle)
+        if self.picks_agents:
+            self.draw_agent = generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random
         # agent groups
         self.staffing = [list(g.staffing) for g in scenario.agents]
         self.idle = [deque() for _ in range(n_groups)]
@@ -175,9 +182,10 @@ class _CallCentre:
         if not self.special_answers:
             self._answer = self._job
         # lazy agents (see _job): on the plain path, without overflow (whose timer reads the
-        # idle agents at moments of its own)
+        # idle agents at moments of its own) and with today's routing (longest_idle reads when
+        # each agent became idle, which a deferred job end does not say)
         self.lazy = None
-        if not (self.has_ivr or self.has_callbacks or self.has_returns):
+        if not (self.has_ivr or self.has_callbacks or self.has_returns) and default_routing(scenario):
             most_on_shift = max(map(sum, zip(*self.staffing)), default=0)
             if most_on_shift >= LAZY_AGENTS_FROM and all(after_s is None for after_s in self.overflow_after_s):
                 self.lazy = [[] for _ in range(n_groups)]  # per group: the kernel's deferred job ends
@@ -254,10 +262,16 @@ class _CallCentre:
         q = self.route[i]
         self.queued_at[i] = now
         idle = self.idle
-        for g in self.answer_groups[q]:
-            if idle[g]:
+        if self.picks_agents:
+            g = self._idle_group(q, self.answer_groups[q])
+            if g >= 0:
                 self._answer(i, g, idle[g].popleft(), now)
                 return
+        else:
+            for g in self.answer_groups[q]:  # GroupOrder.pick, written out (once per call)
+                if idle[g]:
+                    self._answer(i, g, idle[g].popleft(), now)
+                    return
         if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
             return
         if self.balk_u[i] < self.balk_p[q]:
@@ -302,12 +316,16 @@ class _CallCentre:
         i = self.routing.waiting_call(e, q, self.env.now)
         if i < 0:
             return
-        idle = self.idle
-        for g in self.routing.overflow_groups[q]:
-            if idle[g]:
-                self.routing.leave(e, q)
-                self._take(i, g, idle[g].popleft(), self.env.now)
-                return
+        g = self._idle_group(q, self.routing.overflow_groups[q])
+        if g >= 0:
+            self.routing.leave(e, q)
+            self._take(i, g, self.idle[g].popleft(), self.env.now)
+
+    def _idle_group(self, q: int, groups: tuple[int, ...]) -> int:
+        """The group (of `groups`) whose idle agent answers a call of queue q now, by the
+        queue's agent-selection rule, or -1 if none is idle."""
+        return self.agent_rules[q].pick(groups, self.idle, self.idle_since,
+                                        self.draw_agent if self.picks_agents else None)
 
     def _release_idle(self) -> None:
         for g in range(len(self.staffing)):
@@ -372,10 +390,9 @@ class _CallCentre:
     def _enqueue_without_caller(self, i: int, q: int, at_front: bool) -> None:
         """A callback or a transferred call (pending until now) joins queue q."""
         self.pending -= 1
-        for g in self.answer_groups[q]:
-            if self.idle[g]:
-                self._answer(i, g, self.idle[g].popleft(), self.env.now)
-                break
+        g = self._idle_group(q, self.answer_groups[q])
+        if g >= 0:
+            self._answer(i, g, self.idle[g].popleft(), self.env.now)
         else:
             e = self.routing.join(i, q, self.env.now, self.priority_u[i] if self.has_priority else 0.0,
                                   at_front=at_front)
@@ -544,6 +561,7 @@ class _CallCentre:
             self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
+            self.idle_since[agent] = now
 
     def _available(self, g: int, agent: int) -> None:
         now = self.env.now
@@ -554,6 +572,7 @@ class _CallCentre:
             self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
+            self.idle_since[agent] = now
 
     def _take(self, i: int, g: int, agent: int, now: float) -> None:
         """A free agent takes waiting call i out of its line."""
@@ -584,6 +603,7 @@ class _CallCentre:
                     agent = self.next_id
                     self.next_id += 1
                     self.job_done_cbs.append(callbacks(partial(self._handled, g, agent)))
+                    self.idle_since.append(0.0)
                 self.on_shift[g] += 1
                 self._available(g, agent)
         elif target < present:
