@@ -154,6 +154,18 @@ def call_rules(scenario) -> list:
             for g in scenario.agents]
 
 
+def rules_that_matter(scenario) -> tuple[dict[str, str], dict[str, str]]:
+    """Where a routing rule other than today's changes something: {queue: agent selection} for
+    queues served by several groups, {group: call selection} for groups serving several queues
+    (what the planner, whose Erlang view gives each queue one group, must say it cannot represent)."""
+    serving = [[g for g in scenario.agents if q.name in g.serves] for q in scenario.queues]
+    queues = {q.name: rule.name for q, rule, groups in zip(scenario.queues, agent_rules(scenario), serving)
+              if rule is not GroupOrder and len(groups) > 1}
+    groups = {g.name: rule.name for g, rule in zip(scenario.agents, call_rules(scenario))
+              if rule is not QueueOrder and len(g.serves) > 1}
+    return queues, groups
+
+
 def default_routing(scenario) -> bool:
     """Whether every queue and group uses today's rules."""
     return (all(rule is GroupOrder for rule in agent_rules(scenario))

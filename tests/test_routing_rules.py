@@ -188,3 +188,46 @@ def test_the_schema_lists_every_rule_from_the_registries():
 def test_without_a_routing_section_the_scenarios_json_form_is_unchanged():
     assert "routing" not in centre().model_dump(mode="json")
     assert centre({"agent_selection": "random"}).model_dump(mode="json")["routing"]["agent_selection"] == "random"
+
+
+def test_the_docs_name_every_rule_and_key():
+    from simulator.scenario import RoutingRules
+    doc = (SCENARIO_DIR.parent / "docs" / "scenarios.md").read_text()
+    for name in (*AGENT_SELECTION, *CALL_SELECTION, *RoutingRules.model_fields):
+        assert f"`{name}`" in doc, name
+
+
+def test_the_shipped_routing_scenario_is_identical_for_any_number_of_workers():
+    from simulator import load_scenario, run_scenario
+    scenario = load_scenario(SCENARIO_DIR / "two_queue_multiskill_longest_idle.yaml")
+    scenario = scenario.model_copy(update={"routing": scenario.routing.model_copy(update={"agent_selection": "random"})})
+    one, two = (run_scenario(scenario, replications=4, seed=3, workers=w) for w in (1, 2))
+    for kpi, values in one.per_replication.items():
+        np.testing.assert_array_equal(values, two.per_replication[kpi], err_msg=kpi)
+
+
+# --- the planner: its one-group Erlang view says when a rule changes where calls go -----------
+
+def test_the_plan_and_its_verification_name_the_rules_they_cannot_represent():
+    from planner.plan import plan_scenario
+    from planner.verify import _group_gap_codes, model_gaps
+    from simulator import load_scenario
+
+    base = load_scenario(SCENARIO_DIR / "two_queue_multiskill.yaml")
+    routed = load_scenario(SCENARIO_DIR / "two_queue_multiskill_longest_idle.yaml")
+    both = routed.model_copy(update={"routing": routed.routing.model_copy(update={"call_selection": "oldest_first"})})
+    plans = [plan_scenario(s) for s in (base, routed, both)]
+    plain, idle, aged = ({n.code: n for n in plan.notes} for plan in plans)
+    assert "routing" not in plain  # control: today's rules need no note
+    # sales is served by two groups (the rule matters); support by one (it does not)
+    assert idle["routing"].values == {"agent_selection": {"sales": "longest_idle"}, "call_selection": {}}
+    assert aged["routing"].values["call_selection"] == {"generalists": "oldest_first"}  # the one group serving two queues
+    assert "sales: longest_idle" in idle["routing"].text and "Call selection" in aged["routing"].text
+    gaps = {name: model_gaps(plan)["multi_skill"] for name, plan in zip(("plain", "idle", "aged"), plans)}
+    assert "'generalists' answers support before sales" in gaps["plain"] and "routing rule" not in gaps["plain"]
+    assert "sales longest_idle" in gaps["idle"]
+    assert "'generalists' oldest_first" in gaps["aged"] and "before" not in gaps["aged"]
+    # the specialists were planned for sales alone, yet under longest_idle the rule decides how
+    # many sales calls they get: their occupancy gap can come from the rule (control: today's)
+    assert "multi_skill" in _group_gap_codes(plans[1], "sales specialists")
+    assert "multi_skill" not in _group_gap_codes(plans[0], "sales specialists")
