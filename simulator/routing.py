@@ -136,22 +136,23 @@ AGENT_SELECTION = {rule.name: rule for rule in (GroupOrder, LongestIdle, RandomA
 CALL_SELECTION = {rule.name: rule for rule in (QueueOrder, OldestFirst, PriorityThenAge)}
 
 
+def _rules(parts, registry: dict, routing, key: str, by_part: str) -> list:
+    """Each part's rule: the routing section's `by_part` override by name, else its `key`, else
+    the registry's first (today's) rule."""
+    if routing is None:
+        return [next(iter(registry.values()))] * len(parts)
+    overrides, chosen = getattr(routing, by_part), getattr(routing, key)
+    return [registry[overrides.get(part.name, chosen)] for part in parts]
+
+
 def agent_rules(scenario) -> list:
     """The agent-selection rule of every queue (`routing.agent_selection`, overridden per queue)."""
-    routing = scenario.routing
-    if routing is None:
-        return [GroupOrder] * len(scenario.queues)
-    return [AGENT_SELECTION[routing.agent_selection_by_queue.get(q.name, routing.agent_selection)]
-            for q in scenario.queues]
+    return _rules(scenario.queues, AGENT_SELECTION, scenario.routing, "agent_selection", "agent_selection_by_queue")
 
 
 def call_rules(scenario) -> list:
     """The call-selection rule of every group (`routing.call_selection`, overridden per group)."""
-    routing = scenario.routing
-    if routing is None:
-        return [QueueOrder] * len(scenario.agents)
-    return [CALL_SELECTION[routing.call_selection_by_group.get(g.name, routing.call_selection)]
-            for g in scenario.agents]
+    return _rules(scenario.agents, CALL_SELECTION, scenario.routing, "call_selection", "call_selection_by_group")
 
 
 def rules_that_matter(scenario) -> tuple[dict[str, str], dict[str, str]]:
@@ -353,26 +354,17 @@ class Routing:
     def _take_overflowed(self, g: int, now: float) -> int:
         """The overflowed call a free agent of group g takes when its own queues are empty, or -1."""
         n_waiting = self.n_waiting
-        live = self.entry_live
-        deadline = self.entry_deadline
         for q in self.overflow_from[g]:
             if n_waiting[q]:
                 after_s = self.overflow_after_s[q]
                 for line in self.by_join[q]:
-                    while line:
-                        e = line[0]
-                        if not live[e]:
-                            line.popleft()
-                        elif deadline[e] < now:
-                            line.popleft()
-                            self._abandoned(e, q)
-                        elif self.entry_joined[e] + after_s <= now:  # as the engine's timer computes it
-                            line.popleft()
-                            live[e] = 0
-                            n_waiting[q] -= 1
-                            return self.entry_call[e]
-                        else:
-                            break  # the longest-waiting of its class is not due: none after it is
+                    # the longest-waiting of its class; if it is not due, none after it is
+                    e = self._head(line, q, now)
+                    if e >= 0 and self.entry_joined[e] + after_s <= now:  # as the engine's timer computes it
+                        line.popleft()
+                        self.entry_live[e] = 0
+                        n_waiting[q] -= 1
+                        return self.entry_call[e]
         return -1
 
     def remaining(self) -> Iterator[tuple[int, float]]:

@@ -13,13 +13,12 @@ import numpy as np
 import pytest
 
 from helpers import SCENARIO_DIR, assert_user_error, run_cli
-from simulator import Callers, Outcome, scenario_from_dict, simulate_callers
+from simulator import Outcome, scenario_from_dict, simulate_callers
 from simulator.loading import ScenarioFileError
 from simulator.randomness import Stream, generator_at
 from simulator.routing import AGENT_SELECTION, CALL_SELECTION
+from test_routing_policies import FIXED, callers  # the same hand-built callers
 
-INF = math.inf
-FIXED = lambda mean: {"dist": "fixed", "mean": mean}  # noqa: E731
 
 
 def centre(routing=None, queues=("q",), groups=(("first", ("q",), 1), ("second", ("q",), 1)), classes=None):
@@ -36,19 +35,6 @@ def centre(routing=None, queues=("q",), groups=(("first", ("q",), 1), ("second",
     if routing is not None:
         data["routing"] = routing
     return scenario_from_dict(data)
-
-
-def callers(arrived, talk, queue=None, priority_u=None):
-    n = len(arrived)
-    return Callers(
-        arrived_at_s=np.array(arrived, dtype=float),
-        queue=np.array(queue or [0] * n, dtype=np.int16),
-        talk_s=np.array(talk, dtype=float),
-        acw_s=np.zeros(n),
-        patience_s=np.full(n, INF),
-        balk_u=np.full(n, 0.5),
-        priority_u=None if priority_u is None else np.array(priority_u, dtype=float),
-    )
 
 
 # --- agent selection --------------------------------------------------------------------------
@@ -136,8 +122,7 @@ def test_priority_then_age_takes_the_highest_class_then_the_oldest_and_oldest_fi
 
 def test_oldest_first_drops_a_caller_whose_patience_ran_out_at_its_deadline():
     # caller 1 (B) would be the oldest at 10, but its patience (5 s) ran out at 6: caller 2 is taken
-    c = callers([0, 1, 2], talk=[10, 10, 10], queue=[0, 1, 0])
-    c = Callers(**{**c.__dict__, "patience_s": np.array([INF, 5.0, INF])})
+    c = callers([0, 1, 2], talk=[10, 10, 10], queue=[0, 1, 0], patience=[math.inf, 5.0, math.inf])
     rec = simulate_callers(centre({"call_selection": "oldest_first"}, **TWO_QUEUES), c).records
     assert rec.outcome.tolist() == [Outcome.ANSWERED, Outcome.ABANDONED, Outcome.ANSWERED]
     assert rec.wait_s.tolist() == [0.0, 5.0, 8.0]
