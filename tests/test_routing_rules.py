@@ -92,6 +92,24 @@ def test_random_with_one_group_free_draws_nothing():
     assert rec.group.tolist() == [first, 1 - first]
 
 
+def test_an_overflow_timer_hands_its_call_to_an_agent_by_the_queues_agent_selection():
+    # A overflows after 10 s to b1 and b2 (both serve B). Caller 0 (A) keeps A's agent busy 0-100;
+    # caller 1 (B) at 0 goes to b1 (equal idle times: group order), busy until 5; caller 2 (A)
+    # arrives at 1 and overflows at 11: to b2 (idle since 0) under longest_idle, to b1 (listed
+    # first) under group order.
+    def overflowing(routing):
+        data = centre(routing, queues=("A", "B"), groups=(("a", ("A",), 1), ("b1", ("B",), 1), ("b2", ("B",), 1)))
+        data = data.model_dump(mode="json", exclude_unset=True)
+        data["queues"][0]["overflow"] = {"after_s": 10, "to_groups": ["b1", "b2"]}
+        return scenario_from_dict(data)
+
+    c = callers([0, 0, 1], talk=[100, 5, 5], queue=[0, 1, 0])
+    routed = simulate_callers(overflowing({"agent_selection": "longest_idle"}), c).records
+    today = simulate_callers(overflowing(None), c).records
+    assert routed.group.tolist() == [0, 1, 2] and today.group.tolist() == [0, 1, 1]
+    assert routed.wait_s.tolist() == today.wait_s.tolist() == [0.0, 0.0, 10.0]
+
+
 # --- call selection ---------------------------------------------------------------------------
 
 TWO_QUEUES = dict(queues=("A", "B"), groups=(("team", ("A", "B"), 1),))
