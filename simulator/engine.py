@@ -83,6 +83,13 @@ def _numpy(values: array, dtype) -> np.ndarray:
     return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
+def _uniforms(rng: np.random.Generator, batch: int = 1024):
+    """The generator's uniforms one by one, drawn a batch at a time (the same numbers, in the
+    same order, as one `rng.random()` per draw)."""
+    while True:
+        yield from rng.random(batch).tolist()
+
+
 def _features(callers: Callers) -> set:
     """The optional features the callers were drawn with (simulator.columns' `feature` names)."""
     drawn = {"ivr": callers.ivr, "callbacks": callers.callback_u, "returns": callers.resolve_u,
@@ -165,7 +172,7 @@ class _CallCentre:
         self.picks_agents = any(rule is not GroupOrder for rule in self.agent_rules)
         self.idle_since = []  # per agent id: when it last became idle (read by longest_idle)
         if self.picks_agents:
-            self.draw_agent = generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random
+            self.draw_agent = partial(next, _uniforms(generator_at(seed, replication, int(Stream.AGENT_CHOICE))))
         # agent groups
         self.staffing = [list(g.staffing) for g in scenario.agents]
         self.idle = [deque() for _ in range(n_groups)]

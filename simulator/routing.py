@@ -99,16 +99,23 @@ class RandomAgent:
 
     @staticmethod
     def pick(groups, idle, idle_since, draw) -> int:
-        found = [g for g in groups if idle[g]]
-        if len(found) < 2:
-            return found[0] if found else -1
-        counts = [len(idle[g]) for g in found]
-        k = draw() * sum(counts)
-        for g, count in zip(found, counts):
+        first, last, total = -1, -1, 0
+        for g in groups:
+            count = len(idle[g])
+            if count:
+                if first < 0:
+                    first = g
+                last = g
+                total += count
+        if first == last:  # none idle, or one group: nothing to draw
+            return first
+        k = draw() * total  # the k-th idle agent, counted group by group
+        for g in groups:
+            count = len(idle[g])
             if k < count:
                 return g
             k -= count
-        return found[-1]  # k rounded up to the total
+        return last  # k rounded up to the total
 
 
 class QueueOrder:
