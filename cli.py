@@ -114,8 +114,9 @@ _ERLANG_BINDING_TEXT = {
               help="mean handle time in seconds")
 @click.option("--agents", type=click.IntRange(min=0), default=None,
               help="evaluate this many agents instead of sizing (reverse calculation)")
-@click.option("--patience", type=FiniteFloat(min=0, min_open=True), default=None,
-              help="mean caller patience in seconds: use Erlang A (abandonment) instead of Erlang C")
+# at most a week, a scenario's limit (simulator.schema_base.MAX_DURATION_S, not imported: --help stays light)
+@click.option("--patience", type=FiniteFloat(min=0, min_open=True, max=7 * 86_400.0), default=None,
+              help="mean caller patience in seconds, at most a week: use Erlang A (abandonment) instead of Erlang C")
 @click.option("--sl", type=FiniteFloat(0, 1), default=None,
               help="service level target, fraction answered within --sl-seconds (default 0.8 if no target is given)")
 @click.option("--sl-seconds", type=FiniteFloat(min=0), default=20.0, show_default=True,
@@ -200,16 +201,16 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
 # --- simulation commands ---
 
 
-def _load(path: str):
+def _load(path: str, staffing_optional: bool = False):
     from simulator.loading import load_scenario
 
-    return load_scenario(path)
+    return load_scenario(path, staffing_optional)
 
 
-def _write(folder: Path, files: dict):
+def _write(folder: Path, files: dict, **advice):
     from presentation.files import write_atomically
 
-    return write_atomically(folder, files)
+    return write_atomically(folder, files, **advice)
 
 
 def _workers_pool(workers: int, scheduler: str | None = None):
@@ -231,21 +232,25 @@ def _no_pool():
 # only used to say how long a big run will take. The default --max-calls keeps any run that is
 # not asked for explicitly well under half a minute.
 _CALLS_PER_S = 150_000
+# every interval's KPIs are estimated and written out whatever its calls: a year of 15-minute
+# intervals took 45 s here with no calls at all (the same machine, busy)
+_INTERVALS_PER_S = 800
 
 
 def _check_size(scenarios, replications: int | None, max_calls: int, quiet: bool) -> None:
     """Refuse a run that would simulate more than --max-calls calls (a typo of 1e7 calls in an
     interval, say), and say before a long one starts how long it will take."""
     calls = sum(sum(s.arrivals.calls) * (replications or s.simulation.replications) for s in scenarios)
-    seconds = calls / _CALLS_PER_S
+    intervals = sum(s.n_intervals for s in scenarios)
+    seconds = calls / _CALLS_PER_S + intervals / _INTERVALS_PER_S
     took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} minutes"
     if calls > max_calls:
         raise InputError(f"this run would simulate about {calls:,.0f} calls (about {took} here), "
                          f"more than --max-calls {max_calls:,}; check the volumes in arrivals.calls, or pass "
                          f"--max-calls {math.ceil(calls):d} to run it anyway")
     if seconds > 30 and not quiet:
-        click.echo(f"about {calls:,.0f} calls to simulate: roughly {took} here (Ctrl-C stops it, writing nothing)",
-                   err=True)
+        click.echo(f"about {calls:,.0f} calls to simulate and {intervals:,} intervals to report: roughly {took} here "
+                   "(Ctrl-C stops it, writing nothing)", err=True)
 
 
 def _output_folder(out: str | None, default: str) -> Path:
@@ -379,7 +384,7 @@ def report(results_dir):
     from presentation.rebuild import reports_from_dir
 
     pages, skipped = reports_from_dir(results_dir)
-    for path in _write(Path(results_dir), pages):
+    for path in _write(Path(results_dir), pages, instead="a folder you can write in (copy the results there)"):
         click.echo(f"written: {path}")
     for line in skipped:
         click.echo(f"warning: {line}", err=True)
@@ -628,11 +633,12 @@ def schema():
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
 @volume_option
 @aht_option
+@quiet_option
 @click.option("--baseline", "baseline_dir", metavar="OTHER_PLAN_DIR", type=click.Path(file_okay=False), default=None,
               help="a folder written by an earlier callsim plan: show per interval and for the day the change in "
                    "agents, agent-hours and predicted KPIs; writes plan_diff.csv")
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json, no_plots,
-         max_calls, no_slack, with_report, volume, aht, baseline_dir):
+         max_calls, no_slack, with_report, volume, aht, quiet, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -647,7 +653,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         from studies.plan_diff import read_plan_rows
 
         baseline_rows = read_plan_rows(baseline_dir)
-    scenario = _what_if(_load(scenario_path), volume, aht)
+    scenario = _what_if(_load(scenario_path, staffing_optional=True), volume, aht)  # plan makes the staffing
     folder = _output_folder(out, Path(scenario_path).stem)
     try:
         the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
@@ -671,10 +677,11 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         files["plan_diff.csv"] = plan_diff_csv(diff)
     verification = slack = None
     if verify or with_report:
-        _check_size([planned] * (1 if no_slack else 1 + 2 * len(planned.agents)), replications, max_calls, as_json)
+        _check_size([planned] * (1 if no_slack else 1 + 2 * len(planned.agents)), replications, max_calls,
+                    quiet or as_json)
         with _workers_pool(workers, scheduler) as pool:
             verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
-                                       on_replication_done=_progress(as_json), executor=pool)
+                                       on_replication_done=_progress(quiet or as_json), executor=pool)
             if not no_slack:
                 from studies.optimize import slack_intervals
 
@@ -726,6 +733,13 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
 # --- shifts: callsim schedule ---
 
 
+def _status_line(quiet: bool, text):
+    """A one-line status on a terminal's stderr, rewritten in place: text(state) for each state."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda state: click.echo(f"\r  {text(state)}   ", err=True, nl=False)
+
+
 @cli.command()
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--requirements", "requirements_path", metavar="FILE", type=click.Path(dir_okay=False), default=None,
@@ -743,8 +757,8 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
 @click.option("--by-simulation", is_flag=True,
               help="simulate the schedule, require one agent more wherever an interval misses a service target, "
                    "solve again, until none misses (or --max-rounds); writes the rounds to by_simulation.csv")
-@click.option("--max-rounds", type=click.IntRange(1, 100), default=8, show_default=True,
-              help="rounds of --by-simulation at most")
+@click.option("--max-rounds", type=click.IntRange(1, 100), default=25, show_default=True,
+              help="rounds of --by-simulation at most; stopping there is NOT CONVERGED, exit code 1")
 @replications_option
 @seed_option
 @workers_option
@@ -759,12 +773,12 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
              replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report):
     """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
     agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS)."""
-    from presentation.schedule_output import format_study, schedule_files
+    from presentation.schedule_output import format_study, not_converged_message, schedule_files, solver_progress_text
     from studies.schedule import load_requirement, run_schedule
 
     if from_plan and requirements_path is not None:
         raise InputError("give either --requirements FILE or --from-plan, not both")
-    scenario = _load(scenario_path)
+    scenario = _load(scenario_path, staffing_optional=True)  # shifts are made from the requirement
     folder = _output_folder(out, Path(scenario_path).stem)
     requirement = load_requirement(scenario, requirements_path)
     if verify or by_simulation:  # each round simulates the day twice at most (requirement and schedule)
@@ -772,16 +786,18 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     with _workers_pool(workers, scheduler) as pool:
         study = run_schedule(scenario, requirement, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
                              replications, seed, workers, _progress(quiet or as_json), where=f"{scenario_path}: ",
-                             executor=pool)
+                             executor=pool, on_solver_progress=_status_line(quiet or as_json, solver_progress_text))
     stem = Path(scenario_path).stem
     files = schedule_files(study, stem, str(scenario_path), plots=not no_plots, report=with_report)
     written = _write(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
         click.echo(files["schedule.json"], nl=False)
-        return
-    click.echo(format_study(study, str(scenario_path)))
-    click.echo(f"\n{_written_line(folder, written)}")
-    click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+    else:
+        click.echo(format_study(study, str(scenario_path)))
+        click.echo(f"\n{_written_line(folder, written)}")
+        click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
+    if study.by_rounds is not None and study.by_rounds.round_limit:
+        raise TargetsNotMet(not_converged_message(study.by_rounds))
 
 
 # --- scenarios from data: callsim fit ---
@@ -812,8 +828,9 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
 @click.option("--aht-cv", type=FiniteFloat(min=0, min_open=True, max=5), default=None,
               help="with --intervals: the handle time's coefficient of variation (lognormal; default: exponential, cv 1)")
 @workers_option
+@quiet_option
 def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, name, with_report, replications,
-        aht_cv, workers):
+        aht_cv, workers, quiet):
     """Fit a scenario to a call-by-call log (CALLS.csv, e.g. from 'callsim run --calls-csv') or to an
     interval report (--intervals): arrivals per interval and day-to-day busyness, talk/ACW by maximum
     likelihood (family by AIC, KS distance), patience by censored maximum likelihood (Kaplan-Meier
@@ -840,7 +857,7 @@ def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, 
         keep = day_filter(report_data.day, days, weekday, report_path)
         with _workers_pool(workers) as pool:
             result = fit_interval_report(report_data, keep, minutes, name, replications=replications, executor=pool,
-                                         aht_cv=aht_cv)
+                                         aht_cv=aht_cv, on_replication_done=_progress(quiet))
     files = {target.name: fitted_yaml(result), "fit.json": fit_document(result, versions())}
     if with_report:
         images = fit_plots(result)
@@ -899,15 +916,22 @@ class TargetsNotMet(click.ClickException):
     exit_code = 1
 
 
-def _optimize_progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None
-    started = time.monotonic()
+def _optimize_display(quiet: bool):
+    """on_start: what the search will simulate (stderr); on_batch: a progress line on a terminal."""
+    from presentation.optimize_output import ProgressLine, effort_text
 
-    def show(evaluations: int, batch: int) -> None:
-        click.echo(f"\r  staffings simulated {evaluations}  ({time.monotonic() - started:.0f} s)   ", err=True, nl=False)
+    lines = []
 
-    return show
+    def on_start(effort) -> None:
+        if not quiet:
+            click.echo(effort_text(effort), err=True)
+        lines.append(ProgressLine(effort, time.monotonic))
+
+    def on_batch(progress) -> None:
+        if not quiet and sys.stderr.isatty():
+            click.echo(f"\r  {lines[0](progress)}   ", err=True, nl=False)
+
+    return on_start, on_batch
 
 
 @cli.command()
@@ -920,6 +944,9 @@ def _optimize_progress(quiet: bool):
               help="a target must hold for the one-sided bound at this confidence (e.g. 0.95), not only the mean")
 @click.option("--max-iterations", type=click.IntRange(min=1, max=10_000), default=60, show_default=True,
               help="simulated batches at most before stopping")
+@click.option("--confirm-replications", type=click.IntRange(min=0, max=10_000), default=None,
+              help="fresh replications (never used by the search) the answer is confirmed and repaired on; 0 for none "
+                   "(default: twice --replications)")
 @click.option("--per-group-occupancy", is_flag=True,
               help="cap each agent group's occupancy at the band's upper end (default: the whole centre's)")
 @out_option("optimize.json, the trace, the optimised scenario and the plots", "results/<scenario name>/")
@@ -932,32 +959,37 @@ def _optimize_progress(quiet: bool):
 @no_plots_option
 @quiet_option
 @click.option("--report", "with_report", is_flag=True, help="also write optimize_report.html (one self-contained page)")
-def optimize(scenario_path, start, replications, seed, confidence, max_iterations, per_group_occupancy, out, workers,
-             scheduler, max_calls, volume, aht, as_json, no_plots, quiet, with_report):
+def optimize(scenario_path, start, replications, seed, confidence, max_iterations, confirm_replications,
+             per_group_occupancy, out, workers, scheduler, max_calls, volume, aht, as_json, no_plots, quiet, with_report):
     """The cheapest staffing per interval and group that meets every target in simulation,
     with the trace of every staffing tried (ISA-style whole-day iteration, then marginal
     analysis on common random numbers)."""
     import json
 
-    from presentation.optimize_output import (format_optimize, infeasible_message, optimize_document,
-                                              optimized_yaml, to_json, trace_csv, trace_document)
+    from presentation.optimize_output import (confirmation_csv, format_optimize, infeasible_message,
+                                              optimize_document, optimized_yaml, to_json, trace_csv, trace_document)
     from studies.optimize import OptimizeError, optimize_staffing
 
-    scenario = _what_if(_load(scenario_path), volume, aht)
+    scenario = _what_if(_load(scenario_path, staffing_optional=start != "scenario"), volume, aht)
     folder = _output_folder(out, Path(scenario_path).stem)
-    # a search simulates the day many times: counted as one staffing per group per iteration
-    _check_size([scenario] * (len(scenario.agents) * max_iterations), replications, max_calls, quiet or as_json)
+    # --max-calls guards against a mistyped volume: one staffing's day on the most replications used
+    days = replications or scenario.simulation.replications
+    _check_size([scenario], max(days, 2 * days if confirm_replications is None else confirm_replications), max_calls,
+                True)
+    on_start, on_batch = _optimize_display(quiet or as_json)
     with _workers_pool(workers, scheduler) as executor:
         try:
             result = optimize_staffing(scenario, start=start.replace("-", "_"), replications=replications, seed=seed,
                                        confidence=confidence, max_iterations=max_iterations, executor=executor,
-                                       per_group=per_group_occupancy, on_batch=_optimize_progress(quiet or as_json))
+                                       per_group=per_group_occupancy, confirm_replications=confirm_replications,
+                                       on_start=on_start, on_batch=on_batch)
         except OptimizeError as exc:
             raise InputError(f"{scenario_path}: {exc}") from None
     stem = Path(scenario_path).stem
     document = optimize_document(result, source=str(scenario_path))
     files = {"optimize.json": to_json(document), "optimize_trace.csv": trace_csv(result),
              "optimize_trace.json": to_json(trace_document(result)),
+             **({"optimize_confirmation.csv": confirmation_csv(result)} if result.confirmation is not None else {}),
              f"{stem}.optimized.yaml": optimized_yaml(result, source=str(scenario_path))}
     if not no_plots:
         from presentation.optimize_plots import optimize_plots
@@ -975,7 +1007,7 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
         click.echo(format_optimize(result, source=str(scenario_path)))
         click.echo(f"\nwritten to {folder}: {', '.join(path.name for path in written)}")
         click.echo(f"simulate it: callsim run {folder / f'{stem}.optimized.yaml'}")
-    if result.infeasible:
+    if result.infeasible or not result.converged:
         raise TargetsNotMet(infeasible_message(result))
 
 
@@ -1018,29 +1050,45 @@ def app(scenario_path, port, no_browser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the click group; a user error is one line and exit 2, a bug one line
-    and exit 1 (with the traceback when CALLSIM_DEBUG=1)."""
-    from simulator.errors import UserError, one_line
+    """Entry point: run the command, print what it prints, then move its result files into
+    place (none of them if the printing fails: `presentation.files.printed_then_written`)."""
+    from presentation.files import printed_then_written
+
+    return printed_then_written(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    """Run the click group; a user error is one line and exit 2, a bug one line and exit 1
+    (with the traceback when CALLSIM_DEBUG=1)."""
+    from simulator.errors import UserError, cut_long_words, one_line
+    from simulator.parallel import sigterm_as_interrupt, was_terminated
 
     try:
-        cli.main(args=argv, prog_name="callsim", standalone_mode=False)
+        with sigterm_as_interrupt():  # SIGTERM ends the command as Ctrl-C does
+            cli.main(args=argv, prog_name="callsim", standalone_mode=False)
     except click.exceptions.Abort:
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # going down already: a second Ctrl-C must not interrupt that
+        if was_terminated():
+            click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
+            return 143
         click.echo("callsim: interrupted; nothing half-written was kept.", err=True)
         return 130
     except click.UsageError as exc:
         where = f"{exc.ctx.command_path}: " if exc.ctx is not None else "callsim: "
-        click.echo(f"{where}error: {exc.format_message()}", err=True)
+        click.echo(f"{where}error: {cut_long_words(exc.format_message())}", err=True)
         return 2
     except click.ClickException as exc:
-        click.echo(f"callsim: error: {exc.format_message()}", err=True)
+        click.echo(f"callsim: error: {cut_long_words(exc.format_message())}", err=True)
         return exc.exit_code
     except UserError as exc:
-        click.echo(f"callsim: error: {one_line(exc)}", err=True)
+        click.echo(f"callsim: error: {cut_long_words(one_line(exc))}", err=True)
         return 2
     except Exception as exc:  # a bug in callsim, never the user's fault
+        if was_terminated():  # a worker ended by the same SIGTERM can fail a job first: not a bug
+            click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
+            return 143
         if os.environ.get("CALLSIM_DEBUG") == "1":
             import traceback
 

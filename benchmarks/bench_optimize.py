@@ -6,6 +6,7 @@ Run by hand (never a test), from the repository root:
     python benchmarks/bench_optimize.py            # all cases
     python benchmarks/bench_optimize.py speed      # only the 24-interval day
     python benchmarks/bench_optimize.py saving     # only the shipped scenarios
+    python benchmarks/bench_optimize.py times [--before OLD_CHECKOUT] [SCENARIO ...]
 
 Cases:
 1. speed: a 24-interval (30-minute, 08:00-20:00), 2-queue, 2-group day of about 20,000 calls
@@ -19,10 +20,16 @@ Cases:
    staffing simulated again on a *different* seed (fresh callers: the search never saw them)
    to show how many intervals still meet their targets on the mean, and the same with
    `confidence=0.95`.
+3. times: `callsim optimize SCENARIO -q --no-plots -w 2` with its defaults, as a user runs it, on
+   every shipped scenario (or those named): wall time and exit code of the whole command in a
+   child process; with `--before OLD_CHECKOUT` the same command in that checkout right after
+   (given `--max-calls 10^9`, so that an older refusal does not hide its time), and the ratio.
 """
 from __future__ import annotations
 
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -102,7 +109,36 @@ def saving() -> None:
                   "meet on the mean")
 
 
+def _timed_optimize(tree: Path, scenario: Path, extra: list[str]) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "cli", "optimize", str(scenario), "-q", "--no-plots", "-w", "2",
+                               "-o", out, *extra], cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - started, done.returncode
+
+
+def times(args: list[str]) -> None:
+    before = None
+    if "--before" in args:
+        at = args.index("--before")
+        before = Path(args[at + 1]).resolve()
+        args = args[:at] + args[at + 2:]
+    here = Path(__file__).resolve().parent.parent
+    names = args or sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+    for name in names:
+        scenario = SCENARIOS / f"{name}.yaml"
+        now, code = _timed_optimize(here, scenario, [])
+        line = f"{name}: {now:.1f} s (exit {code})"
+        if before is not None:
+            old, old_code = _timed_optimize(before, before / "scenarios" / f"{name}.yaml", ["--max-calls", "1000000000"])
+            line += f"; before {old:.1f} s (exit {old_code}); ratio {now / old:.2f}"
+        print(line, flush=True)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["times"]:
+        times(sys.argv[2:])
+        sys.exit(0)
     chosen = sys.argv[1:] or ["speed", "saving"]
     if "speed" in chosen:
         speed()

@@ -1,7 +1,8 @@
 """Shifts with breaks from per-slot requirements: an integer programme solved to optimality.
 
 Pure: plain inputs (a requirement per group and time slot, the shift rules in slots), a frozen
-result, no I/O and nothing of ours imported. The solver is HiGHS through
+result, no I/O and nothing of ours imported (with `on_progress`, HiGHS's own log is read while it
+solves, to show incumbent, bound and gap: the solve can take a minute). The solver is HiGHS through
 `scipy.optimize.milp`, asked for a proven optimum (`mip_rel_gap` 0) within a time limit; the
 result carries its status and the gap it proved.
 
@@ -54,7 +55,11 @@ coverage for cost, without picking numbers for them.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 import time
+from contextlib import contextmanager
 from fractions import Fraction
 from dataclasses import dataclass
 
@@ -308,11 +313,76 @@ def _build(groups: tuple[GroupProblem, ...], shrinkage: float, with_shortfall: b
                   worst)
 
 
-def _solve(model: _Model, c: np.ndarray, time_limit_s: float, extra: list[LinearConstraint] = ()):
+@dataclass(frozen=True)
+class SolverProgress:
+    """One line of HiGHS's branch-and-bound log: the best schedule's cost so far (None before the
+    first), the proven lower bound (None before the first LP), the relative gap, seconds spent."""
+
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    time_s: float
+
+
+def parse_highs_line(line: str) -> SolverProgress | None:
+    """A row of HiGHS's B&B table ("... BestBound BestSol Gap | Cuts InLp Confl. | LpIters Time"),
+    else None. The gap is the last token ending in '%' (or 'Large'); the two before it are the
+    bound and the incumbent; the time is the last token, '0.2s'."""
+    tokens = line.split()
+    if len(tokens) < 8 or not tokens[-1].endswith("s"):
+        return None
+    marks = [i for i, t in enumerate(tokens) if t.endswith("%") or t == "Large"]
+    if len(marks) < 2 or marks[-1] < 2:
+        return None
+    at = marks[-1]
+    try:
+        time_s = float(tokens[-1][:-1])
+        bound, incumbent = float(tokens[at - 2]), float(tokens[at - 1])
+    except ValueError:
+        return None
+    gap = None if tokens[at] == "Large" else float(tokens[at][:-1]) / 100.0
+    return SolverProgress(incumbent if math.isfinite(incumbent) else None, bound if math.isfinite(bound) else None,
+                          gap, time_s)
+
+
+@contextmanager
+def _highs_log(on_progress):
+    """While HiGHS solves, its log (written to the process's file descriptor 1 by C code, line by
+    line) goes through a pipe to a thread that hands each B&B row to `on_progress`; the rest of
+    the log is dropped. scipy's milp offers no callback: its log is the only live view."""
+    if on_progress is None:
+        yield False
+        return
+    sys.stdout.flush()
+    read_end, write_end = os.pipe()
+    saved = os.dup(1)
+
+    def relay() -> None:
+        with os.fdopen(read_end, "r", errors="replace") as log:
+            for line in log:
+                progress = parse_highs_line(line)
+                if progress is not None:
+                    on_progress(progress)
+
+    reader = threading.Thread(target=relay, daemon=True)
+    reader.start()
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    try:
+        yield True
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)  # the pipe's last writer closes: the reader sees the end
+        os.close(saved)
+        reader.join(timeout=5)
+
+
+def _solve(model: _Model, c: np.ndarray, time_limit_s: float, extra: list[LinearConstraint] = (), on_progress=None):
     constraints = [LinearConstraint(model.a, model.lb, model.ub), *extra]
-    return milp(c, integrality=model.integrality, bounds=Bounds(np.zeros(len(c)), model.upper),
-                constraints=constraints,
-                options={"time_limit": max(time_limit_s, 0.01), "mip_rel_gap": 0.0, "disp": False})
+    with _highs_log(on_progress) as display:
+        return milp(c, integrality=model.integrality, bounds=Bounds(np.zeros(len(c)), model.upper),
+                    constraints=constraints,
+                    options={"time_limit": max(time_limit_s, 0.01), "mip_rel_gap": 0.0, "disp": display})
 
 
 def _dual_bound(result) -> float:
@@ -349,13 +419,15 @@ def _combine(first, first_model: _Model, first_name: str, second, second_model: 
 
 
 def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkage: float = 0.0,
-                 time_limit_s: float = 60.0, formulation: str = "aykin", portfolio: bool = True) -> ShiftSchedule:
+                 time_limit_s: float = 60.0, formulation: str = "aykin", portfolio: bool = True,
+                 on_progress=None) -> ShiftSchedule:
     """The least-cost shifts covering every group's requirement in every slot (see the module
     docstring); the penalised version when it cannot be covered. `formulation`: "aykin" or
     "bechtold_jacobs"; with `portfolio`, a solve that is not proven optimal in half the time limit
     is followed by the other formulation and the two combined. Raises ShiftProblemError when
     not even a penalised schedule exists (e.g. min_agents above the seats), RuntimeError when
-    HiGHS finds no solution within the time limit."""
+    HiGHS finds no solution within the time limit. `on_progress(SolverProgress)` is called with
+    every row of HiGHS's branch-and-bound log while it solves (incumbent, bound, gap, time)."""
     groups = tuple(groups)
     if not 0.0 <= shrinkage < 1.0:
         raise ValueError(f"shrinkage must be in [0, 1), got {shrinkage}")
@@ -364,12 +436,13 @@ def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkag
     # half the time for the chosen formulation; if it cannot prove its optimum, the other one gets
     # the rest, and the two are combined (both are exact: the best incumbent of either is feasible,
     # the higher dual bound of either is valid)
-    result = _solve(model, model.c, time_limit_s / 2 if portfolio else time_limit_s)
+    result = _solve(model, model.c, time_limit_s / 2 if portfolio else time_limit_s, on_progress=on_progress)
     used = formulation
     if portfolio and result.status == 1:
         other = next(f for f in FORMULATIONS if f != formulation)
         other_model = _build(groups, shrinkage, False, other)
-        second = _solve(other_model, other_model.c, time_limit_s - (time.perf_counter() - started))
+        second = _solve(other_model, other_model.c, time_limit_s - (time.perf_counter() - started),
+                        on_progress=on_progress)
         result, model, used = _combine(result, model, formulation, second, other_model, other)
     short = False
     shortfall_total = 0.0
@@ -393,7 +466,7 @@ def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkag
         fixed = [at_most_total]
         if second.x is not None:
             fixed.append(LinearConstraint(worst.reshape(1, -1), -np.inf, float(second.fun) + 1e-6))
-        result = _solve(model, model.c, left(), fixed)
+        result = _solve(model, model.c, left(), fixed, on_progress=on_progress)
         if result.x is None:
             result = second if second.x is not None else first
         short = True

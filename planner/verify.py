@@ -107,8 +107,34 @@ def _handle_cv(queue) -> float:
 
 # Reasons, in the order they are listed for a miss: evidence from the interval first, then the
 # scenario's standing departures from the Erlang assumptions.
-REASON_ORDER = ("load_change", "extra_calls", "abandonment", "balking", "callbacks", "talk_cv", "busyness",
+REASON_ORDER = ("patience_shape", "load_change", "extra_calls", "abandonment", "balking", "callbacks", "talk_cv", "busyness",
                 "ivr_transfers", "multi_skill", "transient")
+
+
+EARLY_WAIT_S = 60.0  # the waits at which the patience's shape is compared with the exponential's
+
+
+def early_hangups(patience, wait_s: float = EARLY_WAIT_S) -> tuple[float, float]:
+    """Share of callers whose patience is below `wait_s`: under this distribution (from its inverse
+    CDF on a fine grid, which works for every family) and under the exponential of the same mean,
+    which is what Erlang A assumes. Few early hang-ups (an increasing hazard: gamma or Weibull with
+    cv < 1) keep callers in the queue that Erlang A expects to leave: queues are longer than planned."""
+    u = (np.arange(20_000) + 0.5) / 20_000
+    actual = float(np.mean(np.asarray(patience.ppf(u)) <= wait_s))
+    return actual, float(1.0 - math.exp(-wait_s / patience.mean_s))
+
+
+def _shape_queues(plan: ScenarioPlan) -> list:
+    """Queues planned with Erlang A whose patience leaves far fewer callers hanging up early than the
+    exponential does (half as many or fewer within EARLY_WAIT_S)."""
+    models = {qp.demand.queue: qp.model for qp in plan.queues}
+    out = []
+    for q in plan.scenario.queues:
+        if q.patience is not None and models[q.name] == "erlang_a" and q.patience.dist != "exponential":
+            actual, exponential = early_hangups(q.patience)
+            if actual <= 0.5 * exponential:
+                out.append((q, actual, exponential))
+    return out
 
 
 def model_gaps(plan: ScenarioPlan) -> dict[str, str]:
@@ -151,6 +177,16 @@ def model_gaps(plan: ScenarioPlan) -> dict[str, str]:
                      + "): callers who hang up before the threshold count as service level failures")
     if parts:
         gaps["abandonment"] = "; ".join(parts)
+    shaped = _shape_queues(plan)
+    if shaped:
+        gaps["patience_shape"] = (
+            "the patience's shape, not the load: " + "; ".join(
+                f"{q.name} ({q.patience.dist}, cv {getattr(q.patience, 'cv', math.nan):.2f}): {actual:.1%} of callers "
+                f"would hang up within {EARLY_WAIT_S:.0f} s, against {exponential:.1%} with the exponential patience "
+                "of the same mean that Erlang A assumes" for q, actual, exponential in shaped)
+            + ". Fewer callers leave early, so queues stay longer and more callers wait past the threshold than "
+              "planned (the simulation shows less abandonment than the plan and a lower service level); the "
+              "staffing must be sized by simulation ('callsim optimize') or as if nobody abandoned (Erlang C)")
     balkers = [q for q in scenario.queues if q.balk_probability > 0]
     if balkers:
         waits = {qp.demand.queue: max(qp.plan.p_wait) for qp in plan.queues}
@@ -202,6 +238,8 @@ def _queue_gap_codes(plan: ScenarioPlan, name: str) -> set[str]:
     codes = {"load_change", "extra_calls", "busyness", "transient"}
     if queue.patience is not None and (model == "erlang_c" or queue.patience.dist != "exponential"):
         codes.add("abandonment")
+    if any(q.name == name for q, _, _ in _shape_queues(plan)):
+        codes.add("patience_shape")
     if queue.balk_probability > 0:
         codes.add("balking")
     if queue.callback is not None:
@@ -260,6 +298,7 @@ def _evidence(gaps: dict[str, str], simulated: dict[str, Estimate], planned: dic
         return estimate.mean if estimate is not None and math.isfinite(estimate.mean) else 0.0
 
     shown = {
+        "patience_shape": mean("abandon_rate") < (planned.get("abandon_rate") or 0.0),
         "load_change": changing,
         "extra_calls": planned_calls > 0 and mean("offered") > 1.03 * planned_calls,
         "abandonment": mean("abandon_rate") > (planned.get("abandon_rate") or 0.0),

@@ -18,7 +18,8 @@ START_TEXT = {"erlang": "the Erlang plan (SIPP)", "carry_over": "the carry-over 
               "scenario": "the scenario's own staffing"}
 STOP_TEXT = {"converged": "converged: no interval can lose an agent and still meet every target",
              "infeasible": "stopped: some intervals cannot meet their targets within the agent limits",
-             "max_iterations": "stopped at the iteration limit (--max-iterations) before converging"}
+             "max_iterations": "NOT CONVERGED: stopped at the iteration limit (--max-iterations)",
+             "max_repairs": "NOT CONVERGED: the repair on the confirmation replications stopped at its round limit"}
 
 
 def _number(value: float | None) -> float | None:
@@ -94,7 +95,7 @@ def _infeasible_lines(result: OptimizeResult) -> list[str]:
     by_key = {c.key: c for c in result.constraints}
     lines = []
     for k in result.infeasible:
-        check = result.final.checks[k]
+        check = result.judged.checks[k]
         best = "; ".join(f"{by_key[key].label} {_value_text(key, check.values[key].bound)} (target "
                          f"{_value_text(key, by_key[key].target)})" for key in check.missed)
         staffed = ", ".join(f"{name} {s[k]}" for name, s in zip(result.group_names, result.final.staffing))
@@ -103,8 +104,12 @@ def _infeasible_lines(result: OptimizeResult) -> list[str]:
 
 
 def infeasible_message(result: OptimizeResult) -> str:
-    """One line for stderr when targets cannot be met."""
-    labels = [result.final.checks[k].interval for k in result.infeasible]
+    """One line for stderr when targets cannot be met, or when a round limit stopped the search."""
+    if not result.infeasible:
+        return (f"not converged: {STOP_TEXT[result.stop_reason].split(': ', 1)[1]} after {result.iterations} "
+                "iterations; the staffing reached (it meets every target) was written, raise --max-iterations for "
+                "the cheapest")
+    labels = [result.judged.checks[k].interval for k in result.infeasible]
     where = ", ".join(labels[:6]) + (", ..." if len(labels) > 6 else "")
     why = "within the agent limits (max_agents)" if result.stop_reason == "infeasible" else \
         f"within {result.iterations} iterations (raise --max-iterations or the agent limits)"
@@ -112,13 +117,31 @@ def infeasible_message(result: OptimizeResult) -> str:
             "the best staffing reached was written, see TARGETS NOT MET in the output")
 
 
+def _confirmation_line(result: OptimizeResult) -> str:
+    if result.confirmation is None:
+        return "out of sample: not checked (--confirm-replications 0): the answer is judged on the search's own days"
+    verdict = "holds in every interval" if result.holds else \
+        f"MISSES in {len(result.infeasible)} interval{'s' * (len(result.infeasible) != 1)}"
+    repaired = (f", after {result.repairs} round{'s' * (result.repairs != 1)} of repair" if result.repairs
+                else ", without repair")
+    return (f"out of sample: {verdict}{repaired} on {result.confirm_replications} fresh replications (seed "
+            f"{result.seed}, replications {result.confirm_first_replication:,} onwards, never used by the search), "
+            f"judged on the one-sided {result.confirm_confidence:.0%} bound per interval and target")
+
+
+def _headline(result: OptimizeResult, source: str) -> str:
+    name = f"Optimised staffing for '{result.scenario.name}'" + (f" ({source})" if source else "")
+    return name if result.converged else f"NOT CONVERGED: {name} (stopped on a round limit; the answer is not final)"
+
+
 def format_optimize(result: OptimizeResult, source: str = "") -> str:
     scenario = result.scenario
     plan, final = result.plan_evaluation, result.final
     lines = [
-        f"Optimised staffing for '{scenario.name}'" + (f" ({source})" if source else ""),
-        f"start: {START_TEXT[result.start]}; {result.replications} replications on common random numbers "
-        f"(seed {result.seed}); a target is met on {_judged(result)}",
+        _headline(result, source),
+        f"start: {START_TEXT[result.start]}; search on {result.replications} replications on common random numbers "
+        f"(seed {result.seed}); a target is met in the search on {_judged(result)}",
+        _confirmation_line(result),
         f"search: {STOP_TEXT[result.stop_reason]}; {result.iterations} iterations, {len(result.evaluations)} "
         f"staffings simulated ({result.simulated_calls:,.0f} calls)",
         "targets in every interval: " + "; ".join(_target_text(result, c) for c in result.constraints),
@@ -158,6 +181,12 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
         row.append("-" if key is None else f"{by_key[key].label} {_value_text(key, check.values[key].bound)}")
         kpi_rows.append(row)
     lines.append(table(kpi_header, kpi_rows))
+    if result.confirmation is not None:
+        lines += ["", "In sample beside out of sample (per interval, the target closest to missing on the confirmation "
+                      "replications; every target in optimize.json and optimize_confirmation.csv):",
+                  table(["interval", "target", "in sample: mean", "out of sample: mean",
+                         f"one-sided {result.confirm_confidence:.0%} bound", "holds"],
+                        [_side_by_side_row(result, k) for k in range(scenario.n_intervals)])]
     if result.infeasible:
         lines += ["", f"TARGETS NOT MET in {len(result.infeasible)} intervals "
                       f"({'agent limits' if result.stop_reason == 'infeasible' else 'iteration limit'}):"]
@@ -165,6 +194,69 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
     if result.notes:
         lines += [""] + [f"note: {note}" for note in result.notes]
     return "\n".join(lines)
+
+
+def _side_by_side_row(result: OptimizeResult, k: int) -> list[str]:
+    check = result.confirmation.checks[k]
+    key = check.missed[0] if check.missed else check.closest
+    if key is None:
+        return [check.interval, "(no calls)", "-", "-", "-", "yes"]
+    label = {c.key: c.label for c in result.constraints}[key]
+    outside = check.values[key]
+    return [check.interval, label, _value_text(key, result.final.checks[k].values[key].mean),
+            _value_text(key, outside.mean), _value_text(key, outside.bound), "yes" if check.met else "NO"]
+
+
+def confirmation_csv(result: OptimizeResult) -> str:
+    """optimize_confirmation.csv: per interval and target, the final staffing's figures on the search's
+    replications beside those on the confirmation replications."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["interval", "target", "sense", "target_value", "in_sample_mean", "in_sample_judged", "in_sample_n",
+                     "confirmation_mean", "confirmation_ci_low", "confirmation_ci_high", "confirmation_bound",
+                     "confirmation_n", "holds"])
+    if result.confirmation is None:
+        return buffer.getvalue()
+    for inside, outside in zip(result.final.checks, result.confirmation.checks):
+        for c in result.constraints:
+            a, b = inside.values[c.key], outside.values[c.key]
+            ci = b.ci95 or (math.nan, math.nan)
+            writer.writerow([inside.interval, c.label, ">=" if c.at_least else "<=", f"{c.target:g}", _csv(a.mean),
+                             _csv(a.bound), a.n, _csv(b.mean), _csv(ci[0]), _csv(ci[1]), _csv(b.bound), b.n,
+                             int(c.key not in outside.missed)])
+    return buffer.getvalue()
+
+
+def effort_text(effort) -> str:
+    """What the optimiser is about to simulate (a `studies.optimize.Effort`), one line for stderr."""
+    day = effort.calls_per_day
+    confirm = (f"; then a confirmation on {effort.confirm_replications} fresh replications "
+               f"(~{day * effort.confirm_replications:,.0f} calls a staffing), repaired where it misses"
+               if effort.confirm_replications else "; no out-of-sample confirmation")
+    return (f"optimising: search on {effort.replications} replications (~{day * effort.replications:,.0f} calls a "
+            f"staffing), about {effort.search_staffings:.0f} staffings{confirm}; about "
+            f"{effort.expected_calls / 1e6:,.1f} million calls in all, at most "
+            f"{effort.most_calls / 1e6:,.1f} million at the round limits")
+
+
+class ProgressLine:
+    """The progress line of a search: iterations, staffings, the best so far, time spent and left.
+    Time left: the calls still expected (`Effort`, at least one more iteration) at the rate measured
+    so far."""
+
+    def __init__(self, effort, clock):
+        self.effort, self.clock, self.started = effort, clock, clock()
+
+    def __call__(self, progress) -> str:
+        elapsed = self.clock() - self.started
+        per_call = elapsed / max(progress.simulated_calls, 1.0)
+        day = self.effort.calls_per_day
+        one_more = (self.effort.groups + 1) * day * (
+            self.effort.replications if progress.phase == "search" else self.effort.confirm_replications)
+        left = max(self.effort.expected_calls - progress.simulated_calls, one_more) * per_call
+        best = "-" if progress.best_agent_hours is None else f"{progress.best_agent_hours:,.1f} agent-hours"
+        return (f"{progress.phase} iteration {progress.iteration}/{progress.max_iterations}, "
+                f"{progress.staffings} staffings, best so far {best}; {elapsed:.0f} s, about {left:.0f} s left")
 
 
 def saving_words(saving: float, plan: float, fmt: str = "{:,.1f}") -> str:
@@ -199,6 +291,18 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
         "confidence": result.confidence,
         "versions": versions(),
         "stop_reason": result.stop_reason,
+        "converged": result.converged,
+        "search_stop_reason": result.search_stop_reason,
+        "holds_out_of_sample": result.holds if result.confirmation is not None else None,
+        "confirmation": None if result.confirmation is None else {
+            "seed": result.seed, "replications": result.confirm_replications,
+            "first_replication": result.confirm_first_replication,
+            "rule": f"every interval and target: one-sided {result.confirm_confidence:.0%} bound meets the target "
+                    "(intersection-union test, no multiplicity correction needed for 'all hold')",
+            "confidence": result.confirm_confidence, "repair_rounds": result.repairs,
+            "search_answer_missed": [c.interval for c in result.search_confirmation.checks if not c.met],
+            "search_answer_agent_hours": result.search_confirmation.agent_hours,
+            "verdict": _confirmation_line(result)},
         "iterations": result.iterations,
         "staffings_simulated": len(result.evaluations),
         "simulated_calls": result.simulated_calls,
@@ -216,10 +320,15 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
             {"interval": check.interval, "met": check.met, "binding": result.binding[k], "flags": list(result.flags[k]),
              "missed": [by_key[key].label for key in check.missed],
              "kpis": {key: _kpi_document(value) for key, value in check.values.items()},
-             "plan_kpis": {key: _kpi_document(value) for key, value in plan.checks[k].values.items()}}
+             "plan_kpis": {key: _kpi_document(value) for key, value in plan.checks[k].values.items()},
+             **({} if result.confirmation is None else {
+                 "holds": result.confirmation.checks[k].met,
+                 "confirmation_missed": [by_key[key].label for key in result.confirmation.checks[k].missed],
+                 "confirmation_kpis": {key: _kpi_document(value)
+                                       for key, value in result.confirmation.checks[k].values.items()}})}
             for k, check in enumerate(final.checks)
         ],
-        "infeasible": [result.final.checks[k].interval for k in result.infeasible],
+        "infeasible": [result.judged.checks[k].interval for k in result.infeasible],
         "notes": list(result.notes),
         # the optimised day's KPIs against the targets, so that `callsim report` can rebuild the page
         "optimized_day": {key: day[key] for key in ("day", "definitions", "targets")},
@@ -234,6 +343,7 @@ def trace_document(result: OptimizeResult) -> dict:
         evaluation = by_index[entry.evaluation]
         steps.append({
             "step": step, "iteration": entry.iteration, "phase": entry.phase, "purpose": entry.purpose,
+            "replications": evaluation.sample,
             "staffing_id": entry.evaluation, "staffing": _staffing_dict(result, evaluation),
             "agent_hours": evaluation.agent_hours, "cost": evaluation.cost,
             "intervals": [{"interval": check.interval, "met": check.met, "decision": decision,
@@ -249,7 +359,7 @@ def trace_csv(result: OptimizeResult) -> str:
     by_index = {e.index: e for e in result.evaluations}
     by_key = {c.key: c for c in result.constraints}
     keys = list(result.final.checks[0].values)
-    header = ["step", "iteration", "phase", "purpose", "staffing_id", "interval"]
+    header = ["step", "iteration", "phase", "purpose", "replications", "staffing_id", "interval"]
     header += [f"agents {name}" for name in result.group_names]
     header += ["met", "missed", "decision"]
     for key in keys:
@@ -260,7 +370,8 @@ def trace_csv(result: OptimizeResult) -> str:
     for step, entry in enumerate(result.trace):
         evaluation = by_index[entry.evaluation]
         for k, (check, decision) in enumerate(zip(evaluation.checks, entry.decisions)):
-            row = [step, entry.iteration, entry.phase, entry.purpose, entry.evaluation, check.interval]
+            row = [step, entry.iteration, entry.phase, entry.purpose, evaluation.sample, entry.evaluation,
+                   check.interval]
             row += [s[k] for s in evaluation.staffing]
             row += [int(check.met), "; ".join(by_key[key].label for key in check.missed), decision]
             for key in keys:
@@ -282,11 +393,12 @@ def optimized_yaml(result: OptimizeResult, source: str = "") -> str:
         f"# Optimised staffing for '{scenario.name}'" + (f" ({source})" if source else ""),
         f"# Written by 'callsim optimize' (start: {result.start.replace('_', '-')}, {result.replications} replications, "
         f"seed {result.seed}, met on {_judged(result)}): {STOP_TEXT[result.stop_reason]}.",
+        "# " + _confirmation_line(result) + ".",
         f"# Agent-hours {result.final.agent_hours:,.1f} against {result.plan_evaluation.agent_hours:,.1f} for the "
         f"{'carry-over' if result.start == 'carry_over' else 'Erlang'} plan.",
     ]
     if result.infeasible:
-        header.append("# TARGETS NOT MET in: " + ", ".join(result.final.checks[k].interval for k in result.infeasible))
+        header.append("# TARGETS NOT MET in: " + ", ".join(result.judged.checks[k].interval for k in result.infeasible))
     return dump_scenario_yaml(scenario.with_staffing(result.staffing), header)
 
 

@@ -35,6 +35,7 @@ def _summary(document: dict) -> str:
         ("Search", f"{STOP_TEXT[document['stop_reason']]}; {document['iterations']} iterations, "
                    f"{document['staffings_simulated']} staffings simulated ({document['simulated_calls']:,.0f} calls); "
                    "every one is in optimize_trace.csv"),
+        ("Out of sample", (document.get("confirmation") or {}).get("verdict", "not checked")),
         ("Targets", "; ".join(target_words(c) for c in document["constraints"])),
         ("Agent-hours", f"plan {hours['plan']:,.1f}, optimised {hours['optimized']:,.1f}, "
                         f"{saving_words(hours['saving'], hours['plan'])}"),
@@ -73,8 +74,10 @@ def _infeasible(document: dict) -> str:
     items = []
     for interval in document["infeasible"]:
         entry = by_interval[interval]
-        best = "; ".join(f"{label} {_value_text(by_label[label], entry['kpis'][by_label[label]]['bound'])}"
-                         for label in entry["missed"])
+        # judged where the answer is judged: on the confirmation's replications when there are some
+        missed, kpis = ((entry["confirmation_missed"], entry["confirmation_kpis"]) if "confirmation_kpis" in entry
+                        else (entry["missed"], entry["kpis"]))
+        best = "; ".join(f"{label} {_value_text(by_label[label], kpis[by_label[label]]['bound'])}" for label in missed)
         items.append(f"<li>{_e(interval)}: best reached {_e(best)}</li>")
     return f"<ul>{''.join(items)}</ul>"
 

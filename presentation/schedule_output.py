@@ -327,6 +327,7 @@ def rounds_document(by_rounds: ByRounds) -> dict:
     labels = by_rounds.final.scenario.interval_labels()
     return {
         "converged": by_rounds.converged,
+        "round_limit": by_rounds.round_limit,
         "stop_reason": by_rounds.stop_reason,
         "analytic_paid_hours": by_rounds.first.paid_hours,
         "final_paid_hours": by_rounds.final.paid_hours,
@@ -395,8 +396,27 @@ def schedule_files(study, stem: str, source: str = "", plots: bool = True, repor
     return files
 
 
+def solver_progress_text(progress) -> str:
+    """The shift solver's state as one line (a `planner.shifts.SolverProgress`)."""
+    best = "-" if progress.incumbent is None else f"{progress.incumbent:,.2f}"
+    bound = "-" if progress.bound is None else f"{progress.bound:,.2f}"
+    gap = "-" if progress.gap is None else f"{progress.gap:.2%}"
+    return f"shift solver: best schedule {best}, lower bound {bound}, gap {gap}, {progress.time_s:.0f} s"
+
+
+def not_converged_message(by_rounds: ByRounds) -> str:
+    """One line (stderr, and the summary's first) when --by-simulation stopped on its round limit."""
+    last = by_rounds.rounds[-1]
+    where = sum(len(ks) for ks in last.missed.values())
+    return (f"NOT CONVERGED: --by-simulation stopped after {len(by_rounds.rounds)} rounds (--max-rounds) with "
+            f"{where} interval{'s' * (where != 1)} still missing a target; the last schedule was written, raise "
+            "--max-rounds to finish")
+
+
 def format_study(study, source: str = "") -> str:
     parts = [format_schedule(study.schedule, source)]
+    if study.by_rounds is not None and study.by_rounds.round_limit:
+        parts.insert(0, not_converged_message(study.by_rounds))
     if study.by_rounds is not None:
         parts.append(format_rounds(study.by_rounds))
     if study.verification is not None:

@@ -196,9 +196,12 @@ class _ReplicationOutput:
 
 
 def replication_jobs(scenario: Scenario, seed: int, replications: int, keep_records: bool = False,
-                     sample_day: bool = True) -> list[tuple]:
-    """The jobs of one scenario's replications: what a worker needs, and nothing else."""
-    return [(scenario, seed, r, keep_records, sample_day) for r in range(replications)]
+                     sample_day: bool = True, first_replication: int = 0) -> list[tuple]:
+    """The jobs of one scenario's replications: what a worker needs, and nothing else. Replication
+    indices start at `first_replication` (a later block is a set of days independent of the first:
+    the index is part of every stream's spawn key)."""
+    return [(scenario, seed, r, keep_records, sample_day)
+            for r in range(first_replication, first_replication + replications)]
 
 
 def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _ReplicationOutput:

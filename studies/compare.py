@@ -118,9 +118,9 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("volume uncertainty", ("arrivals.busyness_cv",)),
     ("call mix", ("arrivals.queue_shares",)),
     ("queues", ("queues.name",)),
-    ("talk time", ("queues.talk_time",)),
-    ("after-call work", ("queues.acw",)),
-    ("patience", ("queues.patience", "queues.balk_probability")),
+    ("talk time", ("queues.talk_time", "queues.talk_time_scale", "arrivals.handle_time_s")),
+    ("after-call work", ("queues.acw", "queues.acw_scale", "arrivals.handle_time_s")),
+    ("patience", ("queues.patience", "queues.patience_scale", "queues.balk_probability")),
     ("callbacks", ("queues.callback",)),
     ("queue priorities and overflow", ("queues.priority_classes", "queues.overflow")),
     ("routing rules", ("routing",)),  # which agent answers, which call a free agent takes

@@ -57,6 +57,20 @@ Method
    meet their targets within `max_agents` (infeasible: those intervals and the best value
    reached are named).
 
+Out of sample
+-------------
+The search's answer sits at the edge of its own replications. It is simulated again on
+`confirm_replications` replications the search never used (indices CONFIRM_FIRST_REPLICATION
+onwards of the same seed; the index is in every stream's spawn key) and holds when, in every
+interval and for every constraint, the one-sided `confirm_confidence` bound meets the target. No
+multiplicity correction: the claim "every target holds" is an intersection-union test (Berger
+1982), whose error is at most 1 - confidence when any one target is missed; a correction
+(Bonferroni) would be needed to claim that a given one is missed, which is not what is claimed.
+Where the answer misses, the adding step of the search (step 2) runs on the confirmation
+replications, on the same replications every round, until it holds (`max_repairs` rounds at
+most). The repaired staffing is then simulated on the search's replications, so both sets of
+figures are reported side by side; `confirmation` and `final` are those two evaluations.
+
 Normalised margin of a constraint: (bound - target) / target for the service level,
 (target - bound) / target for the others (targets below 0.05, resp. 0.01, count as such), so
 0.1 means "10% better than the target". An interval's margin is its smallest; its shortfall the
@@ -84,6 +98,12 @@ DISPLAY_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 KPI_LABELS = {"service_level": "service level", "asa": "ASA", "abandon_rate": "abandonment", "occupancy": "occupancy"}
 MAX_ADD_STEP = 4  # agents added at once to an interval that keeps missing (1, 2, 4, 4, ...)
 MAX_REMOVE_STEP = 8  # agents removed at once where removals keep succeeding (1, 2, 4, 8, 8, ...)
+# The confirmation replications: indices from here on, a block the search (indices 0 .. replications-1,
+# at most 10,000) never uses: the replication index is in every random stream's spawn key.
+CONFIRM_FIRST_REPLICATION = 1_000_000
+CONFIRM_CONFIDENCE = 0.95  # one-sided, per interval and target (see "Out of sample" in the module docstring)
+CONFIRM_FACTOR = 2  # confirmation replications per search replication, by default
+MAX_REPAIRS = 20  # rounds of repair on the confirmation replications at most
 
 
 class OptimizeError(UserError):
@@ -244,6 +264,7 @@ class Evaluation:
     cost: float
     offered_calls: float  # calls simulated, all replications
     result: RunResult = field(repr=False, compare=False)
+    sample: str = "search"  # the replications it was simulated on: "search" or "confirmation"
 
     @property
     def met(self) -> bool:
@@ -286,6 +307,29 @@ class OptimizeResult:
     flags: tuple[tuple[str, ...], ...]  # per interval: below_occupancy_floor, at_min_agents, at_max_agents
     iterations: int
     notes: tuple[str, ...]
+    # out of sample (None / 0 when the confirmation was switched off)
+    confirmation: Evaluation | None = None  # the final staffing on the confirmation replications
+    search_confirmation: Evaluation | None = None  # the search's own answer there, before any repair
+    confirm_replications: int = 0
+    confirm_confidence: float | None = None
+    confirm_first_replication: int = CONFIRM_FIRST_REPLICATION
+    repairs: int = 0  # rounds of repair on the confirmation replications
+    search_stop_reason: str = ""  # how the in-sample search stopped
+
+    @property
+    def converged(self) -> bool:
+        """False when a round limit stopped the search or the repair (the answer is then not final)."""
+        return self.stop_reason in ("converged", "infeasible")
+
+    @property
+    def judged(self) -> Evaluation:
+        """The evaluation the answer is judged on: the confirmation's, else the search's own."""
+        return self.confirmation or self.final
+
+    @property
+    def holds(self) -> bool:
+        """Every interval meets every target on the confirmation replications (in sample without one)."""
+        return self.judged.met
 
     @property
     def labels(self) -> list[str]:
@@ -333,34 +377,62 @@ def _changed(staffing: Staffing, changes: dict[tuple[int, int], int]) -> Staffin
     return tuple(tuple(r) for r in rows)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """What the search has done so far, for a progress display: `phase` "search" or "confirm",
+    the iteration (simulated rounds) and its limit, staffings simulated, calls simulated, and the
+    cheapest staffing so far that meets every target on the replications of its phase."""
+
+    phase: str
+    iteration: int
+    max_iterations: int
+    staffings: int
+    simulated_calls: float
+    best_agent_hours: float | None
+
+
 class _Evaluator:
-    """Simulates staffings in batches on the common random numbers; each staffing once."""
+    """Simulates staffings in batches on the common random numbers; each staffing once. Its
+    replications are `first_replication`, +1, ... of `seed` (`sample`: "search" or "confirmation");
+    evaluators may share one list of evaluations, so that the trace numbers them all."""
 
     def __init__(self, scenario: Scenario, constraints, replications: int, seed: int, confidence,
-                 executor: Executor | None, on_batch: Callable[[int, int], None] | None):
+                 executor: Executor | None, on_batch: Callable[[Progress], None] | None,
+                 first_replication: int = 0, sample: str = "search", evaluations: list | None = None):
         self.scenario, self.constraints = scenario, constraints
         self.replications, self.seed, self.confidence = replications, seed, confidence
         self.executor, self.on_batch = executor, on_batch
+        self.first_replication, self.sample = first_replication, sample
         self.names = [g.name for g in scenario.agents]
         self.cache: dict[Staffing, Evaluation] = {}
-        self.evaluations: list[Evaluation] = []
+        self.evaluations: list[Evaluation] = [] if evaluations is None else evaluations
+        self.iteration, self.max_iterations = 0, 0  # kept by the search, for the progress display
+        self.phase = "search" if sample == "search" else "confirm"
+        self.best: float | None = None
 
     def __call__(self, staffings: Sequence[Staffing]) -> list[Evaluation]:
         new = list(dict.fromkeys(s for s in staffings if s not in self.cache))
         if new:
             scenarios = [self.scenario.with_staffing(dict(zip(self.names, s))) for s in new]
-            results = run_scenarios(scenarios, self.replications, self.seed, executor=self.executor)
+            results = run_scenarios(scenarios, self.replications, self.seed, executor=self.executor,
+                                    first_replication=self.first_replication,
+                                    sample_day=self.first_replication == 0)
             for staffing, result in zip(new, results):
                 evaluation = Evaluation(
                     index=len(self.evaluations), staffing=staffing,
                     checks=check_intervals(result, self.constraints, self.confidence),
                     agent_hours=agent_hours(self.scenario, staffing), cost=staffing_cost(self.scenario, staffing),
                     offered_calls=float(result.per_replication["offered"][:, -1].sum()), result=result,
+                    sample=self.sample,
                 )
                 self.cache[staffing] = evaluation
                 self.evaluations.append(evaluation)
+                if evaluation.met and (self.best is None or evaluation.agent_hours < self.best):
+                    self.best = evaluation.agent_hours
             if self.on_batch:
-                self.on_batch(len(self.evaluations), len(new))
+                self.on_batch(Progress(self.phase, self.iteration,
+                                       self.max_iterations, len(self.evaluations),
+                                       float(sum(e.offered_calls for e in self.evaluations)), self.best))
         return [self.cache[s] for s in staffings]
 
 
@@ -390,6 +462,7 @@ class _Search:
         self.suspect: set[tuple[int, int]] = set()  # refused while the interval before lost an agent too
         self.retry_smaller = False  # a removal of several agents failed: try one next time
         self.remove_streak: dict[tuple[int, int], int] = {}  # accepted removals in a row: the step doubles
+        evaluate.max_iterations = max_iterations
 
     def record(self, phase: str, purpose: str, evaluation: Evaluation, decisions: dict[int, str]) -> None:
         self.trace.append(TraceEntry(self.iteration, phase, purpose, evaluation.index,
@@ -402,7 +475,7 @@ class _Search:
         idle_parities, parity = 0, 0
         best = None  # the cheapest staffing seen that meets every target it can (for a stop at the limit)
         while self.iteration < self.max_iterations:
-            self.iteration += 1
+            self.tick()
             missing = [k for k, c in enumerate(base.checks) if not c.met and k not in self.infeasible]
             if not missing and (best is None or base.cost <= best.cost):
                 best = base
@@ -430,7 +503,24 @@ class _Search:
             base = best  # stopped in the middle of a repair: the last staffing that met the targets
         return base, "max_iterations"
 
-    def add(self, base: Evaluation, missing: list[int]) -> Evaluation:
+    def tick(self) -> None:
+        self.iteration += 1
+        self.evaluate.iteration = self.iteration
+
+    def confirm(self, base: Evaluation) -> tuple[Evaluation, str]:
+        """Add agents where `base` (simulated on the confirmation replications) misses, round after
+        round on the same replications, until every interval meets its targets ("confirmed"), the
+        missing ones are at max_agents ("infeasible") or the round limit is reached."""
+        while True:
+            missing = [k for k, c in enumerate(base.checks) if not c.met and k not in self.infeasible]
+            if not missing:
+                return base, "infeasible" if self.infeasible else "confirmed"
+            if self.iteration >= self.max_iterations:
+                return base, "max_iterations"
+            self.tick()
+            base = self.add(base, missing, phase="confirm")
+
+    def add(self, base: Evaluation, missing: list[int], phase: str = "add") -> Evaluation:
         steps = {}
         for k in missing:
             steps[k] = min(2 ** self.add_streak[k], MAX_ADD_STEP)
@@ -463,7 +553,7 @@ class _Search:
             tried = self.evaluate([_changed(base.staffing, candidates[g]) for g in order])
             for g, evaluation in zip(order, tried):
                 gains = {k: base.checks[k].shortfall - evaluation.checks[k].shortfall for (_, k) in candidates[g]}
-                self.record("add", f"+agents in '{self.names[g]}' where a target is missed", evaluation,
+                self.record(phase, f"+agents in '{self.names[g]}' where a target is missed", evaluation,
                             {k: f"gain {gain:+.3f} per {self.costs[g]:g}/h" for k, gain in gains.items()})
             for k in missing:
                 options = [(g, ev) for g, ev in zip(order, tried) if (g, k) in candidates[g]]
@@ -477,7 +567,7 @@ class _Search:
                 g = best[0]
                 chosen[(g, k)] = candidates[g][(g, k)]
                 decisions[k] = f"misses {_missed_text(base.checks[k], self.by_key)}: +{chosen[(g, k)]} {self.names[g]}"
-        self.record("add", "current staffing misses a target", base, decisions)
+        self.record(phase, "current staffing misses a target", base, decisions)
         if not chosen:
             return base
         (new,) = self.evaluate([_changed(base.staffing, chosen)])
@@ -630,10 +720,16 @@ def _binding_and_flags(scenario: Scenario, final: Evaluation, constraints, low, 
 def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications: int | None = None,
                       seed: int | None = None, confidence: float | None = None, max_iterations: int = 60,
                       executor: Executor | None = None, per_queue: bool = True, per_group: bool = False,
-                      lookahead: bool = False, on_batch: Callable[[int, int], None] | None = None) -> OptimizeResult:
-    """The least-cost staffing meeting every target in every interval in simulation (module
-    docstring). Raises OptimizeError for input that cannot be used (e.g. targets the Erlang
-    plan cannot size). `on_batch(evaluations so far, new in this batch)` reports progress."""
+                      lookahead: bool = False, on_batch: Callable[[Progress], None] | None = None,
+                      confirm_replications: int | None = None, confirm_confidence: float = CONFIRM_CONFIDENCE,
+                      max_repairs: int = MAX_REPAIRS, on_start: Callable[[Effort], None] | None = None
+                      ) -> OptimizeResult:
+    """The least-cost staffing meeting every target in every interval in simulation, confirmed
+    (and repaired) on replications the search never used (module docstring). Raises
+    OptimizeError for input that cannot be used (e.g. targets the Erlang plan cannot size).
+    `confirm_replications`: None for CONFIRM_FACTOR x replications, 0 for no confirmation.
+    `on_start(Effort)` is told what it expects to simulate once the input is checked, before the
+    first simulation; `on_batch(Progress)` after every simulated batch."""
     from planner.plan import PlanError, plan_scenario
 
     if start not in STARTS:
@@ -642,7 +738,10 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
         raise OptimizeError(f"confidence must be at least 0.5 and below 1, got {confidence:g}")
     if max_iterations < 1:
         raise OptimizeError(f"max_iterations must be at least 1, got {max_iterations}")
+    if not 0.5 <= confirm_confidence < 1.0:
+        raise OptimizeError(f"the confirmation's confidence must be at least 0.5 and below 1, got {confirm_confidence:g}")
     replications = replications or scenario.simulation.replications
+    confirm_replications = _confirm_replications(replications, confirm_replications)
     seed = scenario.simulation.seed if seed is None else seed
     constraints = target_constraints(scenario, per_queue, per_group)
     costs = hourly_costs(scenario)
@@ -655,7 +754,11 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
     own: Staffing = tuple(tuple(g.staffing) for g in scenario.agents)
     start_staffing = _clip(own if start == "scenario" else plan_staffing, low, high)
 
+    if on_start:
+        on_start(planned_effort(scenario, replications, confirm_replications, max_iterations, max_repairs,
+                                max(sum(column) for column in zip(*plan_staffing))))
     evaluate = _Evaluator(scenario, constraints, replications, seed, confidence, executor, on_batch)
+    evaluate.max_iterations = max_iterations
     first, plan_evaluation = evaluate([start_staffing, plan_staffing])
     search = _Search(scenario, evaluate, low, high, costs, max_iterations, lookahead)
     search.record("start", f"start: the {'scenario' if start == 'scenario' else start.replace('_', '-') + ' plan'}'s "
@@ -666,30 +769,151 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
                       {k: "meets" if c.met else f"misses {_missed_text(c, search.by_key)}"
                        for k, c in enumerate(plan_evaluation.checks)})
     final, reason = search.run(first)
-    infeasible = tuple(k for k, c in enumerate(final.checks) if not c.met)
+    search_reason = reason
+    confirmation = search_confirmation = None
+    repairs = 0
+    if confirm_replications:
+        # out of sample: the answer on days the search never saw, repaired there where it misses
+        confirm = _Evaluator(scenario, constraints, confirm_replications, seed, confirm_confidence, executor, on_batch,
+                             first_replication=CONFIRM_FIRST_REPLICATION, sample="confirmation",
+                             evaluations=evaluate.evaluations)
+        repair = _Search(scenario, confirm, low, high, costs, max_repairs, lookahead)
+        (search_confirmation,) = confirm([final.staffing])
+        repair.record("confirm", "the search's answer on the confirmation replications", search_confirmation,
+                      {k: "holds" if c.met else f"misses {_missed_text(c, search.by_key)}"
+                       for k, c in enumerate(search_confirmation.checks)})
+        confirmation, confirm_reason = repair.confirm(search_confirmation)
+        repairs = repair.iteration
+        for entry in repair.trace:  # numbered after the search's iterations
+            search.trace.append(TraceEntry(search.iteration + entry.iteration, entry.phase, entry.purpose,
+                                           entry.evaluation, entry.decisions))
+        search.iteration += repairs
+        if confirmation.staffing != final.staffing:
+            evaluate.phase = "final in-sample check,"
+            (final,) = evaluate([confirmation.staffing])  # the repaired staffing, in sample, side by side
+        search.infeasible |= repair.infeasible
+        if confirm_reason == "max_iterations" and reason != "max_iterations":
+            reason = "max_repairs"
+        elif confirm_reason == "infeasible" and reason == "converged":
+            reason = "infeasible"
+    judged = confirmation or final
+    infeasible = tuple(k for k, c in enumerate(judged.checks) if not c.met)
     if infeasible and reason == "converged":
         reason = "infeasible"
     search.record("current", "the optimised staffing", final,
                   {k: "meets" if c.met else f"misses {_missed_text(c, search.by_key)}" for k, c in enumerate(final.checks)})
-    binding, flags = _binding_and_flags(scenario, final, constraints, low, high, search.binding_hint)
-    notes = _notes(scenario, plan_evaluation, start, confidence, per_queue, per_group)
+    binding, flags = _binding_and_flags(scenario, judged, constraints, low, high, search.binding_hint)
+    notes = _notes(scenario, plan_evaluation, start, confidence, per_queue, per_group, confirm_replications,
+                   confirm_confidence, repairs)
     return OptimizeResult(
         scenario=scenario, start=start, replications=replications, seed=seed, confidence=confidence,
         constraints=constraints, group_names=tuple(g.name for g in scenario.agents), hourly_costs=costs,
         min_agents=low, max_agents=high, final=final, plan_evaluation=plan_evaluation, start_evaluation=first,
         evaluations=tuple(evaluate.evaluations), trace=tuple(search.trace), stop_reason=reason,
         infeasible=infeasible, binding=binding, flags=flags, iterations=search.iteration, notes=notes,
+        confirmation=confirmation, search_confirmation=search_confirmation,
+        confirm_replications=confirm_replications or 0,
+        confirm_confidence=confirm_confidence if confirm_replications else None, repairs=repairs,
+        search_stop_reason=search_reason,
     )
 
 
+@dataclass(frozen=True)
+class Effort:
+    """The simulation a search is expected to need, said before it starts: staffings simulated are
+    days x replications each. The expected count is a rule of thumb fitted to the shipped
+    scenarios with defaults: it grows with the agent groups (one batch tries each) and with the
+    log of the staffing (a removal step doubles up to 8 agents, and the bigger the centre, the
+    more agents the confirmation adds, one round at a time): 8 to 25 staffings in all with one
+    group and 12 to 49 agents, 27 to 42 with two groups, 48 for large_centre's 1,236. The round
+    limits bound it (`most_calls`)."""
+
+    calls_per_day: float
+    replications: int
+    confirm_replications: int
+    groups: int
+    intervals: int
+    max_iterations: int
+    max_repairs: int
+    peak_agents: int = 10  # the Erlang plan's largest staffing of an interval, all groups together
+
+    @property
+    def _size(self) -> float:
+        return math.log2(max(self.peak_agents, 8))
+
+    @property
+    def confirm_staffings(self) -> float:
+        """On the confirmation replications (the answer and the repair rounds), plus the answer once
+        more on the search's."""
+        if not self.confirm_replications:
+            return 0.0
+        return 2 + min(self.groups * max(1.0, self._size / 2 - 1), self.groups * self.max_repairs)
+
+    @property
+    def search_staffings(self) -> float:
+        total = (5 * self._size - 10) * self.groups ** 1.4
+        return min(max(4.0, total - self.confirm_staffings), 2 + (self.groups + 1) * self.max_iterations)
+
+    @property
+    def expected_calls(self) -> float:
+        return self.calls_per_day * (self.search_staffings * self.replications
+                                     + (self.confirm_staffings - 1) * self.confirm_replications
+                                     + (self.replications if self.confirm_replications else 0))
+
+    @property
+    def most_calls(self) -> float:
+        """At the round limits (every iteration one staffing per group and the update)."""
+        return self.calls_per_day * (self.groups + 1) * (
+            (self.max_iterations + 1) * self.replications
+            + (self.max_repairs + 1) * self.confirm_replications * (1 if self.confirm_replications else 0))
+
+
+def _confirm_replications(replications: int, confirm_replications: int | None) -> int:
+    if confirm_replications is None:
+        return CONFIRM_FACTOR * replications
+    if confirm_replications == 1 or confirm_replications < 0:
+        raise OptimizeError(f"a confirmation needs at least 2 replications (a confidence bound needs a spread), got "
+                            f"{confirm_replications}; give 2 or more, or 0 for none")
+    return confirm_replications
+
+
+def planned_effort(scenario: Scenario, replications: int | None = None, confirm_replications: int | None = None,
+                   max_iterations: int = 60, max_repairs: int = MAX_REPAIRS, peak_agents: int | None = None) -> Effort:
+    """What `optimize_staffing` with these settings is expected to simulate (raises OptimizeError
+    for a confirmation too small to judge anything). `peak_agents`: the Erlang plan's largest
+    interval (made here when not given)."""
+    replications = replications or scenario.simulation.replications
+    confirm_replications = _confirm_replications(replications, confirm_replications)
+    if peak_agents is None:
+        from planner.plan import PlanError, plan_scenario
+
+        try:
+            plan = plan_scenario(scenario)
+            peak_agents = max(sum(g.agents[k] for g in plan.groups) for k in range(scenario.n_intervals))
+        except PlanError:
+            peak_agents = 10
+    return Effort(float(sum(scenario.arrivals.calls)), replications, confirm_replications, len(scenario.agents),
+                  scenario.n_intervals, max_iterations, max_repairs, int(peak_agents))
+
+
 def _notes(scenario: Scenario, plan_evaluation: Evaluation, start: str, confidence, per_queue: bool,
-           per_group: bool) -> tuple[str, ...]:
+           per_group: bool, confirm_replications: int = 0, confirm_confidence: float | None = None,
+           repairs: int = 0) -> tuple[str, ...]:
     notes = [
         "Every staffing tried was simulated on the same callers (common random numbers: same seed and replications), "
         "so each step's effect is the staffing change, not noise; 'meets' is judged on "
         + ("the mean over the replications." if confidence is None else
            f"the one-sided {confidence:.0%} bound (service level: lower bound; ASA, abandonment, occupancy: upper)."),
     ]
+    if confirm_replications:
+        notes.append(
+            f"Out of sample: the answer was simulated again on {confirm_replications} replications the search never "
+            f"used (indices from {CONFIRM_FIRST_REPLICATION:,} of the same seed) and holds there when, in every "
+            f"interval and for every target, the one-sided {confirm_confidence:.0%} bound meets the target. No "
+            "multiplicity correction is needed for that claim: 'every target holds' is an intersection-union test "
+            f"(Berger 1982), wrong with probability at most {1 - confirm_confidence:.0%} when any target is missed. "
+            + (f"Where it missed, agents were added and checked again on the same replications ({repairs} "
+               f"round{'s' * (repairs != 1)})." if repairs else "It held without repair."))
     if per_queue and len(scenario.queues) > 1:
         notes.append("With several queues each queue must meet the service level, ASA and abandonment targets on its own.")
     if scenario.targets.occupancy[1] < 1.0:

@@ -45,10 +45,14 @@ from planner.shifts import BreakRule, GroupProblem, ShiftProblemError, ShiftRule
 from simulator.batch import run_scenarios
 from simulator.run import RunResult, run_scenario
 from simulator.errors import UserError
+from simulator.input_files import readable_file
 from simulator.scenario import Scenario
 from simulator.shift_rules import ShiftRules, clock_minutes, clock_text
 
 SERVICE_TARGETS = ("service_level", "asa", "abandon_rate")
+# rounds of --by-simulation at most: each round raises a missing interval by one agent, so a peak the
+# analytic schedule misses by several agents takes as many rounds (retail_bank_shifts: 9 to 10)
+MAX_ROUNDS = 25
 
 
 class ScheduleError(UserError):
@@ -79,9 +83,11 @@ def requirement_from_plan(scenario: Scenario) -> Requirement:
 
 def requirement_from_file(path: str | Path, scenario: Scenario) -> Requirement:
     """A plan.csv (`callsim plan`) or a scenario YAML whose staffing is the requirement."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScheduleError(f"{path}: no such file; give a plan.csv written by 'callsim plan' or a scenario .yaml")
+    try:
+        path = readable_file(path, "a plan.csv or a scenario", "give a plan.csv written by 'callsim plan' or a "
+                             "scenario .yaml")
+    except UserError as exc:
+        raise ScheduleError(str(exc)) from None
     if path.suffix.lower() == ".csv":
         return _requirement_from_csv(path, scenario)
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -256,9 +262,10 @@ class Schedule:
 
 
 def schedule_scenario(scenario: Scenario, requirement: Requirement, shrinkage: float | None = None,
-                      time_limit_s: float = 60.0, where: str = "") -> Schedule:
+                      time_limit_s: float = 60.0, where: str = "", on_solver_progress=None) -> Schedule:
     """Solve the shift programme for `requirement` under the scenario's `shifts:` rules.
-    `shrinkage` None: the rules' own. `where` prefixes error messages (the file name)."""
+    `shrinkage` None: the rules' own. `where` prefixes error messages (the file name).
+    `on_solver_progress(planner.shifts.SolverProgress)` sees the solver's incumbent, bound and gap."""
     rules = scenario.shifts
     if rules is None:
         raise ScheduleError(f"{where}the scenario has no 'shifts:' section; add the shift rules (see docs/scenarios.md, "
@@ -267,7 +274,7 @@ def schedule_scenario(scenario: Scenario, requirement: Requirement, shrinkage: f
     slot = slot_minutes(scenario, rules)
     problems = _group_problems(scenario, rules, requirement, slot, where)
     try:
-        solution = solve_shifts(problems, shrinkage, time_limit_s)
+        solution = solve_shifts(problems, shrinkage, time_limit_s, on_progress=on_solver_progress)
     except ShiftProblemError as exc:
         raise ScheduleError(f"{where}shifts: {exc}") from None
     except RuntimeError as exc:
@@ -371,15 +378,20 @@ class ByRounds:
     stop_reason: str
 
     @property
+    def round_limit(self) -> bool:
+        """Stopped on --max-rounds with intervals still missing: the schedule is not the loop's answer."""
+        return not self.converged and not self.final.solution.short
+
+    @property
     def extra_paid_hours(self) -> float:
         return self.final.paid_hours - self.first.paid_hours
 
 
 def schedule_by_simulation(scenario: Scenario, requirement: Requirement, shrinkage: float | None = None,
-                           time_limit_s: float = 60.0, max_rounds: int = 8, replications: int | None = None,
+                           time_limit_s: float = 60.0, max_rounds: int = MAX_ROUNDS, replications: int | None = None,
                            seed: int | None = None, workers: int = 1, executor=None,
                            on_replication_done: Callable[[int, int], None] | None = None,
-                           where: str = "") -> ByRounds:
+                           where: str = "", on_solver_progress=None) -> ByRounds:
     """The cutting-plane loop of the module docstring."""
     replications = replications or scenario.simulation.replications
     seed = scenario.simulation.seed if seed is None else seed
@@ -389,7 +401,7 @@ def schedule_by_simulation(scenario: Scenario, requirement: Requirement, shrinka
     for number in range(1, max_rounds + 1):
         current = Requirement({k: tuple(v) for k, v in agents.items()},
                               requirement.source + ("" if number == 1 else f", raised by simulation (round {number})"))
-        schedule = schedule_scenario(scenario, current, shrinkage, time_limit_s, where)
+        schedule = schedule_scenario(scenario, current, shrinkage, time_limit_s, where, on_solver_progress)
         first = first or schedule
         result = run_scenario(schedule.scheduled, replications=replications, seed=seed, workers=workers,
                               on_replication_done=on_replication_done, executor=executor)
@@ -431,24 +443,26 @@ class ScheduleStudy:
 
 
 def run_schedule(scenario: Scenario, requirement: Requirement, shrinkage: float | None = None,
-                 time_limit_s: float = 60.0, verify: bool = False, by_simulation: bool = False, max_rounds: int = 8,
+                 time_limit_s: float = 60.0, verify: bool = False, by_simulation: bool = False, max_rounds: int = MAX_ROUNDS,
                  replications: int | None = None, seed: int | None = None, workers: int = 1,
                  on_replication_done: Callable[[int, int], None] | None = None, where: str = "",
-                 executor: Executor | None = None) -> ScheduleStudy:
+                 executor: Executor | None = None, on_solver_progress=None) -> ScheduleStudy:
     """Schedule, then optionally close the loop by simulation and verify the result beside the
     (original) requirement's staffing. One process pool serves every simulation."""
     from simulator.parallel import executor_for
 
     if not (verify or by_simulation):
-        return ScheduleStudy(schedule_scenario(scenario, requirement, shrinkage, time_limit_s, where), None, None)
+        return ScheduleStudy(schedule_scenario(scenario, requirement, shrinkage, time_limit_s, where, on_solver_progress),
+                             None, None)
     with nullcontext(executor) if executor is not None else executor_for(workers) as executor:
         by_rounds = None
         if by_simulation:
             by_rounds = schedule_by_simulation(scenario, requirement, shrinkage, time_limit_s, max_rounds, replications,
-                                               seed, workers, executor, on_replication_done, where)
+                                               seed, workers, executor, on_replication_done, where,
+                                               on_solver_progress)
             schedule = by_rounds.final
         else:
-            schedule = schedule_scenario(scenario, requirement, shrinkage, time_limit_s, where)
+            schedule = schedule_scenario(scenario, requirement, shrinkage, time_limit_s, where, on_solver_progress)
         verification = None
         if verify:
             verification = verify_schedule(schedule, replications, seed, workers, on_replication_done, executor,

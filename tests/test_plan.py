@@ -249,6 +249,34 @@ def test_reasons_are_derived_from_the_scenario():
     assert {"talk_cv", "abandonment", "busyness"} <= set(bank)
 
 
+def test_verify_names_the_patience_shape_when_it_not_the_load_makes_erlang_a_miss():
+    """The benchmark day's callers (talk Gamma(18, 1/180 h): mean 360 s, cv 0.24; patience Gamma(4,
+    1/120 h): mean 120 s, cv 0.5) on a flat load of 1,000 calls an hour: no load change anywhere, yet
+    Erlang A's staffing misses 80/20, because few callers hang up in the first minute (14% of
+    Gamma(4) patience against 39% for the exponential of the same mean). The control: the same day
+    with exponential patience meets the plan, and no shape reason is offered there."""
+    from planner.verify import early_hangups, model_gaps
+
+    talk = {"dist": "gamma", "mean": 360, "cv": 18 ** -0.5}
+    shaped = scenario_from_dict(scenario_dict([500] * 4, talk=talk, patience={"dist": "gamma", "mean": 120, "cv": 0.5},
+                                              occupancy=(0.0, 1.0)))  # the service level sets the staffing
+    actual, exponential = early_hangups(shaped.queues[0].patience)
+    # by hand: P(Gamma(4, 30 s) <= 60 s) = P(Poisson(2) >= 4) = 1 - e^-2 (1 + 2 + 2 + 4/3) = 0.1429
+    assert actual == pytest.approx(0.1429, abs=1e-3) and exponential == pytest.approx(1 - math.exp(-0.5), abs=1e-9)
+    plan = plan_scenario(shaped)
+    verification = verify_plan(plan, replications=10, seed=3)
+    missed = [row for row in verification.rows if row.missed]
+    assert missed, "Erlang A's plan should miss with this patience"
+    assert all(row.reasons[0] == "patience_shape" for row in missed)
+    assert "load_change" not in {code for row in missed for code in row.reasons}
+    assert verification.reasons["patience_shape"].startswith("the patience's shape, not the load")
+    control = scenario_from_dict(scenario_dict([500] * 4, talk=talk, patience={"dist": "exponential", "mean": 120},
+                                               occupancy=(0.0, 1.0)))
+    assert "patience_shape" not in model_gaps(plan_scenario(control))
+    control_verification = verify_plan(plan_scenario(control), replications=10, seed=3)
+    assert not any(row.checks["service_level"].miss for row in control_verification.rows)
+
+
 def test_verification_finds_the_redials_on_the_outage_day():
     scenario = load_scenario(REPO / "scenarios" / "utility_outage.yaml")
     verification = verify_plan(plan_scenario(scenario), replications=4, seed=1)

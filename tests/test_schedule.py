@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from helpers import SCENARIO_DIR, assert_user_error, run_cli
-from planner.shifts import BreakRule, GroupProblem, ShiftRule, solve_shifts
+from planner.shifts import BreakRule, GroupProblem, ShiftRule, SolverProgress, parse_highs_line, solve_shifts
 from simulator import load_scenario
 from simulator.run import run_scenario
 from studies.schedule import missed_intervals, requirement_from_plan, schedule_scenario
@@ -33,6 +33,40 @@ def test_one_full_day_type_flat_requirement():
     result = solve_shifts([GroupProblem("g", (5.0,) * 16, (rule,))])
     assert result.solver_status == "optimal" and result.mip_gap == 0.0 and not result.short
     assert result.agents == 5 and result.cost == pytest.approx(800.0)
+
+
+# --- the solver's progress (HiGHS's log, read while it solves) ---------------------------------
+
+
+def test_highs_log_rows_are_read_as_incumbent_bound_gap_and_time():
+    # rows copied from HiGHS 1.12's log; the header and report lines are not progress
+    row = " C       0       0         0   0.00%   15.39410015     25.4664442        39.55%      584      5      0        84     0.6s"
+    progress = parse_highs_line(row)
+    assert (progress.incumbent, progress.bound, progress.time_s) == (25.4664442, 15.39410015, 0.6)
+    assert progress.gap == pytest.approx(0.3955)
+    first = " u       0       0         0   0.00%   -inf            1453.453107        Large        0      0      0         0     0.1s"
+    assert parse_highs_line(first) == SolverProgress(1453.453107, None, None, 0.1)
+    plain = "         0       0         0   0.00%   15.46159649     15.78307959        2.04%     3537     28      0       856     5.0s"
+    assert parse_highs_line(plain).gap == pytest.approx(0.0204)
+    for other in ("Src  Proc. InQueue |  Leaves   Expl. | BestBound       BestSol              Gap |   Cuts   InLp Confl. | LpIters     Time",
+                  "  Gap               2.04%", "80 rows, 120 cols, 4822 nonzeros  0s", ""):
+        assert parse_highs_line(other) is None
+
+
+def test_progress_shows_the_solver_reaching_the_optimum_and_nothing_reaches_stdout(capfd):
+    # the shipped day's shift problem: the last row's incumbent is the optimum's cost, the bound below it
+    scenario = load_scenario(SHIPPED)
+    seen = []
+    schedule = schedule_scenario(scenario, requirement_from_plan(scenario), on_solver_progress=seen.append)
+    assert seen, "HiGHS's log gave no progress row"
+    with_incumbent = [p for p in seen if p.incumbent is not None]
+    assert with_incumbent[-1].incumbent == pytest.approx(schedule.solution.cost, rel=1e-6)
+    assert all(p.bound is None or p.bound <= p.incumbent + 1e-6 for p in with_incumbent)
+    assert [p.time_s for p in seen] == sorted(p.time_s for p in seen)
+    out, _ = capfd.readouterr()
+    assert out == ""  # the log went to the progress, not to the terminal
+    quiet = schedule_scenario(scenario, requirement_from_plan(scenario))  # no callback: the same answer
+    assert quiet.solution.cost == schedule.solution.cost
 
 
 def test_sixteen_hour_day_needs_two_back_to_back_teams():
@@ -286,6 +320,20 @@ def test_by_simulation_closes_the_loop(tmp_path, capsys):
     trace = list(csv.DictReader(io.StringIO((out / "by_simulation.csv").read_text())))
     assert {int(r["round"]) for r in trace} == set(range(1, len(rounds["rounds"]) + 1))
     assert document["verify"]["rows"][-1]["interval"] == "day"
+
+
+def test_by_simulation_stopped_by_the_round_limit_says_not_converged_first_and_exits_1(tmp_path, capsys):
+    path = write_scenario(tmp_path)  # its analytic schedule misses (test above): one round cannot finish
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(capsys, "schedule", path, "-o", out, "--by-simulation", "--max-rounds", "1",
+                                "--no-plots", "-w", "1")
+    assert code == 1
+    assert stdout.splitlines()[0].startswith("NOT CONVERGED: --by-simulation stopped after 1 rounds")
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "NOT CONVERGED" in lines[0] and "Traceback" not in err
+    rounds = json.loads((out / "schedule.json").read_text())["by_simulation"]
+    assert rounds["round_limit"] and not rounds["converged"]
+    assert (out / "small.scheduled.yaml").exists()  # written, as a result to look at
 
 
 def test_seats_fewer_than_the_requirement_names_the_short_intervals(tmp_path, capsys):
