@@ -209,7 +209,7 @@ class Queue(_Frozen):
 
 
 class AgentGroup(_Frozen):
-    _omitted_when_none = ("min_agents", "max_agents")
+    _omitted_when_none = ("min_agents", "max_agents", "paid_cost")
     name: Name = Field(description="the group's name, used in results and by overflow")
     serves: tuple[str, ...] = Field(
         min_length=1,
@@ -221,6 +221,10 @@ class AgentGroup(_Frozen):
     )
     hourly_cost: float | None = Field(
         default=None, ge=0, description="cost of one agent-hour (for agent_cost, cost_per_call)"
+    )
+    paid_cost: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
+        default=None, description="what the group's agents are paid in each interval (written by `callsim schedule`: "
+        "its shifts' paid hours at their own rates, paid breaks included); absent = staffing x hourly_cost",
     )
     min_agents: NonNegativeInt | tuple[NonNegativeInt, ...] | None = Field(
         default=None, description="fewest agents `callsim optimize` may staff: one number for the day or one per "
@@ -318,6 +322,11 @@ class Scenario(_Frozen):
                 raise ScenarioError(
                     ("agents", g_index, "staffing"),
                     f"has {len(group.staffing)} intervals but arrivals.calls has {n}; give one number per interval",
+                )
+            if group.paid_cost is not None and len(group.paid_cost) != n:
+                raise ScenarioError(
+                    ("agents", g_index, "paid_cost"),
+                    f"has {len(group.paid_cost)} intervals but arrivals.calls has {n}; give one number per interval",
                 )
             for key in ("min_agents", "max_agents"):
                 value = getattr(group, key)
@@ -488,12 +497,14 @@ class Scenario(_Frozen):
     # --- variants: a new validated scenario without a file round trip ---
 
     def with_staffing(self, staffing: "Mapping[str, Sequence[int]]") -> "Scenario":
-        """This scenario with the named groups' staffing replaced (one number per interval)."""
+        """This scenario with the named groups' staffing replaced (one number per interval); their
+        paid_cost is dropped (it priced the old staffing's shifts): they are paid staffing x hourly_cost."""
         names = [g.name for g in self.agents]
         for name in staffing:
             if name not in names:
                 raise ScenarioError(("agents",), f"unknown agent group '{name}'; the groups are: {', '.join(names)}")
-        agents = tuple(revised(g, staffing=tuple(int(n) for n in staffing[g.name])) if g.name in staffing else g
+        agents = tuple(revised(g, staffing=tuple(int(n) for n in staffing[g.name]), paid_cost=None)
+                       if g.name in staffing else g
                        for g in self.agents)
         return revised(self, agents=agents)
 
