@@ -114,8 +114,9 @@ _ERLANG_BINDING_TEXT = {
               help="mean handle time in seconds")
 @click.option("--agents", type=click.IntRange(min=0), default=None,
               help="evaluate this many agents instead of sizing (reverse calculation)")
-@click.option("--patience", type=FiniteFloat(min=0, min_open=True), default=None,
-              help="mean caller patience in seconds: use Erlang A (abandonment) instead of Erlang C")
+# at most a week, a scenario's limit (simulator.schema_base.MAX_DURATION_S, not imported: --help stays light)
+@click.option("--patience", type=FiniteFloat(min=0, min_open=True, max=7 * 86_400.0), default=None,
+              help="mean caller patience in seconds, at most a week: use Erlang A (abandonment) instead of Erlang C")
 @click.option("--sl", type=FiniteFloat(0, 1), default=None,
               help="service level target, fraction answered within --sl-seconds (default 0.8 if no target is given)")
 @click.option("--sl-seconds", type=FiniteFloat(min=0), default=20.0, show_default=True,
@@ -200,16 +201,16 @@ def erlang(calls, interval_minutes, aht, agents, patience, sl, sl_seconds, asa, 
 # --- simulation commands ---
 
 
-def _load(path: str):
+def _load(path: str, staffing_optional: bool = False):
     from simulator.loading import load_scenario
 
-    return load_scenario(path)
+    return load_scenario(path, staffing_optional)
 
 
-def _write(folder: Path, files: dict):
+def _write(folder: Path, files: dict, **advice):
     from presentation.files import write_atomically
 
-    return write_atomically(folder, files)
+    return write_atomically(folder, files, **advice)
 
 
 def _workers_pool(workers: int, scheduler: str | None = None):
@@ -231,21 +232,25 @@ def _no_pool():
 # only used to say how long a big run will take. The default --max-calls keeps any run that is
 # not asked for explicitly well under half a minute.
 _CALLS_PER_S = 150_000
+# every interval's KPIs are estimated and written out whatever its calls: a year of 15-minute
+# intervals took 45 s here with no calls at all (the same machine, busy)
+_INTERVALS_PER_S = 800
 
 
 def _check_size(scenarios, replications: int | None, max_calls: int, quiet: bool) -> None:
     """Refuse a run that would simulate more than --max-calls calls (a typo of 1e7 calls in an
     interval, say), and say before a long one starts how long it will take."""
     calls = sum(sum(s.arrivals.calls) * (replications or s.simulation.replications) for s in scenarios)
-    seconds = calls / _CALLS_PER_S
+    intervals = sum(s.n_intervals for s in scenarios)
+    seconds = calls / _CALLS_PER_S + intervals / _INTERVALS_PER_S
     took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} minutes"
     if calls > max_calls:
         raise InputError(f"this run would simulate about {calls:,.0f} calls (about {took} here), "
                          f"more than --max-calls {max_calls:,}; check the volumes in arrivals.calls, or pass "
                          f"--max-calls {math.ceil(calls):d} to run it anyway")
     if seconds > 30 and not quiet:
-        click.echo(f"about {calls:,.0f} calls to simulate: roughly {took} here (Ctrl-C stops it, writing nothing)",
-                   err=True)
+        click.echo(f"about {calls:,.0f} calls to simulate and {intervals:,} intervals to report: roughly {took} here "
+                   "(Ctrl-C stops it, writing nothing)", err=True)
 
 
 def _output_folder(out: str | None, default: str) -> Path:
@@ -379,7 +384,7 @@ def report(results_dir):
     from presentation.rebuild import reports_from_dir
 
     pages, skipped = reports_from_dir(results_dir)
-    for path in _write(Path(results_dir), pages):
+    for path in _write(Path(results_dir), pages, instead="a folder you can write in (copy the results there)"):
         click.echo(f"written: {path}")
     for line in skipped:
         click.echo(f"warning: {line}", err=True)
@@ -628,11 +633,12 @@ def schema():
               help="also write plan_report.html: the simulated day of the plan as one page (implies --verify)")
 @volume_option
 @aht_option
+@quiet_option
 @click.option("--baseline", "baseline_dir", metavar="OTHER_PLAN_DIR", type=click.Path(file_okay=False), default=None,
               help="a folder written by an earlier callsim plan: show per interval and for the day the change in "
                    "agents, agent-hours and predicted KPIs; writes plan_diff.csv")
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json, no_plots,
-         max_calls, no_slack, with_report, volume, aht, baseline_dir):
+         max_calls, no_slack, with_report, volume, aht, quiet, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
     import json
 
@@ -647,7 +653,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         from studies.plan_diff import read_plan_rows
 
         baseline_rows = read_plan_rows(baseline_dir)
-    scenario = _what_if(_load(scenario_path), volume, aht)
+    scenario = _what_if(_load(scenario_path, staffing_optional=True), volume, aht)  # plan makes the staffing
     folder = _output_folder(out, Path(scenario_path).stem)
     try:
         the_plan = plan_scenario(scenario, model=model.replace("-", "_") if model else None, shrinkage=shrinkage,
@@ -671,10 +677,11 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         files["plan_diff.csv"] = plan_diff_csv(diff)
     verification = slack = None
     if verify or with_report:
-        _check_size([planned] * (1 if no_slack else 1 + 2 * len(planned.agents)), replications, max_calls, as_json)
+        _check_size([planned] * (1 if no_slack else 1 + 2 * len(planned.agents)), replications, max_calls,
+                    quiet or as_json)
         with _workers_pool(workers, scheduler) as pool:
             verification = verify_plan(the_plan, planned, replications=replications, seed=seed,
-                                       on_replication_done=_progress(as_json), executor=pool)
+                                       on_replication_done=_progress(quiet or as_json), executor=pool)
             if not no_slack:
                 from studies.optimize import slack_intervals
 
@@ -771,7 +778,7 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
 
     if from_plan and requirements_path is not None:
         raise InputError("give either --requirements FILE or --from-plan, not both")
-    scenario = _load(scenario_path)
+    scenario = _load(scenario_path, staffing_optional=True)  # shifts are made from the requirement
     folder = _output_folder(out, Path(scenario_path).stem)
     requirement = load_requirement(scenario, requirements_path)
     if verify or by_simulation:  # each round simulates the day twice at most (requirement and schedule)
@@ -821,8 +828,9 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
 @click.option("--aht-cv", type=FiniteFloat(min=0, min_open=True, max=5), default=None,
               help="with --intervals: the handle time's coefficient of variation (lognormal; default: exponential, cv 1)")
 @workers_option
+@quiet_option
 def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, name, with_report, replications,
-        aht_cv, workers):
+        aht_cv, workers, quiet):
     """Fit a scenario to a call-by-call log (CALLS.csv, e.g. from 'callsim run --calls-csv') or to an
     interval report (--intervals): arrivals per interval and day-to-day busyness, talk/ACW by maximum
     likelihood (family by AIC, KS distance), patience by censored maximum likelihood (Kaplan-Meier
@@ -849,7 +857,7 @@ def fit(calls_path, report_path, days, weekday, interval_minutes, columns, out, 
         keep = day_filter(report_data.day, days, weekday, report_path)
         with _workers_pool(workers) as pool:
             result = fit_interval_report(report_data, keep, minutes, name, replications=replications, executor=pool,
-                                         aht_cv=aht_cv)
+                                         aht_cv=aht_cv, on_replication_done=_progress(quiet))
     files = {target.name: fitted_yaml(result), "fit.json": fit_document(result, versions())}
     if with_report:
         images = fit_plots(result)
@@ -962,7 +970,7 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
                                               optimize_document, optimized_yaml, to_json, trace_csv, trace_document)
     from studies.optimize import OptimizeError, optimize_staffing
 
-    scenario = _what_if(_load(scenario_path), volume, aht)
+    scenario = _what_if(_load(scenario_path, staffing_optional=start != "scenario"), volume, aht)
     folder = _output_folder(out, Path(scenario_path).stem)
     # --max-calls guards against a mistyped volume: one staffing's day on the most replications used
     days = replications or scenario.simulation.replications
@@ -1042,29 +1050,45 @@ def app(scenario_path, port, no_browser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the click group; a user error is one line and exit 2, a bug one line
-    and exit 1 (with the traceback when CALLSIM_DEBUG=1)."""
-    from simulator.errors import UserError, one_line
+    """Entry point: run the command, print what it prints, then move its result files into
+    place (none of them if the printing fails: `presentation.files.printed_then_written`)."""
+    from presentation.files import printed_then_written
+
+    return printed_then_written(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    """Run the click group; a user error is one line and exit 2, a bug one line and exit 1
+    (with the traceback when CALLSIM_DEBUG=1)."""
+    from simulator.errors import UserError, cut_long_words, one_line
+    from simulator.parallel import sigterm_as_interrupt, was_terminated
 
     try:
-        cli.main(args=argv, prog_name="callsim", standalone_mode=False)
+        with sigterm_as_interrupt():  # SIGTERM ends the command as Ctrl-C does
+            cli.main(args=argv, prog_name="callsim", standalone_mode=False)
     except click.exceptions.Abort:
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # going down already: a second Ctrl-C must not interrupt that
+        if was_terminated():
+            click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
+            return 143
         click.echo("callsim: interrupted; nothing half-written was kept.", err=True)
         return 130
     except click.UsageError as exc:
         where = f"{exc.ctx.command_path}: " if exc.ctx is not None else "callsim: "
-        click.echo(f"{where}error: {exc.format_message()}", err=True)
+        click.echo(f"{where}error: {cut_long_words(exc.format_message())}", err=True)
         return 2
     except click.ClickException as exc:
-        click.echo(f"callsim: error: {exc.format_message()}", err=True)
+        click.echo(f"callsim: error: {cut_long_words(exc.format_message())}", err=True)
         return exc.exit_code
     except UserError as exc:
-        click.echo(f"callsim: error: {one_line(exc)}", err=True)
+        click.echo(f"callsim: error: {cut_long_words(one_line(exc))}", err=True)
         return 2
     except Exception as exc:  # a bug in callsim, never the user's fault
+        if was_terminated():  # a worker ended by the same SIGTERM can fail a job first: not a bug
+            click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
+            return 143
         if os.environ.get("CALLSIM_DEBUG") == "1":
             import traceback
 

@@ -18,6 +18,7 @@ import click
 from planner.staffing import FLAG_DESCRIPTIONS, StaffingError, StaffingTargets, evaluate_agents, required_agents
 from simulator.errors import UserError
 from simulator.numbers import finite_or_none
+from simulator.schema_base import MAX_DURATION_S
 
 BINDING_TEXT = {
     "service_level": "the service level target",
@@ -39,7 +40,7 @@ _RULES = {
     "--interval-minutes": (click.FloatRange(min=0, min_open=True), "interval_minutes"),
     "--aht": (click.FloatRange(min=0, min_open=True), "aht_s"),
     "--agents": (click.IntRange(min=0), "agents"),
-    "--patience": (click.FloatRange(min=0, min_open=True), "patience_s"),
+    "--patience": (click.FloatRange(min=0, min_open=True, max=MAX_DURATION_S), "patience_s"),  # a scenario's limit
     "--sl": (click.FloatRange(0, 1), "sl_target"),
     "--sl-seconds": (click.FloatRange(min=0), "sl_seconds"),
     "--asa": (click.FloatRange(min=0), "asa_target_s"),

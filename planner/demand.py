@@ -14,6 +14,12 @@ as handle time, and R's demand gains it with R's own handle time. A queue's hand
 therefore the call-weighted mean of its own AHT (mean talk + mean ACW of the queue's
 distributions) and the transfer times it absorbs.
 
+Durations that change through the day (simulator.durations: a queue's talk_time_scale,
+acw_scale, patience_scale, and arrivals.handle_time_s) give a queue a handle time and a mean
+patience per interval: the queue's own AHT in interval k is mean talk x talk factor + mean ACW x
+ACW factor, and misrouted calls' transfer times are weighted in as above. (With intents the
+queue's intent-mixed AHT is scaled by that same ratio of its own scaled to unscaled AHT.)
+
 Queue requirements are mapped onto groups by the simulator's own rule for who answers a call
 first (`simulator.routing.answer_order`): the group that ranks the queue highest in its
 `serves` list; ties go to the group serving fewer queues (the specialist), then to the group
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.durations import duration_scales
 from simulator.intents import scenario_routing
 from simulator.routing import answer_order
 from simulator.scenario import Scenario
@@ -48,6 +55,9 @@ class QueueDemand:
         final_calls: expected calls whose final queue is this one (routed here, or transferred in):
             the calls the simulator's per-queue KPIs count (a misrouted caller who hangs up in the
             wrong queue is counted there; that small share is left out here).
+        handle_time_by_interval_s: the handle time of each interval when it changes through the
+            day (then mean_handle_time_s is their call-weighted mean); () when constant.
+        patience_by_interval_s: the mean patience of each interval when it changes; () when constant.
     """
 
     queue: str
@@ -58,6 +68,16 @@ class QueueDemand:
     own_handle_time_s: float
     mean_patience_s: float | None
     final_calls: tuple[float, ...] = ()
+    handle_time_by_interval_s: tuple[float, ...] = ()
+    patience_by_interval_s: tuple[float, ...] = ()
+
+    def handle_time_s(self, k: int) -> float:
+        """The handle time of interval k."""
+        return self.handle_time_by_interval_s[k] if self.handle_time_by_interval_s else self.mean_handle_time_s
+
+    def patience_s(self, k: int) -> float | None:
+        """The mean patience of interval k (None: callers never abandon)."""
+        return self.patience_by_interval_s[k] if self.patience_by_interval_s else self.mean_patience_s
 
 
 def _entering_calls(scenario: Scenario) -> np.ndarray:
@@ -93,22 +113,43 @@ def queue_demand(scenario: Scenario) -> list[QueueDemand]:
         shares = scenario.arrivals.queue_shares or {}
         direct.update({name: float(shares.get(name, 0.0)) for name in names})
     entering = _entering_calls(scenario)
+    scales = duration_scales(scenario)
     demands = []
-    for queue in scenario.queues:
+    for q, queue in enumerate(scenario.queues):
         name = queue.name
         share = direct[name] + missed_in[name] + transferred_in[name]
-        work = (direct[name] + transferred_in[name]) * own_aht[name] + missed_in_work[name]
-        aht = work / share if share > 0.0 else own_aht[name]
         calls = entering * share
+        by_interval: tuple[float, ...] = ()
+        patience_by_interval: tuple[float, ...] = ()
+        if scales is None:
+            own = own_aht[name]
+        else:
+            talk_s, acw_s = queue.talk_time.mean_s, queue.acw.mean_s
+            unscaled = talk_s + acw_s
+            ratio = (talk_s * scales.talk[q] + acw_s * scales.acw[q]) / unscaled if unscaled > 0 else scales.talk[q]
+            own = own_aht[name] * ratio  # one per interval
+            if patience_s[name] is not None and not np.all(scales.patience[q] == 1.0):
+                patience_by_interval = tuple(float(patience_s[name] * f) for f in scales.patience[q])
+        work = (direct[name] + transferred_in[name]) * own + missed_in_work[name]
+        aht = work / share if share > 0.0 else own
+        if np.ndim(aht):
+            if not np.all(aht == aht[0]):
+                by_interval = tuple(float(a) for a in aht)
+            weights = calls if calls.sum() > 0 else np.ones_like(calls)
+            aht = float(np.average(aht, weights=weights))
+            own = float(np.average(own, weights=weights))
         demands.append(QueueDemand(
             queue=name,
             calls=tuple(float(c) for c in calls),
             first_calls=tuple(float(c) for c in entering * (direct[name] + missed_in[name])),
             arrival_rates_per_s=tuple(float(c) / scenario.interval_s for c in calls),
             mean_handle_time_s=float(aht),
-            own_handle_time_s=float(own_aht[name]),
-            mean_patience_s=patience_s[name],
+            own_handle_time_s=float(own),
+            mean_patience_s=patience_s[name] if not patience_by_interval else float(
+                np.average(patience_by_interval, weights=calls if calls.sum() > 0 else None)),
             final_calls=tuple(float(c) for c in entering * (direct[name] + transferred_in[name])),
+            handle_time_by_interval_s=by_interval,
+            patience_by_interval_s=patience_by_interval,
         ))
     return demands
 
@@ -133,7 +174,7 @@ def is_multi_skill(scenario: Scenario) -> bool:
     return len(served) != len(set(served)) or any(len(g.serves) > 1 for g in scenario.agents)
 
 
-def carry_over_rates_per_s(rates_per_s, mean_handle_time_s: float, interval_s: float) -> tuple[float, ...]:
+def carry_over_rates_per_s(rates_per_s, mean_handle_time_s, interval_s: float) -> tuple[float, ...]:
     """Arrival rates that give each interval the load agents actually carry (carry-over).
 
     Plain SIPP sizes each interval for its own arrivals as if it were in steady state. But work
@@ -144,12 +185,17 @@ def carry_over_rates_per_s(rates_per_s, mean_handle_time_s: float, interval_s: f
     Massey & Whitt, "Server staffing to meet time-varying demand", Management Science 1996).
     Each interval is sized for the largest m(t) within it (m is monotone inside an interval:
     its end when load rises, its start when it falls), returned as a rate: m / AHT.
+    `mean_handle_time_s` is one number or one per interval (handle times that change through the
+    day: the calls in service at an interval's start are taken to finish at that interval's rate,
+    an approximation where the AHT steps).
     """
+    rates_per_s = list(rates_per_s)
+    ahts = (list(mean_handle_time_s) if np.ndim(mean_handle_time_s) else [mean_handle_time_s] * len(rates_per_s))
     in_service = 0.0
     effective = []
-    for rate in rates_per_s:
-        steady = rate * mean_handle_time_s
-        end = steady + (in_service - steady) * math.exp(-interval_s / mean_handle_time_s)
-        effective.append(max(in_service, end) / mean_handle_time_s)
+    for rate, aht_s in zip(rates_per_s, ahts):
+        steady = rate * aht_s
+        end = steady + (in_service - steady) * math.exp(-interval_s / aht_s)
+        effective.append(max(in_service, end) / aht_s)
         in_service = end
     return tuple(effective)

@@ -286,11 +286,12 @@ def _log_rising(a: np.ndarray | float, n: np.ndarray | float) -> np.ndarray:
 
 def _stirling_rising(a: np.ndarray, n: np.ndarray) -> np.ndarray:
     z = a + n
-    corr = (
-        (1.0 / z - 1.0 / a) / 12.0
-        - (1.0 / z**3 - 1.0 / a**3) / 360.0
-        + (1.0 / z**5 - 1.0 / a**5) / 1260.0
-    )
+    with np.errstate(over="ignore"):  # a**5 overflows past a ~ 1e61: 1/inf = 0 is then the exact term
+        corr = (
+            (1.0 / z - 1.0 / a) / 12.0
+            - (1.0 / z**3 - 1.0 / a**3) / 360.0
+            + (1.0 / z**5 - 1.0 / a**5) / 1260.0
+        )
     return (a - 0.5) * np.log1p(n / a) + n * np.log(z) - n + corr
 
 

@@ -36,7 +36,7 @@ agents / (1 - shrinkage) is reported beside it. With shrinkage 0 the two are equ
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 from simulator.errors import UserError
@@ -201,6 +201,22 @@ def _targets(scenario: Scenario, abandon: bool) -> StaffingTargets:
     )
 
 
+def _sized(rates, demand: QueueDemand, targets: StaffingTargets, model: Model, patience: bool, shrinkage: float,
+           busyness_cv: float = 0.0) -> IntervalPlan:
+    """`required_agents_by_interval` for a queue's rates; when its handle time or patience changes
+    through the day, each interval is sized with its own (and the plans joined)."""
+    if not (demand.handle_time_by_interval_s or demand.patience_by_interval_s):
+        return required_agents_by_interval(rates, demand.mean_handle_time_s, targets, model,
+                                           demand.mean_patience_s if patience else None, shrinkage, busyness_cv)
+    parts = [required_agents_by_interval([rate], demand.handle_time_s(k), targets, model,
+                                         demand.patience_s(k) if patience else None, shrinkage, busyness_cv)
+             for k, rate in enumerate(rates)]
+    joined = {f.name: tuple(v for part in parts for v in getattr(part, f.name))
+              for f in fields(IntervalPlan) if isinstance(getattr(parts[0], f.name), tuple)}
+    return replace(parts[0], mean_handle_time_s=demand.mean_handle_time_s,
+                   mean_patience_s=demand.mean_patience_s if patience else None, **joined)
+
+
 def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float = 0.0,
                   carry_over: bool = False) -> ScenarioPlan:
     """Plan every interval of every queue and map the requirements onto the agent groups.
@@ -232,26 +248,24 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
         targets = _targets(scenario, abandon=chosen == "erlang_a")
         rates = demand.arrival_rates_per_s
         if carry_over:
-            rates = carry_over_rates_per_s(rates, demand.mean_handle_time_s, scenario.interval_s)
+            rates = carry_over_rates_per_s(rates, demand.handle_time_by_interval_s or demand.mean_handle_time_s,
+                                           scenario.interval_s)
+        patience = chosen == "erlang_a"
         try:
-            interval_plan = required_agents_by_interval(
-                rates, demand.mean_handle_time_s, targets, chosen,
-                demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage, scenario.arrivals.busyness_cv,
-            )
+            interval_plan = _sized(rates, demand, targets, chosen, patience, shrinkage, scenario.arrivals.busyness_cv)
         except StaffingError as exc:
             raise PlanError(f"queue '{queue.name}': {exc}") from None
         if scenario.arrivals.busyness_cv > 0:  # what the expected volume alone needs, for the note
-            expected = required_agents_by_interval(rates, demand.mean_handle_time_s, targets, chosen,
-                                                   demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage)
+            expected = _sized(rates, demand, targets, chosen, patience, shrinkage)
             busy_agents[0] += sum(interval_plan.agents)
             busy_agents[1] += sum(expected.agents)
         queue_plans.append(QueuePlan(demand, chosen, interval_plan, assignment[queue.name]))
         if "occupancy_cap" in interval_plan.binding_constraint:
-            uncapped = required_agents_by_interval(
-                rates, demand.mean_handle_time_s,
+            uncapped = _sized(
+                rates, demand,
                 StaffingTargets(targets.service_level_target, targets.answer_time_threshold_s, targets.asa_target_s,
                                 targets.max_abandon_rate, (0.0, 1.0)),
-                chosen, demand.mean_patience_s if chosen == "erlang_a" else None, shrinkage,
+                chosen, patience, shrinkage,
             )
             hours = scenario.interval_minutes / 60.0
             extra = (sum(interval_plan.agents) - sum(uncapped.agents)) * hours

@@ -5,6 +5,7 @@ import yaml
 
 from simulator.loading import dump_scenario_yaml, scenario_from_dict
 from simulator.scenario import Scenario
+from simulator.schema_base import MAX_AGENTS
 
 from .plan import MODEL_NAMES, ScenarioPlan
 
@@ -21,7 +22,9 @@ def planned_yaml(plan: ScenarioPlan, source: str = "") -> str:
         for g in plan.groups:
             header.append(f"# {g.name}: scheduled headcount with {plan.shrinkage:.0%} shrinkage: "
                           f"{', '.join(str(v) for v in g.scheduled_agents)}")
-    scenario = plan.scenario.with_staffing({g.name: g.agents for g in plan.groups})
+    scenario = plan.scenario.with_staffing(
+        {g.name: g.agents for g in plan.groups}, what="the plan",
+        advice=f"a group holds at most {MAX_AGENTS:,} agents: check arrivals.calls and the talk times, or split the group")
     return dump_scenario_yaml(scenario, header)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import yaml
 
 from simulator.loading import dump_scenario_yaml
+from simulator.numbers import finite_or_none
 from studies.fit import FitResult, QueueFit
 from studies.fit_mle import PLAUSIBLE_DELTA_AIC, POOR_FIT_KS, DurationFit
 
@@ -242,23 +243,22 @@ def fit_document(fit: FitResult, versions: dict) -> str:
                     "naive_patience_s": None if not math.isfinite(q.naive_patience_s) else q.naive_patience_s,
                     "talk_time": _duration_doc(q.talk), "acw": _duration_doc(q.acw),
                     "patience": _duration_doc(q.patience)} for q in fit.queues],
-        "calibration": None if fit.calibration is None else {
-            "target_abandon_rate": fit.calibration.target_abandon_rate,
-            "little_estimate_s": fit.calibration.little_estimate_s,
-            "patience_mean_s": fit.calibration.patience_mean_s,
-            "simulated_abandon_rate": fit.calibration.simulated_abandon_rate,
-            "steps": [list(s) for s in fit.calibration.steps], "replications": fit.calibration.replications,
-            "simulated_asa_s": fit.calibration.simulated_asa_s, "reported_asa_s": fit.calibration.reported_asa_s},
+        "calibration": None if fit.calibration is None else _calibration_doc(fit.calibration),
         "calibration_by_queue": None if fit.calibrations is None else {
-            q: {"target_abandon_rate": c.target_abandon_rate, "little_estimate_s": c.little_estimate_s,
-                "patience_mean_s": c.patience_mean_s, "simulated_abandon_rate": c.simulated_abandon_rate,
-                "steps": [list(s) for s in c.steps], "replications": c.replications,
-                "simulated_asa_s": c.simulated_asa_s, "reported_asa_s": c.reported_asa_s}
-            for q, c in fit.calibrations.items()},
+            q: _calibration_doc(c) for q, c in fit.calibrations.items()},
         "report_aht_by_queue_s": fit.report_aht_by_queue_s,
         "scenario": fit.scenario.model_dump(mode="json"),
     }
     return json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def _calibration_doc(c) -> dict:
+    """A patience calibration as JSON: a simulated measure with no calls behind it (no call
+    answered at some step) is null, not NaN."""
+    return {"target_abandon_rate": c.target_abandon_rate, "little_estimate_s": c.little_estimate_s,
+            "patience_mean_s": c.patience_mean_s, "simulated_abandon_rate": finite_or_none(c.simulated_abandon_rate),
+            "steps": [[finite_or_none(v) for v in step] for step in c.steps], "replications": c.replications,
+            "simulated_asa_s": finite_or_none(c.simulated_asa_s), "reported_asa_s": finite_or_none(c.reported_asa_s)}
 
 
 # --- plots ---------------------------------------------------------------------------------

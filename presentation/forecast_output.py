@@ -122,9 +122,10 @@ def _summary(f: Forecast) -> tuple[list[str], list[str]]:
         f"Forecast: {f.days[0]} to {f.days[-1]}, {f.calls.sum():,.0f} calls"
         + (f"; {f.closed_days} day(s) at 0 (closed)" if f.closed_days else "")
         + ("; no handle times in the history (aht_s left empty)" if f.aht_s is None else
-           f"; handle time {_mean_aht(f):.0f} s on average (a scenario does not read aht_s per interval: set its "
-           "queues' talk_time and acw to match)"),
-        f"Use it in a scenario: arrivals: {{calls: {{csv: forecast.csv, date: {f.days[0]}}}}} (busyness_cv comes with it)",
+           f"; handle time {_mean_aht(f):.0f} s on average (a scenario reading this file takes aht_s as its "
+           "handle time per interval: every queue's talk and ACW scaled to it)"),
+        f"Use it in a scenario: arrivals: {{calls: {{csv: forecast.csv, date: {f.days[0]}}}}} (busyness_cv"
+        + (" and aht_s come" if f.aht_s is not None else " comes") + " with it)",
     ]
     scored = {score.method for score in b.scores}
     left_out = [m for m in METHODS.values() if m.name not in scored]

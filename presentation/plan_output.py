@@ -57,8 +57,16 @@ def _queue_heading(plan: ScenarioPlan, index: int) -> str:
     if abs(d.mean_handle_time_s - d.own_handle_time_s) > 0.05:
         aht += ", with misrouted calls' transfer times"
     aht += ")"
+    if d.handle_time_by_interval_s:
+        low, high = min(d.handle_time_by_interval_s), max(d.handle_time_by_interval_s)
+        source = ("the scenario's handle_time_s (a forecast's aht_s)" if plan.scenario.arrivals.handle_time_s
+                  else "the queue's per-interval scales")
+        aht += f", changing through the day from {low:.0f} to {high:.0f} s by {source} (call-weighted mean shown)"
     if qp.model == "erlang_a":
         model = f"Erlang A (M/M/N+M), mean patience {d.mean_patience_s:.0f} s"
+        if d.patience_by_interval_s:
+            model += (f" (from {min(d.patience_by_interval_s):.0f} to {max(d.patience_by_interval_s):.0f} s "
+                      "through the day: patience_scale)")
     else:
         model = "Erlang C (M/M/N, nobody abandons)"
     return f"Queue '{d.queue}': {model}; {aht}; planned on group '{qp.group}'"
@@ -81,7 +89,7 @@ def format_plan(plan: ScenarioPlan, source: str = "") -> str:
         header += ["binding", "flags"]
         rows = []
         for k, label in enumerate(labels):
-            row = [label, f"{d.calls[k]:.1f}", f"{d.mean_handle_time_s:.0f} s", f"{p.offered_load_erlangs[k]:.2f}",
+            row = [label, f"{d.calls[k]:.1f}", f"{d.handle_time_s(k):.0f} s", f"{p.offered_load_erlangs[k]:.2f}",
                    str(p.agents[k]), str(p.scheduled_agents[k]), _pct(p.occupancy[k]), _pct(p.service_level[k]),
                    _sec(p.asa_s[k])]
             if qp.model == "erlang_a":
@@ -212,7 +220,7 @@ def plan_csv(plan: ScenarioPlan) -> str:
         p, d = qp.plan, qp.demand
         for k, label in enumerate(plan.labels):
             writer.writerow([d.queue, qp.group, MODEL_NAMES[qp.model], label, csv_number(d.calls[k]),
-                             csv_number(d.mean_handle_time_s), csv_number(p.offered_load_erlangs[k]),
+                             csv_number(d.handle_time_s(k)), csv_number(p.offered_load_erlangs[k]),
                              p.agents[k], p.scheduled_agents[k], csv_number(p.occupancy[k]), csv_number(p.p_wait[k]),
                              csv_number(p.service_level[k]), csv_number(p.asa_s[k]), csv_number(p.p_abandon[k]),
                              p.binding_constraint[k], ";".join(p.flags[k]), csv_number(plan.shrinkage)])
@@ -268,7 +276,7 @@ def plan_document(plan: ScenarioPlan, source: str = "") -> dict:
             intervals.append({
                 "interval": label,
                 "calls": d.calls[k],
-                "aht_s": d.mean_handle_time_s,
+                "aht_s": d.handle_time_s(k),
                 "offered_load_erlangs": p.offered_load_erlangs[k],
                 "required_agents": p.agents[k],
                 "scheduled_agents": p.scheduled_agents[k],

@@ -99,7 +99,10 @@ def staffing_png(plan: ScenarioPlan) -> bytes:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         model = "Erlang A" if qp.model == "erlang_a" else "Erlang C"
-        heading = f"queue '{d.queue}' ({model}, AHT {d.mean_handle_time_s:.0f} s) \u2192 group '{qp.group}'"
+        varying = d.handle_time_by_interval_s
+        aht = (f"AHT {min(varying):.0f}\u2013{max(varying):.0f} s through the day" if varying
+               else f"AHT {d.mean_handle_time_s:.0f} s")
+        heading = f"queue '{d.queue}' ({model}, {aht}) \u2192 group '{qp.group}'"
         if ax is axes[0]:
             heading = f"{_short(scenario.name)}\n{heading}"
         ax.set_title(heading, fontsize=10, loc="left", color="#333333")

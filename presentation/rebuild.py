@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .report import COMPARISON_FILE, REPORT_FILE, ResultsDirError, _matching_images, _read_document, report_from_dir
+from .report import (COMPARISON_FILE, REPORT_FILE, ResultsDirError, _matching_images, _read_document, report_from_dir,
+                     results_folder)
 
 SCHEDULE_FILE = "schedule.json"
 OPTIMIZE_FILE = "optimize.json"
@@ -61,9 +62,7 @@ def _optimize_page(folder: Path) -> str:
 def reports_from_dir(results_dir) -> tuple[dict[str, str], list[str]]:
     """({file name: page} for every report the folder holds a readable document for, one line per
     page that could not be rebuilt); see the module docstring."""
-    folder = Path(results_dir)
-    if not folder.is_dir():
-        raise ResultsDirError(f"{folder}: no such results folder; run 'callsim run SCENARIO -o {folder}' first")
+    folder = results_folder(results_dir)
     builders = []
     if (folder / "kpis.json").is_file() or (folder / COMPARISON_FILE).is_file():
         builders.append((REPORT_FILE, report_from_dir))

@@ -27,6 +27,7 @@ import math
 from pathlib import Path
 
 from simulator.errors import UserError
+from simulator.input_files import readable_folder
 from simulator.kpi_table import KPI
 
 from .compare_output import _letter
@@ -789,13 +790,20 @@ def render_comparison_report(document: dict, images: dict[str, bytes], notes: li
 # --- from a results folder ---------------------------------------------------------------------
 
 
+def results_folder(results_dir) -> Path:
+    """`results_dir` checked to be a folder (not a file, a name too long, nothing)."""
+    try:
+        return readable_folder(results_dir, "a results folder", "give the folder a callsim command wrote its results "
+                               "to (results/<scenario name>/ unless -o said otherwise)")
+    except UserError as exc:
+        raise ResultsDirError(str(exc)) from None
+
+
 def report_from_dir(results_dir) -> str:
     """The report page for a results folder: the run report from what `callsim run` left there
     (kpis.json and its PNGs), or the comparison report from what `callsim compare` left
     (comparison.json and its PNGs). A folder holding both gets the report of the newer."""
-    folder = Path(results_dir)
-    if not folder.is_dir():
-        raise ResultsDirError(f"{folder}: no such results folder; run 'callsim run SCENARIO -o {folder}' first")
+    folder = results_folder(results_dir)
     kpis, comparison = folder / "kpis.json", folder / COMPARISON_FILE
     if comparison.is_file() and (not kpis.is_file() or comparison.stat().st_mtime_ns >= kpis.stat().st_mtime_ns):
         return _comparison_report_from_dir(folder, comparison)

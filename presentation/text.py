@@ -154,6 +154,20 @@ def _breakdown_tables(result: RunResult) -> list[str]:
     return lines
 
 
+def _durations_line(scenario) -> str:
+    """Which durations change through the day (docs/scenarios.md), or "" when none do."""
+    parts = []
+    handle_time_s = scenario.arrivals.handle_time_s
+    if handle_time_s is not None:
+        parts.append(f"handle time per interval from arrivals.handle_time_s ({min(handle_time_s):.0f} to "
+                     f"{max(handle_time_s):.0f} s; every queue's talk and ACW scaled to it)")
+    for queue in scenario.queues:
+        keys = [key for key in ("talk_time_scale", "acw_scale", "patience_scale") if getattr(queue, key)]
+        if keys:
+            parts.append(f"queue '{queue.name}': {', '.join(keys)}")
+    return "Durations change through the day: " + "; ".join(parts) + "." if parts else ""
+
+
 def format_summary(result: RunResult) -> str:
     scenario = result.scenario
     sl = scenario.targets.service_level
@@ -173,6 +187,9 @@ def format_summary(result: RunResult) -> str:
     lines.append("")
     lines.append(f"SL = answered within {sl.within:g} s / calls that reached the queue; "
                  "'uncertain' = the 95% CI straddles the target.")
+    durations = _durations_line(scenario)
+    if durations:
+        lines.append(durations)
     lines.append("")
     lines += _breakdown_tables(result)
     lines += funnel_table(funnel_document(result))

@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .columns import make_callers_class
+from .durations import duration_scales, interval_of
 from .funnel_trace import Trace
 from .intents import draw_intents, intent_walk
 from .ivr import CONTAINED, IvrPaths, apply_announcement, walk
@@ -72,7 +73,10 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Gen
                     interval: np.ndarray | None = None, intent: np.ndarray | None = None,
                     trace: Trace | None = None, queue: np.ndarray | None = None) -> dict:
     """Every attribute of `n` calls except arrival times and busyness (see Callers).
-    `interval` (each call's interval) and `intent` matter only with intents (see ivr_paths);
+    `interval` (each call's interval) picks the intent shares (see ivr_paths) and the
+    durations' per-interval factors (simulator.durations); without it (return calls, whose
+    arrival time is not known yet) the durations are left unscaled and, where factors exist,
+    `talk_owner` and `patience_owner` name the queue whose factors ReturnCallPool.take applies;
     `queue`, without an IVR, fixes each call's queue instead of drawing it by the shares."""
     queues = scenario.queues
     out: dict = {}
@@ -119,6 +123,20 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Gen
             joined = first_queue == index  # patience is the first queue's caller behaviour
             if spec.patience is not None:
                 patience[joined] = spec.patience.ppf(u_patience[joined])
+    scales = duration_scales(scenario)
+    if scales is not None:
+        if intents:
+            names = [q.name for q in queues]
+            home = np.array([names.index(spec.queue) for spec in intents])[paths.intent]
+            talk_owner = patience_owner = home
+        else:
+            talk_owner, patience_owner = np.maximum(queue, 0), np.maximum(first_queue, 0)
+        if interval is None:
+            out.update(talk_owner=talk_owner, patience_owner=patience_owner)
+        else:
+            talk = talk * scales.talk[talk_owner, interval]
+            acw = acw * scales.acw[talk_owner, interval]
+            patience = patience * scales.patience[patience_owner, interval]
     out.update(queue=first_queue, talk_s=talk, acw_s=acw, patience_s=patience, balk_u=rng(Stream.BALK).random(n))
     if uses_callbacks(scenario):
         u = rng(Stream.CALLBACK).random((2, n))
@@ -232,6 +250,8 @@ class ReturnCallPool:
         self.batch_number = -1
         self.batch: dict[str, list] = {}
         self.position = self.BATCH
+        self.scales = duration_scales(scenario)
+        self.owners: dict[str, list] = {}
         ivr = scenario.ivr
         self.announcement = ivr is not None and ivr.announcement is not None
         if self.announcement:
@@ -249,6 +269,7 @@ class ReturnCallPool:
             b = self.batch_number
             drawn = return_call_batch(self.scenario, self.seed, self.replication, b)
             self.batch = {}
+            self.owners = {key: drawn.pop(key).tolist() for key in ("talk_owner", "patience_owner") if key in drawn}
             for name, values in drawn.items():
                 if isinstance(values, IvrPaths):
                     for f in fields(IvrPaths):
@@ -259,6 +280,13 @@ class ReturnCallPool:
         i = self.position + (self.BATCH * int(block) if block >= 0 else 0)
         self.position += 1
         row = {name: values[i] for name, values in self.batch.items()}
+        if self.scales is not None:
+            # the call's own interval: a redial at 11:10 talks as the 11:00 callers do
+            k = int(interval_of(self.scenario, arrived_at_s))
+            talk_owner, patience_owner = self.owners["talk_owner"][i], self.owners["patience_owner"][i]
+            row["talk_s"] *= float(self.scales.talk[talk_owner, k])
+            row["acw_s"] *= float(self.scales.acw[talk_owner, k])
+            row["patience_s"] *= float(self.scales.patience[patience_owner, k])
         if self.announcement:
             # as _decide_announcement does for the first calls, one call at a time
             interval = min(int(arrived_at_s // self.scenario.interval_s), self.scenario.n_intervals - 1)

@@ -28,6 +28,12 @@ def _special():
     return special
 
 
+# uniforms at which every distribution is checked: both ends of [0, 1) and between
+_CHECK_U = np.array([0.0, 1e-300, 1e-12, 1e-3, 0.5, 1 - 1e-3, 1 - 2**-53])
+_SMALLEST_CV = 1e-6
+SHORTEST_MEAN_S = 1e-6  # a mean duration above 0 is at least a microsecond
+
+
 class _Dist(BaseModel):
     model_config = SCHEMA_CONFIG
 
@@ -41,6 +47,32 @@ class _Dist(BaseModel):
 
     def describe(self) -> str:
         return f"{self.dist} mean {self.mean_s:g} s"
+
+    @model_validator(mode="after")
+    def _drawable(self):
+        """Every duration the engine can draw is a finite number of seconds, 0 or more: the
+        inverse CDF at the ends and the middle of [0, 1) (a gamma with cv 1e-160 has shape 1e320,
+        which overflows to NaN talk times; cv 1e-170 divides by zero)."""
+        if type(self).ppf is _Dist.ppf or not self._complete():
+            return self  # a class's own validator reports what is missing
+        try:
+            with np.errstate(all="ignore"):
+                drawn = np.asarray(self.ppf(_CHECK_U), dtype=float)
+                mean = float(self.mean_s)
+        except (ArithmeticError, ValueError):
+            drawn, mean = np.array([math.nan]), math.nan
+        if not (np.all(np.isfinite(drawn)) and np.all(drawn >= 0) and math.isfinite(mean) and mean >= 0):
+            hint = (" (a cv this small is a duration that does not vary: use dist: fixed)"
+                    if getattr(self, "cv", 1) < _SMALLEST_CV else "")
+            raise ValueError(f"these parameters give durations that are not finite numbers of seconds{hint}; "
+                             "change them")
+        if 0 < mean < SHORTEST_MEAN_S:  # 1/mean, a rate, overflows near 1e-308 (planning broke on 5e-324 s)
+            raise ValueError(f"a mean duration of {mean:.3g} s is below a microsecond; a duration that short is 0 "
+                             "(dist: fixed, mean: 0) or a typo")
+        return self
+
+    def _complete(self) -> bool:
+        return True
 
     def scaled(self, factor: float) -> "_Dist":
         """The same shape with every time parameter (mean, scale, low, high, values) times
@@ -130,6 +162,9 @@ class Weibull(_Dist):
     shape: float = Field(ge=0.1, le=50, description="Weibull shape: below 1 a decreasing hazard (many early hang-ups), 1 exponential")
     scale: float | None = Field(default=None, gt=0, le=MAX_DURATION_S, description="scale in seconds")
     mean: float | None = Field(default=None, gt=0, le=MAX_DURATION_S, description="mean in seconds")
+
+    def _complete(self) -> bool:
+        return (self.scale is None) != (self.mean is None)
 
     @model_validator(mode="after")
     def _scale_or_mean(self):

@@ -8,6 +8,8 @@ exits with code 1 (the traceback with CALLSIM_DEBUG=1).
 """
 from __future__ import annotations
 
+import re
+
 
 class UserError(Exception):
     """A problem the user can fix; `str()` is one line meant for the user."""
@@ -22,3 +24,13 @@ def one_line(text: str) -> str:
     """`text` as one printable line: line breaks and other control characters escaped."""
     text = str(text).translate(_BREAKS)
     return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
+
+
+_LONGEST_WORD = 200  # a path is shorter; an option value of 5,000 digits is not shown whole
+
+
+def cut_long_words(text: str) -> str:
+    """`text` with every run of more than _LONGEST_WORD non-blank characters cut to its start
+    and its length: an error line echoes what was typed, and a 5,000-digit value made it 5 kB."""
+    return re.sub(r"\S{%d,}" % (_LONGEST_WORD + 1),
+                  lambda m: f"{m.group()[:40]}... ({len(m.group()):,} characters)", text)

@@ -8,7 +8,9 @@ Two shapes of file:
   off the scenario's grid, or before its start with calls, is refused. With a `date` column the
   scenario names the day (`date: 2026-12-14`; needed when the file has several). A
   `busyness_cv` column (the forecast's day-to-day error) becomes `arrivals.busyness_cv` unless
-  the scenario gives its own.
+  the scenario gives its own; an `aht_s` column (the forecast's handle time per interval) becomes
+  `arrivals.handle_time_s` unless the scenario gives its own (an empty cell, written where the
+  forecast has no calls, takes the day's call-weighted mean).
 - without one: one number per data row in order (a spreadsheet column used as it is).
 
 In both, a row with more cells than the header is refused (an unquoted thousands separator,
@@ -53,8 +55,10 @@ def _calls(csv_path, number: int, column: str, cell: str) -> float:
     return value
 
 
-def read_forecast_calls(spec: dict, folder: Path, start: str, interval_minutes) -> tuple[list[float], float | None]:
-    """(calls per interval, the file's busyness_cv or None) for `spec` = {csv:, column:, date:}."""
+def read_forecast_calls(spec: dict, folder: Path, start: str, interval_minutes
+                        ) -> tuple[list[float], float | None, list[float] | None]:
+    """(calls per interval, the file's busyness_cv or None, its aht_s per interval or None) for
+    `spec` = {csv:, column:, date:}; aht_s is read only from a file with a time column."""
     unknown = sorted(set(spec) - set(KEYS))
     if unknown or "csv" not in spec:
         raise ForecastCsvError("a forecast file is written {csv: FILE.csv, column: NAME, date: YYYY-MM-DD} (column "
@@ -82,7 +86,7 @@ def read_forecast_calls(spec: dict, folder: Path, start: str, interval_minutes) 
         values = [_calls(csv_path, number, column, row[index].strip()) for number, row in body]
         if not values:
             raise ForecastCsvError(f"{csv_path} has no data rows in column '{column}'")
-        return values, None
+        return values, None, None
     body = _rows_of_day(csv_path, header, body, spec.get("date"))
     return _by_time(csv_path, header, body, column, time_column, start, int(interval_minutes))
 
@@ -115,6 +119,8 @@ def _by_time(csv_path, header, body, column: str, time_column: str, start: str, 
     index, at = header.index(column), header.index(time_column)
     start_min = _clock_minutes(start)
     placed: dict[int, tuple[int, float]] = {}
+    aht_at = header.index("aht_s") if "aht_s" in header else None
+    aht: dict[int, float] = {}
     for number, row in body:
         text = row[at].strip()
         minutes = _clock_minutes(text)
@@ -135,6 +141,8 @@ def _by_time(csv_path, header, body, column: str, time_column: str, start: str, 
             raise ForecastCsvError(f"{csv_path}:{number}: a second row for {text} (row {placed[slot][0]} is the "
                                    "first); keep one row per interval")
         placed[slot] = (number, calls)
+        if aht_at is not None and row[aht_at].strip():
+            aht[slot] = _handle_time(csv_path, number, row[aht_at].strip())
     if not placed:
         raise ForecastCsvError(f"{csv_path} has no rows from the scenario's start {start} on")
     missing = [k for k in range(max(placed) + 1) if k not in placed]
@@ -156,4 +164,27 @@ def _by_time(csv_path, header, body, column: str, time_column: str, start: str, 
         busyness = values.pop() if values else None
         if busyness is not None and busyness < 0.001:
             busyness = 0.0  # the schema's smallest uncertainty: below it the gamma factor is 1 to 6 digits
-    return [placed[k][1] for k in range(len(placed))], busyness
+    calls = [placed[k][1] for k in range(len(placed))]
+    return calls, busyness, _handle_times(aht, calls)
+
+
+def _handle_time(csv_path, number: int, cell: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ForecastCsvError(f"{csv_path}:{number}: column 'aht_s': '{cell}' is not a handle time in seconds "
+                               "(above 0); fix the cell or leave it empty")
+    return value
+
+
+def _handle_times(aht: dict[int, float], calls: list[float]) -> list[float] | None:
+    """Per-interval handle times; an interval without one (no calls forecast) takes the day's
+    call-weighted mean, so only the intervals that have calls shape the day. None if none."""
+    if not aht:
+        return None
+    weight = sum(calls[k] for k in aht)
+    fill = (sum(aht[k] * calls[k] for k in aht) / weight if weight > 0
+            else sum(aht.values()) / len(aht))
+    return [aht.get(k, fill) for k in range(len(calls))]

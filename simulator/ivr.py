@@ -131,6 +131,14 @@ class Ivr(_Frozen):
                                         f"name '{item.name}' is already used by a queue, menu or self-service; names must be unique")
                 names[item.name] = (kind, index)
         menu_names = [m.name for m in self.menus]
+        for m, menu in enumerate(self.menus):
+            pressed: dict[str, int] = {}
+            for o, option in enumerate(menu.options):
+                if option.key in pressed:
+                    raise ScenarioError(("ivr", "menus", m, "options", o, "key"),
+                                        f"key '{option.key}' is already option {pressed[option.key] + 1} of menu "
+                                        f"'{menu.name}'; a key leads one way: change or remove one of them")
+                pressed[option.key] = o
 
         def resolve(path: tuple, target: str, queues_only: bool = False, or_menu: bool = False) -> None:
             if or_menu:

@@ -19,33 +19,74 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, InvalidStateError, ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
 
 J = TypeVar("J")
 R = TypeVar("R")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what `kill`, `timeout` and a cancelled CI job send), handled as Ctrl-C is: the
+    workers are stopped and nothing is written; the command line exits with 143."""
+
+
+_terminated = threading.Event()
+
+
+def _raise_terminated(signum, frame) -> None:
+    _terminated.set()
+    raise Terminated
+
+
+def was_terminated() -> bool:
+    """Whether SIGTERM arrived during the current `sigterm_as_interrupt` block."""
+    return _terminated.is_set()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises `Terminated` (a KeyboardInterrupt) in the main thread during the block,
+    so every clean-up written for Ctrl-C (workers stopped, nothing written) runs for it too."""
+    _terminated.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _ignore_interrupts() -> None:
+    """In each worker: Ctrl-C is the parent's to handle; SIGTERM (the parent ending a worker)
+    ends it at once, whatever handler the parent had when the worker was forked."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @contextlib.contextmanager
 def _interrupts_deferred() -> Iterator[None]:
-    """A Ctrl-C during the block is raised when the block is done. The pool's own bookkeeping
-    (submitting, cancelling, shutting down) takes locks its manager thread also takes; a
-    KeyboardInterrupt raised between taking such a lock and the code that releases it leaves it
-    taken, and the exit then waits for that thread forever (seen: a Ctrl-C while a sweep was
-    submitting thousands of replications)."""
+    """A Ctrl-C (or SIGTERM) during the block is raised when the block is done. The pool's own
+    bookkeeping (submitting, cancelling, shutting down) takes locks its manager thread also
+    takes; a KeyboardInterrupt raised between taking such a lock and the code that releases it
+    leaves it taken, and the exit then waits for that thread forever (seen: a Ctrl-C while a
+    sweep was submitting thousands of replications)."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread receives signals
         return
     pressed: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    previous = {number: signal.signal(number, lambda signum, frame: pressed.append(signum))
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if signal.SIGTERM in pressed:
+        _terminated.set()
+        raise Terminated
     if pressed:
         raise KeyboardInterrupt
 
@@ -94,12 +135,32 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
     if terminate is not None:
         terminate()
         return
+    _quiet_manager_thread()
     # 3.11-3.13 have no public way; the processes must be taken before shutdown() forgets them
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
+
+
+def _quiet_manager_thread() -> None:
+    """Python 3.11-3.13: when the workers are ended, the pool's manager thread marks every job
+    it still holds as failed, including those the parent has just cancelled; setting a result on
+    a cancelled future raises InvalidStateError in that thread, which printed a 12-line traceback
+    after a Ctrl-C (5 times in 17). The thread has nothing left to do: that error is dropped,
+    any other exception of any thread is reported as before."""
+    if getattr(threading.excepthook, "_callsim_quiet", False):
+        return
+    previous = threading.excepthook
+
+    def hook(args) -> None:
+        if args.exc_type is InvalidStateError and type(args.thread).__name__ == "_ExecutorManagerThread":
+            return
+        previous(args)
+
+    hook._callsim_quiet = True
+    threading.excepthook = hook
 
 
 def ordered_map(function: Callable[[J], R], jobs: Iterable[J], workers: int = 1,

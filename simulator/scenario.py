@@ -7,11 +7,12 @@ the line in the file (see `simulator.loading`).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from typing import Annotated, Literal, Mapping, Sequence
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
@@ -35,7 +36,12 @@ def parse_clock(text: str) -> str | None:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+# a per-interval factor on a duration: positive and finite
+Scale = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
 class Arrivals(_Frozen):
+    _omitted_when_none = ("handle_time_s",)
     calls: tuple[Annotated[float, Field(ge=0, le=MAX_CALLS_PER_INTERVAL)], ...] = Field(
         min_length=1,
         max_length=MAX_INTERVALS,
@@ -63,6 +69,12 @@ class Arrivals(_Frozen):
         default=None,
         description="with several queues and no IVR: the share of calls that go to each queue "
         "(must sum to 1)",
+    )
+    handle_time_s: tuple[Scale, ...] | None = Field(
+        default=None,
+        description="mean handle time (talk + ACW) of the calls arriving in each interval, seconds: every "
+        "queue's talk and ACW are scaled in each interval by this over the scenario's mean handle time; "
+        "a forecast file's aht_s column fills it (absent = the queues' own durations all day)",
     )
 
 
@@ -160,7 +172,8 @@ class Overflow(_Frozen):
 
 
 class Queue(_Frozen):
-    _omitted_when_none = ("priority_classes", "overflow", "transfer_time")
+    _omitted_when_none = ("priority_classes", "overflow", "transfer_time", "talk_time_scale", "acw_scale",
+                          "patience_scale")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -172,6 +185,16 @@ class Queue(_Frozen):
         description="how long a caller is willing to wait in the queue, seconds; "
         "absent = callers never abandon",
     )
+    talk_time_scale: tuple[Scale, ...] | None = Field(
+        default=None,
+        description="one factor per interval multiplying the talk time of calls arriving in that interval "
+        "(the same uniforms, scaled: paired comparisons stay paired); absent = 1 all day",
+    )
+    acw_scale: tuple[Scale, ...] | None = Field(
+        default=None, description="one factor per interval multiplying the ACW of calls arriving in that interval")
+    patience_scale: tuple[Scale, ...] | None = Field(
+        default=None,
+        description="one factor per interval multiplying the patience of callers arriving in that interval")
     balk_probability: Probability = Field(
         default=0.0,
         description="chance that a caller who would have to wait hangs up at once",
@@ -316,6 +339,16 @@ class Scenario(_Frozen):
         for index, name in enumerate(group_names):
             if name in group_names[:index]:
                 raise ScenarioError(("agents", index, "name"), f"agent group name '{name}' is used twice; give each group its own name")
+        for q_index, queue in enumerate(self.queues):
+            for key in ("talk_time_scale", "acw_scale", "patience_scale"):
+                value = getattr(queue, key)
+                if value is not None and len(value) != n:
+                    raise ScenarioError(("queues", q_index, key), f"has {len(value)} intervals but arrivals.calls has "
+                                        f"{n}; give one factor per interval")
+        hts = self.arrivals.handle_time_s
+        if hts is not None and len(hts) != n:
+            raise ScenarioError(("arrivals", "handle_time_s"), f"has {len(hts)} intervals but arrivals.calls has {n}; "
+                                "give one handle time per interval")
         served = set()
         for g_index, group in enumerate(self.agents):
             if len(group.staffing) != n:
@@ -496,30 +529,102 @@ class Scenario(_Frozen):
 
     # --- variants: a new validated scenario without a file round trip ---
 
-    def with_staffing(self, staffing: "Mapping[str, Sequence[int]]") -> "Scenario":
+    def with_staffing(self, staffing: "Mapping[str, Sequence[int]]", what: str = "the new staffing",
+                      advice: str = "ask for a smaller change") -> "Scenario":
         """This scenario with the named groups' staffing replaced (one number per interval); their
-        paid_cost is dropped (it priced the old staffing's shifts): they are paid staffing x hourly_cost."""
+        paid_cost is dropped (it priced the old staffing's shifts): they are paid staffing x hourly_cost.
+        A staffing past the schema's limits is a `VariantError` naming `what` changed it and
+        ending in `advice`."""
         names = [g.name for g in self.agents]
         for name in staffing:
             if name not in names:
-                raise ScenarioError(("agents",), f"unknown agent group '{name}'; the groups are: {', '.join(names)}")
-        agents = tuple(revised(g, staffing=tuple(int(n) for n in staffing[g.name]), paid_cost=None)
-                       if g.name in staffing else g
-                       for g in self.agents)
-        return revised(self, agents=agents)
+                raise VariantError(f"{what}: unknown agent group '{name}'; the groups are: {', '.join(names)}")
+        with _variant(what, advice):
+            agents = tuple(_revised_at(("agents", i), g, staffing=tuple(int(n) for n in staffing[g.name]),
+                                      paid_cost=None)
+                           if g.name in staffing else g for i, g in enumerate(self.agents))
+            return revised(self, agents=agents)
 
     def with_volume(self, factor: float) -> "Scenario":
         """This scenario with every interval's expected calls times `factor`."""
-        return revised(self, arrivals=revised(self.arrivals, calls=tuple(c * factor for c in self.arrivals.calls)))
+        with _variant(f"calls times {factor:g}"):
+            return revised(self, arrivals=_revised_at(("arrivals",), self.arrivals,
+                                                      calls=tuple(c * factor for c in self.arrivals.calls)))
 
     def with_scaled_durations(self, what: str, factor: float) -> "Scenario":
         """Every queue's (and intent's) `what` distribution (talk_time, acw or patience) with its
         time parameters times `factor` (the CV stays); queues without one keep theirs."""
-        queues = tuple(revised(q, **{what: getattr(q, what).scaled(factor)}) if getattr(q, what) is not None else q
-                       for q in self.queues)
-        if not self.intents:
-            return revised(self, queues=queues)
-        # an intent's own durations scale with the queues' (those it leaves out follow its queue's)
-        intents = tuple(revised(i, **{what: getattr(i, what).scaled(factor)}) if getattr(i, what) is not None else i
-                        for i in self.intents)
-        return revised(self, queues=queues, intents=intents)
+        with _variant(f"{what} times {factor:g}"):
+            queues = tuple(_scaled_at(("queues", i), q, what, factor) if getattr(q, what) is not None else q
+                           for i, q in enumerate(self.queues))
+            if not self.intents:
+                scaled = revised(self, queues=queues)
+            else:
+                # an intent's own durations scale with the queues' (those it leaves out follow its queue's)
+                intents = tuple(_scaled_at(("intents", i), intent, what, factor) if getattr(intent, what) is not None
+                                else intent for i, intent in enumerate(self.intents))
+                scaled = revised(self, queues=queues, intents=intents)
+            hts = self.arrivals.handle_time_s
+            if hts is None or what == "patience":
+                return scaled
+            # handle_time_s is read relative to the scenario's mean handle time, which just moved: move
+            # it too, so that every interval's talk (or ACW) is `factor` times what it was
+            from .durations import scenario_mean_handle_time_s
+
+            ratio = scenario_mean_handle_time_s(scaled) / scenario_mean_handle_time_s(self)
+            arrivals = _revised_at(("arrivals",), self.arrivals, handle_time_s=tuple(h * ratio for h in hts))
+            return revised(scaled, arrivals=arrivals)
+
+
+class VariantError(UserError):
+    """A variant of a valid scenario (more calls, longer talk times, a staffing) past one of the
+    schema's limits; `str()` names the change and the first value at fault."""
+
+
+class _At(Exception):
+    """A validation error of a part of the scenario, with where that part is."""
+
+    def __init__(self, prefix: tuple, error: Exception):
+        super().__init__(str(error))
+        self.prefix, self.error = prefix, error
+
+
+@contextlib.contextmanager
+def _at(prefix: tuple):
+    """Errors of the part of the scenario at `prefix` (an agent group, a queue's talk time)."""
+    try:
+        yield
+    except (ValidationError, ScenarioError) as exc:
+        raise _At(prefix, exc) from None
+
+
+def _revised_at(prefix: tuple, model, **changes):
+    with _at(prefix):
+        return revised(model, **changes)
+
+
+def _scaled_at(prefix: tuple, model, what: str, factor: float):
+    """`model` (a queue or an intent) with its `what` distribution scaled by `factor`."""
+    with _at(prefix + (what,)):
+        scaled = getattr(model, what).scaled(factor)
+    return _revised_at(prefix, model, **{what: scaled})
+
+
+@contextlib.contextmanager
+def _variant(what: str, advice: str = "ask for a smaller change"):
+    """Turn a validation error of a variant into one line: 'calls times 1e+05: arrivals.calls[0]:
+    must be at most 1000000 (got 6000000.0)'."""
+    try:
+        yield
+    except (_At, ValidationError, ScenarioError) as exc:
+        prefix, error = (exc.prefix, exc.error) if isinstance(exc, _At) else ((), exc)
+        if isinstance(error, ScenarioError):
+            path, message = error.path, error.message
+        else:
+            from .loading import explain_error  # the file reader words pydantic's errors (it imports this module)
+
+            path, message = explain_error(error.errors()[0])
+        from .loading import format_path
+
+        raise VariantError(f"{what}: {format_path(prefix + tuple(path))}: {message.split('; change the value')[0]}; "
+                           f"{advice}") from None

@@ -34,8 +34,11 @@ the AHT is each queue's own (answered-weighted), every queue gets its own agent 
 """
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
@@ -210,6 +213,10 @@ def _queue_fit(log: CallLog, name: str, warnings: list[str]) -> QueueFit:
         raise FitInputError(f"{log.source}: queue '{name}': only {int(handled.sum())} handled calls; too few to fit "
                             f"talk time (at least {MIN_CALLS}); choose more days or leave the queue out of the log")
     talk_values = log.talk_s[here][handled]
+    if (talk_values > 0).sum() < MIN_CALLS:
+        raise FitInputError(f"{log.source}: queue '{name}': only {int((talk_values > 0).sum())} handled calls with a "
+                            f"talk time above 0 s; too few to fit talk time (at least {MIN_CALLS}); check the talk "
+                            "column (--columns talk=HEADER)")
     talk = fit_durations(talk_values[talk_values > 0])
     if int((talk_values <= 0).sum()):
         warnings.append(f"queue '{name}': {int((talk_values <= 0).sum())} handled calls with zero talk time left out "
@@ -307,6 +314,20 @@ def _scenario(name: str, description: str, arrivals: ArrivalFit, queue_dicts: li
         raise FitInputError(f"{source}: the fitted values do not make a valid scenario: {exc}") from None
 
 
+def _quiet_numerics(function):
+    """Run `function` without numpy's and scipy's warnings on stderr: the optimisers try
+    parameters that overflow on the way to the maximum, and a sample too small for a test gives
+    NaN; the fit judges its own results (AIC, KS, the fitted scenario validated) and says so in one
+    line, which 4 to 14 lines of warnings printed before it hid."""
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return function(*args, **kwargs)
+    return quiet
+
+
+@_quiet_numerics
 def fit_call_log(log: CallLog, keep: np.ndarray, interval_minutes: int = 30, name: str | None = None) -> FitResult:
     """Fit a scenario to the calls of `log` selected by `keep` (see the module docstring)."""
     warnings: list[str] = []
@@ -408,7 +429,8 @@ def little_patience_s(report: IntervalReport, keep: np.ndarray) -> float:
 
 
 def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: float, replications: int = 10,
-                       seed: int = 20261123, executor=None, steps: int = 12) -> Calibration:
+                       seed: int = 20261123, executor=None, steps: int = 12,
+                       on_replication_done: Callable[[int, int], None] | None = None) -> Calibration:
     """The exponential patience mean whose simulated abandonment matches `target_abandon_rate`.
 
     Bisection on log(patience mean) between start/16 and start x 16: every step simulates the
@@ -421,7 +443,8 @@ def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: 
 
     def simulated(mean_s: float) -> tuple[float, float]:
         variant = scenario.with_scaled_durations("patience", mean_s / scenario.queues[0].patience.mean_s)
-        result = run_scenario(variant, replications=replications, seed=seed, executor=executor)
+        result = run_scenario(variant, replications=replications, seed=seed, executor=executor,
+                              on_replication_done=on_replication_done)
         return float(result.day["abandon_rate"].mean), float(result.day["asa"].mean)
 
     low, high = math.log(start_s / 16), math.log(start_s * 16)
@@ -447,7 +470,8 @@ def calibrate_patience(scenario: Scenario, target_abandon_rate: float, start_s: 
 
 def calibrate_patience_per_queue(scenario: Scenario, targets: dict[str, float], starts: dict[str, float],
                                  replications: int = 10, seed: int = 20261123, executor=None,
-                                 steps: int = 12) -> dict[str, Calibration]:
+                                 steps: int = 12, on_replication_done: Callable[[int, int], None] | None = None
+                                 ) -> dict[str, Calibration]:
     """Each queue's exponential patience mean so that its simulated abandonment matches its target.
 
     The bisection of `calibrate_patience`, run for every queue at once: each step simulates the
@@ -470,7 +494,8 @@ def calibrate_patience_per_queue(scenario: Scenario, targets: dict[str, float], 
         variant = revised(scenario, queues=tuple(
             revised(q, patience=q.patience.scaled(current[q.name] / q.patience.mean_s)) if q.name in current else q
             for q in scenario.queues))
-        result = run_scenario(variant, replications=replications, seed=seed, executor=executor)
+        result = run_scenario(variant, replications=replications, seed=seed, executor=executor,
+                              on_replication_done=on_replication_done)
         per_queue = result.breakdown_per_replication["queues"]
         for q in names:
             rate = float(np.mean(per_queue[q]["abandon_rate"][:, -1]))
@@ -505,11 +530,14 @@ def _report_queues(report: IntervalReport, keep: np.ndarray) -> tuple[str, ...]:
     return tuple(str(q) for q in names[np.argsort(first)])
 
 
+@_quiet_numerics
 def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minutes: int = 30,
                         name: str | None = None, calibrate: bool = True, replications: int = 10,
-                        executor=None, aht_cv: float | None = None) -> FitResult:
+                        executor=None, aht_cv: float | None = None,
+                        on_replication_done: Callable[[int, int], None] | None = None) -> FitResult:
     """A scenario from an interval report (see the module docstring): one queue, or one per value
-    of the report's `queue` column."""
+    of the report's `queue` column. `on_replication_done(done, total)` follows the simulations
+    that calibrate the patience."""
     warnings: list[str] = []
     start, n, index = _grid(report.time_of_day_s[keep], interval_minutes)
     if np.any(np.abs((report.time_of_day_s[keep] - start) / (interval_minutes * 60) - index) > 1e-6):
@@ -604,7 +632,7 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
 
             if several:
                 calibrations = calibrate_patience_per_queue(scenario, targets, littles, replications=replications,
-                                                            executor=executor)
+                                                            executor=executor, on_replication_done=on_replication_done)
                 calibrations = {q: replace(c, reported_asa_s=reported_asa(q)) for q, c in calibrations.items()}
                 for queue in queue_dicts:
                     if queue["name"] in calibrations:
@@ -612,7 +640,8 @@ def fit_interval_report(report: IntervalReport, keep: np.ndarray, interval_minut
                                              "mean": _round(calibrations[queue["name"]].patience_mean_s)}
             else:
                 calibration = calibrate_patience(scenario, targets["calls"], littles["calls"],
-                                                 replications=replications, executor=executor)
+                                                 replications=replications, executor=executor,
+                                                 on_replication_done=on_replication_done)
                 calibration = replace(calibration, reported_asa_s=reported_asa("calls"))
                 calibrations = {"calls": calibration}
                 queue_dicts[0]["patience"] = {"dist": "exponential", "mean": _round(calibration.patience_mean_s)}

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from simulator.errors import UserError
+from simulator.input_files import readable_file
+from simulator.schema_base import MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_DURATION_S
 
 
 class FitInputError(UserError):
@@ -106,11 +108,10 @@ def parse_column_map(text: str | None, known: dict) -> dict[str, str]:
 
 
 def _rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    file = Path(path)
-    if not file.exists():
-        raise FitInputError(f"{path}: no such file; check the path")
-    if file.is_dir():
-        raise FitInputError(f"{path}: is a folder; give the path of a CSV file")
+    try:
+        file = readable_file(path, "a CSV file", "give the path of a CSV file")
+    except UserError as exc:
+        raise FitInputError(str(exc)) from None
     try:
         with open(file, newline="", encoding="utf-8-sig") as stream:
             rows = list(csv.reader(stream))
@@ -167,22 +168,37 @@ def parse_seconds(text: str) -> float | None:
     return None
 
 
+def _shown(text: str) -> str:
+    """A cell as an error line shows it: cut short (a cell of 5,000 digits is not echoed whole)."""
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
 def _cell(row, index):
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
-def _duration(path, row_number, row, index, column, required: bool) -> float:
+def _duration(path, row_number, row, index, column, required: bool, most: float = MAX_DURATION_S,
+              unit: str = "s") -> float:
     text = _cell(row, index)
     if text == "":
         if required:
             raise FitInputError(f"{path}:{row_number}: column '{column}' is empty; give a duration in seconds")
         return math.nan
     value = parse_seconds(text)
+    shown = _shown(text)
     if value is None:
-        raise FitInputError(f"{path}:{row_number}: column '{column}': '{text}' is not a duration (seconds, or h:mm:ss)")
+        raise FitInputError(f"{path}:{row_number}: column '{column}': '{shown}' is not a duration (seconds, or h:mm:ss)")
     if value < 0:
-        raise FitInputError(f"{path}:{row_number}: column '{column}': negative duration {text}; fix or remove the row")
+        raise FitInputError(f"{path}:{row_number}: column '{column}': negative value {shown}; fix or remove the row")
+    if value > most:  # a wait of 1e300 s overflowed the fits; no real record comes near a scenario's limits
+        raise FitInputError(f"{path}:{row_number}: column '{column}': {shown} is more than {most:,.0f} {unit}, beyond "
+                            "any call centre's record; fix or remove the row")
     return value
+
+
+# an interval report's counts are checked against the scenario's limits, not a duration's
+_REPORT_LIMITS = {name: {"most": MAX_CALLS_PER_INTERVAL, "unit": "calls"} for name in ("offered", "answered", "abandoned")}
+_REPORT_LIMITS["agents"] = {"most": MAX_AGENTS, "unit": "agents"}
 
 
 def read_call_log(path: str | Path, columns: str | None = None) -> CallLog:
@@ -255,7 +271,7 @@ def read_interval_report(path: str | Path, columns: str | None = None) -> Interv
             try:
                 stamp = dt.datetime.combine(dt.date(2026, 1, 5), dt.time.fromisoformat(text))
             except ValueError:
-                raise FitInputError(f"{path}:{row_number}: column '{mapping['interval']}': '{text}' is not an interval "
+                raise FitInputError(f"{path}:{row_number}: column '{mapping['interval']}': '{_shown(text)}' is not an interval "
                                     "start; use YYYY-MM-DD HH:MM or HH:MM") from None
         days[i] = np.datetime64(stamp.date(), "D")
         tod[i] = stamp.hour * 3600 + stamp.minute * 60 + stamp.second
@@ -266,7 +282,11 @@ def read_interval_report(path: str | Path, columns: str | None = None) -> Interv
         for name in values:
             if name == "agents" and at["agents"] is None:
                 continue
-            values[name][i] = _duration(path, row_number, row, at[name], mapping[name], required=True)
+            values[name][i] = _duration(path, row_number, row, at[name], mapping[name], required=True,
+                                        **_REPORT_LIMITS.get(name, {}))
+        if at["agents"] is not None and values["agents"][i] == 0 and values["answered"][i] > 0:
+            raise FitInputError(f"{path}:{row_number}: {values['answered'][i]:g} calls answered with 0 agents; give "
+                                "the agents who answered them, or leave the agents column out")
         if values["answered"][i] + values["abandoned"][i] > values["offered"][i] + 1e-9:
             raise FitInputError(f"{path}:{row_number}: answered + abandoned exceed offered; check the row")
     return IntervalReport(source=str(path), day=days, time_of_day_s=tod, offered=values["offered"],

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.errors import UserError
+from simulator.input_files import readable_file, status_of
 
 KPIS = ("service_level", "asa_s", "p_abandon", "occupancy")
 
@@ -72,9 +73,16 @@ def parse_plan_csv(text: str, source: str) -> list[dict]:
 
 
 def read_plan_rows(folder: str | Path) -> list[dict]:
+    hint = "give a folder written by callsim plan (e.g. results/<name>)"
     path = Path(folder) / "plan.csv"
-    if not path.is_file():
-        raise PlanDiffError(f"{folder}: no plan.csv there; give a folder written by callsim plan (e.g. results/<name>)")
+    try:
+        if status_of(path, "a plan.csv") is None:
+            raise PlanDiffError(f"{folder}: no plan.csv there; {hint}")
+        readable_file(path, "a plan.csv", hint)
+    except PlanDiffError:
+        raise
+    except UserError as exc:
+        raise PlanDiffError(str(exc)) from None
     return parse_plan_csv(path.read_text(encoding="utf-8"), str(path))
 
 

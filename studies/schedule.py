@@ -45,6 +45,7 @@ from planner.shifts import BreakRule, GroupProblem, ShiftProblemError, ShiftRule
 from simulator.batch import run_scenarios
 from simulator.run import RunResult, run_scenario
 from simulator.errors import UserError
+from simulator.input_files import readable_file
 from simulator.scenario import Scenario
 from simulator.schema_base import revised
 from simulator.shift_rules import ShiftRules, clock_minutes, clock_text
@@ -83,9 +84,11 @@ def requirement_from_plan(scenario: Scenario) -> Requirement:
 
 def requirement_from_file(path: str | Path, scenario: Scenario) -> Requirement:
     """A plan.csv (`callsim plan`) or a scenario YAML whose staffing is the requirement."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScheduleError(f"{path}: no such file; give a plan.csv written by 'callsim plan' or a scenario .yaml")
+    try:
+        path = readable_file(path, "a plan.csv or a scenario", "give a plan.csv written by 'callsim plan' or a "
+                             "scenario .yaml")
+    except UserError as exc:
+        raise ScheduleError(str(exc)) from None
     if path.suffix.lower() == ".csv":
         return _requirement_from_csv(path, scenario)
     if path.suffix.lower() in (".yaml", ".yml"):

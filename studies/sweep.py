@@ -24,8 +24,9 @@ The analytic line
 -----------------
 For a single-queue scenario without IVR, callbacks, return calls or balking, each interval k
 is an M/M/N_k (+M) queue in steady state: arrival rate calls_k / interval length, N_k = agents
-on shift (all groups), AHT = mean talk + mean ACW, Erlang A with the queue's mean patience if it
-has one, else Erlang C. The day's prediction weights the intervals as the KPIs do: service
+on shift (all groups), AHT = mean talk + mean ACW (and the mean patience) of interval k as the
+planner takes them (planner.demand: they change through the day with per-interval factors),
+Erlang A with the queue's mean patience if it has one, else Erlang C. The day's prediction weights the intervals as the KPIs do: service
 level, abandonment and mean wait by calls, ASA by answered calls, occupancy by agent time
 (stationary independent period-by-period). The prediction ignores what exponential
 times and steady state do not capture (talk-time CV, non-exponential patience, a day that
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Callable, Sequence
 
+from planner.demand import queue_demand
 from planner.erlang import erlang_a_metrics, erlang_c_metrics
 from simulator.batch import run_scenarios
 from simulator.errors import UserError
@@ -60,6 +62,11 @@ class SweepError(UserError):
 # --- ranges ---------------------------------------------------------------------------------
 
 
+def _cut(text: str) -> str:
+    """An option's value as an error line shows it: cut short."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_range(text: str, integer: bool = False) -> list[float] | list[int]:
     """START:STOP[:STEP], both ends included; a single number is a one-point range.
 
@@ -70,8 +77,10 @@ def parse_range(text: str, integer: bool = False) -> list[float] | list[int]:
     parts = text.strip().split(":")
     what = "agents" if integer else "factors"
     if len(parts) not in (1, 2, 3) or not all(re.fullmatch(_NUMBER, p.strip()) for p in parts):
-        raise SweepError(f"'{text}' is not a range START:STOP[:STEP] of {what}, e.g. {'8:16' if integer else '0.8:1.2:0.1'}")
+        raise SweepError(f"'{_cut(text)}' is not a range START:STOP[:STEP] of {what}, e.g. {'8:16' if integer else '0.8:1.2:0.1'}")
     numbers = [float(p) for p in parts]
+    if not all(math.isfinite(n) for n in numbers):  # 1e400 or 400 digits: float() gives inf
+        raise SweepError(f"'{_cut(text)}': every number must be finite (at most about 1e308)")
     if integer and not all(n == int(n) for n in numbers):
         raise SweepError(f"'{text}': agents must be whole numbers")
     if len(numbers) == 1:
@@ -198,8 +207,8 @@ def erlang_prediction(scenario: Scenario, interval: int | None = None) -> dict[s
     model, _ = analytic_model(scenario)
     if model is None:
         return None
-    queue = scenario.queues[0]
-    aht_s = queue.talk_time.mean_s + queue.acw.mean_s
+    # the planner's durations: per interval when they change through the day (simulator.durations)
+    (demand,) = queue_demand(scenario)
     threshold_s = scenario.targets.service_level.within
     intervals = range(scenario.n_intervals) if interval is None else [interval]
     rows = []
@@ -208,9 +217,9 @@ def erlang_prediction(scenario: Scenario, interval: int | None = None) -> dict[s
         agents = sum(g.staffing[k] for g in scenario.agents)
         rate = calls / scenario.interval_s
         if model == "erlang_a":
-            m = erlang_a_metrics(agents, rate, aht_s, queue.patience.mean_s, threshold_s)
+            m = erlang_a_metrics(agents, rate, demand.handle_time_s(k), demand.patience_s(k), threshold_s)
         else:
-            m = erlang_c_metrics(agents, rate, aht_s, threshold_s)
+            m = erlang_c_metrics(agents, rate, demand.handle_time_s(k), threshold_s)
         rows.append((calls, agents, m))
 
     def weighted(values_weights) -> float:

@@ -167,7 +167,7 @@ def test_a_call_log_is_counted_like_interval_counts(tmp_path):
     assert f.aht_s[monday, k] == pytest.approx(100 + 20 + 20)  # talk 100 + k (k = 20 at 10:00) + ACW 20
     from presentation.forecast_output import format_forecast
 
-    assert "a scenario does not read aht_s per interval" in format_forecast(f)
+    assert "a scenario reading this file takes aht_s as its handle time per interval" in format_forecast(f)
 
 
 # --- the command --------------------------------------------------------------------------------

@@ -7,8 +7,10 @@ In CI the examples are derandomized (the 'ci' profile in conftest.py). A longer 
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import signal
 from pathlib import Path
 
@@ -17,17 +19,22 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import SHIPPED_SCENARIOS, run_cli
+from helpers import HELP_DESK, SHIPPED_SCENARIOS, run_cli
 from simulator.kpi_table import KPI
 
 # the 100,000-call day is left out: each example simulates its scenario twice
 SOURCES = [p for p in SHIPPED_SCENARIOS if p.stem != "large_centre"]
 SECONDS_PER_EXAMPLE = 60  # a hang fails the test instead of stopping the suite
 
+# numbers at the edges of float: the smallest subnormal and normal, the largest, and the tiny
+# CVs that overflowed a gamma's shape to NaN talk times
+FLOAT_EDGES = [5e-324, 2.2250738585072014e-308, 1e-300, 1e-170, 1e-160, 1e-100, 1.7976931348623157e308, -5e-324,
+               -1.7976931348623157e308, 10**400, -(10**400)]
+
 weird_values = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-10**12, max_value=10**12),
     st.sampled_from([0, 1, -1, 1.5, 100, 1e308, -0.0, "", "x", "8:00", "5%", None, True, [], {}, [1, 2], {"a": 1},
-                     "\u2028", "a\nb", 2**31, 2**63]),
+                     "\u2028", "a\nb", 2**31, 2**63, *FLOAT_EDGES]),
     st.text(max_size=5),
 )
 
@@ -64,7 +71,8 @@ def mutated_scenarios(draw):
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         places = [(p, v) for p, v in _leaves(document) if p]
         path, value = draw(st.sampled_from(places))
-        action = draw(st.sampled_from(["replace", "replace", "replace", "scale", "delete", "add_key", "grow"]))
+        action = draw(st.sampled_from(["replace", "replace", "replace", "scale", "delete", "add_key", "grow", "edge",
+                                       "flood"]))
         if action == "replace":
             _set(document, path, copy.deepcopy(draw(weird_values)))  # [] and {} are shared constants
         elif action == "scale" and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -75,11 +83,29 @@ def mutated_scenarios(draw):
             value[draw(st.sampled_from(["extra", "mean", "cv", "dist", "name", "serves"]))] = copy.deepcopy(draw(weird_values))
         elif action == "grow" and isinstance(value, list) and value:
             value.append(copy.deepcopy(value[-1]))
+        elif action == "edge" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            _set(document, path, draw(st.sampled_from(FLOAT_EDGES)))
+        elif action == "flood" and isinstance(value, list):
+            # a huge list of wrong-typed (or right-typed) items: refused in constant time per item
+            item = draw(st.sampled_from([0, "x", None, [], 1.5, True]))
+            _set(document, path, [item] * draw(st.sampled_from([1_000, 20_000, 120_000])))
     return source.stem, yaml.safe_dump(document, allow_unicode=True)
 
 
 def _alarm(signum, frame):
-    raise TimeoutError(f"an example ran past {SECONDS_PER_EXAMPLE} s")
+    raise TimeoutError("an example ran past its time limit")
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int = SECONDS_PER_EXAMPLE):
+    """A hang fails the example (TimeoutError) instead of stopping the suite."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # a few hundred examples in the suite; the 'fuzz' profile's count when it is larger
@@ -98,29 +124,132 @@ def test_a_mutated_scenario_runs_correctly_or_is_refused_in_one_line(tmp_path_fa
         path = folder / f"{stem}.yaml"
         path.write_text(text)
         out = folder / "out"
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(SECONDS_PER_EXAMPLE)
-        try:
+        with _time_limit():
             code, stdout, stderr = run_cli(capsys, "run", path, "-r", "2", "-w", "1", "-q", "--no-plots",
                                            "--max-calls", "60000", "-o", out)
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, previous)
         outcomes[code] = outcomes.get(code, 0) + 1
-        assert "Traceback" not in stderr and "internal error" not in stderr, (text, stderr)
-        if code == 2:
-            assert stdout == "" and len(stderr.strip().splitlines()) == 1, (text, stderr)
-            assert not out.exists(), text
-            return
-        assert code == 0, (code, stderr, text)
-        document = json.loads((out / "kpis.json").read_text())  # conservation is checked in every replication
-        for row in [document["day"], *document["intervals"]]:
-            for name, estimate in row.items():
-                if name == "interval" or estimate["mean"] is None:
-                    continue
-                low, high = KPI[name].bounds
-                assert low <= estimate["mean"] <= high, (name, estimate, text)
+        _assert_run_or_refusal(code, stdout, stderr, out, text)  # conservation is checked in every replication
 
     one_file()
     # power: the mutations produce runs as well as refusals, so both halves of the promise are tested
     assert outcomes.get(0, 0) >= EXAMPLES // 10 and outcomes.get(2, 0) >= EXAMPLES // 10, outcomes
+
+
+def _assert_run_or_refusal(code: int, stdout: str, stderr: str, out: Path, context) -> None:
+    """The promise for any input: exit 2 with one line and nothing written, or exit 0 with every
+    KPI written in its range; never exit 1, never a traceback."""
+    assert "Traceback" not in stderr and "internal error" not in stderr, (context, stderr)
+    if code == 2:
+        assert stdout == "" and len(stderr.strip().splitlines()) == 1, (context, stderr)
+        assert not out.exists(), context
+        return
+    assert code == 0, (code, stderr, context)
+    for name in ("kpis.json", "sweep.json", "comparison.json"):
+        if (out / name).exists():
+            text = (out / name).read_text()
+            assert "NaN" not in text and "Infinity" not in text, (context, name)
+    if (out / "kpis.json").exists():
+        document = json.loads((out / "kpis.json").read_text())
+        for row in [document["day"], *document["intervals"]]:
+            for name, estimate in row.items():
+                if name != "interval" and estimate["mean"] is not None:
+                    low, high = KPI[name].bounds
+                    assert low <= estimate["mean"] <= high, (name, estimate, context)
+
+
+OPTION_VALUES = ["0", "-1", "5e-324", "1e-300", "0.5", "1", "2", "1e5", "1e308", "nan", "inf", "1" + "0" * 400, "x"]
+OPTION_CASES = st.one_of(
+    st.tuples(st.sampled_from(["run", "plan", "compare", "optimize"]), st.sampled_from(["--volume", "--aht"]),
+              st.sampled_from(OPTION_VALUES)),
+    st.tuples(st.just("sweep"), st.just("--vary"),
+              st.builds(lambda p, a, b: f"{p}={a}:{b}:{b}", st.sampled_from(["volume", "talk_time", "patience"]),
+                        st.sampled_from(OPTION_VALUES), st.sampled_from(OPTION_VALUES))),
+    st.tuples(st.just("sweep"), st.just("--agents"),
+              st.builds(lambda a, b: f"{a}:{b}", st.sampled_from(["0", "1", "10", "99999", "100000", "100001",
+                                                                   "-100001", "+3", "1" + "0" * 400]),
+                        st.sampled_from(["1", "11", "100000", "100002", "+100001", "1" + "0" * 400]))),
+)
+OPTION_EXAMPLES = max(40, settings.default.max_examples // 10)
+
+
+def test_option_values_past_the_limits_run_correctly_or_are_refused(tmp_path_factory, capsys):
+    """--volume, --aht, sweep --vary and --agents at the edges of float and past the scenario's
+    limits, on every command that takes them."""
+    outcomes: dict[int, int] = {}
+
+    @settings(max_examples=OPTION_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(case=OPTION_CASES)
+    def one_command(case):
+        command, option, value = case
+        out = tmp_path_factory.mktemp("option") / "out"
+        extra = [HELP_DESK] if command == "compare" else []
+        extra += ["--max-iterations", "2"] if command == "optimize" else []
+        with _time_limit():
+            code, stdout, stderr = run_cli(capsys, command, HELP_DESK, *extra, option, value, "-r", "2", "-w", "1",
+                                           "-q", "--no-plots", "--max-calls", "60000", "-o", out)
+        outcomes[code] = outcomes.get(code, 0) + 1
+        _assert_run_or_refusal(code, stdout, stderr, out, case)
+
+    one_command()
+    assert outcomes.get(0, 0) >= OPTION_EXAMPLES // 10 and outcomes.get(2, 0) >= OPTION_EXAMPLES // 10, outcomes
+
+
+def _special_path(kind: str, folder: Path) -> str:
+    """A path that is not a readable file: a FIFO (blocks a reader forever), a device that never
+    ends, a folder, a name over 255 bytes, nothing at all."""
+    if kind == "fifo":
+        path = folder / "pipe.csv"
+        os.mkfifo(path)
+        return str(path)
+    if kind == "folder":
+        (folder / "dir.csv").mkdir()
+        return str(folder / "dir.csv")
+    return {"zero": "/dev/zero", "null": "/dev/null", "long": str(folder / ("n" * 300 + ".csv")),
+            "missing": str(folder / "missing.csv")}[kind]
+
+
+def _command_reading(place: str, path: str, folder: Path) -> list:
+    """The command line that reads `path` as its `place`."""
+    if place == "forecast":
+        scenario = folder / "forecast.yaml"
+        scenario.write_text(HELP_DESK.read_text().replace("calls: [60, 60, 60, 60, 60, 60, 60, 60]",
+                                                          f"calls: {{csv: {json.dumps(path)}, column: calls}}"))
+        return ["run", scenario, "-r", "2", "-q", "--no-plots"]
+    return {"scenario": ["run", path, "-r", "2", "-q", "--no-plots"], "log": ["fit", path],
+            "report": ["fit", "--intervals", path], "baseline": ["plan", HELP_DESK, "--baseline", path, "--no-plots"],
+            "requirement": ["schedule", SHIFTS, "--requirements", path, "--no-plots"],
+            "results": ["report", path]}[place]
+
+
+SHIFTS = Path(__file__).resolve().parent.parent / "scenarios" / "retail_bank_shifts.yaml"
+
+
+def test_special_files_anywhere_a_path_is_read_are_one_line(tmp_path_factory, capsys):
+    """Every kind of path that is not a readable file, at every place a command reads one: one
+    line and exit 2, nothing written, within seconds (a FIFO used to block forever)."""
+    outcomes: dict[int, int] = {}
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(kind=st.sampled_from(["fifo", "zero", "null", "folder", "long", "missing"]),
+           place=st.sampled_from(["scenario", "forecast", "log", "report", "baseline", "requirement", "results"]))
+    def one_path(kind, place):
+        folder = tmp_path_factory.mktemp("special")
+        out = folder / "out"
+        command = _command_reading(place, _special_path(kind, folder), folder)
+        if place != "results":
+            command += ["-o", out / "x.yaml" if command[0] == "fit" else out]
+        with _time_limit(20):
+            code, stdout, stderr = run_cli(capsys, *command)
+        outcomes[code] = outcomes.get(code, 0) + 1
+        assert code == 2, (kind, place, code, stderr)
+        _assert_run_or_refusal(code, stdout, stderr, out, (kind, place))
+
+    one_path()
+    # the control: the same places given the real files they expect are read (exit 0)
+    folder = tmp_path_factory.mktemp("control")
+    csv_path = folder / "forecast.csv"
+    csv_path.write_text("calls\n" + "60\n" * 8)
+    code, _, err = run_cli(capsys, *_command_reading("forecast", str(csv_path), folder), "-o", folder / "out")
+    assert code == 0, err
+    code, _, err = run_cli(capsys, "report", folder / "out")
+    assert code == 0, err
