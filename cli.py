@@ -769,16 +769,29 @@ def _status_line(quiet: bool, text):
 @no_plots_option
 @quiet_option
 @click.option("--report", "with_report", is_flag=True, help="also write schedule_report.html (one self-contained page)")
+@click.option("--agents", "agents_path", metavar="AGENTS.csv", type=click.Path(dir_okay=False), default=None,
+              help="with days: and shifts.contracts: (a week), the named agents to roster (name, contract, groups; "
+                   "optional unavailable, preferred_off, weekends_before, late_before): writes roster.csv by name")
 def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
-             replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report):
+             replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report, agents_path):
     """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
-    agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS)."""
+    agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS). With days:
+    and shifts.contracts:, weekly tours with days off (and, with --agents, a roster of named agents)."""
     from presentation.schedule_output import format_study, not_converged_message, schedule_files, solver_progress_text
     from studies.schedule import load_requirement, run_schedule
 
     if from_plan and requirements_path is not None:
         raise InputError("give either --requirements FILE or --from-plan, not both")
     scenario = _load(scenario_path, staffing_optional=True)  # shifts are made from the requirement
+    if scenario.days is not None and scenario.shifts is not None and scenario.shifts.contracts is not None:
+        for flag, given in (("--requirements", requirements_path), ("--verify", verify),
+                            ("--by-simulation", by_simulation), ("--report", with_report)):
+            if given:
+                raise InputError(f"{flag} is not available for a week (days: with shifts.contracts:) yet; drop it")
+        _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots)
+        return
+    if agents_path is not None:
+        raise InputError("--agents needs a week: days: and shifts.contracts: in the scenario")
     folder = _output_folder(out, Path(scenario_path).stem)
     requirement = load_requirement(scenario, requirements_path)
     if verify or by_simulation:  # each round simulates the day twice at most (requirement and schedule)
@@ -798,6 +811,21 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
         click.echo(f"simulate the schedule: callsim run {folder / f'{stem}.scheduled.yaml'}")
     if study.by_rounds is not None and study.by_rounds.round_limit:
         raise TargetsNotMet(not_converged_message(study.by_rounds))
+
+
+def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots):
+    from presentation.week_output import format_week, week_files
+    from studies.week import schedule_week
+
+    folder = _output_folder(out, Path(scenario_path).stem)
+    study = schedule_week(scenario, shrinkage, time_limit_s, agents_path, where=f"{scenario_path}: ")
+    files = week_files(study, str(scenario_path), plots=not no_plots)
+    written = _write(folder, files)  # everything rendered first: nothing half-written on failure
+    if as_json:
+        click.echo(files["week.json"], nl=False)
+        return
+    click.echo(format_week(study, str(scenario_path)))
+    click.echo(f"\n{_written_line(folder, written)}")
 
 
 # --- scenarios from data: callsim fit ---
@@ -1086,6 +1114,17 @@ def _main(argv: list[str] | None) -> int:
         click.echo(f"callsim: error: {cut_long_words(one_line(exc))}", err=True)
         return 2
     except Exception as exc:  # a bug in callsim, never the user's fault
+        from concurrent.futures.process import BrokenProcessPool
+
+        if isinstance(exc, BrokenProcessPool) and not was_terminated():
+            # the same SIGTERM sent to the whole group can end a worker, and so fail a job, before
+            # this process's own handler has run: give a pending signal the moment it needs
+            import time
+
+            try:
+                time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
         if was_terminated():  # a worker ended by the same SIGTERM can fail a job first: not a bug
             click.echo("callsim: stopped (SIGTERM); nothing half-written was kept.", err=True)
             return 143

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from simulator.errors import UserError
 from simulator.input_files import readable_folder
-from simulator.kpi_table import KPI
+from simulator.kpi_table import KPI, service_level_note
 
 from .compare_output import _letter
 from .text import INTERVAL_COLUMNS, format_pm, format_value, readable
@@ -230,8 +230,10 @@ def _day_table(document: dict) -> str:
             f"<td>{_e(_mean_text(name, estimate))}</td><td>{_e(_ci_text(name, estimate))}</td>"
             f"<td class=\"text\">{target}</td><td class=\"text\">{status}</td></tr>"
         )
+    within_s = document.get("scenario", {}).get("targets", {}).get("service_level", {}).get("within")
+    sl_note = f"<p class=\"note\">{_e(service_level_note(within_s))}</p>" if isinstance(within_s, (int, float)) else ""
     return (
-        f"<p>Targets: {_tally(document.get('targets', []))}. {UNCERTAIN_NOTE}</p>"
+        f"<p>Targets: {_tally(document.get('targets', []))}. {UNCERTAIN_NOTE}</p>{sl_note}"
         "<div class=\"scroll\"><table><thead><tr><th>KPI (whole day)</th><th>mean</th><th>95% CI</th>"
         "<th class=\"text\">target</th><th class=\"text\">status</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from simulator.kpi_table import KPI, UNITS, Unit
+from simulator.kpi_table import KPI, UNITS, Unit, service_level_note
 from simulator.funnel import funnel_document
 
 if TYPE_CHECKING:  # annotations only: printing a table must not load the engine
@@ -185,8 +185,8 @@ def format_summary(result: RunResult) -> str:
         rows.append([name, mean, ci, check.label if check else "", check.status if check else ""])
     lines.append(table(["KPI (day)", "mean", "95% CI", "target", "status"], rows))
     lines.append("")
-    lines.append(f"SL = answered within {sl.within:g} s / calls that reached the queue; "
-                 "'uncertain' = the 95% CI straddles the target.")
+    lines.append(service_level_note(sl.within))
+    lines.append("'uncertain' = the 95% CI straddles the target.")
     durations = _durations_line(scenario)
     if durations:
         lines.append(durations)

@@ -45,6 +45,8 @@ def describe_call(records: CallRecords, i: int, scenario: Scenario) -> str:
         who += " (redial)"
     elif kind == REPEAT:
         who += " (repeat call)"
+    if outcome == Outcome.BLOCKED:
+        return f"{clock(scenario, arrived)}  {who}  every line busy: blocked (busy signal)"
     parts = []
     queue = int(records.queue[i])
     queue_name = scenario.queues[queue].name if 0 <= queue < len(scenario.queues) else None

@@ -42,6 +42,7 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from functools import partial
+from heapq import heappop, heappush
 from operator import itemgetter
 
 import numpy as np
@@ -62,6 +63,7 @@ __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_calle
 _NEVER = float("inf")  # patience of a caller who never abandons
 _ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
 _CONTAINED, _IVR_ABANDONED = int(Outcome.CONTAINED), int(Outcome.IVR_ABANDONED)
+_BLOCKED = int(Outcome.BLOCKED)
 
 # Lazy agents pay off when many agents are busy while few callers wait (large centres); in a
 # small centre callers wait often, most lazy job ends become dues after all and the
@@ -169,6 +171,18 @@ class _CallCentre:
         self.last_exit_s = 0.0  # when the last agent went home or waiting caller hung up, so far
         self.closing = False
         self.pending = 0  # calls on their way to a queue: in the IVR, in a transfer, due a scheduled callback
+        # telephone lines (trunks): free lines, and the moments lines held now become free (a heap;
+        # a line freed at the moment a call arrives is free for it)
+        self.has_trunks = scenario.trunks is not None
+        if self.has_trunks:
+            self.lines_free = scenario.trunks
+            self.line_frees_at: list[float] = []
+        # a call starts (arrives, first or return call): the IVR or its queue, on a free line if lines are counted
+        start = self._start_in_ivr if self.has_ivr else self._join
+        self.start_call = partial(self._on_a_line, start) if self.has_trunks else start
+        # a waiting caller's patience is watched by a due where its moment matters: it redials
+        # (decided per caller in _join), or it frees a line
+        self.watch_patience = self.has_trunks
         # the hot paths, chosen once for the features the day uses
         # an answer may be a callback's dial or a misrouted call's transfer (see _answer)
         self.special_answers = self.has_ivr or self.has_callbacks
@@ -177,7 +191,7 @@ class _CallCentre:
         # lazy agents (see _job): on the plain path, without overflow (whose timer reads the
         # idle agents at moments of its own)
         self.lazy = None
-        if not (self.has_ivr or self.has_callbacks or self.has_returns):
+        if not (self.has_ivr or self.has_callbacks or self.has_returns or self.has_trunks):
             most_on_shift = max(map(sum, zip(*self.staffing)), default=0)
             if most_on_shift >= LAZY_AGENTS_FROM and all(after_s is None for after_s in self.overflow_after_s):
                 self.lazy = [[] for _ in range(n_groups)]  # per group: the kernel's deferred job ends
@@ -198,8 +212,7 @@ class _CallCentre:
         """Time 0: the first interval's staffing, then the first arrivals."""
         self._boundary(None)
         deferred = None if self.lazy is None else self.lazy_ends
-        start = self._start_in_ivr if self.has_ivr else self._join  # start(call, now)
-        Moments(self.env, self.arrived, self.n_first, start, deferred, ARRIVALS_WITHOUT_TIMEOUT).begin()
+        Moments(self.env, self.arrived, self.n_first, self.start_call, deferred, ARRIVALS_WITHOUT_TIMEOUT).begin()
 
     def _boundary(self, event) -> None:
         """Apply the next interval's staffing at its boundary, or close the day."""
@@ -220,6 +233,25 @@ class _CallCentre:
         # scheduled callback); busy ones finish and keep answering until the queues empty
         if not self.pending:
             self._release_idle()
+
+    def _on_a_line(self, start, i: int, now: float) -> None:
+        """Call i arrives (now) with lines counted: it takes a free line and starts, or finds
+        every line busy and is blocked (a busy signal), and may redial as an abandoner does."""
+        frees = self.line_frees_at
+        while frees and frees[0] <= now:
+            heappop(frees)
+            self.lines_free += 1
+        if not self.lines_free:
+            self.outcome[i] = _BLOCKED
+            self._maybe_redial(i)
+            return
+        self.lines_free -= 1
+        start(i, now)
+
+    def _hang_up(self, at_s: float) -> None:
+        """A call leaves its line at `at_s` (now or later: the end of its talk)."""
+        if self.has_trunks:
+            heappush(self.line_frees_at, at_s)
 
     def _start_in_ivr(self, i: int, now: float) -> None:
         """Call i starts: the IVR, then its queue."""
@@ -243,8 +275,10 @@ class _CallCentre:
         elif q == CONTAINED:  # the call ends in the IVR
             self.outcome[i] = _CONTAINED
             self.flags[i] |= RESOLVED
+            self._hang_up(self.env.now)
         else:
             self.outcome[i] = _IVR_ABANDONED
+            self._hang_up(self.env.now)
             self._maybe_redial(i)
         if self.closing and not self.pending:
             self._release_idle()
@@ -259,15 +293,18 @@ class _CallCentre:
                 self._answer(i, g, idle[g].popleft(), now)
                 return
         if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
+            self._hang_up(now)  # to be called back
             return
         if self.balk_u[i] < self.balk_p[q]:
             self.outcome[i] = Outcome.BALKED
+            self._hang_up(now)
             return
         patience = self.patience[i]
         u = self.priority_u[i] if self.has_priority else 0.0
         if patience == _NEVER:
             e = self.routing.join(i, q, now, u)
-        elif self.has_returns and self.redial_u[i] < self.redial_p:  # it redials at the moment it hangs up
+        elif self.watch_patience or (self.has_returns and self.redial_u[i] < self.redial_p):
+            # its moment matters: it frees a line, or it redials at the moment it hangs up
             e = self.routing.join(i, q, now, u)
             due = self.env.due(patience, self._patience_ran_out_cbs)
             due.call, due.queue, due.entry = i, q, e
@@ -288,6 +325,7 @@ class _CallCentre:
             self.outcome[i] = _ABANDONED
             self.wait[i] = self.patience[i]
             self.last_exit_s = self.env.now
+            self._hang_up(self.env.now)
             self._maybe_redial(i)
 
     def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
@@ -296,6 +334,7 @@ class _CallCentre:
         self.wait[i] = self.patience[i]
         if deadline_s > self.last_exit_s:
             self.last_exit_s = deadline_s
+        self._hang_up(deadline_s)
 
     def _overflow_due(self, q: int, e: int, event) -> None:
         """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""
@@ -448,11 +487,7 @@ class _CallCentre:
 
     def _start_again(self, event) -> None:
         """A redial or repeat call (`event.call`) starts."""
-        j = event.call
-        if self.has_ivr:
-            self._start_in_ivr(j, self.env.now)
-        else:
-            self._join(j, self.env.now)
+        self.start_call(event.call, self.env.now)
 
     # --- agent bookkeeping ---------------------------------------------------------------
 
@@ -504,8 +539,11 @@ class _CallCentre:
                 self.env.defer(lazy[g], busy_s, agent)  # (lazy agents: no return calls)
                 return
         self.env.due(busy_s, self.job_done_cbs[agent])
-        if ends_call and self.has_returns:
-            self._maybe_repeat(i, now + lead_s + talk_s)
+        if ends_call:
+            if self.has_trunks and outcome == _ANSWERED:  # a callback's caller left its line when it accepted
+                self._hang_up(now + lead_s + talk_s)
+            if self.has_returns:
+                self._maybe_repeat(i, now + lead_s + talk_s)
 
     def _wake(self, g: int) -> None:
         """Group g's lazy jobs (all ending after the current event) get their dues."""

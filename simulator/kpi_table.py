@@ -32,7 +32,7 @@ class Kpi(NamedTuple):
 
     @property
     def bounds(self) -> tuple[float, float]:
-        """The values it can take: every KPI is >= 0; rates and shares are <= 1."""
+        """The values it can take: every KPI is >= 0; shares (unit fraction) are <= 1."""
         return (0.0, 1.0) if self.unit == "fraction" else (0.0, math.inf)
 
 
@@ -49,6 +49,9 @@ class Unit(NamedTuple):
 UNITS: dict[str, Unit] = {
     "calls": Unit(1.0, ",.1f", "", "calls per day"),
     "fraction": Unit(100.0, ".1f", "%", "%"),
+    # printed as a percentage but not a share: its numerator is not a subset of its denominator
+    # (service_level_expected: an interval with 0.5 calls expected and 1 answered is 200%)
+    "ratio": Unit(100.0, ".1f", "%", "%"),
     "seconds": Unit(1.0, ".1f", " s", "s"),
     "money": Unit(1.0, ",.2f", "", "currency"),
     "agent_seconds": Unit(1 / 3600, ".2f", " agent-hours", "agent-seconds"),
@@ -82,6 +85,11 @@ KPIS: tuple[Kpi, ...] = (
         'calls the IVR sent to the wrong queue', better='lower'),
     Kpi("transfers", 'calls', 'transfers', 'ivr',
         'misrouted calls answered in the wrong queue and transferred to the right one', better='lower'),
+    Kpi("blocked", 'calls', 'blocked calls', 'trunks',
+        'calls that found every line (trunk) busy and heard a busy signal: in offered, never in reached_queue; '
+        'with return_calls they redial as abandoners do, and their redials count in redials', better='lower'),
+    Kpi("blocking_rate", 'fraction', 'blocking', 'trunks',
+        'blocked / offered', better='lower'),
     Kpi("reached_queue", 'calls', 'calls reaching the agents', None,
         'calls that reached an agent queue: answered + abandoned + balked + unserved + callbacks_accepted'),
     Kpi("answered", 'calls', 'calls answered', None,
@@ -110,6 +118,14 @@ KPIS: tuple[Kpi, ...] = (
         'answered within the target threshold / reached_queue (abandons and balks count as failures)', better='higher'),
     Kpi("service_level_answered", 'fraction', 'service level answered', None,
         'answered within the target threshold / answered', better='higher'),
+    Kpi("service_level_short_abandons_excluded", 'fraction', 'service level without short abandons', None,
+        'answered within the target threshold / (answered + abandoned after waiting longer than the threshold): '
+        'callers who hung up within the threshold are left out, as are balks, unserved calls and callbacks', better='higher'),
+    Kpi("service_level_expected", 'ratio', 'service level over expected calls', None,
+        "answered within the target threshold / the calls the scenario expects (arrivals.calls: first calls, before "
+        "the IVR, redials not counted), not the simulated count: a fixed denominator, so the replications' mean "
+        "estimates E[answered within] / E[calls] without ratio bias; above service_level on a busier day than "
+        "expected, and above 1 where more calls are answered in time than were expected", better='higher'),
     Kpi("asa", 'seconds', 'ASA', None,
         'average speed of answer: mean queue wait of answered calls, seconds', better='lower'),
     Kpi("avg_wait", 'seconds', 'mean wait', None,
@@ -155,6 +171,25 @@ KPIS: tuple[Kpi, ...] = (
 KPI: dict[str, Kpi] = {k.key: k for k in KPIS}
 DEFINITIONS: dict[str, str] = {k.key: k.definition for k in KPIS}
 
+# The service level's definitions in use, by denominator: the headline `service_level` is the
+# first (every call that reached the queue; abandons and balks count as failures), the strictest
+# of the common ones. Printed tables and reports name it with `service_level_note`.
+SERVICE_LEVELS: tuple[tuple[str, str], ...] = (
+    ("service_level", "calls that reached the queue"),
+    ("service_level_answered", "answered calls"),
+    ("service_level_short_abandons_excluded", "answered + abandoned after {within} s"),
+    ("service_level_expected", "expected calls"),
+)
+
+
+def service_level_note(within_s: float) -> str:
+    """Which definition the headline service level uses, and the others beside it, in one sentence."""
+    within = f"{within_s:g}"
+    (_, headline), *others = SERVICE_LEVELS
+    rest = "; ".join(f"{key} over {words.format(within=within)}" for key, words in others)
+    return (f"SL = service_level = answered within {within} s / {headline}; "
+            f"the other definitions (same numerator): {rest}.")
+
 
 def uses_cost(scenario: Scenario) -> bool:
     return any(g.hourly_cost is not None or g.paid_cost is not None for g in scenario.agents)
@@ -164,8 +199,13 @@ def uses_ivr(scenario: Scenario) -> bool:
     return scenario.ivr is not None
 
 
+def uses_trunks(scenario: Scenario) -> bool:
+    return scenario.trunks is not None
+
+
 # feature -> does this scenario use it (a KPI of an unused feature is left out, never 0)
-FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls}
+FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls,
+            "trunks": uses_trunks}
 
 
 def kpi_bounds(name: str) -> tuple[float, float]:

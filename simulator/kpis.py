@@ -222,6 +222,9 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     transfer_s = np.bincount(arrival_interval[transferred], weights=records.transfer_s[transferred],
                              minlength=n_intervals)
     kpi["transfer_agent_seconds"] = _with_day(transfer_s, transfer_s.sum())
+    # telephone lines
+    kpi["blocked"] = count(outcome == Outcome.BLOCKED)
+    kpi["blocking_rate"] = _ratio(kpi["blocked"], kpi["offered"])
     # queues
     kpi["reached_queue"] = count(queued_mask | (outcome == Outcome.BALKED) | accepted_mask)
     kpi["answered"] = count(answered_mask)
@@ -239,6 +242,10 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     within = count(answered_mask & (records.wait_s <= threshold_s))
     kpi["service_level"] = _ratio(within, kpi["reached_queue"])
     kpi["service_level_answered"] = _ratio(within, kpi["answered"])
+    abandoned_late = count(abandoned_mask & (records.wait_s > threshold_s))
+    kpi["service_level_short_abandons_excluded"] = _ratio(within, kpi["answered"] + abandoned_late)
+    expected_calls = np.asarray(scenario.arrivals.calls, dtype=float)
+    kpi["service_level_expected"] = _ratio(within, _with_day(expected_calls, expected_calls.sum()))
     kpi["asa"] = mean_of(records.wait_s, answered_mask)
     kpi["avg_wait"] = mean_of(records.wait_s, queued_mask)
     waits, wait_bins = records.wait_s[queued_mask], arrival_interval[queued_mask]

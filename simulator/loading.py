@@ -442,17 +442,25 @@ def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
     """`arrivals.calls: {csv: forecast.csv, ...}` -> the file's numbers, in place (and its
     busyness_cv and aht_s as arrivals.handle_time_s, unless the scenario gives them); see `simulator.forecast_csv`. Errors name the
     scenario's line, and the CSV's row when a row is at fault."""
-    arrivals = data.get("arrivals")
-    calls = arrivals.get("calls") if isinstance(arrivals, dict) else None
+    days = data.get("days")
+    for d, day in enumerate(days if isinstance(days, list) else ()):
+        if isinstance(day, dict) and isinstance(day.get("calls"), dict):
+            _calls_into(day, {}, ("days", d, "calls"), data, lines, source, folder)
+    _calls_into(data.get("arrivals"), data.get("arrivals"), ("arrivals", "calls"), data, lines, source, folder)
+
+
+def _calls_into(holder, arrivals, path: tuple, data: dict, lines: dict, source: str, folder: Path) -> None:
+    """One `calls: {csv: ...}` (of `arrivals` or of a day) replaced by the file's numbers."""
+    calls = holder.get("calls") if isinstance(holder, dict) else None
     if not isinstance(calls, dict):
         return
     from .forecast_csv import ForecastCsvError, read_forecast_calls
 
-    where = f"{source}:{_line_of(('arrivals', 'calls'), lines)}: arrivals.calls"
+    where = f"{source}:{_line_of(path, lines)}: {'.'.join(str(p) for p in path)}"
     start = data.get("start", Scenario.model_fields["start"].default)
     minutes = data.get("interval_minutes")
     if not isinstance(start, str) or parse_clock(start) is None or minutes not in (15, 30, 60):
-        arrivals["calls"] = [0.0]  # rows are picked by time: the schema reports the bad start or interval first
+        holder["calls"] = [0.0]  # rows are picked by time: the schema reports the bad start or interval first
         return
     try:
         values, busyness, handle_time_s = read_forecast_calls(calls, folder, parse_clock(start), minutes)
@@ -460,8 +468,8 @@ def _calls_from_csv(data: dict, lines: dict, source: str, folder: Path) -> None:
         raise ScenarioFileError(one_line(f"{where}{'.' + exc.key if exc.key else ''}: {exc}")) from None
     except UserError as exc:  # the file itself (not a regular file, too big, not UTF-8)
         raise ScenarioFileError(f"{where}.csv: {exc}") from None
-    arrivals["calls"] = values
-    if busyness is not None and "busyness_cv" not in arrivals:
+    holder["calls"] = values
+    if busyness is not None and isinstance(arrivals, dict) and "busyness_cv" not in arrivals:
         arrivals["busyness_cv"] = busyness
     if handle_time_s is not None and "handle_time_s" not in arrivals:
         arrivals["handle_time_s"] = handle_time_s

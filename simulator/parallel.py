@@ -77,8 +77,15 @@ def _interrupts_deferred() -> Iterator[None]:
         yield  # only the main thread receives signals
         return
     pressed: list[int] = []
-    previous = {number: signal.signal(number, lambda signum, frame: pressed.append(signum))
-                for number in (signal.SIGINT, signal.SIGTERM)}
+
+    def note(signum, frame) -> None:
+        pressed.append(signum)
+        if signum == signal.SIGTERM:
+            # noted at once: if the block ends in an error instead (a worker ended by the same
+            # SIGTERM breaks the pool), the command line must still know it was terminated
+            _terminated.set()
+
+    previous = {number: signal.signal(number, note) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
@@ -93,6 +100,9 @@ def _interrupts_deferred() -> Iterator[None]:
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` processes that ignore Ctrl-C (the parent handles it)."""
+    # from the start, not only on Ctrl-C: a SIGTERM to the whole group ends the workers too, and
+    # the manager thread then trips over the jobs the parent cancels in the same way
+    _quiet_manager_thread()
     return ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
 
 

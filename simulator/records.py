@@ -27,6 +27,7 @@ class Outcome(IntEnum):
     IVR_ABANDONED = 5  # hung up in the IVR
     CALLBACK_COMPLETED = 6  # accepted a callback and was reached by an agent
     CALLBACK_FAILED = 7  # accepted a callback but was never reached
+    BLOCKED = 8  # found every line (trunk) busy: a busy signal, never entered the centre
 
 
 # bits of CallRecords.flags

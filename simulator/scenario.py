@@ -20,6 +20,7 @@ from .intents import Intent, check_intents
 from .ivr import Ivr
 from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
+from .days import MAX_DAYS, Day
 from .shift_rules import ShiftRules
 
 SCHEMA_VERSION = 1
@@ -297,7 +298,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts", "intents")
+    _omitted_when_none = ("shifts", "intents", "trunks", "days")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -315,10 +316,19 @@ class Scenario(_Frozen):
         description="why people call (optional; needs an ivr): each intent a share of the calls, the queue "
         "that resolves it and its own durations; menu options then list the intents they are meant for")
     return_calls: ReturnCalls | None = Field(default=None, description="redials and repeat calls")
+    trunks: int | None = Field(
+        default=None, ge=1, le=MAX_AGENTS * MAX_PARTS,
+        description="telephone lines into the centre (optional; default: unlimited): a call holds a line from its "
+                    "arrival (IVR included) until it hangs up or its talk ends (ACW needs no line); a caller who "
+                    "finds every line busy hears a busy signal (blocked) and may redial like an abandoner")
     targets: Targets = Field(default=Targets(), description="service targets the results are checked against")
     simulation: Simulation = Field(default=Simulation(), description="replications and seed")
     shifts: ShiftRules | None = Field(default=None, description="shift rules for 'callsim schedule' (the simulator "
                                       "ignores them): shift types, breaks, costs, caps, seats, shrinkage")
+    days: tuple[Day, ...] | None = Field(
+        default=None, min_length=1, max_length=MAX_DAYS,
+        description="the dates a multi-day scenario spans (a week): each a date, closed or not, and its own calls "
+        "(default: arrivals.calls); 'callsim schedule' builds weekly tours for them (the simulator runs one day)")
 
     @field_validator("start")
     @classmethod
@@ -437,7 +447,25 @@ class Scenario(_Frozen):
         if self.shifts is not None:
             self.shifts.check_against(int(self.start_s // 60), n, self.interval_minutes, group_names,
                                       self.arrivals.calls)
+        self._check_days(n)
         return self
+
+    def _check_days(self, n: int) -> None:
+        if self.days is None:
+            return
+        seen = set()
+        for d, day in enumerate(self.days):
+            if day.date in seen:
+                raise ScenarioError(("days", d, "date"), f"date {day.date} is listed twice; list each day once")
+            seen.add(day.date)
+            if day.calls is not None and len(day.calls) != n:
+                raise ScenarioError(("days", d, "calls"), f"has {len(day.calls)} intervals but arrivals.calls has "
+                                                          f"{n}; give one number per interval of the day")
+        if all(day.closed for day in self.days):
+            raise ScenarioError(("days",), "every day is closed; open at least one")
+        if self.shifts is not None and self.shifts.contracts is not None:
+            self.shifts.check_week([day.weekday for day in self.days], [not day.closed for day in self.days],
+                                   self.interval_minutes * n)
 
     def _check_callback_limits(self, q_index: int, callback: "Callback | None", n: int) -> None:
         if callback is None:
@@ -528,6 +556,11 @@ class Scenario(_Frozen):
         return [q.name for q in self.queues].index(name)
 
     # --- variants: a new validated scenario without a file round trip ---
+
+    def on_day(self, d: int) -> "Scenario":
+        """Day `d` of `days:` as a one-day scenario: that day's calls, no `days:`."""
+        calls = self.days[d].day_calls(self.arrivals.calls)
+        return revised(self, arrivals=revised(self.arrivals, calls=calls), days=None)
 
     def with_staffing(self, staffing: "Mapping[str, Sequence[int]]", what: str = "the new staffing",
                       advice: str = "ask for a smaller change") -> "Scenario":

@@ -124,6 +124,35 @@ class ShiftType(_Frozen):
         return [clock_text((first + step) % 1440) for step in range(0, span + 1, self.starts.every_minutes)]
 
 
+class Contract(_Frozen):
+    """A weekly contract for multi-day scenarios (`days:`): what one agent's week may be."""
+
+    name: str = Field(min_length=1, description='e.g. "full-time", "part-time 24 h"')
+    types: tuple[str, ...] = Field(min_length=1, description="the shift types (by name) its agents work; one type "
+                                   "all week per agent")
+    days_per_week: tuple[Annotated[int, Field(ge=1, le=7)], Annotated[int, Field(ge=1, le=7)]] = Field(
+        default=(5, 5), description="[min, max] days worked in a week")
+    consecutive_days_off: int = Field(default=0, ge=0, le=6, description="at least this many of the days off in one "
+                                      "run (Saturday-Sunday and Sunday-Monday both count; a closed day is a day off)")
+    weekly_hours: tuple[Annotated[float, Field(ge=0, le=168)], Annotated[float, Field(ge=0, le=168)]] | None = Field(
+        default=None, description="[min, max] paid hours a week (shift length less unpaid breaks, times days)")
+    start_band_minutes: int = Field(default=0, ge=0, le=12 * 60, description="each day's start within this many "
+                                    "minutes of the week's earliest (0: the same start every day)")
+    max_agents: int | None = Field(default=None, ge=0, description="at most this many agents on this contract")
+    max_share: Probability | None = Field(default=None, description="at most this share of all agents on this "
+                                          "contract (the part-time cap)")
+    max_weekend_share: Probability | None = Field(default=None, description="at most this share of the "
+                                                  "contract's agents work on a Saturday or Sunday")
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        if self.days_per_week[0] > self.days_per_week[1]:
+            raise ValueError("days_per_week must be [min, max] with min <= max")
+        if self.weekly_hours is not None and self.weekly_hours[0] > self.weekly_hours[1]:
+            raise ValueError("weekly_hours must be [min, max] with min <= max")
+        return self
+
+
 class ShiftRules(_Frozen):
     types: tuple[ShiftType, ...] = Field(min_length=1, description="the shift types agents can work")
     seats: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
@@ -132,6 +161,42 @@ class ShiftRules(_Frozen):
     shrinkage: Annotated[float, Field(ge=0, lt=1)] = Field(
         default=0.0, description="share of the time at a desk lost to anything but the breaks above (training, "
         "coaching, absence): on the phones = (on shift - on break) x (1 - shrinkage); --shrinkage overrides it")
+
+    contracts: tuple[Contract, ...] | None = Field(
+        default=None, min_length=1, description="weekly contracts (with days:): days on, days off, weekly hours, "
+        "start band, caps; 'callsim schedule' then builds weekly tours")
+    min_rest_hours: float = Field(default=11.0, ge=0, le=24, description="rest between two shifts, at least "
+                                  "(EU Working Time Directive: 11)")
+
+    def check_week(self, weekdays: Sequence[int], open_days: Sequence[bool], day_minutes: int) -> None:
+        """The contracts against the days: types resolve, and some type's weekly hours fit."""
+        names = [t.name for t in self.types]
+        n_open = sum(open_days)
+        for c, contract in enumerate(self.contracts or ()):
+            path = ("shifts", "contracts", c)
+            if contract.name in [k.name for k in self.contracts[:c]]:
+                raise ScenarioError(path + ("name",), f"contract name '{contract.name}' is used twice")
+            fits = False
+            for k, name in enumerate(contract.types):
+                if name not in names:
+                    raise ScenarioError(path + ("types", k), f"unknown shift type '{name}'; the types are: "
+                                                             f"{', '.join(names)}")
+                shift = self.types[names.index(name)]
+                band = contract.start_band_minutes
+                if 24 * 60 - band - shift.length_minutes < self.min_rest_hours * 60:
+                    raise ScenarioError(path + ("start_band_minutes",),
+                                        f"a '{name}' shift ({shift.length_minutes} min) with starts within {band} min "
+                                        f"leaves less than {self.min_rest_hours:g} h of rest between days; narrow "
+                                        "the band")
+                low, high = contract.weekly_hours or (0.0, 168.0)
+                for days in range(contract.days_per_week[0], min(contract.days_per_week[1], n_open) + 1):
+                    fits = fits or low - 1e-9 <= days * shift.paid_minutes / 60 <= high + 1e-9
+            if not fits:
+                paid = ", ".join(f"{name}: {self.types[names.index(name)].paid_minutes / 60:g} h paid a day"
+                                 for name in contract.types)
+                raise ScenarioError(path, f"contract '{contract.name}': no week of {contract.days_per_week[0]}-"
+                                          f"{contract.days_per_week[1]} days on the {n_open} open days ({paid}) has "
+                                          "paid hours within weekly_hours; widen the hours or the days")
 
     def types_of(self, group: str) -> list[int]:
         """Indices of the shift types a group works."""

@@ -124,6 +124,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("callbacks", ("queues.callback",)),
     ("queue priorities and overflow", ("queues.priority_classes", "queues.overflow")),
     ("return calls", ("return_calls", "queues.first_contact_resolution")),
+    ("telephone lines", ("trunks",)),
     ("IVR", ("ivr", "queues.transfer_time")),
     ("caller intents", ("intents",)),
     ("agent groups", ("agents.name", "agents.serves")),
@@ -132,6 +133,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("staffing limits", ("agents.min_agents", "agents.max_agents")),  # bounds for `callsim optimize`
     ("targets", ("targets",)),
     ("shift rules", ("shifts",)),  # what `callsim schedule` builds shifts from; the simulated day is the same
+    ("days of the week", ("days",)),  # the dates `callsim schedule` builds weekly tours for; the simulated day is the same
 )
 # compare runs every scenario with the same seed and replications, and names are labels
 NOT_COMPARED = ("schema_version", "name", "description", "simulation")

@@ -25,9 +25,12 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   staffing drops idle agents leave first, busy ones when their job ends; after the last
   interval agents go home once nobody waits for them (and nobody is still in the IVR);
 * IVR time: the caller spends its drawn IVR time first, and its walk may end the call there
-  (contained, or hung up in the IVR).
+  (contained, or hung up in the IVR);
+* telephone lines (`trunks`): a `simpy.Resource` of lines; a caller takes one on arrival or,
+  finding none free, is blocked (a busy signal); it holds it through the IVR and the wait until
+  it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line).
 
-Not yet: callbacks, redials and repeat calls, misroutes and transfers, priority classes,
+Not yet: callbacks, redials and repeat calls (so neither blocked callers' redials), misroutes and transfers, priority classes,
 overflow, callers who never abandon (unserved at the end).
 """
 from __future__ import annotations
@@ -147,8 +150,24 @@ def simulate(scenario, callers) -> ReferenceDay:
     group = np.full(n, -1, dtype=np.int16)
     balk_p = [q.balk_probability for q in scenario.queues]
     ivr_s = callers.ivr.ivr_s if callers.ivr is not None else np.zeros(n)
+    lines = simpy.Resource(env, capacity=scenario.trunks) if scenario.trunks is not None else None
 
     def caller(i: int):
+        if lines is None:
+            yield from on_the_line(i, None)
+            return
+        line = lines.request()
+        if not line.triggered:  # every line busy: a busy signal
+            line.cancel()
+            outcome[i] = Outcome.BLOCKED
+            return
+        yield from on_the_line(i, line)
+
+    def hang_up(line) -> None:
+        if line is not None:
+            lines.release(line)
+
+    def on_the_line(i: int, line):
         if callers.ivr is not None:
             pool.in_ivr += 1
             yield env.timeout(ivr_s[i])
@@ -156,6 +175,7 @@ def simulate(scenario, callers) -> ReferenceDay:
         q = int(callers.queue[i])
         if q < 0:  # the walk ended in the IVR
             outcome[i] = Outcome.CONTAINED if q == CONTAINED else Outcome.IVR_ABANDONED
+            hang_up(line)
             pool.send_idle_home()
             return
         joined_s = env.now
@@ -164,15 +184,19 @@ def simulate(scenario, callers) -> ReferenceDay:
         if not request.triggered and callers.balk_u[i] < balk_p[q]:
             pool.cancel(request)
             outcome[i] = Outcome.BALKED
+            hang_up(line)
             return
         results = yield request | env.timeout(callers.patience_s[i])
         wait_s[i] = env.now - joined_s
         if request not in results:
             pool.cancel(request)
             outcome[i] = Outcome.ABANDONED
+            hang_up(line)
             return
         outcome[i] = Outcome.ANSWERED
         group[i] = request.value
+        if line is not None:  # the caller hangs up when the talk ends; the agent goes on with ACW
+            env.timeout(callers.talk_s[i]).callbacks.append(lambda _: hang_up(line))
         yield env.timeout(callers.talk_s[i] + callers.acw_s[i])
         pool.release(request.value)
 

@@ -3,7 +3,8 @@
 Random days (continuous times, so no two events fall at the same moment; the exact micro-days
 of tests/test_engine_exact.py and the tie-heavy days of tests/test_engine_fast_forward.py cover
 ties): several queues and groups with random `serves` lists, staffing that changes at interval
-boundaries (down to zero), balking, IVR time and walks that end in the IVR. The engine and the
+boundaries (down to zero), balking, IVR time and walks that end in the IVR, telephone lines
+(`trunks`, on 40% of the days: blocked callers). The engine and the
 textbook SimPy model run on the same drawn callers and must agree on the outcome and the group
 of every call, and on its wait to 1e-9 s (the two add times in a different order). A negative
 control breaks one rule of the engine (the newest caller answered first) and must be caught.
@@ -77,7 +78,12 @@ def differences(scenario, callers) -> list[str]:
 def random_days(count: int, seed: int = 20261206):
     rng = np.random.default_rng(seed)
     for day in range(count):
-        scenario = scenario_from_dict(random_scenario(rng))
+        data = random_scenario(rng)
+        lines_rng = np.random.default_rng((seed, day))  # its own stream: the days without lines stay as they were
+        if lines_rng.random() < 0.4:  # from a line per agent at the busiest moment to a few spare
+            busiest = max(map(sum, zip(*(g["staffing"] for g in data["agents"]))))
+            data["trunks"] = int(lines_rng.integers(max(busiest, 1), busiest + 4))
+        scenario = scenario_from_dict(data)
         callers = draw_callers(scenario, day, 0)
         assert reference_model.supported(scenario, callers)
         yield day, scenario, callers
@@ -86,7 +92,7 @@ def random_days(count: int, seed: int = 20261206):
 @pytest.mark.parametrize("lazy_from", [engine.LAZY_AGENTS_FROM, 1], ids=["eager", "lazy agents"])
 def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, lazy_from):
     monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", lazy_from)  # 1: lazy agents on every day without an IVR
-    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0}
+    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0, "trunks": 0}
     for day, scenario, callers in random_days(DAYS):
         found = differences(scenario, callers)
         assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
@@ -96,10 +102,13 @@ def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, l
         seen["calls"] += len(records)
         seen["waited"] += int((records.wait_s > 0).sum())
         seen["ivr"] += callers.ivr is not None
+        seen["trunks"] += scenario.trunks is not None
     # power: the days exercise every outcome the reference models, several groups, real queues
-    assert seen["outcomes"] == {0, 1, 2, 4, 5}, seen["outcomes"]  # answered, abandoned, balked, contained, IVR hang-up
+    # answered, abandoned, balked, contained, IVR hang-up, blocked
+    assert seen["outcomes"] == {0, 1, 2, 4, 5, 8}, seen["outcomes"]
     assert {0, 1, 2} <= seen["groups"]
     assert seen["calls"] > 5000 and seen["waited"] > 1000 and 10 <= seen["ivr"] <= DAYS - 10
+    assert 10 <= seen["trunks"] <= DAYS - 10
 
 
 def test_an_engine_answering_the_newest_caller_first_is_caught(monkeypatch):
@@ -123,3 +132,12 @@ def test_an_engine_whose_agents_ignore_the_serves_order_is_caught(monkeypatch):
     monkeypatch.setattr(Routing, "__init__", reversed_serves)
     caught = sum(bool(differences(scenario, callers)) for _, scenario, callers in random_days(20))
     assert caught >= 5, caught
+
+
+def test_an_engine_holding_lines_too_long_is_caught(monkeypatch):
+    # negative control: every line is freed 30 s after its call left it (as if the ACW held it)
+    hang_up = engine._CallCentre._hang_up
+    monkeypatch.setattr(engine._CallCentre, "_hang_up", lambda self, at_s: hang_up(self, at_s + 30.0))
+    days = [(scenario, callers) for _, scenario, callers in random_days(30) if scenario.trunks is not None]
+    caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
+    assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
