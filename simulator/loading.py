@@ -422,9 +422,23 @@ def scenario_from_text(text: str, source: str = "<scenario>", folder: Path | Non
     if not isinstance(data, dict):
         raise ScenarioFileError(f"{source}:1: the file must be a mapping of keys (schema_version, name, arrivals, ...), not a {type(data).__name__}")
     _calls_from_csv(data, lines, source, folder if folder is not None else Path.cwd())
+    _one_staffing_for_the_day(data)
     if staffing_optional:
         _no_staffing_is_zero(data)
     return scenario_from_dict(data, source=source, lines=lines)
+
+
+def _one_staffing_for_the_day(data: dict) -> None:
+    """`staffing: 12` (one whole number) is 12 agents in every interval, in place."""
+    calls = data.get("arrivals", {}).get("calls") if isinstance(data.get("arrivals"), dict) else None
+    if not isinstance(calls, list) or not isinstance(data.get("agents"), list):
+        return  # validation says what is wrong with them
+    for group in data["agents"]:
+        if isinstance(group, dict):
+            staffing = group.get("staffing")
+            # bool is an int to Python; `staffing: yes` is left for validation to refuse
+            if isinstance(staffing, int) and not isinstance(staffing, bool) and staffing >= 0:
+                group["staffing"] = [staffing] * len(calls)
 
 
 def _no_staffing_is_zero(data: dict) -> None:

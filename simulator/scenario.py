@@ -241,7 +241,8 @@ class AgentGroup(_Frozen):
         description="queues this group answers, highest priority first",
     )
     staffing: tuple[Annotated[int, Field(ge=0, le=MAX_AGENTS)], ...] = Field(
-        min_length=1, description="agents on shift in each interval"
+        min_length=1, description="agents on shift in each interval; in a file, one whole number means that many "
+        "all day; plan, optimize and schedule make it, so there it may be left out"
     )
     hourly_cost: float | None = Field(
         default=None, ge=0, description="cost of one agent-hour (for agent_cost, cost_per_call)"

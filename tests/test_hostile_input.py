@@ -412,3 +412,22 @@ def test_a_year_of_empty_intervals_is_announced_before_the_work(tmp_path, capsys
     assert "35,136 intervals" in err and "Ctrl-C" in err
     cli._check_size([scenario], 2, 3_000_000, quiet=True)
     assert capsys.readouterr().err == ""  # -q: nothing
+
+
+def test_one_whole_number_of_agents_is_that_many_all_day(tmp_path, capsys):
+    """`staffing: 7` is [7, 7, 7]: the same scenario to the last field; a negative or true/false
+    one is refused with one line naming the key."""
+    from simulator.loading import load_scenario
+
+    text = ("schema_version: 1\nname: t\ninterval_minutes: 60\narrivals: {calls: [100, 120, 90]}\n"
+            "queues: [{name: q, talk_time: {dist: exponential, mean: 180}}]\n"
+            "agents: [{name: a, serves: [q], staffing: STAFF}]\n")
+    scalar, listed = tmp_path / "scalar.yaml", tmp_path / "listed.yaml"
+    scalar.write_text(text.replace("STAFF", "7"))
+    listed.write_text(text.replace("STAFF", "[7, 7, 7]"))
+    assert load_scenario(scalar) == load_scenario(listed)
+    assert load_scenario(scalar).agents[0].staffing == (7, 7, 7)
+    for bad in ("-3", "yes", "7.5"):
+        scalar.write_text(text.replace("STAFF", bad))
+        code, out, err = run_cli(capsys, "validate", scalar)
+        assert_user_error(code, out, err, "agents[0].staffing")
