@@ -18,6 +18,10 @@ class Note(NamedTuple):
         return NOTE_TEXTS[self.code](**self.values)
 
 
+def _rules(by_name: dict) -> str:
+    return ", ".join(f"{name}: {rule}" for name, rule in by_name.items())
+
+
 def _ivr_shares(contained: float, hang_up: float, announcement: bool, misrouted: float) -> str:
     return ("Calls per queue: exact expected shares through the IVR menus (no sampling): "
             f"{contained:.1%} contained in self-service, {hang_up:.1%} hang up in the menus"
@@ -62,6 +66,13 @@ NOTE_TEXTS: dict[str, Callable[..., str]] = {
         f"Overflow is not planned for (queue{'s' * (len(queues) > 1)} {', '.join(queues)}): every queue is staffed "
         "from its own first-choice group, as if no call overflowed; the help other groups give after the overflow "
         "wait (and the load they take on) shows only in --verify."),
+    "routing": lambda agent_selection, call_selection: " ".join(
+        ([f"Agent selection is not planned for ({_rules(agent_selection)}): each queue is staffed in its first-choice "
+          "group, but its calls go to whichever eligible group the rule picks, so groups sharing a queue share its "
+          "calls by the rule and a group's occupancy can differ from its plan either way."] if agent_selection else [])
+        + ([f"Call selection by waiting time ({_rules(call_selection)}): a group takes the longest-waiting call "
+            "across its queues, not its 'serves' order, so no queue is favoured or starved; the plan still sizes "
+            "each queue alone."] if call_selection else [])),
     "shrinkage": lambda shrinkage: (
         f"Shrinkage {shrinkage:.0%}: scheduled = ceil(required / (1 - shrinkage)). The planned scenario's staffing "
         "is the agents on the phones (required): the simulator has no shrinkage."),

@@ -41,6 +41,7 @@ from typing import Literal
 
 from simulator.errors import UserError
 from simulator.intents import scenario_routing
+from simulator.routing import rules_that_matter
 from simulator.numbers import finite_or_none
 from simulator.scenario import Scenario
 
@@ -313,6 +314,9 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
     overflowing = [q.name for q in scenario.queues if q.overflow is not None]
     if overflowing:
         notes.append(Note("overflow", dict(queues=overflowing)))
+    spread, by_age = rules_that_matter(scenario)
+    if spread or by_age:
+        notes.append(Note("routing", dict(agent_selection=spread, call_selection=by_age)))
     if shrinkage > 0:
         notes.append(Note("shrinkage", dict(shrinkage=shrinkage)))
     if carry_over:

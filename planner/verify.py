@@ -32,6 +32,7 @@ from typing import Callable
 import numpy as np
 
 from simulator.intents import scenario_routing
+from simulator.routing import rules_that_matter
 from simulator.run import Estimate, RunResult, run_scenario
 from simulator.scenario import Scenario
 
@@ -209,11 +210,23 @@ def model_gaps(plan: ScenarioPlan) -> dict[str, str]:
             gaps["ivr_transfers"] = (f"IVR misroutes ({sum(routing.misroute.values()):.1%} of calls entering the "
                                      "menus): a transferred call waits twice")
     if plan.multi_skill:
-        orders = [f"'{g.name}' answers {' before '.join(g.serves)}" for g in scenario.agents if len(g.serves) > 1]
-        gaps["multi_skill"] = ("shared groups planned per queue: a group takes its queues in 'serves' order, which "
-                               "can starve the lower-priority queue (" + "; ".join(orders or ["several groups share "
-                                                                                             "a queue"])
-                               + "), and lends its agents to queues it was not planned for")
+        spread, by_age = rules_that_matter(scenario)
+        orders = [f"'{g.name}' answers {' before '.join(g.serves)}" for g in scenario.agents
+                  if len(g.serves) > 1 and g.name not in by_age]
+        parts = []
+        if orders:
+            parts.append("a group takes its queues in 'serves' order, which can starve the lower-priority queue ("
+                         + "; ".join(orders) + ")")
+        if by_age:
+            parts.append("a group takes the longest-waiting call across its queues ("
+                         + ", ".join(f"'{name}' {rule}" for name, rule in by_age.items()) + "), which Erlang's "
+                         "one-queue view cannot represent")
+        if spread:
+            parts.append("arriving calls go to the agent the routing rule picks across the groups that serve them ("
+                         + ", ".join(f"{name} {rule}" for name, rule in spread.items()) + "), not to the group "
+                         "planned for them, so a group's occupancy follows the rule, not the plan")
+        gaps["multi_skill"] = ("shared groups planned per queue: " + "; ".join(parts or ["several groups share a queue"])
+                               + "; and a group lends its agents to queues it was not planned for")
     return gaps
 
 
@@ -250,7 +263,9 @@ def _group_gap_codes(plan: ScenarioPlan, name: str) -> set[str]:
     if any(plan.scenario.queues[plan.scenario.queue_index(q)].callback is not None for q in group.serves):
         codes.add("callbacks")
     planned = next(g.planned_queues for g in plan.groups if g.name == name)
-    if set(group.serves) - set(planned):  # it also answers queues it was not planned for
+    spread, _ = rules_that_matter(plan.scenario)
+    if set(group.serves) - set(planned) or any(q in spread for q in group.serves):
+        # it also answers queues it was not planned for, or a rule hands it calls planned elsewhere
         codes.add("multi_skill")
     return codes
 

@@ -54,7 +54,7 @@ from .kernel import Kernel, Moments, callbacks
 from .randomness import Stream, generator_at
 from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED,
                       ZERO_OUT, CallRecords, Outcome, ReplicationResult, day_records)
-from .routing import Routing
+from .routing import GroupOrder, Routing, agent_rules, default_routing
 from .scenario import Scenario
 
 __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_callers", "simulate_callers",
@@ -83,6 +83,13 @@ def _array(code: str, values) -> array:
 def _numpy(values: array, dtype) -> np.ndarray:
     """A numpy view of an array.array (no copy: the array is not appended to any more)."""
     return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+
+
+def _uniforms(rng: np.random.Generator, batch: int = 1024):
+    """The generator's uniforms one by one, drawn a batch at a time (the same numbers, in the
+    same order, as one `rng.random()` per draw)."""
+    while True:
+        yield from rng.random(batch).tolist()
 
 
 def _features(callers: Callers) -> set:
@@ -161,6 +168,13 @@ class _CallCentre:
         self.routing = Routing(scenario, self._abandoned_unnoticed, tuple(q.callback is not None for q in scenario.queues))
         self.answer_groups = self.routing.answer_groups
         self.overflow_after_s = self.routing.overflow_after_s
+        # which idle agent answers (routing.agent_selection): today's group order inline in _join,
+        # another rule through its `pick`, reading when each agent became idle
+        self.agent_rules = agent_rules(scenario)
+        self.picks_agents = any(rule is not GroupOrder for rule in self.agent_rules)
+        self.idle_since = []  # per agent id: when it last became idle (read by longest_idle)
+        if self.picks_agents:
+            self.draw_agent = partial(next, _uniforms(generator_at(seed, replication, int(Stream.AGENT_CHOICE))))
         # agent groups
         self.staffing = [list(g.staffing) for g in scenario.agents]
         self.idle = [deque() for _ in range(n_groups)]
@@ -189,9 +203,10 @@ class _CallCentre:
         if not self.special_answers:
             self._answer = self._job
         # lazy agents (see _job): on the plain path, without overflow (whose timer reads the
-        # idle agents at moments of its own)
+        # idle agents at moments of its own) and with today's routing (longest_idle reads when
+        # each agent became idle, which a deferred job end does not say)
         self.lazy = None
-        if not (self.has_ivr or self.has_callbacks or self.has_returns or self.has_trunks):
+        if not (self.has_ivr or self.has_callbacks or self.has_returns or self.has_trunks) and default_routing(scenario):
             most_on_shift = max(map(sum, zip(*self.staffing)), default=0)
             if most_on_shift >= LAZY_AGENTS_FROM and all(after_s is None for after_s in self.overflow_after_s):
                 self.lazy = [[] for _ in range(n_groups)]  # per group: the kernel's deferred job ends
@@ -288,10 +303,16 @@ class _CallCentre:
         q = self.route[i]
         self.queued_at[i] = now
         idle = self.idle
-        for g in self.answer_groups[q]:
-            if idle[g]:
+        if self.picks_agents:
+            g = self._idle_group(q, self.answer_groups[q])
+            if g >= 0:
                 self._answer(i, g, idle[g].popleft(), now)
                 return
+        else:
+            for g in self.answer_groups[q]:  # GroupOrder.pick, written out (once per call)
+                if idle[g]:
+                    self._answer(i, g, idle[g].popleft(), now)
+                    return
         if self.has_callbacks and self.callback[q] is not None and self._offer_callback(i, q):
             self._hang_up(now)  # to be called back
             return
@@ -341,12 +362,16 @@ class _CallCentre:
         i = self.routing.waiting_call(e, q, self.env.now)
         if i < 0:
             return
-        idle = self.idle
-        for g in self.routing.overflow_groups[q]:
-            if idle[g]:
-                self.routing.leave(e, q)
-                self._take(i, g, idle[g].popleft(), self.env.now)
-                return
+        g = self._idle_group(q, self.routing.overflow_groups[q])
+        if g >= 0:
+            self.routing.leave(e, q)
+            self._take(i, g, self.idle[g].popleft(), self.env.now)
+
+    def _idle_group(self, q: int, groups: tuple[int, ...]) -> int:
+        """The group (of `groups`) whose idle agent answers a call of queue q now, by the
+        queue's agent-selection rule, or -1 if none is idle."""
+        return self.agent_rules[q].pick(groups, self.idle, self.idle_since,
+                                        self.draw_agent if self.picks_agents else None)
 
     def _release_idle(self) -> None:
         for g in range(len(self.staffing)):
@@ -411,10 +436,9 @@ class _CallCentre:
     def _enqueue_without_caller(self, i: int, q: int, at_front: bool) -> None:
         """A callback or a transferred call (pending until now) joins queue q."""
         self.pending -= 1
-        for g in self.answer_groups[q]:
-            if self.idle[g]:
-                self._answer(i, g, self.idle[g].popleft(), self.env.now)
-                break
+        g = self._idle_group(q, self.answer_groups[q])
+        if g >= 0:
+            self._answer(i, g, self.idle[g].popleft(), self.env.now)
         else:
             e = self.routing.join(i, q, self.env.now, self.priority_u[i] if self.has_priority else 0.0,
                                   at_front=at_front)
@@ -582,6 +606,7 @@ class _CallCentre:
             self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
+            self.idle_since[agent] = now
 
     def _available(self, g: int, agent: int) -> None:
         now = self.env.now
@@ -592,6 +617,7 @@ class _CallCentre:
             self._go_home(g, agent)
         else:
             self.idle[g].append(agent)
+            self.idle_since[agent] = now
 
     def _take(self, i: int, g: int, agent: int, now: float) -> None:
         """A free agent takes waiting call i out of its line."""
@@ -622,6 +648,7 @@ class _CallCentre:
                     agent = self.next_id
                     self.next_id += 1
                     self.job_done_cbs.append(callbacks(partial(self._handled, g, agent)))
+                    self.idle_since.append(0.0)
                 self.on_shift[g] += 1
                 self._available(g, agent)
         elif target < present:

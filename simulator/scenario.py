@@ -18,6 +18,7 @@ from .distributions import Distribution, Exponential, Fixed
 from .errors import UserError
 from .intents import Intent, check_intents
 from .ivr import Ivr
+from .routing import AGENT_SELECTION, CALL_SELECTION
 from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
 from .days import MAX_DAYS, Day
@@ -293,13 +294,36 @@ class Targets(_Frozen):
         return band
 
 
+def _rule_names(registry: dict) -> str:
+    return "; ".join(f"{name}: {rule.doc}" for name, rule in registry.items())
+
+
+AgentSelectionName = Literal[tuple(AGENT_SELECTION)]
+CallSelectionName = Literal[tuple(CALL_SELECTION)]
+
+
+class RoutingRules(_Frozen):
+    """Which idle agent answers an arriving call, and which waiting call a free agent takes."""
+
+    agent_selection: AgentSelectionName = Field(
+        default="group_order", description="for every queue, which idle agent answers a call that finds several "
+        f"free: {_rule_names(AGENT_SELECTION)}")
+    call_selection: CallSelectionName = Field(
+        default="queue_order", description="for every agent group, which waiting call a free agent takes: "
+        f"{_rule_names(CALL_SELECTION)}")
+    agent_selection_by_queue: dict[str, AgentSelectionName] = Field(
+        default_factory=dict, description="a queue's own agent selection, by queue name (overrides agent_selection)")
+    call_selection_by_group: dict[str, CallSelectionName] = Field(
+        default_factory=dict, description="a group's own call selection, by group name (overrides call_selection)")
+
+
 class Simulation(_Frozen):
     replications: int = Field(default=20, ge=2, le=10_000, description="independent simulated days")
     seed: int = Field(default=20261123, ge=0, description="root random seed: the same seed gives the same results")
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts", "intents", "trunks", "days")
+    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -322,6 +346,8 @@ class Scenario(_Frozen):
         description="telephone lines into the centre (optional; default: unlimited): a call holds a line from its "
                     "arrival (IVR included) until it hangs up or its talk ends (ACW needs no line); a caller who "
                     "finds every line busy hears a busy signal (blocked) and may redial like an abandoner")
+    routing: RoutingRules | None = Field(default=None, description="ACD routing rules: which agent answers, which "
+                                         "call a free agent takes (absent = queue and group order)")
     targets: Targets = Field(default=Targets(), description="service targets the results are checked against")
     simulation: Simulation = Field(default=Simulation(), description="replications and seed")
     shifts: ShiftRules | None = Field(default=None, description="shift rules for 'callsim schedule' (the simulator "
@@ -418,6 +444,13 @@ class Scenario(_Frozen):
                 if queue.name in self.agents[group_names.index(name)].serves:
                     raise ScenarioError(where, f"group '{name}' already serves queue '{queue.name}'; "
                                         "list only groups that do not")
+        if self.routing is not None:
+            for key, names, what in (("agent_selection_by_queue", queue_names, "queue"),
+                                     ("call_selection_by_group", group_names, "agent group")):
+                for name in getattr(self.routing, key):
+                    if name not in names:
+                        raise ScenarioError(("routing", key, name),
+                                            f"unknown {what} '{name}'; the {what}s are: {', '.join(names)}")
         for q_index, queue in enumerate(self.queues):
             self._check_callback_limits(q_index, queue.callback, n)
         shares = self.arrivals.queue_shares

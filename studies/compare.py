@@ -123,6 +123,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("patience", ("queues.patience", "queues.patience_scale", "queues.balk_probability")),
     ("callbacks", ("queues.callback",)),
     ("queue priorities and overflow", ("queues.priority_classes", "queues.overflow")),
+    ("routing rules", ("routing",)),  # which agent answers, which call a free agent takes
     ("return calls", ("return_calls", "queues.first_contact_resolution")),
     ("telephone lines", ("trunks",)),
     ("IVR", ("ivr", "queues.transfer_time")),

@@ -18,6 +18,13 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   `answer_order`: the groups for which the queue ranks highest, then specialists, then by
   index); a free agent takes the longest-waiting caller of the first non-empty queue in its
   group's `serves` list;
+* routing rules (`routing`): an arriving caller who finds idle agents in several eligible groups
+  is answered by the first group in answer order (`group_order`), by the agent idle longest
+  (`longest_idle`; equal times: answer order), or by an idle agent drawn uniformly (`random`:
+  one uniform from the AGENT_CHOICE stream per such caller, a group with probability its share
+  of the idle agents); a free agent takes the first caller of its first non-empty queue
+  (`queue_order`) or the longest-waiting caller at the head of any of its queues
+  (`oldest_first`; without priority classes `priority_then_age` is the same);
 * patience: a caller hangs up when it runs out before an agent comes (any distribution);
 * balking: a caller who would have to wait hangs up at once with the queue's probability;
 * talk and after-call work: the agent is busy for both;
@@ -42,8 +49,9 @@ import numpy as np
 import simpy
 
 from simulator.ivr import CONTAINED
+from simulator.randomness import Stream, generator_at
 from simulator.records import Outcome
-from simulator.routing import answer_order
+from simulator.routing import agent_rules, answer_order, call_rules
 
 
 class Request(simpy.Event):
@@ -52,20 +60,24 @@ class Request(simpy.Event):
     def __init__(self, env: simpy.Environment, q: int):
         super().__init__(env)
         self.q = q
+        self.joined_s = env.now
         self.cancelled = False
 
 
 class AgentPool:
     """A `simpy.Resource` for agent groups: requests per queue, capacity per group that changes
-    at interval boundaries. Agents are counted, not named: which agent answers does not change
-    any caller's outcome or wait."""
+    at interval boundaries. Idle agents are the times they became idle (longest idle first);
+    which agent of a group answers does not change any caller's outcome or wait."""
 
-    def __init__(self, env: simpy.Environment, scenario):
+    def __init__(self, env: simpy.Environment, scenario, draw):
         self.env = env
         self.serves = [[scenario.queue_index(name) for name in g.serves] for g in scenario.agents]
         self.answer_order = answer_order(scenario)
+        self.agent_rule = [rule.name for rule in agent_rules(scenario)]
+        self.by_age = [rule.by_age for rule in call_rules(scenario)]
+        self.draw = draw  # the AGENT_CHOICE stream's uniforms
         n_groups = len(scenario.agents)
-        self.idle = [0] * n_groups
+        self.idle = [deque() for _ in range(n_groups)]  # per group: when each idle agent became idle
         self.busy = [0] * n_groups
         self.leaving = [0] * n_groups  # busy agents who leave when their job ends (staffing dropped)
         self.waiting = [deque() for _ in scenario.queues]  # requests, oldest first
@@ -74,11 +86,20 @@ class AgentPool:
 
     def request(self, q: int) -> Request:
         request = Request(self.env, q)
-        for g in self.answer_order[q]:
-            if self.idle[g]:
-                self.idle[g] -= 1
-                self._assign(request, g)
-                return request
+        free = [g for g in self.answer_order[q] if self.idle[g]]
+        if free:
+            rule = self.agent_rule[q]
+            if rule == "longest_idle":
+                chosen = min(free, key=lambda g: self.idle[g][0])  # min keeps the first of equals
+            elif rule == "random" and len(free) > 1:
+                weights = np.array([len(self.idle[g]) for g in free], dtype=float)
+                k = self.draw() * weights.sum()
+                chosen = free[min(int(np.searchsorted(np.cumsum(weights), k, side="right")), len(free) - 1)]
+            else:
+                chosen = free[0]
+            self.idle[chosen].popleft()
+            self._assign(request, chosen)
+            return request
         self.waiting[q].append(request)
         return request
 
@@ -95,7 +116,7 @@ class AgentPool:
             self._free(g)
 
     def set_staff(self, g: int, target: int) -> None:
-        present = self.idle[g] + self.busy[g] - self.leaving[g]
+        present = len(self.idle[g]) + self.busy[g] - self.leaving[g]
         if target > present:
             extra = target - present
             kept = min(extra, self.leaving[g])  # busy agents due to leave stay after all
@@ -104,8 +125,9 @@ class AgentPool:
                 self._free(g)
         else:
             fewer = present - target
-            gone = min(fewer, self.idle[g])  # idle agents leave first
-            self.idle[g] -= gone
+            gone = min(fewer, len(self.idle[g]))  # idle agents leave first, the last to become idle first
+            for _ in range(gone):
+                self.idle[g].pop()
             self.leaving[g] += fewer - gone
 
     def close(self) -> None:
@@ -114,19 +136,24 @@ class AgentPool:
 
     def send_idle_home(self) -> None:
         if self.closed and not self.in_ivr:
-            self.idle = [0] * len(self.idle)
+            for idle in self.idle:
+                idle.clear()
 
     def _free(self, g: int) -> None:
         """An agent of group g is free: it takes the next caller, goes home, or waits."""
+        heads = []  # the first caller still waiting in each of the group's queues, in serves order
         for q in self.serves[g]:
             line = self.waiting[q]
-            while line:
-                request = line.popleft()
-                if not request.cancelled:
-                    self._assign(request, g)
-                    return
+            while line and line[0].cancelled:
+                line.popleft()
+            if line:
+                heads.append(line)
+        if heads:
+            line = min(heads, key=lambda line: line[0].joined_s) if self.by_age[g] else heads[0]
+            self._assign(line.popleft(), g)
+            return
         if not (self.closed and not self.in_ivr):
-            self.idle[g] += 1
+            self.idle[g].append(self.env.now)
 
     def _assign(self, request: Request, g: int) -> None:
         self.busy[g] += 1
@@ -140,10 +167,10 @@ class ReferenceDay:
     group: np.ndarray  # int16, -1 if not answered
 
 
-def simulate(scenario, callers) -> ReferenceDay:
+def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> ReferenceDay:
     """The day of `callers` (first calls, drawn by simulator.callers) in the reference model."""
     env = simpy.Environment()
-    pool = AgentPool(env, scenario)
+    pool = AgentPool(env, scenario, generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random)
     n = len(callers)
     outcome = np.full(n, -1, dtype=np.int8)
     wait_s = np.zeros(n)
@@ -178,8 +205,8 @@ def simulate(scenario, callers) -> ReferenceDay:
             hang_up(line)
             pool.send_idle_home()
             return
-        joined_s = env.now
         request = pool.request(q)
+        joined_s = request.joined_s
         pool.send_idle_home()
         if not request.triggered and callers.balk_u[i] < balk_p[q]:
             pool.cancel(request)

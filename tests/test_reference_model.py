@@ -11,6 +11,8 @@ control breaks one rule of the engine (the newest caller answered first) and mus
 """
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,65 @@ def test_an_engine_holding_lines_too_long_is_caught(monkeypatch):
     days = [(scenario, callers) for _, scenario, callers in random_days(30) if scenario.trunks is not None]
     caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
     assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
+
+
+# --- routing rules (scenario `routing`): the same random days with each new rule ---------------
+
+ROUTINGS = [("longest_idle", "queue_order"), ("random", "queue_order"), ("group_order", "oldest_first"),
+            ("longest_idle", "oldest_first"), ("random", "priority_then_age")]
+
+
+def routed_days(count: int, agent_selection: str, call_selection: str, seed: int = 20261221):
+    """Random days under a routing rule, some with a queue or a group overriding it back to today's rule."""
+    rng = np.random.default_rng(seed)
+    for day in range(count):
+        data = random_scenario(rng)
+        routing = {"agent_selection": agent_selection, "call_selection": call_selection}
+        if rng.random() < 0.3:
+            routing["agent_selection_by_queue"] = {data["queues"][0]["name"]: "group_order"}
+            routing["call_selection_by_group"] = {data["agents"][0]["name"]: "queue_order"}
+        plain = scenario_from_dict(data)
+        scenario = scenario_from_dict({**data, "routing": routing})
+        yield day, plain, scenario, draw_callers(scenario, day, 0)
+
+
+@pytest.mark.parametrize("agent_selection, call_selection", ROUTINGS)
+def test_the_routing_rules_agree_with_the_reference_model(agent_selection, call_selection):
+    changed = 0
+    for day, plain, scenario, callers in routed_days(40, agent_selection, call_selection):
+        found = differences(scenario, callers)
+        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
+        # power: the rule does change who answers or how long callers wait on many days
+        routed, today = simulate_callers(scenario, callers).records, simulate_callers(plain, callers).records
+        changed += bool((routed.group != today.group).any() or (routed.wait_s != today.wait_s).any())
+    assert changed >= 10, changed
+
+
+def test_an_engine_taking_the_most_recently_idle_agent_is_caught(monkeypatch):
+    # negative control: longest_idle reads the idle agent who became idle last
+    from simulator import routing
+
+    def newest_idle(groups, idle, idle_since, draw):
+        found = [g for g in groups if idle[g]]
+        return max(found, key=lambda g: idle_since[idle[g][0]]) if found else -1
+
+    monkeypatch.setattr(routing.LongestIdle, "pick", staticmethod(newest_idle))
+    caught = sum(bool(differences(scenario, callers)) for _, _, scenario, callers in routed_days(20, "longest_idle", "queue_order"))
+    assert caught >= 5, caught
+
+
+def test_an_engine_taking_the_newest_call_across_queues_is_caught(monkeypatch):
+    # negative control: oldest_first compares the heads of the lines by the latest join instead
+    original = Routing._take_by_rule
+
+    def newest(self, g, now):
+        joined = self.entry_joined
+        self.entry_joined = array("d", (-t for t in joined))
+        try:
+            return original(self, g, now)
+        finally:
+            self.entry_joined = array("d", (-t for t in self.entry_joined))
+
+    monkeypatch.setattr(Routing, "_take_by_rule", newest)
+    caught = sum(bool(differences(scenario, callers)) for _, _, scenario, callers in routed_days(20, "group_order", "oldest_first"))
+    assert caught >= 5, caught
