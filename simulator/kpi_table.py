@@ -161,7 +161,10 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("overtime_agent_seconds", 'agent_seconds', 'overtime', None,
         'agent time worked past the end of a shift (finishing a call after staffing dropped or after the day ended), seconds', better='lower'),
     Kpi("agent_cost", 'money', 'agent cost', 'cost',
-        "(scheduled agent hours + overtime hours) x the group's hourly_cost, summed over groups", better='lower'),
+        "what the agents are paid (the group's paid_cost, written by callsim schedule: paid shift hours, paid breaks "
+        "included; else scheduled agent hours x hourly_cost) + overtime_cost, summed over groups", better='lower'),
+    Kpi("overtime_cost", 'money', 'overtime cost', 'cost',
+        "overtime hours x the group's hourly_cost, summed over groups (included in agent_cost)", better='lower'),
     Kpi("cost_per_call", 'money', 'cost per call', 'cost',
         'agent_cost / answered', better='lower'),
 )
@@ -189,7 +192,7 @@ def service_level_note(within_s: float) -> str:
 
 
 def uses_cost(scenario: Scenario) -> bool:
-    return any(g.hourly_cost is not None for g in scenario.agents)
+    return any(g.hourly_cost is not None or g.paid_cost is not None for g in scenario.agents)
 
 
 def uses_ivr(scenario: Scenario) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .callers import REDIAL, REPEAT, uses_priority_classes, uses_return_calls
 from .records import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
+from . import cost as day_cost
 from .kpi_table import DEFINITIONS, KPI, KPIS, kpi_bounds, kpi_names, uses_cost  # noqa: F401 (re-exported)
 from .routing import class_bounds
 from .scenario import Scenario
@@ -287,9 +288,10 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
     if uses_cost(scenario):
-        rate = np.array([g.hourly_cost or 0.0 for g in scenario.agents])
-        cost = rate @ on_shift_by_group / 3600.0
+        overtime_cost = day_cost.overtime_cost(scenario, overtime_by_group)
+        cost = day_cost.paid_cost(scenario).sum(axis=0) + overtime_cost
         kpi["agent_cost"] = _with_day(cost, cost.sum())
+        kpi["overtime_cost"] = _with_day(overtime_cost, overtime_cost.sum())
         kpi["cost_per_call"] = _ratio(kpi["agent_cost"], kpi["answered"])
     names = kpi_names(scenario)
     return {name: kpi[name] for name in names}

@@ -235,7 +235,7 @@ class Queue(_Frozen):
 
 
 class AgentGroup(_Frozen):
-    _omitted_when_none = ("min_agents", "max_agents")
+    _omitted_when_none = ("min_agents", "max_agents", "paid_cost")
     name: Name = Field(description="the group's name, used in results and by overflow")
     serves: tuple[str, ...] = Field(
         min_length=1,
@@ -248,6 +248,10 @@ class AgentGroup(_Frozen):
     )
     hourly_cost: float | None = Field(
         default=None, ge=0, description="cost of one agent-hour (for agent_cost, cost_per_call)"
+    )
+    paid_cost: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
+        default=None, description="what the group's agents are paid in each interval (written by `callsim schedule`: "
+        "its shifts' paid hours at their own rates, paid breaks included); absent = staffing x hourly_cost",
     )
     min_agents: NonNegativeInt | tuple[NonNegativeInt, ...] | None = Field(
         default=None, description="fewest agents `callsim optimize` may staff: one number for the day or one per "
@@ -404,6 +408,11 @@ class Scenario(_Frozen):
                 raise ScenarioError(
                     ("agents", g_index, "staffing"),
                     f"has {len(group.staffing)} intervals but arrivals.calls has {n}; give one number per interval",
+                )
+            if group.paid_cost is not None and len(group.paid_cost) != n:
+                raise ScenarioError(
+                    ("agents", g_index, "paid_cost"),
+                    f"has {len(group.paid_cost)} intervals but arrivals.calls has {n}; give one number per interval",
                 )
             for key in ("min_agents", "max_agents"):
                 value = getattr(group, key)
@@ -605,7 +614,8 @@ class Scenario(_Frozen):
 
     def with_staffing(self, staffing: "Mapping[str, Sequence[int]]", what: str = "the new staffing",
                       advice: str = "ask for a smaller change") -> "Scenario":
-        """This scenario with the named groups' staffing replaced (one number per interval).
+        """This scenario with the named groups' staffing replaced (one number per interval); their
+        paid_cost is dropped (it priced the old staffing's shifts): they are paid staffing x hourly_cost.
         A staffing past the schema's limits is a `VariantError` naming `what` changed it and
         ending in `advice`."""
         names = [g.name for g in self.agents]
@@ -613,7 +623,8 @@ class Scenario(_Frozen):
             if name not in names:
                 raise VariantError(f"{what}: unknown agent group '{name}'; the groups are: {', '.join(names)}")
         with _variant(what, advice):
-            agents = tuple(_revised_at(("agents", i), g, staffing=tuple(int(n) for n in staffing[g.name]))
+            agents = tuple(_revised_at(("agents", i), g, staffing=tuple(int(n) for n in staffing[g.name]),
+                                      paid_cost=None)
                            if g.name in staffing else g for i, g in enumerate(self.agents))
             return revised(self, agents=agents)
 

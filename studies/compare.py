@@ -130,7 +130,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("caller intents", ("intents",)),
     ("agent groups", ("agents.name", "agents.serves")),
     ("staffing", ("agents.staffing",)),
-    ("agent cost", ("agents.hourly_cost",)),
+    ("agent cost", ("agents.hourly_cost", "agents.paid_cost")),
     ("staffing limits", ("agents.min_agents", "agents.max_agents")),  # bounds for `callsim optimize`
     ("targets", ("targets",)),
     ("shift rules", ("shifts",)),  # what `callsim schedule` builds shifts from; the simulated day is the same

@@ -87,6 +87,7 @@ import numpy as np
 from scipy import stats
 
 from simulator.batch import run_scenarios
+from simulator.cost import hourly_rates, staffing_paid_cost
 from simulator.errors import UserError
 from simulator.kpi_table import kpi_bounds
 from simulator.run import RunResult
@@ -358,7 +359,7 @@ class OptimizeResult:
 
 def hourly_costs(scenario: Scenario) -> tuple[float, ...]:
     """Each group's hourly cost, 1 when the scenario gives none (the cost is then agent-hours)."""
-    return tuple(1.0 if g.hourly_cost is None else float(g.hourly_cost) for g in scenario.agents)
+    return tuple(float(r) for r in hourly_rates(scenario, default=1.0))
 
 
 def agent_hours(scenario: Scenario, staffing: Staffing) -> float:
@@ -366,8 +367,8 @@ def agent_hours(scenario: Scenario, staffing: Staffing) -> float:
 
 
 def staffing_cost(scenario: Scenario, staffing: Staffing) -> float:
-    hours = scenario.interval_minutes / 60.0
-    return float(sum(rate * sum(s) * hours for rate, s in zip(hourly_costs(scenario), staffing)))
+    """What `run` prices the staffing at (simulator.cost), overtime aside; uncosted groups at 1 an hour."""
+    return float(staffing_paid_cost(hourly_costs(scenario), staffing, scenario.interval_s).sum())
 
 
 def _changed(staffing: Staffing, changes: dict[tuple[int, int], int]) -> Staffing:

@@ -47,6 +47,7 @@ from simulator.run import RunResult, run_scenario
 from simulator.errors import UserError
 from simulator.input_files import readable_file
 from simulator.scenario import Scenario, replication_count
+from simulator.schema_base import revised
 from simulator.shift_rules import ShiftRules, clock_minutes, clock_text
 
 SERVICE_TARGETS = ("service_level", "asa", "abandon_rate")
@@ -284,7 +285,29 @@ def schedule_scenario(scenario: Scenario, requirement: Requirement, shrinkage: f
     for cov in solution.coverage:
         phones = np.asarray(cov.on_phones).reshape(scenario.n_intervals, per).mean(axis=1)
         staffing[cov.group] = tuple(int(math.floor(v + 1e-9)) for v in phones)
-    return Schedule(scenario, requirement, shrinkage, slot, solution, staffing, scenario.with_staffing(staffing))
+    scheduled = scenario.with_staffing(staffing)
+    paid = _paid_cost(solution, scenario.n_intervals * per, per)
+    scheduled = revised(scheduled, agents=tuple(revised(g, paid_cost=paid[g.name]) if g.name in paid else g
+                                                 for g in scheduled.agents))
+    return Schedule(scenario, requirement, shrinkage, slot, solution, staffing, scheduled)
+
+
+def _paid_cost(solution: ShiftSchedule, n_slots: int, per: int) -> dict[str, tuple[float, ...]]:
+    """Per group and interval, what its shifts are paid there (simulator.cost): each shift's cost
+    spread evenly over its paid slots (on duty, not on an unpaid break), so the intervals sum to
+    the schedule's cost and `run` on the scheduled scenario prices the day as the schedule does.
+    A shift running past the end of the day is paid there too: its cost lands in the last interval."""
+    paid: dict[str, np.ndarray] = {}
+    for sh in solution.shifts:
+        slots = np.zeros(max(n_slots, sh.end_slot))
+        slots[sh.start_slot:sh.end_slot] = 1.0
+        for _, start, end, is_paid in sh.breaks:
+            if not is_paid:
+                slots[start:end] = 0.0
+        slots *= sh.count * sh.cost_each / slots.sum() if slots.sum() else 0.0
+        slots[n_slots - 1] += slots[n_slots:].sum()
+        paid[sh.group] = paid.get(sh.group, np.zeros(n_slots)) + slots[:n_slots]
+    return {group: tuple(float(v) for v in cost.reshape(-1, per).sum(axis=1)) for group, cost in paid.items()}
 
 
 # --- checked by simulation -------------------------------------------------------------------
