@@ -178,3 +178,15 @@ def test_a_day_reads_its_calls_from_a_forecast_by_date(tmp_path):
     data["days"][1]["calls"] = {"csv": "forecast.csv", "date": "2026-03-09"}
     with pytest.raises(Exception, match=r"days\[1\]|days.1"):
         load(_write(tmp_path, data))
+
+
+def test_run_on_a_week_says_it_simulates_one_day(capsys, tmp_path):
+    """Until the week is simulated, `run` on a scenario with days: warns that it reports one day;
+    the control (a one-day scenario) has no such warning."""
+    from helpers import HELP_DESK, SCENARIO_DIR, run_cli
+
+    code, out, err = run_cli(capsys, "run", SCENARIO_DIR / "retail_bank_week.yaml", "-r", 2, "--no-plots", "-q",
+                             "-o", tmp_path / "week")
+    assert code == 0 and "run simulates one day" in err, err
+    code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--no-plots", "-q", "-o", tmp_path / "day")
+    assert code == 0 and "days:" not in err, err
