@@ -170,6 +170,20 @@ class ShiftSchedule:
         return sum(s.count for s in self.shifts)
 
 
+def paid_cost_by_slot(start_slot: int, end_slot: int, breaks, cost: float, n_slots: int) -> np.ndarray:
+    """One shift's cost spread evenly over its paid slots (on duty and not on an unpaid break:
+    `breaks` as (name, start, end, paid)) on a grid of `n_slots`: what `paid_cost` (the one price,
+    simulator/cost.py) charges where. A shift running past the grid's end is paid in its last slot."""
+    slots = np.zeros(max(n_slots, end_slot))
+    slots[start_slot:end_slot] = 1.0
+    for _, start, end, is_paid in breaks:
+        if not is_paid:
+            slots[start:end] = 0.0
+    slots *= cost / slots.sum() if slots.sum() else 0.0
+    slots[n_slots - 1] += slots[n_slots:].sum()
+    return slots[:n_slots]
+
+
 @dataclass(frozen=True)
 class _Model:
     c: np.ndarray

@@ -64,7 +64,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from planner.shifts import ShiftRule
+from planner.shifts import ShiftRule, paid_cost_by_slot
 
 WEEKEND = (5, 6)  # Saturday, Sunday (Monday = 0, as datetime.date.weekday)
 
@@ -163,6 +163,17 @@ class WeekSchedule:
     @property
     def agents(self) -> int:
         return len(self.tours)
+
+    def paid_cost_by_slot(self) -> np.ndarray:
+        """Per day and slot, what the tours are paid there (`planner.shifts.paid_cost_by_slot`: each
+        day's shift cost over its paid slots, paid breaks included): sums to `cost`."""
+        n_days, n_slots = len(self.at_desk), len(self.at_desk[0]) if self.at_desk else 0
+        paid = np.zeros((n_days, n_slots))
+        for tour in self.tours:
+            for day in tour.days:
+                paid[day.day] += paid_cost_by_slot(day.start_slot, day.end_slot, day.breaks,
+                                                   tour.cost / len(tour.days), n_slots)
+        return paid
 
 
 def _need(required: float, shrinkage: float) -> int:

@@ -41,7 +41,8 @@ from typing import Callable
 
 import numpy as np
 
-from planner.shifts import BreakRule, GroupProblem, ShiftProblemError, ShiftRule, ShiftSchedule, solve_shifts
+from planner.shifts import (BreakRule, GroupProblem, ShiftProblemError, ShiftRule, ShiftSchedule, paid_cost_by_slot,
+                            solve_shifts)
 from simulator.batch import run_scenarios
 from simulator.run import RunResult, run_scenario
 from simulator.errors import UserError
@@ -281,14 +282,8 @@ def schedule_scenario(scenario: Scenario, requirement: Requirement, shrinkage: f
     except RuntimeError as exc:
         raise ScheduleError(f"{where}{exc}") from None
     per = scenario.interval_minutes // slot
-    staffing = {}
-    for cov in solution.coverage:
-        phones = np.asarray(cov.on_phones).reshape(scenario.n_intervals, per).mean(axis=1)
-        staffing[cov.group] = tuple(int(math.floor(v + 1e-9)) for v in phones)
-    scheduled = scenario.with_staffing(staffing)
-    paid = _paid_cost(solution, scenario.n_intervals * per, per)
-    scheduled = revised(scheduled, agents=tuple(revised(g, paid_cost=paid[g.name]) if g.name in paid else g
-                                                 for g in scheduled.agents))
+    staffing = {cov.group: staffing_from_slots(cov.on_phones, per) for cov in solution.coverage}
+    scheduled = scheduled_scenario(scenario, staffing, _paid_cost(solution, scenario.n_intervals * per, per))
     return Schedule(scenario, requirement, shrinkage, slot, solution, staffing, scheduled)
 
 
@@ -299,15 +294,30 @@ def _paid_cost(solution: ShiftSchedule, n_slots: int, per: int) -> dict[str, tup
     A shift running past the end of the day is paid there too: its cost lands in the last interval."""
     paid: dict[str, np.ndarray] = {}
     for sh in solution.shifts:
-        slots = np.zeros(max(n_slots, sh.end_slot))
-        slots[sh.start_slot:sh.end_slot] = 1.0
-        for _, start, end, is_paid in sh.breaks:
-            if not is_paid:
-                slots[start:end] = 0.0
-        slots *= sh.count * sh.cost_each / slots.sum() if slots.sum() else 0.0
-        slots[n_slots - 1] += slots[n_slots:].sum()
-        paid[sh.group] = paid.get(sh.group, np.zeros(n_slots)) + slots[:n_slots]
-    return {group: tuple(float(v) for v in cost.reshape(-1, per).sum(axis=1)) for group, cost in paid.items()}
+        slots = paid_cost_by_slot(sh.start_slot, sh.end_slot, sh.breaks, sh.count * sh.cost_each, n_slots)
+        paid[sh.group] = paid.get(sh.group, np.zeros(n_slots)) + slots
+    return {group: interval_sums(cost, per) for group, cost in paid.items()}
+
+
+def interval_sums(by_slot, per: int) -> tuple[float, ...]:
+    """Per interval, the sum over its `per` slots."""
+    return tuple(float(v) for v in np.asarray(by_slot, dtype=float).reshape(-1, per).sum(axis=1))
+
+
+def staffing_from_slots(on_phones_by_slot, per: int) -> tuple[int, ...]:
+    """The simulator's staffing per interval from agents on the phones per slot: the time-weighted
+    mean over the interval's slots, rounded down (see the module docstring)."""
+    phones = np.asarray(on_phones_by_slot, dtype=float).reshape(-1, per).mean(axis=1)
+    return tuple(int(math.floor(v + 1e-9)) for v in phones)
+
+
+def scheduled_scenario(scenario: Scenario, staffing: dict[str, tuple[int, ...]],
+                       paid: dict[str, tuple[float, ...]]) -> Scenario:
+    """The scenario as its shifts staff it (the scheduled-scenario writer of one-day schedules and
+    of each day of a week): that staffing, each group paid what its shifts are paid (`paid_cost`)."""
+    scheduled = scenario.with_staffing(staffing)
+    return revised(scheduled, agents=tuple(revised(g, paid_cost=paid[g.name]) if g.name in paid else g
+                                           for g in scheduled.agents))
 
 
 # --- checked by simulation -------------------------------------------------------------------
