@@ -503,6 +503,17 @@ def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkag
     )
 
 
+def lp_bound(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkage: float = 0.0) -> float:
+    """The LP relaxation's optimum of the shift problem (every variable continuous): no schedule
+    of these groups costs less, so cost / lp_bound - 1 is how far any schedule can be from the best."""
+    model = _build(tuple(groups), shrinkage, False)
+    result = milp(model.c, integrality=np.zeros(len(model.c)), bounds=Bounds(np.zeros(len(model.c)), model.upper),
+                  constraints=[LinearConstraint(model.a, model.lb, model.ub)])
+    if result.x is None:
+        raise ShiftProblemError(f"the shift problem's LP relaxation has no solution ({result.message})")
+    return float(result.fun)
+
+
 def _break_starts(groups: tuple[GroupProblem, ...], model: _Model, solution: np.ndarray) -> dict:
     """(shift variable, break) -> the sorted absolute starts of that break for its agents.
 
