@@ -74,7 +74,7 @@ def main(seeds: tuple[int, ...]) -> None:
         bound = lp_bound_of(scenario, requirement_from_file(optimized, scenario))
         # joint staffing and shifts (issue 22): from the optimiser's staffing, by simulation, confirmed out of sample
         joint_s = callsim("schedule", str(SCENARIO), "--requirements", str(optimized), "--by-simulation",
-                          "-o", str(out / "joint"), "--no-plots")
+                          "--max-calls", "20000000", "-o", str(out / "joint"), "--no-plots")
         joint = load_scenario(out / "joint" / "benchmark_day.scheduled.yaml")
         confirmation = json.loads((out / "joint" / "schedule.json").read_text())["by_simulation"]["confirmation"]
     print(f"optimize {optimize_s:.0f} s, schedule {schedule_s:.0f} s, schedule --by-simulation {joint_s:.0f} s")
