@@ -104,17 +104,19 @@ def _infeasible_lines(result: OptimizeResult) -> list[str]:
 
 
 def infeasible_message(result: OptimizeResult) -> str:
-    """One line for stderr when targets cannot be met, or when a round limit stopped the search."""
-    if not result.infeasible:
-        return (f"not converged: {STOP_TEXT[result.stop_reason].split(': ', 1)[1]} after {result.iterations} "
-                "iterations; the staffing reached (it meets every target) was written, raise --max-iterations for "
-                "the cheapest")
+    """One line for stderr when targets cannot be met (exit 1), or when a round limit stopped the search (exit 3)."""
     labels = [result.judged.checks[k].interval for k in result.infeasible]
     where = ", ".join(labels[:6]) + (", ..." if len(labels) > 6 else "")
-    why = "within the agent limits (max_agents)" if result.stop_reason == "infeasible" else \
-        f"within {result.iterations} iterations (raise --max-iterations or the agent limits)"
-    return (f"cannot meet every target {why} in {len(labels)} interval{'s' * (len(labels) != 1)} ({where}); "
-            "the best staffing reached was written, see TARGETS NOT MET in the output")
+    if not result.converged:  # exit code 3: a round limit, the answer is not final
+        stopped = f"not converged: {STOP_TEXT[result.stop_reason].split(': ', 1)[1]} after {result.iterations} iterations"
+        if not result.infeasible:
+            return f"{stopped}; the staffing reached (it meets every target) was written, raise --max-iterations for " \
+                   "the cheapest"
+        return (f"{stopped} with targets still missed in {len(labels)} interval{'s' * (len(labels) != 1)} ({where}); "
+                "the best staffing reached was written, raise --max-iterations (see TARGETS NOT MET in the output)")
+    return (f"cannot meet every target within the agent limits (max_agents) in {len(labels)} "
+            f"interval{'s' * (len(labels) != 1)} ({where}); the best staffing reached was written, see TARGETS NOT MET "
+            "in the output")
 
 
 def _confirmation_line(result: OptimizeResult) -> str:
