@@ -67,3 +67,74 @@ def test_the_hour_pools_its_calls_and_the_mean_of_the_intervals_is_not_used():
 
 def test_per_interval_judging_adds_nothing():
     assert period_kpis(result_of(CALLS), day("interval")) is None
+
+
+# --- the Erlang plan judged per period ---------------------------------------------------------
+
+PEAK_CALLS = [20.0, 60.0, 120.0, 90.0, 40.0, 20.0]  # 30-minute intervals from 08:00: a morning peak
+TALK_S = 240.0
+
+
+def peak_day(judged_per):
+    """Erlang C (no patience), 80/20, no occupancy cap: the service level alone sets the staffing."""
+    return scenario_from_dict({
+        "schema_version": 1, "name": "peak", "interval_minutes": 30, "start": "08:00",
+        "arrivals": {"calls": PEAK_CALLS},
+        "queues": [{"name": "q", "talk_time": {"dist": "exponential", "mean": TALK_S}}],
+        "agents": [{"name": "a", "serves": ["q"], "staffing": [1] * len(PEAK_CALLS)}],
+        "targets": {"service_level": {"fraction": 0.8, "within": 20}, "occupancy": [0.0, 1.0],
+                    "judged_per": judged_per},
+    })
+
+
+def pooled_sl(agents, ks) -> float:
+    """A period's Erlang C service level from the textbook formula: its intervals' SL weighted by calls."""
+    from planner.erlang import erlang_c_metrics
+
+    sls = [erlang_c_metrics(agents[k], PEAK_CALLS[k] / 1800.0, TALK_S, 20.0).service_level
+           if agents[k] > PEAK_CALLS[k] / 1800.0 * TALK_S else 0.0 for k in ks]  # unstable: nobody within 20 s
+    return sum(PEAK_CALLS[k] * sl for k, sl in zip(ks, sls)) / sum(PEAK_CALLS[k] for k in ks)
+
+
+def test_plan_judged_per_day_is_cheaper_meets_every_period_and_one_agent_fewer_anywhere_breaks_one():
+    from planner.plan import plan_scenario
+
+    plans = {per: plan_scenario(peak_day(per)).groups[0].agents for per in ("interval", "hour", "day")}
+    hours = {per: sum(agents) / 2 for per, agents in plans.items()}
+    assert hours["day"] < hours["interval"] and hours["hour"] <= hours["interval"], hours
+    for per, agents in plans.items():
+        periods = peak_day(per).period_of_intervals()
+        for p in set(periods):
+            ks = [k for k, q in enumerate(periods) if q == p]
+            assert pooled_sl(agents, ks) >= 0.8, (per, p)
+    # a quiet interval runs below 80% on its own in the day's plan: what judging per day buys
+    assert min(pooled_sl(plans["day"], [k]) for k in range(len(PEAK_CALLS))) < 0.8
+    # the control: one agent fewer in any interval breaks the day (the plan is not merely feasible)
+    whole = range(len(PEAK_CALLS))
+    for k in whole:
+        fewer = list(plans["day"])
+        fewer[k] -= 1
+        assert pooled_sl(fewer, whole) < 0.8, k
+    # and the per-interval plan, judged per day, has agents to spare (so the saving is real, not a rounding)
+    spare = list(plans["interval"])
+    spare[0] -= 1
+    assert pooled_sl(spare, whole) >= 0.8
+
+
+def test_plan_output_says_the_targets_are_judged_per_hour_and_shows_each_hour(tmp_path, capsys):
+    from helpers import run_cli
+
+    from simulator.loading import dump_scenario_yaml
+
+    path = tmp_path / "peak.yaml"
+    path.write_text(dump_scenario_yaml(peak_day("hour")))
+    code, out, err = run_cli(capsys, "plan", path, "-o", tmp_path / "out", "--no-plots")
+    assert code == 0, err
+    assert "service level 80% within 20 s, judged per hour" in out
+    assert "judged per hour (the period's calls pooled" in out and "08:00" in out and "meets" in out
+    import json
+
+    document = json.loads(run_cli(capsys, "plan", path, "-o", tmp_path / "out2", "--json", "--no-plots")[1])
+    assert document["targets"]["judged_per"] == "hour"
+    assert [p["period"] for p in document["queues"][0]["periods"]] == ["08:00", "09:00", "10:00"]
+    assert all(p["meets"] for p in document["queues"][0]["periods"])
