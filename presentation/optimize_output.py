@@ -9,7 +9,7 @@ import math
 
 
 from simulator.loading import dump_scenario_yaml  # one style for every written scenario
-from studies.optimize import KPI_LABELS, Evaluation, KpiValue, OptimizeResult
+from studies.optimize import KPI_LABELS, PERIOD_JUDGED, Evaluation, KpiValue, OptimizeResult
 
 from .documents import fingerprint, result_document, versions
 from .text import table
@@ -61,17 +61,20 @@ def _constraint_document(result: OptimizeResult, constraint) -> dict:
              "sense": ">=" if constraint.at_least else "<="}
     if constraint.kpi == "service_level":
         entry["within_s"] = result.scenario.targets.service_level.within
+    if constraint.kpi in PERIOD_JUDGED and result.scenario.targets.judged_per != "interval":
+        entry["judged_per"] = result.scenario.targets.judged_per
     return entry
 
 
 def target_words(constraint: dict) -> str:
     """One target as words, from its optimize.json entry."""
     label, kpi, target = constraint["label"], constraint["kpi"], constraint["target"]
+    judged = f", judged per {constraint['judged_per']}" if "judged_per" in constraint else ""
     if kpi == "service_level":
-        return f"{label} >= {target:.0%} within {constraint['within_s']:g} s"
+        return f"{label} >= {target:.0%} within {constraint['within_s']:g} s{judged}"
     if kpi == "asa":
-        return f"{label} <= {target:g} s"
-    return f"{label} <= {target:.1%}" if kpi == "abandon_rate" else f"{label} <= {target:.0%}"
+        return f"{label} <= {target:g} s{judged}"
+    return f"{label} <= {target:.1%}{judged}" if kpi == "abandon_rate" else f"{label} <= {target:.0%}"
 
 
 def _target_text(result: OptimizeResult, constraint) -> str:
@@ -128,7 +131,8 @@ def _confirmation_line(result: OptimizeResult) -> str:
                 else ", without repair")
     return (f"out of sample: {verdict}{repaired} on {result.confirm_replications} fresh replications (seed "
             f"{result.seed}, replications {result.confirm_first_replication:,} onwards, never used by the search), "
-            f"judged on the one-sided {result.confirm_confidence:.0%} bound per interval and target")
+            f"judged on the one-sided {result.confirm_confidence:.0%} bound per "
+            f"{result.scenario.targets.judged_per} and target")
 
 
 def _headline(result: OptimizeResult, source: str) -> str:
@@ -146,7 +150,7 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
         _confirmation_line(result),
         f"search: {STOP_TEXT[result.stop_reason]}; {result.iterations} iterations, {len(result.evaluations)} "
         f"staffings simulated ({result.simulated_calls:,.0f} calls)",
-        "targets in every interval: " + "; ".join(_target_text(result, c) for c in result.constraints),
+        _targets_heading(result) + "; ".join(_target_text(result, c) for c in result.constraints),
         "",
     ]
     header = ["interval"]
@@ -188,7 +192,7 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
                       "replications; every target in optimize.json and optimize_confirmation.csv):",
                   table(["interval", "target", "in sample: mean", "out of sample: mean",
                          f"one-sided {result.confirm_confidence:.0%} bound", "holds"],
-                        [_side_by_side_row(result, k) for k in range(scenario.n_intervals)])]
+                        [_side_by_side_row(result, k) for k in _first_of_each_period(result)])]
     if result.infeasible:
         lines += ["", f"TARGETS NOT MET in {len(result.infeasible)} intervals "
                       f"({'agent limits' if result.stop_reason == 'infeasible' else 'iteration limit'}):"]
@@ -198,6 +202,24 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
     return "\n".join(lines)
 
 
+def _targets_heading(result: OptimizeResult) -> str:
+    judged = result.scenario.targets.judged_per
+    if judged == "interval":
+        return "targets in every interval: "
+    return (f"targets judged per {judged} (service level, ASA, abandonment on the {judged}'s calls pooled; occupancy "
+            "per interval): ")
+
+
+def _first_of_each_period(result: OptimizeResult) -> list[int]:
+    """The intervals whose rows stand for their period (each interval when judged per interval)."""
+    seen, out = set(), []
+    for k, check in enumerate(result.judged.checks):
+        if check.period not in seen:
+            seen.add(check.period)
+            out.append(k)
+    return out
+
+
 def _side_by_side_row(result: OptimizeResult, k: int) -> list[str]:
     check = result.confirmation.checks[k]
     key = check.missed[0] if check.missed else check.closest
@@ -205,7 +227,7 @@ def _side_by_side_row(result: OptimizeResult, k: int) -> list[str]:
         return [check.interval, "(no calls)", "-", "-", "-", "yes"]
     label = {c.key: c.label for c in result.constraints}[key]
     outside = check.values[key]
-    return [check.interval, label, _value_text(key, result.final.checks[k].values[key].mean),
+    return [check.period or check.interval, label, _value_text(key, result.final.checks[k].values[key].mean),
             _value_text(key, outside.mean), _value_text(key, outside.bound), "yes" if check.met else "NO"]
 
 
@@ -214,16 +236,24 @@ def confirmation_csv(result: OptimizeResult) -> str:
     replications beside those on the confirmation replications."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["interval", "target", "sense", "target_value", "in_sample_mean", "in_sample_judged", "in_sample_n",
+    # judged per hour or day: a period's service level, ASA and abandonment once, under its label; occupancy per interval
+    per_period = result.scenario.targets.judged_per != "interval"
+    writer.writerow(["period" if per_period else "interval", "target", "sense", "target_value", "in_sample_mean",
+                     "in_sample_judged", "in_sample_n",
                      "confirmation_mean", "confirmation_ci_low", "confirmation_ci_high", "confirmation_bound",
                      "confirmation_n", "holds"])
     if result.confirmation is None:
         return buffer.getvalue()
+    written = set()
     for inside, outside in zip(result.final.checks, result.confirmation.checks):
         for c in result.constraints:
+            where = outside.period if per_period and c.kpi in PERIOD_JUDGED else inside.interval
+            if (where, c.key) in written:
+                continue
+            written.add((where, c.key))
             a, b = inside.values[c.key], outside.values[c.key]
             ci = b.ci95 or (math.nan, math.nan)
-            writer.writerow([inside.interval, c.label, ">=" if c.at_least else "<=", f"{c.target:g}", _csv(a.mean),
+            writer.writerow([where, c.label, ">=" if c.at_least else "<=", f"{c.target:g}", _csv(a.mean),
                              _csv(a.bound), a.n, _csv(b.mean), _csv(ci[0]), _csv(ci[1]), _csv(b.bound), b.n,
                              int(c.key not in outside.missed)])
     return buffer.getvalue()
@@ -309,6 +339,8 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
         "staffings_simulated": len(result.evaluations),
         "simulated_calls": result.simulated_calls,
         "constraints": [_constraint_document(result, c) for c in result.constraints],
+        **({} if result.scenario.targets.judged_per == "interval" else {
+            "judged_per": result.scenario.targets.judged_per, "periods": _periods_document(result)}),
         "staffing": _staffing_dict(result, final),
         "plan_staffing": _staffing_dict(result, plan),
         "agent_hours": {"optimized": final.agent_hours, "plan": plan.agent_hours,
@@ -335,6 +367,22 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
         # the optimised day's KPIs against the targets, so that `callsim report` can rebuild the page
         "optimized_day": {key: day[key] for key in ("day", "definitions", "targets")},
     }
+
+
+def _periods_document(result: OptimizeResult) -> list[dict]:
+    """With targets judged per hour or day: each period's pooled figures of the period-judged targets, in the
+    search and on the confirmation replications, and whether they hold."""
+    out = []
+    keys = [c.key for c in result.constraints if c.kpi in PERIOD_JUDGED]
+    for k in _first_of_each_period(result):
+        judged = result.judged.checks[k]
+        entry = {"period": judged.period, "kpis": {key: _kpi_document(result.final.checks[k].values[key]) for key in keys},
+                 "met": not [key for key in result.final.checks[k].missed if key in keys]}
+        if result.confirmation is not None:
+            entry["confirmation_kpis"] = {key: _kpi_document(judged.values[key]) for key in keys}
+            entry["holds"] = not [key for key in judged.missed if key in keys]
+        out.append(entry)
+    return out
 
 
 def trace_document(result: OptimizeResult) -> dict:

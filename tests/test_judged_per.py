@@ -138,3 +138,29 @@ def test_plan_output_says_the_targets_are_judged_per_hour_and_shows_each_hour(tm
     assert document["targets"]["judged_per"] == "hour"
     assert [p["period"] for p in document["queues"][0]["periods"]] == ["08:00", "09:00", "10:00"]
     assert all(p["meets"] for p in document["queues"][0]["periods"])
+
+
+# --- the optimiser judged per period -----------------------------------------------------------
+
+
+def test_optimize_judged_per_day_judges_the_pooled_day_out_of_sample_and_costs_no_more():
+    from scipy import stats
+
+    from studies.optimize import optimize_staffing
+
+    per_day = optimize_staffing(peak_day("day"), replications=6, seed=3, confirm_replications=12)
+    per_interval = optimize_staffing(peak_day("interval"), replications=6, seed=3, confirm_replications=12)
+    assert per_day.holds and per_day.converged
+    assert per_day.final.agent_hours <= per_interval.final.agent_hours
+    confirmation = per_day.confirmation
+    assert {c.period for c in confirmation.checks} == {"day"}
+    # the day's pooled service level is the day column of the interval KPIs (same calls, same definition) ...
+    pooled = confirmation.result.per_period["all"]["service_level"]
+    assert np.array_equal(pooled[:, 0], confirmation.result.per_replication["service_level"][:, -1])
+    # ... and "holds" is its one-sided 95% t bound against 80%, recomputed by hand
+    sample = pooled[:, 0]
+    bound = sample.mean() - stats.t.ppf(0.95, len(sample) - 1) * sample.std(ddof=1) / np.sqrt(len(sample))
+    assert confirmation.checks[0].values["service_level"].bound == pytest.approx(bound) and bound >= 0.8
+    # the control: the same days judged per interval miss somewhere (the day's pooling is what it relies on)
+    by_interval = confirmation.result.per_replication["service_level"][:, :len(PEAK_CALLS)]
+    assert min(by_interval.mean(axis=0)) < 0.8 <= bound
