@@ -78,7 +78,10 @@ def target_words(constraint: dict) -> str:
 
 
 def _target_text(result: OptimizeResult, constraint) -> str:
-    return target_words(_constraint_document(result, constraint))
+    """A target's words where the heading already says how it is judged."""
+    document = _constraint_document(result, constraint)
+    document.pop("judged_per", None)
+    return target_words(document)
 
 
 def judged_words(confidence: float | None) -> str:
@@ -188,8 +191,8 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
         kpi_rows.append(row)
     lines.append(table(kpi_header, kpi_rows))
     if result.confirmation is not None:
-        lines += ["", "In sample beside out of sample (per interval, the target closest to missing on the confirmation "
-                      "replications; every target in optimize.json and optimize_confirmation.csv):",
+        lines += ["", f"In sample beside out of sample (per {scenario.targets.judged_per}, the target closest to missing on "
+                      "the confirmation replications; every target in optimize.json and optimize_confirmation.csv):",
                   table(["interval", "target", "in sample: mean", "out of sample: mean",
                          f"one-sided {result.confirm_confidence:.0%} bound", "holds"],
                         [_side_by_side_row(result, k) for k in _first_of_each_period(result)])]
@@ -206,8 +209,8 @@ def _targets_heading(result: OptimizeResult) -> str:
     judged = result.scenario.targets.judged_per
     if judged == "interval":
         return "targets in every interval: "
-    return (f"targets judged per {judged} (service level, ASA, abandonment on the {judged}'s calls pooled; occupancy "
-            "per interval): ")
+    return (f"targets (service level, ASA and abandonment judged per {judged}, on the {judged}'s calls pooled; "
+            "occupancy per interval): ")
 
 
 def _first_of_each_period(result: OptimizeResult) -> list[int]:

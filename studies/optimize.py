@@ -933,7 +933,7 @@ def _notes(scenario: Scenario, plan_evaluation: Evaluation, start: str, confiden
         notes.append(
             f"Out of sample: the answer was simulated again on {confirm_replications} replications the search never "
             f"used (indices from {CONFIRM_FIRST_REPLICATION:,} of the same seed) and holds there when, in every "
-            f"interval and for every target, the one-sided {confirm_confidence:.0%} bound meets the target. No "
+            f"{scenario.targets.judged_per} and for every target, the one-sided {confirm_confidence:.0%} bound meets the target. No "
             "multiplicity correction is needed for that claim: 'every target holds' is an intersection-union test "
             f"(Berger 1982), wrong with probability at most {1 - confirm_confidence:.0%} when any target is missed. "
             + (f"Where it missed, agents were added and checked again on the same replications ({repairs} "
