@@ -164,3 +164,16 @@ def test_optimize_judged_per_day_judges_the_pooled_day_out_of_sample_and_costs_n
     # the control: the same days judged per interval miss somewhere (the day's pooling is what it relies on)
     by_interval = confirmation.result.per_replication["service_level"][:, :len(PEAK_CALLS)]
     assert min(by_interval.mean(axis=0)) < 0.8 <= bound
+
+
+def test_schedule_by_simulation_misses_are_the_periods_pooled_calls():
+    """An interval counts as missing for --by-simulation when its period's pooled calls miss: with the
+    day's agents judged per day nothing misses, judged per interval the quiet intervals below 80% do."""
+    from simulator.run import run_scenario
+    from studies.schedule import missed_targets
+
+    agents = [5, 13, 21, 17, 8, 5]  # thin after the peak (08:00 to 09:30 carry the day), as per-day judging allows
+    for per, expect_misses in (("day", False), ("interval", True)):
+        scenario = peak_day(per).with_staffing({"a": agents})
+        missed = missed_targets(run_scenario(scenario, replications=20, seed=5))
+        assert bool(missed) == expect_misses, (per, missed)
