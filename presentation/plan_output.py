@@ -185,10 +185,34 @@ def format_verification(verification: Verification) -> str:
         unplanned = [g.name for g in result.scenario.agents if g.name not in verification.groups]
         if unplanned:
             lines.append(f"Not compared (planned at 0 agents, no planned occupancy): {', '.join(unplanned)}.")
+    if verification.periods:
+        lines += ["", f"Targets judged per {scenario.targets.judged_per} (each period's calls pooled; planned = the pooled "
+                      "Erlang figures): every period, then the day.", _period_table(verification)]
     if verification.reasons:
         lines += ["", "Likely reasons (what the Erlang models assume and this scenario does not):"]
         lines += [f"  {code}: {text}" for code, text in verification.reasons.items()]
     return "\n".join(lines)
+
+
+def _period_table(verification: Verification) -> str:
+    """Per queue, every judging period with its hit or miss (met / missed / uncertain on the 95% CI)."""
+    judged = verification.result.scenario.targets.judged_per
+    header = ["queue", judged]
+    for kpi in QUEUE_VERIFY_KPIS:
+        header += [f"{KPI_TITLES[kpi]} plan", f"{KPI_TITLES[kpi]} sim"]
+    header.append("simulated against the targets")
+    rows = []
+    for name, entries in verification.periods.items():
+        for i, row in enumerate(entries):
+            cells = [name if i == 0 else "", row.interval]
+            for kpi in QUEUE_VERIFY_KPIS:
+                check = row.checks[kpi]
+                cells += [_value(kpi, check.planned), _with_ci(kpi, check.simulated) + (" !" if check.miss else "")]
+            statuses = {check.status for check in row.checks.values() if check.status}
+            verdict = "missed" if "missed" in statuses else "uncertain" if "uncertain" in statuses else "met"
+            cells.append(verdict + (f" ({', '.join(row.reasons)})" if row.missed else ""))
+            rows.append(cells)
+    return table(header, rows)
 
 
 def _compacttable(what: str, parts: dict[str, tuple[VerifyRow, ...]], kpis: tuple[str, ...], n: int) -> str:
@@ -371,6 +395,10 @@ def verification_document(verification: Verification) -> dict:
         "queues": [{"queue": name, "rows": _verify_rows_document(rows)} for name, rows in verification.queues.items()],
         "agent_groups": [{"group": name, "rows": _verify_rows_document(rows)}
                          for name, rows in verification.groups.items()],
+        **({} if not verification.periods else {
+            "judged_per": verification.result.scenario.targets.judged_per,
+            "periods": [{"queue": name, "rows": _verify_rows_document(rows)}
+                        for name, rows in verification.periods.items()]}),
         "reasons": verification.reasons,
     }
 
