@@ -206,3 +206,21 @@ def json_of_verification(verification):
     from presentation.plan_output import verification_document
 
     return verification_document(verification)
+
+
+def test_schedule_verify_shows_each_period_of_both_staffings():
+    from presentation.schedule_output import format_verification, verification_document
+    from simulator.run import run_scenario
+    from studies.schedule import ScheduleVerification
+
+    def staffed(agents):
+        return run_scenario(peak_day("hour").with_staffing({"a": agents}), replications=6, seed=1)
+
+    verification = ScheduleVerification(staffed([5, 11, 20, 16, 8, 5]), staffed([3, 9, 18, 14, 6, 3]))
+    document = verification_document(verification)
+    assert document["judged_per"] == "hour" and [p["period"] for p in document["periods"]] == ["08:00", "09:00", "10:00"]
+    first = document["periods"][0]["service_level"]
+    assert first["scheduled"]["mean"] == pytest.approx(verification.scheduled.per_period["all"]["service_level"][:, 0].mean())
+    assert first["scheduled"]["mean"] < first["required"]["mean"]  # two agents short everywhere: a worse hour
+    assert "missed" in {p["service_level"]["status"] for p in document["periods"]}
+    assert "Targets judged per hour (all calls of the period pooled):" in format_verification(verification)
