@@ -37,7 +37,13 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   finding none free, is blocked (a busy signal); it holds it through the IVR and the wait until
   it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line).
 
-Not yet: callbacks, redials and repeat calls (so neither blocked callers' redials), misroutes and transfers, priority classes,
+* callbacks (`Callbacks`): offered to a caller who would have to wait, by the expected-wait
+  rule, window and cap of docs/scenarios.md; the caller hangs up and keeps its place in line
+  (`keep_place`) or joins the back after its delay (`scheduled`); each agent's dial draws its
+  time and answer from the CALLBACK_ATTEMPTS stream; unanswered, it rejoins the back after the
+  retry delay, until `max_attempts` (then failed; failed too if still in line when the agents go).
+
+Not yet: redials and repeat calls (so neither blocked callers' redials), misroutes and transfers, priority classes,
 overflow, callers who never abandon (unserved at the end).
 """
 from __future__ import annotations
@@ -82,7 +88,7 @@ class AgentPool:
         self.leaving = [0] * n_groups  # busy agents who leave when their job ends (staffing dropped)
         self.waiting = [deque() for _ in scenario.queues]  # requests, oldest first
         self.closed = False  # after the last interval
-        self.in_ivr = 0  # callers still in the IVR: agents wait for them after the close
+        self.in_ivr = 0  # callers on their way to a queue (in the IVR, a callback due): agents wait for them after the close
 
     def request(self, q: int) -> Request:
         request = Request(self.env, q)
@@ -102,6 +108,14 @@ class AgentPool:
             return request
         self.waiting[q].append(request)
         return request
+
+    def waiting_now(self, q: int) -> int:
+        """Callers waiting in queue q now (callbacks keeping their place included)."""
+        return sum(not request.cancelled for request in self.waiting[q])
+
+    def on_shift(self, groups) -> int:
+        """Agents on shift in `groups` now (idle or busy, not those leaving when their job ends)."""
+        return sum(len(self.idle[g]) + self.busy[g] - self.leaving[g] for g in groups)
 
     def cancel(self, request: Request) -> None:
         """The caller hung up: its request leaves the line."""
@@ -160,11 +174,90 @@ class AgentPool:
         request.succeed(g)
 
 
+class Callbacks:
+    """Virtual hold as docs/scenarios.md words it (`queues[].callback`): offered to a caller who
+    would have to wait, inside the offer window and while the interval's cap of accepted
+    callbacks is not reached, when (callers ahead + 1) x (mean talk + mean ACW) / agents on shift
+    serving the queue is over the threshold; accepted with the caller's `callback_u`. The caller
+    then hangs up: `keep_place` keeps its place in line, `scheduled` joins the back after its
+    drawn delay. An agent who reaches it dials (dial time and answer from the CALLBACK_ATTEMPTS
+    stream, in the order the dials happen); unanswered, it rejoins the back after the retry
+    delay, until `max_attempts`."""
+
+    def __init__(self, env: simpy.Environment, scenario, pool: AgentPool, callers, seed: int, replication: int):
+        self.env, self.scenario, self.pool, self.callers = env, scenario, pool, callers
+        self.policy = [q.callback for q in scenario.queues]
+        self.attempts = generator_at(seed, replication, int(Stream.CALLBACK_ATTEMPTS))
+        self.accepted_left = [scenario.callback_cap(q) for q in range(len(scenario.queues))]
+        n = len(callers)
+        self.delay_s = np.full(n, np.nan)  # acceptance to connection of completed callbacks
+        self.accepted = np.zeros(n, dtype=bool)
+
+    def accepts(self, i: int, q: int) -> bool:
+        """Caller i, who would have to wait in queue q (its request is last in line), is offered
+        a callback and accepts it."""
+        policy, now = self.policy[q], self.env.now
+        if policy is None:
+            return False
+        window_from_s, window_until_s = self.scenario.callback_window_s(q)
+        k = min(int(now // self.scenario.interval_s), self.scenario.n_intervals - 1)
+        if not window_from_s <= now < window_until_s or self.accepted_left[q][k] <= 0:
+            return False
+        queue = self.scenario.queues[q]
+        agents = self.pool.on_shift(self.pool.answer_order[q])
+        ahead = self.pool.waiting_now(q) - 1
+        expected_wait_s = (ahead + 1) * (queue.talk_time.mean_s + queue.acw.mean_s) / agents if agents > 0 else np.inf
+        if expected_wait_s <= policy.offer_when_expected_wait_over or self.callers.callback_u[i] >= policy.accept_probability:
+            return False
+        self.accepted_left[q][k] -= 1
+        self.accepted[i] = True
+        return True
+
+    def call_back(self, i: int, q: int, request: Request, outcome, group):
+        """Caller i accepted with `request` in line: the agents call it back (a process)."""
+        env, pool, policy = self.env, self.pool, self.policy[q]
+        accepted_s = env.now
+        if policy.mode == "scheduled":
+            pool.cancel(request)
+            yield from self._later(self.callers.callback_wait_s[i])
+            request = pool.request(q)
+        for attempt in range(1, policy.max_attempts + 1):
+            g = yield request
+            u = self.attempts.random(2)
+            dial_s = float(policy.dial_time.ppf(u[:1])[0])
+            if u[1] < policy.answer_probability:  # the caller answers: talk and ACW follow the dial
+                outcome[i], group[i] = Outcome.CALLBACK_COMPLETED, g
+                self.delay_s[i] = env.now + dial_s - accepted_s
+                yield env.timeout(dial_s + self.callers.talk_s[i] + self.callers.acw_s[i])
+                pool.release(g)
+                return
+            if attempt == policy.max_attempts:
+                outcome[i] = Outcome.CALLBACK_FAILED
+                yield env.timeout(dial_s)
+                pool.release(g)
+                return
+            retry_s = float(policy.retry_delay.ppf(self.attempts.random(1))[0])
+            env.process(self._agent_dials(g, dial_s))
+            yield from self._later(dial_s + retry_s)
+            request = pool.request(q)
+
+    def _agent_dials(self, g: int, dial_s: float):
+        yield self.env.timeout(dial_s)
+        self.pool.release(g)
+
+    def _later(self, delay_s: float):
+        """The callback is due after `delay_s`: agents wait for it after the close."""
+        self.pool.in_ivr += 1
+        yield self.env.timeout(delay_s)
+        self.pool.in_ivr -= 1
+
+
 @dataclass
 class ReferenceDay:
     outcome: np.ndarray  # int8, simulator.records.Outcome
     wait_s: np.ndarray  # float64
     group: np.ndarray  # int16, -1 if not answered
+    callback_delay_s: np.ndarray | None = None  # float64, NaN unless a completed callback (days with callbacks)
 
 
 def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> ReferenceDay:
@@ -178,6 +271,7 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
     balk_p = [q.balk_probability for q in scenario.queues]
     ivr_s = callers.ivr.ivr_s if callers.ivr is not None else np.zeros(n)
     lines = simpy.Resource(env, capacity=scenario.trunks) if scenario.trunks is not None else None
+    callbacks = Callbacks(env, scenario, pool, callers, seed, replication) if callers.callback_u is not None else None
 
     def caller(i: int):
         if lines is None:
@@ -208,6 +302,10 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
         request = pool.request(q)
         joined_s = request.joined_s
         pool.send_idle_home()
+        if not request.triggered and callbacks is not None and callbacks.accepts(i, q):
+            hang_up(line)  # to be called back
+            yield from callbacks.call_back(i, q, request, outcome, group)
+            return
         if not request.triggered and callers.balk_u[i] < balk_p[q]:
             pool.cancel(request)
             outcome[i] = Outcome.BALKED
@@ -242,13 +340,16 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
     env.process(staffing())
     env.process(source())
     env.run()
+    if callbacks is not None:  # callbacks still in line when the last agent went home were never reached
+        outcome[(outcome < 0) & callbacks.accepted] = Outcome.CALLBACK_FAILED
     assert not (outcome < 0).any(), "a caller never hung up: callers who never abandon are not modelled here"
-    return ReferenceDay(outcome=outcome, wait_s=wait_s, group=group)
+    return ReferenceDay(outcome=outcome, wait_s=wait_s, group=group,
+                        callback_delay_s=None if callbacks is None else callbacks.delay_s)
 
 
 def supported(scenario, callers) -> bool:
     """Whether the reference model covers this day (see the module doc's "Not yet")."""
-    return (callers.callback_u is None and callers.resolve_u is None and callers.priority_u is None
+    return (callers.resolve_u is None and callers.priority_u is None
             and all(q.overflow is None for q in scenario.queues)
             and (callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
             and bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all()))

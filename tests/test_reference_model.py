@@ -8,9 +8,15 @@ boundaries (down to zero), balking, IVR time and walks that end in the IVR, tele
 textbook SimPy model run on the same drawn callers and must agree on the outcome and the group
 of every call, and on its wait to 1e-9 s (the two add times in a different order). A negative
 control breaks one rule of the engine (the newest caller answered first) and must be caught.
+
+Then the same random days with each feature the reference has grown since, with power checks
+that the feature is exercised and negative controls that break one rule of the reference:
+routing rules, callbacks (both modes, retries, windows, caps; the completed callbacks' delays
+must agree too).
 """
 from __future__ import annotations
 
+import math
 from array import array
 
 import numpy as np
@@ -18,6 +24,7 @@ import pytest
 
 import reference_model
 from simulator import draw_callers, engine, scenario_from_dict, simulate_callers
+from simulator.records import CALLBACK_ACCEPTED, Outcome
 from simulator.routing import Routing
 
 DAYS = 60
@@ -74,6 +81,11 @@ def differences(scenario, callers) -> list[str]:
                             | (np.abs(engine.wait_s - reference.wait_s) > WAIT_TOLERANCE_S)):
         found.append(f"call {i}: engine {engine.outcome[i]}/{engine.group[i]}/{engine.wait_s[i]:.12g} s, "
                      f"reference {reference.outcome[i]}/{reference.group[i]}/{reference.wait_s[i]:.12g} s")
+    if reference.callback_delay_s is not None:  # a completed callback: acceptance to connection
+        engine_delay, reference_delay = engine.callback_delay_s, reference.callback_delay_s
+        for i in np.flatnonzero((np.isnan(engine_delay) != np.isnan(reference_delay))
+                                | (np.abs(engine_delay - reference_delay) > WAIT_TOLERANCE_S)):
+            found.append(f"call {i}: callback delay engine {engine_delay[i]:.12g} s, reference {reference_delay[i]:.12g} s")
     return found
 
 
@@ -205,3 +217,111 @@ def test_an_engine_taking_the_newest_call_across_queues_is_caught(monkeypatch):
     monkeypatch.setattr(Routing, "_take_by_rule", newest)
     caught = sum(bool(differences(scenario, callers)) for _, _, scenario, callers in routed_days(20, "group_order", "oldest_first"))
     assert caught >= 5, caught
+
+
+# --- callbacks (queues[].callback): keep_place and scheduled, attempts, windows, caps ------------
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def random_callback(rng: np.random.Generator, n_intervals: int) -> dict:
+    """A callback policy drawn at random: either mode, retries, sometimes a window or a cap."""
+    callback = {"offer_when_expected_wait_over": float(rng.uniform(0, 200)),
+                "accept_probability": float(rng.uniform(0.3, 1.0)),
+                "mode": str(rng.choice(["keep_place", "scheduled"])),
+                "dial_time": rng.choice([{"dist": "fixed", "mean": 20.0},
+                                         {"dist": "exponential", "mean": float(rng.uniform(10, 40))}]),
+                "answer_probability": float(rng.uniform(0.4, 1.0)),
+                "retry_delay": {"dist": "exponential", "mean": float(rng.uniform(60, 400))},
+                "max_attempts": int(rng.integers(1, 5))}
+    if callback["mode"] == "scheduled":
+        callback["delay"] = {"dist": "exponential", "mean": float(rng.uniform(60, 900))}
+    if rng.random() < 0.3:  # offered from the start of one interval until the start of a later one
+        first = int(rng.integers(0, n_intervals - 1))
+        callback["offered_between"] = [_clock(15 * first), _clock(15 * int(rng.integers(first + 1, n_intervals)))]
+    if rng.random() < 0.3:
+        callback["max_per_interval"] = (int(rng.integers(0, 6)) if rng.random() < 0.5
+                                        else [int(v) for v in rng.integers(0, 6, n_intervals)])
+    return callback
+
+
+def callback_days(count: int, seed: int = 20261230):
+    """Random days whose queues offer callbacks (most of them), some with telephone lines."""
+    rng = np.random.default_rng(seed)
+    for day in range(count):
+        data = random_scenario(rng)
+        extra = np.random.default_rng((seed, day))
+        n_intervals = len(data["arrivals"]["calls"])
+        for queue in data["queues"]:
+            if extra.random() < 0.8:
+                queue["callback"] = random_callback(extra, n_intervals)
+        if extra.random() < 0.3:
+            data["trunks"] = int(extra.integers(3, 12))
+        scenario = scenario_from_dict(data)
+        callers = draw_callers(scenario, day, 0)
+        assert reference_model.supported(scenario, callers)
+        yield day, scenario, callers
+
+
+def test_callbacks_agree_with_the_reference_model():
+    seen = {"accepted": 0, "completed": 0, "failed": 0, "scheduled": 0, "keep_place": 0, "windows": 0, "capped": 0,
+            "blocked": 0}
+    for day, scenario, callers in callback_days(40):
+        found = differences(scenario, callers)
+        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
+        records = simulate_callers(scenario, callers).records
+        accepted = (records.flags & CALLBACK_ACCEPTED) > 0
+        seen["accepted"] += int(accepted.sum())
+        seen["completed"] += int((records.outcome == Outcome.CALLBACK_COMPLETED).sum())
+        seen["failed"] += int((records.outcome == Outcome.CALLBACK_FAILED).sum())
+        seen["blocked"] += int((records.outcome == Outcome.BLOCKED).sum())
+        for q, queue in enumerate(scenario.queues):
+            policy = queue.callback
+            if policy is None:
+                continue
+            mine = accepted & (records.queue == q)
+            seen[policy.mode] += int(mine.sum())
+            seen["windows"] += policy.offered_between is not None and bool(mine.any())
+            if policy.max_per_interval is not None:  # some interval's cap was reached
+                k = np.minimum((records.arrived_at_s[mine] // scenario.interval_s).astype(int), scenario.n_intervals - 1)
+                counts = np.bincount(k, minlength=scenario.n_intervals)
+                seen["capped"] += bool((counts >= np.asarray(scenario.callback_cap(q))).any())
+    # power: every part of the rule is exercised, many times
+    assert seen["accepted"] >= 500 and seen["completed"] >= 300 and seen["failed"] >= 50, seen
+    assert seen["scheduled"] >= 200 and seen["keep_place"] >= 200, seen
+    assert seen["windows"] >= 3 and seen["capped"] >= 3 and seen["blocked"] >= 50, seen
+
+
+def _caught(days) -> int:
+    return sum(bool(differences(scenario, callers)) for _, scenario, callers in days)
+
+
+def test_a_reference_ignoring_the_callback_cap_is_caught(monkeypatch):
+    # negative control: the reference offers callbacks past max_per_interval
+    init = reference_model.Callbacks.__init__
+
+    def uncapped(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.accepted_left = [[math.inf] * len(left) for left in self.accepted_left]
+
+    monkeypatch.setattr(reference_model.Callbacks, "__init__", uncapped)
+    days = [(d, s, c) for d, s, c in callback_days(40)
+            if any(q.callback is not None and q.callback.max_per_interval is not None for q in s.queues)]
+    caught = _caught(days)
+    assert len(days) >= 5 and caught >= len(days) // 2, (len(days), caught)
+
+
+def test_a_reference_whose_callbacks_never_wait_is_caught(monkeypatch):
+    # negative control: scheduled callbacks and retries join the line at once (no delay)
+    later = reference_model.Callbacks._later
+    monkeypatch.setattr(reference_model.Callbacks, "_later", lambda self, delay_s: later(self, 0.0))
+    caught = _caught(callback_days(40))
+    assert caught >= 20, caught
+
+
+def test_a_reference_offering_callbacks_whatever_the_queue_ahead_is_caught(monkeypatch):
+    # negative control: the expected wait counts nobody ahead of the caller
+    monkeypatch.setattr(reference_model.AgentPool, "waiting_now", lambda self, q: 1)
+    caught = _caught(callback_days(40))
+    assert caught >= 20, caught
