@@ -43,8 +43,14 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   time and answer from the CALLBACK_ATTEMPTS stream; unanswered, it rejoins the back after the
   retry delay, until `max_attempts` (then failed; failed too if still in line when the agents go).
 
-Not yet: redials and repeat calls (so neither blocked callers' redials), misroutes and transfers, priority classes,
-overflow, callers who never abandon (unserved at the end).
+* redials and repeat calls (`ReturnCalls`): a caller who abandons, hangs up in the IVR or is
+  blocked may redial; an unresolved one calls again after its talk; each a new call (`Calls`
+  grows) whose attributes are the next row of simulator.callers.ReturnCallPool, taken, as the
+  engine takes it, when the return call is decided (the rows come in batches: taking them in
+  another order would give other callers, not another rule).
+
+Not yet: misroutes and transfers, priority classes, overflow, callers who never abandon
+(unserved at the end).
 """
 from __future__ import annotations
 
@@ -54,6 +60,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from simulator.callers import FIRST, REDIAL, REPEAT, ReturnCallPool
 from simulator.ivr import CONTAINED
 from simulator.randomness import Stream, generator_at
 from simulator.records import Outcome
@@ -189,9 +196,9 @@ class Callbacks:
         self.policy = [q.callback for q in scenario.queues]
         self.attempts = generator_at(seed, replication, int(Stream.CALLBACK_ATTEMPTS))
         self.accepted_left = [scenario.callback_cap(q) for q in range(len(scenario.queues))]
-        n = len(callers)
-        self.delay_s = np.full(n, np.nan)  # acceptance to connection of completed callbacks
-        self.accepted = np.zeros(n, dtype=bool)
+        self.delay_s: dict[int, float] = {}  # acceptance to connection of completed callbacks
+        self.accepted: set[int] = set()
+        self.returns: ReturnCalls | None = None  # a completed callback may leave the issue unresolved
 
     def accepts(self, i: int, q: int) -> bool:
         """Caller i, who would have to wait in queue q (its request is last in line), is offered
@@ -210,7 +217,7 @@ class Callbacks:
         if expected_wait_s <= policy.offer_when_expected_wait_over or self.callers.callback_u[i] >= policy.accept_probability:
             return False
         self.accepted_left[q][k] -= 1
-        self.accepted[i] = True
+        self.accepted.add(i)
         return True
 
     def call_back(self, i: int, q: int, request: Request, outcome, group):
@@ -228,6 +235,8 @@ class Callbacks:
             if u[1] < policy.answer_probability:  # the caller answers: talk and ACW follow the dial
                 outcome[i], group[i] = Outcome.CALLBACK_COMPLETED, g
                 self.delay_s[i] = env.now + dial_s - accepted_s
+                if self.returns is not None:
+                    self.returns.answered(i, env.now + dial_s + self.callers.talk_s[i])
                 yield env.timeout(dial_s + self.callers.talk_s[i] + self.callers.acw_s[i])
                 pool.release(g)
                 return
@@ -252,12 +261,98 @@ class Callbacks:
         self.pool.in_ivr -= 1
 
 
+class Calls:
+    """Every call of the day as lists, first calls then return calls in the order they are made:
+    the drawn columns (a return call's from the row simulator.callers.ReturnCallPool hands out:
+    its rows come in batches, so the reference takes them in the order the engine does, when a
+    return call is decided) and how each call ended."""
+
+    DRAWN = ("arrived_at_s", "queue", "talk_s", "acw_s", "patience_s", "balk_u", "callback_u", "callback_wait_s",
+             "resolve_u", "redial_u", "redial_delay_s", "repeat_delay_s", "priority_u")
+
+    def __init__(self, callers):
+        n = len(callers)
+        for name in self.DRAWN:
+            values = getattr(callers, name)
+            setattr(self, name, None if values is None else values.tolist())
+        self.ivr = callers.ivr
+        self.ivr_s = callers.ivr.ivr_s.tolist() if callers.ivr is not None else [0.0] * n
+        self.intent = callers.ivr.intent.tolist() if callers.ivr is not None else [-1] * n
+        self.kind, self.caller, self.calls_made = [FIRST] * n, list(range(n)), [1] * n
+        self.outcome, self.wait_s, self.group = [-1] * n, [0.0] * n, [-1] * n
+
+    def __len__(self) -> int:
+        return len(self.outcome)
+
+    def append(self, row: dict, at_s: float, kind: int, of: int) -> int:
+        """A return call by the caller of call `of`, with the pool's `row`; its index."""
+        for name in self.DRAWN:
+            values = getattr(self, name)
+            if values is not None:
+                values.append(at_s if name == "arrived_at_s" else row[name])
+        self.ivr_s.append(row["ivr.ivr_s"] if self.ivr is not None else 0.0)
+        self.intent.append(row["ivr.intent"] if self.ivr is not None else -1)
+        self.kind.append(kind)
+        self.caller.append(self.caller[of])
+        self.calls_made.append(self.calls_made[of] + 1)
+        self.outcome.append(-1)
+        self.wait_s.append(0.0)
+        self.group.append(-1)
+        return len(self.outcome) - 1
+
+
+class ReturnCalls:
+    """Redials and repeat calls (`return_calls`), as docs/model.md words them: new calls by the
+    same caller. A caller who abandons in the queue, hangs up in the IVR or is blocked redials
+    (if its `redial_u` is under the redial probability) its redial delay later; an answered
+    caller whose issue is not resolved (`resolve_u` not under the queue's first contact
+    resolution) calls again its repeat delay after its talk ends. No call is made once the
+    caller has made `max_calls`, nor at or after the end of the day. The new call keeps its
+    caller's queue (without an IVR) or intent."""
+
+    def __init__(self, env: simpy.Environment, scenario, calls: Calls, seed: int, replication: int, start):
+        self.env, self.calls, self.start = env, calls, start
+        self.returns = scenario.return_calls
+        self.pool = ReturnCallPool(scenario, seed, replication)
+        self.fcr = [q.first_contact_resolution for q in scenario.queues]
+        self.day_end_s = scenario.n_intervals * scenario.interval_s
+        self.has_ivr = scenario.ivr is not None
+
+    def hung_up(self, i: int) -> None:
+        """Call i was abandoned, hung up in the IVR or blocked: its caller may redial."""
+        if self.calls.redial_u[i] < self.returns.redial_probability:
+            self._again(i, self.env.now + self.calls.redial_delay_s[i], REDIAL)
+
+    def answered(self, i: int, talk_end_s: float) -> None:
+        """Call i is answered now, its talk ending at `talk_end_s`: unresolved, its caller calls again."""
+        if self.calls.resolve_u[i] >= self.fcr[self.calls.queue[i]]:
+            self._again(i, talk_end_s + self.calls.repeat_delay_s[i], REPEAT)
+
+    def _again(self, i: int, at_s: float, kind: int) -> None:
+        calls = self.calls
+        if calls.calls_made[i] >= self.returns.max_calls or at_s >= self.day_end_s:
+            return
+        row = self.pool.take(at_s, self.block(i))
+        j = calls.append(row, at_s, kind, i)
+        self.env.process(self._call(j, at_s - self.env.now))
+
+    def block(self, i: int) -> int:
+        """What the caller of call i keeps (the pool's block): its intent with an IVR, else its queue."""
+        return self.calls.intent[i] if self.has_ivr else self.calls.queue[i]
+
+    def _call(self, j: int, delay_s: float):
+        yield self.env.timeout(delay_s)
+        yield from self.start(j)
+
+
 @dataclass
 class ReferenceDay:
     outcome: np.ndarray  # int8, simulator.records.Outcome
     wait_s: np.ndarray  # float64
     group: np.ndarray  # int16, -1 if not answered
     callback_delay_s: np.ndarray | None = None  # float64, NaN unless a completed callback (days with callbacks)
+    kind: np.ndarray | None = None  # int8, callers.FIRST/REDIAL/REPEAT (days with return calls)
+    caller: np.ndarray | None = None  # int32, the first call of the caller (days with return calls)
 
 
 def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> ReferenceDay:
@@ -265,13 +360,16 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
     env = simpy.Environment()
     pool = AgentPool(env, scenario, generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random)
     n = len(callers)
-    outcome = np.full(n, -1, dtype=np.int8)
-    wait_s = np.zeros(n)
-    group = np.full(n, -1, dtype=np.int16)
+    callers = Calls(callers)  # the first calls, and the return calls as they are made
+    outcome, wait_s, group = callers.outcome, callers.wait_s, callers.group
     balk_p = [q.balk_probability for q in scenario.queues]
-    ivr_s = callers.ivr.ivr_s if callers.ivr is not None else np.zeros(n)
+    ivr_s = callers.ivr_s
     lines = simpy.Resource(env, capacity=scenario.trunks) if scenario.trunks is not None else None
     callbacks = Callbacks(env, scenario, pool, callers, seed, replication) if callers.callback_u is not None else None
+    returns = ReturnCalls(env, scenario, callers, seed, replication, lambda j: caller(j)) \
+        if callers.resolve_u is not None else None
+    if callbacks is not None:
+        callbacks.returns = returns
 
     def caller(i: int):
         if lines is None:
@@ -281,6 +379,8 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
         if not line.triggered:  # every line busy: a busy signal
             line.cancel()
             outcome[i] = Outcome.BLOCKED
+            if returns is not None:
+                returns.hung_up(i)
             return
         yield from on_the_line(i, line)
 
@@ -297,6 +397,8 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
         if q < 0:  # the walk ended in the IVR
             outcome[i] = Outcome.CONTAINED if q == CONTAINED else Outcome.IVR_ABANDONED
             hang_up(line)
+            if q != CONTAINED and returns is not None:
+                returns.hung_up(i)
             pool.send_idle_home()
             return
         request = pool.request(q)
@@ -317,16 +419,20 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             pool.cancel(request)
             outcome[i] = Outcome.ABANDONED
             hang_up(line)
+            if returns is not None:
+                returns.hung_up(i)
             return
         outcome[i] = Outcome.ANSWERED
         group[i] = request.value
+        if returns is not None:
+            returns.answered(i, env.now + callers.talk_s[i])
         if line is not None:  # the caller hangs up when the talk ends; the agent goes on with ACW
             env.timeout(callers.talk_s[i]).callbacks.append(lambda _: hang_up(line))
         yield env.timeout(callers.talk_s[i] + callers.acw_s[i])
         pool.release(request.value)
 
     def source():
-        for i, arrived_at_s in enumerate(callers.arrived_at_s.tolist()):
+        for i, arrived_at_s in enumerate(callers.arrived_at_s[:n]):
             yield env.timeout(arrived_at_s - env.now)
             env.process(caller(i))
 
@@ -341,15 +447,23 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
     env.process(source())
     env.run()
     if callbacks is not None:  # callbacks still in line when the last agent went home were never reached
-        outcome[(outcome < 0) & callbacks.accepted] = Outcome.CALLBACK_FAILED
-    assert not (outcome < 0).any(), "a caller never hung up: callers who never abandon are not modelled here"
-    return ReferenceDay(outcome=outcome, wait_s=wait_s, group=group,
-                        callback_delay_s=None if callbacks is None else callbacks.delay_s)
+        for i in callbacks.accepted:
+            if outcome[i] < 0:
+                outcome[i] = Outcome.CALLBACK_FAILED
+    assert min(outcome) >= 0, "a caller never hung up: callers who never abandon are not modelled here"
+    delay_s = None
+    if callbacks is not None:
+        delay_s = np.full(len(callers), np.nan)
+        delay_s[list(callbacks.delay_s)] = list(callbacks.delay_s.values())
+    return ReferenceDay(outcome=np.array(outcome, dtype=np.int8), wait_s=np.array(wait_s),
+                        group=np.array(group, dtype=np.int16), callback_delay_s=delay_s,
+                        kind=None if returns is None else np.array(callers.kind, dtype=np.int8),
+                        caller=None if returns is None else np.array(callers.caller, dtype=np.int32))
 
 
 def supported(scenario, callers) -> bool:
     """Whether the reference model covers this day (see the module doc's "Not yet")."""
-    return (callers.resolve_u is None and callers.priority_u is None
+    return (callers.priority_u is None
             and all(q.overflow is None for q in scenario.queues)
             and (callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
             and bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all()))

@@ -12,7 +12,8 @@ control breaks one rule of the engine (the newest caller answered first) and mus
 Then the same random days with each feature the reference has grown since, with power checks
 that the feature is exercised and negative controls that break one rule of the reference:
 routing rules, callbacks (both modes, retries, windows, caps; the completed callbacks' delays
-must agree too).
+must agree too), redials and repeat calls (the same calls made, by the same callers, for the
+same reasons, in the same order).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import pytest
 
 import reference_model
 from simulator import draw_callers, engine, scenario_from_dict, simulate_callers
+from simulator.callers import REDIAL, REPEAT
 from simulator.records import CALLBACK_ACCEPTED, Outcome
 from simulator.routing import Routing
 
@@ -74,13 +76,17 @@ def differences(scenario, callers) -> list[str]:
     """Calls where the engine and the reference model disagree, described."""
     engine = simulate_callers(scenario, callers).records
     reference = reference_model.simulate(scenario, callers)
-    n = len(callers)
-    assert len(engine) == n  # first calls only: no redials or repeat calls here
+    if len(engine) != len(reference.outcome):  # return calls: one made by one model only
+        return [f"the engine made {len(engine)} calls, the reference {len(reference.outcome)}"]
     found = []
     for i in np.flatnonzero((engine.outcome != reference.outcome) | (engine.group != reference.group)
                             | (np.abs(engine.wait_s - reference.wait_s) > WAIT_TOLERANCE_S)):
         found.append(f"call {i}: engine {engine.outcome[i]}/{engine.group[i]}/{engine.wait_s[i]:.12g} s, "
                      f"reference {reference.outcome[i]}/{reference.group[i]}/{reference.wait_s[i]:.12g} s")
+    if reference.kind is not None:  # return calls: the same call made by the same caller for the same reason
+        for i in np.flatnonzero((engine.kind != reference.kind) | (engine.caller != reference.caller)):
+            found.append(f"call {i}: engine kind {engine.kind[i]} of caller {engine.caller[i]}, "
+                         f"reference kind {reference.kind[i]} of caller {reference.caller[i]}")
     if reference.callback_delay_s is not None:  # a completed callback: acceptance to connection
         engine_delay, reference_delay = engine.callback_delay_s, reference.callback_delay_s
         for i in np.flatnonzero((np.isnan(engine_delay) != np.isnan(reference_delay))
@@ -325,3 +331,78 @@ def test_a_reference_offering_callbacks_whatever_the_queue_ahead_is_caught(monke
     monkeypatch.setattr(reference_model.AgentPool, "waiting_now", lambda self, q: 1)
     caught = _caught(callback_days(40))
     assert caught >= 20, caught
+
+
+# --- return calls (return_calls): redials and repeat calls, alone and with callbacks ---------------
+
+def return_call_days(count: int, seed: int = 20261231, callbacks: float = 0.4):
+    """Random days with redials and repeat calls; some also with callbacks, lines or an IVR."""
+    rng = np.random.default_rng(seed)
+    for day in range(count):
+        data = random_scenario(rng)
+        extra = np.random.default_rng((seed, day))
+        data["return_calls"] = {"redial_probability": float(extra.uniform(0.2, 0.9)),
+                                "redial_delay": {"dist": "exponential", "mean": float(extra.uniform(30, 600))},
+                                "repeat_delay": {"dist": "exponential", "mean": float(extra.uniform(60, 900))},
+                                "max_calls": int(extra.integers(2, 5))}
+        n_intervals = len(data["arrivals"]["calls"])
+        for queue in data["queues"]:
+            queue["first_contact_resolution"] = float(extra.choice([1.0, extra.uniform(0.3, 1.0)]))
+            if extra.random() < callbacks:
+                queue["callback"] = random_callback(extra, n_intervals)
+        if extra.random() < 0.3:
+            data["trunks"] = int(extra.integers(3, 12))
+        scenario = scenario_from_dict(data)
+        callers = draw_callers(scenario, day, 0)
+        assert reference_model.supported(scenario, callers)
+        yield day, scenario, callers
+
+
+def test_return_calls_agree_with_the_reference_model():
+    seen = {"redials": 0, "repeats": 0, "blocked redialled": 0, "ivr redialled": 0, "after a callback": 0,
+            "third calls": 0, "several queues": 0}
+    for day, scenario, callers in return_call_days(40):
+        found = differences(scenario, callers)
+        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
+        rec = simulate_callers(scenario, callers).records
+        redial, repeat = rec.kind == REDIAL, rec.kind == REPEAT
+        seen["redials"] += int(redial.sum())
+        seen["repeats"] += int(repeat.sum())
+        # a caller's calls are made one after the other: the one before a return call made it
+        last_outcome, previous = {}, np.full(len(rec), -1)
+        for j, (c, outcome) in enumerate(zip(rec.caller.tolist(), rec.outcome.tolist())):
+            previous[j] = last_outcome.get(c, -1)
+            last_outcome[c] = outcome
+        seen["blocked redialled"] += int((redial & (previous == Outcome.BLOCKED)).sum())
+        seen["ivr redialled"] += int((redial & (previous == Outcome.IVR_ABANDONED)).sum())
+        seen["after a callback"] += int((repeat & (previous == Outcome.CALLBACK_COMPLETED)).sum())
+        seen["third calls"] += int((np.bincount(rec.caller) >= 3).sum())
+        seen["several queues"] += int(len(scenario.queues) > 1 and scenario.ivr is None and (rec.kind > 0).any())
+    # power: redials of abandoners, blocked callers and IVR hang-ups, repeat calls (also after a
+    # completed callback), callers calling a third time, on days with several queues
+    assert seen["redials"] >= 800 and seen["repeats"] >= 200, seen
+    assert seen["blocked redialled"] >= 100 and seen["ivr redialled"] >= 30 and seen["after a callback"] >= 10, seen
+    assert seen["third calls"] >= 100 and seen["several queues"] >= 10, seen
+
+
+def test_a_reference_whose_redials_change_queue_is_caught(monkeypatch):
+    # negative control: the issue's bug, in the reference: a return call takes the pool's row of
+    # another queue (without an IVR, with several queues)
+    block = reference_model.ReturnCalls.block
+    monkeypatch.setattr(reference_model.ReturnCalls, "block", lambda self, i: (block(self, i) + 1) % 2)
+    days = [(d, s, c) for d, s, c in return_call_days(40) if len(s.queues) > 1 and s.ivr is None]
+    caught = _caught(days)
+    assert len(days) >= 10 and caught >= len(days) // 2, (len(days), caught)
+
+
+def test_a_reference_deciding_repeat_calls_on_the_wrong_fcr_is_caught(monkeypatch):
+    # negative control: every answered call counts as resolved but those under 1 - FCR
+    answered = reference_model.ReturnCalls.answered
+
+    def inverted(self, i, talk_end_s):
+        self.calls.resolve_u[i] = 1.0 - self.calls.resolve_u[i]
+        answered(self, i, talk_end_s)
+
+    monkeypatch.setattr(reference_model.ReturnCalls, "answered", inverted)
+    caught = _caught(return_call_days(40))
+    assert caught >= 15, caught
