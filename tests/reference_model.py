@@ -49,11 +49,19 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   engine takes it, when the return call is decided (the rows come in batches: taking them in
   another order would give other callers, not another rule).
 
-Not yet: misroutes and transfers, priority classes, overflow, callers who never abandon
-(unserved at the end).
+* priority classes: each request has its class (from the caller's `priority_u` and the
+  queue's shares); a free agent takes the first caller of the highest class (`queue_order`),
+  the oldest whatever the class (`oldest_first`), or the highest class across its queues, then
+  the oldest (`priority_then_age`);
+* overflow (`Overflow`): a waiting request's own timer hands it to an idle overflow agent at
+  `after_s`; a free overflow agent with nothing in its own queues takes the longest-waiting
+  overflowed call, highest class first.
+
+Not yet: misroutes and transfers, callers who never abandon (unserved at the end).
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 
@@ -64,17 +72,22 @@ from simulator.callers import FIRST, REDIAL, REPEAT, ReturnCallPool
 from simulator.ivr import CONTAINED
 from simulator.randomness import Stream, generator_at
 from simulator.records import Outcome
-from simulator.routing import agent_rules, answer_order, call_rules
+from simulator.routing import agent_rules, answer_order, call_rules, class_bounds
 
 
 class Request(simpy.Event):
     """A caller's request for an agent of queue q; its value is the group of the agent."""
 
-    def __init__(self, env: simpy.Environment, q: int):
+    def __init__(self, env: simpy.Environment, q: int, cls: int = 0):
         super().__init__(env)
         self.q = q
+        self.cls = cls  # priority class in its queue (0 highest; the queue's number of classes: ordinary)
         self.joined_s = env.now
         self.cancelled = False
+
+    @property
+    def waiting(self) -> bool:
+        return not (self.triggered or self.cancelled)
 
 
 class AgentPool:
@@ -96,29 +109,47 @@ class AgentPool:
         self.waiting = [deque() for _ in scenario.queues]  # requests, oldest first
         self.closed = False  # after the last interval
         self.in_ivr = 0  # callers on their way to a queue (in the IVR, a callback due): agents wait for them after the close
+        self.bounds = [class_bounds(q) for q in scenario.queues]
+        self.by_class = [rule.by_class for rule in call_rules(scenario)]
+        self.overflow = Overflow(env, scenario, self)
+        # an arriving call may be answered by its overflow groups too when it overflows at once
+        self.answer_groups = [order + self.overflow.at_once(q) for q, order in enumerate(self.answer_order)]
 
-    def request(self, q: int) -> Request:
-        request = Request(self.env, q)
-        free = [g for g in self.answer_order[q] if self.idle[g]]
-        if free:
-            rule = self.agent_rule[q]
-            if rule == "longest_idle":
-                chosen = min(free, key=lambda g: self.idle[g][0])  # min keeps the first of equals
-            elif rule == "random" and len(free) > 1:
-                weights = np.array([len(self.idle[g]) for g in free], dtype=float)
-                k = self.draw() * weights.sum()
-                chosen = free[min(int(np.searchsorted(np.cumsum(weights), k, side="right")), len(free) - 1)]
-            else:
-                chosen = free[0]
+    def request(self, q: int, priority_u: float = 0.0) -> Request:
+        request = Request(self.env, q, bisect_right(self.bounds[q], priority_u))
+        chosen = self.pick(q, self.answer_groups[q])
+        if chosen >= 0:
             self.idle[chosen].popleft()
             self._assign(request, chosen)
             return request
         self.waiting[q].append(request)
+        self.overflow.watch(request)
         return request
+
+    def pick(self, q: int, groups) -> int:
+        """The group of `groups` whose idle agent answers a call of queue q now, by the queue's
+        agent-selection rule; -1 if none is idle."""
+        free = [g for g in groups if self.idle[g]]
+        if not free:
+            return -1
+        rule = self.agent_rule[q]
+        if rule == "longest_idle":
+            return min(free, key=lambda g: self.idle[g][0])  # min keeps the first of equals
+        if rule == "random" and len(free) > 1:
+            weights = np.array([len(self.idle[g]) for g in free], dtype=float)
+            k = self.draw() * weights.sum()
+            return free[min(int(np.searchsorted(np.cumsum(weights), k, side="right")), len(free) - 1)]
+        return free[0]
+
+    def answer_now(self, request: Request, g: int) -> None:
+        """An idle agent of group g takes `request` out of the middle of its line (overflow)."""
+        self.waiting[request.q].remove(request)
+        self.idle[g].popleft()
+        self._assign(request, g)
 
     def waiting_now(self, q: int) -> int:
         """Callers waiting in queue q now (callbacks keeping their place included)."""
-        return sum(not request.cancelled for request in self.waiting[q])
+        return sum(request.waiting for request in self.waiting[q])
 
     def on_shift(self, groups) -> int:
         """Agents on shift in `groups` now (idle or busy, not those leaving when their job ends)."""
@@ -162,16 +193,31 @@ class AgentPool:
 
     def _free(self, g: int) -> None:
         """An agent of group g is free: it takes the next caller, goes home, or waits."""
-        heads = []  # the first caller still waiting in each of the group's queues, in serves order
+        heads = []  # per queue of the group's, in serves order: the caller it would take from it
         for q in self.serves[g]:
             line = self.waiting[q]
             while line and line[0].cancelled:
                 line.popleft()
-            if line:
-                heads.append(line)
+            if not line:
+                continue
+            live = [request for request in line if not request.cancelled]
+            if self.by_age[g] and not self.by_class[g]:  # oldest first, whatever the class
+                heads.append((0, min(live, key=lambda r: r.joined_s)))
+            else:  # the first of the highest class; ordinary callers rank below every class
+                first = min(live, key=lambda r: r.cls)
+                heads.append((first.cls if first.cls < len(self.bounds[q]) else np.inf, first))
         if heads:
-            line = min(heads, key=lambda line: line[0].joined_s) if self.by_age[g] else heads[0]
-            self._assign(line.popleft(), g)
+            if self.by_age[g]:
+                _, request = min(heads, key=lambda head: (head[0], head[1].joined_s))  # ties: first in serves
+            else:
+                _, request = heads[0]
+            self.waiting[request.q].remove(request)
+            self._assign(request, g)
+            return
+        request = self.overflow.due_for(g)
+        if request is not None:
+            self.waiting[request.q].remove(request)
+            self._assign(request, g)
             return
         if not (self.closed and not self.in_ivr):
             self.idle[g].append(self.env.now)
@@ -179,6 +225,48 @@ class AgentPool:
     def _assign(self, request: Request, g: int) -> None:
         self.busy[g] += 1
         request.succeed(g)
+
+
+class Overflow:
+    """Overflow (`queues[].overflow`) as docs/scenarios.md words it: once a call has waited
+    `after_s` in its queue, an idle agent of the listed groups answers it at once (chosen by the
+    queue's agent-selection rule); a free agent of such a group whose own queues are all empty
+    takes the overflowed call that has waited longest, highest priority class first (the queues
+    it is an overflow group of in the order they are listed)."""
+
+    def __init__(self, env: simpy.Environment, scenario, pool: "AgentPool"):
+        self.env, self.pool = env, pool
+        group_index = {g.name: k for k, g in enumerate(scenario.agents)}
+        self.after_s = [q.overflow.after_s if q.overflow else None for q in scenario.queues]
+        self.groups = [tuple(group_index[name] for name in q.overflow.to_groups) if q.overflow else ()
+                       for q in scenario.queues]
+        self.queues_of = [[q for q in range(len(scenario.queues)) if g in self.groups[q]]
+                          for g in range(len(scenario.agents))]
+
+    def at_once(self, q: int) -> tuple[int, ...]:
+        return self.groups[q] if self.after_s[q] == 0 else ()
+
+    def watch(self, request: Request) -> None:
+        """`request` waits: at its overflow time it may go to an idle overflow agent."""
+        if self.after_s[request.q] is not None:
+            self.env.process(self._timer(request))
+
+    def _timer(self, request: Request):
+        yield self.env.timeout(self.after_s[request.q])
+        if request.waiting:
+            g = self.pool.pick(request.q, self.groups[request.q])
+            if g >= 0:
+                self.pool.answer_now(request, g)
+
+    def due_for(self, g: int) -> Request | None:
+        """The overflowed call a free agent of group g takes (its own queues are empty), or None."""
+        for q in self.queues_of[g]:
+            live = [request for request in self.pool.waiting[q] if request.waiting]
+            for cls in sorted({request.cls for request in live}):
+                longest = min((r for r in live if r.cls == cls), key=lambda r: r.joined_s)
+                if longest.joined_s + self.after_s[q] <= self.env.now:
+                    return longest
+        return None
 
 
 class Callbacks:
@@ -227,7 +315,7 @@ class Callbacks:
         if policy.mode == "scheduled":
             pool.cancel(request)
             yield from self._later(self.callers.callback_wait_s[i])
-            request = pool.request(q)
+            request = pool.request(q, self.callers.priority(i))
         for attempt in range(1, policy.max_attempts + 1):
             g = yield request
             u = self.attempts.random(2)
@@ -248,7 +336,7 @@ class Callbacks:
             retry_s = float(policy.retry_delay.ppf(self.attempts.random(1))[0])
             env.process(self._agent_dials(g, dial_s))
             yield from self._later(dial_s + retry_s)
-            request = pool.request(q)
+            request = pool.request(q, self.callers.priority(i))
 
     def _agent_dials(self, g: int, dial_s: float):
         yield self.env.timeout(dial_s)
@@ -283,6 +371,10 @@ class Calls:
 
     def __len__(self) -> int:
         return len(self.outcome)
+
+    def priority(self, i: int) -> float:
+        """The uniform that gives call i its priority class (0 on days without classes)."""
+        return self.priority_u[i] if self.priority_u is not None else 0.0
 
     def append(self, row: dict, at_s: float, kind: int, of: int) -> int:
         """A return call by the caller of call `of`, with the pool's `row`; its index."""
@@ -401,7 +493,7 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
                 returns.hung_up(i)
             pool.send_idle_home()
             return
-        request = pool.request(q)
+        request = pool.request(q, callers.priority(i))
         joined_s = request.joined_s
         pool.send_idle_home()
         if not request.triggered and callbacks is not None and callbacks.accepts(i, q):
@@ -463,7 +555,5 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
 
 def supported(scenario, callers) -> bool:
     """Whether the reference model covers this day (see the module doc's "Not yet")."""
-    return (callers.priority_u is None
-            and all(q.overflow is None for q in scenario.queues)
-            and (callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
+    return ((callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
             and bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all()))

@@ -13,7 +13,8 @@ Then the same random days with each feature the reference has grown since, with 
 that the feature is exercised and negative controls that break one rule of the reference:
 routing rules, callbacks (both modes, retries, windows, caps; the completed callbacks' delays
 must agree too), redials and repeat calls (the same calls made, by the same callers, for the
-same reasons, in the same order).
+same reasons, in the same order), priority classes and overflow (with routing rules, callbacks,
+return calls and lines on some days).
 """
 from __future__ import annotations
 
@@ -406,3 +407,84 @@ def test_a_reference_deciding_repeat_calls_on_the_wrong_fcr_is_caught(monkeypatc
     monkeypatch.setattr(reference_model.ReturnCalls, "answered", inverted)
     caught = _caught(return_call_days(40))
     assert caught >= 15, caught
+
+
+# --- priority classes and overflow, with the routing rules, callbacks and return calls -----------
+
+def priority_overflow_days(count: int, seed: int = 20270101):
+    """Random days whose queues have priority classes and overflow (most of them); some also
+    with a routing rule, callbacks, return calls or lines. Returns the day without classes and
+    overflow too (the same callers), to show they change something."""
+    rng = np.random.default_rng(seed)
+    for day in range(count):
+        data = random_scenario(rng)
+        extra = np.random.default_rng((seed, day))
+        n_intervals = len(data["arrivals"]["calls"])
+        for queue in data["queues"]:
+            if extra.random() < 0.7:
+                shares = extra.dirichlet([1.0] * int(extra.integers(2, 4)))[:-1] * extra.uniform(0.5, 1.0)
+                queue["priority_classes"] = [{"name": f"class {k}", "share": float(v)} for k, v in enumerate(shares)]
+            others = [g["name"] for g in data["agents"] if queue["name"] not in g["serves"]]
+            if others and extra.random() < 0.8:
+                queue["overflow"] = {"after_s": float(extra.choice([0.0, extra.uniform(0, 120)])),
+                                     "to_groups": [str(name) for name in extra.permutation(others)]}
+            if extra.random() < 0.2:
+                queue["callback"] = random_callback(extra, n_intervals)
+        if extra.random() < 0.4:
+            data["routing"] = {"agent_selection": str(extra.choice(["group_order", "longest_idle", "random"])),
+                               "call_selection": str(extra.choice(["queue_order", "oldest_first", "priority_then_age"]))}
+        if extra.random() < 0.2:
+            data["return_calls"] = {"redial_probability": 0.5, "redial_delay": {"dist": "exponential", "mean": 200.0}}
+        if extra.random() < 0.2:
+            data["trunks"] = int(extra.integers(3, 12))
+        scenario = scenario_from_dict(data)
+        plain = scenario_from_dict({**data, "queues": [{k: v for k, v in queue.items()
+                                                         if k not in ("priority_classes", "overflow")}
+                                                        for queue in data["queues"]]})
+        callers = draw_callers(scenario, day, 0)
+        assert reference_model.supported(scenario, callers)
+        yield day, plain, scenario, callers
+
+
+def _overflowed(scenario, records) -> np.ndarray:
+    """Calls answered by a group that does not serve their queue (an overflow group)."""
+    serving = np.array([[q.name in g.serves for g in scenario.agents] for q in scenario.queues])
+    answered = records.group >= 0
+    out = np.zeros(len(records), dtype=bool)
+    out[answered] = ~serving[records.queue[answered], records.group[answered]]
+    return out
+
+
+def test_priority_classes_and_overflow_agree_with_the_reference_model():
+    seen = {"overflowed": 0, "overflow days": 0, "class days": 0, "changed": 0, "routed days": 0}
+    for day, plain, scenario, callers in priority_overflow_days(60):
+        found = differences(scenario, callers)
+        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
+        records = simulate_callers(scenario, callers).records
+        overflowed = _overflowed(scenario, records)
+        seen["overflowed"] += int(overflowed.sum())
+        seen["overflow days"] += bool(overflowed.any())
+        seen["class days"] += any(q.priority_classes for q in scenario.queues)
+        seen["routed days"] += scenario.routing is not None
+        n = len(callers)
+        today = simulate_callers(plain, draw_callers(plain, day, 0)).records  # the same callers, without classes
+        seen["changed"] += bool((today.wait_s[:n] != records.wait_s[:n]).any())
+    # power: calls overflow on many days, classes and rules change who waits how long
+    assert seen["overflowed"] >= 100 and seen["overflow days"] >= 10, seen
+    assert seen["class days"] >= 30 and seen["changed"] >= 30 and seen["routed days"] >= 15, seen
+
+
+def test_a_reference_without_priority_classes_is_caught(monkeypatch):
+    # negative control: every caller is an ordinary caller in the reference
+    monkeypatch.setattr(reference_model, "class_bounds", lambda queue: ())
+    days = [(d, s, c) for d, _, s, c in priority_overflow_days(30) if any(q.priority_classes for q in s.queues)]
+    caught = _caught(days)
+    assert len(days) >= 15 and caught >= len(days) // 2, (len(days), caught)
+
+
+def test_a_reference_whose_calls_never_overflow_on_their_timer_is_caught(monkeypatch):
+    # negative control: a waiting call reaches an idle overflow agent only when one becomes free
+    monkeypatch.setattr(reference_model.Overflow, "watch", lambda self, request: None)
+    days = [(d, s, c) for d, _, s, c in priority_overflow_days(60) if any(q.overflow for q in s.queues)]
+    caught = _caught(days)  # only where an overflow agent is idle when a call's time comes
+    assert len(days) >= 15 and caught >= 5, (len(days), caught)
