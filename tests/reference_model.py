@@ -57,7 +57,13 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   `after_s`; a free overflow agent with nothing in its own queues takes the longest-waiting
   overflowed call, highest class first.
 
-Not yet: misroutes and transfers, callers who never abandon (unserved at the end).
+* misroutes and transfers: the agent who answers a misrouted call in the wrong queue spends
+  its transfer time; the call then joins its right queue at the front of its class and waits
+  there until answered, without a second patience (unserved if nobody is left to answer it;
+  its waits in both queues add up).
+
+Not yet: callers who never abandon at all (a queue without `patience`), callbacks on days with
+misroutes.
 """
 from __future__ import annotations
 
@@ -109,20 +115,26 @@ class AgentPool:
         self.waiting = [deque() for _ in scenario.queues]  # requests, oldest first
         self.closed = False  # after the last interval
         self.in_ivr = 0  # callers on their way to a queue (in the IVR, a callback due): agents wait for them after the close
+        self.last_exit_s = 0.0  # when an agent last went home or a waiting caller hung up
         self.bounds = [class_bounds(q) for q in scenario.queues]
         self.by_class = [rule.by_class for rule in call_rules(scenario)]
         self.overflow = Overflow(env, scenario, self)
         # an arriving call may be answered by its overflow groups too when it overflows at once
         self.answer_groups = [order + self.overflow.at_once(q) for q, order in enumerate(self.answer_order)]
 
-    def request(self, q: int, priority_u: float = 0.0) -> Request:
+    def request(self, q: int, priority_u: float = 0.0, at_front: bool = False) -> Request:
+        """A call of queue q asks for an agent: answered at once, or in line (at the front of its
+        class: a transferred call)."""
         request = Request(self.env, q, bisect_right(self.bounds[q], priority_u))
         chosen = self.pick(q, self.answer_groups[q])
         if chosen >= 0:
             self.idle[chosen].popleft()
             self._assign(request, chosen)
             return request
-        self.waiting[q].append(request)
+        if at_front:
+            self.waiting[q].appendleft(request)
+        else:
+            self.waiting[q].append(request)
         self.overflow.watch(request)
         return request
 
@@ -164,6 +176,7 @@ class AgentPool:
         self.busy[g] -= 1
         if self.leaving[g]:
             self.leaving[g] -= 1
+            self.last_exit_s = self.env.now
         else:
             self._free(g)
 
@@ -189,6 +202,8 @@ class AgentPool:
     def send_idle_home(self) -> None:
         if self.closed and not self.in_ivr:
             for idle in self.idle:
+                if idle:
+                    self.last_exit_s = self.env.now
                 idle.clear()
 
     def _free(self, g: int) -> None:
@@ -200,11 +215,14 @@ class AgentPool:
                 line.popleft()
             if not line:
                 continue
-            live = [request for request in line if not request.cancelled]
-            if self.by_age[g] and not self.by_class[g]:  # oldest first, whatever the class
-                heads.append((0, min(live, key=lambda r: r.joined_s)))
-            else:  # the first of the highest class; ordinary callers rank below every class
-                first = min(live, key=lambda r: r.cls)
+            class_heads = {}  # the first caller in line of each class (a transferred call is first of its class)
+            for request in line:
+                if not request.cancelled:
+                    class_heads.setdefault(request.cls, request)
+            if self.by_age[g] and not self.by_class[g]:  # the oldest of those heads, whatever the class
+                heads.append((0, min(class_heads.values(), key=lambda r: r.joined_s)))
+            else:  # the head of the highest class; ordinary callers rank below every class
+                first = class_heads[min(class_heads)]
                 heads.append((first.cls if first.cls < len(self.bounds[q]) else np.inf, first))
         if heads:
             if self.by_age[g]:
@@ -219,7 +237,9 @@ class AgentPool:
             self.waiting[request.q].remove(request)
             self._assign(request, g)
             return
-        if not (self.closed and not self.in_ivr):
+        if self.closed and not self.in_ivr:
+            self.last_exit_s = self.env.now  # goes home
+        else:
             self.idle[g].append(self.env.now)
 
     def _assign(self, request: Request, g: int) -> None:
@@ -366,6 +386,8 @@ class Calls:
         self.ivr = callers.ivr
         self.ivr_s = callers.ivr.ivr_s.tolist() if callers.ivr is not None else [0.0] * n
         self.intent = callers.ivr.intent.tolist() if callers.ivr is not None else [-1] * n
+        self.true_queue = callers.ivr.true_queue.tolist() if callers.ivr is not None else [-1] * n
+        self.transfer_s = callers.ivr.transfer_s.tolist() if callers.ivr is not None else [0.0] * n
         self.kind, self.caller, self.calls_made = [FIRST] * n, list(range(n)), [1] * n
         self.outcome, self.wait_s, self.group = [-1] * n, [0.0] * n, [-1] * n
 
@@ -384,6 +406,8 @@ class Calls:
                 values.append(at_s if name == "arrived_at_s" else row[name])
         self.ivr_s.append(row["ivr.ivr_s"] if self.ivr is not None else 0.0)
         self.intent.append(row["ivr.intent"] if self.ivr is not None else -1)
+        self.true_queue.append(row["ivr.true_queue"] if self.ivr is not None else -1)
+        self.transfer_s.append(row["ivr.transfer_s"] if self.ivr is not None else 0.0)
         self.kind.append(kind)
         self.caller.append(self.caller[of])
         self.calls_made.append(self.calls_made[of] + 1)
@@ -415,9 +439,17 @@ class ReturnCalls:
         if self.calls.redial_u[i] < self.returns.redial_probability:
             self._again(i, self.env.now + self.calls.redial_delay_s[i], REDIAL)
 
+    def when_answered(self, i: int, request: Request) -> None:
+        """Decide call i's repeat call when an agent takes `request`: the moment the agent is
+        assigned (the request's own event), not when the caller's process resumes, which for a
+        caller racing its patience comes one event later (the condition's): two calls answered
+        at one moment then take their rows in the order the agents took them, as in the engine."""
+        request.callbacks.insert(0, lambda event: self.answered(i, self.env.now + self.calls.talk_s[i]))
+
     def answered(self, i: int, talk_end_s: float) -> None:
         """Call i is answered now, its talk ending at `talk_end_s`: unresolved, its caller calls again."""
-        if self.calls.resolve_u[i] >= self.fcr[self.calls.queue[i]]:
+        q = self.calls.true_queue[i] if self.calls.true_queue[i] >= 0 else self.calls.queue[i]  # transferred: the right one
+        if self.calls.resolve_u[i] >= self.fcr[q]:
             self._again(i, talk_end_s + self.calls.repeat_delay_s[i], REPEAT)
 
     def _again(self, i: int, at_s: float, kind: int) -> None:
@@ -458,6 +490,7 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
     ivr_s = callers.ivr_s
     lines = simpy.Resource(env, capacity=scenario.trunks) if scenario.trunks is not None else None
     callbacks = Callbacks(env, scenario, pool, callers, seed, replication) if callers.callback_u is not None else None
+    transferred: dict[int, Request] = {}  # misrouted calls waiting in (or answered from) their right queue
     returns = ReturnCalls(env, scenario, callers, seed, replication, lambda j: caller(j)) \
         if callers.resolve_u is not None else None
     if callbacks is not None:
@@ -505,23 +538,47 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             outcome[i] = Outcome.BALKED
             hang_up(line)
             return
+        if returns is not None and callers.true_queue[i] < 0:  # (a misrouted call is answered in its right queue)
+            returns.when_answered(i, request)
         results = yield request | env.timeout(callers.patience_s[i])
         wait_s[i] = env.now - joined_s
         if request not in results:
             pool.cancel(request)
             outcome[i] = Outcome.ABANDONED
+            pool.last_exit_s = env.now
             hang_up(line)
             if returns is not None:
                 returns.hung_up(i)
             return
-        outcome[i] = Outcome.ANSWERED
-        group[i] = request.value
+        if callers.true_queue[i] >= 0:  # misrouted: this agent transfers it to the right queue
+            yield from transfer(i, request.value, line)
+            return
+        yield from talk(i, request.value, line)
+
+    def transfer(i: int, g: int, line):
+        """The agent of group g spends the transfer time; the call then joins its right queue at
+        the front and waits there until answered (it does not abandon a second time)."""
+        pool.in_ivr += 1  # on its way to a queue: agents wait for it after the close
+        yield env.timeout(callers.transfer_s[i])
+        pool.release(g)  # the agent first, then the call it transferred (as the job's end came first)
+        pool.in_ivr -= 1
+        request = pool.request(callers.true_queue[i], callers.priority(i), at_front=True)
+        transferred[i] = request
         if returns is not None:
-            returns.answered(i, env.now + callers.talk_s[i])
+            returns.when_answered(i, request)
+        pool.send_idle_home()
+        yield request
+        wait_s[i] += env.now - request.joined_s
+        yield from talk(i, request.value, line)
+
+    def talk(i: int, g: int, line):
+        """An agent of group g answered call i: talk, then after-call work."""
+        outcome[i] = Outcome.ANSWERED
+        group[i] = g
         if line is not None:  # the caller hangs up when the talk ends; the agent goes on with ACW
             env.timeout(callers.talk_s[i]).callbacks.append(lambda _: hang_up(line))
         yield env.timeout(callers.talk_s[i] + callers.acw_s[i])
-        pool.release(request.value)
+        pool.release(g)
 
     def source():
         for i, arrived_at_s in enumerate(callers.arrived_at_s[:n]):
@@ -542,6 +599,11 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
         for i in callbacks.accepted:
             if outcome[i] < 0:
                 outcome[i] = Outcome.CALLBACK_FAILED
+    run_end_s = max(pool.last_exit_s, scenario.n_intervals * scenario.interval_s)
+    for i, request in transferred.items():  # still in line when nobody was left to answer it
+        if outcome[i] < 0:
+            outcome[i] = Outcome.UNSERVED
+            wait_s[i] += run_end_s - request.joined_s
     assert min(outcome) >= 0, "a caller never hung up: callers who never abandon are not modelled here"
     delay_s = None
     if callbacks is not None:
@@ -555,5 +617,6 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
 
 def supported(scenario, callers) -> bool:
     """Whether the reference model covers this day (see the module doc's "Not yet")."""
-    return ((callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
+    misroutes = callers.ivr is not None and bool((callers.ivr.true_queue >= 0).any())
+    return (not (misroutes and callers.callback_u is not None)
             and bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all()))

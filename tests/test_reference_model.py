@@ -14,7 +14,7 @@ that the feature is exercised and negative controls that break one rule of the r
 routing rules, callbacks (both modes, retries, windows, caps; the completed callbacks' delays
 must agree too), redials and repeat calls (the same calls made, by the same callers, for the
 same reasons, in the same order), priority classes and overflow (with routing rules, callbacks,
-return calls and lines on some days).
+return calls and lines on some days), misroutes and transfers.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import pytest
 import reference_model
 from simulator import draw_callers, engine, scenario_from_dict, simulate_callers
 from simulator.callers import REDIAL, REPEAT
-from simulator.records import CALLBACK_ACCEPTED, Outcome
+from simulator.records import CALLBACK_ACCEPTED, TRANSFERRED, Outcome
 from simulator.routing import Routing
 
 DAYS = 60
@@ -488,3 +488,81 @@ def test_a_reference_whose_calls_never_overflow_on_their_timer_is_caught(monkeyp
     days = [(d, s, c) for d, _, s, c in priority_overflow_days(60) if any(q.overflow for q in s.queues)]
     caught = _caught(days)  # only where an overflow agent is idle when a call's time comes
     assert len(days) >= 15 and caught >= 5, (len(days), caught)
+
+
+# --- misroutes and transfers (an IVR option's `misroute`), with classes, overflow, return calls ----
+
+def transfer_days(count: int, seed: int = 20270102):
+    """Random days with an IVR whose options misroute a share of their callers to another queue;
+    some also with priority classes, overflow, return calls, a routing rule or lines."""
+    rng = np.random.default_rng(seed)
+    made = 0
+    while made < count:
+        data = random_scenario(rng)
+        if "ivr" not in data or len(data["queues"]) < 2:
+            continue
+        extra = np.random.default_rng((seed, made))
+        names = [q["name"] for q in data["queues"]]
+        for option in data["ivr"]["menus"][0]["options"]:
+            if option["to"] in names and extra.random() < 0.8:
+                option["misroute"] = {"share": float(extra.uniform(0.1, 0.5)),
+                                      "queue": str(extra.choice([n for n in names if n != option["to"]])),
+                                      "transfer_time": {"dist": "exponential", "mean": float(extra.uniform(20, 90))}}
+        for queue in data["queues"]:
+            if extra.random() < 0.3:
+                queue["priority_classes"] = [{"name": "first", "share": float(extra.uniform(0.1, 0.5))}]
+            others = [g["name"] for g in data["agents"] if queue["name"] not in g["serves"]]
+            if others and extra.random() < 0.3:
+                queue["overflow"] = {"after_s": float(extra.uniform(0, 120)), "to_groups": others}
+            queue["first_contact_resolution"] = float(extra.uniform(0.5, 1.0))
+        if extra.random() < 0.4:
+            data["return_calls"] = {"redial_probability": float(extra.uniform(0.2, 0.8)),
+                                    "redial_delay": {"dist": "exponential", "mean": 300.0},
+                                    "repeat_delay": {"dist": "exponential", "mean": 600.0}}
+        if extra.random() < 0.3:
+            data["routing"] = {"agent_selection": "longest_idle", "call_selection": "oldest_first"}
+        if extra.random() < 0.3:
+            data["trunks"] = int(extra.integers(3, 12))
+        scenario = scenario_from_dict(data)
+        callers = draw_callers(scenario, made, 0)
+        assert reference_model.supported(scenario, callers)
+        yield made, scenario, callers
+        made += 1
+
+
+def test_transfers_agree_with_the_reference_model():
+    seen = {"transferred": 0, "answered after a transfer": 0, "days": 0, "returns": 0}
+    for day, scenario, callers in transfer_days(40):
+        found = differences(scenario, callers)
+        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
+        records = simulate_callers(scenario, callers).records
+        transferred = (records.flags & TRANSFERRED) > 0
+        seen["transferred"] += int(transferred.sum())
+        seen["answered after a transfer"] += int((transferred & (records.outcome == Outcome.ANSWERED)).sum())
+        seen["days"] += bool(transferred.any())
+        seen["returns"] += int((records.kind > 0).sum())
+    # power: many transfers on most days, answered in the right queue; return calls on some days
+    assert seen["transferred"] >= 300 and seen["answered after a transfer"] >= 250 and seen["days"] >= 30, seen
+    assert seen["returns"] >= 100, seen
+
+
+def test_a_reference_transferring_to_the_back_of_the_line_is_caught(monkeypatch):
+    # negative control: the transferred call joins the back of its right queue's line
+    request = reference_model.AgentPool.request
+    monkeypatch.setattr(reference_model.AgentPool, "request",
+                        lambda self, q, priority_u=0.0, at_front=False: request(self, q, priority_u))
+    caught = _caught(transfer_days(30))
+    assert caught >= 10, caught
+
+
+def test_a_reference_with_instant_transfers_is_caught(monkeypatch):
+    # negative control: the first agent spends no time on a misrouted call
+    init = reference_model.Calls.__init__
+
+    def instant(self, callers):
+        init(self, callers)
+        self.transfer_s = [0.0] * len(self.transfer_s)
+
+    monkeypatch.setattr(reference_model.Calls, "__init__", instant)
+    caught = _caught(transfer_days(30))
+    assert caught >= 20, caught
