@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from helpers import assert_user_error, run_cli
-from planner.demand import queue_demand
+from helpers import (answered_talk_by_interval, assert_return_calls_use_their_own_interval, assert_user_error,
+                     one_queue_file, run_cli)
 from planner.plan import plan_scenario
-from simulator import Outcome, scenario_from_dict, simulate_replication
+from simulator import scenario_from_dict, simulate_replication
 from simulator.callers import draw_callers
 
 FIXED = lambda s: {"dist": "fixed", "mean": s}  # noqa: E731
@@ -32,15 +32,18 @@ def _interval(arrived_at_s: np.ndarray, hours: int = 3) -> np.ndarray:
 
 
 def test_a_call_in_interval_k_draws_from_entry_k():
-    scenario = scenario_from_dict(_one_queue(
+    # fixed entries equal to fixed durations times factors (tests/test_durations.py checks those
+    # exactly): a call of interval k gets entry k, for talk, ACW and patience
+    by_interval = draw_callers(scenario_from_dict(_one_queue(
         patience=FIXED(50), talk_time_by_interval=[FIXED(100), FIXED(200), FIXED(50)],
-        acw_by_interval=[FIXED(10), FIXED(30), FIXED(10)], patience_by_interval=[FIXED(50), FIXED(50), FIXED(200)]))
-    callers = draw_callers(scenario, seed=3, replication=0)
-    k = _interval(callers.arrived_at_s)
-    assert set(k) == {0, 1, 2}
-    assert np.array_equal(callers.talk_s, np.array([100.0, 200.0, 50.0])[k])
-    assert np.array_equal(callers.acw_s, np.array([10.0, 30.0, 10.0])[k])
-    assert np.array_equal(callers.patience_s, np.array([50.0, 50.0, 200.0])[k])
+        acw_by_interval=[FIXED(10), FIXED(30), FIXED(10)], patience_by_interval=[FIXED(50), FIXED(50), FIXED(200)])),
+        seed=3, replication=0)
+    scaled = draw_callers(scenario_from_dict(_one_queue(
+        patience=FIXED(50), talk_time_scale=[1, 2, 0.5], acw_scale=[1, 3, 1], patience_scale=[1, 1, 4])),
+        seed=3, replication=0)
+    assert set(_interval(by_interval.arrived_at_s)) == {0, 1, 2}
+    for name in ("arrived_at_s", "talk_s", "acw_s", "patience_s"):
+        assert np.array_equal(getattr(by_interval, name), getattr(scaled, name)), name
 
 
 def test_the_same_uniforms_are_used_so_one_entry_per_interval_equal_to_the_day_changes_nothing():
@@ -69,14 +72,7 @@ def test_mean_talk_of_answered_calls_per_interval_matches_each_distribution_with
              {"dist": "gamma", "mean": 200.0, "cv": 1.2}]
     data = _one_queue(calls=250, agents=80, talk_time_by_interval=dists)
     data["queues"][0]["talk_time"] = EXPONENTIAL(200.0)  # the day's figure: read by nothing here
-    scenario = scenario_from_dict(data)
-    talk, interval = [], []
-    for replication in range(16):
-        rec = simulate_replication(scenario, seed=11, replication=replication).records
-        answered = rec.outcome == Outcome.ANSWERED
-        talk.append(rec.talk_s[answered])
-        interval.append(_interval(rec.arrived_at_s[answered]))
-    talk, interval = np.concatenate(talk), np.concatenate(interval)
+    talk, interval = answered_talk_by_interval(scenario_from_dict(data), seed=11, replications=16)
     for k, dist in enumerate(dists):
         x = talk[interval == k]
         se = x.std(ddof=1) / math.sqrt(len(x))
@@ -103,18 +99,7 @@ def test_return_calls_draw_from_the_interval_they_are_made_in():
         "return_calls": {"redial_probability": 0.8, "redial_delay": FIXED(300), "repeat_delay": FIXED(600),
                          "max_calls": 3},
     }
-    rec = simulate_replication(scenario_from_dict(data), seed=2, replication=0).records
-    k = _interval(rec.arrived_at_s, 2)
-    answered_b = (rec.queue == 1) & (rec.outcome == Outcome.ANSWERED)
-    assert np.array_equal(rec.talk_s[answered_b], np.array([200.0, 400.0])[k[answered_b]])
-    assert np.array_equal(rec.acw_s[answered_b], np.array([7.0, 21.0])[k[answered_b]])
-    abandoned_a = (rec.queue == 0) & (rec.outcome == Outcome.ABANDONED)
-    assert np.allclose(rec.wait_s[abandoned_a], np.array([60.0, 30.0])[k[abandoned_a]])
-    # power: return calls made in interval 2 by callers who first called in interval 1, both queues
-    first_interval = {c: i for c, i, kind in zip(rec.caller, k, rec.kind) if kind == 0}
-    crossed = {q for c, q, i, kind in zip(rec.caller, rec.queue, k, rec.kind)
-               if kind > 0 and i == 1 and first_interval[c] == 0}
-    assert crossed == {0, 1}
+    assert_return_calls_use_their_own_interval(scenario_from_dict(data))
 
 
 def test_with_intents_an_intents_own_talk_time_is_kept_and_the_others_use_the_queues_entry():
@@ -237,19 +222,5 @@ agents:
      "queues[0].talk_time_by_interval[1]"),
 ])
 def test_bad_distributions_per_interval_are_one_line_errors_naming_the_key(tmp_path, capsys, extra, fragment):
-    path = tmp_path / "s.yaml"
-    path.write_text(f"""schema_version: 1
-name: bad
-interval_minutes: 60
-arrivals:
-  calls: [10, 10, 10]
-queues:
-  - name: q
-    talk_time: {{dist: fixed, mean: 100}}
-    {extra}
-agents:
-  - name: g
-    serves: [q]
-    staffing: [5, 5, 5]
-""")
+    path = one_queue_file(tmp_path, extra)
     assert_user_error(*run_cli(capsys, "validate", path), f"{path}:", fragment)

@@ -253,31 +253,50 @@ def random_callback(rng: np.random.Generator, n_intervals: int) -> dict:
     return callback
 
 
-def callback_days(count: int, seed: int = 20261230):
-    """Random days whose queues offer callbacks (most of them), some with telephone lines."""
+def featured_days(count: int, seed: int, add_features):
+    """Random days (random_scenario) given features by `add_features(data, extra)`, `extra` a
+    stream of the day's own; a day for which it returns False is skipped. Yields (day, data,
+    scenario, callers)."""
     rng = np.random.default_rng(seed)
-    for day in range(count):
+    day = made = 0
+    while made < count:
         data = random_scenario(rng)
         extra = np.random.default_rng((seed, day))
-        n_intervals = len(data["arrivals"]["calls"])
-        for queue in data["queues"]:
-            if extra.random() < 0.8:
-                queue["callback"] = random_callback(extra, n_intervals)
+        day += 1
+        if add_features(data, extra) is False:
+            continue
         if extra.random() < 0.3:
             data["trunks"] = int(extra.integers(3, 12))
         scenario = scenario_from_dict(data)
-        callers = draw_callers(scenario, day, 0)
+        callers = draw_callers(scenario, made, 0)
         assert reference_model.supported(scenario, callers)
+        yield made, data, scenario, callers
+        made += 1
+
+
+def callback_days(count: int, seed: int = 20261230):
+    """Random days whose queues offer callbacks (most of them), some with telephone lines."""
+    def add(data, extra):
+        for queue in data["queues"]:
+            if extra.random() < 0.8:
+                queue["callback"] = random_callback(extra, len(data["arrivals"]["calls"]))
+
+    for day, _, scenario, callers in featured_days(count, seed, add):
         yield day, scenario, callers
+
+
+def agreed(days):
+    """(scenario, the engine's records) of each day, once every call of it agrees with the reference model."""
+    for day, scenario, callers in days:
+        found = differences(scenario, callers)
+        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
+        yield scenario, simulate_callers(scenario, callers).records
 
 
 def test_callbacks_agree_with_the_reference_model():
     seen = {"accepted": 0, "completed": 0, "failed": 0, "scheduled": 0, "keep_place": 0, "windows": 0, "capped": 0,
             "blocked": 0}
-    for day, scenario, callers in callback_days(40):
-        found = differences(scenario, callers)
-        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
-        records = simulate_callers(scenario, callers).records
+    for scenario, records in agreed(callback_days(40)):
         accepted = (records.flags & CALLBACK_ACCEPTED) > 0
         seen["accepted"] += int(accepted.sum())
         seen["completed"] += int((records.outcome == Outcome.CALLBACK_COMPLETED).sum())
@@ -338,34 +357,24 @@ def test_a_reference_offering_callbacks_whatever_the_queue_ahead_is_caught(monke
 
 def return_call_days(count: int, seed: int = 20261231, callbacks: float = 0.4):
     """Random days with redials and repeat calls; some also with callbacks, lines or an IVR."""
-    rng = np.random.default_rng(seed)
-    for day in range(count):
-        data = random_scenario(rng)
-        extra = np.random.default_rng((seed, day))
+    def add(data, extra):
         data["return_calls"] = {"redial_probability": float(extra.uniform(0.2, 0.9)),
                                 "redial_delay": {"dist": "exponential", "mean": float(extra.uniform(30, 600))},
                                 "repeat_delay": {"dist": "exponential", "mean": float(extra.uniform(60, 900))},
                                 "max_calls": int(extra.integers(2, 5))}
-        n_intervals = len(data["arrivals"]["calls"])
         for queue in data["queues"]:
             queue["first_contact_resolution"] = float(extra.choice([1.0, extra.uniform(0.3, 1.0)]))
             if extra.random() < callbacks:
-                queue["callback"] = random_callback(extra, n_intervals)
-        if extra.random() < 0.3:
-            data["trunks"] = int(extra.integers(3, 12))
-        scenario = scenario_from_dict(data)
-        callers = draw_callers(scenario, day, 0)
-        assert reference_model.supported(scenario, callers)
+                queue["callback"] = random_callback(extra, len(data["arrivals"]["calls"]))
+
+    for day, _, scenario, callers in featured_days(count, seed, add):
         yield day, scenario, callers
 
 
 def test_return_calls_agree_with_the_reference_model():
     seen = {"redials": 0, "repeats": 0, "blocked redialled": 0, "ivr redialled": 0, "after a callback": 0,
             "third calls": 0, "several queues": 0}
-    for day, scenario, callers in return_call_days(40):
-        found = differences(scenario, callers)
-        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
-        rec = simulate_callers(scenario, callers).records
+    for scenario, rec in agreed(return_call_days(40)):
         redial, repeat = rec.kind == REDIAL, rec.kind == REPEAT
         seen["redials"] += int(redial.sum())
         seen["repeats"] += int(repeat.sum())
@@ -415,10 +424,7 @@ def priority_overflow_days(count: int, seed: int = 20270101):
     """Random days whose queues have priority classes and overflow (most of them); some also
     with a routing rule, callbacks, return calls or lines. Returns the day without classes and
     overflow too (the same callers), to show they change something."""
-    rng = np.random.default_rng(seed)
-    for day in range(count):
-        data = random_scenario(rng)
-        extra = np.random.default_rng((seed, day))
+    def add(data, extra):
         n_intervals = len(data["arrivals"]["calls"])
         for queue in data["queues"]:
             if extra.random() < 0.7:
@@ -435,14 +441,11 @@ def priority_overflow_days(count: int, seed: int = 20270101):
                                "call_selection": str(extra.choice(["queue_order", "oldest_first", "priority_then_age"]))}
         if extra.random() < 0.2:
             data["return_calls"] = {"redial_probability": 0.5, "redial_delay": {"dist": "exponential", "mean": 200.0}}
-        if extra.random() < 0.2:
-            data["trunks"] = int(extra.integers(3, 12))
-        scenario = scenario_from_dict(data)
+
+    for day, data, scenario, callers in featured_days(count, seed, add):
         plain = scenario_from_dict({**data, "queues": [{k: v for k, v in queue.items()
                                                          if k not in ("priority_classes", "overflow")}
                                                         for queue in data["queues"]]})
-        callers = draw_callers(scenario, day, 0)
-        assert reference_model.supported(scenario, callers)
         yield day, plain, scenario, callers
 
 
@@ -455,7 +458,9 @@ def _overflowed(scenario, records) -> np.ndarray:
     return out
 
 
-def test_priority_classes_and_overflow_agree_with_the_reference_model():
+@pytest.mark.parametrize("lazy_from", [engine.LAZY_AGENTS_FROM, 1], ids=["eager", "lazy agents"])
+def test_priority_classes_and_overflow_agree_with_the_reference_model(monkeypatch, lazy_from):
+    monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", lazy_from)  # 1: lazy agents on the plain days with classes only
     seen = {"overflowed": 0, "overflow days": 0, "class days": 0, "changed": 0, "routed days": 0}
     for day, plain, scenario, callers in priority_overflow_days(60):
         found = differences(scenario, callers)
@@ -495,13 +500,9 @@ def test_a_reference_whose_calls_never_overflow_on_their_timer_is_caught(monkeyp
 def transfer_days(count: int, seed: int = 20270102):
     """Random days with an IVR whose options misroute a share of their callers to another queue;
     some also with priority classes, overflow, return calls, a routing rule or lines."""
-    rng = np.random.default_rng(seed)
-    made = 0
-    while made < count:
-        data = random_scenario(rng)
+    def add(data, extra):
         if "ivr" not in data or len(data["queues"]) < 2:
-            continue
-        extra = np.random.default_rng((seed, made))
+            return False
         names = [q["name"] for q in data["queues"]]
         for option in data["ivr"]["menus"][0]["options"]:
             if option["to"] in names and extra.random() < 0.8:
@@ -521,21 +522,14 @@ def transfer_days(count: int, seed: int = 20270102):
                                     "repeat_delay": {"dist": "exponential", "mean": 600.0}}
         if extra.random() < 0.3:
             data["routing"] = {"agent_selection": "longest_idle", "call_selection": "oldest_first"}
-        if extra.random() < 0.3:
-            data["trunks"] = int(extra.integers(3, 12))
-        scenario = scenario_from_dict(data)
-        callers = draw_callers(scenario, made, 0)
-        assert reference_model.supported(scenario, callers)
-        yield made, scenario, callers
-        made += 1
+
+    for day, _, scenario, callers in featured_days(count, seed, add):
+        yield day, scenario, callers
 
 
 def test_transfers_agree_with_the_reference_model():
     seen = {"transferred": 0, "answered after a transfer": 0, "days": 0, "returns": 0}
-    for day, scenario, callers in transfer_days(40):
-        found = differences(scenario, callers)
-        assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
-        records = simulate_callers(scenario, callers).records
+    for scenario, records in agreed(transfer_days(40)):
         transferred = (records.flags & TRANSFERRED) > 0
         seen["transferred"] += int(transferred.sum())
         seen["answered after a transfer"] += int((transferred & (records.outcome == Outcome.ANSWERED)).sum())
