@@ -35,35 +35,32 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   (contained, or hung up in the IVR);
 * telephone lines (`trunks`): a `simpy.Resource` of lines; a caller takes one on arrival or,
   finding none free, is blocked (a busy signal); it holds it through the IVR and the wait until
-  it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line).
-
+  it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line);
 * callbacks (`Callbacks`): offered to a caller who would have to wait, by the expected-wait
   rule, window and cap of docs/scenarios.md; the caller hangs up and keeps its place in line
   (`keep_place`) or joins the back after its delay (`scheduled`); each agent's dial draws its
   time and answer from the CALLBACK_ATTEMPTS stream; unanswered, it rejoins the back after the
-  retry delay, until `max_attempts` (then failed; failed too if still in line when the agents go).
-
+  retry delay, until `max_attempts` (then failed; failed too if still in line when the agents go);
 * redials and repeat calls (`ReturnCalls`): a caller who abandons, hangs up in the IVR or is
   blocked may redial; an unresolved one calls again after its talk; each a new call (`Calls`
   grows) whose attributes are the next row of simulator.callers.ReturnCallPool, taken, as the
   engine takes it, when the return call is decided (the rows come in batches: taking them in
-  another order would give other callers, not another rule).
-
+  another order would give other callers, not another rule);
 * priority classes: each request has its class (from the caller's `priority_u` and the
   queue's shares); a free agent takes the first caller of the highest class (`queue_order`),
-  the oldest whatever the class (`oldest_first`), or the highest class across its queues, then
+  the oldest of the heads of the class lines (`oldest_first`), or the highest class across its queues, then
   the oldest (`priority_then_age`);
 * overflow (`Overflow`): a waiting request's own timer hands it to an idle overflow agent at
   `after_s`; a free overflow agent with nothing in its own queues takes the longest-waiting
-  overflowed call, highest class first.
-
+  overflowed call, highest class first;
 * misroutes and transfers: the agent who answers a misrouted call in the wrong queue spends
   its transfer time; the call then joins its right queue at the front of its class and waits
   there until answered, without a second patience (unserved if nobody is left to answer it;
-  its waits in both queues add up).
+  its waits in both queues add up); a misrouted caller who accepted a callback is transferred
+  once reached (the agent spends the dial and the transfer time), then talks with the right
+  queue's agent without a new dial.
 
-Not yet: callers who never abandon at all (a queue without `patience`), callbacks on days with
-misroutes.
+Not yet: callers who never abandon at all (a queue without `patience`).
 """
 from __future__ import annotations
 
@@ -341,8 +338,11 @@ class Callbacks:
             u = self.attempts.random(2)
             dial_s = float(policy.dial_time.ppf(u[:1])[0])
             if u[1] < policy.answer_probability:  # the caller answers: talk and ACW follow the dial
-                outcome[i], group[i] = Outcome.CALLBACK_COMPLETED, g
                 self.delay_s[i] = env.now + dial_s - accepted_s
+                if self.callers.true_queue[i] >= 0:  # called back from the wrong queue: connected, then transferred
+                    yield from self._transferred(i, g, dial_s, outcome, group)
+                    return
+                outcome[i], group[i] = Outcome.CALLBACK_COMPLETED, g
                 if self.returns is not None:
                     self.returns.answered(i, env.now + dial_s + self.callers.talk_s[i])
                 yield env.timeout(dial_s + self.callers.talk_s[i] + self.callers.acw_s[i])
@@ -357,6 +357,24 @@ class Callbacks:
             env.process(self._agent_dials(g, dial_s))
             yield from self._later(dial_s + retry_s)
             request = pool.request(q, self.callers.priority(i))
+
+    def _transferred(self, i: int, g: int, dial_s: float, outcome, group):
+        """A misrouted caller reached by a callback: the agent of group g spends the dial and the
+        transfer time, then the connected call joins its right queue at the front (failed if
+        nobody is left there to take it) and talks with the agent who takes it, no dial again."""
+        env, pool, calls = self.env, self.pool, self.callers
+        pool.in_ivr += 1
+        yield env.timeout(dial_s + calls.transfer_s[i])
+        pool.release(g)
+        pool.in_ivr -= 1
+        request = pool.request(calls.true_queue[i], calls.priority(i), at_front=True)
+        if self.returns is not None:
+            self.returns.when_answered(i, request)
+        pool.send_idle_home()
+        g = yield request
+        outcome[i], group[i] = Outcome.CALLBACK_COMPLETED, g
+        yield env.timeout(calls.talk_s[i] + calls.acw_s[i])
+        pool.release(g)
 
     def _agent_dials(self, g: int, dial_s: float):
         yield self.env.timeout(dial_s)
@@ -617,6 +635,4 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
 
 def supported(scenario, callers) -> bool:
     """Whether the reference model covers this day (see the module doc's "Not yet")."""
-    misroutes = callers.ivr is not None and bool((callers.ivr.true_queue >= 0).any())
-    return (not (misroutes and callers.callback_u is not None)
-            and bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all()))
+    return bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all())

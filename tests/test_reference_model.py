@@ -14,7 +14,8 @@ that the feature is exercised and negative controls that break one rule of the r
 routing rules, callbacks (both modes, retries, windows, caps; the completed callbacks' delays
 must agree too), redials and repeat calls (the same calls made, by the same callers, for the
 same reasons, in the same order), priority classes and overflow (with routing rules, callbacks,
-return calls and lines on some days), misroutes and transfers.
+return calls and lines on some days), misroutes and transfers (callbacks of misrouted callers
+included).
 """
 from __future__ import annotations
 
@@ -499,7 +500,7 @@ def test_a_reference_whose_calls_never_overflow_on_their_timer_is_caught(monkeyp
 
 def transfer_days(count: int, seed: int = 20270102):
     """Random days with an IVR whose options misroute a share of their callers to another queue;
-    some also with priority classes, overflow, return calls, a routing rule or lines."""
+    some also with priority classes, overflow, callbacks, return calls, a routing rule or lines."""
     def add(data, extra):
         if "ivr" not in data or len(data["queues"]) < 2:
             return False
@@ -516,6 +517,8 @@ def transfer_days(count: int, seed: int = 20270102):
             if others and extra.random() < 0.3:
                 queue["overflow"] = {"after_s": float(extra.uniform(0, 120)), "to_groups": others}
             queue["first_contact_resolution"] = float(extra.uniform(0.5, 1.0))
+            if extra.random() < 0.3:
+                queue["callback"] = random_callback(extra, len(data["arrivals"]["calls"]))
         if extra.random() < 0.4:
             data["return_calls"] = {"redial_probability": float(extra.uniform(0.2, 0.8)),
                                     "redial_delay": {"dist": "exponential", "mean": 300.0},
@@ -528,16 +531,18 @@ def transfer_days(count: int, seed: int = 20270102):
 
 
 def test_transfers_agree_with_the_reference_model():
-    seen = {"transferred": 0, "answered after a transfer": 0, "days": 0, "returns": 0}
+    seen = {"transferred": 0, "answered after a transfer": 0, "called back and transferred": 0, "days": 0,
+            "returns": 0}
     for scenario, records in agreed(transfer_days(40)):
         transferred = (records.flags & TRANSFERRED) > 0
         seen["transferred"] += int(transferred.sum())
         seen["answered after a transfer"] += int((transferred & (records.outcome == Outcome.ANSWERED)).sum())
+        seen["called back and transferred"] += int((transferred & (records.outcome == Outcome.CALLBACK_COMPLETED)).sum())
         seen["days"] += bool(transferred.any())
         seen["returns"] += int((records.kind > 0).sum())
     # power: many transfers on most days, answered in the right queue; return calls on some days
     assert seen["transferred"] >= 300 and seen["answered after a transfer"] >= 250 and seen["days"] >= 30, seen
-    assert seen["returns"] >= 100, seen
+    assert seen["returns"] >= 100 and seen["called back and transferred"] >= 30, seen
 
 
 def test_a_reference_transferring_to_the_back_of_the_line_is_caught(monkeypatch):
