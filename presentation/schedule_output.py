@@ -367,7 +367,8 @@ def format_rounds(by_rounds: ByRounds) -> str:
 def _confirmation_words(c) -> str:
     last = c.first_replication + c.replications - 1
     return (f"replications {c.first_replication:,}-{last:,} of seed {c.seed} ({c.replications}, never used by the "
-            f"rounds), every interval and service target judged on its one-sided {c.confidence:.0%} bound")
+            f"rounds), every {c.schedule.scenario.targets.judged_per} and service target judged on its one-sided "
+            f"{c.confidence:.0%} bound")
 
 
 def format_confirmation(by_rounds: ByRounds) -> str:
