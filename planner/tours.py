@@ -457,17 +457,24 @@ def solve_week(problem: WeekProblem, shrinkage: float = 0.0, time_limit_s: float
     result = _solve(c, a, b, left(), mip_rel_gap, extra=cutoff)
     if result.status == 2 and first is None:
         raise _shortfall_error(problem, shrinkage, left())
+    overtime_note = ""
+    if result.x is None and first is None:
+        # No week at all within the limit (seen on a heavily loaded machine, where the limit is
+        # wall-clock): a planner wants a week, so search on, up to twice the limit again, for the
+        # first one with a 5% gap, and say that the limit was passed.
+        result = _solve(c, a, b, 2 * time_limit_s, max(mip_rel_gap, 0.05))
+        overtime_note = f"; no week was found within {time_limit_s:g} s, so the search went on past the limit"
     dual = getattr(result, "mip_dual_bound", None)
     bound = float(dual) if dual is not None and math.isfinite(dual) else -math.inf
     if result.x is not None:
         x, proven = result.x, result.status == 0
-        message = str(result.message)
+        message = str(result.message) + overtime_note
     elif first is not None:
         x, proven = first, result.status == 2
         message = "the first week (rounded LP) " + ("is optimal: no cheaper week exists" if proven else
                                                     f"is the best found; {result.message}")
     else:
-        raise RuntimeError(f"HiGHS found no week within {time_limit_s:g} s ({result.message}); raise the time limit")
+        raise RuntimeError(f"HiGHS found no week within {3 * time_limit_s:g} s ({result.message}); raise the time limit")
     solution = np.round(x).astype(int)
     read = _read(problem, tours, starts_of, breaks_of, solution)
     at_desk = tuple(tuple(int(v) for v in row) for row in _at_desk(problem, read))

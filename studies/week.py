@@ -137,8 +137,8 @@ def schedule_week(scenario: Scenario, shrinkage: float | None = None, time_limit
         except TourProblemError as exc:
             raise ScheduleError(f"{where}shifts.contracts: {_short_words(exc, scenario, slot, name)}") from None
         except RuntimeError:
-            raise ScheduleError(f"{where}no week for group '{name}' found within {time_limit_s:g} s; raise "
-                                "--time-limit") from None
+            raise ScheduleError(f"{where}no week for group '{name}' found within {3 * time_limit_s:g} s (three times "
+                                "--time-limit); raise --time-limit") from None
     roster = None
     if agents_path is not None:
         agents = read_agents(agents_path, scenario)
