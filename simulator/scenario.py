@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 from typing import Annotated, Literal, Mapping, Sequence
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -20,23 +19,14 @@ from .error_words import explain_error, format_path
 from .intents import Intent, check_intents, scenario_mean_handle_time_s
 from .ivr import Ivr
 from .routing import AGENT_SELECTION, CALL_SELECTION
-from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
+from .schema_base import (parse_clock, MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
 from .days import MAX_DAYS, Day
 from .shift_rules import ShiftRules
 
 SCHEMA_VERSION = 1
 
-CLOCK_PATTERN = r"(\d{1,2}):(\d{2})"
 CLOCK_JSON_PATTERN = r"^([01]?\d|2[0-3]):[0-5]\d$"  # for editors: a quoted clock time
-
-
-def parse_clock(text: str) -> str | None:
-    """'8:05' or '08:05' -> '08:05'; None if `text` is not a clock time HH:MM."""
-    match = re.fullmatch(CLOCK_PATTERN, text.strip())
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        return None
-    return f"{int(match[1]):02d}:{match[2]}"
 
 
 # a per-interval factor on a duration: positive and finite
@@ -371,7 +361,8 @@ class Scenario(_Frozen):
     days: tuple[Day, ...] | None = Field(
         default=None, min_length=1, max_length=MAX_DAYS,
         description="the dates a multi-day scenario spans (a week): each a date, closed or not, and its own calls "
-        "(default: arrivals.calls); 'callsim schedule' builds weekly tours for them (the simulator runs one day)")
+        "(default: arrivals.calls), opening hours and staffing; 'callsim run' simulates them as one timeline "
+        "(simulator.timeline), 'callsim schedule' builds weekly tours for them")
 
     @field_validator("start")
     @classmethod
@@ -511,11 +502,47 @@ class Scenario(_Frozen):
             if day.calls is not None and len(day.calls) != n:
                 raise ScenarioError(("days", d, "calls"), f"has {len(day.calls)} intervals but arrivals.calls has "
                                                           f"{n}; give one number per interval of the day")
+            if d and day.date <= self.days[d - 1].date:
+                raise ScenarioError(("days", d, "date"), f"{day.date} comes before {self.days[d - 1].date}; list the "
+                                    "days in date order")
+            self._check_day_open(d, day, n)
+            group_names = [g.name for g in self.agents]
+            for name, staffing in (day.staffing or {}).items():
+                if name not in group_names:
+                    raise ScenarioError(("days", d, "staffing", name), f"unknown agent group '{name}'; the groups "
+                                        f"are: {', '.join(group_names)}")
+                if isinstance(staffing, tuple) and len(staffing) != n:
+                    raise ScenarioError(("days", d, "staffing", name), f"has {len(staffing)} intervals but "
+                                        f"arrivals.calls has {n}; give one number per interval of the day, or one "
+                                        "for the whole day")
+        if n * self.interval_s > 86400:
+            raise ScenarioError(("arrivals", "calls"), f"{n} intervals of {self.interval_minutes} minutes are more "
+                                "than 24 hours: with days: each day's grid fits in a day; give at most "
+                                f"{86400 // int(self.interval_s)} intervals")
         if all(day.closed for day in self.days):
             raise ScenarioError(("days",), "every day is closed; open at least one")
         if self.shifts is not None and self.shifts.contracts is not None:
             self.shifts.check_week([day.weekday for day in self.days], [not day.closed for day in self.days],
                                    self.interval_minutes * n)
+
+    def _check_day_open(self, d: int, day: Day, n: int) -> None:
+        """A day's opening hours lie on the interval grid, from before until."""
+        if day.open is None:
+            return
+        day_s = n * self.interval_s
+        grid = f"{self.start} to {self.clock_at(day_s)[:5]} every {self.interval_minutes} minutes"
+        offsets = []
+        for k, clock in enumerate(day.open):
+            offset = self._clock_offset_s(clock)
+            if k == 1 and offset == 0:  # the clock time the grid ends at, one day on
+                offset = 86400.0
+            if offset > day_s or (k == 0 and offset == day_s) or offset % self.interval_s:
+                raise ScenarioError(("days", d, "open", k), f"{clock} is not a boundary of the day's intervals "
+                                    f"({grid}); give one of them")
+            offsets.append(offset)
+        if offsets[1] <= offsets[0]:
+            raise ScenarioError(("days", d, "open"), f"{day.open[1]} is not after {day.open[0]}; give [from, until] "
+                                "in that order")
 
     def _check_callback_limits(self, q_index: int, callback: "Callback | None", n: int) -> None:
         if callback is None:

@@ -30,7 +30,9 @@ What it models (grown feature by feature; the rest of the engine is not specifie
 * talk and after-call work: the agent is busy for both;
 * staffing changes at interval boundaries: new agents take waiting callers at once; when
   staffing drops idle agents leave first, busy ones when their job ends; after the last
-  interval agents go home once nobody waits for them (and nobody is still in the IVR);
+  interval agents go home once nobody waits for them (and nobody is still in the IVR); a
+  timeline's closed intervals (between days) close the same way, and the next open interval's
+  staffing opens again;
 * IVR time: the caller spends its drawn IVR time first, and its walk may end the call there
   (contained, or hung up in the IVR);
 * telephone lines (`trunks`): a `simpy.Resource` of lines; a caller takes one on arrival or,
@@ -167,8 +169,9 @@ class ReferenceDay:
     group: np.ndarray  # int16, -1 if not answered
 
 
-def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> ReferenceDay:
-    """The day of `callers` (first calls, drawn by simulator.callers) in the reference model."""
+def simulate(scenario, callers, replication: int = 0, seed: int = 0, closed: frozenset = frozenset()) -> ReferenceDay:
+    """The day of `callers` (first calls, drawn by simulator.callers) in the reference model;
+    `closed`: the intervals a timeline of several days is closed (simulator.timeline)."""
     env = simpy.Environment()
     pool = AgentPool(env, scenario, generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random)
     n = len(callers)
@@ -234,8 +237,12 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
 
     def staffing():
         for k in range(scenario.n_intervals):
-            for g, agents in enumerate(scenario.agents):
-                pool.set_staff(g, agents.staffing[k])
+            if k not in closed:
+                pool.closed = False
+                for g, agents in enumerate(scenario.agents):
+                    pool.set_staff(g, agents.staffing[k])
+            elif not pool.closed:  # closed hours of a timeline: closed as after the last interval
+                pool.close()
             yield env.timeout(scenario.interval_s)
         pool.close()
 
