@@ -124,11 +124,12 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
         raise InputError("give either --requirements FILE or --from-plan, not both")
     scenario = steps.load(scenario_path, staffing_optional=True)  # shifts are made from the requirement
     if scenario.days is not None and scenario.shifts is not None and scenario.shifts.contracts is not None:
-        for flag, given in (("--requirements", requirements_path), ("--verify", verify),
-                            ("--by-simulation", by_simulation), ("--report", with_report)):
+        for flag, given in (("--requirements", requirements_path), ("--report", with_report)):
             if given:
                 raise InputError(f"{flag} is not available for a week (days: with shifts.contracts:) yet; drop it")
-        _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots)
+        _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots,
+                       verify or by_simulation, by_simulation, max_rounds, replications, seed, workers, scheduler,
+                       max_calls, quiet)
         return
     if agents_path is not None:
         raise InputError("--agents needs a week: days: and shifts.contracts: in the scenario")
@@ -153,19 +154,37 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
         raise TargetsNotMet(not_converged_message(study.by_rounds))
 
 
-def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots):
-    """`callsim schedule` for a week (days: with shifts.contracts:): tours with days off, and a roster."""
+def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots,
+                   check, by_simulation, max_rounds, replications, seed, workers, scheduler, max_calls, quiet):
+    """`callsim schedule` for a week (days: with shifts.contracts:): tours with days off, and a roster;
+    with --verify or --by-simulation, the week simulated and confirmed out of sample."""
     from presentation.week_output import format_week, week_files
-    from studies.week import schedule_week
+    from studies.week_check import week_study
 
-    folder = steps.output_folder(out, Path(scenario_path).stem)
-    study = schedule_week(scenario, shrinkage, time_limit_s, agents_path, where=f"{scenario_path}: ")
-    files = week_files(study, str(scenario_path), plots=not no_plots)
+    stem = Path(scenario_path).stem
+    folder = steps.output_folder(out, stem)
+    if check:  # each round simulates the week once, and the confirmation once more
+        from studies.run_study import simulated_scenarios
+
+        steps.check_size(simulated_scenarios(scenario, False) * (2 + (max_rounds if by_simulation else 0)),
+                         replications, max_calls, quiet or as_json)
+    with steps.executor(workers, scheduler) if check else steps.no_executor() as pool:
+        study, checked = week_study(scenario, shrinkage, time_limit_s, agents_path, f"{scenario_path}: ", check,
+                                    by_simulation, max_rounds, replications, seed, workers, pool,
+                                    steps.progress(quiet or as_json))
+    files = week_files(study, str(scenario_path), plots=not no_plots, check=checked, stem=stem)
     written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
         click.echo(files["week.json"], nl=False)
-        return
-    steps.echo_done(format_week(study, str(scenario_path)), folder, written)
+    else:
+        text = format_week(study, str(scenario_path))
+        if checked is not None:
+            from presentation.week_check_output import format_week_check
+
+            text += "\n" + format_week_check(checked)
+        steps.echo_done(text, folder, written)
+    if checked is not None and checked.round_limit:
+        raise TargetsNotMet(f"NOT CONVERGED: {checked.stop_reason}; the last round's tours are written")
 
 
 @click.command()

@@ -1,0 +1,96 @@
+"""A week checked by simulation (`studies.week_check.WeekCheck`) as files and text: every
+(date, interval) a row of week_verify.csv, hit or miss on both blocks of replications, and the
+replications and seed that judged it; nothing computed here."""
+from __future__ import annotations
+
+import csv
+import io
+
+from simulator.loading import dump_scenario_yaml
+from studies.week_check import SERVICE_KPIS, Judged, WeekCheck
+
+from .documents import csv_number
+from .text import format_value, table
+
+
+def _sample(judged: Judged, replications: int, seed: int) -> str:
+    first = judged.first_replication
+    return f"replications {first:,} to {first + replications - 1:,} of seed {seed}"
+
+
+def week_verify_csv(check: WeekCheck) -> str:
+    """One row per open (date, interval): agents on the phones, the simulated means of the
+    service KPIs on replications 0 .. R-1 and out of sample, and the targets each missed."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["date", "weekday", "interval", "agents", "offered"] + list(SERVICE_KPIS) + ["missed"] + [
+        f"confirmation_{kpi}" for kpi in SERVICE_KPIS] + ["confirmation_missed"]
+    writer.writerow(header)
+    result, confirmation = check.judged.result, check.confirmation.result
+    labels = result.interval_labels
+    days = result.timeline.days
+    for d, k in result.timeline.shown:
+        agents = sum(g.staffing[k] for g in result.scenario.agents)
+        row = [days[d].date, days[d].weekday, labels[k], agents, csv_number(result.intervals[k]["offered"].mean)]
+        for judged in (check.judged, check.confirmation):
+            row += [csv_number(judged.result.intervals[k][kpi].mean) for kpi in SERVICE_KPIS]
+            row.append(";".join(sorted({kpi for entries in judged.misses.values() for kpi in entries.get(k, ())})))
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _days(judged: Judged) -> list[dict]:
+    result = judged.result
+    missed = judged.missed_intervals
+    return [{"date": day.date, "weekday": day.weekday, "closed": day.closed,
+             "open_intervals": len(day.open_intervals),
+             "missed_intervals": sum(k in missed for k in day.open_intervals),
+             **{kpi: kpis[kpi].to_dict() for kpi in ("offered", *SERVICE_KPIS, "occupancy")}}
+            for day, kpis in zip(result.timeline.days, result.by_day)]
+
+
+def verification_document(check: WeekCheck) -> dict:
+    def block(judged: Judged) -> dict:
+        return {"seed": check.seed, "replications": check.replications, "first_replication": judged.first_replication,
+                "hits": judged.hits(), "misses": len(judged.missed_intervals),
+                "week": {kpi: judged.result.day[kpi].to_dict() for kpi in ("offered", *SERVICE_KPIS, "occupancy")},
+                "days": _days(judged)}
+
+    return {"rule": "an open (date, interval) is a hit when the simulated mean meets every service target "
+                    "(service level, ASA, abandonment)",
+            "simulated": block(check.judged), "confirmation": block(check.confirmation),
+            "rounds": [{"round": r.number, "cost": r.cost, "misses": r.misses, "raised": r.raised}
+                       for r in check.rounds],
+            **({"converged": check.converged, "stop_reason": check.stop_reason} if check.rounds else {})}
+
+
+def scheduled_week_yaml(check: WeekCheck, source: str = "") -> str:
+    header = [f"# {source}'s week with each date's staffing from its tours (callsim schedule): on the phones per "
+              "interval, the mean over its slots of agents at a desk x (1 - shrinkage), rounded down.",
+              "# 'callsim run' on this file simulates the scheduled week."]
+    return dump_scenario_yaml(check.scheduled, header)
+
+
+def format_week_check(check: WeekCheck) -> str:
+    lines = [""]
+    if check.rounds:
+        lines.append("By simulation: " + "; ".join(f"round {r.number}: cost {r.cost:,.0f}, {r.misses} missed"
+                                                   for r in check.rounds) + f". {check.stop_reason}.")
+    for name, judged in (("Simulated", check.judged), ("Confirmed out of sample", check.confirmation)):
+        shown = len(judged.result.shown_intervals)
+        lines.append(f"{name} ({_sample(judged, check.replications, check.seed)}): {judged.hits()} of {shown} open "
+                     f"intervals meet every service target (mean), {len(judged.missed_intervals)} miss.")
+    rows = []
+    confirm_by_day = check.confirmation.result.by_day
+    for day, kpis, confirm in zip(check.judged.result.timeline.days, check.judged.result.by_day, confirm_by_day):
+        if day.closed:
+            rows.append([day.date, day.weekday, "closed", "", "", "", "", ""])
+            continue
+        missed = [sum(k in judged.missed_intervals for k in day.open_intervals)
+                  for judged in (check.judged, check.confirmation)]
+        rows.append([day.date, day.weekday, format_value("offered", kpis["offered"].mean)]
+                    + [format_value(kpi, kpis[kpi].mean) for kpi in SERVICE_KPIS]
+                    + [f"{missed[0]} of {len(day.open_intervals)}", f"{missed[1]}"])
+    lines.append(table(["date", "day", "calls", "SL", "ASA", "abandoned", "intervals missed", "out of sample"], rows))
+    lines.append("Every (date, interval): week_verify.csv; the scheduled week: the .scheduled.yaml ('callsim run' on it).")
+    return "\n".join(lines)
