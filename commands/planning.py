@@ -57,6 +57,13 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     baseline_rows = read_plan_rows(baseline_dir) if baseline_dir is not None else None
     scenario = steps.load(scenario_path, volume, aht, staffing_optional=True)  # plan makes the staffing
     folder = steps.output_folder(out, Path(scenario_path).stem)
+    if scenario.days is not None:
+        for flag, given in (("--baseline", baseline_dir), ("--report", with_report)):
+            if given:
+                raise InputError(f"{flag} is not available for a scenario with days: (a week) yet; drop it")
+        _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, verify, replications, seed, workers,
+                   scheduler, max_calls, as_json, quiet)
+        return
     verify = verify or with_report
     if verify:  # the planned scenario has these calls and groups
         steps.check_size(simulated_scenarios(scenario, not no_slack), replications, max_calls,
@@ -77,6 +84,35 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
     steps.echo_done(format_plan_study(study, str(scenario_path)), folder, written, folder / f"{stem}.planned.yaml",
+                    "the plan")
+
+
+def _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, verify, replications, seed, workers,
+               scheduler, max_calls, as_json, quiet):
+    """`callsim plan` on a week: each open date planned, the planned week written and, with --verify, simulated."""
+    import json
+
+    from planner.plan import PlanError
+    from presentation.week_plan_output import format_week_plan, week_plan_files
+    from studies.run_study import simulated_scenarios
+    from studies.week_plan import plan_week
+
+    if verify:
+        steps.check_size(simulated_scenarios(scenario, False), replications, max_calls, quiet or as_json)
+    try:
+        week = plan_week(scenario, model.replace("-", "_") if model else None, shrinkage, carry_over,
+                         str(scenario_path), verify, replications, seed, lambda: steps.executor(workers, scheduler),
+                         steps.progress(quiet or as_json))
+    except PlanError as exc:
+        raise InputError(f"{scenario_path}: {exc}") from None
+    stem = Path(scenario_path).stem
+    document, files = week_plan_files(week, stem, str(scenario_path))
+    written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure
+    document["files"] = [str(path) for path in written]
+    if as_json:
+        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        return
+    steps.echo_done(format_week_plan(week, str(scenario_path)), folder, written, folder / f"{stem}.planned.yaml",
                     "the plan")
 
 

@@ -13,30 +13,39 @@ from .documents import csv_number
 from .text import format_value, table
 
 
-def _sample(judged: Judged, replications: int, seed: int) -> str:
-    first = judged.first_replication
-    return f"replications {first:,} to {first + replications - 1:,} of seed {seed}"
+def judged_line(name: str, judged: Judged) -> str:
+    """'Simulated (replications 0 to 19 of seed 7): 190 of 204 open intervals meet ...'."""
+    first, result = judged.first_replication, judged.result
+    return (f"{name} (replications {first:,} to {first + result.replications - 1:,} of seed {result.seed}): "
+            f"{judged.hits()} of {len(result.shown_intervals)} open intervals meet every service target (mean), "
+            f"{len(judged.missed_intervals)} miss.")
 
 
-def week_verify_csv(check: WeekCheck) -> str:
-    """One row per open (date, interval): agents on the phones, the simulated means of the
-    service KPIs on replications 0 .. R-1 and out of sample, and the targets each missed."""
+def judged_csv(blocks: list[tuple[str, Judged]]) -> str:
+    """One row per open (date, interval): agents on the phones, calls, and per block of
+    replications (its column prefix) the simulated means of the service KPIs and the targets missed."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    header = ["date", "weekday", "interval", "agents", "offered"] + list(SERVICE_KPIS) + ["missed"] + [
-        f"confirmation_{kpi}" for kpi in SERVICE_KPIS] + ["confirmation_missed"]
+    header = ["date", "weekday", "interval", "agents", "offered"]
+    for prefix, _ in blocks:
+        header += [f"{prefix}{kpi}" for kpi in SERVICE_KPIS] + [f"{prefix}missed"]
     writer.writerow(header)
-    result, confirmation = check.judged.result, check.confirmation.result
+    result = blocks[0][1].result
     labels = result.interval_labels
     days = result.timeline.days
     for d, k in result.timeline.shown:
         agents = sum(g.staffing[k] for g in result.scenario.agents)
         row = [days[d].date, days[d].weekday, labels[k], agents, csv_number(result.intervals[k]["offered"].mean)]
-        for judged in (check.judged, check.confirmation):
+        for _, judged in blocks:
             row += [csv_number(judged.result.intervals[k][kpi].mean) for kpi in SERVICE_KPIS]
             row.append(";".join(sorted({kpi for entries in judged.misses.values() for kpi in entries.get(k, ())})))
         writer.writerow(row)
     return out.getvalue()
+
+
+def week_verify_csv(check: WeekCheck) -> str:
+    """`judged_csv` of the replications 0 .. R-1, then the confirmation's (columns confirmation_*)."""
+    return judged_csv([("", check.judged), ("confirmation_", check.confirmation)])
 
 
 def _days(judged: Judged) -> list[dict]:
@@ -49,13 +58,17 @@ def _days(judged: Judged) -> list[dict]:
             for day, kpis in zip(result.timeline.days, result.by_day)]
 
 
-def verification_document(check: WeekCheck) -> dict:
-    def block(judged: Judged) -> dict:
-        return {"seed": check.seed, "replications": check.replications, "first_replication": judged.first_replication,
-                "hits": judged.hits(), "misses": len(judged.missed_intervals),
-                "week": {kpi: judged.result.day[kpi].to_dict() for kpi in ("offered", *SERVICE_KPIS, "occupancy")},
-                "days": _days(judged)}
+def judged_document(judged: Judged) -> dict:
+    """A block of replications: seed, replications, first replication, hits, misses, KPIs per date and in all."""
+    result = judged.result
+    return {"seed": result.seed, "replications": result.replications, "first_replication": judged.first_replication,
+            "hits": judged.hits(), "misses": len(judged.missed_intervals),
+            "week": {kpi: result.day[kpi].to_dict() for kpi in ("offered", *SERVICE_KPIS, "occupancy")},
+            "days": _days(judged)}
 
+
+def verification_document(check: WeekCheck) -> dict:
+    block = judged_document
     return {"rule": "an open (date, interval) is a hit when the simulated mean meets every service target "
                     "(service level, ASA, abandonment)",
             "simulated": block(check.judged), "confirmation": block(check.confirmation),
@@ -77,9 +90,7 @@ def format_week_check(check: WeekCheck) -> str:
         lines.append("By simulation: " + "; ".join(f"round {r.number}: cost {r.cost:,.0f}, {r.misses} missed"
                                                    for r in check.rounds) + f". {check.stop_reason}.")
     for name, judged in (("Simulated", check.judged), ("Confirmed out of sample", check.confirmation)):
-        shown = len(judged.result.shown_intervals)
-        lines.append(f"{name} ({_sample(judged, check.replications, check.seed)}): {judged.hits()} of {shown} open "
-                     f"intervals meet every service target (mean), {len(judged.missed_intervals)} miss.")
+        lines.append(judged_line(name, judged))
     rows = []
     confirm_by_day = check.confirmation.result.by_day
     for day, kpis, confirm in zip(check.judged.result.timeline.days, check.judged.result.by_day, confirm_by_day):

@@ -634,10 +634,26 @@ class Scenario(_Frozen):
 
     # --- variants: a new validated scenario without a file round trip ---
 
+    def open_range(self, d: int) -> tuple[int, int]:
+        """Intervals [from, until) day `d` of `days:` is open ((0, 0) when closed; checked on the grid)."""
+        day, n = self.days[d], self.n_intervals
+        if day.closed:
+            return 0, 0
+        if day.open is None:
+            return 0, n
+        start_s, end_s = (self._clock_offset_s(clock) for clock in day.open)
+        end_s = 86400.0 if end_s == 0 else end_s
+        return int(start_s // self.interval_s), min(n, int(end_s // self.interval_s))
+
     def on_day(self, d: int) -> "Scenario":
-        """Day `d` of `days:` as a one-day scenario: that day's calls, no `days:`."""
-        calls = self.days[d].day_calls(self.arrivals.calls)
-        return revised(self, arrivals=revised(self.arrivals, calls=calls), days=None)
+        """Day `d` of `days:` as a one-day scenario: that day's calls (none outside its opening
+        hours) and staffing, no `days:`."""
+        lo, hi = self.open_range(d)
+        calls = tuple(c if lo <= k < hi else 0.0 for k, c in enumerate(self.days[d].day_calls(self.arrivals.calls)))
+        day_staffing = self.days[d].staffing or {}
+        agents = tuple(revised(g, staffing=_per_interval(day_staffing[g.name], len(calls)))
+                       if g.name in day_staffing else g for g in self.agents)
+        return revised(self, arrivals=revised(self.arrivals, calls=calls), agents=agents, days=None)
 
     def with_staffing(self, staffing: "Mapping[str, Sequence[int]]", what: str = "the new staffing",
                       advice: str = "ask for a smaller change") -> "Scenario":
@@ -682,6 +698,11 @@ class Scenario(_Frozen):
             ratio = scenario_mean_handle_time_s(scaled) / scenario_mean_handle_time_s(self)
             arrivals = _revised_at(("arrivals",), self.arrivals, handle_time_s=tuple(h * ratio for h in hts))
             return revised(scaled, arrivals=arrivals)
+
+
+def _per_interval(value: int | tuple[int, ...], n: int) -> tuple[int, ...]:
+    """One number for the day, or one per interval, as one per interval."""
+    return tuple(value) if isinstance(value, tuple) else (value,) * n
 
 
 class VariantError(UserError):

@@ -66,17 +66,6 @@ def intervals_per_24h(scenario: Scenario) -> int:
     return int(86400 // scenario.interval_s)
 
 
-def _open_range(scenario: Scenario, open_hours: tuple[str, str] | None) -> tuple[int, int]:
-    """Grid indices [from, until) of a day's opening hours (checked on the grid by the schema)."""
-    n = scenario.n_intervals
-    if open_hours is None:
-        return 0, n
-    start_s, end_s = (scenario._clock_offset_s(clock) for clock in open_hours)
-    if end_s == 0:
-        end_s = 86400.0
-    return int(start_s // scenario.interval_s), min(n, int(end_s // scenario.interval_s))
-
-
 def _day_staffing(scenario: Scenario, day, g: int) -> np.ndarray:
     group = scenario.agents[g]
     value = (day.staffing or {}).get(group.name, group.staffing)
@@ -105,7 +94,7 @@ def timeline(scenario: Scenario) -> Timeline:
         end = firsts[d + 1] if d + 1 < len(firsts) else total
         source_index[first:first + n] = np.arange(n)
         source_index[first + n:end] = n - 1
-        lo, hi = (0, 0) if day.closed else _open_range(scenario, day.open)
+        lo, hi = scenario.open_range(d)
         is_open[first + lo:first + hi] = True
         calls[first + lo:first + hi] = day.day_calls(scenario.arrivals.calls)[lo:hi]
         for g in range(len(scenario.agents)):

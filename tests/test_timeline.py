@@ -266,3 +266,30 @@ def test_bad_days_are_one_line_and_exit_2(capsys, tmp_path, change, fragments):
     code, out, err = run_cli(capsys, "run", path, "-r", 2, "--no-plots", "-o", tmp_path / "out")
     assert_user_error(code, out, err, "bad.yaml:", *fragments)
     assert not (tmp_path / "out").exists()
+
+
+def test_plan_on_a_week_is_dated_per_date_and_verified_as_one_week(capsys, tmp_path):
+    """`plan` plans each open date (a short day only in its hours, a closed day not at all):
+    plan.csv and verify.csv start with date and weekday on every row; the planned week's YAML
+    runs, and its per-date calls are the verification's (same seed and replications)."""
+    days = [{"date": "2026-03-02"}, {"date": "2026-03-03", "open": ["09:00", "11:00"]},
+            {"date": "2026-03-04", "closed": True}, {"date": "2026-03-05", "volume": 1.5}]
+    path = tmp_path / "week.yaml"
+    path.write_text(yaml.safe_dump({**SMALL, "days": days}, sort_keys=False))
+    out = tmp_path / "plan"
+    code, printed, err = run_cli(capsys, "plan", path, "--verify", "-r", 3, "-o", out)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO((out / "plan.csv").read_text())))
+    assert list(rows[0])[:2] == ["date", "weekday"]
+    assert [sum(r["date"] == d for r in rows) for d in ("2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05")] == [
+        8, 4, 0, 8]
+    assert {r["interval"] for r in rows if r["date"] == "2026-03-03"} == {"09:00", "09:30", "10:00", "10:30"}
+    assert float(next(r for r in rows if r["date"] == "2026-03-05")["calls"]) == pytest.approx(45.0)
+    verified = list(csv.DictReader(io.StringIO((out / "verify.csv").read_text())))
+    assert len(verified) == 20 and all(r["date"] and r["weekday"] for r in verified)
+    code, printed, err = run_cli(capsys, "run", out / "week.planned.yaml", "-r", 3, "--no-plots", "-o", tmp_path / "run")
+    assert code == 0, err
+    run_rows = list(csv.DictReader(io.StringIO((tmp_path / "run" / "intervals.csv").read_text())))
+    assert [r["offered"] for r in run_rows[:20]] == [r["offered"] for r in verified]
+    code, out_text, err = run_cli(capsys, "plan", path, "--baseline", out, "-o", tmp_path / "again")
+    assert_user_error(code, out_text, err, "--baseline", "days:")
