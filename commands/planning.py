@@ -62,7 +62,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
             if given:
                 raise InputError(f"{flag} is not available for a scenario with days: (a week) yet; drop it")
         _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, verify, replications, seed, workers,
-                   scheduler, max_calls, as_json, quiet)
+                   scheduler, max_calls, as_json, quiet, no_plots)
         return
     verify = verify or with_report
     if verify:  # the planned scenario has these calls and groups
@@ -88,7 +88,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
 
 
 def _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, verify, replications, seed, workers,
-               scheduler, max_calls, as_json, quiet):
+               scheduler, max_calls, as_json, quiet, no_plots):
     """`callsim plan` on a week: each open date planned, the planned week written and, with --verify, simulated."""
     import json
 
@@ -106,7 +106,7 @@ def _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, ve
     except PlanError as exc:
         raise InputError(f"{scenario_path}: {exc}") from None
     stem = Path(scenario_path).stem
-    document, files = week_plan_files(week, stem, str(scenario_path))
+    document, files = week_plan_files(week, stem, str(scenario_path), plots=not no_plots)
     written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure
     document["files"] = [str(path) for path in written]
     if as_json:

@@ -43,11 +43,13 @@ def week_plan_document(week: WeekPlan, source: str = "") -> dict:
     return document
 
 
-def week_plan_files(week: WeekPlan, stem: str, source: str) -> tuple[dict, dict[str, str]]:
+def week_plan_files(week: WeekPlan, stem: str, source: str, plots: bool = True) -> tuple[dict, dict[str, str | bytes]]:
     document = week_plan_document(week, source)
-    files = {"plan.csv": week_plan_csv(week), f"{stem}.planned.yaml": week.planned_text}
+    files: dict[str, str | bytes] = {"plan.csv": week_plan_csv(week), f"{stem}.planned.yaml": week.planned_text}
     if week.judged is not None:
         files["verify.csv"] = judged_csv([("", week.judged)])
+    if plots:
+        files.update(week_plan_plots(week))
     return document, files
 
 
@@ -84,3 +86,78 @@ def format_week_plan(week: WeekPlan, source: str = "") -> str:
                   "Callers still waiting at a close are served then (the close rule); every (date, interval): "
                   "verify.csv."]
     return "\n".join(lines)
+
+
+def week_plan_plots(week: WeekPlan) -> dict[str, bytes]:
+    """plan_staffing.png (each date's planned agents and its expected calls, the dates side by
+    side) and, verified, plan_service_level.png (the simulated service level per interval
+    against the target): x is the week, each date's open hours, a line and a label per date."""
+    import numpy as np
+
+    from .figures import new_figure, png_bytes
+
+    scenario = week.scenario
+    x, agents, calls, starts = [], [], [], []
+    position = 0
+    for d, plan in enumerate(week.plans):
+        lo, hi = scenario.open_range(d)
+        starts.append(position)
+        if plan is None:
+            position += 4  # a closed date: a narrow blank
+            continue
+        for k in range(lo, hi):
+            x.append(position)
+            agents.append(sum(g.agents[k] for g in plan.groups))
+            calls.append(plan.scenario.arrivals.calls[k])
+            position += 1
+        position += 2  # a gap between dates
+
+    def days_axis(ax):
+        ax.set_xticks([s for s in starts], [f"{day.weekday_name}\n{day.date[5:]}" for day in scenario.days])
+        for start in starts[1:]:
+            ax.axvline(start - 1, color="#999999", linewidth=0.8, linestyle=":")
+        ax.set_xlim(-1, position)
+        ax.set_xlabel(f"date (each date's open intervals of {scenario.interval_minutes} minutes; closed dates blank)")
+        ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+
+    files = {}
+    figure, (ax,) = new_figure(12, 4.2)
+    ax.bar(x, agents, width=0.9, color="#2b6cb0", label="planned agents on the phones")
+    ax.set_ylabel("agents")
+    twin = ax.twinx()
+    twin.plot(x, calls, ".", color="#dd8452", markersize=3, label="expected calls (right axis)")
+    twin.set_ylabel("calls per interval")
+    twin.set_ylim(bottom=0)
+    days_axis(ax)
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
+    ax.set_title(f"Planned staffing per date: {scenario.name}", fontsize=10, loc="left")
+    files["plan_staffing.png"] = png_bytes(figure, "Planned staffing per date")
+    if week.judged is not None:
+        result = week.judged.result
+        shown = [k for day in result.timeline.days for k in day.open_intervals]
+        sl = [result.intervals[k]["service_level"].mean for k in shown]
+        figure, (ax,) = new_figure(12, 4.2)
+        target = scenario.targets.service_level
+        missed = [k in week.judged.missed_intervals for k in shown]
+        broken_x, broken_sl = [], []  # the line breaks between dates
+        for i, (xi, value) in enumerate(zip(x, sl)):
+            if i and xi != x[i - 1] + 1:
+                broken_x.append(np.nan)
+                broken_sl.append(np.nan)
+            broken_x.append(xi)
+            broken_sl.append(value)
+        ax.plot(broken_x, broken_sl, "-", color="#2b6cb0", linewidth=1, label=f"simulated service level (mean of "
+                f"{result.replications} replications)")
+        ax.plot(np.array(x)[missed], np.array(sl)[missed], "o", color="#c44e52", markersize=4,
+                label="interval missing a service target")
+        ax.axhline(target.fraction, color="#333333", linestyle="--", linewidth=1,
+                   label=f"target {target.fraction:.0%} within {target.within:g} s")
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        ax.set_ylabel("answered within threshold")
+        days_axis(ax)
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.set_title(f"The planned week simulated as one timeline: {scenario.name}", fontsize=10, loc="left")
+        files["plan_service_level.png"] = png_bytes(figure, "Planned week simulated")
+    return files

@@ -285,6 +285,8 @@ def test_plan_on_a_week_is_dated_per_date_and_verified_as_one_week(capsys, tmp_p
         8, 4, 0, 8]
     assert {r["interval"] for r in rows if r["date"] == "2026-03-03"} == {"09:00", "09:30", "10:00", "10:30"}
     assert float(next(r for r in rows if r["date"] == "2026-03-05")["calls"]) == pytest.approx(45.0)
+    for png in ("plan_staffing.png", "plan_service_level.png"):
+        assert (out / png).read_bytes().startswith(b"\x89PNG")
     verified = list(csv.DictReader(io.StringIO((out / "verify.csv").read_text())))
     assert len(verified) == 20 and all(r["date"] and r["weekday"] for r in verified)
     code, printed, err = run_cli(capsys, "run", out / "week.planned.yaml", "-r", 3, "--no-plots", "-o", tmp_path / "run")
