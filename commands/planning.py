@@ -45,8 +45,6 @@ from .options import (InputError, TargetsNotMet, aht_option, json_option, max_ca
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json,
          no_plots, max_calls, no_slack, with_report, volume, aht, quiet, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
-    import json
-
     from planner.plan import PlanError
     from presentation.plan_output import format_plan_study, plan_study_files
     from studies.plan_diff import read_plan_rows
@@ -78,20 +76,24 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     stem = Path(scenario_path).stem
     document, files = plan_study_files(study, stem, str(scenario_path), plots=not no_plots, report=with_report,
                                        what_if=what_if)
+    _write_plan(folder, files, document, as_json, lambda: format_plan_study(study, str(scenario_path)), stem)
+
+
+def _write_plan(folder, files, document, as_json, text, stem):
+    """Write a plan's files, then print its JSON document (naming the files) or `text()`."""
+    import json
+
     written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure
     document["files"] = [str(path) for path in written]
     if as_json:
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    steps.echo_done(format_plan_study(study, str(scenario_path)), folder, written, folder / f"{stem}.planned.yaml",
-                    "the plan")
+    steps.echo_done(text(), folder, written, folder / f"{stem}.planned.yaml", "the plan")
 
 
 def _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, verify, replications, seed, workers,
                scheduler, max_calls, as_json, quiet, no_plots):
     """`callsim plan` on a week: each open date planned, the planned week written and, with --verify, simulated."""
-    import json
-
     from planner.plan import PlanError
     from presentation.week_plan_output import format_week_plan, week_plan_files
     from studies.run_study import simulated_scenarios
@@ -107,13 +109,7 @@ def _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, ve
         raise InputError(f"{scenario_path}: {exc}") from None
     stem = Path(scenario_path).stem
     document, files = week_plan_files(week, stem, str(scenario_path), plots=not no_plots)
-    written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure
-    document["files"] = [str(path) for path in written]
-    if as_json:
-        click.echo(json.dumps(document, indent=2, allow_nan=False))
-        return
-    steps.echo_done(format_week_plan(week, str(scenario_path)), folder, written, folder / f"{stem}.planned.yaml",
-                    "the plan")
+    _write_plan(folder, files, document, as_json, lambda: format_week_plan(week, str(scenario_path)), stem)
 
 
 @click.command()

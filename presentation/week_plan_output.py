@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
 from studies.plan_diff import PLAN_COLUMNS, plan_rows
 from studies.week_plan import WeekPlan

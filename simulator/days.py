@@ -22,7 +22,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from .schema_base import MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, _Frozen, parse_clock
+from .schema_base import MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, _Frozen, two_clock_times
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_DAYS = 31
@@ -48,14 +48,7 @@ class Day(_Frozen):
     @field_validator("open", mode="before")
     @classmethod
     def _clock_times(cls, value):
-        if value is None:
-            return value
-        if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise ValueError('give two clock times [from, until], e.g. ["08:00", "14:00"]')
-        for text in value:
-            if not isinstance(text, str) or text != text.strip() or parse_clock(text) is None:
-                raise ValueError(f'{text!r} is not a clock time HH:MM; give two, e.g. ["08:00", "14:00"]')
-        return tuple(parse_clock(text) for text in value)
+        return two_clock_times(value, '["08:00", "14:00"]')
 
     @field_validator("date", mode="before")
     @classmethod

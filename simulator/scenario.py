@@ -19,7 +19,7 @@ from .error_words import explain_error, format_path
 from .intents import Intent, check_intents, scenario_mean_handle_time_s
 from .ivr import Ivr
 from .routing import AGENT_SELECTION, CALL_SELECTION
-from .schema_base import (parse_clock, MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
+from .schema_base import (parse_clock, two_clock_times, MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
 from .days import MAX_DAYS, Day
 from .shift_rules import ShiftRules
@@ -112,14 +112,7 @@ class Callback(_Frozen):
     @field_validator("offered_between", mode="before")
     @classmethod
     def _clock_times(cls, value):
-        if value is None:
-            return value
-        if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise ValueError('give two clock times [from, until], e.g. ["10:00", "16:00"]')
-        for text in value:
-            if not isinstance(text, str) or text != text.strip() or parse_clock(text) is None:
-                raise ValueError(f"{text!r} is not a clock time HH:MM; give two, e.g. [\"10:00\", \"16:00\"]")
-        return tuple(parse_clock(text) for text in value)
+        return two_clock_times(value, '["10:00", "16:00"]')
 
     @model_validator(mode="after")
     def _delay_for_scheduled(self):

@@ -32,6 +32,19 @@ def parse_clock(text: str) -> str | None:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def two_clock_times(value, example: str):
+    """A [from, until] pair of clock times HH:MM, normalised ('8:00' -> '08:00'); None stays None.
+    `example` is the pair a message suggests, e.g. '["08:00", "14:00"]'."""
+    if value is None:
+        return value
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"give two clock times [from, until], e.g. {example}")
+    for text in value:
+        if not isinstance(text, str) or text != text.strip() or parse_clock(text) is None:
+            raise ValueError(f"{text!r} is not a clock time HH:MM; give two, e.g. {example}")
+    return tuple(parse_clock(text) for text in value)
+
+
 def _printable_name(value: str) -> str:
     if value != value.strip():
         raise ValueError("a name may not start or end with spaces")
