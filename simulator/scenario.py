@@ -523,7 +523,9 @@ class Scenario(_Frozen):
         if day.open is None:
             return
         day_s = n * self.interval_s
-        grid = f"{self.start} to {self.clock_at(day_s)[:5]} every {self.interval_minutes} minutes"
+        until = self.clock_at(day_s)[:5]
+        until = "24:00" if until == "00:00" else until + (" the next day" if self.start_s + day_s > 86400 else "")
+        grid = f"{self.start} to {until} every {self.interval_minutes} minutes"
         offsets = []
         for k, clock in enumerate(day.open):
             offset = self._clock_offset_s(clock)
