@@ -295,3 +295,10 @@ def test_plan_on_a_week_is_dated_per_date_and_verified_as_one_week(capsys, tmp_p
     assert [r["offered"] for r in run_rows[:20]] == [r["offered"] for r in verified]
     code, out_text, err = run_cli(capsys, "plan", path, "--baseline", out, "-o", tmp_path / "again")
     assert_user_error(code, out_text, err, "--baseline", "days:")
+
+
+def test_optimize_on_a_week_is_refused_in_one_line(capsys, tmp_path):
+    """optimize moves one day's staffing: on a week it says so (exit 2) rather than fail inside."""
+    code, out, err = run_cli(capsys, "optimize", SCENARIO_DIR / "retail_bank_week.yaml", "-r", 2, "--max-iterations", 2,
+                             "-o", tmp_path / "opt")
+    assert_user_error(code, out, err, "days:", "schedule --by-simulation")
