@@ -159,7 +159,7 @@ class Overflow(_Frozen):
 
 class Queue(_Frozen):
     _omitted_when_none = ("priority_classes", "overflow", "transfer_time", "talk_time_scale", "acw_scale",
-                          "patience_scale")
+                          "patience_scale", "talk_time_by_interval", "acw_by_interval", "patience_by_interval")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -181,6 +181,18 @@ class Queue(_Frozen):
     patience_scale: tuple[Scale, ...] | None = Field(
         default=None,
         description="one factor per interval multiplying the patience of callers arriving in that interval")
+    talk_time_by_interval: tuple[Distribution, ...] | None = Field(
+        default=None,
+        description="one talk-time distribution per interval: a call arriving in interval k draws its talk "
+        "from entry k (the same uniform as with talk_time: paired comparisons stay paired); talk_time stays the "
+        "queue's talk time where one figure for the day is read; not with talk_time_scale",
+    )
+    acw_by_interval: tuple[Distribution, ...] | None = Field(
+        default=None, description="one ACW distribution per interval, as talk_time_by_interval; not with acw_scale")
+    patience_by_interval: tuple[Distribution, ...] | None = Field(
+        default=None,
+        description="one patience distribution per interval, as talk_time_by_interval (needs patience, the "
+        "queue's patience for the day); not with patience_scale")
     balk_probability: Probability = Field(
         default=0.0,
         description="chance that a caller who would have to wait hangs up at once",
@@ -254,6 +266,10 @@ class AgentGroup(_Frozen):
         return per_interval(self.min_agents, 0), per_interval(self.max_agents, None)
 
 
+# what a target is judged on: the calls of each interval, of each clock hour, or of the day (Targets.judged_per)
+JUDGED_PER = ("interval", "hour", "day")
+
+
 class ServiceLevelTarget(_Frozen):
     fraction: Probability = Field(description="e.g. 0.8 in 80/20")
     within: float = Field(ge=0, description="answer-time threshold in seconds, e.g. 20 in 80/20")
@@ -269,6 +285,10 @@ class Targets(_Frozen):
     occupancy: tuple[Probability, Probability] = Field(
         default=(0.75, 0.85), description="agent occupancy band [low, high]"
     )
+    judged_per: Literal[tuple(JUDGED_PER)] = Field(
+        default="interval", description="the calls each service level, ASA and abandonment target is judged on: "
+        "each interval's, each clock hour's (its intervals' calls pooled) or the whole day's (the occupancy band "
+        "stays per interval)")
 
     @field_validator("occupancy")
     @classmethod
@@ -382,6 +402,7 @@ class Scenario(_Frozen):
                 if value is not None and len(value) != n:
                     raise ScenarioError(("queues", q_index, key), f"has {len(value)} intervals but arrivals.calls has "
                                         f"{n}; give one factor per interval")
+            _check_by_interval(queue, q_index, n)
         hts = self.arrivals.handle_time_s
         if hts is not None and len(hts) != n:
             raise ScenarioError(("arrivals", "handle_time_s"), f"has {len(hts)} intervals but arrivals.calls has {n}; "
@@ -599,6 +620,25 @@ class Scenario(_Frozen):
         hours, minutes = self.start.split(":")
         return int(hours) * 3600.0 + int(minutes) * 60.0
 
+    def period_of_intervals(self) -> tuple[int, ...]:
+        """The period each interval's calls are judged in (targets.judged_per), numbered from 0: the interval
+        itself, its clock hour (by the interval's start; an hour the day starts or ends in part way is a period
+        of its own intervals), or 0 for the whole day."""
+        judged = self.targets.judged_per
+        if judged == "interval":
+            return tuple(range(self.n_intervals))
+        if judged == "day":
+            return (0,) * self.n_intervals
+        hours = [int(self.start_s + k * self.interval_s) // 3600 for k in range(self.n_intervals)]
+        return tuple(h - hours[0] for h in hours)
+
+    def period_labels(self) -> list[str]:
+        """A label per judging period: the interval's clock time, its hour's first interval, or "day"."""
+        if self.targets.judged_per == "day":
+            return ["day"]
+        labels, periods = self.interval_labels(), self.period_of_intervals()
+        return [labels[periods.index(p)] for p in range(periods[-1] + 1)] if periods else []
+
     def interval_labels(self) -> list[str]:
         labels = []
         for k in range(self.n_intervals):
@@ -700,6 +740,25 @@ def _per_interval(value: int | tuple[int, ...], n: int) -> tuple[int, ...]:
     return tuple(value) if isinstance(value, tuple) else (value,) * n
 
 
+def _check_by_interval(queue: Queue, q_index: int, n: int) -> None:
+    """A queue's durations per interval (`talk_time_by_interval`, ...): one per interval, not
+    beside the same duration's `*_scale`, and patience per interval only where callers abandon."""
+    for what in ("talk_time", "acw", "patience"):
+        key = f"{what}_by_interval"
+        value = getattr(queue, key)
+        if value is None:
+            continue
+        if len(value) != n:
+            raise ScenarioError(("queues", q_index, key), f"has {len(value)} intervals but arrivals.calls has {n}; "
+                                "give one distribution per interval")
+        if getattr(queue, f"{what}_scale") is not None:
+            raise ScenarioError(("queues", q_index, key), f"is given with {what}_scale; give one of the two "
+                                "(a distribution per interval, or a factor per interval on " + what + ")")
+        if getattr(queue, what) is None:
+            raise ScenarioError(("queues", q_index, key), f"needs {what} too (the queue's {what} for the day, "
+                                "read where one figure is needed); add it")
+
+
 class VariantError(UserError):
     """A variant of a valid scenario (more calls, longer talk times, a staffing) past one of the
     schema's limits; `str()` names the change and the first value at fault."""
@@ -730,8 +789,12 @@ def _revised_at(prefix: tuple, model, **changes):
 def _scaled_at(prefix: tuple, model, what: str, factor: float):
     """`model` (a queue or an intent) with its `what` distribution scaled by `factor`."""
     with _at(prefix + (what,)):
-        scaled = getattr(model, what).scaled(factor)
-    return _revised_at(prefix, model, **{what: scaled})
+        changes = {what: getattr(model, what).scaled(factor)}
+    by_interval = getattr(model, f"{what}_by_interval", None)  # a queue's distributions per interval scale too
+    if by_interval is not None:
+        with _at(prefix + (f"{what}_by_interval",)):
+            changes[f"{what}_by_interval"] = tuple(d.scaled(factor) for d in by_interval)
+    return _revised_at(prefix, model, **changes)
 
 
 @contextlib.contextmanager

@@ -80,6 +80,9 @@ def timeline(scenario: Scenario) -> Timeline:
         if queue.callback is not None and queue.callback.offered_between is not None:
             raise UserError(f"queues[{q}].callback.offered_between: clock hours of callbacks are not simulated over "
                             "several days yet; leave it out, or simulate one day (without days:)")
+    if scenario.targets.judged_per != "interval":  # its periods would run across the days of the timeline
+        raise UserError(f"targets.judged_per: {scenario.targets.judged_per} is not judged over several days yet; "
+                        "leave it out (per interval) for a scenario with days:, or simulate one day (without days:)")
     n, per_day = scenario.n_intervals, intervals_per_24h(scenario)
     first_date = dt.date.fromisoformat(scenario.days[0].date)
     firsts = [(dt.date.fromisoformat(day.date) - first_date).days * per_day for day in scenario.days]
@@ -122,7 +125,8 @@ def stretched(scenario: Scenario, source_index: np.ndarray, calls: np.ndarray, s
     queues = []
     for queue in scenario.queues:
         changes = {}
-        for key in ("talk_time_scale", "acw_scale", "patience_scale"):
+        for key in ("talk_time_scale", "acw_scale", "patience_scale", "talk_time_by_interval", "acw_by_interval",
+                    "patience_by_interval"):
             changes |= _set_if_per_interval(queue, key, per)
         if queue.callback is not None and isinstance(queue.callback.max_per_interval, tuple):
             changes["callback"] = revised(queue.callback, max_per_interval=per(queue.callback.max_per_interval))

@@ -302,3 +302,20 @@ def test_optimize_on_a_week_is_refused_in_one_line(capsys, tmp_path):
     code, out, err = run_cli(capsys, "optimize", SCENARIO_DIR / "retail_bank_week.yaml", "-r", 2, "--max-iterations", 2,
                              "-o", tmp_path / "opt")
     assert_user_error(code, out, err, "days:", "schedule --by-simulation")
+
+
+def test_durations_per_interval_repeat_each_day_and_judging_per_day_is_refused():
+    """talk_time_by_interval (main's per-interval distributions) repeats on every date: the
+    second interval's longer talk shows in each date's talk time alike (control: one date's
+    first-interval-only calls talk shorter); targets judged per day would pool the whole span,
+    so it is refused in one line."""
+    data = copy.deepcopy(SMALL)
+    data["queues"][0]["talk_time_by_interval"] = [{"dist": "fixed", "mean": 60}] * 4 + [{"dist": "fixed", "mean": 300}] * 4
+    data["simulation"]["replications"] = 2
+    result = run_scenario(_with_days(data, [{"date": "2026-03-02"}, {"date": "2026-03-03"},
+                                            {"date": "2026-03-04", "open": ["08:00", "10:00"]}]))
+    talk = [day["talk_time"].mean for day in result.by_day]
+    assert 60 < talk[0] < 300 and 60 < talk[1] < 300 and talk[2] == 60.0
+    data["targets"] = {"judged_per": "day"}
+    with pytest.raises(Exception, match="judged_per"):
+        run_scenario(_with_days(data, [{"date": "2026-03-02"}, {"date": "2026-03-03"}]))
