@@ -45,8 +45,6 @@ from .options import (InputError, NotConverged, TargetsNotMet, aht_option, json_
 def plan(scenario_path, model, verify, replications, seed, workers, scheduler, shrinkage, carry_over, out, as_json,
          no_plots, max_calls, no_slack, with_report, volume, aht, quiet, baseline_dir):
     """Plan agents per interval for SCENARIO (Erlang C/A, targets, occupancy band); --verify simulates it."""
-    import json
-
     from planner.plan import PlanError
     from presentation.plan_output import format_plan_study, plan_study_files
     from studies.plan_diff import read_plan_rows
@@ -57,6 +55,13 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     baseline_rows = read_plan_rows(baseline_dir) if baseline_dir is not None else None
     scenario = steps.load(scenario_path, volume, aht, staffing_optional=True)  # plan makes the staffing
     folder = steps.output_folder(out, Path(scenario_path).stem)
+    if scenario.days is not None:
+        for flag, given in (("--baseline", baseline_dir), ("--report", with_report)):
+            if given:
+                raise InputError(f"{flag} is not available for a scenario with days: (a week) yet; drop it")
+        _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, verify, replications, seed, workers,
+                   scheduler, max_calls, as_json, quiet, no_plots)
+        return
     verify = verify or with_report
     if verify:  # the planned scenario has these calls and groups
         steps.check_size(simulated_scenarios(scenario, not no_slack), replications, max_calls,
@@ -71,13 +76,40 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
     stem = Path(scenario_path).stem
     document, files = plan_study_files(study, stem, str(scenario_path), plots=not no_plots, report=with_report,
                                        what_if=what_if)
+    _write_plan(folder, files, document, as_json, lambda: format_plan_study(study, str(scenario_path)), stem)
+
+
+def _write_plan(folder, files, document, as_json, text, stem):
+    """Write a plan's files, then print its JSON document (naming the files) or `text()`."""
+    import json
+
     written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure
     document["files"] = [str(path) for path in written]
     if as_json:
         click.echo(json.dumps(document, indent=2, allow_nan=False))
         return
-    steps.echo_done(format_plan_study(study, str(scenario_path)), folder, written, folder / f"{stem}.planned.yaml",
-                    "the plan")
+    steps.echo_done(text(), folder, written, folder / f"{stem}.planned.yaml", "the plan")
+
+
+def _plan_week(scenario, scenario_path, model, shrinkage, carry_over, folder, verify, replications, seed, workers,
+               scheduler, max_calls, as_json, quiet, no_plots):
+    """`callsim plan` on a week: each open date planned, the planned week written and, with --verify, simulated."""
+    from planner.plan import PlanError
+    from presentation.week_plan_output import format_week_plan, week_plan_files
+    from studies.run_study import simulated_scenarios
+    from studies.week_plan import plan_week
+
+    if verify:
+        steps.check_size(simulated_scenarios(scenario, False), replications, max_calls, quiet or as_json)
+    try:
+        week = plan_week(scenario, model.replace("-", "_") if model else None, shrinkage, carry_over,
+                         str(scenario_path), verify, replications, seed, lambda: steps.executor(workers, scheduler),
+                         steps.progress(quiet or as_json))
+    except PlanError as exc:
+        raise InputError(f"{scenario_path}: {exc}") from None
+    stem = Path(scenario_path).stem
+    document, files = week_plan_files(week, stem, str(scenario_path), plots=not no_plots)
+    _write_plan(folder, files, document, as_json, lambda: format_week_plan(week, str(scenario_path)), stem)
 
 
 @click.command()
@@ -127,11 +159,12 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
         raise InputError("give either --requirements FILE or --from-plan, not both")
     scenario = steps.load(scenario_path, staffing_optional=True)  # shifts are made from the requirement
     if scenario.days is not None and scenario.shifts is not None and scenario.shifts.contracts is not None:
-        for flag, given in (("--requirements", requirements_path), ("--verify", verify),
-                            ("--by-simulation", by_simulation), ("--report", with_report)):
+        for flag, given in (("--requirements", requirements_path), ("--report", with_report)):
             if given:
                 raise InputError(f"{flag} is not available for a week (days: with shifts.contracts:) yet; drop it")
-        _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots)
+        _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots,
+                       verify or by_simulation, by_simulation, max_rounds, replications, seed, workers, scheduler,
+                       max_calls, quiet)
         return
     if agents_path is not None:
         raise InputError("--agents needs a week: days: and shifts.contracts: in the scenario")
@@ -157,19 +190,37 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
         raise NotConverged(not_converged_message(study.by_rounds))
 
 
-def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots):
-    """`callsim schedule` for a week (days: with shifts.contracts:): tours with days off, and a roster."""
+def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots,
+                   check, by_simulation, max_rounds, replications, seed, workers, scheduler, max_calls, quiet):
+    """`callsim schedule` for a week (days: with shifts.contracts:): tours with days off, and a roster;
+    with --verify or --by-simulation, the week simulated and confirmed out of sample."""
     from presentation.week_output import format_week, week_files
-    from studies.week import schedule_week
+    from studies.week_check import week_study
 
-    folder = steps.output_folder(out, Path(scenario_path).stem)
-    study = schedule_week(scenario, shrinkage, time_limit_s, agents_path, where=f"{scenario_path}: ")
-    files = week_files(study, str(scenario_path), plots=not no_plots)
+    stem = Path(scenario_path).stem
+    folder = steps.output_folder(out, stem)
+    if check:  # each round simulates the week once, and the confirmation once more
+        from studies.run_study import simulated_scenarios
+
+        steps.check_size(simulated_scenarios(scenario, False) * (2 + (max_rounds if by_simulation else 0)),
+                         replications, max_calls, quiet or as_json)
+    with steps.executor(workers, scheduler) if check else steps.no_executor() as pool:
+        study, checked = week_study(scenario, shrinkage, time_limit_s, agents_path, f"{scenario_path}: ", check,
+                                    by_simulation, max_rounds, replications, seed, workers, pool,
+                                    steps.progress(quiet or as_json))
+    files = week_files(study, str(scenario_path), plots=not no_plots, check=checked, stem=stem)
     written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure
     if as_json:
         click.echo(files["week.json"], nl=False)
-        return
-    steps.echo_done(format_week(study, str(scenario_path)), folder, written)
+    else:
+        text = format_week(study, str(scenario_path))
+        if checked is not None:
+            from presentation.week_check_output import format_week_check
+
+            text += "\n" + format_week_check(checked)
+        steps.echo_done(text, folder, written)
+    if checked is not None and checked.round_limit:
+        raise NotConverged(f"NOT CONVERGED: {checked.stop_reason}; the last round's tours are written")
 
 
 @click.command()

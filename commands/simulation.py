@@ -43,10 +43,9 @@ def run(scenario_path, replications, seed, out, workers, scheduler, as_json, qui
     if calls_days is not None and not with_calls:
         raise InputError("--calls-days limits the calls written by --calls-csv; give --calls-csv too")
     scenario = steps.load(scenario_path, volume, aht)
-    if scenario.days is not None:
-        # the week's days are read by schedule only so far: say so rather than report one day as the week
-        click.echo(f"warning: {scenario_path} has days: ({len(scenario.days)} of them); run simulates one day, "
-                   "arrivals.calls, not the week (a simulated week is not built yet)", err=True)
+    if scenario.days is not None and slack:
+        raise InputError("--slack looks for spare agents in one day's intervals; a scenario with days: is simulated "
+                         "as a week, so leave out --slack (or run one day, without days:)")
     folder = steps.output_folder(out, Path(scenario_path).stem)
     steps.check_size(simulated_scenarios(scenario, slack), replications, max_calls, quiet or as_json)
     # without a scheduler or --slack, run_scenario sizes its own pool to the replications

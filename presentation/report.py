@@ -208,7 +208,12 @@ def _lead(text: str) -> str:
 
 def _summary(document: dict) -> str:
     scenario = document.get("scenario", {})
-    facts = _scenario_facts(scenario, len(document.get("intervals", [])))
+    span = document.get("span")
+    n = len(scenario.get("arrivals", {}).get("calls", ())) if span else len(document.get("intervals", []))
+    facts = _scenario_facts(scenario, n)
+    if span:  # a timeline of several days
+        facts.insert(0, ("Days", f"{span.get('from')} to {span.get('to')} ({span.get('days')} days), simulated as one "
+                                 "timeline; the intervals are each day's"))
     facts[1:1] = [("Replications", f"{document.get('replications', '?')} independent days; "
                                    "every estimate is their mean with a 95% t confidence interval"),
                   ("Seed", str(document.get("seed", "?")))]
@@ -280,23 +285,49 @@ def _tally(checks: list[dict]) -> str:
     return ", ".join(f"{count} {_e(STATUS_TEXT.get(status, status))}" for status, count in counts.items()) or "none"
 
 
+DAY_COLUMNS = (("offered", "calls"), ("service_level", "SL"), ("asa", "ASA"), ("abandon_rate", "abandoned"),
+               ("occupancy", "occupancy"))
+
+
+def _days_table(document: dict) -> str:
+    """A timeline's KPIs per date ('' for one day)."""
+    days = document.get("days")
+    if not days:
+        return ""
+    header = "<th class=\"text\">date</th><th class=\"text\">day</th>" + "".join(
+        f"<th title=\"{_e(name)}\">{_e(title)}</th>" for name, title in DAY_COLUMNS)
+    rows = []
+    for day in days:
+        cells = (f"<td class=\"text\" colspan=\"{len(DAY_COLUMNS)}\">closed</td>" if day.get("closed") else "".join(
+            f"<td title=\"95% CI {_e(_ci_text(name, day.get(name)))}\">{_e(_mean_text(name, day.get(name)))}</td>"
+            for name, _ in DAY_COLUMNS))
+        rows.append(f"<tr><td class=\"text\">{_e(day.get('date'))}</td><td class=\"text\">{_e(day.get('weekday'))}"
+                    f"</td>{cells}</tr>")
+    return ("<p class=\"note\">Each date's calls (by arrival, until the next date's first interval) and its agents' "
+            "time; every KPI per date is in <code>kpis.json</code> (<code>days</code>) and <code>intervals.csv</code>."
+            f"</p><div class=\"scroll\"><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            "</div>")
+
+
 def _interval_table(document: dict) -> str:
     intervals = document.get("intervals", [])
     if not intervals:
         return "<p>No intervals.</p>"
     columns = [(name, title) for name, title in INTERVAL_COLUMNS if name in intervals[0]]
     groups = document.get("scenario", {}).get("agents", [])
-    header = "<th>interval</th><th>agents</th>" + "".join(
+    dated = "date" in intervals[0]
+    header = ("<th>date</th><th>day</th>" if dated else "") + "<th>interval</th><th>agents</th>" + "".join(
         f"<th title=\"{_e(name)}\">{_e(title)}</th>" for name, title in columns)
     rows = []
     for k, row in enumerate(intervals):
-        agents = sum(g["staffing"][k] for g in groups if k < len(g.get("staffing", [])))
+        agents = row["agents"] if dated else sum(g["staffing"][k] for g in groups if k < len(g.get("staffing", [])))
+        when = f"<td>{_e(row.get('date'))}</td><td>{_e(row.get('weekday'))}</td>" if dated else ""
         cells = "".join(
             f"<td title=\"95% CI {_e(_ci_text(name, row.get(name)))}\">{_e(_mean_text(name, row.get(name)))}</td>"
             if _ci_text(name, row.get(name)) else f"<td>{_e(_mean_text(name, row.get(name)))}</td>"
             for name, _ in columns
         )
-        rows.append(f"<tr><td>{_e(row.get('interval', k))}</td><td>{_e(agents)}</td>{cells}</tr>")
+        rows.append(f"<tr>{when}<td>{_e(row.get('interval', k))}</td><td>{_e(agents)}</td>{cells}</tr>")
     return (
         "<p class=\"note\">Means over replications, by the interval in which calls arrived; hover a value for its "
         "95% confidence interval. Every KPI of every interval, with confidence bounds, is in "
@@ -472,7 +503,9 @@ def render_report(document: dict, images: dict[str, bytes], notes: list[str] | N
     name = document.get("scenario", {}).get("name", "callsim run")
     sections = (
         _section("scenario", "", _summary(document))
-        + _section("day", "The day against the targets", _day_table(document))
+        + _section("day", "The day against the targets" if "span" not in document else
+                   "All days against the targets", _day_table(document))
+        + (_section("days", "Per day", days) if (days := _days_table(document)) else "")
         + (_section("breakdown", "Per queue and agent group", breakdown) if (breakdown := _breakdown(document)) else "")
         + (_section("funnel", "The IVR funnel", funnel) if (funnel := _funnel_tables(document, images)) else "")
         + _section("intervals", "Per interval", _interval_table(document))
@@ -480,7 +513,8 @@ def render_report(document: dict, images: dict[str, bytes], notes: list[str] | N
                                             PLOT_CAPTIONS, "run"))
         + _section("definitions", "KPI definitions", _definitions(document.get("definitions", {})))
     )
-    nav = [("day", "Day KPIs")] + ([("breakdown", "Per queue")] if breakdown else []) + (
+    nav = [("day", "Day KPIs")] + ([("days", "Per day")] if days else []) + (
+        [("breakdown", "Per queue")] if breakdown else []) + (
         [("funnel", "IVR funnel")] if funnel else []) + [
         ("intervals", "Per interval"), ("plots", "Plots"), ("definitions", "Definitions")]
     return _page(name, nav, sections, "kpis.json", document.get("versions", {}), notes)

@@ -50,6 +50,23 @@ DPI = 100
 # --- provenance stamp ----------------------------------------------------------------------
 
 
+def _days_axis(ax, result: RunResult, n: int) -> None:
+    """A timeline's x axis: a tick and a line at each day's first interval, labelled with its
+    weekday and date; the closed hours between days are left blank by the plots (no KPI there)."""
+    days = result.timeline.days
+    ax.xaxis.set_major_locator(FixedLocator([day.first for day in days]))
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda x, pos: f"{days[pos].weekday}\n{days[pos].date[5:]}" if pos is not None and pos < len(days) else ""))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    for day in days:
+        ax.axvline(day.first - 0.5, color="#999999", linewidth=0.8, linestyle=":")
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_xlabel(f"day (each from {result.scenario.start}, {result.scenario.interval_minutes}-minute intervals; "
+                  f"{days[0].date} to {days[-1].date}; blank: closed)")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
 def run_id(scenario: dict, seed: int, replications: int) -> str:
     """A short fingerprint of what a run's numbers depend on: scenario, seed, replications.
 
@@ -61,7 +78,7 @@ def run_id(scenario: dict, seed: int, replications: int) -> str:
 
 
 def result_run_id(result: RunResult) -> str:
-    return run_id(result.scenario.model_dump(mode="json"), result.seed, result.replications)
+    return run_id(result.source_scenario.model_dump(mode="json"), result.seed, result.replications)
 
 
 def png_text(png: bytes) -> dict[str, str]:
@@ -145,10 +162,14 @@ def _label_positions(start_minute: int, interval_minutes: int, n: int, max_label
 
 
 def _interval_axis(ax, result: RunResult) -> None:
-    """Clock-time labels on an interval axis (once per shared x axis: the locators are shared)."""
+    """Clock-time labels on an interval axis (once per shared x axis: the locators are shared);
+    on a timeline of several days, each day's date at its first interval."""
     scenario = result.scenario
     labels = scenario.interval_labels()
     n = len(labels)
+    if result.timeline is not None:
+        _days_axis(ax, result, n)
+        return
     positions = _label_positions(int(scenario.start_s // 60), scenario.interval_minutes, n)
     ax.xaxis.set_major_locator(FixedLocator(positions))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: labels[int(round(x))] if 0 <= round(x) < n else ""))
@@ -169,13 +190,19 @@ def _line_with_band(ax, x, mean, low, high, colour: str, label: str) -> None:
     ax.fill_between(x, low, high, color=colour, alpha=0.22, linewidth=0, label="95% CI", zorder=2)
 
 
+def _whole(result: RunResult) -> str:
+    """What `result.day` covers: the day, or a timeline's days."""
+    return "day" if result.timeline is None else "all days"
+
+
 def _day_text(result: RunResult, name: str, fmt) -> str:
     estimate = result.day[name]
+    whole = _whole(result)
     if not math.isfinite(estimate.mean):
-        return "day: -"
+        return f"{whole}: -"
     if estimate.ci95 is None:
-        return f"day {fmt(estimate.mean)}"
-    return f"day {fmt(estimate.mean)} [{fmt(estimate.ci95[0])}, {fmt(estimate.ci95[1])}]"
+        return f"{whole} {fmt(estimate.mean)}"
+    return f"{whole} {fmt(estimate.mean)} [{fmt(estimate.ci95[0])}, {fmt(estimate.ci95[1])}]"
 
 
 def _count(value: float) -> str:
@@ -219,7 +246,7 @@ def volumes_png(result: RunResult) -> bytes:
     """
     per_replication = result.per_replication
     bars = [  # (legend label, colour, per-interval mean, CI low, CI high)
-        (f"{name} (day {_count(result.day[name].mean)})", COLOURS[name], *_series(result, name))
+        (f"{name} ({_whole(result)} {_count(result.day[name].mean)})", COLOURS[name], *_series(result, name))
         for name in ("offered", "answered", "abandoned")
     ]
     other = per_replication["offered"] - per_replication["answered"] - per_replication["abandoned"]
@@ -229,7 +256,7 @@ def volumes_png(result: RunResult) -> bytes:
         parts = [f"{name} {_count(result.day[name].mean)}" for name in ENDING_COUNTS
                  if name in per_replication and result.day[name].mean > 0]
         bars.append((
-            f"other endings (day {_count(other_day)})" + ("\n(" + ",\n ".join(parts) + ")" if parts else ""),
+            f"other endings ({_whole(result)} {_count(other_day)})" + ("\n(" + ",\n ".join(parts) + ")" if parts else ""),
             COLOURS["other"],
             np.array([e.mean for e in estimates]),
             np.array([e.ci95[0] if e.ci95 else math.nan for e in estimates]),
@@ -324,7 +351,8 @@ def _outcome_colour(code: int, order: int) -> str:
 
 
 def _sample_note(result: RunResult) -> str:
-    return "one simulated day (replication 0), not an average"
+    what = "day" if result.timeline is None else f"span of {len(result.timeline.days)} days"
+    return f"one simulated {what} (replication 0), not an average"
 
 
 def _plain(text: str) -> str:
@@ -443,17 +471,28 @@ def queue_length_png(result: RunResult) -> bytes:
                         linewidth=0.5, edgecolor=palette[index % len(palette)], label=f"waiting for {_plain(queue.name)}" if len(steps) > 1 else "callers waiting")
         lower = upper
     span = end
-    tick = next((step for step in (900, 1800, 3600, 7200, 10800, 14400, 21600) if span / step <= 14), 43200)
-    ax.xaxis.set_major_locator(MultipleLocator(tick))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _clock(x)))
+    if result.timeline is None:
+        tick = next((step for step in (900, 1800, 3600, 7200, 10800, 14400, 21600) if span / step <= 14), 43200)
+        ax.xaxis.set_major_locator(MultipleLocator(tick))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _clock(x)))
+        ax.set_xlabel("clock time (HH:MM)")
+    else:  # a timeline of several days: each day's start, dated
+        days = result.timeline.days
+        starts = [offset + day.first * scenario.interval_s for day in days]
+        ax.xaxis.set_major_locator(FixedLocator(starts))
+        ax.xaxis.set_major_formatter(FuncFormatter(
+            lambda x, pos: f"{days[pos].weekday}\n{days[pos].date[5:]}" if pos is not None and pos < len(days) else ""))
+        for start in starts:
+            ax.axvline(start, color="#999999", linewidth=0.8, linestyle=":")
+        ax.set_xlabel(f"day (each from {scenario.start}; {days[0].date} to {days[-1].date})")
     ax.set_xlim(offset, offset + end)
     ax.set_ylim(bottom=0)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel("clock time (HH:MM)")
     ax.set_ylabel("callers waiting in queue")
     ax.grid(color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
-    _titles(figure, ax, "Queue length through the day", result, _sample_note(result))
+    _titles(figure, ax, "Queue length through the " + ("day" if result.timeline is None else "days"), result,
+            _sample_note(result))
     _legend(ax)
     return _png(figure, result, "Queue length of the sample day")
 

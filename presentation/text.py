@@ -189,13 +189,31 @@ def state_line(scenario) -> str:
             f"nothing before {state.at} is simulated (those intervals are reported empty)")
 
 
+DAY_COLUMNS = (("offered", "calls"), ("service_level", "SL"), ("asa", "ASA"), ("abandon_rate", "abandoned"),
+               ("occupancy", "occupancy"))
+
+
+def _days_table(result: RunResult) -> list[str]:
+    """A timeline's KPIs per date (none for one day)."""
+    if result.timeline is None:
+        return []
+    rows = []
+    for day, kpis in zip(result.timeline.days, result.by_day):
+        values = ["closed"] + [""] * (len(DAY_COLUMNS) - 1) if day.closed else [
+            format_value(name, kpis[name].mean) for name, _ in DAY_COLUMNS]
+        rows.append([day.date, day.weekday] + values)
+    return [table(["date", "day"] + [title for _, title in DAY_COLUMNS], rows), ""]
+
+
 def format_summary(result: RunResult) -> str:
-    scenario = result.scenario
+    scenario = result.source_scenario
     sl = scenario.targets.service_level
     status_of = {check.kpi: check for check in result.targets}
+    line = result.timeline
+    span = "" if line is None else f"{line.span_label()}, simulated as one timeline; each day "
     lines = [
         f"{scenario.name}",
-        f"{scenario.n_intervals} x {scenario.interval_minutes}-minute intervals from {scenario.start}; "
+        f"{span}{scenario.n_intervals} x {scenario.interval_minutes}-minute intervals from {scenario.start}; "
         f"{result.replications} replications, seed {result.seed}; 95% confidence intervals",
     ]
     if scenario.initial_state is not None:
@@ -206,7 +224,7 @@ def format_summary(result: RunResult) -> str:
         mean, ci = format_estimate(name, result.day[name])
         check = status_of.get(name)
         rows.append([name, mean, ci, check.label if check else "", check.status if check else ""])
-    lines.append(table(["KPI (day)", "mean", "95% CI", "target", "status"], rows))
+    lines.append(table([f"KPI ({'day' if line is None else 'all days'})", "mean", "95% CI", "target", "status"], rows))
     lines.append("")
     lines.append(service_level_note(sl.within))
     lines.append("'uncertain' = the 95% CI straddles the target.")
@@ -216,6 +234,8 @@ def format_summary(result: RunResult) -> str:
     lines.append("")
     lines += _breakdown_tables(result)
     lines += funnel_table(funnel_document(result))
+    if line is not None:  # a row per date; the intervals (every date's) are in intervals.csv
+        return "\n".join(lines + _days_table(result) + ["KPIs per interval of every date: intervals.csv."])
     staffed = [sum(g.staffing[k] for g in scenario.agents) for k in range(scenario.n_intervals)]
     header = ["interval", "agents"] + [title for _, title in INTERVAL_COLUMNS]
     interval_rows = []

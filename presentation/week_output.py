@@ -161,12 +161,20 @@ def roster_png(study: WeekStudy) -> bytes:
     return png_bytes(figure, "roster")
 
 
-def week_files(study: WeekStudy, source: str = "", plots: bool = True) -> dict[str, str | bytes]:
-    files: dict[str, str | bytes] = {
-        "roster.csv": roster_csv(study),
-        "coverage.csv": coverage_csv(study),
-        "week.json": json.dumps(week_document(study, source), indent=2, sort_keys=True) + "\n",
-    }
+def week_files(study: WeekStudy, source: str = "", plots: bool = True, check=None,
+               stem: str = "week") -> dict[str, str | bytes]:
+    """roster.csv, coverage.csv, week.json, roster.png; with a `studies.week_check.WeekCheck`
+    (`--verify`, `--by-simulation`) also week_verify.csv, the week's KPIs per date in week.json
+    and `<stem>.scheduled.yaml` (the scenario with each date's staffing from the tours)."""
+    document = week_document(study, source)
+    files: dict[str, str | bytes] = {"roster.csv": roster_csv(study), "coverage.csv": coverage_csv(study)}
+    if check is not None:
+        from .week_check_output import scheduled_week_yaml, verification_document, week_verify_csv
+
+        document["verification"] = verification_document(check)
+        files["week_verify.csv"] = week_verify_csv(check)
+        files[f"{stem}.scheduled.yaml"] = scheduled_week_yaml(check, source)
+    files["week.json"] = json.dumps(document, indent=2, sort_keys=True) + "\n"
     if plots:
         files["roster.png"] = roster_png(study)
     return files

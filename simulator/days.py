@@ -7,6 +7,13 @@ YYYY-MM-DD}` as `arrivals.calls` takes, read by the loader), scaled by its `volu
 day has no calls and nobody works it. Short days are calls of 0 in the intervals it is shut
 (the planner then staffs none there). The weekday of each date is derived, never typed, so it
 cannot disagree with the date.
+
+`run` simulates the days as one timeline (`simulator.timeline`): a day may be open for part of the
+grid (`open: ["08:00", "14:00"]`: closed outside, no calls and nobody on shift), and may staff
+its own agents (`staffing: {group: [...]}`, one number per interval of the grid or one for the
+day; default: the group's `staffing`). Between two days the centre is closed (the close rule
+applies at each day's close) unless the grid fills 24 hours and the dates follow each other:
+then the centre runs across midnight without a break (a 24/7 centre: `start: "00:00"`).
 """
 from __future__ import annotations
 
@@ -15,14 +22,14 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from .schema_base import MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, _Frozen
+from .schema_base import MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, _Frozen, two_clock_times
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_DAYS = 31
 
 
 class Day(_Frozen):
-    _omitted_when_none = ("calls",)
+    _omitted_when_none = ("calls", "open", "staffing")
     date: str = Field(description='the date, "YYYY-MM-DD" (in quotes); its weekday follows from it')
     closed: bool = Field(default=False, description="the centre is closed all day: no calls, nobody works")
     calls: tuple[Annotated[float, Field(ge=0, le=MAX_CALLS_PER_INTERVAL)], ...] | None = Field(
@@ -30,6 +37,18 @@ class Day(_Frozen):
         description="this day's expected calls per interval (default: arrivals.calls); in a file also "
         "{csv: FILE.csv, date: YYYY-MM-DD}, a callsim forecast's rows of that date")
     volume: float = Field(default=1.0, ge=0, le=100, description="this day's calls are its calls times this factor")
+    open: tuple[str, str] | None = Field(
+        default=None, description='opening hours of a short day, ["HH:MM", "HH:MM"] (from, until) on the interval '
+        "grid: no calls and nobody on shift outside them, and the close rule at the close (default: the whole grid)")
+    staffing: dict[str, Annotated[int, Field(ge=0, le=MAX_AGENTS)] | tuple[
+        Annotated[int, Field(ge=0, le=MAX_AGENTS)], ...]] | None = Field(
+        default=None, description="this day's agents on shift per group: {group: [one number per interval]} or "
+        "{group: N} for the whole day (default: the group's staffing)")
+
+    @field_validator("open", mode="before")
+    @classmethod
+    def _clock_times(cls, value):
+        return two_clock_times(value, '["08:00", "14:00"]')
 
     @field_validator("date", mode="before")
     @classmethod

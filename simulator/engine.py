@@ -30,7 +30,9 @@ textbook SimPy model it must agree with, call for call, is tests/reference_model
 * **Staffing changes at interval boundaries.** Extra agents start at once; when staffing
   drops, idle agents leave first and busy ones finish their job, then leave (overtime). After
   the last interval no one new arrives; agents stay until every waiting caller has been
-  answered or has abandoned, and that time is overtime too.
+  answered or has abandoned, and that time is overtime too. A timeline of several days
+  (`simulator.timeline`) closes the same way at the first of its closed intervals (between two
+  days) and opens again, with the interval's staffing, at the next open one.
 * **The caller's journey.** IVR time (which may end the call), the queue (callback offers:
   keep_place or scheduled), a misrouted call costs the first agent a transfer time and re-joins
   the right queue at the front; abandoners may redial and unresolved callers call again.
@@ -105,13 +107,16 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
     """The state of one simulated day. Hot paths avoid attribute lookups in loops."""
 
     def __init__(self, env: Kernel, scenario: Scenario, callers: Callers,
-                 seed: int = 0, replication: int = 0, start_state=None):
+                 seed: int = 0, replication: int = 0, start_state=None, closed: frozenset[int] = frozenset()):
         self.env = env
         self.scenario = scenario
         self.start_state = start_state  # a starting_state.StartingState: the day begins at its moment
         n = len(callers)
         n_groups = len(scenario.agents)
         self.day_end_s = scenario.n_intervals * scenario.interval_s
+        # intervals the centre is closed (between the days of a timeline, simulator.timeline)
+        self.closed = closed
+        self.closed_at_s = self.day_end_s  # the last close so far: overtime is counted from it
         self.n_first = n  # first calls (redials and repeat calls are appended after them)
         self.next_interval = 0
         ivr = callers.ivr
@@ -211,17 +216,27 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
         Moments(self.env, self.arrived, self.n_first, self.start_call, deferred, ARRIVALS_WITHOUT_TIMEOUT).begin()
 
     def _boundary(self, event) -> None:
-        """Apply the next interval's staffing at its boundary, or close the day."""
+        """Apply the next interval's staffing at its boundary, or close (the day, or closed hours)."""
         if self.lazy is not None and event is not None:
             self.env.release_deferred(self.lazy_ends, event.eid)
         k = self.next_interval
         if k < len(self.scenario.arrivals.calls):
-            for g in range(len(self.staffing)):
-                self._set_staff(g, self.staffing[g][k])
+            if k not in self.closed:
+                self.closing = False  # open (again, on a timeline): the interval's staffing
+                for g in range(len(self.staffing)):
+                    self._set_staff(g, self.staffing[g][k])
+            elif not self.closing:  # closed hours between the days of a timeline: the close rule
+                self._close(self.env.now)
             self.next_interval = k + 1
             self.env.after(self.scenario.interval_s, self._boundary)
             return
+        if not self.closing:
+            self._close(self.day_end_s)
+
+    def _close(self, now: float) -> None:
+        """The centre closes (the end of the day, or of one day of a timeline): no one new comes."""
         self.closing = True
+        self.closed_at_s = now
         if self.lazy is not None:  # from now on every job's end is an event
             for g in range(len(self.lazy)):
                 self._wake(g)
@@ -362,8 +377,8 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
     def _go_home(self, g: int, agent: int) -> None:
         """After the close: the agent leaves; time past the end of the day is overtime."""
         now = self.env.now
-        if now > self.day_end_s:
-            self.overtime.append((g, self.day_end_s, now))
+        if now > self.closed_at_s:
+            self.overtime.append((g, self.closed_at_s, now))
         self._leave(g, agent)
 
     # --- agent bookkeeping ---------------------------------------------------------------
@@ -539,11 +554,12 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
 
 
 def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0, seed: int = 0,
-                     start_state=None) -> ReplicationResult:
+                     start_state=None, closed: frozenset[int] = frozenset()) -> ReplicationResult:
     """Run one day with the given first calls (useful for hand-built, deterministic callers);
-    with `start_state` (simulator.starting_state) from its moment on, its callers first."""
+    with `start_state` (simulator.starting_state) from its moment on, its callers first;
+    `closed`: the intervals the centre is closed (a timeline of several days)."""
     env = Kernel(start_state.at_s if start_state is not None else 0)
-    centre = _CallCentre(env, scenario, callers, seed, replication, start_state)
+    centre = _CallCentre(env, scenario, callers, seed, replication, start_state, closed)
     centre.start()
     env.run_dry()
     centre.finish()
@@ -564,12 +580,13 @@ def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0,
     )
 
 
-def simulate_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
-    """Draw the callers of replication `replication` and simulate the day once (from the
-    scenario's initial state, if it has one)."""
+def simulate_replication(scenario: Scenario, seed: int, replication: int,
+                         closed: frozenset[int] = frozenset()) -> ReplicationResult:
+    """Draw the callers of replication `replication` and simulate the day (or timeline) once
+    (from the scenario's initial state, if it has one)."""
     if scenario.initial_state is not None:
         from .starting_state import callers_from_state
 
         callers, start_state = callers_from_state(scenario, seed, replication)
-        return simulate_callers(scenario, callers, replication, seed, start_state)
-    return simulate_callers(scenario, draw_callers(scenario, seed, replication), replication, seed)
+        return simulate_callers(scenario, callers, replication, seed, start_state, closed)
+    return simulate_callers(scenario, draw_callers(scenario, seed, replication), replication, seed, closed=closed)

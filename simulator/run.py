@@ -27,6 +27,7 @@ from .numbers import finite_or_none
 from .parallel import ordered_map
 from .records import Outcome, ReplicationResult
 from .scenario import Scenario, replication_count
+from .timeline import Timeline, day_kpis, timeline
 
 
 class ConservationError(AssertionError):
@@ -147,6 +148,31 @@ class RunResult:
     # pooled calls of each judging period (kpis.period_kpis); None when targets are judged per interval
     per_period: dict | None = field(default=None, repr=False)
 
+    # a scenario with days: (then `scenario` is its whole span as one timeline): the days on it, and
+    # every KPI per replication and day, name -> (replications, days) (simulator.timeline.day_kpis)
+    timeline: Timeline | None = field(default=None, repr=False)
+    days_per_replication: dict[str, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def source_scenario(self) -> Scenario:
+        """The scenario as written (with its days:, for a timeline)."""
+        return self.scenario if self.timeline is None else self.timeline.source
+
+    @cached_property
+    def by_day(self) -> list[dict[str, Estimate]] | None:
+        """A timeline's KPIs per day (None for one day)."""
+        if self.days_per_replication is None:
+            return None
+        return [{name: Estimate.of(values[:, d], kpi_bounds(name)) for name, values in self.days_per_replication.items()}
+                for d in range(len(self.timeline.days))]
+
+    @property
+    def shown_intervals(self) -> list[int]:
+        """The intervals outputs show: all of one day; a timeline's open ones."""
+        if self.timeline is None:
+            return list(range(self.scenario.n_intervals))
+        return [k for _, k in self.timeline.shown]
+
     @property
     def kpi_names(self) -> list[str]:
         return list(self.per_replication)
@@ -197,6 +223,7 @@ class _ReplicationOutput:
     sample_day: ReplicationResult | None  # replication 0's records (or every one's with keep_records)
     funnel: np.ndarray | None = None  # with an IVR: the day's funnel counts (simulator.funnel)
     periods: dict | None = None  # with targets judged per hour or day: kpis.period_kpis
+    days: dict[str, np.ndarray] | None = None  # a timeline's KPIs per day (simulator.timeline.day_kpis)
 
 
 def replication_jobs(scenario: Scenario, seed: int, replications: int, keep_records: bool = False,
@@ -204,11 +231,12 @@ def replication_jobs(scenario: Scenario, seed: int, replications: int, keep_reco
     """The jobs of one scenario's replications: what a worker needs, and nothing else. Replication
     indices start at `first_replication` (a later block is a set of days independent of the first:
     the index is part of every stream's spawn key)."""
-    return [(scenario, seed, r, keep_records, sample_day)
+    work = scenario if scenario.days is None else timeline(scenario)  # a week is one timeline
+    return [(work, seed, r, keep_records, sample_day)
             for r in range(first_replication, first_replication + replications)]
 
 
-def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _ReplicationOutput:
+def _replication_kpis(job: tuple[Scenario | Timeline, int, int, bool, bool]) -> _ReplicationOutput:
     """KPIs of one replication (and its records for replication 0, one day kept for plots,
     unless `sample_day` is off, or for every replication when the caller keeps records).
     Replication 0's records are most of what a task sends back (8 MB for large_centre's
@@ -216,13 +244,17 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
     from .engine import simulate_callers, simulate_replication  # here: reading results does not load SimPy
 
     scenario, seed, replication, keep_records, sample_day = job
+    line = None
+    if isinstance(scenario, Timeline):
+        line, scenario = scenario, scenario.scenario
+    closed = frozenset() if line is None else line.closed
     funnel = None
     if scenario.ivr is None or scenario.initial_state is not None:  # (no funnel from a state yet)
-        result = simulate_replication(scenario, seed, replication)
+        result = simulate_replication(scenario, seed, replication, closed)
     else:  # the same day, with the first calls' funnel events noted as they are drawn
         trace = Trace(funnel_layout(scenario))
         callers = draw_callers(scenario, seed, replication, trace)
-        result = simulate_callers(scenario, callers, replication, seed)
+        result = simulate_callers(scenario, callers, replication, seed, closed=closed)
         funnel = replication_funnel(scenario, seed, replication, result.records, (callers.ivr, trace))
     check_conservation(result)
     several = len(scenario.queues) > 1 or len(scenario.agents) > 1 or uses_priority_classes(scenario)
@@ -232,11 +264,17 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
         sample_day=result if (replication == 0 and sample_day) or keep_records else None,
         funnel=funnel,
         periods=period_kpis(result, scenario),
+        days=None if line is None else day_kpis(result, line),
     )
 
 
 def result_from_replications(scenario: Scenario, seed: int, outputs: list[_ReplicationOutput]) -> RunResult:
-    """Stack the replications' outputs (in replication order) into a RunResult."""
+    """Stack the replications' outputs (in replication order) into a RunResult (of `scenario`'s
+    timeline when it has days:)."""
+    line = None
+    if scenario.days is not None:
+        line = timeline(scenario)
+        scenario = line.scenario
     per_replication = {name: np.vstack([o.kpis[name] for o in outputs]) for name in kpi_names(scenario)}
     breakdown = {}
     if outputs[0].breakdown is not None:
@@ -255,7 +293,9 @@ def result_from_replications(scenario: Scenario, seed: int, outputs: list[_Repli
                                            for kpi in kpis} for name, kpis in outputs[0].periods["queues"].items()}
     return RunResult(scenario=scenario, seed=seed, replications=len(outputs), per_replication=per_replication,
                      sample_day=outputs[0].sample_day, breakdown_per_replication=breakdown, funnel_per_replication=funnel,
-                     days=days if all(day is not None for day in days) else None, per_period=per_period)
+                     days=days if all(day is not None for day in days) else None, per_period=per_period,
+                     timeline=line, days_per_replication=None if line is None else {
+                         name: np.vstack([o.days[name] for o in outputs]) for name in outputs[0].days})
 
 
 def run_scenario(

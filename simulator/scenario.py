@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 from typing import Annotated, Literal, Mapping, Sequence
 
 import numpy as np
@@ -21,7 +20,7 @@ from .error_words import explain_error, format_path
 from .intents import Intent, check_intents, scenario_mean_handle_time_s
 from .ivr import Ivr
 from .routing import AGENT_SELECTION, CALL_SELECTION
-from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
+from .schema_base import (parse_clock, two_clock_times, MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX_PARTS, Name, NonNegativeInt, Probability,
                           ScenarioError, _Frozen, revised)
 from .days import MAX_DAYS, Day
 from .shift_rules import ShiftRules
@@ -29,16 +28,7 @@ from .state_schema import InitialState, check_state, state_offset_s
 
 SCHEMA_VERSION = 1
 
-CLOCK_PATTERN = r"(\d{1,2}):(\d{2})"
 CLOCK_JSON_PATTERN = r"^([01]?\d|2[0-3]):[0-5]\d$"  # for editors: a quoted clock time
-
-
-def parse_clock(text: str) -> str | None:
-    """'8:05' or '08:05' -> '08:05'; None if `text` is not a clock time HH:MM."""
-    match = re.fullmatch(CLOCK_PATTERN, text.strip())
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        return None
-    return f"{int(match[1]):02d}:{match[2]}"
 
 
 # a per-interval factor on a duration: positive and finite
@@ -124,14 +114,7 @@ class Callback(_Frozen):
     @field_validator("offered_between", mode="before")
     @classmethod
     def _clock_times(cls, value):
-        if value is None:
-            return value
-        if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise ValueError('give two clock times [from, until], e.g. ["10:00", "16:00"]')
-        for text in value:
-            if not isinstance(text, str) or text != text.strip() or parse_clock(text) is None:
-                raise ValueError(f"{text!r} is not a clock time HH:MM; give two, e.g. [\"10:00\", \"16:00\"]")
-        return tuple(parse_clock(text) for text in value)
+        return two_clock_times(value, '["10:00", "16:00"]')
 
     @model_validator(mode="after")
     def _delay_for_scheduled(self):
@@ -393,7 +376,8 @@ class Scenario(_Frozen):
     days: tuple[Day, ...] | None = Field(
         default=None, min_length=1, max_length=MAX_DAYS,
         description="the dates a multi-day scenario spans (a week): each a date, closed or not, and its own calls "
-        "(default: arrivals.calls); 'callsim schedule' builds weekly tours for them (the simulator runs one day)")
+        "(default: arrivals.calls), opening hours and staffing; 'callsim run' simulates them as one timeline "
+        "(simulator.timeline), 'callsim schedule' builds weekly tours for them")
     initial_state: InitialState | None = Field(
         default=None, description="the centre as it stands at a clock time `at` (callers waiting, agents busy, "
         "callbacks pending): the day is simulated from `at` to its end (absent = from the first interval, empty)")
@@ -539,11 +523,49 @@ class Scenario(_Frozen):
             if day.calls is not None and len(day.calls) != n:
                 raise ScenarioError(("days", d, "calls"), f"has {len(day.calls)} intervals but arrivals.calls has "
                                                           f"{n}; give one number per interval of the day")
+            if d and day.date <= self.days[d - 1].date:
+                raise ScenarioError(("days", d, "date"), f"{day.date} comes before {self.days[d - 1].date}; list the "
+                                    "days in date order")
+            self._check_day_open(d, day, n)
+            group_names = [g.name for g in self.agents]
+            for name, staffing in (day.staffing or {}).items():
+                if name not in group_names:
+                    raise ScenarioError(("days", d, "staffing", name), f"unknown agent group '{name}'; the groups "
+                                        f"are: {', '.join(group_names)}")
+                if isinstance(staffing, tuple) and len(staffing) != n:
+                    raise ScenarioError(("days", d, "staffing", name), f"has {len(staffing)} intervals but "
+                                        f"arrivals.calls has {n}; give one number per interval of the day, or one "
+                                        "for the whole day")
+        if n * self.interval_s > 86400:
+            raise ScenarioError(("arrivals", "calls"), f"{n} intervals of {self.interval_minutes} minutes are more "
+                                "than 24 hours: with days: each day's grid fits in a day; give at most "
+                                f"{86400 // int(self.interval_s)} intervals")
         if all(day.closed for day in self.days):
             raise ScenarioError(("days",), "every day is closed; open at least one")
         if self.shifts is not None and self.shifts.contracts is not None:
             self.shifts.check_week([day.weekday for day in self.days], [not day.closed for day in self.days],
                                    self.interval_minutes * n)
+
+    def _check_day_open(self, d: int, day: Day, n: int) -> None:
+        """A day's opening hours lie on the interval grid, from before until."""
+        if day.open is None:
+            return
+        day_s = n * self.interval_s
+        until = self.clock_at(day_s)[:5]
+        until = "24:00" if until == "00:00" else until + (" the next day" if self.start_s + day_s > 86400 else "")
+        grid = f"{self.start} to {until} every {self.interval_minutes} minutes"
+        offsets = []
+        for k, clock in enumerate(day.open):
+            offset = self._clock_offset_s(clock)
+            if k == 1 and offset == 0:  # the clock time the grid ends at, one day on
+                offset = 86400.0
+            if offset > day_s or (k == 0 and offset == day_s) or offset % self.interval_s:
+                raise ScenarioError(("days", d, "open", k), f"{clock} is not a boundary of the day's intervals "
+                                    f"({grid}); give one of them")
+            offsets.append(offset)
+        if offsets[1] <= offsets[0]:
+            raise ScenarioError(("days", d, "open"), f"{day.open[1]} is not after {day.open[0]}; give [from, until] "
+                                "in that order")
 
     def _check_callback_limits(self, q_index: int, callback: "Callback | None", n: int) -> None:
         if callback is None:
@@ -665,10 +687,26 @@ class Scenario(_Frozen):
 
     # --- variants: a new validated scenario without a file round trip ---
 
+    def open_range(self, d: int) -> tuple[int, int]:
+        """Intervals [from, until) day `d` of `days:` is open ((0, 0) when closed; checked on the grid)."""
+        day, n = self.days[d], self.n_intervals
+        if day.closed:
+            return 0, 0
+        if day.open is None:
+            return 0, n
+        start_s, end_s = (self._clock_offset_s(clock) for clock in day.open)
+        end_s = 86400.0 if end_s == 0 else end_s
+        return int(start_s // self.interval_s), min(n, int(end_s // self.interval_s))
+
     def on_day(self, d: int) -> "Scenario":
-        """Day `d` of `days:` as a one-day scenario: that day's calls, no `days:`."""
-        calls = self.days[d].day_calls(self.arrivals.calls)
-        return revised(self, arrivals=revised(self.arrivals, calls=calls), days=None)
+        """Day `d` of `days:` as a one-day scenario: that day's calls (none outside its opening
+        hours) and staffing, no `days:`."""
+        lo, hi = self.open_range(d)
+        calls = tuple(c if lo <= k < hi else 0.0 for k, c in enumerate(self.days[d].day_calls(self.arrivals.calls)))
+        day_staffing = self.days[d].staffing or {}
+        agents = tuple(revised(g, staffing=_per_interval(day_staffing[g.name], len(calls)))
+                       if g.name in day_staffing else g for g in self.agents)
+        return revised(self, arrivals=revised(self.arrivals, calls=calls), agents=agents, days=None)
 
     def with_staffing(self, staffing: "Mapping[str, Sequence[int]]", what: str = "the new staffing",
                       advice: str = "ask for a smaller change") -> "Scenario":
@@ -713,6 +751,11 @@ class Scenario(_Frozen):
             ratio = scenario_mean_handle_time_s(scaled) / scenario_mean_handle_time_s(self)
             arrivals = _revised_at(("arrivals",), self.arrivals, handle_time_s=tuple(h * ratio for h in hts))
             return revised(scaled, arrivals=arrivals)
+
+
+def _per_interval(value: int | tuple[int, ...], n: int) -> tuple[int, ...]:
+    """One number for the day, or one per interval, as one per interval."""
+    return tuple(value) if isinstance(value, tuple) else (value,) * n
 
 
 def _check_by_interval(queue: Queue, q_index: int, n: int) -> None:

@@ -1,6 +1,7 @@
 """Building blocks shared by every part of the scenario schema."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, ClassVar
 
@@ -18,6 +19,30 @@ MAX_INTERVALS = 366 * 96  # a year of 15-minute intervals
 MAX_DURATION_S = 7 * 86_400.0  # any time parameter: a week
 MAX_CV = 10.0  # coefficient of variation of a duration; talk times run 0.5 to 3
 MAX_PARTS = 200  # queues, agent groups, menu options, ...: a real centre has tens
+
+
+CLOCK_PATTERN = r"(\d{1,2}):(\d{2})"
+
+
+def parse_clock(text: str) -> str | None:
+    """'8:05' or '08:05' -> '08:05'; None if `text` is not a clock time HH:MM."""
+    match = re.fullmatch(CLOCK_PATTERN, text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        return None
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def two_clock_times(value, example: str):
+    """A [from, until] pair of clock times HH:MM, normalised ('8:00' -> '08:00'); None stays None.
+    `example` is the pair a message suggests, e.g. '["08:00", "14:00"]'."""
+    if value is None:
+        return value
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"give two clock times [from, until], e.g. {example}")
+    for text in value:
+        if not isinstance(text, str) or text != text.strip() or parse_clock(text) is None:
+            raise ValueError(f"{text!r} is not a clock time HH:MM; give two, e.g. {example}")
+    return tuple(parse_clock(text) for text in value)
 
 
 def _printable_name(value: str) -> str:

@@ -756,6 +756,9 @@ def optimize_staffing(scenario: Scenario, start: Start = "erlang", replications:
     first simulation; `on_batch(Progress)` after every simulated batch."""
     from planner.plan import PlanError, plan_scenario
 
+    if scenario.days is not None:  # the search moves one day's staffing; a week's is days[].staffing
+        raise OptimizeError("optimize searches one day's staffing, and this scenario has days: (a week): leave out "
+                            "days: to optimise one day, or use 'callsim schedule --by-simulation' for the week")
     if start not in STARTS:
         raise OptimizeError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
     if confidence is not None and not 0.5 <= confidence < 1.0:

@@ -38,5 +38,9 @@ def run_study(scenario: Scenario, replications: int | None = None, seed: int | N
 
 def simulated_scenarios(scenario: Scenario, slack: bool) -> list[Scenario]:
     """The days `run_study` simulates per replication, for the size check: the scenario, and
-    with `slack` two more per agent group."""
+    with `slack` two more per agent group; a scenario with days: is its whole span (simulator.timeline)."""
+    if scenario.days is not None:
+        from simulator.timeline import timeline
+
+        return [timeline(scenario).scenario]
     return [scenario] * (1 + 2 * len(scenario.agents) if slack else 1)

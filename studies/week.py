@@ -89,10 +89,19 @@ def _requirements(scenario: Scenario, slot: int, where: str):
     return {name: tuple(rows) for name, rows in required.items()}, types
 
 
-def week_problems(scenario: Scenario, slot: int, where: str = ""):
-    """Per group: the WeekProblem of planner.tours, and the requirement it covers."""
+def week_problems(scenario: Scenario, slot: int, where: str = "",
+                  raised: dict[str, dict[tuple[int, int], float]] | None = None):
+    """Per group: the WeekProblem of planner.tours, and the requirement it covers; `raised`:
+    per group, {(day, interval): agents on the phones at least} (`studies.week_check`)."""
     rules = scenario.shifts
     required, groups = _requirements(scenario, slot, where)
+    per = scenario.interval_minutes // slot
+    for name, entries in (raised or {}).items():
+        days = [list(row) for row in required[name]]
+        for (d, k), value in entries.items():
+            for j in range(k * per, (k + 1) * per):
+                days[d][j] = max(days[d][j], float(value))
+        required[name] = tuple(tuple(row) for row in days)
     problems = {}
     for name, group in groups.items():
         by_name = {t.name: t for t in group.shift_types}
@@ -120,16 +129,18 @@ def week_problems(scenario: Scenario, slot: int, where: str = ""):
 
 
 def schedule_week(scenario: Scenario, shrinkage: float | None = None, time_limit_s: float = 60.0,
-                  agents_path: str | Path | None = None, where: str = "") -> WeekStudy:
+                  agents_path: str | Path | None = None, where: str = "",
+                  raised: dict[str, dict[tuple[int, int], float]] | None = None) -> WeekStudy:
     """Weekly tours for every group (proven optimum or the gap reached in the time limit), and
     the roster if an agents file is given. Raises ScheduleError (one line) for rules that cannot
-    cover the week, naming the day and the intervals left short."""
+    cover the week, naming the day and the intervals left short. `raised`: requirements raised
+    by simulation (`week_problems`)."""
     if scenario.days is None or scenario.shifts is None or scenario.shifts.contracts is None:
         raise ScheduleError(f"{where}a weekly schedule needs days: and shifts.contracts: in the scenario")
     rules = scenario.shifts
     shrinkage = rules.shrinkage if shrinkage is None else shrinkage
     slot = slot_minutes(scenario, rules)
-    problems, required = week_problems(scenario, slot, where)
+    problems, required = week_problems(scenario, slot, where, raised)
     weeks = {}
     for name, problem in problems.items():
         try:

@@ -30,7 +30,9 @@ What it models (grown feature by feature; the rest of the engine is not specifie
 * talk and after-call work: the agent is busy for both;
 * staffing changes at interval boundaries: new agents take waiting callers at once; when
   staffing drops idle agents leave first, busy ones when their job ends; after the last
-  interval agents go home once nobody waits for them (and nobody is still in the IVR);
+  interval agents go home once nobody waits for them (and nobody is still in the IVR); a
+  timeline's closed intervals (between days) close the same way, and the next open interval's
+  staffing opens again;
 * IVR time: the caller spends its drawn IVR time first, and its walk may end the call there
   (contained, or hung up in the IVR);
 * telephone lines (`trunks`): a `simpy.Resource` of lines; a caller takes one on arrival or,
@@ -503,9 +505,11 @@ class ReferenceDay:
     caller: np.ndarray | None = None  # int32, the first call of the caller (days with return calls)
 
 
-def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None) -> ReferenceDay:
+def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None,
+             closed: frozenset = frozenset()) -> ReferenceDay:
     """The day of `callers` (first calls, drawn by simulator.callers) in the reference model; with
-    `start` (a simulator.starting_state.StartingState) from its moment, its callers first."""
+    `start` (a simulator.starting_state.StartingState) from its moment, its callers first;
+    `closed`: the intervals a timeline of several days is closed (simulator.timeline)."""
     env = simpy.Environment(start.at_s if start is not None else 0)
     n_waiting = start.n_waiting if start is not None else 0
     pool = AgentPool(env, scenario, generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random)
@@ -628,8 +632,12 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None)
     def staffing():
         first = start.interval if start is not None else 0
         for k in range(first, scenario.n_intervals):
-            for g, agents in enumerate(scenario.agents):
-                pool.set_staff(g, agents.staffing[k])
+            if k not in closed:
+                pool.closed = False
+                for g, agents in enumerate(scenario.agents):
+                    pool.set_staff(g, agents.staffing[k])
+            elif not pool.closed:  # closed hours of a timeline: closed as after the last interval
+                pool.close()
             yield env.timeout((k + 1) * scenario.interval_s - env.now if k == first else scenario.interval_s)
         pool.close()
 

@@ -180,13 +180,16 @@ def test_a_day_reads_its_calls_from_a_forecast_by_date(tmp_path):
         load(_write(tmp_path, data))
 
 
-def test_run_on_a_week_says_it_simulates_one_day(capsys, tmp_path):
-    """Until the week is simulated, `run` on a scenario with days: warns that it reports one day;
-    the control (a one-day scenario) has no such warning."""
+def test_run_on_a_week_simulates_the_week_without_a_warning(capsys, tmp_path):
+    """`run` on a scenario with days: simulates every date (a table per date), with no warning that
+    it reports one day; the control (a one-day scenario) has no per-date table."""
     from helpers import HELP_DESK, SCENARIO_DIR, run_cli
 
-    code, out, err = run_cli(capsys, "run", SCENARIO_DIR / "retail_bank_week.yaml", "-r", 2, "--no-plots", "-q",
+    code, out, err = run_cli(capsys, "run", SCENARIO_DIR / "retail_bank_week.yaml", "-r", 2, "--no-plots",
                              "-o", tmp_path / "week")
-    assert code == 0 and "run simulates one day" in err, err
-    code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--no-plots", "-q", "-o", tmp_path / "day")
+    assert code == 0 and "simulates one day" not in err and "warning" not in err, err
+    assert "2026-03-07  Sat" in out and "2026-03-08  Sun   closed" in out, out
+    assert any(line.startswith("date ") for line in out.splitlines()), out
+    code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--no-plots", "-o", tmp_path / "day")
     assert code == 0 and "days:" not in err, err
+    assert not any(line.startswith("date ") for line in out.splitlines()), out
