@@ -24,6 +24,7 @@ from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX
                           ScenarioError, _Frozen, revised)
 from .days import MAX_DAYS, Day
 from .shift_rules import ShiftRules
+from .state_schema import InitialState, check_state
 
 SCHEMA_VERSION = 1
 
@@ -339,7 +340,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing")
+    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing", "initial_state")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -372,6 +373,9 @@ class Scenario(_Frozen):
         default=None, min_length=1, max_length=MAX_DAYS,
         description="the dates a multi-day scenario spans (a week): each a date, closed or not, and its own calls "
         "(default: arrivals.calls); 'callsim schedule' builds weekly tours for them (the simulator runs one day)")
+    initial_state: InitialState | None = Field(
+        default=None, description="the centre as it stands at a clock time `at` (callers waiting, agents busy, "
+        "callbacks pending): the day is simulated from `at` to its end (absent = from the first interval, empty)")
 
     @field_validator("start")
     @classmethod
@@ -498,6 +502,8 @@ class Scenario(_Frozen):
             self.shifts.check_against(int(self.start_s // 60), n, self.interval_minutes, group_names,
                                       self.arrivals.calls)
         self._check_days(n)
+        if self.initial_state is not None:
+            check_state(self.initial_state, self)
         return self
 
     def _check_days(self, n: int) -> None:
