@@ -43,6 +43,9 @@ from simulator.schema_base import MAX_AGENTS, revised
 
 from .intraday_actions import Action, parse_action
 
+# the engine starts a day from `Scenario.initial_state` (issue 25 part 1): until it does, the rest of
+# the day starts empty at `now` and --state is refused
+ENGINE_STARTS_FROM_STATE = False
 PRIOR_INTERVALS = 4  # K: the forecast's weight, in intervals of observation
 OUTLOOK_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 DAY_KPIS = ("service_level", "asa", "abandon_rate")  # call-based: the empty hours before `now` do not dilute them
@@ -193,7 +196,20 @@ def reforecast(scenario: Scenario, actuals: Actuals, now: Now, prior_intervals: 
                       aht_ratio, aht_weight, aht_factor, tuple(calls), tuple(rest))
 
 
-def rest_of_day(scenario: Scenario, forecast: Reforecast) -> Scenario:
+def load_now_state(path: str | Path, scenario: Scenario, now: Now):
+    """The STATE.yaml at `path`, checked against the scenario, taken at --now."""
+    from simulator.initial_state import load_state
+
+    state = load_state(path, scenario)
+    if scenario.offset_of_clock(state.at) != now.offset_s:
+        raise IntradayError(f"{path}: at {state.at} is not --now {now.clock}; give the state taken at --now")
+    if not ENGINE_STARTS_FROM_STATE:
+        raise IntradayError(f"--state {path}: starting the day from a state needs the engine of issue 25 (branch istate), "
+                            "not in this build yet; leave --state out to start empty at --now")
+    return state
+
+
+def rest_of_day(scenario: Scenario, forecast: Reforecast, state=None) -> Scenario:
     """The scenario from `now` with the re-forecast calls and handle times (module docstring)."""
     arrivals = revised(scenario.arrivals, calls=forecast.rest_calls)
     rest = revised(scenario, arrivals=arrivals)
@@ -352,7 +368,8 @@ def _outcome(comparison, index: int, label: str, kind: str, cost: float, now: No
     return ActionOutcome(label, kind, cost, day, difference, outlook(run, now, forecast))
 
 
-def intraday_study(scenario: Scenario, actuals_path: str | Path, now_clock: str, actions: Sequence[str] = (),
+def intraday_study(scenario: Scenario, actuals_path: str | Path, now_clock: str, state_path: str | Path | None = None,
+                   actions: Sequence[str] = (),
                    suggest: bool = False, replications: int | None = None, seed: int | None = None,
                    executor: Executor | None = None, on_replication_done: Callable[[int, int], None] | None = None,
                    on_batch=None) -> IntradayResult:
@@ -363,11 +380,12 @@ def intraday_study(scenario: Scenario, actuals_path: str | Path, now_clock: str,
 
     now = parse_now(scenario, now_clock)
     actuals = read_actuals(actuals_path, scenario, now)
+    state = None if state_path is None else load_now_state(state_path, scenario, now)
     parsed = [parse_action(text, scenario, now.interval) for text in actions]
     replications = replication_count(replications, scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     forecast = reforecast(scenario, actuals, now)
-    rest = rest_of_day(scenario, forecast)
+    rest = rest_of_day(scenario, forecast, state)
     variants = [action.variant(rest) for action in parsed]  # a bad action fails before the runs
     suggestion = suggest_overtime(rest, now, replications, seed, executor, on_batch) if suggest else None
     scenarios = [rest, *variants]
