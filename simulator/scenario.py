@@ -12,6 +12,7 @@ import math
 import re
 from typing import Annotated, Literal, Mapping, Sequence
 
+import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
@@ -24,7 +25,7 @@ from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX
                           ScenarioError, _Frozen, revised)
 from .days import MAX_DAYS, Day
 from .shift_rules import ShiftRules
-from .state_schema import InitialState, check_state
+from .state_schema import InitialState, check_state, state_offset_s
 
 SCHEMA_VERSION = 1
 
@@ -576,6 +577,17 @@ class Scenario(_Frozen):
     @property
     def interval_s(self) -> float:
         return self.interval_minutes * 60.0
+
+    @property
+    def state_at_s(self) -> float:
+        """Simulation seconds the day is simulated from: the initial state's moment (0 without one)."""
+        return 0.0 if self.initial_state is None else state_offset_s(self.initial_state, self.start_s)
+
+    def interval_seconds_simulated(self) -> np.ndarray:
+        """Seconds of each interval that are simulated: all of them, but those before the
+        initial state's moment (none) and the one it cuts (the part from it on)."""
+        ends = (np.arange(self.n_intervals) + 1) * self.interval_s
+        return np.clip(ends - self.state_at_s, 0.0, self.interval_s)
 
     @property
     def start_s(self) -> float:

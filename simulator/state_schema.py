@@ -114,6 +114,10 @@ def check_state(state: InitialState, scenario) -> None:
         if busy.n_talking + busy.n_acw > on_shift:
             raise ScenarioError((*where, "busy", name), f"{busy.n_talking + busy.n_acw} agents busy but the group has "
                                 f"{on_shift} on shift at {state.at}; give at most {on_shift} (or raise its staffing)")
+    on_lines = sum(len(waits) for waits in state.waiting.values()) + sum(b.n_talking for b in state.busy.values())
+    if scenario.trunks is not None and on_lines > scenario.trunks:
+        raise ScenarioError(where, f"{on_lines} callers on the line (waiting and talking) but the centre has "
+                            f"{scenario.trunks} trunks; give at most {scenario.trunks}, or raise trunks")
     for name, count in state.callbacks_pending.items():
         if count and scenario.queues[queues.index(name)].callback is None:
             raise ScenarioError((*where, "callbacks_pending", name),

@@ -37,6 +37,12 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   finding none free, is blocked (a busy signal); it holds it through the IVR and the wait until
   it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line).
 
+* a start from the centre's state (`initial_state`, drawn by `simulator.starting_state`): the
+  clock starts at its moment with that interval's staffing; each busy agent is busy for its
+  remaining time (its caller holding a line until its talk ends); each waiting caller joins its
+  line in order of arrival (it joined at its arrival, before the moment) and races its agent
+  against the rest of its patience, without balking; then the day's callers from the moment on.
+
 Not yet: callbacks, redials and repeat calls (so neither blocked callers' redials), misroutes and transfers, priority classes,
 overflow, callers who never abandon (unserved at the end).
 """
@@ -167,9 +173,11 @@ class ReferenceDay:
     group: np.ndarray  # int16, -1 if not answered
 
 
-def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> ReferenceDay:
-    """The day of `callers` (first calls, drawn by simulator.callers) in the reference model."""
-    env = simpy.Environment()
+def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None) -> ReferenceDay:
+    """The day of `callers` (first calls, drawn by simulator.callers) in the reference model; with
+    `start` (a simulator.starting_state.StartingState) from its moment, its callers first."""
+    env = simpy.Environment(start.at_s if start is not None else 0)
+    n_waiting = start.n_waiting if start is not None else 0
     pool = AgentPool(env, scenario, generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random)
     n = len(callers)
     outcome = np.full(n, -1, dtype=np.int8)
@@ -195,6 +203,9 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             lines.release(line)
 
     def on_the_line(i: int, line):
+        if i < n_waiting:
+            yield from waiting_since_before(i, line)
+            return
         if callers.ivr is not None:
             pool.in_ivr += 1
             yield env.timeout(ivr_s[i])
@@ -213,7 +224,18 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             outcome[i] = Outcome.BALKED
             hang_up(line)
             return
-        results = yield request | env.timeout(callers.patience_s[i])
+        yield from wait_then_talk(i, line, request, joined_s, callers.patience_s[i])
+
+    def waiting_since_before(i: int, line):
+        """A caller of the state: in line since its arrival, before the start; no balking."""
+        q = int(callers.queue[i])
+        joined_s = float(callers.arrived_at_s[i])
+        request = pool.request(q)
+        request.joined_s = joined_s  # its place in line (for the rules by age)
+        yield from wait_then_talk(i, line, request, joined_s, joined_s + callers.patience_s[i] - env.now)
+
+    def wait_then_talk(i: int, line, request, joined_s: float, patience_left_s: float):
+        results = yield request | env.timeout(patience_left_s)
         wait_s[i] = env.now - joined_s
         if request not in results:
             pool.cancel(request)
@@ -228,18 +250,35 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
         pool.release(request.value)
 
     def source():
-        for i, arrived_at_s in enumerate(callers.arrived_at_s.tolist()):
+        first = start.n_initial if start is not None else 0
+        for i, arrived_at_s in enumerate(callers.arrived_at_s.tolist()[first:], first):
             yield env.timeout(arrived_at_s - env.now)
             env.process(caller(i))
 
     def staffing():
-        for k in range(scenario.n_intervals):
+        first = start.interval if start is not None else 0
+        for k in range(first, scenario.n_intervals):
             for g, agents in enumerate(scenario.agents):
                 pool.set_staff(g, agents.staffing[k])
-            yield env.timeout(scenario.interval_s)
+            yield env.timeout((k + 1) * scenario.interval_s - env.now if k == first else scenario.interval_s)
         pool.close()
 
+    def busy_agent(g: int, busy_s: float, line_s: float):
+        """An agent of the state: busy for the rest of a job begun before the start."""
+        pool.idle[g].popleft()
+        pool.busy[g] += 1
+        if lines is not None and line_s > 0:
+            line = lines.request()
+            env.timeout(line_s).callbacks.append(lambda _: lines.release(line))
+        yield env.timeout(busy_s)
+        pool.release(g)
+
     env.process(staffing())
+    if start is not None:
+        for g, busy_s, line_s in zip(start.busy_group, start.busy_s, start.line_s):
+            env.process(busy_agent(g, busy_s, line_s))
+        for i in range(n_waiting):
+            env.process(caller(i))
     env.process(source())
     env.run()
     assert not (outcome < 0).any(), "a caller never hung up: callers who never abandon are not modelled here"

@@ -3,6 +3,7 @@ STATE.yaml read by `simulator.initial_state.load_state`, each refused in one lin
 file:line: key when it cannot be used."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from simulator.errors import UserError
@@ -100,3 +101,65 @@ def test_a_bad_state_inside_a_scenario_names_the_scenario_line(scenario):
 def test_a_missing_state_file_is_one_line(tmp_path, scenario):
     with pytest.raises(UserError, match="no such file; give the path of a .yaml file with at"):
         load_state(tmp_path / "nothing.yaml", scenario)
+
+
+def callback_scenario(mode: str):
+    import yaml
+
+    from helpers import SCENARIO_DIR
+    from simulator.loading import scenario_from_dict
+
+    data = yaml.safe_load((SCENARIO_DIR / "callback_peak_on.yaml").read_text())
+    data["queues"][0]["callback"]["mode"] = mode
+    if mode == "scheduled":
+        data["queues"][0]["callback"]["delay"] = {"dist": "fixed", "mean": 600}
+    data["initial_state"] = {"at": "12:10", "waiting": {"service": [30, 60, 90]},
+                             "busy": {"agents": {"talking": 30, "acw": 5}}, "callbacks_pending": {"service": 4}}
+    return scenario_from_dict(data)
+
+
+@pytest.mark.parametrize("mode", ["keep_place", "scheduled"])
+def test_promised_callbacks_are_made_as_the_queue_says(mode):
+    from simulator.engine import simulate_replication
+    from simulator.records import CALLBACK_ACCEPTED, INITIAL, Outcome
+    from simulator.run import check_conservation
+
+    scenario = callback_scenario(mode)
+    at_s = 2 * 3600 + 600.0
+    for r in range(3):
+        result = simulate_replication(scenario, 1, r)
+        check_conservation(result)
+        records = result.records
+        initial = (records.flags & INITIAL) > 0
+        promised = initial & ((records.flags & CALLBACK_ACCEPTED) > 0)
+        assert initial.sum() == 7 and promised.sum() == 4
+        assert set(records.outcome[promised]) <= {Outcome.CALLBACK_COMPLETED, Outcome.CALLBACK_FAILED}
+        assert (records.arrived_at_s[promised] == at_s).all() and (records.wait_s[promised] == 0).all()
+        # the waiting callers are the day's callers who arrived before `at`, the others arrive from it on
+        assert np.allclose(np.sort(at_s - records.arrived_at_s[initial & ~promised]), [30, 60, 90])
+        assert (records.arrived_at_s[~initial] >= at_s).all()
+        assert (result.busy_start_s >= at_s).all()
+        completed = promised & (records.outcome == Outcome.CALLBACK_COMPLETED)
+        if mode == "scheduled" and completed.any():  # dialled no sooner than the delay after `at`
+            assert (records.callback_delay_s[completed] >= 600).all()
+
+
+def test_run_says_it_starts_from_a_state_and_is_the_same_on_any_number_of_workers(tmp_path, capsys):
+    from helpers import HELP_DESK, run_cli
+
+    path = tmp_path / "state.yaml"
+    path.write_text(HELP_DESK.read_text() + 'initial_state:\n  at: "10:30"\n  waiting: {support: [12, 40, 95]}\n'
+                    '  busy:\n    support team: {talking: 8, acw_elapsed_s: [5]}\n')
+    documents = []
+    for workers in ("1", "2"):
+        code, out, err = run_cli(capsys, "run", path, "-r", "4", "-w", workers, "-o", tmp_path / workers)
+        assert code == 0, err
+        assert "Starts from the centre's state at 10:30: 3 callers waiting, 9 agents busy" in "\n".join(out.splitlines()[:4])
+        documents.append((tmp_path / workers / "kpis.json").read_text())
+        # the intervals before 10:30 are reported empty: nothing offered
+        rows = (tmp_path / workers / "intervals.csv").read_text().splitlines()
+        assert [row.split(",")[:2] for row in rows[1:6]] == [["08:00", "0"], ["08:30", "0"], ["09:00", "0"],
+                                                              ["09:30", "0"], ["10:00", "0"]]
+        assert float(rows[6].split(",")[1]) > 0
+    assert documents[0] == documents[1]
+    assert '"initial_state"' in documents[0]  # the results carry the state they started from
