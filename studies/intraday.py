@@ -14,8 +14,11 @@
    that answered calls. The factors scale the rest of the day's calls and every queue's talk and
    ACW (`Scenario.with_volume`-style variants, `with_scaled_durations`); busyness_cv stays (the
    day-to-day uncertainty that is left is not modelled apart).
-3. The rest of the day (`rest_of_day`): the re-forecast scenario from `now`: no calls before it,
-   the interval that holds it keeps its remaining share (the engine starts empty at `now`).
+3. The rest of the day (`rest_of_day`): the re-forecast scenario started from the centre's state
+   at `now` (`Scenario.initial_state`: the STATE.yaml given, else nobody waiting or busy); the
+   engine simulates no calls before `now`, the interval that holds it keeps its remaining share,
+   callers already waiting have their patience drawn beyond their wait so far, busy agents their
+   remaining time (simulator.starting_state).
 4. Outlook, actions, suggestion (`intraday_study`): doing nothing, each `--action`
    (`studies.intraday_actions`) and with `suggest` the cheapest overtime are simulated on the same
    callers (`studies.compare.compare_scenarios`: same seed, same replications), each remaining
@@ -38,14 +41,11 @@ import numpy as np
 from simulator.errors import UserError
 from simulator.intents import scenario_mean_handle_time_s
 from simulator.run import Estimate, RunResult
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, parse_clock
 from simulator.schema_base import MAX_AGENTS, revised
 
 from .intraday_actions import Action, parse_action
 
-# the engine starts a day from `Scenario.initial_state` (issue 25 part 1): until it does, the rest of
-# the day starts empty at `now` and --state is refused
-ENGINE_STARTS_FROM_STATE = False
 PRIOR_INTERVALS = 4  # K: the forecast's weight, in intervals of observation
 OUTLOOK_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 DAY_KPIS = ("service_level", "asa", "abandon_rate")  # call-based: the empty hours before `now` do not dilute them
@@ -86,7 +86,7 @@ def parse_now(scenario: Scenario, clock: str) -> Now:
     except UserError as exc:
         raise IntradayError(f"--now {clock}: {exc}; give a time within the day") from None
     k = int(offset // scenario.interval_s)
-    return Now(clock, offset, k, 1.0 - (offset - k * scenario.interval_s) / scenario.interval_s)
+    return Now(parse_clock(clock), offset, k, 1.0 - (offset - k * scenario.interval_s) / scenario.interval_s)
 
 
 def read_actuals(path: str | Path, scenario: Scenario, now: Now) -> Actuals:
@@ -203,16 +203,19 @@ def load_now_state(path: str | Path, scenario: Scenario, now: Now):
     state = load_state(path, scenario)
     if scenario.offset_of_clock(state.at) != now.offset_s:
         raise IntradayError(f"{path}: at {state.at} is not --now {now.clock}; give the state taken at --now")
-    if not ENGINE_STARTS_FROM_STATE:
-        raise IntradayError(f"--state {path}: starting the day from a state needs the engine of issue 25 (branch istate), "
-                            "not in this build yet; leave --state out to start empty at --now")
     return state
 
 
-def rest_of_day(scenario: Scenario, forecast: Reforecast, state=None) -> Scenario:
-    """The scenario from `now` with the re-forecast calls and handle times (module docstring)."""
-    arrivals = revised(scenario.arrivals, calls=forecast.rest_calls)
-    rest = revised(scenario, arrivals=arrivals)
+def rest_of_day(scenario: Scenario, forecast: Reforecast, now: Now, state=None) -> Scenario:
+    """The re-forecast scenario started from `state` (the STATE.yaml's, else nobody waiting or busy)
+    at `now`: the engine keeps the day's callers from `now` on (the cut interval its remaining
+    share), so the calls handed to it are whole intervals times the volume factor."""
+    from simulator.initial_state import InitialState
+
+    factor = forecast.volume_factor
+    calls = tuple(c * factor if k >= now.interval else c for k, c in enumerate(scenario.arrivals.calls))
+    state = InitialState(at=now.clock) if state is None else state
+    rest = revised(scenario, arrivals=revised(scenario.arrivals, calls=calls), initial_state=state)
     if forecast.aht_factor != 1.0:
         rest = rest.with_scaled_durations("talk_time", forecast.aht_factor).with_scaled_durations("acw", forecast.aht_factor)
     return rest
@@ -385,7 +388,7 @@ def intraday_study(scenario: Scenario, actuals_path: str | Path, now_clock: str,
     replications = replication_count(replications, scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     forecast = reforecast(scenario, actuals, now)
-    rest = rest_of_day(scenario, forecast, state)
+    rest = rest_of_day(scenario, forecast, now, state)
     variants = [action.variant(rest) for action in parsed]  # a bad action fails before the runs
     suggestion = suggest_overtime(rest, now, replications, seed, executor, on_batch) if suggest else None
     scenarios = [rest, *variants]
