@@ -101,6 +101,17 @@ def verdict(result: IntradayResult) -> list[str]:
     return lines
 
 
+def state_line(result: IntradayResult) -> str:
+    state = result.rest.initial_state
+    if result.state_source is None:
+        return f"Started at {result.now.clock} with nobody waiting or busy (no --state: optimistic if callers are waiting)."
+    waiting = sum(len(w) for w in state.waiting.values())
+    busy = sum(b.n_talking + b.n_acw for b in state.busy.values())
+    owed = sum(state.callbacks_pending.values())
+    return (f"Started at {result.now.clock} from {result.state_source}: {waiting} callers waiting, {busy} agents busy"
+            + (f", {owed} callbacks owed." if owed else "."))
+
+
 def reforecast_lines(result: IntradayResult) -> list[str]:
     f = result.forecast
     ratio = "-" if not math.isfinite(f.volume_ratio) else f"{f.volume_ratio:.3f}"
@@ -157,7 +168,7 @@ def actions_table(result: IntradayResult) -> str:
 
 def format_intraday(result: IntradayResult) -> str:
     s = result.scenario
-    lines = [*verdict(result), "", *reforecast_lines(result), "",
+    lines = [*verdict(result), "", *reforecast_lines(result), state_line(result), "",
              f"The rest of the day, {result.replications} replications (seed {result.seed}); SL {s.targets.service_level.fraction:.0%} "
              f"within {s.targets.service_level.within:g} s" + (f", ASA <= {s.targets.asa:g} s" if s.targets.asa else "")
              + (f", abandonment <= {s.targets.abandon_rate:.0%}" if s.targets.abandon_rate is not None else "")
@@ -201,6 +212,7 @@ def intraday_document(result: IntradayResult, versions: dict) -> str:
     s = result.suggestion
     return json.dumps({
         "scenario": result.scenario.name, "now": result.now.clock, "actuals": result.actuals.source,
+        "state": result.state_source, "started": state_line(result),
         "replications": result.replications, "seed": result.seed,
         "verdict": verdict(result),
         "reforecast": {"method": f.method, "prior_intervals": f.prior_intervals,
@@ -260,7 +272,8 @@ def intraday_png(result: IntradayResult) -> bytes:
     n = result.scenario.n_intervals
     x = np.arange(n)
     now_x = result.now.offset_s / result.scenario.interval_s - 0.5  # x of the now line, intervals centred on k
-    calls_ax.step(x, result.forecast.calls, where="mid", color=COLOURS["forecast"], ls="--", lw=1.2, label="forecast")
+    calls_ax.stairs(result.forecast.calls, np.arange(n + 1) - 0.5, baseline=None, color=COLOURS["forecast"], ls="--", lw=1.2,
+                    label="forecast")
     calls_ax.bar(list(result.actuals.intervals), result.actuals.offered, width=0.7, color=COLOURS["actual"], alpha=0.75,
                  label="actual offered")
     rest = [r.interval for r in result.nothing.intervals]
@@ -294,8 +307,8 @@ def intraday_png(result: IntradayResult) -> bytes:
     sl_ax.set_title(f"Service level of the rest of the day, {result.replications} replications")
     sl_ax.legend(loc="lower left", fontsize=9)
     step = max(1, n // 12)
-    sl_ax.set_xticks(x[::step], [result.labels[k] for k in x[::step]])
-    sl_ax.set_xlabel("interval start")
+    sl_ax.set_xticks(x[::step] - 0.5, [result.labels[k] for k in x[::step]])  # clock times at the intervals' edges
+    sl_ax.set_xlabel("clock time (each interval drawn after its start)")
     return png_bytes(figure, "intraday")
 
 

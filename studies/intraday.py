@@ -349,6 +349,7 @@ class IntradayResult:
     rest: Scenario  # the re-forecast rest of the day, as simulated
     now: Now
     actuals: Actuals
+    state_source: str | None  # the STATE.yaml the rest of the day started from (None: empty at now)
     forecast: Reforecast
     replications: int
     seed: int
@@ -411,5 +412,5 @@ def intraday_study(scenario: Scenario, actuals_path: str | Path, now_clock: str,
     suggested = None
     if suggestion is not None:
         suggested = _outcome(comparison, len(scenarios) - 1, SUGGESTED, "overtime", suggestion.cost, now, forecast)
-    return IntradayResult(scenario, rest, now, actuals, forecast, replications, seed, outcomes[0], tuple(outcomes[1:]),
+    return IntradayResult(scenario, rest, now, actuals, None if state_path is None else str(state_path), forecast, replications, seed, outcomes[0], tuple(outcomes[1:]),
                           suggestion, suggested)
