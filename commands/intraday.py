@@ -44,9 +44,4 @@ def intraday(scenario_path, actuals_path, now, state_path, actions, suggest, rep
                                 replications=replications, seed=seed, executor=pool,
                                 on_replication_done=steps.progress(quiet or as_json))
     document, files = intraday_files(result, plots=not no_plots)
-    written = steps.write(folder, files)
-    if as_json:
-        click.echo(document, nl=False)
-    else:
-        click.echo(format_intraday(result))
-        click.echo(steps.written_line(folder, written))
+    steps.write_and_echo(folder, files, as_json, document, lambda: format_intraday(result))
