@@ -232,7 +232,7 @@ class IntervalOutlook:
     calls: float  # re-forecast
     kpis: dict[str, Estimate]
     missed: tuple[str, ...]  # labels of the targets missed (on the mean)
-    service_level_short: float  # target - mean service level, when missed by it (else 0)
+    service_level_short: float  # target - mean service level of the worst queue (the centre's with one), else 0
 
 
 def outlook(run: RunResult, now: Now, forecast: Reforecast) -> tuple[IntervalOutlook, ...]:
@@ -244,13 +244,13 @@ def outlook(run: RunResult, now: Now, forecast: Reforecast) -> tuple[IntervalOut
     constraints = target_constraints(run.scenario)
     labels = {c.key: c.label for c in constraints}
     checks = check_intervals(run, constraints)
-    target = run.scenario.targets.service_level.fraction
+    service_levels = [c for c in constraints if c.kpi == "service_level"]  # the centre's, or each queue's
     rows = []
     for k in range(now.interval, run.scenario.n_intervals):
         kpis = {name: Estimate.of(run.per_replication[name][:, k], kpi_bounds(name))
                 for name in OUTLOOK_KPIS if name in run.per_replication}
-        sl = kpis["service_level"].mean
-        short = target - sl if math.isfinite(sl) and sl < target else 0.0
+        means = [checks[k].values[c.key].mean for c in service_levels]
+        short = max([c.target - m for c, m in zip(service_levels, means) if math.isfinite(m)] + [0.0])
         rows.append(IntervalOutlook(k, checks[k].interval, forecast.calls[k], forecast.rest_calls[k], kpis,
                                     tuple(labels[key] for key in checks[k].missed), short))
     return tuple(rows)

@@ -306,3 +306,15 @@ def test_a_state_starts_the_rest_of_the_day_from_the_centre_as_it_stands(day, tm
     assert np.isnan(b.per_replication["service_level"][:, :8]).all()  # nothing before 12:00 is simulated
     first = full.nothing.intervals[0].kpis["service_level"]
     assert first.ci95[1] < empty.nothing.intervals[0].kpis["service_level"].ci95[0]
+
+
+def test_actuals_of_several_queues_are_added_up_per_interval(tmp_path):
+    scenario = load_scenario(HELP_DESK)
+    path = tmp_path / "queues.csv"
+    path.write_text("interval,queue,offered,answered,abandoned,aht_s,asa_s\n08:00,a,40,30,10,200,9\n"
+                    "08:00,b,30,10,20,400,9\n08:30,a,70,70,0,300,9\n")
+    now = parse_now(scenario, "9:00")
+    actuals = read_actuals(path, scenario, now)
+    assert now.clock == "09:00" and actuals.intervals == (0, 1)
+    assert actuals.offered == (70.0, 70.0) and actuals.abandoned == (30.0, 0.0)
+    assert actuals.aht_s == (pytest.approx((30 * 200 + 10 * 400) / 40), 300.0)  # answered-weighted
