@@ -37,7 +37,10 @@ def intraday(scenario_path, actuals_path, now, state_path, actions, suggest, rep
 
     scenario = steps.load(scenario_path)
     folder = steps.output_folder(out, f"intraday-{Path(scenario_path).stem}")
-    steps.check_size([scenario] * (1 + len(actions) + (4 if suggest else 0)), replications, max_calls,
+    # the day as planned, one per action and, with --suggest, at least 8 staffings more on the shipped
+    # scenarios (the optimiser's search and confirmation: studies.optimize.Effort); the whole day's
+    # calls count, an upper bound of the rest of it
+    steps.check_size([scenario] * (1 + len(actions) + (8 if suggest else 0)), replications, max_calls,
                      quiet or as_json)
     with steps.executor(workers, scheduler) as pool:
         result = intraday_study(scenario, actuals_path, now, state_path=state_path, actions=actions, suggest=suggest,
