@@ -39,7 +39,7 @@ from .error_words import format_path
 from .state_schema import check_state, state_offset_s
 
 # sub-streams of Stream.INITIAL_STATE (never renumbered)
-_ATTRIBUTES, _PATIENCE, _BUSY = 0, 1, 2
+_ATTRIBUTES, _DURATIONS, _BUSY = 0, 1, 2  # the callers' attributes; their talk, ACW, patience; busy agents
 _TOP_U = float(np.nextafter(1.0, 0.0))  # the largest uniform below 1: ppf(1) may be inf
 _GRID = 1 << 14  # quantiles of a duration the residual distribution is computed on
 
@@ -144,20 +144,20 @@ def _state_rows(scenario, seed: int, replication: int, at_s: float, k: int) -> t
     rows.pop("talk_owner", None)
     rows.pop("patience_owner", None)
     scales = duration_scales(scenario)
-    talk_u = generator_at(seed, replication, int(Stream.INITIAL_STATE), _PATIENCE).random((3, n))
+    u = generator_at(seed, replication, int(Stream.INITIAL_STATE), _DURATIONS).random((3, n))  # talk, ACW, patience
     talk, acw, patience = np.zeros(n), np.zeros(n), np.full(n, np.inf)
     for q, spec in enumerate(scenario.queues):
         mask = queue == q
         talk_scale = scales.talk[q, k] if scales is not None else 1.0
         acw_scale = scales.acw[q, k] if scales is not None else 1.0
         patience_scale = scales.patience[q, k] if scales is not None else 1.0
-        talk[mask] = spec.talk_time.ppf(talk_u[0][mask]) * talk_scale
-        acw[mask] = spec.acw.ppf(talk_u[1][mask]) * acw_scale
+        talk[mask] = spec.talk_time.ppf(u[0][mask]) * talk_scale
+        acw[mask] = spec.acw.ppf(u[1][mask]) * acw_scale
         waiting = mask.copy()
         waiting[len(elapsed):] = False
         if spec.patience is not None and waiting.any():
             # patience scaled by s exceeds w exactly when the unscaled one exceeds w / s
-            patience[waiting] = conditional_ppf(spec.patience, talk_u[2][waiting],
+            patience[waiting] = conditional_ppf(spec.patience, u[2][waiting],
                                                 elapsed[waiting[:len(elapsed)]] / patience_scale) * patience_scale
     rows.update(talk_s=talk, acw_s=acw, patience_s=patience, queue=queue)
     if rows.get("ivr") is not None:  # already in their queue: past the IVR, rightly routed
@@ -181,7 +181,7 @@ def _busy_agents(scenario, seed: int, replication: int, k: int) -> tuple[tuple, 
         talk_dist, acw_dist = scenario.queues[q].talk_time, scenario.queues[q].acw
         talk_scale = scales.talk[q, k] if scales is not None else 1.0
         acw_scale = scales.acw[q, k] if scales is not None else 1.0
-        u = rng.random((3, busy.n_talking + busy.n_acw))  # rest of the job, its ACW, (spare)
+        u = rng.random((2, busy.n_talking + busy.n_acw))  # the rest of the job; the ACW after a call
         n_talk = busy.n_talking
         if busy.talking_elapsed_s is not None:
             e = np.array(busy.talking_elapsed_s) / talk_scale

@@ -116,7 +116,7 @@ def check_state(state: InitialState, scenario) -> None:
                                 f"{on_shift} on shift at {state.at}; give at most {on_shift} (or raise its staffing)")
     on_lines = sum(len(waits) for waits in state.waiting.values()) + sum(b.n_talking for b in state.busy.values())
     if scenario.trunks is not None and on_lines > scenario.trunks:
-        raise ScenarioError(where, f"{on_lines} callers on the line (waiting and talking) but the centre has "
+        raise ScenarioError((*where, "waiting"), f"{on_lines} callers on the line (waiting and talking) but the centre has "
                             f"{scenario.trunks} trunks; give at most {scenario.trunks}, or raise trunks")
     for name, count in state.callbacks_pending.items():
         if count and scenario.queues[queues.index(name)].callback is None:

@@ -163,3 +163,22 @@ def test_run_says_it_starts_from_a_state_and_is_the_same_on_any_number_of_worker
         assert float(rows[6].split(",")[1]) > 0
     assert documents[0] == documents[1]
     assert '"initial_state"' in documents[0]  # the results carry the state they started from
+
+
+def test_more_callers_on_the_line_than_trunks_is_refused(tmp_path):
+    scenario = scenario_from_text(SCENARIO + "trunks: 3\n", "s.yaml")
+    path = tmp_path / "state.yaml"
+    path.write_text('at: "08:45"\nwaiting: {q: [1, 2]}\nbusy:\n  a: {talking: 2, acw: 1}\n')
+    with pytest.raises(UserError, match=r"state\.yaml:2: waiting: 4 callers on the line \(waiting and talking\) "
+                                        r"but the centre has 3 trunks"):
+        load_state(path, scenario)
+    path.write_text('at: "08:45"\nwaiting: {q: [1]}\nbusy:\n  a: {talking: 2, acw: 1}\n')
+    assert load_state(path, scenario).busy["a"].n_acw == 1  # ACW holds no line
+
+
+def test_a_state_put_in_by_model_copy_is_checked_when_it_runs(scenario):
+    from simulator.engine import simulate_replication
+
+    bad = scenario.model_copy(update={"initial_state": InitialState(at="08:45", busy={"a": BusyAgents(talking=7)})})
+    with pytest.raises(UserError, match=r"^initial_state\.busy\.a: 7 agents busy but the group has 3 on shift"):
+        simulate_replication(bad, 1, 0)

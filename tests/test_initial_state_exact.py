@@ -238,3 +238,44 @@ def test_the_empty_state_at_the_start_reproduces_the_day_exactly(path):
             assert np.array_equal(getattr(today.records, name), getattr(from_state.records, name), equal_nan=True), name
         for name in ("busy_group", "busy_start_s", "busy_end_s", "overtime_start_s", "overtime_end_s"):
             assert np.array_equal(getattr(today, name), getattr(from_state, name)), name
+
+
+def micro_scenario(overflow: bool):
+    queues = [{"name": "q", "talk_time": {"dist": "fixed", "mean": 100}, "acw": {"dist": "fixed", "mean": 10},
+               "patience": {"dist": "fixed", "mean": 200}}]
+    agents = [{"name": "a", "serves": ["q"], "staffing": [1, 1]}]
+    arrivals = {"calls": [0.0, 0.0]}
+    if overflow:
+        queues[0]["overflow"] = {"after_s": 60, "to_groups": ["b"]}
+        queues.append({"name": "r", "talk_time": {"dist": "fixed", "mean": 100}})
+        agents.append({"name": "b", "serves": ["r"], "staffing": [1, 1]})
+        arrivals["queue_shares"] = {"q": 1.0, "r": 0.0}
+    scenario = scenario_from_dict({"schema_version": 1, "name": "micro", "interval_minutes": 60, "start": "08:00",
+                                   "arrivals": arrivals, "queues": queues, "agents": agents})
+    state = InitialState(at="08:10", waiting={"q": (30.0, 50.0)}, busy={"a": BusyAgents(talking_elapsed_s=(40.0,))})
+    return scenario.model_copy(update={"initial_state": state})
+
+
+def test_a_hand_computed_timeline_from_a_state():
+    """At 600 s: agent a talking for 40 s of a fixed 100 (60 left, then 10 of ACW: free at 670);
+    callers waiting 50 s (arrived 550) and 30 s (arrived 570), patience fixed 200 s. At 670 the
+    agent takes the first (wait 120 s) until 780; the second hangs up at its deadline 770 (wait
+    200 s, the time before 600 included)."""
+    result = simulate_replication(micro_scenario(overflow=False), 1, 0)
+    records = result.records
+    assert records.arrived_at_s.tolist() == [550.0, 570.0]
+    assert records.outcome.tolist() == [Outcome.ANSWERED, Outcome.ABANDONED]
+    assert records.wait_s.tolist() == [120.0, 200.0]
+    assert (records.flags & INITIAL).tolist() == [INITIAL, INITIAL]
+    assert list(zip(result.busy_start_s, result.busy_end_s)) == [(600.0, 670.0), (670.0, 780.0)]
+
+
+def test_a_waiting_caller_overflows_by_its_whole_wait():
+    """With overflow to group b after 60 s: the caller who has waited 50 s overflows 10 s after
+    the start (wait 60 s) to b's idle agent; the other (waited 30 s, would overflow at 630 s, b
+    busy until 720 s) is taken by a at 670 s (wait 100 s). (Counting the 60 s from the start
+    instead, the first would overflow at 660 s: wait 110 s.)"""
+    records = simulate_replication(micro_scenario(overflow=True), 1, 0).records
+    assert records.outcome.tolist() == [Outcome.ANSWERED, Outcome.ANSWERED]
+    assert records.group.tolist() == [1, 0]
+    assert records.wait_s.tolist() == [60.0, 100.0]
