@@ -83,6 +83,9 @@ def week_document(study: WeekStudy, source: str = "") -> dict:
             "variables": week.n_variables, "constraints": week.n_constraints, "day_off_patterns": week.n_patterns,
             "agents_by_contract": {c: sum(t.contract == c for t in week.tours)
                                    for c in sorted({t.contract for t in week.tours})},
+            # per day, per interval: what the tours are paid there (the scheduled scenario's paid_cost)
+            "paid_cost": [{"date": day.date, "weekday": day.weekday_name, "by_interval": list(cost)}
+                          for day, cost in zip(study.scenario.days, study.paid_cost(group))],
         }
     return {"scenario": source, "name": study.scenario.name, "shrinkage": study.shrinkage,
             "slot_minutes": study.slot_minutes,
