@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from commands import comparison, fitting, forecasting, maths, planning, simulation, web_app
+from commands import comparison, fitting, forecasting, intraday, maths, planning, simulation, web_app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +30,7 @@ COMMANDS = (
     simulation.run, simulation.trace, simulation.diagram, simulation.report, simulation.validate, simulation.schema,
     comparison.compare, comparison.sweep, comparison.lessons,
     planning.plan, planning.schedule, planning.optimize,
-    fitting.fit, forecasting.forecast,
+    fitting.fit, forecasting.forecast, intraday.intraday,
     web_app.app,
 )
 for command in COMMANDS:

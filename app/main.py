@@ -19,7 +19,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from app import calculator, compare, lessons, replay, simulate  # noqa: E402
+from app import calculator, compare, intraday, lessons, replay, simulate  # noqa: E402
 
 PAGES = {
     "calculator": ("Calculator", calculator.render),
@@ -27,6 +27,7 @@ PAGES = {
     "replay": ("Replay", replay.render),
     "lessons": ("Lessons", lessons.render),
     "compare": ("Compare", compare.render),
+    "intraday": ("Intraday", intraday.render),
 }
 
 st.set_page_config(page_title="callsim", page_icon="📞", layout="wide")

@@ -131,12 +131,7 @@ def sweep(scenario_path, agents_range, group, interval, vary, replications, seed
         result = run_sweep(scenario, agents, relative, group, interval, parameter, factors, replications=replications,
                            seed=seed, on_replication_done=steps.progress(quiet or as_json), executor=pool)
     document, files = sweep_files(result, plots=not no_plots)
-    written = steps.write(folder, files)
-    if as_json:
-        click.echo(document, nl=False)
-    else:
-        click.echo(format_sweep(result))
-        click.echo(steps.written_line(folder, written))
+    steps.write_and_echo(folder, files, as_json, document, lambda: format_sweep(result))
 
 
 @click.command()

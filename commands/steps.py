@@ -63,6 +63,17 @@ def written_line(folder: Path, written) -> str:
     return f"written to {folder}: {', '.join(path.name for path in written)}"
 
 
+def write_and_echo(folder: Path, files: dict, as_json: bool, document: str, text) -> None:
+    """Write a study's files (rendered before: nothing half-written), then print its JSON document
+    with --json, else its tables (`text()`, rendered only then) and what was written where."""
+    written = write(folder, files)
+    if as_json:
+        click.echo(document, nl=False)
+    else:
+        click.echo(text())
+        click.echo(written_line(folder, written))
+
+
 def echo_done(text: str, folder: Path, written, runnable: Path | None = None, what: str = "it") -> None:
     """Print a command's tables, a blank line, what was written where, and (for a command that
     writes a scenario) how to simulate it."""

@@ -9,11 +9,11 @@ from matplotlib.figure import Figure
 DPI = 100
 
 
-def new_figure(width: float, height: float, columns: int = 1):
-    """A figure of `columns` axes side by side: (figure, [axes, ...])."""
+def new_figure(width: float, height: float, columns: int = 1, rows: int = 1, sharex: bool = False):
+    """A figure of `rows` x `columns` axes: (figure, [axes, ...]) row by row."""
     figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    return figure, list(figure.subplots(1, columns, squeeze=False).ravel())
+    return figure, list(figure.subplots(rows, columns, squeeze=False, sharex=sharex).ravel())
 
 
 def png_bytes(figure: Figure, title: str, stamp: dict[str, str] | None = None) -> bytes:

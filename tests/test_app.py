@@ -643,3 +643,47 @@ def test_the_answers_and_the_difference_are_on_screen_at_1024_and_1400_px(tmp_pa
             finally:
                 browser.close()
     keep_screenshots(shots)
+
+
+# --- the intraday page -------------------------------------------------------------------------
+
+
+def intraday_page(now: str, actions: str = "", replications: int = 4) -> AppTest:
+    """The intraday page on two_queue_multiskill with its example actuals, after simulating."""
+    at = app("intraday")
+    at.selectbox(key="intra_file").set_value("scenarios/two_queue_multiskill.yaml")
+    at.run()
+    at.text_input(key="intra_now").set_value(now)
+    at.number_input(key="intra_replications").set_value(replications)
+    at.text_area(key="intra_actions").set_value(actions)
+    at.run()
+    at.button(key="intra_run").click()
+    deadline = time.monotonic() + 120
+    while True:
+        at.run()
+        assert not at.exception, at.exception
+        if at.info or at.error:
+            return at
+        assert time.monotonic() < deadline, "no intraday result after 120 s"
+        time.sleep(0.3)
+
+
+def test_intraday_page_shows_the_commands_verdict(capsys, tmp_path):
+    action = "overtime 3 generalists 12:00-17:00"
+    at = intraday_page("12:00", action)
+    code, out, err = run_cli(capsys, "intraday", REPO / "scenarios" / "two_queue_multiskill.yaml", "--actuals",
+                             REPO / "scenarios" / "intraday" / "two_queue_actuals.csv", "--now", "12:00", "-r", "4",
+                             "--action", action, "-o", tmp_path / "out", "-w", "1")
+    assert code == 0, err
+    printed = out.split("\n\n")[0].split("\n")
+    assert at.info[0].value == " ".join(printed)  # the same numbers as the command line's, any workers
+    assert len(at.get("image")) == 1  # the plot of the day so far and the re-forecast rest
+
+
+def test_intraday_page_shows_a_bad_now_as_the_cli_line(capsys, tmp_path):
+    at = intraday_page("20:00")
+    code, out, err = run_cli(capsys, "intraday", REPO / "scenarios" / "two_queue_multiskill.yaml", "--actuals",
+                             REPO / "scenarios" / "intraday" / "two_queue_actuals.csv", "--now", "20:00",
+                             "-o", tmp_path / "out")
+    line = assert_user_error(code, out, err, "--now 20:00", "outside")
+    assert at.error[0].value == line.removeprefix("callsim: error: ")
