@@ -32,7 +32,7 @@ textbook SimPy model it must agree with, call for call, is tests/reference_model
   the last interval no one new arrives; agents stay until every waiting caller has been
   answered or has abandoned, and that time is overtime too.
 * **The caller's journey.** IVR time (which may end the call), the queue (callback offers:
-  keep_place or scheduled), a misrouted call costs the first agent a transfer time and re-joins
+  keep_place or scheduled; a maximum wait ending in a message, found like an abandonment), a misrouted call costs the first agent a transfer time and re-joins
   the right queue at the front; abandoners may redial and unresolved callers call again.
 * **Same order of events as the process model.** Simultaneous events run in the order they
   were scheduled, and the callbacks schedule in the order the processes did (at each arrival
@@ -64,7 +64,7 @@ __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_calle
 _NEVER = float("inf")  # patience of a caller who never abandons
 _ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
 _CONTAINED, _IVR_ABANDONED = int(Outcome.CONTAINED), int(Outcome.IVR_ABANDONED)
-_BLOCKED = int(Outcome.BLOCKED)
+_BLOCKED, _MESSAGE = int(Outcome.BLOCKED), int(Outcome.MESSAGE)
 
 # Lazy agents pay off when many agents are busy while few callers wait (large centres); in a
 # small centre callers wait often, most lazy job ends become dues after all and the
@@ -134,6 +134,9 @@ class _CallCentre(CallbackRules, ReturnCallRules):
                 values = np.full(n, c.fill)
             setattr(self, c.engine, _array(c.code, values))
         self.balk_p = [q.balk_probability for q in scenario.queues]
+        # a maximum wait per queue (inf: none): a caller still waiting then leaves with a message
+        self.max_wait_s = [q.max_wait.after_s if q.max_wait is not None else _NEVER for q in scenario.queues]
+        self.has_messages = any(after_s < _NEVER for after_s in self.max_wait_s)
         self.busy_group, self.busy_start, self.busy_end = array("h"), array("d"), array("d")
         self.overtime: list[tuple[int, float, float]] = []
         self._setup_callbacks(scenario, seed, replication)
@@ -297,7 +300,9 @@ class _CallCentre(CallbackRules, ReturnCallRules):
             return
         patience = self.patience[i]
         u = self.priority_u[i] if self.has_priority else 0.0
-        if patience == _NEVER:
+        if self.has_messages and self.max_wait_s[q] < patience:
+            e = self._wait_for_message(i, q, now, u)
+        elif patience == _NEVER:
             e = self.routing.join(i, q, now, u)
         elif self.watch_patience or (self.has_returns and self.redial_u[i] < self.redial_p):
             # its moment matters: it frees a line, or it redials at the moment it hangs up
@@ -306,6 +311,11 @@ class _CallCentre(CallbackRules, ReturnCallRules):
             due.call, due.queue, due.entry = i, q, e
         else:
             e = self.routing.join(i, q, now, u, now + patience)
+        self._waiting(q, e)
+
+    def _waiting(self, q: int, e: int) -> None:
+        """Entry e now waits in queue q: agents whose job end was deferred are woken, or the
+        queue's overflow timer starts."""
         if self.lazy is not None:  # a caller waits: the end of every job that could take it matters
             for g in self.served_by[q]:
                 if self.lazy[g]:
@@ -313,24 +323,47 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         elif self.overflow_after_s[q] is not None:
             self.env.after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
 
+    def _wait_for_message(self, i: int, q: int, now: float, u: float) -> int:
+        """Call i waits in queue q whose maximum wait comes before its patience runs out: unless
+        an agent takes it first, it leaves with a message then, found like an unnoticed
+        abandonment (`_abandoned_unnoticed`), or watched by a due where lines are counted. A
+        message is not followed by a redial: the caller expects to be called back. Returns its entry."""
+        limit_s = self.max_wait_s[q]
+        if self.watch_patience:
+            e = self.routing.join(i, q, now, u)
+            due = self.env.due(limit_s, self._patience_ran_out_cbs)
+            due.call, due.queue, due.entry = i, q, e
+        else:
+            e = self.routing.join(i, q, now, u, now + limit_s)
+        return e
+
     def _patience_ran_out(self, event) -> None:
-        """A watched caller's patience ran out (`event.call`, waiting as `event.entry` in queue
-        `event.queue`): it hangs up now unless an agent took it."""
+        """A watched caller's patience ran out, or its queue's maximum wait came (`event.call`,
+        waiting as `event.entry` in queue `event.queue`): it hangs up now unless an agent took it."""
         i, q, e = event.call, event.queue, event.entry
-        if self.routing.leave(e, q):
-            self.outcome[i] = _ABANDONED
-            self.wait[i] = self.patience[i]
-            self.last_exit_s = self.env.now
-            self._hang_up(self.env.now)
+        if self.routing.leave(e, q) and self._left_the_line(i, self.env.now):
             self._maybe_redial(i)
 
-    def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
-        """Caller i hung up at `deadline_s` (found when an agent reached it, or at the end)."""
-        self.outcome[i] = _ABANDONED
-        self.wait[i] = self.patience[i]
-        if deadline_s > self.last_exit_s:
-            self.last_exit_s = deadline_s
-        self._hang_up(deadline_s)
+    def _left_the_line(self, i: int, at_s: float) -> bool:
+        """Caller i left its queue's line unanswered at `at_s` (now, or earlier, found only now):
+        abandoned when its patience ran out (True: it may redial), or sent to a message at the
+        queue's maximum wait (False)."""
+        if self.has_messages and self.max_wait_s[self.route[i]] < self.patience[i]:
+            self.outcome[i] = _MESSAGE
+            self.wait[i] = self.max_wait_s[self.route[i]]
+            abandoned = False
+        else:
+            self.outcome[i] = _ABANDONED
+            self.wait[i] = self.patience[i]
+            abandoned = True
+        if at_s > self.last_exit_s:
+            self.last_exit_s = at_s
+        self._hang_up(at_s)
+        return abandoned
+
+    # a caller whose patience ran out unnoticed (no due watched it) hung up at its deadline: found
+    # when an agent reached it, or at the end; never one who redials (those are watched)
+    _abandoned_unnoticed = _left_the_line
 
     def _overflow_due(self, q: int, e: int, event) -> None:
         """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""

@@ -100,6 +100,11 @@ KPIS: tuple[Kpi, ...] = (
         'calls that hung up at once on finding they would have to wait', better='lower'),
     Kpi("unserved", 'calls', 'unserved', None,
         'calls still waiting when the last agent able to answer them went home (queue unstaffed at the end of the day)', better='lower'),
+    Kpi("messages", 'calls', 'messages', 'max_wait',
+        "calls still waiting at their queue's maximum wait (max_wait.after_s), sent to leave a message: they "
+        "waited in line, so they count in reached_queue, avg_wait and the wait percentiles (their wait is after_s) "
+        "and as failures in service_level (in service_level_short_abandons_excluded's denominator, as abandons "
+        "after the threshold do, when after_s is over it); they do not redial", better='lower'),
     Kpi("callbacks_offered", 'calls', 'callbacks offered', 'callbacks',
         "calls offered a callback (expected wait above the queue's threshold)"),
     Kpi("callbacks_accepted", 'calls', 'callbacks accepted', 'callbacks',
@@ -114,6 +119,8 @@ KPIS: tuple[Kpi, ...] = (
         '90th percentile of callback_delay, seconds', better='lower'),
     Kpi("abandon_rate", 'fraction', 'abandonment', None,
         'abandoned / reached_queue', better='lower'),
+    Kpi("message_rate", 'fraction', 'message rate', 'max_wait',
+        'messages / reached_queue', better='lower'),
     Kpi("service_level", 'fraction', 'service level', None,
         'answered within the target threshold / reached_queue (abandons and balks count as failures)', better='higher'),
     Kpi("service_level_answered", 'fraction', 'service level answered', None,
@@ -203,9 +210,13 @@ def uses_trunks(scenario: Scenario) -> bool:
     return scenario.trunks is not None
 
 
+def uses_max_wait(scenario: Scenario) -> bool:
+    return any(q.max_wait is not None for q in scenario.queues)
+
+
 # feature -> does this scenario use it (a KPI of an unused feature is left out, never 0)
 FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls,
-            "trunks": uses_trunks}
+            "trunks": uses_trunks, "max_wait": uses_max_wait}
 
 
 def kpi_bounds(name: str) -> tuple[float, float]:

@@ -168,11 +168,12 @@ def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, d
 
 
 def waited_in_line(records) -> np.ndarray:
-    """Calls that waited in line (possibly for no time at all): answered, abandoned or unserved.
-    Balkers never joined; callbacks left the line. The callers of avg_wait and the wait
-    percentiles, and of every plot of waits."""
+    """Calls that waited in line (possibly for no time at all): answered, abandoned, unserved, or
+    sent to a message at the queue's maximum wait. Balkers never joined; callbacks left the line.
+    The callers of avg_wait and the wait percentiles, and of every plot of waits."""
     outcome = records.outcome
-    return (outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
+    return ((outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
+            | (outcome == Outcome.MESSAGE))
 
 
 def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -197,6 +198,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     outcome = records.outcome
     answered_mask = outcome == Outcome.ANSWERED
     abandoned_mask = outcome == Outcome.ABANDONED
+    message_mask = outcome == Outcome.MESSAGE
     unserved_mask = outcome == Outcome.UNSERVED
     completed_mask = outcome == Outcome.CALLBACK_COMPLETED
     accepted_mask = has(CALLBACK_ACCEPTED)
@@ -238,11 +240,13 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["callback_delay"] = mean_of(records.callback_delay_s, completed_mask)
     kpi["callback_delay_p90"] = _grouped_stat(records.callback_delay_s[completed_mask], arrival_interval[completed_mask],
                                               n_intervals, lambda v: np.percentile(v, 90))
+    kpi["messages"] = count(message_mask)
     kpi["abandon_rate"] = _ratio(kpi["abandoned"], kpi["reached_queue"])
+    kpi["message_rate"] = _ratio(kpi["messages"], kpi["reached_queue"])
     within = count(answered_mask & (records.wait_s <= threshold_s))
     kpi["service_level"] = _ratio(within, kpi["reached_queue"])
     kpi["service_level_answered"] = _ratio(within, kpi["answered"])
-    abandoned_late = count(abandoned_mask & (records.wait_s > threshold_s))
+    abandoned_late = count((abandoned_mask | message_mask) & (records.wait_s > threshold_s))
     kpi["service_level_short_abandons_excluded"] = _ratio(within, kpi["answered"] + abandoned_late)
     expected_calls = np.asarray(scenario.arrivals.calls, dtype=float)
     kpi["service_level_expected"] = _ratio(within, _with_day(expected_calls, expected_calls.sum()))

@@ -28,6 +28,7 @@ class Outcome(IntEnum):
     CALLBACK_COMPLETED = 6  # accepted a callback and was reached by an agent
     CALLBACK_FAILED = 7  # accepted a callback but was never reached
     BLOCKED = 8  # found every line (trunk) busy: a busy signal, never entered the centre
+    MESSAGE = 9  # still waiting at the queue's maximum wait (max_wait): sent to leave a message
 
 
 # bits of CallRecords.flags

@@ -174,9 +174,18 @@ class Overflow(_Frozen):
 
 
 
+class MaxWait(_Frozen):
+    """A maximum wait: a caller still waiting in the queue `after_s` seconds after joining it is
+    sent to a message (voicemail, a callback request) and leaves the line with its own outcome,
+    unless its patience runs out first."""
+
+    after_s: float = Field(ge=0, description="wait in this queue after which a caller still waiting leaves a "
+                           "message (outcome message), seconds; a caller whose patience runs out first abandons")
+
+
 class Queue(_Frozen):
     _omitted_when_none = ("priority_classes", "overflow", "transfer_time", "talk_time_scale", "acw_scale",
-                          "patience_scale")
+                          "patience_scale", "max_wait")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -216,6 +225,9 @@ class Queue(_Frozen):
     overflow: Overflow | None = Field(
         default=None, description="let agents of other groups answer calls that have waited long"
     )
+    max_wait: MaxWait | None = Field(
+        default=None, description="send callers still waiting after so long to a message (voicemail); absent = "
+        "callers wait until answered or their patience runs out")
     transfer_time: Distribution | None = Field(
         default=None, description="with intents: time an agent of this queue spends before transferring a "
         "misrouted caller, seconds (default 65 s fixed, the field guide's figure; an option's transfer_time "

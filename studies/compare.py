@@ -126,6 +126,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("routing rules", ("routing",)),  # which agent answers, which call a free agent takes
     ("return calls", ("return_calls", "queues.first_contact_resolution")),
     ("telephone lines", ("trunks",)),
+    ("maximum wait and messages", ("queues.max_wait",)),
     ("IVR", ("ivr", "queues.transfer_time")),
     ("caller intents", ("intents",)),
     ("agent groups", ("agents.name", "agents.serves")),

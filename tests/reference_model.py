@@ -33,12 +33,15 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   interval agents go home once nobody waits for them (and nobody is still in the IVR);
 * IVR time: the caller spends its drawn IVR time first, and its walk may end the call there
   (contained, or hung up in the IVR);
+* a maximum wait (`queues[].max_wait`): a caller still waiting `after_s` after joining leaves
+  the line with a message (outcome MESSAGE) unless its patience runs out first (equal: it
+  abandons); a caller who never abandons gets its message too;
 * telephone lines (`trunks`): a `simpy.Resource` of lines; a caller takes one on arrival or,
   finding none free, is blocked (a busy signal); it holds it through the IVR and the wait until
   it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line).
 
 Not yet: callbacks, redials and repeat calls (so neither blocked callers' redials), misroutes and transfers, priority classes,
-overflow, callers who never abandon (unserved at the end).
+overflow, callers who never abandon (unserved at the end) in a queue without a maximum wait.
 """
 from __future__ import annotations
 
@@ -176,6 +179,7 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
     wait_s = np.zeros(n)
     group = np.full(n, -1, dtype=np.int16)
     balk_p = [q.balk_probability for q in scenario.queues]
+    max_wait = [q.max_wait.after_s if q.max_wait is not None else np.inf for q in scenario.queues]
     ivr_s = callers.ivr.ivr_s if callers.ivr is not None else np.zeros(n)
     lines = simpy.Resource(env, capacity=scenario.trunks) if scenario.trunks is not None else None
 
@@ -213,11 +217,14 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             outcome[i] = Outcome.BALKED
             hang_up(line)
             return
-        results = yield request | env.timeout(callers.patience_s[i])
+        # the caller waits until an agent comes, its patience runs out, or the queue's maximum
+        # wait sends it to a message, whichever comes first (equal: it abandons)
+        patience_s, max_wait_s = callers.patience_s[i], max_wait[q]
+        results = yield request | env.timeout(min(patience_s, max_wait_s))
         wait_s[i] = env.now - joined_s
         if request not in results:
             pool.cancel(request)
-            outcome[i] = Outcome.ABANDONED
+            outcome[i] = Outcome.MESSAGE if max_wait_s < patience_s else Outcome.ABANDONED
             hang_up(line)
             return
         outcome[i] = Outcome.ANSWERED
@@ -251,4 +258,5 @@ def supported(scenario, callers) -> bool:
     return (callers.callback_u is None and callers.resolve_u is None and callers.priority_u is None
             and all(q.overflow is None for q in scenario.queues)
             and (callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
-            and bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all()))
+            and all(np.isfinite(callers.patience_s[callers.queue == q]).all() or spec.max_wait is not None
+                    for q, spec in enumerate(scenario.queues)))

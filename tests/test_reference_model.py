@@ -4,7 +4,8 @@ Random days (continuous times, so no two events fall at the same moment; the exa
 of tests/test_engine_exact.py and the tie-heavy days of tests/test_engine_fast_forward.py cover
 ties): several queues and groups with random `serves` lists, staffing that changes at interval
 boundaries (down to zero), balking, IVR time and walks that end in the IVR, telephone lines
-(`trunks`, on 40% of the days: blocked callers). The engine and the
+(`trunks`, on 40% of the days: blocked callers), a maximum wait that ends in a message
+(`queues[].max_wait`, on 40% of the days, some of their queues' callers never abandoning). The engine and the
 textbook SimPy model run on the same drawn callers and must agree on the outcome and the group
 of every call, and on its wait to 1e-9 s (the two add times in a different order). A negative
 control breaks one rule of the engine (the newest caller answered first) and must be caught.
@@ -85,6 +86,13 @@ def random_days(count: int, seed: int = 20261206):
         if lines_rng.random() < 0.4:  # from a line per agent at the busiest moment to a few spare
             busiest = max(map(sum, zip(*(g["staffing"] for g in data["agents"]))))
             data["trunks"] = int(lines_rng.integers(max(busiest, 1), busiest + 4))
+        messages_rng = np.random.default_rng((seed, day, 1))  # its own stream too
+        if messages_rng.random() < 0.4:
+            for queue in data["queues"]:
+                if messages_rng.random() < 0.7:
+                    queue["max_wait"] = {"after_s": float(messages_rng.uniform(5, 240))}
+                    if messages_rng.random() < 0.3:  # callers who never abandon: the message ends every wait
+                        del queue["patience"]
         scenario = scenario_from_dict(data)
         callers = draw_callers(scenario, day, 0)
         assert reference_model.supported(scenario, callers)
@@ -94,7 +102,7 @@ def random_days(count: int, seed: int = 20261206):
 @pytest.mark.parametrize("lazy_from", [engine.LAZY_AGENTS_FROM, 1], ids=["eager", "lazy agents"])
 def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, lazy_from):
     monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", lazy_from)  # 1: lazy agents on every day without an IVR
-    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0, "trunks": 0}
+    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0, "trunks": 0, "max_wait": 0}
     for day, scenario, callers in random_days(DAYS):
         found = differences(scenario, callers)
         assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
@@ -105,12 +113,14 @@ def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, l
         seen["waited"] += int((records.wait_s > 0).sum())
         seen["ivr"] += callers.ivr is not None
         seen["trunks"] += scenario.trunks is not None
+        seen["max_wait"] += any(q.max_wait is not None for q in scenario.queues)
     # power: the days exercise every outcome the reference models, several groups, real queues
-    # answered, abandoned, balked, contained, IVR hang-up, blocked
-    assert seen["outcomes"] == {0, 1, 2, 4, 5, 8}, seen["outcomes"]
+    # answered, abandoned, balked, contained, IVR hang-up, blocked, message
+    assert seen["outcomes"] == {0, 1, 2, 4, 5, 8, 9}, seen["outcomes"]
     assert {0, 1, 2} <= seen["groups"]
     assert seen["calls"] > 5000 and seen["waited"] > 1000 and 10 <= seen["ivr"] <= DAYS - 10
     assert 10 <= seen["trunks"] <= DAYS - 10
+    assert 10 <= seen["max_wait"] <= DAYS - 10
 
 
 def test_an_engine_answering_the_newest_caller_first_is_caught(monkeypatch):
@@ -141,6 +151,21 @@ def test_an_engine_holding_lines_too_long_is_caught(monkeypatch):
     hang_up = engine._CallCentre._hang_up
     monkeypatch.setattr(engine._CallCentre, "_hang_up", lambda self, at_s: hang_up(self, at_s + 30.0))
     days = [(scenario, callers) for _, scenario, callers in random_days(30) if scenario.trunks is not None]
+    caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
+    assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
+
+
+def test_an_engine_sending_callers_to_a_message_late_is_caught(monkeypatch):
+    # negative control: every maximum wait is 10 s longer in the engine than in the scenario
+    init = engine._CallCentre.__init__
+
+    def late(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.max_wait_s = [after_s + 10.0 for after_s in self.max_wait_s]
+
+    monkeypatch.setattr(engine._CallCentre, "__init__", late)
+    days = [(scenario, callers) for _, scenario, callers in random_days(30)
+            if any(q.max_wait is not None for q in scenario.queues)]
     caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
     assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
 
