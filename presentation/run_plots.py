@@ -36,7 +36,7 @@ PLOT_FILES = ("volumes.png", "service_level_asa.png", "occupancy.png", "wait_dis
 RUN_ID_KEY = "callsim-run"
 # counts of calls that ended neither answered nor abandoned (those present are named in volumes.png)
 ENDING_COUNTS = ("balked", "unserved", "ivr_contained", "ivr_abandoned", "callbacks_completed", "callbacks_failed",
-                 "blocked", "messages")
+                 "blocked", "messages", "disconnected_at_close")
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies
 COLOURS = {

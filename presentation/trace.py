@@ -84,6 +84,8 @@ def describe_call(records: CallRecords, i: int, scenario: Scenario) -> str:
         parts.append(f"still waiting after {duration(wait)} when the last agent went home (unserved)")
     elif outcome == Outcome.MESSAGE:
         parts.append(f"still waiting after {duration(wait)}, the queue's maximum wait: left a message")
+    elif outcome == Outcome.DISCONNECTED:
+        parts.append(f"cut off by the close after waiting {duration(wait)} (disconnected)")
     elif outcome == Outcome.CALLBACK_COMPLETED:
         accepted = "accepted a callback" + (f" after waiting {duration(wait)}" if wait > 0 else "")
         parts.append(accepted)

@@ -30,7 +30,8 @@ textbook SimPy model it must agree with, call for call, is tests/reference_model
 * **Staffing changes at interval boundaries.** Extra agents start at once; when staffing
   drops, idle agents leave first and busy ones finish their job, then leave (overtime). After
   the last interval no one new arrives; agents stay until every waiting caller has been
-  answered or has abandoned, and that time is overtime too.
+  answered or has abandoned, and that time is overtime too (on_close: serve), or the callers
+  still waiting in a queue that disconnects are cut off (`_disconnect_at_close`).
 * **The caller's journey.** IVR time (which may end the call), the queue (callback offers:
   keep_place or scheduled; a maximum wait ending in a message, found like an abandonment), a misrouted call costs the first agent a transfer time and re-joins
   the right queue at the front; abandoners may redial and unresolved callers call again.
@@ -64,7 +65,7 @@ __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_calle
 _NEVER = float("inf")  # patience of a caller who never abandons
 _ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
 _CONTAINED, _IVR_ABANDONED = int(Outcome.CONTAINED), int(Outcome.IVR_ABANDONED)
-_BLOCKED, _MESSAGE = int(Outcome.BLOCKED), int(Outcome.MESSAGE)
+_BLOCKED, _MESSAGE, _DISCONNECTED = int(Outcome.BLOCKED), int(Outcome.MESSAGE), int(Outcome.DISCONNECTED)
 
 # Lazy agents pay off when many agents are busy while few callers wait (large centres); in a
 # small centre callers wait often, most lazy job ends become dues after all and the
@@ -137,6 +138,9 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         # a maximum wait per queue (inf: none): a caller still waiting then leaves with a message
         self.max_wait_s = [q.max_wait.after_s if q.max_wait is not None else _NEVER for q in scenario.queues]
         self.has_messages = any(after_s < _NEVER for after_s in self.max_wait_s)
+        # per queue: are callers still waiting at the close cut off (on_close: disconnect)
+        self.disconnects = scenario.disconnects_at_close()
+        self.has_disconnect = any(self.disconnects)
         self.busy_group, self.busy_start, self.busy_end = array("h"), array("d"), array("d")
         self.overtime: list[tuple[int, float, float]] = []
         self._setup_callbacks(scenario, seed, replication)
@@ -222,6 +226,8 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         if self.lazy is not None:  # from now on every job's end is an event
             for g in range(len(self.lazy)):
                 self._wake(g)
+        if self.has_disconnect:
+            self._disconnect_at_close()
         # idle agents go home (unless callers are still in the IVR, in a transfer or due a
         # scheduled callback); busy ones finish and keep answering until the queues empty
         if not self.pending:
@@ -280,6 +286,9 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         """Call i reaches its queue on the line (now): answered at once, called back, balks, or waits."""
         q = self.route[i]
         self.queued_at[i] = now
+        if self.closing and self.disconnects[q]:  # the queue closed before the caller reached it
+            self._cut_off(i, now)
+            return
         idle = self.idle
         if self.picks_agents:
             g = self._idle_group(q, self.answer_groups[q])
@@ -364,6 +373,33 @@ class _CallCentre(CallbackRules, ReturnCallRules):
     # a caller whose patience ran out unnoticed (no due watched it) hung up at its deadline: found
     # when an agent reached it, or at the end; never one who redials (those are watched)
     _abandoned_unnoticed = _left_the_line
+
+    def _disconnect_at_close(self) -> None:
+        """The last interval ended: in the queues that disconnect, callers still waiting are cut
+        off (those whose patience ran out unnoticed before now hung up then), callbacks keeping
+        their place and those scheduled for later are not made (failed)."""
+        now = self.env.now
+        for q, disconnects in enumerate(self.disconnects):
+            if not disconnects:
+                continue
+            for i, deadline_s in self.routing.drain(q):
+                if deadline_s < now:
+                    self._abandoned_unnoticed(i, deadline_s)
+                elif self.flags[i] & CALLBACK_ACCEPTED:
+                    self.outcome[i] = Outcome.CALLBACK_FAILED
+                else:
+                    self._cut_off(i, now)
+            if self.has_callbacks:
+                self._drop_callbacks_due(q)
+
+    def _cut_off(self, i: int, now: float) -> None:
+        """Caller i, on the line in a queue that disconnects at the close, is cut off now."""
+        self.outcome[i] = _DISCONNECTED
+        waited_s = now - self.queued_at[i]
+        if waited_s > 0.0:
+            self.wait[i] += waited_s
+        self.last_exit_s = max(self.last_exit_s, now)
+        self._hang_up(now)
 
     def _overflow_due(self, q: int, e: int, event) -> None:
         """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""

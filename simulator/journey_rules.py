@@ -34,6 +34,8 @@ class CallbackRules:
                 for k, q in enumerate(scenario.queues)
             ]
             self.interval_s = scenario.interval_s
+            # per queue: the calls of scheduled callbacks not yet due (dropped at the close where the queue disconnects)
+            self.callbacks_due = [set() for _ in scenario.queues]
 
     def _expected_wait_s(self, q: int) -> float:
         """(callers ahead + 1) x mean handle time / agents on shift who serve the queue."""
@@ -75,15 +77,39 @@ class CallbackRules:
         return True
 
     def _queue_callback_later(self, i: int, q: int, delay_s: float) -> None:
+        if self.closing and self.disconnects[q]:  # the queue has closed: the callback is not made
+            self.outcome[i] = Outcome.CALLBACK_FAILED
+            return
         self.pending += 1
+        self.callbacks_due[q].add(i)
         self.env.after(delay_s, partial(self._join_as_callback, i, q))
 
     def _join_as_callback(self, i: int, q: int, event) -> None:
+        due = self.callbacks_due[q]
+        if i not in due:  # dropped at the close (its queue disconnects)
+            return
+        due.discard(i)
         self._enqueue_without_caller(i, q, at_front=False)
 
+    def _drop_callbacks_due(self, q: int) -> None:
+        """At the close of a queue that disconnects: its scheduled callbacks not yet due are not made."""
+        for i in self.callbacks_due[q]:
+            self.outcome[i] = Outcome.CALLBACK_FAILED
+            self.pending -= 1
+        self.callbacks_due[q].clear()
+
     def _enqueue_without_caller(self, i: int, q: int, at_front: bool) -> None:
-        """A callback or a transferred call (pending until now) joins queue q."""
+        """A callback or a transferred call (pending until now) joins queue q (or, once a queue
+        that disconnects has closed, is not made, or is cut off)."""
         self.pending -= 1
+        if self.closing and self.disconnects[q]:
+            if self.flags[i] & CALLBACK_ACCEPTED and not self.flags[i] & CALLBACK_CONNECTED:
+                self.outcome[i] = Outcome.CALLBACK_FAILED
+            else:
+                self._cut_off(i, self.env.now)
+            if not self.pending:
+                self._release_idle()
+            return
         g = self._idle_group(q, self.answer_groups[q])
         if g >= 0:
             self._answer(i, g, self.idle[g].popleft(), self.env.now)

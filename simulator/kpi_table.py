@@ -105,6 +105,12 @@ KPIS: tuple[Kpi, ...] = (
         "waited in line, so they count in reached_queue, avg_wait and the wait percentiles (their wait is after_s) "
         "and as failures in service_level (in service_level_short_abandons_excluded's denominator, as abandons "
         "after the threshold do, when after_s is over it); they do not redial", better='lower'),
+    Kpi("disconnected_at_close", 'calls', 'disconnected at the close', 'on_close',
+        "calls cut off by the close in a queue with on_close: disconnect: still waiting when the last interval "
+        "ended, or reaching the queue after it (from the IVR or a transfer); they count in reached_queue, avg_wait "
+        "and the wait percentiles (their wait up to the cut-off) and as failures in service_level (in "
+        "service_level_short_abandons_excluded's denominator when they waited longer than the threshold); "
+        "callbacks not made by then end as callbacks_failed", better='lower'),
     Kpi("callbacks_offered", 'calls', 'callbacks offered', 'callbacks',
         "calls offered a callback (expected wait above the queue's threshold)"),
     Kpi("callbacks_accepted", 'calls', 'callbacks accepted', 'callbacks',
@@ -214,9 +220,13 @@ def uses_max_wait(scenario: Scenario) -> bool:
     return any(q.max_wait is not None for q in scenario.queues)
 
 
+def disconnects_at_close(scenario: Scenario) -> bool:
+    return any(scenario.disconnects_at_close())
+
+
 # feature -> does this scenario use it (a KPI of an unused feature is left out, never 0)
 FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls,
-            "trunks": uses_trunks, "max_wait": uses_max_wait}
+            "trunks": uses_trunks, "max_wait": uses_max_wait, "on_close": disconnects_at_close}
 
 
 def kpi_bounds(name: str) -> tuple[float, float]:

@@ -168,12 +168,13 @@ def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, d
 
 
 def waited_in_line(records) -> np.ndarray:
-    """Calls that waited in line (possibly for no time at all): answered, abandoned, unserved, or
-    sent to a message at the queue's maximum wait. Balkers never joined; callbacks left the line.
-    The callers of avg_wait and the wait percentiles, and of every plot of waits."""
+    """Calls that waited in line (possibly for no time at all): answered, abandoned, unserved,
+    sent to a message at the queue's maximum wait, or cut off at the close. Balkers never joined;
+    callbacks left the line. The callers of avg_wait and the wait percentiles, and of every plot
+    of waits."""
     outcome = records.outcome
     return ((outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
-            | (outcome == Outcome.MESSAGE))
+            | (outcome == Outcome.MESSAGE) | (outcome == Outcome.DISCONNECTED))
 
 
 def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -199,6 +200,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     answered_mask = outcome == Outcome.ANSWERED
     abandoned_mask = outcome == Outcome.ABANDONED
     message_mask = outcome == Outcome.MESSAGE
+    disconnected_mask = outcome == Outcome.DISCONNECTED
     unserved_mask = outcome == Outcome.UNSERVED
     completed_mask = outcome == Outcome.CALLBACK_COMPLETED
     accepted_mask = has(CALLBACK_ACCEPTED)
@@ -241,12 +243,13 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["callback_delay_p90"] = _grouped_stat(records.callback_delay_s[completed_mask], arrival_interval[completed_mask],
                                               n_intervals, lambda v: np.percentile(v, 90))
     kpi["messages"] = count(message_mask)
+    kpi["disconnected_at_close"] = count(disconnected_mask)
     kpi["abandon_rate"] = _ratio(kpi["abandoned"], kpi["reached_queue"])
     kpi["message_rate"] = _ratio(kpi["messages"], kpi["reached_queue"])
     within = count(answered_mask & (records.wait_s <= threshold_s))
     kpi["service_level"] = _ratio(within, kpi["reached_queue"])
     kpi["service_level_answered"] = _ratio(within, kpi["answered"])
-    abandoned_late = count((abandoned_mask | message_mask) & (records.wait_s > threshold_s))
+    abandoned_late = count((abandoned_mask | message_mask | disconnected_mask) & (records.wait_s > threshold_s))
     kpi["service_level_short_abandons_excluded"] = _ratio(within, kpi["answered"] + abandoned_late)
     expected_calls = np.asarray(scenario.arrivals.calls, dtype=float)
     kpi["service_level_expected"] = _ratio(within, _with_day(expected_calls, expected_calls.sum()))

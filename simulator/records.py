@@ -29,6 +29,7 @@ class Outcome(IntEnum):
     CALLBACK_FAILED = 7  # accepted a callback but was never reached
     BLOCKED = 8  # found every line (trunk) busy: a busy signal, never entered the centre
     MESSAGE = 9  # still waiting at the queue's maximum wait (max_wait): sent to leave a message
+    DISCONNECTED = 10  # still waiting when the last interval ended, in a queue that disconnects (on_close)
 
 
 # bits of CallRecords.flags

@@ -374,6 +374,19 @@ class Routing:
                         return self.entry_call[e]
         return -1
 
+    def drain(self, q: int) -> list[tuple[int, float]]:
+        """Every call still waiting in queue q, taken out of its lines: (call, deadline), in line
+        order, class by class (at the close of a queue that disconnects its callers)."""
+        drained = []
+        for line in self.lines[q]:
+            while line:
+                e = line.popleft()
+                if self.entry_live[e]:
+                    self.entry_live[e] = 0
+                    self.n_waiting[q] -= 1
+                    drained.append((self.entry_call[e], self.entry_deadline[e]))
+        return drained
+
     def remaining(self) -> Iterator[tuple[int, float]]:
         """(call, deadline) of every entry still waiting, once the day is over."""
         for lines in self.lines:

@@ -174,6 +174,13 @@ class Overflow(_Frozen):
 
 
 
+# what happens to callers still waiting when the last interval ends
+OnClose = Literal["serve", "disconnect"]
+ON_CLOSE_DOC = ("serve: agents stay until every waiting caller is answered or has hung up (overtime); disconnect: "
+                "callers still waiting are cut off (outcome disconnected), as are those who reach the queue later, "
+                "and callbacks not yet made are dropped (callbacks_failed)")
+
+
 class MaxWait(_Frozen):
     """A maximum wait: a caller still waiting in the queue `after_s` seconds after joining it is
     sent to a message (voicemail, a callback request) and leaves the line with its own outcome,
@@ -185,7 +192,7 @@ class MaxWait(_Frozen):
 
 class Queue(_Frozen):
     _omitted_when_none = ("priority_classes", "overflow", "transfer_time", "talk_time_scale", "acw_scale",
-                          "patience_scale", "max_wait")
+                          "patience_scale", "max_wait", "on_close")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -228,6 +235,9 @@ class Queue(_Frozen):
     max_wait: MaxWait | None = Field(
         default=None, description="send callers still waiting after so long to a message (voicemail); absent = "
         "callers wait until answered or their patience runs out")
+    on_close: OnClose | None = Field(
+        default=None, description="this queue's rule for callers still waiting when the last interval ends "
+        "(overrides the scenario's on_close)")
     transfer_time: Distribution | None = Field(
         default=None, description="with intents: time an agent of this queue spends before transferring a "
         "misrouted caller, seconds (default 65 s fixed, the field guide's figure; an option's transfer_time "
@@ -351,7 +361,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing")
+    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing", "on_close")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -376,6 +386,8 @@ class Scenario(_Frozen):
                     "finds every line busy hears a busy signal (blocked) and may redial like an abandoner")
     routing: RoutingRules | None = Field(default=None, description="ACD routing rules: which agent answers, which "
                                          "call a free agent takes (absent = queue and group order)")
+    on_close: OnClose | None = Field(default=None, description="callers still waiting when the last interval ends, "
+                                     f"for every queue without its own on_close: {ON_CLOSE_DOC} (absent = serve)")
     targets: Targets = Field(default=Targets(), description="service targets the results are checked against")
     simulation: Simulation = Field(default=Simulation(), description="replications and seed")
     shifts: ShiftRules | None = Field(default=None, description="shift rules for 'callsim schedule' (the simulator "
@@ -616,6 +628,11 @@ class Scenario(_Frozen):
 
     def queue_index(self, name: str) -> int:
         return [q.name for q in self.queues].index(name)
+
+    def disconnects_at_close(self) -> tuple[bool, ...]:
+        """Per queue: are its callers still waiting at the close cut off (on_close: disconnect, the
+        queue's own or the scenario's; default serve)."""
+        return tuple((q.on_close or self.on_close or "serve") == "disconnect" for q in self.queues)
 
     # --- variants: a new validated scenario without a file round trip ---
 

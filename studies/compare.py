@@ -127,6 +127,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("return calls", ("return_calls", "queues.first_contact_resolution")),
     ("telephone lines", ("trunks",)),
     ("maximum wait and messages", ("queues.max_wait",)),
+    ("closing rule", ("on_close", "queues.on_close")),
     ("IVR", ("ivr", "queues.transfer_time")),
     ("caller intents", ("intents",)),
     ("agent groups", ("agents.name", "agents.serves")),

@@ -36,12 +36,15 @@ What it models (grown feature by feature; the rest of the engine is not specifie
 * a maximum wait (`queues[].max_wait`): a caller still waiting `after_s` after joining leaves
   the line with a message (outcome MESSAGE) unless its patience runs out first (equal: it
   abandons); a caller who never abandons gets its message too;
+* closing (`on_close`, per queue or for the centre): with `disconnect`, callers still waiting
+  when the last interval ends are cut off (outcome DISCONNECTED), and so is a caller who
+  reaches such a queue later (from the IVR), at once;
 * telephone lines (`trunks`): a `simpy.Resource` of lines; a caller takes one on arrival or,
   finding none free, is blocked (a busy signal); it holds it through the IVR and the wait until
   it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line).
 
 Not yet: callbacks, redials and repeat calls (so neither blocked callers' redials), misroutes and transfers, priority classes,
-overflow, callers who never abandon (unserved at the end) in a queue without a maximum wait.
+overflow, callers who never abandon (unserved at the end) in a queue without a maximum wait that serves at the close.
 """
 from __future__ import annotations
 
@@ -85,6 +88,7 @@ class AgentPool:
         self.leaving = [0] * n_groups  # busy agents who leave when their job ends (staffing dropped)
         self.waiting = [deque() for _ in scenario.queues]  # requests, oldest first
         self.closed = False  # after the last interval
+        self.closing = simpy.Event(env)  # succeeds at the close: callers of queues that disconnect are cut off
         self.in_ivr = 0  # callers still in the IVR: agents wait for them after the close
 
     def request(self, q: int) -> Request:
@@ -135,6 +139,7 @@ class AgentPool:
 
     def close(self) -> None:
         self.closed = True
+        self.closing.succeed()
         self.send_idle_home()
 
     def send_idle_home(self) -> None:
@@ -180,6 +185,7 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
     group = np.full(n, -1, dtype=np.int16)
     balk_p = [q.balk_probability for q in scenario.queues]
     max_wait = [q.max_wait.after_s if q.max_wait is not None else np.inf for q in scenario.queues]
+    disconnects = scenario.disconnects_at_close()
     ivr_s = callers.ivr.ivr_s if callers.ivr is not None else np.zeros(n)
     lines = simpy.Resource(env, capacity=scenario.trunks) if scenario.trunks is not None else None
 
@@ -209,6 +215,11 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             hang_up(line)
             pool.send_idle_home()
             return
+        if pool.closed and disconnects[q]:  # the queue closed before the caller reached it
+            outcome[i] = Outcome.DISCONNECTED
+            hang_up(line)
+            pool.send_idle_home()
+            return
         request = pool.request(q)
         joined_s = request.joined_s
         pool.send_idle_home()
@@ -217,14 +228,18 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             outcome[i] = Outcome.BALKED
             hang_up(line)
             return
-        # the caller waits until an agent comes, its patience runs out, or the queue's maximum
-        # wait sends it to a message, whichever comes first (equal: it abandons)
+        # the caller waits until an agent comes, its patience runs out, the queue's maximum wait
+        # sends it to a message (equal: it abandons), or the close cuts it off, whichever comes first
         patience_s, max_wait_s = callers.patience_s[i], max_wait[q]
-        results = yield request | env.timeout(min(patience_s, max_wait_s))
+        gives_up = env.timeout(min(patience_s, max_wait_s))
+        results = yield simpy.AnyOf(env, [request, gives_up] + ([pool.closing] if disconnects[q] else []))
         wait_s[i] = env.now - joined_s
         if request not in results:
             pool.cancel(request)
-            outcome[i] = Outcome.MESSAGE if max_wait_s < patience_s else Outcome.ABANDONED
+            if gives_up in results:
+                outcome[i] = Outcome.MESSAGE if max_wait_s < patience_s else Outcome.ABANDONED
+            else:
+                outcome[i] = Outcome.DISCONNECTED
             hang_up(line)
             return
         outcome[i] = Outcome.ANSWERED
@@ -259,4 +274,5 @@ def supported(scenario, callers) -> bool:
             and all(q.overflow is None for q in scenario.queues)
             and (callers.ivr is None or not (callers.ivr.true_queue >= 0).any())
             and all(np.isfinite(callers.patience_s[callers.queue == q]).all() or spec.max_wait is not None
-                    for q, spec in enumerate(scenario.queues)))
+                    or disconnects for q, (spec, disconnects) in enumerate(zip(scenario.queues,
+                                                                               scenario.disconnects_at_close()))))

@@ -5,7 +5,8 @@ of tests/test_engine_exact.py and the tie-heavy days of tests/test_engine_fast_f
 ties): several queues and groups with random `serves` lists, staffing that changes at interval
 boundaries (down to zero), balking, IVR time and walks that end in the IVR, telephone lines
 (`trunks`, on 40% of the days: blocked callers), a maximum wait that ends in a message
-(`queues[].max_wait`, on 40% of the days, some of their queues' callers never abandoning). The engine and the
+(`queues[].max_wait`, on 40% of the days, some of their queues' callers never abandoning), callers
+cut off at the close (`on_close: disconnect`, on 40% of the days, for the centre or some queues). The engine and the
 textbook SimPy model run on the same drawn callers and must agree on the outcome and the group
 of every call, and on its wait to 1e-9 s (the two add times in a different order). A negative
 control breaks one rule of the engine (the newest caller answered first) and must be caught.
@@ -93,6 +94,13 @@ def random_days(count: int, seed: int = 20261206):
                     queue["max_wait"] = {"after_s": float(messages_rng.uniform(5, 240))}
                     if messages_rng.random() < 0.3:  # callers who never abandon: the message ends every wait
                         del queue["patience"]
+        closing_rng = np.random.default_rng((seed, day, 2))  # and this one
+        if closing_rng.random() < 0.4:
+            if closing_rng.random() < 0.5:
+                data["on_close"] = "disconnect"
+            for queue in data["queues"]:
+                if closing_rng.random() < 0.5:
+                    queue["on_close"] = str(closing_rng.choice(["serve", "disconnect"]))
         scenario = scenario_from_dict(data)
         callers = draw_callers(scenario, day, 0)
         assert reference_model.supported(scenario, callers)
@@ -102,7 +110,8 @@ def random_days(count: int, seed: int = 20261206):
 @pytest.mark.parametrize("lazy_from", [engine.LAZY_AGENTS_FROM, 1], ids=["eager", "lazy agents"])
 def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, lazy_from):
     monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", lazy_from)  # 1: lazy agents on every day without an IVR
-    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0, "trunks": 0, "max_wait": 0}
+    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0, "trunks": 0, "max_wait": 0,
+            "disconnect": 0}
     for day, scenario, callers in random_days(DAYS):
         found = differences(scenario, callers)
         assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
@@ -114,13 +123,15 @@ def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, l
         seen["ivr"] += callers.ivr is not None
         seen["trunks"] += scenario.trunks is not None
         seen["max_wait"] += any(q.max_wait is not None for q in scenario.queues)
+        seen["disconnect"] += any(scenario.disconnects_at_close())
     # power: the days exercise every outcome the reference models, several groups, real queues
-    # answered, abandoned, balked, contained, IVR hang-up, blocked, message
-    assert seen["outcomes"] == {0, 1, 2, 4, 5, 8, 9}, seen["outcomes"]
+    # answered, abandoned, balked, contained, IVR hang-up, blocked, message, disconnected
+    assert seen["outcomes"] == {0, 1, 2, 4, 5, 8, 9, 10}, seen["outcomes"]
     assert {0, 1, 2} <= seen["groups"]
     assert seen["calls"] > 5000 and seen["waited"] > 1000 and 10 <= seen["ivr"] <= DAYS - 10
     assert 10 <= seen["trunks"] <= DAYS - 10
     assert 10 <= seen["max_wait"] <= DAYS - 10
+    assert 10 <= seen["disconnect"] <= DAYS - 10
 
 
 def test_an_engine_answering_the_newest_caller_first_is_caught(monkeypatch):
@@ -166,6 +177,14 @@ def test_an_engine_sending_callers_to_a_message_late_is_caught(monkeypatch):
     monkeypatch.setattr(engine._CallCentre, "__init__", late)
     days = [(scenario, callers) for _, scenario, callers in random_days(30)
             if any(q.max_wait is not None for q in scenario.queues)]
+    caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
+    assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
+
+
+def test_an_engine_serving_at_the_close_where_a_queue_disconnects_is_caught(monkeypatch):
+    # negative control: the engine forgets to cut off the callers waiting at the close
+    monkeypatch.setattr(engine._CallCentre, "_disconnect_at_close", lambda self: None)
+    days = [(scenario, callers) for _, scenario, callers in random_days(30) if any(scenario.disconnects_at_close())]
     caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
     assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
 
