@@ -34,7 +34,8 @@ textbook SimPy model it must agree with, call for call, is tests/reference_model
   still waiting in a queue that disconnects are cut off (`_disconnect_at_close`).
 * **The caller's journey.** IVR time (which may end the call), the queue (callback offers:
   keep_place or scheduled; a maximum wait ending in a message, found like an abandonment), a misrouted call costs the first agent a transfer time and re-joins
-  the right queue at the front; abandoners may redial and unresolved callers call again.
+  the right queue at the front; abandoners may redial (a new caller, or the same contact
+  with its draws kept: return_calls.retrial) and unresolved callers call again.
 * **Same order of events as the process model.** Simultaneous events run in the order they
   were scheduled, and the callbacks schedule in the order the processes did (at each arrival
   the next arrival first, then the caller's own dues): the same seed gives the same day, to the bit.

@@ -163,6 +163,13 @@ KPIS: tuple[Kpi, ...] = (
         'per resolved caller: time spent on its calls until resolution (IVR + waits on the line + callback delays + talk), mean, seconds; in the interval of the first call', better='lower'),
     Kpi("customer_effort_calls", 'calls_per_caller', 'customer effort calls', None,
         'per resolved caller: calls it took to be resolved, mean', better='lower'),
+    Kpi("caller_wait", 'seconds', 'wait per caller', 'same_contact',
+        "per caller (a person: its first call and its redials and repeat calls): the queue waits of all its calls "
+        "added up (on the line; callback delays not included), mean over every caller, seconds; in the interval of "
+        "the first call", better='lower'),
+    Kpi("callers_served", 'fraction', 'callers served', 'same_contact',
+        'callers (people) with at least one call handled by an agent (answered or callback completed) / '
+        'unique_callers; in the interval of the first call', better='higher'),
     Kpi("occupancy", 'fraction', 'occupancy', None,
         'agent time busy with calls (talk + ACW, transfers, callback dialling) / agent time on shift (scheduled staffing plus overtime), over the time spent in the interval'),
     Kpi("avg_queue_length", 'callers', 'avg queue length', None,
@@ -224,9 +231,14 @@ def disconnects_at_close(scenario: Scenario) -> bool:
     return any(scenario.disconnects_at_close())
 
 
+def retrials_as_same_contact(scenario: Scenario) -> bool:
+    return scenario.return_calls is not None and scenario.return_calls.retrial == "same_contact"
+
+
 # feature -> does this scenario use it (a KPI of an unused feature is left out, never 0)
 FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls,
-            "trunks": uses_trunks, "max_wait": uses_max_wait, "on_close": disconnects_at_close}
+            "trunks": uses_trunks, "max_wait": uses_max_wait, "on_close": disconnects_at_close,
+            "same_contact": retrials_as_same_contact}
 
 
 def kpi_bounds(name: str) -> tuple[float, float]:

@@ -280,6 +280,11 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     caller_interval[caller_index[first_call]] = arrival_interval[first_call]
     kpi["customer_effort"] = mean_of(effort, resolved_caller, caller_interval)
     kpi["customer_effort_calls"] = mean_of(calls_per_caller, resolved_caller, caller_interval)
+    every_caller = np.ones(n_callers, dtype=bool)
+    kpi["caller_wait"] = mean_of(np.bincount(caller_index, weights=records.wait_s, minlength=n_callers),
+                                 every_caller, caller_interval)
+    served_caller = np.bincount(caller_index, weights=handled, minlength=n_callers) > 0
+    kpi["callers_served"] = mean_of(served_caller.astype(float), every_caller, caller_interval)
 
     # time-based levels; the last interval runs until the last agent goes home
     edges = _time_edges(result, scenario)

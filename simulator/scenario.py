@@ -141,6 +141,8 @@ class Callback(_Frozen):
 class ReturnCalls(_Frozen):
     """Callers who call again: abandoners who redial, and callers whose issue was not resolved."""
 
+    _omitted_when_none = ("retrial",)
+
     redial_probability: Probability = Field(
         default=0.0, description="chance that a caller who abandoned (queue or IVR) calls again"
     )
@@ -153,6 +155,11 @@ class ReturnCalls(_Frozen):
         description="time from the end of an unresolved call to the repeat call, seconds",
     )
     max_calls: int = Field(default=3, ge=1, le=20, description="calls per caller at most, the first one included")
+    retrial: Literal["new_caller", "same_contact"] | None = Field(
+        default=None, description="what a redial (after abandoning, hanging up in the IVR or a busy signal) is: "
+        "new_caller: a call with fresh patience, talk time and ACW (absent = this); same_contact: the same contact "
+        "again, keeping its patience, talk time and ACW, and made after the close too (the centre serves it, or "
+        "cuts it off where the queue disconnects); KPIs caller_wait and callers_served")
 
 
 class PriorityClass(_Frozen):
