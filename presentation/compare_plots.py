@@ -72,6 +72,17 @@ def new_figure(size: tuple[float, float], rows: int = 1, cols: int = 1, title: s
     return figure, body, axes.ravel()
 
 
+def figure_legend(body, handles, most_columns: int, fontsize: float = 9) -> None:
+    """A legend under the plots with as many columns as fit the figure's width (at most
+    `most_columns`), so that long scenario names wrap onto more rows instead of running off the
+    right edge."""
+    width_in = body.figure.get_figwidth() * 0.96
+    char_in = 0.55 * fontsize / 72  # an average character of the legend's font, inches
+    entry_in = max((len(h.get_label()) + 5) * char_in for h in handles)  # + the key and the gap
+    columns = max(1, min(len(handles), most_columns, int(width_in // entry_in)))
+    body.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False, fontsize=fontsize)
+
+
 def axis_label(name: str, difference: bool = False) -> str:
     """Y-axis label with the unit of a KPI (or of its difference)."""
     unit = unit_of(name)
@@ -189,7 +200,7 @@ def kpi_bars(c: Comparison, kpis: Sequence[str] | None = None, title: str = "KPI
     if target_drawn:
         handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="--", label=f"target of {letters[0]}"))
         handles.append(Patch(color="#009E73", alpha=0.25, label="occupancy target band"))
-    body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False, fontsize=9)
+    figure_legend(body, handles, 4)
     return figure
 
 
@@ -248,7 +259,7 @@ def difference_plot(c: Comparison, kpis: Sequence[str] | None = None, title: str
     handles += [Patch(color=pair_colour(c, pair),
                       label=f"{pair_heading(c, pair)}: {c.labels[pair.later]} minus {c.labels[pair.first]}")
                 for pair in c.pairs]
-    body.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
+    figure_legend(body, handles, 3)
     return figure
 
 
@@ -313,7 +324,7 @@ def interval_difference_plot(c: Comparison, kpis: Sequence[str] = INTERVAL_KPIS)
     handles = [Patch(color=pair_colour(c, pair), alpha=0.6,
                      label=f"{pair_heading(c, pair)}: {c.labels[pair.later]} minus {c.labels[pair.first]} (band: 95% CI)")
                for pair in pairs]
-    body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2), frameon=False, fontsize=9)
+    figure_legend(body, handles, 2)
     return figure
 
 
@@ -360,7 +371,7 @@ def queue_bars(c: Comparison, kpis: Sequence[str] = QUEUE_PLOT_KPIS) -> Figure |
     handles = [Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=f"{_letter(i)}: {label}")
                for i, label in enumerate(c.labels)]
     handles.append(Line2D([], [], color=TARGET_COLOUR, linestyle="--", label="target of A"))
-    body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False, fontsize=9)
+    figure_legend(body, handles, 4)
     return figure
 
 

@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from studies.sweep import Sweep
 
-from .compare_plots import SCENARIO_COLOURS, TARGET_COLOUR, axis_label, new_figure, png_bytes, value_formatter
+from .compare_plots import SCENARIO_COLOURS, TARGET_COLOUR, axis_label, figure_legend, new_figure, png_bytes, value_formatter
 from .text import readable
 
 SWEEP_FILES = ("sweep_curves.png",)
@@ -120,7 +120,7 @@ def sweep_curves(s: Sweep, title: str | None = None, subtitle: str | None = None
     if len(series) > 1:
         handles += [Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=f"{s.vary} x{f:g}")
                     for i, (f, _, _) in enumerate(series)]
-    body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False, fontsize=9)
+    figure_legend(body, handles, 5)
     return figure
 
 

@@ -44,7 +44,7 @@ from simulator.kpi_table import DEFINITIONS, KPI, kpi_bounds
 from simulator.kpis import QUEUE_KPIS
 from simulator.numbers import finite_or_none
 from simulator.run import Estimate, RunResult, TargetCheck, target_check
-from simulator.scenario import Scenario, replication_count
+from simulator.scenario import RoutingRules, Scenario, replication_count
 
 MAIN_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 
@@ -152,10 +152,19 @@ def _at(document, path: str):
     return value
 
 
+def _as_compared(scenario: Scenario) -> dict:
+    """A scenario's JSON form with an absent `routing:` written as the rules it means (the
+    defaults), so that spelling the defaults out is no difference."""
+    document = scenario.model_dump(mode="json")
+    if document.get("routing") is None:
+        document["routing"] = RoutingRules().model_dump(mode="json")
+    return document
+
+
 def differences_in(first: Scenario, other: Scenario) -> tuple[str, ...]:
     """The aspects of the call centre in which two scenarios differ (name, description and
     simulation settings are ignored: compare runs both with the same seed and replications)."""
-    a, b = first.model_dump(mode="json"), other.model_dump(mode="json")
+    a, b = _as_compared(first), _as_compared(other)
     found = [aspect for aspect, paths in ASPECTS if any(_at(a, path) != _at(b, path) for path in paths)]
     if "day layout" in found:  # per-interval lists cannot be compared entry by entry
         found = [x for x in found if x not in ("volume", "staffing")] + ["volume", "staffing"]

@@ -12,6 +12,7 @@ from scipy import stats
 
 from conftest import REPO
 from simulator import load_scenario
+from simulator.scenario import RoutingRules
 from presentation.compare_output import comparison_csv, comparison_document, explain, format_comparison
 from studies.compare import compare_scenarios, differences_in, paired_difference, unique_labels, welch_ci95
 from studies.sweep import point_scenario
@@ -98,6 +99,17 @@ def test_what_differs_is_read_from_the_scenario_definitions():
                           load_scenario(SCENARIOS / "callback_peak_on.yaml")) == ("callbacks",)
     both = point_scenario(point_scenario(base, agents=12), vary="volume", factor=1.2)
     assert set(differences_in(base, both)) == {"volume", "staffing"}
+
+
+def test_routing_rules_spelled_out_as_the_defaults_are_no_difference():
+    base = load_scenario(SCENARIOS / "two_queue_multiskill.yaml")
+    assert base.routing is None
+    spelled = base.model_copy(update={"routing": RoutingRules(agent_selection="group_order", call_selection="queue_order")})
+    assert differences_in(base, spelled) == ()
+    # control: a rule that is not the default is a difference
+    longest = base.model_copy(update={"routing": RoutingRules(agent_selection="longest_idle")})
+    assert differences_in(base, longest) == ("routing rules",)
+    assert differences_in(base, load_scenario(SCENARIOS / "two_queue_multiskill_longest_idle.yaml")) != ()
 
 
 def test_a_kpi_missing_in_one_scenario_is_absent_not_zero():

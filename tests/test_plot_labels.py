@@ -108,3 +108,34 @@ def test_no_run_plot_has_a_label_under_a_line(monkeypatch):
     assert len(figures) >= 8
     for figure in figures:
         assert labels_under_lines(figure) == []
+
+
+def _legend_overhang_px(figure: Figure) -> float:
+    """How far (pixels) any legend of the figure reaches past the figure's left or right edge."""
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    width = figure.bbox.width
+    legends = [legend for sub in [figure, *figure.subfigs] for legend in sub.legends]
+    assert legends, "the figure has no legend to check"
+    extents = [legend.get_window_extent(renderer) for legend in legends]
+    return max(max(0.0, -box.x0, box.x1 - width) for box in extents)
+
+
+def test_long_scenario_names_wrap_the_legend_instead_of_running_off_the_figure(monkeypatch):
+    """Four scenarios with 60-character names: the legend of every comparison plot stays inside
+    the figure. Control: the old fixed column count runs past the right edge."""
+    import presentation.compare_plots as compare_plots_module
+
+    base = load_scenario(HELP_DESK)
+    names = [f"help desk variant {k} with a long descriptive scenario name here" for k in range(4)]
+    c = compare_scenarios([base] * 4, names, replications=2, seed=3)
+    figures = [kpi_bars(c), queue_bars(c), difference_plot(c)]
+    assert all(_legend_overhang_px(f) == 0.0 for f in figures if f is not None)
+
+    def fixed_columns(body, handles, most_columns, fontsize=9):
+        body.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), most_columns),
+                    frameon=False, fontsize=fontsize)
+
+    monkeypatch.setattr(compare_plots_module, "figure_legend", fixed_columns)
+    assert _legend_overhang_px(kpi_bars(c)) > 0.0
