@@ -30,3 +30,14 @@ def assert_user_error(code: int, out: str, err: str, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
+
+
+def assert_run_refuses(tmp_path: Path, capsys, scenario_text: str, *fragments: str) -> str:
+    """`callsim run` on a scenario file holding `scenario_text`: a user error naming the file
+    and every fragment (see assert_user_error), and no results folder. Returns the line."""
+    path = tmp_path / "refused.yaml"
+    path.write_text(scenario_text)
+    out_dir = tmp_path / "out"
+    message = assert_user_error(*run_cli(capsys, "run", path, "-o", out_dir, "-q"), f"{path}:", *fragments)
+    assert not out_dir.exists()
+    return message

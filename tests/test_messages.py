@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import REPO, assert_user_error, run_cli
+from helpers import REPO, assert_run_refuses
 from simulator import Outcome, check_conservation, scenario_from_dict, simulate_callers, simulate_replication
 from simulator.kpis import replication_kpis
 from steady_state import mmn_scenario, steady_estimates
@@ -204,9 +204,4 @@ def test_a_bad_maximum_wait_is_one_line_naming_the_key(tmp_path, capsys, value):
     text = (REPO / "scenarios" / "help_desk.yaml").read_text()
     assert "    patience:" in text
     text = text.replace("    patience:", f"    max_wait:\n      after_s: {value}\n    patience:", 1)
-    path = tmp_path / "max_wait.yaml"
-    path.write_text(text)
-    out_dir = tmp_path / "out"
-    message = assert_user_error(*run_cli(capsys, "run", path, "-o", out_dir, "-q"), "max_wait.after_s")
-    assert f"{path}:" in message
-    assert not out_dir.exists()
+    assert_run_refuses(tmp_path, capsys, text, "queues[0].max_wait.after_s")

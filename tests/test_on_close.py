@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import REPO, assert_user_error, run_cli
+from helpers import REPO, assert_run_refuses
 from simulator import Callers, Outcome, check_conservation, scenario_from_dict, simulate_callers, simulate_replication
 from simulator.kpis import replication_kpis
 from test_routing_policies import callers
@@ -169,9 +169,4 @@ def test_an_unknown_closing_rule_is_one_line_naming_the_key(tmp_path, capsys, wh
         text += "on_close: hang_up\n"
     else:
         text = text.replace("    patience:", "    on_close: hang_up\n    patience:", 1)
-    path = tmp_path / "closing.yaml"
-    path.write_text(text)
-    out_dir = tmp_path / "out"
-    message = assert_user_error(*run_cli(capsys, "run", path, "-o", out_dir, "-q"), key, "serve", "disconnect")
-    assert f"{path}:" in message
-    assert not out_dir.exists()
+    assert_run_refuses(tmp_path, capsys, text, f"{key}:", "serve", "disconnect")

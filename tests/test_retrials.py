@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import REPO, assert_user_error, run_cli
+from helpers import REPO, assert_run_refuses
 from simulator import (Callers, Outcome, check_conservation, scenario_from_dict, simulate_callers,
                        simulate_replication)
 from simulator.callers import REDIAL
@@ -143,9 +143,4 @@ def test_the_per_caller_kpis_are_reported_only_with_same_contact():
 
 def test_an_unknown_retrial_rule_is_one_line_naming_the_key(tmp_path, capsys):
     text = (REPO / "scenarios" / "help_desk.yaml").read_text() + "return_calls: {retrial: same_caller}\n"
-    path = tmp_path / "retrial.yaml"
-    path.write_text(text)
-    out_dir = tmp_path / "out"
-    message = assert_user_error(*run_cli(capsys, "run", path, "-o", out_dir, "-q"), "return_calls.retrial",
-                                "new_caller", "same_contact")
-    assert f"{path}:" in message and not out_dir.exists()
+    assert_run_refuses(tmp_path, capsys, text, "return_calls.retrial", "new_caller", "same_contact")
