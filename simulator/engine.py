@@ -55,7 +55,7 @@ from .ivr import CONTAINED
 from .journey_rules import CallbackRules, ReturnCallRules
 from .kernel import Kernel, Moments, callbacks
 from .randomness import Stream, generator_at
-from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MISROUTED, RESOLVED, TRANSFERRED,
+from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MESSAGE_LEFT, MISROUTED, RESOLVED, TRANSFERRED,
                       ZERO_OUT, CallRecords, Outcome, ReplicationResult, day_records)
 from .routing import GroupOrder, Routing, agent_rules, default_routing
 from .scenario import Scenario
@@ -139,6 +139,8 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         # a maximum wait per queue (inf: none): a caller still waiting then leaves with a message
         self.max_wait_s = [q.max_wait.after_s if q.max_wait is not None else _NEVER for q in scenario.queues]
         self.has_messages = any(after_s < _NEVER for after_s in self.max_wait_s)
+        # per queue: its messages are returned as callbacks (max_wait.call_back; the queue has a callback section)
+        self.message_call_back = [q.max_wait is not None and q.max_wait.call_back for q in scenario.queues]
         # per queue: are callers still waiting at the close cut off (on_close: disconnect)
         self.disconnects = scenario.disconnects_at_close()
         self.has_disconnect = any(self.disconnects)
@@ -339,7 +341,7 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         abandonment (`_abandoned_unnoticed`), or watched by a due where lines are counted. A
         message is not followed by a redial: the caller expects to be called back. Returns its entry."""
         limit_s = self.max_wait_s[q]
-        if self.watch_patience:
+        if self.watch_patience or self.message_call_back[q]:  # a callback starts at that moment
             e = self.routing.join(i, q, now, u)
             due = self.env.due(limit_s, self._patience_ran_out_cbs)
             due.call, due.queue, due.entry = i, q, e
@@ -351,8 +353,25 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         """A watched caller's patience ran out, or its queue's maximum wait came (`event.call`,
         waiting as `event.entry` in queue `event.queue`): it hangs up now unless an agent took it."""
         i, q, e = event.call, event.queue, event.entry
-        if self.routing.leave(e, q) and self._left_the_line(i, self.env.now):
+        if self.message_call_back[q] and self.max_wait_s[q] < self.patience[i]:
+            self._message_to_callback(i, q, e)
+        elif self.routing.leave(e, q) and self._left_the_line(i, self.env.now):
             self._maybe_redial(i)
+
+    def _message_to_callback(self, i: int, q: int, e: int) -> None:
+        """Caller i, still waiting as entry e of queue q at its maximum wait, leaves a message that
+        the centre returns as a callback (max_wait.call_back): it hangs up now and the callback
+        keeps its place in line (keep_place) or joins after the callback delay (scheduled)."""
+        if not self.routing.is_waiting(e):  # an agent took it
+            return
+        now = self.env.now
+        self.flags[i] |= CALLBACK_ACCEPTED | MESSAGE_LEFT
+        self.accepted_at[i] = now
+        self.wait[i] = self.max_wait_s[q]
+        self._hang_up(now)
+        if self.callback[q].mode == "scheduled":
+            self.routing.leave(e, q)
+            self._queue_callback_later(i, q, self.callback_wait[i])
 
     def _left_the_line(self, i: int, at_s: float) -> bool:
         """Caller i left its queue's line unanswered at `at_s` (now, or earlier, found only now):

@@ -104,7 +104,9 @@ KPIS: tuple[Kpi, ...] = (
         "calls still waiting at their queue's maximum wait (max_wait.after_s), sent to leave a message: they "
         "waited in line, so they count in reached_queue, avg_wait and the wait percentiles (their wait is after_s) "
         "and as failures in service_level (in service_level_short_abandons_excluded's denominator, as abandons "
-        "after the threshold do, when after_s is over it); they do not redial", better='lower'),
+        "after the threshold do, when after_s is over it); they do not redial. With max_wait.call_back the centre "
+        "returns them as callbacks: they count in callbacks_accepted too and end as callbacks_completed or "
+        "callbacks_failed", better='lower'),
     Kpi("disconnected_at_close", 'calls', 'disconnected at the close', 'on_close',
         "calls cut off by the close in a queue with on_close: disconnect: still waiting when the last interval "
         "ended, or reaching the queue after it (from the IVR or a transfer); they count in reached_queue, avg_wait "

@@ -13,7 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from .callers import REDIAL, REPEAT, uses_priority_classes, uses_return_calls
-from .records import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
+from .records import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MESSAGE_LEFT, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome,
+                      ReplicationResult)
 from . import cost as day_cost
 from .kpi_table import DEFINITIONS, KPI, KPIS, kpi_bounds, kpi_names, uses_cost  # noqa: F401 (re-exported)
 from .routing import class_bounds
@@ -169,12 +170,12 @@ def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, d
 
 def waited_in_line(records) -> np.ndarray:
     """Calls that waited in line (possibly for no time at all): answered, abandoned, unserved,
-    sent to a message at the queue's maximum wait, or cut off at the close. Balkers never joined;
-    callbacks left the line. The callers of avg_wait and the wait percentiles, and of every plot
-    of waits."""
+    sent to a message at the queue's maximum wait (returned as a callback or not), or cut off at
+    the close. Balkers never joined; callbacks left the line. The callers of avg_wait and the wait
+    percentiles, and of every plot of waits."""
     outcome = records.outcome
     return ((outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
-            | (outcome == Outcome.MESSAGE) | (outcome == Outcome.DISCONNECTED))
+            | (outcome == Outcome.MESSAGE) | (outcome == Outcome.DISCONNECTED) | ((records.flags & MESSAGE_LEFT) > 0))
 
 
 def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -199,7 +200,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     outcome = records.outcome
     answered_mask = outcome == Outcome.ANSWERED
     abandoned_mask = outcome == Outcome.ABANDONED
-    message_mask = outcome == Outcome.MESSAGE
+    message_mask = (outcome == Outcome.MESSAGE) | has(MESSAGE_LEFT)  # returned as callbacks, or not
     disconnected_mask = outcome == Outcome.DISCONNECTED
     unserved_mask = outcome == Outcome.UNSERVED
     completed_mask = outcome == Outcome.CALLBACK_COMPLETED

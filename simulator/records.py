@@ -12,7 +12,7 @@ import numpy as np
 
 from .columns import PENDING, RECORDED, make_records_class
 
-__all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "MISROUTED", "Outcome",
+__all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "MESSAGE_LEFT", "MISROUTED", "Outcome",
            "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT", "day_records"]
 
 
@@ -40,6 +40,7 @@ CALLBACK_ACCEPTED = 8
 RESOLVED = 16  # the caller's issue was resolved by this call (set when return calls are modelled)
 MISROUTED = 32  # the IVR sent the call to the wrong queue
 CALLBACK_CONNECTED = 64  # an agent reached the caller of an accepted callback
+MESSAGE_LEFT = 128  # left a message at the queue's maximum wait, returned as a callback (max_wait.call_back)
 
 # One entry per call, as parallel numpy arrays: the recorded columns of simulator.columns.
 CallRecords = make_records_class(__name__)

@@ -281,6 +281,10 @@ class Routing:
         self.n_waiting[q] -= 1
         return True
 
+    def is_waiting(self, e: int) -> bool:
+        """Whether entry e still waits (nobody took it, it did not leave)."""
+        return bool(self.entry_live[e])
+
     def waiting_call(self, e: int, q: int, now: float) -> int:
         """The call of entry e if it still waits in queue q, else -1."""
         if not self.entry_live[e]:

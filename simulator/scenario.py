@@ -195,6 +195,10 @@ class MaxWait(_Frozen):
 
     after_s: float = Field(ge=0, description="wait in this queue after which a caller still waiting leaves a "
                            "message (outcome message), seconds; a caller whose patience runs out first abandons")
+    call_back: bool = Field(default=False, description="true: the centre returns each message as a callback, through "
+                            "the queue's callback section (keep_place: it keeps the caller's place in line; scheduled: "
+                            "it joins after the callback delay), ending as callbacks_completed or callbacks_failed; "
+                            "false: the message is the call's end")
 
 
 class Queue(_Frozen):
@@ -500,6 +504,10 @@ class Scenario(_Frozen):
                                             f"unknown {what} '{name}'; the {what}s are: {', '.join(names)}")
         for q_index, queue in enumerate(self.queues):
             self._check_callback_limits(q_index, queue.callback, n)
+            if queue.max_wait is not None and queue.max_wait.call_back and queue.callback is None:
+                raise ScenarioError(("queues", q_index, "max_wait", "call_back"),
+                                    f"queue '{queue.name}' has no callback section to return messages through; add "
+                                    "one (how callbacks are dialled and answered) or set call_back: false")
         shares = self.arrivals.queue_shares
         if self.ivr is not None:
             if shares is not None:

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from helpers import REPO, assert_run_refuses
-from simulator import Outcome, check_conservation, scenario_from_dict, simulate_callers, simulate_replication
+from simulator import Callers, Outcome, check_conservation, scenario_from_dict, simulate_callers, simulate_replication
+from simulator.records import MESSAGE_LEFT
 from simulator.kpis import replication_kpis
 from steady_state import mmn_scenario, steady_estimates
 from test_routing_policies import callers, one_queue, two_queues
@@ -205,3 +206,57 @@ def test_a_bad_maximum_wait_is_one_line_naming_the_key(tmp_path, capsys, value):
     assert "    patience:" in text
     text = text.replace("    patience:", f"    max_wait:\n      after_s: {value}\n    patience:", 1)
     assert_run_refuses(tmp_path, capsys, text, "queues[0].max_wait.after_s")
+
+
+# --- messages returned as callbacks (max_wait.call_back) ----------------------------------------
+
+def callback_queue(mode, call_back=True):
+    callback = {"offer_when_expected_wait_over": 10_000, "accept_probability": 1.0, "dial_time": {"dist": "fixed", "mean": 20},
+                "answer_probability": 1.0, "mode": mode}
+    if mode == "scheduled":
+        callback["delay"] = {"dist": "fixed", "mean": 500}
+    return one_agent(queues=[{"name": "q", "talk_time": {"dist": "fixed", "mean": 100}, "callback": callback,
+                              "max_wait": {"after_s": 30, "call_back": call_back}}])
+
+
+def message_callers():
+    # caller 0 talks 0-100; caller 1 (10 s, talk 50) waits; caller 2 (50 s, talk 40) waits behind it.
+    # The callback offer's threshold (10,000 s) is never passed: only messages become callbacks.
+    return Callers(arrived_at_s=np.array([0.0, 10.0, 50.0]), queue=np.zeros(3, dtype=np.int16),
+                   talk_s=np.array([100.0, 50.0, 40.0]), acw_s=np.zeros(3), patience_s=np.array([INF, INF, 1000.0]),
+                   balk_u=np.full(3, 0.5), callback_u=np.zeros(3), callback_wait_s=np.full(3, 500.0))
+
+
+def test_a_message_kept_in_line_is_called_back_when_it_reaches_the_front():
+    # keep_place: caller 1's message at 40 keeps its place; at 100 the agent dials it (20 s),
+    # connected at 120, talks 50 (to 170); caller 2's message at 80 is next: dialled at 170,
+    # connected at 190. Both waited 30 s on the line; callback delays 80 and 110.
+    result = simulate_callers(callback_queue("keep_place"), message_callers())
+    rec = result.records
+    assert rec.outcome.tolist() == [A, Outcome.CALLBACK_COMPLETED, Outcome.CALLBACK_COMPLETED]
+    assert rec.wait_s.tolist() == [0.0, 30.0, 30.0]
+    assert rec.callback_delay_s.tolist()[1:] == [80.0, 110.0]
+    assert result.busy_start_s.tolist() == [0.0, 100.0, 170.0]
+    assert (rec.flags & MESSAGE_LEFT > 0).tolist() == [False, True, True]
+    kpi = {k: v[-1] for k, v in replication_kpis(result, callback_queue("keep_place")).items()}
+    assert kpi["messages"] == 2 and kpi["callbacks_accepted"] == 2 and kpi["callbacks_offered"] == 0
+    assert kpi["offered"] == kpi["answered"] + kpi["callbacks_completed"]
+    # control: without call_back the messages end the calls
+    rec = simulate_callers(callback_queue("keep_place", call_back=False), message_callers()).records
+    assert rec.outcome.tolist() == [A, M, M]
+
+
+def test_a_scheduled_message_callback_joins_after_the_delay():
+    # scheduled: caller 1's message at 40 joins the queue at 540 and is dialled at once (connected
+    # at 560); caller 2's at 80 joins at 580, the agent is busy until 610: dialled then, connected 630
+    result = simulate_callers(callback_queue("scheduled"), message_callers())
+    rec = result.records
+    assert rec.outcome.tolist() == [A, Outcome.CALLBACK_COMPLETED, Outcome.CALLBACK_COMPLETED]
+    assert rec.callback_delay_s.tolist()[1:] == [520.0, 550.0]
+    assert result.busy_start_s.tolist() == [0.0, 540.0, 610.0]
+
+
+def test_returning_messages_needs_the_queues_callback_section():
+    with pytest.raises(Exception, match=r"queues\[0\]\.max_wait\.call_back.*no callback section"):
+        one_agent(queues=[{"name": "q", "talk_time": {"dist": "fixed", "mean": 100},
+                           "max_wait": {"after_s": 30, "call_back": True}}])
