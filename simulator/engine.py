@@ -55,7 +55,7 @@ from .ivr import CONTAINED
 from .journey_rules import CallbackRules, ReturnCallRules
 from .kernel import Kernel, Moments, callbacks
 from .randomness import Stream, generator_at
-from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MESSAGE_LEFT, MISROUTED, RESOLVED, TRANSFERRED,
+from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MISROUTED, RESOLVED, TRANSFERRED,
                       ZERO_OUT, CallRecords, Outcome, ReplicationResult, day_records)
 from .routing import GroupOrder, Routing, agent_rules, default_routing
 from .scenario import Scenario
@@ -365,7 +365,7 @@ class _CallCentre(CallbackRules, ReturnCallRules):
         if not self.routing.is_waiting(e):  # an agent took it
             return
         now = self.env.now
-        self.flags[i] |= CALLBACK_ACCEPTED | MESSAGE_LEFT
+        self.flags[i] |= CALLBACK_ACCEPTED  # accepted without an offer: records.message_called_back
         self.accepted_at[i] = now
         self.wait[i] = self.max_wait_s[q]
         self._hang_up(now)

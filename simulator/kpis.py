@@ -13,8 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from .callers import REDIAL, REPEAT, uses_priority_classes, uses_return_calls
-from .records import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MESSAGE_LEFT, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome,
-                      ReplicationResult)
+from .records import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome,
+                      ReplicationResult, message_called_back)
 from . import cost as day_cost
 from .kpi_table import DEFINITIONS, KPI, KPIS, kpi_bounds, kpi_names, uses_cost  # noqa: F401 (re-exported)
 from .routing import class_bounds
@@ -175,7 +175,7 @@ def waited_in_line(records) -> np.ndarray:
     percentiles, and of every plot of waits."""
     outcome = records.outcome
     return ((outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
-            | (outcome == Outcome.MESSAGE) | (outcome == Outcome.DISCONNECTED) | ((records.flags & MESSAGE_LEFT) > 0))
+            | (outcome == Outcome.MESSAGE) | (outcome == Outcome.DISCONNECTED) | message_called_back(records.flags))
 
 
 def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, np.ndarray]:
@@ -200,7 +200,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     outcome = records.outcome
     answered_mask = outcome == Outcome.ANSWERED
     abandoned_mask = outcome == Outcome.ABANDONED
-    message_mask = (outcome == Outcome.MESSAGE) | has(MESSAGE_LEFT)  # returned as callbacks, or not
+    message_mask = (outcome == Outcome.MESSAGE) | message_called_back(records.flags)  # returned as callbacks, or not
     disconnected_mask = outcome == Outcome.DISCONNECTED
     unserved_mask = outcome == Outcome.UNSERVED
     completed_mask = outcome == Outcome.CALLBACK_COMPLETED

@@ -12,8 +12,8 @@ import numpy as np
 
 from .columns import PENDING, RECORDED, make_records_class
 
-__all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "MESSAGE_LEFT", "MISROUTED", "Outcome",
-           "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT", "day_records"]
+__all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "MISROUTED", "Outcome",
+           "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT", "day_records", "message_called_back"]
 
 
 class Outcome(IntEnum):
@@ -40,7 +40,15 @@ CALLBACK_ACCEPTED = 8
 RESOLVED = 16  # the caller's issue was resolved by this call (set when return calls are modelled)
 MISROUTED = 32  # the IVR sent the call to the wrong queue
 CALLBACK_CONNECTED = 64  # an agent reached the caller of an accepted callback
-MESSAGE_LEFT = 128  # left a message at the queue's maximum wait, returned as a callback (max_wait.call_back)
+
+
+
+def message_called_back(flags):
+    """Calls that left a message at their queue's maximum wait returned as a callback
+    (max_wait.call_back): a callback accepted without an offer (every offered one has
+    CALLBACK_OFFERED). Works on one call's flags or on an array of them."""
+    return (flags & (CALLBACK_ACCEPTED | CALLBACK_OFFERED)) == CALLBACK_ACCEPTED
+
 
 # One entry per call, as parallel numpy arrays: the recorded columns of simulator.columns.
 CallRecords = make_records_class(__name__)

@@ -12,7 +12,7 @@ import pytest
 
 from helpers import REPO, assert_run_refuses
 from simulator import Callers, Outcome, check_conservation, scenario_from_dict, simulate_callers, simulate_replication
-from simulator.records import MESSAGE_LEFT
+from simulator.records import message_called_back
 from simulator.kpis import replication_kpis
 from steady_state import mmn_scenario, steady_estimates
 from test_routing_policies import callers, one_queue, two_queues
@@ -237,7 +237,7 @@ def test_a_message_kept_in_line_is_called_back_when_it_reaches_the_front():
     assert rec.wait_s.tolist() == [0.0, 30.0, 30.0]
     assert rec.callback_delay_s.tolist()[1:] == [80.0, 110.0]
     assert result.busy_start_s.tolist() == [0.0, 100.0, 170.0]
-    assert (rec.flags & MESSAGE_LEFT > 0).tolist() == [False, True, True]
+    assert message_called_back(rec.flags).tolist() == [False, True, True]
     kpi = {k: v[-1] for k, v in replication_kpis(result, callback_queue("keep_place")).items()}
     assert kpi["messages"] == 2 and kpi["callbacks_accepted"] == 2 and kpi["callbacks_offered"] == 0
     assert kpi["offered"] == kpi["answered"] + kpi["callbacks_completed"]
