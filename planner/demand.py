@@ -17,7 +17,9 @@ distributions) and the transfer times it absorbs.
 Durations that change through the day (simulator.durations: a queue's talk_time_scale,
 acw_scale, patience_scale, and arrivals.handle_time_s) give a queue a handle time and a mean
 patience per interval: the queue's own AHT in interval k is mean talk x talk factor + mean ACW x
-ACW factor, and misrouted calls' transfer times are weighted in as above. (With intents the
+ACW factor (with a distribution per interval, `talk_time_by_interval` ...: the mean of interval
+k's distribution in place of the queue's mean), and misrouted calls' transfer times are weighted
+in as above. (With intents the
 queue's intent-mixed AHT is scaled by that same ratio of its own scaled to unscaled AHT.)
 
 Queue requirements are mapped onto groups by the simulator's own rule for who answers a call
@@ -126,10 +128,15 @@ def queue_demand(scenario: Scenario) -> list[QueueDemand]:
         else:
             talk_s, acw_s = queue.talk_time.mean_s, queue.acw.mean_s
             unscaled = talk_s + acw_s
-            ratio = (talk_s * scales.talk[q] + acw_s * scales.acw[q]) / unscaled if unscaled > 0 else scales.talk[q]
+            scaled = scales.mean_s("talk", q, queue.talk_time) + scales.mean_s("acw", q, queue.acw)
+            ratio = scaled / unscaled if unscaled > 0 else scales.talk[q]
             own = own_aht[name] * ratio  # one per interval
-            if patience_s[name] is not None and not np.all(scales.patience[q] == 1.0):
-                patience_by_interval = tuple(float(patience_s[name] * f) for f in scales.patience[q])
+            if patience_s[name] is not None:
+                patience_ratio = scales.patience[q]
+                if scales.patience_by_interval[q] is not None and queue.patience.mean_s > 0:
+                    patience_ratio = scales.mean_s("patience", q, queue.patience) / queue.patience.mean_s
+                if not np.all(patience_ratio == 1.0):
+                    patience_by_interval = tuple(float(patience_s[name] * f) for f in patience_ratio)
         work = (direct[name] + transferred_in[name]) * own + missed_in_work[name]
         aht = work / share if share > 0.0 else own
         if np.ndim(aht):

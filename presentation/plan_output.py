@@ -53,6 +53,8 @@ def _queue_heading(plan: ScenarioPlan, index: int) -> str:
     d = qp.demand
     if plan.scenario.intents:  # the durations are the intents' it handles, not the queue's
         aht = f"AHT {d.mean_handle_time_s:.0f} s (talk + ACW of the caller intents it handles, {d.own_handle_time_s:.0f} s"
+    elif queue.talk_time_by_interval or queue.acw_by_interval:  # the day's talk_time is not what calls draw
+        aht = f"AHT {d.mean_handle_time_s:.0f} s (talk + ACW of each interval's distributions"
     else:
         aht = f"AHT {d.mean_handle_time_s:.0f} s (talk {queue.talk_time.mean_s:.0f} + ACW {queue.acw.mean_s:.0f}"
     if abs(d.mean_handle_time_s - d.own_handle_time_s) > 0.05:
@@ -61,13 +63,14 @@ def _queue_heading(plan: ScenarioPlan, index: int) -> str:
     if d.handle_time_by_interval_s:
         low, high = min(d.handle_time_by_interval_s), max(d.handle_time_by_interval_s)
         source = ("the scenario's handle_time_s (a forecast's aht_s)" if plan.scenario.arrivals.handle_time_s
+                  else "the queue's distributions per interval" if queue.talk_time_by_interval or queue.acw_by_interval
                   else "the queue's per-interval scales")
         aht += f", changing through the day from {low:.0f} to {high:.0f} s by {source} (call-weighted mean shown)"
     if qp.model == "erlang_a":
         model = f"Erlang A (M/M/N+M), mean patience {d.mean_patience_s:.0f} s"
         if d.patience_by_interval_s:
             model += (f" (from {min(d.patience_by_interval_s):.0f} to {max(d.patience_by_interval_s):.0f} s "
-                      "through the day: patience_scale)")
+                      f"through the day: {'patience_by_interval' if queue.patience_by_interval else 'patience_scale'})")
     else:
         model = "Erlang C (M/M/N, nobody abandons)"
     return f"Queue '{d.queue}': {model}; {aht}; planned on group '{qp.group}'"

@@ -164,7 +164,8 @@ def _durations_line(scenario) -> str:
         parts.append(f"handle time per interval from arrivals.handle_time_s ({min(handle_time_s):.0f} to "
                      f"{max(handle_time_s):.0f} s; every queue's talk and ACW scaled to it)")
     for queue in scenario.queues:
-        keys = [key for key in ("talk_time_scale", "acw_scale", "patience_scale") if getattr(queue, key)]
+        keys = [key for key in ("talk_time_scale", "acw_scale", "patience_scale", "talk_time_by_interval",
+                                "acw_by_interval", "patience_by_interval") if getattr(queue, key)]
         if keys:
             parts.append(f"queue '{queue.name}': {', '.join(keys)}")
     return "Durations change through the day: " + "; ".join(parts) + "." if parts else ""

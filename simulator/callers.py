@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .columns import make_callers_class
-from .durations import duration_scales, interval_of
+from .durations import draw_by_interval, duration_scales, interval_of
 from .funnel_trace import Trace
 from .intents import draw_intents, intent_walk
 from .ivr import CONTAINED, IvrPaths, apply_announcement, walk
@@ -131,9 +131,18 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Gen
             talk_owner = patience_owner = home
         else:
             talk_owner, patience_owner = np.maximum(queue, 0), np.maximum(first_queue, 0)
+        keep = _own_distributions(intents, paths.intent) if intents else dict.fromkeys(("talk", "acw", "patience"))
         if interval is None:
             out.update(talk_owner=talk_owner, patience_owner=patience_owner)
+            if scales.by_interval:  # ReturnCallPool.take draws from the call's own interval's entry
+                out.update(talk_u=u_talk, acw_u=u_acw, patience_u=u_patience,
+                           **{f"{what}_kept": kept for what, kept in keep.items() if kept is not None})
         else:
+            if scales.by_interval:
+                talk = draw_by_interval(scales.talk_by_interval, talk_owner, interval, u_talk, talk, keep["talk"])
+                acw = draw_by_interval(scales.acw_by_interval, talk_owner, interval, u_acw, acw, keep["acw"])
+                patience = draw_by_interval(scales.patience_by_interval, patience_owner, interval, u_patience, patience,
+                                            keep["patience"])
             talk = talk * scales.talk[talk_owner, interval]
             acw = acw * scales.acw[talk_owner, interval]
             patience = patience * scales.patience[patience_owner, interval]
@@ -167,6 +176,13 @@ def draw_attributes(scenario: Scenario, n: int, rng: Callable[..., np.random.Gen
         # one uniform per call; the class follows from the shares of the queue the call waits in
         out["priority_u"] = rng(Stream.PRIORITY).random(n)
     return out
+
+
+def _own_distributions(intents, intent: np.ndarray) -> dict[str, np.ndarray]:
+    """Per duration, the callers whose intent has its own distribution (kept whatever the
+    interval: a queue's distributions per interval stand in for the queue's, not the intent's)."""
+    return {what: np.array([getattr(spec, field) is not None for spec in intents])[intent]
+            for what, field in (("talk", "talk_time"), ("acw", "acw"), ("patience", "patience"))}
 
 
 def _decide_announcement(scenario: Scenario, attributes: dict, arrived_at_s: np.ndarray) -> None:
@@ -238,6 +254,10 @@ def draw_callers(scenario: Scenario, seed: int, replication: int, trace: Trace |
     return Callers(arrived_at_s=arrived, busyness=busyness, **attributes)
 
 
+# what draw_attributes adds for ReturnCallPool.take when the durations change through the day
+_OWN_KEYS = ("talk_owner", "patience_owner", "talk_u", "acw_u", "patience_u", "talk_kept", "acw_kept", "patience_kept")
+
+
 class ReturnCallPool:
     """Attributes for redials and repeat calls, drawn in batches, handed out in order."""
 
@@ -269,7 +289,7 @@ class ReturnCallPool:
             b = self.batch_number
             drawn = return_call_batch(self.scenario, self.seed, self.replication, b)
             self.batch = {}
-            self.owners = {key: drawn.pop(key).tolist() for key in ("talk_owner", "patience_owner") if key in drawn}
+            self.owners = {key: drawn.pop(key).tolist() for key in _OWN_KEYS if key in drawn}
             for name, values in drawn.items():
                 if isinstance(values, IvrPaths):
                     for f in fields(IvrPaths):
@@ -284,6 +304,8 @@ class ReturnCallPool:
             # the call's own interval: a redial at 11:10 talks as the 11:00 callers do
             k = int(interval_of(self.scenario, arrived_at_s))
             talk_owner, patience_owner = self.owners["talk_owner"][i], self.owners["patience_owner"][i]
+            if self.scales.by_interval:
+                self._draw_by_interval(row, i, k, talk_owner, patience_owner)
             row["talk_s"] *= float(self.scales.talk[talk_owner, k])
             row["acw_s"] *= float(self.scales.acw[talk_owner, k])
             row["patience_s"] *= float(self.scales.patience[patience_owner, k])
@@ -294,3 +316,13 @@ class ReturnCallPool:
                 row.update({"ivr.ivr_s": row["ivr.pre_menu_s"], "ivr.route": CONTAINED, "ivr.true_queue": -1,
                             "ivr.transfer_s": 0.0, "ivr.menus": 0, "ivr.zero_out": False, "queue": CONTAINED})
         return row
+
+    def _draw_by_interval(self, row: dict, i: int, k: int, talk_owner: int, patience_owner: int) -> None:
+        """Row i's durations from its queue's distributions for interval k, where the queue has
+        them (as draw_attributes does for the first calls, one call at a time)."""
+        for what, key, owner in (("talk", "talk_s", talk_owner), ("acw", "acw_s", talk_owner),
+                                 ("patience", "patience_s", patience_owner)):
+            dists = getattr(self.scales, f"{what}_by_interval")[owner]
+            kept = self.owners.get(f"{what}_kept")
+            if dists is not None and not (kept is not None and kept[i]):
+                row[key] = float(dists[k].ppf(np.array([self.owners[f"{what}_u"][i]]))[0])

@@ -203,7 +203,8 @@ class MaxWait(_Frozen):
 
 class Queue(_Frozen):
     _omitted_when_none = ("priority_classes", "overflow", "transfer_time", "talk_time_scale", "acw_scale",
-                          "patience_scale", "max_wait", "on_close")
+                          "patience_scale", "talk_time_by_interval", "acw_by_interval", "patience_by_interval",
+                          "max_wait", "on_close")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -225,6 +226,18 @@ class Queue(_Frozen):
     patience_scale: tuple[Scale, ...] | None = Field(
         default=None,
         description="one factor per interval multiplying the patience of callers arriving in that interval")
+    talk_time_by_interval: tuple[Distribution, ...] | None = Field(
+        default=None,
+        description="one talk-time distribution per interval: a call arriving in interval k draws its talk "
+        "from entry k (the same uniform as with talk_time: paired comparisons stay paired); talk_time stays the "
+        "queue's talk time where one figure for the day is read; not with talk_time_scale",
+    )
+    acw_by_interval: tuple[Distribution, ...] | None = Field(
+        default=None, description="one ACW distribution per interval, as talk_time_by_interval; not with acw_scale")
+    patience_by_interval: tuple[Distribution, ...] | None = Field(
+        default=None,
+        description="one patience distribution per interval, as talk_time_by_interval (needs patience, the "
+        "queue's patience for the day); not with patience_scale")
     balk_probability: Probability = Field(
         default=0.0,
         description="chance that a caller who would have to wait hangs up at once",
@@ -433,6 +446,7 @@ class Scenario(_Frozen):
                 if value is not None and len(value) != n:
                     raise ScenarioError(("queues", q_index, key), f"has {len(value)} intervals but arrivals.calls has "
                                         f"{n}; give one factor per interval")
+            _check_by_interval(queue, q_index, n)
         hts = self.arrivals.handle_time_s
         if hts is not None and len(hts) != n:
             raise ScenarioError(("arrivals", "handle_time_s"), f"has {len(hts)} intervals but arrivals.calls has {n}; "
@@ -701,6 +715,25 @@ class Scenario(_Frozen):
             return revised(scaled, arrivals=arrivals)
 
 
+def _check_by_interval(queue: Queue, q_index: int, n: int) -> None:
+    """A queue's durations per interval (`talk_time_by_interval`, ...): one per interval, not
+    beside the same duration's `*_scale`, and patience per interval only where callers abandon."""
+    for what in ("talk_time", "acw", "patience"):
+        key = f"{what}_by_interval"
+        value = getattr(queue, key)
+        if value is None:
+            continue
+        if len(value) != n:
+            raise ScenarioError(("queues", q_index, key), f"has {len(value)} intervals but arrivals.calls has {n}; "
+                                "give one distribution per interval")
+        if getattr(queue, f"{what}_scale") is not None:
+            raise ScenarioError(("queues", q_index, key), f"is given with {what}_scale; give one of the two "
+                                "(a distribution per interval, or a factor per interval on " + what + ")")
+        if getattr(queue, what) is None:
+            raise ScenarioError(("queues", q_index, key), f"needs {what} too (the queue's {what} for the day, "
+                                "read where one figure is needed); add it")
+
+
 class VariantError(UserError):
     """A variant of a valid scenario (more calls, longer talk times, a staffing) past one of the
     schema's limits; `str()` names the change and the first value at fault."""
@@ -731,8 +764,12 @@ def _revised_at(prefix: tuple, model, **changes):
 def _scaled_at(prefix: tuple, model, what: str, factor: float):
     """`model` (a queue or an intent) with its `what` distribution scaled by `factor`."""
     with _at(prefix + (what,)):
-        scaled = getattr(model, what).scaled(factor)
-    return _revised_at(prefix, model, **{what: scaled})
+        changes = {what: getattr(model, what).scaled(factor)}
+    by_interval = getattr(model, f"{what}_by_interval", None)  # a queue's distributions per interval scale too
+    if by_interval is not None:
+        with _at(prefix + (f"{what}_by_interval",)):
+            changes[f"{what}_by_interval"] = tuple(d.scaled(factor) for d in by_interval)
+    return _revised_at(prefix, model, **changes)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from helpers import assert_user_error, run_cli
+from helpers import (answered_talk_by_interval, assert_return_calls_use_their_own_interval, assert_user_error,
+                     one_queue_file, run_cli)
 from planner.demand import queue_demand
 from planner.plan import plan_scenario
 from simulator import Outcome, load_scenario, scenario_from_dict, simulate_replication
@@ -61,19 +62,7 @@ def _shares_with_return_calls() -> dict:
 
 
 def test_return_calls_take_the_factors_of_the_interval_they_are_made_in():
-    rec = simulate_replication(scenario_from_dict(_shares_with_return_calls()), seed=2, replication=0).records
-    k = np.minimum((rec.arrived_at_s // 3600).astype(int), 1)
-    answered_b = (rec.queue == 1) & (rec.outcome == Outcome.ANSWERED)
-    assert np.array_equal(rec.talk_s[answered_b], np.array([200.0, 400.0])[k[answered_b]])
-    assert np.array_equal(rec.acw_s[answered_b], np.array([7.0, 21.0])[k[answered_b]])
-    abandoned_a = (rec.queue == 0) & (rec.outcome == Outcome.ABANDONED)
-    assert np.allclose(rec.wait_s[abandoned_a], np.array([60.0, 30.0])[k[abandoned_a]])
-    # the check can tell the call's own interval from its caller's first call's: some return
-    # calls of each queue are made in interval 2 by callers who first called in interval 1
-    first_interval = {c: i for c, i, kind in zip(rec.caller, k, rec.kind) if kind == 0}
-    crossed = [(q, kind) for c, q, i, kind in zip(rec.caller, rec.queue, k, rec.kind)
-               if kind > 0 and i == 1 and first_interval[c] == 0]
-    assert {q for q, _ in crossed} == {0, 1} and len(crossed) > 20
+    assert_return_calls_use_their_own_interval(scenario_from_dict(_shares_with_return_calls()))
 
 
 def test_mean_talk_time_per_interval_matches_the_configured_one_within_4_se():
@@ -82,14 +71,7 @@ def test_mean_talk_time_per_interval_matches_the_configured_one_within_4_se():
     data["queues"][0]["talk_time"] = {"dist": "lognormal", "mean": mean_s, "cv": 0.8}
     data["arrivals"]["calls"] = [250, 250, 250]
     data["agents"][0]["staffing"] = [80, 80, 80]
-    scenario = scenario_from_dict(data)
-    talk, interval = [], []
-    for replication in range(8):
-        rec = simulate_replication(scenario, seed=11, replication=replication).records
-        answered = rec.outcome == Outcome.ANSWERED
-        talk.append(rec.talk_s[answered])
-        interval.append(_interval(rec.arrived_at_s[answered]))
-    talk, interval = np.concatenate(talk), np.concatenate(interval)
+    talk, interval = answered_talk_by_interval(scenario_from_dict(data), seed=11, replications=8)
     for k, scale in enumerate(scales):
         x = talk[interval == k]
         se = x.std(ddof=1) / math.sqrt(len(x))
@@ -219,22 +201,7 @@ def test_plan_output_says_the_handle_time_changes(tmp_path, capsys):
     ("talk_time_scale", "[1, .inf, 1]", "queues[0].talk_time_scale[1]: must be a finite number"),
 ])
 def test_bad_factors_are_one_line_errors_naming_the_key(tmp_path, capsys, key, value, fragment):
-    path = tmp_path / "s.yaml"
-    path.write_text(f"""schema_version: 1
-name: bad
-interval_minutes: 60
-arrivals:
-  calls: [10, 10, 10]
-queues:
-  - name: q
-    talk_time: {{dist: fixed, mean: 100}}
-    patience: {{dist: fixed, mean: 100}}
-    {key}: {value}
-agents:
-  - name: g
-    serves: [q]
-    staffing: [5, 5, 5]
-""")
+    path = one_queue_file(tmp_path, f"patience: {{dist: fixed, mean: 100}}\n    {key}: {value}")
     assert_user_error(*run_cli(capsys, "validate", path), f"{path}:10: {fragment}")
 
 
