@@ -21,8 +21,12 @@ from .options import (InputError, aht_option, out_option, quiet_option, report_o
               help="measure every other scenario against this one (its file name without .yaml, or its name); "
                    "default: the first")
 @click.option("--all-pairs", "all_pairs", is_flag=True, help="report the difference of every pair of scenarios")
+@click.option("--equal-service", is_flag=True,
+              help="optimise each scenario to its targets (callsim optimize) on the same callers and seed, confirmed on "
+                   "the same fresh days, and report each design's agent-hours and cost against the first, with the "
+                   "paired KPI differences at those staffings; writes equal_service.json and equal_service.csv")
 def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json, no_plots, quiet, max_calls,
-            with_report, volume, aht, baseline, all_pairs):
+            with_report, volume, aht, baseline, all_pairs, equal_service):
     """Simulate scenarios on the same callers and report each KPI with the paired difference
     (each later scenario minus the first, or minus --baseline, or every pair with --all-pairs)
     and its 95% CI, for the centre, per queue and per interval, which targets each meets, and
@@ -38,6 +42,14 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
     choose_pairs(unique_labels(stems), [s.name for s in scenarios], baseline, all_pairs)  # a bad name fails before the run
     folder = steps.output_folder(out, "-".join(["compare", *stems]))
     steps.check_size(scenarios, replications or scenarios[0].simulation.replications, max_calls, quiet or as_json)
+    if equal_service:
+        for flag, given in (("--baseline", baseline), ("--all-pairs", all_pairs), ("--report", with_report)):
+            if given:
+                raise InputError(f"{flag} is not available with --equal-service (each design against the first); "
+                                 "drop it")
+        _compare_equal_service(scenarios, stems, list(scenario_paths), replications, seed, folder, workers,
+                               scheduler, as_json, quiet)
+        return
     with steps.executor(workers, scheduler) as pool:
         comparison = compare_scenarios(scenarios, stems, replications=replications, seed=seed,
                                        on_replication_done=steps.progress(quiet or as_json), executor=pool,
@@ -51,6 +63,36 @@ def compare(scenario_paths, replications, seed, out, workers, scheduler, as_json
     else:
         click.echo(format_comparison(comparison), nl=False)
         click.echo(steps.written_line(folder, written))
+
+
+def _compare_equal_service(scenarios, stems, sources, replications, seed, folder, workers, scheduler, as_json, quiet):
+    """`compare --equal-service`: one call into studies.equal_service, rendered and written."""
+    from presentation.equal_service_output import FILE, equal_service_files, format_equal_service
+    from studies.equal_service import equal_service
+    from studies.optimize import OptimizeError
+
+    from .options import NotConverged, TargetsNotMet
+
+    with steps.executor(workers, scheduler) as pool:
+        try:
+            study = equal_service(scenarios, stems, replications=replications, seed=seed, executor=pool)
+        except OptimizeError as exc:
+            raise InputError(str(exc)) from None
+    _, files = equal_service_files(study, sources)
+    written = steps.write(folder, files)  # everything rendered first: nothing half-written
+    if as_json:
+        click.echo(files[FILE], nl=False)
+    else:
+        click.echo(format_equal_service(study), nl=False)
+        click.echo(steps.written_line(folder, written))
+    stopped = [d.label for d in study.designs if not d.result.converged]
+    if stopped:
+        raise NotConverged(f"not converged: the optimiser stopped on a round limit for {', '.join(stopped)}; the "
+                           "figures written are not final")
+    short = [d.label for d in study.designs if d.result.infeasible]
+    if short:
+        raise TargetsNotMet(f"cannot meet every target within the agent limits for {', '.join(short)}; see "
+                            "equal_service.json")
 
 
 @click.command()

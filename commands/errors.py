@@ -1,7 +1,9 @@
 """How a command's end becomes an exit code: a user error (`simulator.errors.UserError`, or a
 click usage problem) is one line on stderr and exit 2, Ctrl-C exit 130 (SIGTERM 143) with nothing half-written,
 anything else a bug: one line asking for a report and exit 1 (the traceback with
-CALLSIM_DEBUG=1)."""
+CALLSIM_DEBUG=1). Two outcomes with their files written are `click.ClickException`s with their own code
+(`commands.options`): targets that cannot be met within the agent limits, exit 1 (`TargetsNotMet`), and a search
+stopped on its round limit, NOT CONVERGED, exit 3 (`NotConverged`: optimize, schedule --by-simulation)."""
 from __future__ import annotations
 
 import os

@@ -22,6 +22,14 @@ class TargetsNotMet(click.ClickException):
     exit_code = 1
 
 
+class NotConverged(click.ClickException):
+    """A search (optimize, schedule --by-simulation) stopped on its round limit: results were written, but the
+    answer is not final. Its own exit code, so that a script tells it from "targets cannot be met" (1) and from a
+    bug (1)."""
+
+    exit_code = 3
+
+
 class FiniteFloat(click.FloatRange):
     """A float option in a range that must also be a real number (no nan, no inf)."""
 

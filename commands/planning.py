@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import steps
-from .options import (InputError, TargetsNotMet, aht_option, json_option, max_calls_option, no_plots_option,
+from .options import (InputError, NotConverged, TargetsNotMet, aht_option, json_option, max_calls_option, no_plots_option,
                       out_option, quiet_option, replications_option, report_option, scenario_argument,
                       scheduler_option, seed_option, volume_option, workers_option)
 
@@ -98,7 +98,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
               help="simulate the schedule, require one agent more wherever an interval misses a service target, "
                    "solve again, until none misses (or --max-rounds); writes the rounds to by_simulation.csv")
 @click.option("--max-rounds", type=click.IntRange(1, 100), default=25, show_default=True,
-              help="rounds of --by-simulation at most; stopping there is NOT CONVERGED, exit code 1")
+              help="rounds of --by-simulation at most; stopping there is NOT CONVERGED, exit code 3")
 @replications_option
 @seed_option
 @workers_option
@@ -150,7 +150,7 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
         steps.echo_done(format_study(study, str(scenario_path)), folder, written, folder / f"{stem}.scheduled.yaml",
                         "the schedule")
     if study.by_rounds is not None and study.by_rounds.round_limit:
-        raise TargetsNotMet(not_converged_message(study.by_rounds))
+        raise NotConverged(not_converged_message(study.by_rounds))
 
 
 def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path, out, as_json, no_plots):
@@ -177,7 +177,7 @@ def _schedule_week(scenario, scenario_path, shrinkage, time_limit_s, agents_path
 @click.option("--confidence", type=click.FloatRange(0.5, 1, max_open=True), default=None,
               help="a target must hold for the one-sided bound at this confidence (e.g. 0.95), not only the mean")
 @click.option("--max-iterations", type=click.IntRange(min=1, max=10_000), default=60, show_default=True,
-              help="simulated batches at most before stopping")
+              help="simulated batches at most; stopping there is NOT CONVERGED, exit code 3")
 @click.option("--confirm-replications", type=click.IntRange(min=0, max=10_000), default=None,
               help="fresh replications (never used by the search) the answer is confirmed and repaired on; 0 for none "
                    "(default: twice --replications)")
@@ -227,7 +227,9 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
     else:
         steps.echo_done(format_optimize(result, source=str(scenario_path)), folder, written,
                         folder / f"{stem}.optimized.yaml")
-    if result.infeasible or not result.converged:
+    if not result.converged:  # a round limit, whether or not intervals still miss: the answer is not final
+        raise NotConverged(infeasible_message(result))
+    if result.infeasible:
         raise TargetsNotMet(infeasible_message(result))
 
 

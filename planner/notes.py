@@ -80,6 +80,14 @@ NOTE_TEXTS: dict[str, Callable[..., str]] = {
         "Carry-over: each interval is sized for the largest load agents carry in it, calls still in progress from "
         "earlier intervals included (the modified offered load); the load column is that load, not the "
         "interval's own arrivals x AHT."),
+    "judged_per": lambda per, hours, per_interval_h: (
+        f"Targets judged per {per}: the service level, ASA and abandonment targets hold on each {per}'s calls pooled "
+        "(its intervals' Erlang figures weighted by their calls; ASA by calls answered), so a quiet interval may run "
+        "below target where a busy one runs above. Method: each interval starts at its floor (a stable queue, "
+        "occupancy within the band), then one agent at a time goes where it cuts the period's shortfall most per "
+        "agent-hour, until every period meets its targets; a period that would need more than the per-interval "
+        f"plan keeps that plan. {hours:,.1f} agent-hours against {per_interval_h:,.1f} with every interval meeting "
+        "every target."),
     "sipp": lambda: (
         "Targets apply to every interval (each interval is sized on its own arrivals, as SIPP planning does; "
         "--carry-over sizes for the work agents actually carry, which holds up when volume changes fast, above "

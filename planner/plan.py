@@ -48,6 +48,7 @@ from simulator.scenario import Scenario
 from .demand import (QueueDemand, assign_queues_to_groups, carry_over_rates_per_s, is_multi_skill,
                      makes_return_calls, queue_demand)
 from .notes import Note
+from .period_staffing import staff_periods
 from .staffing import IntervalPlan, StaffingError, StaffingTargets, required_agents_by_interval, scheduled_agents
 
 Model = Literal["erlang_c", "erlang_a"]
@@ -241,6 +242,11 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
     notes: list[Note] = []
     queue_plans = []
     busy_agents = [0, 0]  # agent-intervals staffed, and those the expected volume alone would need
+    judged_per = scenario.targets.judged_per
+    if judged_per != "interval" and scenario.arrivals.busyness_cv > 0:
+        raise PlanError(f"targets.judged_per: {judged_per} with arrivals.busyness_cv > 0 cannot be planned yet; judge "
+                        "per interval, or leave busyness_cv out")
+    per_interval_agents = [0, 0]  # agent-intervals with targets judged per period, and judged per interval
     for queue, demand in zip(scenario.queues, demands):
         if model == "erlang_a" and queue.patience is None:
             raise PlanError(f"queue '{queue.name}' has no patience distribution: Erlang A needs one; "
@@ -256,6 +262,13 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
             interval_plan = _sized(rates, demand, targets, chosen, patience, shrinkage, scenario.arrivals.busyness_cv)
         except StaffingError as exc:
             raise PlanError(f"queue '{queue.name}': {exc}") from None
+        if judged_per != "interval":  # the cheapest agents whose pooled figures meet each period's targets
+            per_interval_agents[1] += sum(interval_plan.agents)
+            interval_plan = staff_periods(interval_plan, scenario.period_of_intervals(),
+                                          [demand.handle_time_s(k) for k in range(scenario.n_intervals)],
+                                          [demand.patience_s(k) if patience else None
+                                           for k in range(scenario.n_intervals)])
+            per_interval_agents[0] += sum(interval_plan.agents)
         if scenario.arrivals.busyness_cv > 0:  # what the expected volume alone needs, for the note
             expected = _sized(rates, demand, targets, chosen, patience, shrinkage)
             busy_agents[0] += sum(interval_plan.agents)
@@ -321,7 +334,11 @@ def plan_scenario(scenario: Scenario, model: str | None = None, shrinkage: float
         notes.append(Note("shrinkage", dict(shrinkage=shrinkage)))
     if carry_over:
         notes.append(Note("carry_over", {}))
-    else:
+    elif judged_per == "interval":
         notes.append(Note("sipp", {}))
+    if judged_per != "interval":
+        hours = scenario.interval_minutes / 60.0
+        notes.append(Note("judged_per", dict(per=judged_per, hours=per_interval_agents[0] * hours,
+                                             per_interval_h=per_interval_agents[1] * hours)))
     return ScenarioPlan(scenario, model or "auto", shrinkage, _targets(scenario, abandon=True),
                         tuple(queue_plans), tuple(groups), tuple(notes), carry_over)

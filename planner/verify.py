@@ -33,10 +33,12 @@ import numpy as np
 
 from simulator.intents import scenario_routing
 from simulator.routing import rules_that_matter
+from simulator.kpi_table import kpi_bounds
 from simulator.run import Estimate, RunResult, run_scenario
 from simulator.scenario import Scenario
 
 from .demand import makes_return_calls
+from .period_staffing import period_figures
 from .plan import ScenarioPlan
 from .planned import planned_scenario
 
@@ -85,6 +87,9 @@ class Verification:
     reasons: dict[str, str]  # code -> explanation, the scenario's departures from the Erlang model
     queues: dict[str, tuple[VerifyRow, ...]] = field(default_factory=dict)
     groups: dict[str, tuple[VerifyRow, ...]] = field(default_factory=dict)
+    # with targets judged per hour or day: queue -> rows of service_level, asa and abandon_rate per judging period
+    # (the period's calls pooled, planned as the pooled Erlang figures), then the day
+    periods: dict[str, tuple[VerifyRow, ...]] = field(default_factory=dict)
 
 
 def _targets_for_verify(scenario: Scenario) -> dict[str, tuple[float, Callable[[float], bool]] | None]:
@@ -379,11 +384,34 @@ def verify_plan(plan: ScenarioPlan, scenario: Scenario | None = None, replicatio
             planned_rows = [{**row, "calls": c} for row, c in zip(planned_rows, calls)]
             groups[name] = _compare(labels, GROUP_VERIFY_KPIS, group_rows, simulated_rows, planned_rows, targets,
                                     gaps, _changing_intervals(plan, queues=mine), _group_gap_codes(plan, name))
-    every_row = list(rows) + [r for part in (queues, groups) for entries in part.values() for r in entries]
+    periods = _period_rows(plan, scenario, result, targets, gaps)
+    every_row = list(rows) + [r for part in (queues, groups, periods) for entries in part.values() for r in entries]
     used = {code for row in every_row for code in row.reasons}
     texts = {code: text for code, text in gaps.items() if code in used}
     if "extra_calls" in texts:
         offered = result.day["offered"].mean
         texts["extra_calls"] += (f"; simulated {offered:,.0f} calls a day against {calls[-1]:,.0f} planned "
                                  f"({offered / calls[-1] - 1:+.0%})")
-    return Verification(result, tuple(rows), texts, queues, groups)
+    return Verification(result, tuple(rows), texts, queues, groups, periods)
+
+
+def _period_rows(plan: ScenarioPlan, scenario: Scenario, result: RunResult, targets: dict,
+                 gaps: dict[str, str]) -> dict[str, tuple[VerifyRow, ...]]:
+    """Per queue, planned beside simulated per judging period (targets.judged_per hour or day), then the day."""
+    if result.per_period is None:
+        return {}
+    labels = scenario.period_labels() + ["day"]
+    periods = scenario.period_of_intervals()
+    simulated = {scenario.queues[0].name: result.per_period["all"]} if len(scenario.queues) == 1 \
+        else result.per_period["queues"]
+    days = plan.predicted_by_queue()
+    out = {}
+    for qp in plan.queues:
+        name = qp.demand.queue
+        kpis = simulated[name]
+        rows = [{kpi: Estimate.of(values[:, p], kpi_bounds(kpi)) for kpi, values in kpis.items()}
+                for p in range(len(labels))]
+        planned = period_figures(qp.plan, periods) + [days[name][-1]]
+        out[name] = _compare(labels, QUEUE_VERIFY_KPIS, rows, rows, planned, targets, gaps, set(),
+                             _queue_gap_codes(plan, name) if len(scenario.queues) > 1 else None)
+    return out

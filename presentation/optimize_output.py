@@ -9,7 +9,7 @@ import math
 
 
 from simulator.loading import dump_scenario_yaml  # one style for every written scenario
-from studies.optimize import KPI_LABELS, Evaluation, KpiValue, OptimizeResult
+from studies.optimize import KPI_LABELS, PERIOD_JUDGED, Evaluation, KpiValue, OptimizeResult
 
 from .documents import fingerprint, result_document, versions
 from .text import table
@@ -61,21 +61,27 @@ def _constraint_document(result: OptimizeResult, constraint) -> dict:
              "sense": ">=" if constraint.at_least else "<="}
     if constraint.kpi == "service_level":
         entry["within_s"] = result.scenario.targets.service_level.within
+    if constraint.kpi in PERIOD_JUDGED and result.scenario.targets.judged_per != "interval":
+        entry["judged_per"] = result.scenario.targets.judged_per
     return entry
 
 
 def target_words(constraint: dict) -> str:
     """One target as words, from its optimize.json entry."""
     label, kpi, target = constraint["label"], constraint["kpi"], constraint["target"]
+    judged = f", judged per {constraint['judged_per']}" if "judged_per" in constraint else ""
     if kpi == "service_level":
-        return f"{label} >= {target:.0%} within {constraint['within_s']:g} s"
+        return f"{label} >= {target:.0%} within {constraint['within_s']:g} s{judged}"
     if kpi == "asa":
-        return f"{label} <= {target:g} s"
-    return f"{label} <= {target:.1%}" if kpi == "abandon_rate" else f"{label} <= {target:.0%}"
+        return f"{label} <= {target:g} s{judged}"
+    return f"{label} <= {target:.1%}{judged}" if kpi == "abandon_rate" else f"{label} <= {target:.0%}"
 
 
 def _target_text(result: OptimizeResult, constraint) -> str:
-    return target_words(_constraint_document(result, constraint))
+    """A target's words where the heading already says how it is judged."""
+    document = _constraint_document(result, constraint)
+    document.pop("judged_per", None)
+    return target_words(document)
 
 
 def judged_words(confidence: float | None) -> str:
@@ -104,17 +110,19 @@ def _infeasible_lines(result: OptimizeResult) -> list[str]:
 
 
 def infeasible_message(result: OptimizeResult) -> str:
-    """One line for stderr when targets cannot be met, or when a round limit stopped the search."""
-    if not result.infeasible:
-        return (f"not converged: {STOP_TEXT[result.stop_reason].split(': ', 1)[1]} after {result.iterations} "
-                "iterations; the staffing reached (it meets every target) was written, raise --max-iterations for "
-                "the cheapest")
+    """One line for stderr when targets cannot be met (exit 1), or when a round limit stopped the search (exit 3)."""
     labels = [result.judged.checks[k].interval for k in result.infeasible]
     where = ", ".join(labels[:6]) + (", ..." if len(labels) > 6 else "")
-    why = "within the agent limits (max_agents)" if result.stop_reason == "infeasible" else \
-        f"within {result.iterations} iterations (raise --max-iterations or the agent limits)"
-    return (f"cannot meet every target {why} in {len(labels)} interval{'s' * (len(labels) != 1)} ({where}); "
-            "the best staffing reached was written, see TARGETS NOT MET in the output")
+    if not result.converged:  # exit code 3: a round limit, the answer is not final
+        stopped = f"not converged: {STOP_TEXT[result.stop_reason].split(': ', 1)[1]} after {result.iterations} iterations"
+        if not result.infeasible:
+            return f"{stopped}; the staffing reached (it meets every target) was written, raise --max-iterations for " \
+                   "the cheapest"
+        return (f"{stopped} with targets still missed in {len(labels)} interval{'s' * (len(labels) != 1)} ({where}); "
+                "the best staffing reached was written, raise --max-iterations (see TARGETS NOT MET in the output)")
+    return (f"cannot meet every target within the agent limits (max_agents) in {len(labels)} "
+            f"interval{'s' * (len(labels) != 1)} ({where}); the best staffing reached was written, see TARGETS NOT MET "
+            "in the output")
 
 
 def _confirmation_line(result: OptimizeResult) -> str:
@@ -126,7 +134,8 @@ def _confirmation_line(result: OptimizeResult) -> str:
                 else ", without repair")
     return (f"out of sample: {verdict}{repaired} on {result.confirm_replications} fresh replications (seed "
             f"{result.seed}, replications {result.confirm_first_replication:,} onwards, never used by the search), "
-            f"judged on the one-sided {result.confirm_confidence:.0%} bound per interval and target")
+            f"judged on the one-sided {result.confirm_confidence:.0%} bound per "
+            f"{result.scenario.targets.judged_per} and target")
 
 
 def _headline(result: OptimizeResult, source: str) -> str:
@@ -144,7 +153,7 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
         _confirmation_line(result),
         f"search: {STOP_TEXT[result.stop_reason]}; {result.iterations} iterations, {len(result.evaluations)} "
         f"staffings simulated ({result.simulated_calls:,.0f} calls)",
-        "targets in every interval: " + "; ".join(_target_text(result, c) for c in result.constraints),
+        _targets_heading(result) + "; ".join(_target_text(result, c) for c in result.constraints),
         "",
     ]
     header = ["interval"]
@@ -182,11 +191,11 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
         kpi_rows.append(row)
     lines.append(table(kpi_header, kpi_rows))
     if result.confirmation is not None:
-        lines += ["", "In sample beside out of sample (per interval, the target closest to missing on the confirmation "
-                      "replications; every target in optimize.json and optimize_confirmation.csv):",
+        lines += ["", f"In sample beside out of sample (per {scenario.targets.judged_per}, the target closest to missing on "
+                      "the confirmation replications; every target in optimize.json and optimize_confirmation.csv):",
                   table(["interval", "target", "in sample: mean", "out of sample: mean",
                          f"one-sided {result.confirm_confidence:.0%} bound", "holds"],
-                        [_side_by_side_row(result, k) for k in range(scenario.n_intervals)])]
+                        [_side_by_side_row(result, k) for k in _first_of_each_period(result)])]
     if result.infeasible:
         lines += ["", f"TARGETS NOT MET in {len(result.infeasible)} intervals "
                       f"({'agent limits' if result.stop_reason == 'infeasible' else 'iteration limit'}):"]
@@ -196,6 +205,24 @@ def format_optimize(result: OptimizeResult, source: str = "") -> str:
     return "\n".join(lines)
 
 
+def _targets_heading(result: OptimizeResult) -> str:
+    judged = result.scenario.targets.judged_per
+    if judged == "interval":
+        return "targets in every interval: "
+    return (f"targets (service level, ASA and abandonment judged per {judged}, on the {judged}'s calls pooled; "
+            "occupancy per interval): ")
+
+
+def _first_of_each_period(result: OptimizeResult) -> list[int]:
+    """The intervals whose rows stand for their period (each interval when judged per interval)."""
+    seen, out = set(), []
+    for k, check in enumerate(result.judged.checks):
+        if check.period not in seen:
+            seen.add(check.period)
+            out.append(k)
+    return out
+
+
 def _side_by_side_row(result: OptimizeResult, k: int) -> list[str]:
     check = result.confirmation.checks[k]
     key = check.missed[0] if check.missed else check.closest
@@ -203,7 +230,7 @@ def _side_by_side_row(result: OptimizeResult, k: int) -> list[str]:
         return [check.interval, "(no calls)", "-", "-", "-", "yes"]
     label = {c.key: c.label for c in result.constraints}[key]
     outside = check.values[key]
-    return [check.interval, label, _value_text(key, result.final.checks[k].values[key].mean),
+    return [check.period or check.interval, label, _value_text(key, result.final.checks[k].values[key].mean),
             _value_text(key, outside.mean), _value_text(key, outside.bound), "yes" if check.met else "NO"]
 
 
@@ -212,16 +239,24 @@ def confirmation_csv(result: OptimizeResult) -> str:
     replications beside those on the confirmation replications."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["interval", "target", "sense", "target_value", "in_sample_mean", "in_sample_judged", "in_sample_n",
+    # judged per hour or day: a period's service level, ASA and abandonment once, under its label; occupancy per interval
+    per_period = result.scenario.targets.judged_per != "interval"
+    writer.writerow(["period" if per_period else "interval", "target", "sense", "target_value", "in_sample_mean",
+                     "in_sample_judged", "in_sample_n",
                      "confirmation_mean", "confirmation_ci_low", "confirmation_ci_high", "confirmation_bound",
                      "confirmation_n", "holds"])
     if result.confirmation is None:
         return buffer.getvalue()
+    written = set()
     for inside, outside in zip(result.final.checks, result.confirmation.checks):
         for c in result.constraints:
+            where = outside.period if per_period and c.kpi in PERIOD_JUDGED else inside.interval
+            if (where, c.key) in written:
+                continue
+            written.add((where, c.key))
             a, b = inside.values[c.key], outside.values[c.key]
             ci = b.ci95 or (math.nan, math.nan)
-            writer.writerow([inside.interval, c.label, ">=" if c.at_least else "<=", f"{c.target:g}", _csv(a.mean),
+            writer.writerow([where, c.label, ">=" if c.at_least else "<=", f"{c.target:g}", _csv(a.mean),
                              _csv(a.bound), a.n, _csv(b.mean), _csv(ci[0]), _csv(ci[1]), _csv(b.bound), b.n,
                              int(c.key not in outside.missed)])
     return buffer.getvalue()
@@ -307,6 +342,8 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
         "staffings_simulated": len(result.evaluations),
         "simulated_calls": result.simulated_calls,
         "constraints": [_constraint_document(result, c) for c in result.constraints],
+        **({} if result.scenario.targets.judged_per == "interval" else {
+            "judged_per": result.scenario.targets.judged_per, "periods": _periods_document(result)}),
         "staffing": _staffing_dict(result, final),
         "plan_staffing": _staffing_dict(result, plan),
         "agent_hours": {"optimized": final.agent_hours, "plan": plan.agent_hours,
@@ -333,6 +370,22 @@ def optimize_document(result: OptimizeResult, source: str = "") -> dict:
         # the optimised day's KPIs against the targets, so that `callsim report` can rebuild the page
         "optimized_day": {key: day[key] for key in ("day", "definitions", "targets")},
     }
+
+
+def _periods_document(result: OptimizeResult) -> list[dict]:
+    """With targets judged per hour or day: each period's pooled figures of the period-judged targets, in the
+    search and on the confirmation replications, and whether they hold."""
+    out = []
+    keys = [c.key for c in result.constraints if c.kpi in PERIOD_JUDGED]
+    for k in _first_of_each_period(result):
+        judged = result.judged.checks[k]
+        entry = {"period": judged.period, "kpis": {key: _kpi_document(result.final.checks[k].values[key]) for key in keys},
+                 "met": not [key for key in result.final.checks[k].missed if key in keys]}
+        if result.confirmation is not None:
+            entry["confirmation_kpis"] = {key: _kpi_document(judged.values[key]) for key in keys}
+            entry["holds"] = not [key for key in judged.missed if key in keys]
+        out.append(entry)
+    return out
 
 
 def trace_document(result: OptimizeResult) -> dict:

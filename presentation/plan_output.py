@@ -10,6 +10,7 @@ import csv
 import io
 import math
 
+from planner.period_staffing import period_figures
 from planner.plan import ScenarioPlan
 from planner.staffing import FLAG_DESCRIPTIONS
 from planner.verify import GROUP_VERIFY_KPIS, QUEUE_VERIFY_KPIS, VERIFY_KPIS, Verification, VerifyRow
@@ -18,7 +19,7 @@ from simulator.numbers import finite_or_none
 from studies.plan_diff import PLAN_COLUMNS, plan_rows
 
 from .documents import csv_number
-from .text import table
+from .text import judged_words, table
 
 KPI_TITLES = {"service_level": "SL", "asa": "ASA", "abandon_rate": "aband", "occupancy": "occupancy"}
 
@@ -43,6 +44,7 @@ def _targets_line(plan: ScenarioPlan) -> str:
     if t.abandon_rate is not None:
         erlang_c = any(q.model == "erlang_c" for q in plan.queues)
         parts.append(f"abandonment <= {t.abandon_rate:.1%}" + (" (not sized under Erlang C)" if erlang_c else ""))
+    parts[-1] += judged_words(t)
     parts.append(f"occupancy band {t.occupancy[0]:.0%}-{t.occupancy[1]:.0%}")
     return "; ".join(parts)
 
@@ -101,6 +103,7 @@ def format_plan(plan: ScenarioPlan, source: str = "") -> str:
             row += [p.binding_constraint[k], ", ".join(p.flags[k])]
             rows.append(row)
         lines.append(table(header, rows))
+        lines += _period_lines(plan, qp)
     day = plan.predicted()[-1]
     lines += [
         "",
@@ -185,10 +188,34 @@ def format_verification(verification: Verification) -> str:
         unplanned = [g.name for g in result.scenario.agents if g.name not in verification.groups]
         if unplanned:
             lines.append(f"Not compared (planned at 0 agents, no planned occupancy): {', '.join(unplanned)}.")
+    if verification.periods:
+        lines += ["", f"Targets judged per {scenario.targets.judged_per} (each period's calls pooled; planned = the pooled "
+                      "Erlang figures): every period, then the day.", _period_table(verification)]
     if verification.reasons:
         lines += ["", "Likely reasons (what the Erlang models assume and this scenario does not):"]
         lines += [f"  {code}: {text}" for code, text in verification.reasons.items()]
     return "\n".join(lines)
+
+
+def _period_table(verification: Verification) -> str:
+    """Per queue, every judging period with its hit or miss (met / missed / uncertain on the 95% CI)."""
+    judged = verification.result.scenario.targets.judged_per
+    header = ["queue", judged]
+    for kpi in QUEUE_VERIFY_KPIS:
+        header += [f"{KPI_TITLES[kpi]} plan", f"{KPI_TITLES[kpi]} sim"]
+    header.append("simulated against the targets")
+    rows = []
+    for name, entries in verification.periods.items():
+        for i, row in enumerate(entries):
+            cells = [name if i == 0 else "", row.interval]
+            for kpi in QUEUE_VERIFY_KPIS:
+                check = row.checks[kpi]
+                cells += [_value(kpi, check.planned), _with_ci(kpi, check.simulated) + (" !" if check.miss else "")]
+            statuses = {check.status for check in row.checks.values() if check.status}
+            verdict = "missed" if "missed" in statuses else "uncertain" if "uncertain" in statuses else "met"
+            cells.append(verdict + (f" ({', '.join(row.reasons)})" if row.missed else ""))
+            rows.append(cells)
+    return table(header, rows)
 
 
 def _compacttable(what: str, parts: dict[str, tuple[VerifyRow, ...]], kpis: tuple[str, ...], n: int) -> str:
@@ -259,6 +286,29 @@ def verify_csv(verification: Verification) -> str:
 # --- documents -------------------------------------------------------------------------------
 
 
+def _period_lines(plan: ScenarioPlan, qp) -> list[str]:
+    """With targets judged per hour or day: each period's pooled Erlang figures and whether it meets them."""
+    targets = plan.scenario.targets
+    if targets.judged_per == "interval":
+        return []
+    rows = []
+    for label, figures in zip(plan.scenario.period_labels(), period_figures(qp.plan, plan.scenario.period_of_intervals())):
+        met = _period_met(targets, figures)
+        rows.append([label, _pct(figures["service_level"]), _sec(figures["asa"]), _pct(figures["abandon_rate"]),
+                     "-" if met is None else ("meets" if met else "MISSES")])
+    return [f"judged per {targets.judged_per} (the period's calls pooled: SL and abandonment weighted by calls, ASA by "
+            "calls answered):", table([targets.judged_per, "SL", "ASA", "P(aband)", "targets"], rows)]
+
+
+def _period_met(targets, figures: dict) -> bool | None:
+    if figures["service_level"] is None:
+        return None
+    return (figures["service_level"] >= targets.service_level.fraction - 1e-12
+            and (targets.asa is None or figures["asa"] is None or figures["asa"] <= targets.asa + 1e-9)
+            and (targets.abandon_rate is None or figures["abandon_rate"] is None
+                 or figures["abandon_rate"] <= targets.abandon_rate + 1e-12))
+
+
 def plan_document(plan: ScenarioPlan, source: str = "") -> dict:
     """The plan as a JSON-ready dict."""
     labels = plan.labels
@@ -288,6 +338,12 @@ def plan_document(plan: ScenarioPlan, source: str = "") -> dict:
             "own_aht_s": d.own_handle_time_s, "mean_patience_s": d.mean_patience_s if qp.model == "erlang_a" else None,
             "intervals": intervals,
         })
+        if t.judged_per != "interval":  # the pooled figures each period is judged on
+            queues[-1]["periods"] = [
+                {"period": label, **{k: finite_or_none(v) if v is not None else None for k, v in figures.items()},
+                 "meets": _period_met(t, figures)}
+                for label, figures in zip(plan.scenario.period_labels(),
+                                          period_figures(p, plan.scenario.period_of_intervals()))]
     flags = sorted({f for qp in plan.queues for fl in qp.plan.flags for f in fl})
     return {
         "scenario": plan.scenario.name,
@@ -300,6 +356,7 @@ def plan_document(plan: ScenarioPlan, source: str = "") -> dict:
         "targets": {
             "service_level": t.service_level.fraction, "answer_time_threshold_s": t.service_level.within,
             "asa_s": t.asa, "abandon_rate": t.abandon_rate, "occupancy": list(t.occupancy),
+            **({} if t.judged_per == "interval" else {"judged_per": t.judged_per}),
         },
         "queues": queues,
         "groups": [
@@ -341,6 +398,10 @@ def verification_document(verification: Verification) -> dict:
         "queues": [{"queue": name, "rows": _verify_rows_document(rows)} for name, rows in verification.queues.items()],
         "agent_groups": [{"group": name, "rows": _verify_rows_document(rows)}
                          for name, rows in verification.groups.items()],
+        **({} if not verification.periods else {
+            "judged_per": verification.result.scenario.targets.judged_per,
+            "periods": [{"queue": name, "rows": _verify_rows_document(rows)}
+                        for name, rows in verification.periods.items()]}),
         "reasons": verification.reasons,
     }
 

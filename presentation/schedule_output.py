@@ -13,12 +13,15 @@ import math
 import numpy as np
 
 from simulator.loading import dump_scenario_yaml  # one style for every written scenario
+from simulator.kpi_table import kpi_bounds
+from simulator.run import Estimate, target_check
 from studies.schedule import ByRounds, Schedule, ScheduleVerification
 
 from .text import table
 
 VERIFY_KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 KPI_TITLES = {"service_level": "SL", "asa": "ASA", "abandon_rate": "aband", "occupancy": "occupancy"}
+PERIOD_KPIS = VERIFY_KPIS[:3]  # the targets judged per period (targets.judged_per); occupancy stays per interval
 
 
 def _pct(value: float | None) -> str:
@@ -262,7 +265,42 @@ def format_verification(verification: ScheduleVerification) -> str:
         "requirement's staffing (req) and the scheduled staffing (sched); simulated means.",
         table(header, rows),
         f"Scheduled day against the targets: {checks}",
-    ])
+    ] + _period_lines(verification))
+
+
+def _period_rows(verification: ScheduleVerification) -> list[dict]:
+    """With targets judged per hour or day: per period (all calls pooled), the service KPIs of both staffings and
+    the scheduled one's status against each target (met / missed / uncertain on its 95% CI)."""
+    scheduled = verification.scheduled
+    if scheduled.per_period is None:
+        return []
+    targets = scheduled.scenario.targets
+    rows = []
+    for p, label in enumerate(scheduled.scenario.period_labels()):
+        row = {"period": label}
+        for kpi in PERIOD_KPIS:
+            a, b = (Estimate.of(r.per_period["all"][kpi][:, p], kpi_bounds(kpi))
+                    for r in (verification.required, scheduled))
+            check = target_check(targets, kpi, b)
+            row[kpi] = {"required": a.to_dict(), "scheduled": b.to_dict(),
+                        "status": None if check is None else check.status}
+        rows.append(row)
+    return rows
+
+
+def _period_lines(verification: ScheduleVerification) -> list[str]:
+    rows = _period_rows(verification)
+    if not rows:
+        return []
+    judged = verification.scheduled.scenario.targets.judged_per
+    header = [judged] + [f"{KPI_TITLES[kpi]} {side}" for kpi in PERIOD_KPIS for side in ("req", "sched")] + ["sched"]
+    cells = []
+    for row in rows:
+        statuses = [row[kpi]["status"] for kpi in PERIOD_KPIS if row[kpi]["status"]]
+        cells.append([row["period"]] + [_value(kpi, row[kpi][side]["mean"]) for kpi in PERIOD_KPIS
+                                        for side in ("required", "scheduled")]
+                     + ["missed" if "missed" in statuses else "uncertain" if "uncertain" in statuses else "met"])
+    return ["", f"Targets judged per {judged} (all calls of the period pooled):", table(header, cells)]
 
 
 def verification_document(verification: ScheduleVerification) -> dict:
@@ -270,8 +308,11 @@ def verification_document(verification: ScheduleVerification) -> dict:
     for label, a, b in _pair_rows(verification):
         rows.append({"interval": label, **{kpi: {"required": a[kpi].to_dict(), "scheduled": b[kpi].to_dict()}
                                            for kpi in VERIFY_KPIS}})
+    periods = _period_rows(verification)
     return {"replications": verification.scheduled.replications, "seed": verification.scheduled.seed, "rows": rows,
-            "targets": [{"kpi": c.kpi, "label": c.label, "status": c.status} for c in verification.scheduled.targets]}
+            "targets": [{"kpi": c.kpi, "label": c.label, "status": c.status} for c in verification.scheduled.targets],
+            **({"judged_per": verification.scheduled.scenario.targets.judged_per, "periods": periods}
+               if periods else {})}
 
 
 def verify_csv(verification: ScheduleVerification) -> str:

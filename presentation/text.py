@@ -83,6 +83,12 @@ def format_pm(name: str, mean: float | None, ci95: tuple[float, float] | None, s
     return text + unit
 
 
+def judged_words(targets) -> str:
+    """", judged per hour" / ", judged per day" after a target's words; "" when judged per interval (the default
+    every output has always meant)."""
+    return "" if targets.judged_per == "interval" else f", judged per {targets.judged_per}"
+
+
 def table(header: list[str], rows: list[list[str]], align_left: int = 1) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     lines = []

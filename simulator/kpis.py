@@ -116,13 +116,36 @@ QUEUE_KPIS = ("offered", "answered", "abandoned", "abandon_rate", "service_level
 ORDINARY = "ordinary"  # the callers of a queue in none of its priority classes
 
 
-def _calls_kpis(result: ReplicationResult, scenario: Scenario, mask: np.ndarray) -> dict[str, np.ndarray]:
-    """QUEUE_KPIS of the calls selected by `mask` (same definitions as the totals)."""
+def _calls_kpis(result: ReplicationResult, scenario: Scenario, mask: np.ndarray,
+                periods: np.ndarray | None = None, names: tuple[str, ...] = QUEUE_KPIS) -> dict[str, np.ndarray]:
+    """`names` (QUEUE_KPIS) of the calls selected by `mask` (same definitions as the totals), per interval or
+    per period (`replication_kpis`)."""
     records = result.records
     only = replace(result, records=replace(records, **{
         name: getattr(records, name)[mask] for name in records.__dataclass_fields__}))
-    kpi = replication_kpis(only, scenario)
-    return {name: kpi[name] for name in QUEUE_KPIS}
+    kpi = replication_kpis(only, scenario, periods)
+    return {name: kpi[name] for name in names}
+
+
+# the KPIs a target is judged on per period (Targets.judged_per), and the count that says whether one is defined
+PERIOD_KPIS = ("offered", "service_level", "asa", "abandon_rate")
+
+
+def period_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, dict] | None:
+    """PERIOD_KPIS per judging period of `scenario.targets.judged_per` (hour or day), then the day: the KPI
+    functions of `replication_kpis` on each period's pooled calls, never an average of its intervals' figures
+    (answered within the threshold over the hour's calls reaching a queue, not the mean of four quarter-hour
+    service levels). {"all": {kpi: array}, "queues": {name: {kpi: array}}} (queues with several of them);
+    None when targets are judged per interval (the interval KPIs are the period's)."""
+    if scenario.targets.judged_per == "interval":
+        return None
+    periods = np.asarray(scenario.period_of_intervals(), dtype=np.int64)
+    kpi = replication_kpis(result, scenario, periods)
+    out: dict[str, dict] = {"all": {name: kpi[name] for name in PERIOD_KPIS}}
+    if len(scenario.queues) > 1:
+        out["queues"] = {spec.name: _calls_kpis(result, scenario, result.records.queue == q, periods, PERIOD_KPIS)
+                         for q, spec in enumerate(scenario.queues)}
+    return out
 
 
 def priority_class_names(queue) -> list[str]:
@@ -178,13 +201,27 @@ def waited_in_line(records) -> np.ndarray:
             | (outcome == Outcome.MESSAGE) | (outcome == Outcome.DISCONNECTED) | message_called_back(records.flags))
 
 
-def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, np.ndarray]:
-    """Every KPI of one replication: name -> array (one value per interval, then the day)."""
+def replication_kpis(result: ReplicationResult, scenario: Scenario,
+                     periods: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Every KPI of one replication: name -> array (one value per interval, then the day). With `periods`
+    (the period of each interval, numbered from 0, e.g. its clock hour: `Scenario.period_of_intervals`) one
+    value per period, then the day: every definition applied to the period's pooled calls, and time-based
+    levels to the period's time."""
     records = result.records
-    n_intervals = scenario.n_intervals
     interval_s = scenario.interval_s
     threshold_s = scenario.targets.service_level.within
-    arrival_interval = np.minimum((records.arrived_at_s // interval_s).astype(np.int64), n_intervals - 1)
+    arrival_interval = np.minimum((records.arrived_at_s // interval_s).astype(np.int64), scenario.n_intervals - 1)
+    if periods is None:
+        n_intervals = scenario.n_intervals
+
+        def pooled(per_interval):
+            return per_interval
+    else:  # the same definitions over wider bins: each call's period, each interval's time summed per period
+        n_intervals = int(periods[-1]) + 1
+        arrival_interval = periods[arrival_interval]
+
+        def pooled(per_interval):
+            return np.bincount(periods, weights=np.asarray(per_interval, dtype=float), minlength=n_intervals)
 
     def count(mask, bins=arrival_interval) -> np.ndarray:
         per_interval = np.bincount(bins[mask], minlength=n_intervals)
@@ -252,7 +289,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
     kpi["service_level_answered"] = _ratio(within, kpi["answered"])
     abandoned_late = count((abandoned_mask | message_mask | disconnected_mask) & (records.wait_s > threshold_s))
     kpi["service_level_short_abandons_excluded"] = _ratio(within, kpi["answered"] + abandoned_late)
-    expected_calls = np.asarray(scenario.arrivals.calls, dtype=float)
+    expected_calls = pooled(np.asarray(scenario.arrivals.calls, dtype=float))
     kpi["service_level_expected"] = _ratio(within, _with_day(expected_calls, expected_calls.sum()))
     kpi["asa"] = mean_of(records.wait_s, answered_mask)
     kpi["avg_wait"] = mean_of(records.wait_s, queued_mask)
@@ -289,20 +326,20 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str,
 
     # time-based levels; the last interval runs until the last agent goes home
     edges = _time_edges(result, scenario)
-    durations = np.diff(edges)
+    durations = pooled(np.diff(edges))
     queued_at = records.arrived_at_s[queued_mask] + records.ivr_s[queued_mask]
-    waiting = span_overlap(queued_at, queued_at + waits, edges)
+    waiting = pooled(span_overlap(queued_at, queued_at + waits, edges))
     busy_by_group, on_shift_by_group, overtime_by_group = _agent_time_by_group(result, scenario, edges)
-    busy = busy_by_group.sum(axis=0)
-    on_shift = on_shift_by_group.sum(axis=0)
-    overtime = overtime_by_group.sum(axis=0)
+    busy = pooled(busy_by_group.sum(axis=0))
+    on_shift = pooled(on_shift_by_group.sum(axis=0))
+    overtime = pooled(overtime_by_group.sum(axis=0))
     kpi["occupancy"] = _share_of_time(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
     kpi["busy_agent_seconds"] = _with_day(busy, busy.sum())
     kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
     if uses_cost(scenario):
-        overtime_cost = day_cost.overtime_cost(scenario, overtime_by_group)
-        cost = day_cost.paid_cost(scenario).sum(axis=0) + overtime_cost
+        overtime_cost = pooled(day_cost.overtime_cost(scenario, overtime_by_group))
+        cost = pooled(day_cost.paid_cost(scenario).sum(axis=0)) + overtime_cost
         kpi["agent_cost"] = _with_day(cost, cost.sum())
         kpi["overtime_cost"] = _with_day(overtime_cost, overtime_cost.sum())
         kpi["cost_per_call"] = _ratio(kpi["agent_cost"], kpi["answered"])

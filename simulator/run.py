@@ -22,7 +22,7 @@ from scipy import stats
 from .callers import draw_callers, uses_priority_classes
 from .funnel import funnel_layout, replication_funnel
 from .funnel_trace import Trace
-from .kpis import breakdown_kpis, kpi_bounds, kpi_names, replication_kpis
+from .kpis import breakdown_kpis, kpi_bounds, kpi_names, period_kpis, replication_kpis
 from .numbers import finite_or_none
 from .parallel import ordered_map
 from .records import Outcome, ReplicationResult
@@ -144,6 +144,9 @@ class RunResult:
     breakdown_per_replication: dict = field(default_factory=dict, repr=False)
     # with an IVR: (replications, counters) funnel counts, counters as simulator.funnel.funnel_layout; else None
     funnel_per_replication: np.ndarray | None = field(default=None, repr=False)
+    # with targets judged per hour or day: {"all": {kpi: (replications, periods + 1)}, "queues": {name: {...}}}, the
+    # pooled calls of each judging period (kpis.period_kpis); None when targets are judged per interval
+    per_period: dict | None = field(default=None, repr=False)
 
     @property
     def kpi_names(self) -> list[str]:
@@ -194,6 +197,7 @@ class _ReplicationOutput:
     breakdown: dict | None  # per queue / per group, only when the scenario has several
     sample_day: ReplicationResult | None  # replication 0's records (or every one's with keep_records)
     funnel: np.ndarray | None = None  # with an IVR: the day's funnel counts (simulator.funnel)
+    periods: dict | None = None  # with targets judged per hour or day: kpis.period_kpis
 
 
 def replication_jobs(scenario: Scenario, seed: int, replications: int, keep_records: bool = False,
@@ -228,6 +232,7 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
         breakdown=breakdown_kpis(result, scenario) if several else None,
         sample_day=result if (replication == 0 and sample_day) or keep_records else None,
         funnel=funnel,
+        periods=period_kpis(result, scenario),
     )
 
 
@@ -243,9 +248,15 @@ def result_from_replications(scenario: Scenario, seed: int, outputs: list[_Repli
         }
     days = tuple(o.sample_day for o in outputs)
     funnel = np.vstack([o.funnel for o in outputs]) if outputs[0].funnel is not None else None
+    per_period = None
+    if outputs[0].periods is not None:
+        per_period = {"all": {kpi: np.vstack([o.periods["all"][kpi] for o in outputs]) for kpi in outputs[0].periods["all"]}}
+        if "queues" in outputs[0].periods:
+            per_period["queues"] = {name: {kpi: np.vstack([o.periods["queues"][name][kpi] for o in outputs])
+                                           for kpi in kpis} for name, kpis in outputs[0].periods["queues"].items()}
     return RunResult(scenario=scenario, seed=seed, replications=len(outputs), per_replication=per_replication,
                      sample_day=outputs[0].sample_day, breakdown_per_replication=breakdown, funnel_per_replication=funnel,
-                     days=days if all(day is not None for day in days) else None)
+                     days=days if all(day is not None for day in days) else None, per_period=per_period)
 
 
 def run_scenario(

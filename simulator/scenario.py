@@ -317,6 +317,10 @@ class AgentGroup(_Frozen):
         return per_interval(self.min_agents, 0), per_interval(self.max_agents, None)
 
 
+# what a target is judged on: the calls of each interval, of each clock hour, or of the day (Targets.judged_per)
+JUDGED_PER = ("interval", "hour", "day")
+
+
 class ServiceLevelTarget(_Frozen):
     fraction: Probability = Field(description="e.g. 0.8 in 80/20")
     within: float = Field(ge=0, description="answer-time threshold in seconds, e.g. 20 in 80/20")
@@ -332,6 +336,10 @@ class Targets(_Frozen):
     occupancy: tuple[Probability, Probability] = Field(
         default=(0.75, 0.85), description="agent occupancy band [low, high]"
     )
+    judged_per: Literal[tuple(JUDGED_PER)] = Field(
+        default="interval", description="the calls each service level, ASA and abandonment target is judged on: "
+        "each interval's, each clock hour's (its intervals' calls pooled) or the whole day's (the occupancy band "
+        "stays per interval)")
 
     @field_validator("occupancy")
     @classmethod
@@ -629,6 +637,25 @@ class Scenario(_Frozen):
         """Clock time of the first interval, seconds after midnight (for labels only)."""
         hours, minutes = self.start.split(":")
         return int(hours) * 3600.0 + int(minutes) * 60.0
+
+    def period_of_intervals(self) -> tuple[int, ...]:
+        """The period each interval's calls are judged in (targets.judged_per), numbered from 0: the interval
+        itself, its clock hour (by the interval's start; an hour the day starts or ends in part way is a period
+        of its own intervals), or 0 for the whole day."""
+        judged = self.targets.judged_per
+        if judged == "interval":
+            return tuple(range(self.n_intervals))
+        if judged == "day":
+            return (0,) * self.n_intervals
+        hours = [int(self.start_s + k * self.interval_s) // 3600 for k in range(self.n_intervals)]
+        return tuple(h - hours[0] for h in hours)
+
+    def period_labels(self) -> list[str]:
+        """A label per judging period: the interval's clock time, its hour's first interval, or "day"."""
+        if self.targets.judged_per == "day":
+            return ["day"]
+        labels, periods = self.interval_labels(), self.period_of_intervals()
+        return [labels[periods.index(p)] for p in range(periods[-1] + 1)] if periods else []
 
     def interval_labels(self) -> list[str]:
         labels = []

@@ -182,16 +182,30 @@ class IntervalCheck:
     margin: float  # smallest normalised margin (inf: nothing judged)
     shortfall: float  # sum of the negative margins, as a positive number
     closest: str | None  # key of the constraint with the smallest margin
+    # the period its service level, ASA and abandonment are judged on (targets.judged_per): its clock hour's
+    # label, "day", or the interval's own label; those constraints' values are then the period's, shared by
+    # every interval of the period
+    period: str = ""
 
     @property
     def met(self) -> bool:
         return not self.missed
 
 
+PERIOD_JUDGED = ("service_level", "asa", "abandon_rate")  # judged per period with targets.judged_per; occupancy never
+
+
 def _values(result: RunResult, kpi: str, part: tuple[str, str] | None) -> np.ndarray:
     if part is None:
         return result.per_replication[kpi]
     return result.breakdown_per_replication[part[0]][part[1]][kpi]
+
+
+def _period_values(result: RunResult, kpi: str, part: tuple[str, str] | None) -> np.ndarray:
+    """(replications, periods + 1): the KPI over each judging period's pooled calls (`RunResult.per_period`)."""
+    if part is None:
+        return result.per_period["all"][kpi]
+    return result.per_period[part[0]][part[1]][kpi]
 
 
 def _summaries(values: np.ndarray, n_intervals: int, confidence: float | None, at_least: bool,
@@ -229,6 +243,14 @@ def check_intervals(result: RunResult, constraints: Sequence[Constraint],
     labels = result.scenario.interval_labels()
     columns = {c.key: (c, _summaries(_values(result, c.kpi, c.part), n, confidence, c.at_least, kpi_bounds(c.kpi)))
                for c in constraints}
+    periods, period_labels = tuple(range(n)), labels
+    if result.per_period is not None:  # judged per hour or day: each interval carries its period's figures
+        periods, period_labels = result.scenario.period_of_intervals(), result.scenario.period_labels()
+        for c in constraints:
+            if c.kpi in PERIOD_JUDGED:
+                pooled = _summaries(_period_values(result, c.kpi, c.part), len(period_labels), confidence,
+                                    c.at_least, kpi_bounds(c.kpi))
+                columns[c.key] = (c, [pooled[p] for p in periods])
     display = {name: _summaries(result.per_replication[name], n, None, name == "service_level", kpi_bounds(name))
                for name in DISPLAY_KPIS if name in result.per_replication}
     checks = []
@@ -245,6 +267,7 @@ def check_intervals(result: RunResult, constraints: Sequence[Constraint],
             interval=labels[k], values=values, missed=missed,
             margin=finite[closest] if closest else math.inf,
             shortfall=float(sum(-m for m in finite.values() if m < 0)), closest=closest,
+            period=period_labels[periods[k]],
         ))
     return tuple(checks)
 
@@ -910,7 +933,7 @@ def _notes(scenario: Scenario, plan_evaluation: Evaluation, start: str, confiden
         notes.append(
             f"Out of sample: the answer was simulated again on {confirm_replications} replications the search never "
             f"used (indices from {CONFIRM_FIRST_REPLICATION:,} of the same seed) and holds there when, in every "
-            f"interval and for every target, the one-sided {confirm_confidence:.0%} bound meets the target. No "
+            f"{scenario.targets.judged_per} and for every target, the one-sided {confirm_confidence:.0%} bound meets the target. No "
             "multiplicity correction is needed for that claim: 'every target holds' is an intersection-union test "
             f"(Berger 1982), wrong with probability at most {1 - confirm_confidence:.0%} when any target is missed. "
             + (f"Where it missed, agents were added and checked again on the same replications ({repairs} "

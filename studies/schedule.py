@@ -43,7 +43,8 @@ import numpy as np
 
 from planner.shifts import BreakRule, GroupProblem, ShiftProblemError, ShiftRule, ShiftSchedule, solve_shifts
 from simulator.batch import run_scenarios
-from simulator.run import RunResult, run_scenario
+from simulator.kpi_table import kpi_bounds
+from simulator.run import Estimate, RunResult, run_scenario
 from simulator.errors import UserError
 from simulator.input_files import readable_file
 from simulator.scenario import Scenario, replication_count
@@ -336,7 +337,9 @@ def verify_schedule(schedule: Schedule, replications: int | None = None, seed: i
 
 def missed_targets(result: RunResult) -> dict[str, dict[int, tuple[str, ...]]]:
     """Per agent group, {interval: the service targets (service_level, asa, abandon_rate) whose
-    simulated mean misses} for the queues planned on that group (every queue with one queue)."""
+    simulated mean misses} for the queues planned on that group (every queue with one queue). With
+    targets judged per hour or day, every interval of a period whose pooled calls miss (so
+    --by-simulation requires one agent more in each of them)."""
     from planner.demand import assign_queues_to_groups
 
     scenario = result.scenario
@@ -355,7 +358,11 @@ def missed_targets(result: RunResult) -> dict[str, dict[int, tuple[str, ...]]]:
         return tuple(out)
 
     assignment = assign_queues_to_groups(scenario)
-    if len(scenario.queues) == 1:
+    if result.per_period is not None:  # judged per hour or day: an interval misses when its period's pooled calls do
+        rows = {name: _period_row(result, kpis) for name, kpis in (
+            {scenario.queues[0].name: result.per_period["all"]} if len(scenario.queues) == 1
+            else result.per_period["queues"]).items()}
+    elif len(scenario.queues) == 1:
         rows = {scenario.queues[0].name: lambda k, kpi: result.intervals[k][kpi].mean}
     else:
         rows = {queue: (lambda kpis: lambda k, kpi: kpis[kpi][k].mean if kpi in kpis else math.nan)(kpis)
@@ -369,6 +376,12 @@ def missed_targets(result: RunResult) -> dict[str, dict[int, tuple[str, ...]]]:
                 mine = out.setdefault(group, {})
                 mine[k] = tuple(sorted(set(mine.get(k, ())) | set(missed), key=list(limits).index))
     return {group: dict(sorted(entries.items())) for group, entries in out.items()}
+
+
+def _period_row(result: RunResult, kpis: dict) -> Callable[[int, str], float]:
+    """(interval, kpi) -> the simulated mean of the KPI over the interval's judging period (its calls pooled)."""
+    periods = result.scenario.period_of_intervals()
+    return lambda k, kpi: Estimate.of(kpis[kpi][:, periods[k]], kpi_bounds(kpi)).mean if kpi in kpis else math.nan
 
 
 def missed_intervals(result: RunResult) -> dict[str, list[int]]:

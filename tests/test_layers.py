@@ -20,7 +20,7 @@ PACKAGES = [name for name in LAYERS if name != "cli"]
 OURS = set(LAYERS)
 # the Erlang maths, the staffing search and the shift programme import nothing of ours but each
 # other (they are usable, and tested, on their own)
-PURE = {"planner/erlang.py", "planner/staffing.py", "planner/shifts.py"}
+PURE = {"planner/erlang.py", "planner/staffing.py", "planner/shifts.py", "planner/period_staffing.py"}
 PURE_MODULES = {relative[:-3].replace("/", ".") for relative in PURE}
 # the model draws nothing: no plotting library below presentation
 NO_PLOTTING_BELOW = 3

@@ -283,10 +283,10 @@ def test_progress_line_time_left_is_the_expected_calls_still_to_come_at_the_meas
     assert late.endswith("60 s, about 10 s left")
 
 
-def test_cli_optimize_round_limit_says_not_converged_first_with_exit_1(tmp_path, capsys):
+def test_cli_optimize_round_limit_says_not_converged_first_with_exit_3(tmp_path, capsys):
     code, out, err = run_cli(capsys, "optimize", HELP_DESK, "-r", "4", "-w", "1", "--max-iterations", "1",
                              "-o", tmp_path / "out", "--no-plots")
-    assert code == 1
+    assert code == 3  # its own code: 1 is "targets cannot be met" (the seats test below) and a bug
     assert out.splitlines()[0].startswith("NOT CONVERGED")
     lines = err.strip().splitlines()  # what it will simulate, then the one-line verdict
     assert lines[0].startswith("optimising: search on 4 replications") and len(lines) == 2

@@ -14,7 +14,7 @@ import re
 from helpers import HELP_DESK, assert_user_error, run_cli
 from test_schedule import write_scenario
 
-# converged (a round limit is NOT CONVERGED, exit 1): help desk with 3 replications takes about 5 iterations
+# converged (a round limit is NOT CONVERGED, exit 3): help desk with 3 replications takes about 5 iterations
 OPTIMIZE = ("optimize", HELP_DESK, "-r", "3", "-w", "1", "--max-iterations", "20", "-q")
 
 
