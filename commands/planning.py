@@ -99,6 +99,9 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
                    "solve again, until none misses (or --max-rounds); writes the rounds to by_simulation.csv")
 @click.option("--max-rounds", type=click.IntRange(1, 100), default=25, show_default=True,
               help="rounds of --by-simulation at most; stopping there is NOT CONVERGED, exit code 3")
+@click.option("--confirm-replications", type=click.IntRange(min=0, max=10_000), default=None,
+              help="with --by-simulation: fresh replications (never used by the rounds, from index 1,000,000) the "
+                   "final schedule is confirmed and repaired on; 0 for none [default: 2 x --replications]")
 @replications_option
 @seed_option
 @workers_option
@@ -113,7 +116,7 @@ def plan(scenario_path, model, verify, replications, seed, workers, scheduler, s
               help="with days: and shifts.contracts: (a week), the named agents to roster (name, contract, groups; "
                    "optional unavailable, preferred_off, weekends_before, late_before): writes roster.csv by name")
 def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
-             replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report, agents_path):
+             confirm_replications, replications, seed, workers, scheduler, max_calls, out, as_json, no_plots, quiet, with_report, agents_path):
     """Build shifts with breaks from SCENARIO's shifts: section: the least-cost shifts that put at least the required
     agents on the phones in every interval (an integer programme solved to proven optimality by HiGHS). With days:
     and shifts.contracts:, weekly tours with days off (and, with --agents, a roster of named agents)."""
@@ -140,7 +143,8 @@ def schedule(scenario_path, requirements_path, from_plan, shrinkage, time_limit_
     with steps.executor(workers, scheduler) as pool:
         study = run_schedule(scenario, requirement, shrinkage, time_limit_s, verify, by_simulation, max_rounds,
                              replications, seed, workers, steps.progress(quiet or as_json), where=f"{scenario_path}: ",
-                             executor=pool, on_solver_progress=steps.status_line(quiet or as_json, solver_progress_text))
+                             executor=pool, on_solver_progress=steps.status_line(quiet or as_json, solver_progress_text),
+                             confirm_replications=confirm_replications)
     stem = Path(scenario_path).stem
     files = schedule_files(study, stem, str(scenario_path), plots=not no_plots, report=with_report)
     written = steps.write(folder, files)  # everything rendered first: nothing half-written on failure

@@ -170,6 +170,20 @@ class ShiftSchedule:
         return sum(s.count for s in self.shifts)
 
 
+def paid_cost_by_slot(start_slot: int, end_slot: int, breaks, cost: float, n_slots: int) -> np.ndarray:
+    """One shift's cost spread evenly over its paid slots (on duty and not on an unpaid break:
+    `breaks` as (name, start, end, paid)) on a grid of `n_slots`: what `paid_cost` (the one price,
+    simulator/cost.py) charges where. A shift running past the grid's end is paid in its last slot."""
+    slots = np.zeros(max(n_slots, end_slot))
+    slots[start_slot:end_slot] = 1.0
+    for _, start, end, is_paid in breaks:
+        if not is_paid:
+            slots[start:end] = 0.0
+    slots *= cost / slots.sum() if slots.sum() else 0.0
+    slots[n_slots - 1] += slots[n_slots:].sum()
+    return slots[:n_slots]
+
+
 @dataclass(frozen=True)
 class _Model:
     c: np.ndarray
@@ -487,6 +501,17 @@ def solve_shifts(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkag
         solve_time_s=solve_time_s, n_variables=int(model.c.size), n_integer_variables=int(model.integrality.sum()),
         n_constraints=int(model.lb.size), message=str(result.message), formulation=used,
     )
+
+
+def lp_bound(groups: tuple[GroupProblem, ...] | list[GroupProblem], shrinkage: float = 0.0) -> float:
+    """The LP relaxation's optimum of the shift problem (every variable continuous): no schedule
+    of these groups costs less, so cost / lp_bound - 1 is how far any schedule can be from the best."""
+    model = _build(tuple(groups), shrinkage, False)
+    result = milp(model.c, integrality=np.zeros(len(model.c)), bounds=Bounds(np.zeros(len(model.c)), model.upper),
+                  constraints=[LinearConstraint(model.a, model.lb, model.ub)])
+    if result.x is None:
+        raise ShiftProblemError(f"the shift problem's LP relaxation has no solution ({result.message})")
+    return float(result.fun)
 
 
 def _break_starts(groups: tuple[GroupProblem, ...], model: _Model, solution: np.ndarray) -> dict:

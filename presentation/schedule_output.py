@@ -364,11 +364,43 @@ def format_rounds(by_rounds: ByRounds) -> str:
     ])
 
 
+def _confirmation_words(c) -> str:
+    last = c.first_replication + c.replications - 1
+    return (f"replications {c.first_replication:,}-{last:,} of seed {c.seed} ({c.replications}, never used by the "
+            f"rounds), every {c.schedule.scenario.targets.judged_per} and service target judged on its one-sided "
+            f"{c.confidence:.0%} bound")
+
+
+def format_confirmation(by_rounds: ByRounds) -> str:
+    """Out of sample: the seeds and replications that judged the schedule, what held, its cost
+    against the LP bound of its shift problem."""
+    c = by_rounds.confirmation
+    missed = sum(len(ks) for ks in c.missed.values())
+    verdict = ("held" if c.held else f"STILL MISSES in {missed} interval{'s' * (missed != 1)} "
+               f"({_missed_text(by_rounds, {g: tuple(ks) for g, ks in c.missed.items()})})")
+    repaired = f" after {c.repairs} repair{'s' * (c.repairs != 1)} (one agent more where it missed)" if c.repairs else ""
+    return (f"Confirmed out of sample: {_confirmation_words(c)}: {verdict}{repaired}. Cost "
+            f"{c.schedule.solution.cost:,.2f}; LP bound of its shift problem {c.lp_bound:,.2f} "
+            f"(the schedule is within {c.lp_gap:.2%} of any schedule meeting that requirement).")
+
+
+def confirmation_document(by_rounds: ByRounds) -> dict | None:
+    c = by_rounds.confirmation
+    if c is None:
+        return None
+    labels = by_rounds.final.scenario.interval_labels()
+    return {"seed": c.seed, "first_replication": c.first_replication, "replications": c.replications,
+            "confidence": c.confidence, "rule": _confirmation_words(c), "held": c.held, "repairs": c.repairs,
+            "missed": {g: {labels[k]: list(kpis) for k, kpis in ks.items()} for g, ks in c.missed.items()},
+            "cost": c.schedule.solution.cost, "lp_bound": c.lp_bound, "lp_gap": c.lp_gap}
+
+
 def rounds_document(by_rounds: ByRounds) -> dict:
     labels = by_rounds.final.scenario.interval_labels()
     return {
         "converged": by_rounds.converged,
         "round_limit": by_rounds.round_limit,
+        "confirmation": confirmation_document(by_rounds),
         "stop_reason": by_rounds.stop_reason,
         "analytic_paid_hours": by_rounds.first.paid_hours,
         "final_paid_hours": by_rounds.final.paid_hours,
@@ -460,6 +492,8 @@ def format_study(study, source: str = "") -> str:
         parts.insert(0, not_converged_message(study.by_rounds))
     if study.by_rounds is not None:
         parts.append(format_rounds(study.by_rounds))
+        if study.by_rounds.confirmation is not None:
+            parts.append(format_confirmation(study.by_rounds))
     if study.verification is not None:
         parts.append(format_verification(study.verification))
     return "\n\n".join(parts)

@@ -177,6 +177,19 @@ def _durations_line(scenario) -> str:
     return "Durations change through the day: " + "; ".join(parts) + "." if parts else ""
 
 
+def state_line(scenario) -> str:
+    """What a day started from a state starts with, in one line ("" without a state)."""
+    state = scenario.initial_state
+    if state is None:
+        return ""
+    waiting = sum(len(waits) for waits in state.waiting.values())
+    busy = sum(b.n_talking + b.n_acw for b in state.busy.values())
+    promised = sum(state.callbacks_pending.values())
+    return (f"Starts from the centre's state at {state.at}: {waiting} caller{'s' if waiting != 1 else ''} waiting, "
+            f"{busy} agent{'s' if busy != 1 else ''} busy, {promised} callback{'s' if promised != 1 else ''} pending; "
+            f"nothing before {state.at} is simulated (those intervals are reported empty)")
+
+
 def format_summary(result: RunResult) -> str:
     scenario = result.scenario
     sl = scenario.targets.service_level
@@ -185,8 +198,10 @@ def format_summary(result: RunResult) -> str:
         f"{scenario.name}",
         f"{scenario.n_intervals} x {scenario.interval_minutes}-minute intervals from {scenario.start}; "
         f"{result.replications} replications, seed {result.seed}; 95% confidence intervals",
-        "",
     ]
+    if scenario.initial_state is not None:
+        lines.append(state_line(scenario))
+    lines.append("")
     rows = []
     for name in result.kpi_names:
         mean, ci = format_estimate(name, result.day[name])

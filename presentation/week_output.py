@@ -83,6 +83,9 @@ def week_document(study: WeekStudy, source: str = "") -> dict:
             "variables": week.n_variables, "constraints": week.n_constraints, "day_off_patterns": week.n_patterns,
             "agents_by_contract": {c: sum(t.contract == c for t in week.tours)
                                    for c in sorted({t.contract for t in week.tours})},
+            # per day, per interval: what the tours are paid there (the scheduled scenario's paid_cost)
+            "paid_cost": [{"date": day.date, "weekday": day.weekday_name, "by_interval": list(cost)}
+                          for day, cost in zip(study.scenario.days, study.paid_cost(group))],
         }
     return {"scenario": source, "name": study.scenario.name, "shrinkage": study.shrinkage,
             "slot_minutes": study.slot_minutes,
@@ -90,12 +93,18 @@ def week_document(study: WeekStudy, source: str = "") -> dict:
             "groups": groups}
 
 
+def _found(week) -> str:
+    if "past the limit" in week.message:
+        return "no week within the time limit, so the first found after it"
+    return "best found in the time limit"
+
+
 def format_week(study: WeekStudy, source: str = "") -> str:
     rows = [f"Weekly tours for {study.scenario.name} ({source}), "
             f"{study.dates[0]} to {study.dates[-1]}, {study.slot_minutes}-minute slots:"]
     for group, week in study.weeks.items():
         status = ("proven optimal" if week.solver_status == "optimal"
-                  else f"best found in the time limit, within {week.mip_gap:.2%} of the optimum (proven bound "
+                  else f"{_found(week)}, within {week.mip_gap:.2%} of the optimum (proven bound "
                        f"{week.dual_bound:,.0f})")
         by_contract = ", ".join(f"{sum(t.contract == c for t in week.tours)} {c}"
                                 for c in sorted({t.contract for t in week.tours}))

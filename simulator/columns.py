@@ -62,7 +62,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("ivr_s", "d", "time in the IVR, seconds", feature="ivr", drawn_as="ivr.ivr_s", record_as="ivr_s"),
     Column("menus", "b", "IVR menu prompts heard", feature="ivr", drawn_as="ivr.menus", record_as="menus"),
     Column("flags", "B", "bits: ZERO_OUT, TRANSFERRED, CALLBACK_OFFERED, CALLBACK_ACCEPTED, RESOLVED, MISROUTED, "
-           "CALLBACK_CONNECTED (engine)", record_as="flags"),
+           "CALLBACK_CONNECTED, INITIAL (engine)", record_as="flags"),
     Column("callback_delay", "d", "acceptance to connection of a completed callback, seconds, else NaN",
            feature="callbacks", record_as="callback_delay_s", fill=math.nan, absent=math.nan),
     Column("caller_id", "i", "the person calling (redials and repeat calls share it)", record_as="caller"),

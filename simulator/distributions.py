@@ -48,6 +48,11 @@ class _Dist(BaseModel):
         """Inverse CDF: times in seconds for uniforms `u` in [0, 1)."""
         raise NotImplementedError
 
+    def cdf(self, x_s: np.ndarray) -> np.ndarray:
+        """P(duration <= x_s), the CDF that `ppf` inverts (for draws conditional on a time
+        already spent: `simulator.starting_state`)."""
+        raise NotImplementedError
+
     def describe(self) -> str:
         return f"{self.dist} mean {self.mean_s:g} s"
 
@@ -107,6 +112,9 @@ class Exponential(_Dist):
     def ppf(self, u):
         return -self.mean * np.log1p(-u)
 
+    def cdf(self, x_s):
+        return -np.expm1(-np.maximum(x_s, 0.0) / self.mean)
+
 
 class Fixed(_Dist):
     """Always the same duration (deterministic), `mean` seconds; 0 allowed (e.g. no ACW)."""
@@ -125,6 +133,9 @@ class Fixed(_Dist):
     def ppf(self, u):
         return np.full(np.shape(u), float(self.mean))
 
+    def cdf(self, x_s):
+        return np.where(np.asarray(x_s) >= self.mean, 1.0, 0.0)
+
 
 class LogNormal(_Dist):
     """Right-skewed, the usual fit for talk times. By `mean` and `cv` (not numpy's log-space)."""
@@ -142,6 +153,12 @@ class LogNormal(_Dist):
         mu = math.log(self.mean) - sigma2 / 2
         return np.exp(mu + math.sqrt(sigma2) * _special().ndtri(u))
 
+    def cdf(self, x_s):
+        sigma2 = math.log1p(self.cv**2)
+        mu = math.log(self.mean) - sigma2 / 2
+        with np.errstate(divide="ignore"):
+            return _special().ndtr((np.log(np.maximum(x_s, 0.0)) - mu) / math.sqrt(sigma2))
+
 
 class Gamma(_Dist):
     """By `mean` and `cv`: shape = 1/cv², scale = mean·cv²."""
@@ -157,6 +174,10 @@ class Gamma(_Dist):
     def ppf(self, u):
         shape = 1.0 / self.cv**2
         return self.mean / shape * _special().gammaincinv(shape, u)
+
+    def cdf(self, x_s):
+        shape = 1.0 / self.cv**2
+        return _special().gammainc(shape, np.maximum(x_s, 0.0) * shape / self.mean)
 
 
 class Weibull(_Dist):
@@ -196,6 +217,9 @@ class Weibull(_Dist):
     def ppf(self, u):
         return self.scale_s * (-np.log1p(-u)) ** (1 / self.shape)
 
+    def cdf(self, x_s):
+        return -np.expm1(-(np.maximum(x_s, 0.0) / self.scale_s) ** self.shape)
+
 
 class Uniform(_Dist):
     """Every duration between `low` and `high` seconds equally likely."""
@@ -221,6 +245,9 @@ class Uniform(_Dist):
 
     def ppf(self, u):
         return self.low + (self.high - self.low) * u
+
+    def cdf(self, x_s):
+        return np.clip((np.asarray(x_s, dtype=float) - self.low) / (self.high - self.low), 0.0, 1.0)
 
 
 class Empirical(_Dist):
@@ -249,6 +276,10 @@ class Empirical(_Dist):
         ordered = np.sort(np.asarray(self.values, dtype=float))
         index = np.minimum((np.asarray(u) * len(ordered)).astype(np.int64), len(ordered) - 1)
         return ordered[index]
+
+    def cdf(self, x_s):
+        ordered = np.sort(np.asarray(self.values, dtype=float))
+        return np.searchsorted(ordered, x_s, side="right") / len(ordered)
 
 
 # the registry: every distribution a scenario may name, in the order error messages list them.

@@ -59,6 +59,7 @@ from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, MISROUTED, RESOLVED
                       ZERO_OUT, CallRecords, Outcome, ReplicationResult, day_records)
 from .routing import GroupOrder, Routing, agent_rules, default_routing
 from .scenario import Scenario
+from .state_rules import StateRules
 
 __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_callers", "simulate_callers",
            "simulate_replication"]
@@ -102,13 +103,14 @@ def _features(callers: Callers) -> set:
     return {None} | {feature for feature, values in drawn.items() if values is not None}
 
 
-class _CallCentre(CallbackRules, ReturnCallRules):
+class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
     """The state of one simulated day. Hot paths avoid attribute lookups in loops."""
 
     def __init__(self, env: Kernel, scenario: Scenario, callers: Callers,
-                 seed: int = 0, replication: int = 0):
+                 seed: int = 0, replication: int = 0, start_state=None):
         self.env = env
         self.scenario = scenario
+        self.start_state = start_state  # a starting_state.StartingState: the day begins at its moment
         n = len(callers)
         n_groups = len(scenario.agents)
         self.day_end_s = scenario.n_intervals * scenario.interval_s
@@ -209,7 +211,11 @@ class _CallCentre(CallbackRules, ReturnCallRules):
     # --- the day: staffing boundaries and arrivals ------------------------------------------
 
     def start(self) -> None:
-        """Time 0: the first interval's staffing, then the first arrivals."""
+        """Time 0: the first interval's staffing, then the first arrivals (or, started from a
+        state, its moment: `StateRules`)."""
+        if self.start_state is not None:
+            self._start_from_state(ARRIVALS_WITHOUT_TIMEOUT)
+            return
         self._boundary(None)
         deferred = None if self.lazy is None else self.lazy_ends
         Moments(self.env, self.arrived, self.n_first, self.start_call, deferred, ARRIVALS_WITHOUT_TIMEOUT).begin()
@@ -621,10 +627,12 @@ class _CallCentre(CallbackRules, ReturnCallRules):
                            self.run_end_s())
 
 
-def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0, seed: int = 0) -> ReplicationResult:
-    """Run one day with the given first calls (useful for hand-built, deterministic callers)."""
-    env = Kernel()
-    centre = _CallCentre(env, scenario, callers, seed, replication)
+def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0, seed: int = 0,
+                     start_state=None) -> ReplicationResult:
+    """Run one day with the given first calls (useful for hand-built, deterministic callers);
+    with `start_state` (simulator.starting_state) from its moment on, its callers first."""
+    env = Kernel(start_state.at_s if start_state is not None else 0)
+    centre = _CallCentre(env, scenario, callers, seed, replication, start_state)
     centre.start()
     env.run_dry()
     centre.finish()
@@ -646,5 +654,11 @@ def simulate_callers(scenario: Scenario, callers: Callers, replication: int = 0,
 
 
 def simulate_replication(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
-    """Draw the callers of replication `replication` and simulate the day once."""
+    """Draw the callers of replication `replication` and simulate the day once (from the
+    scenario's initial state, if it has one)."""
+    if scenario.initial_state is not None:
+        from .starting_state import callers_from_state
+
+        callers, start_state = callers_from_state(scenario, seed, replication)
+        return simulate_callers(scenario, callers, replication, seed, start_state)
     return simulate_callers(scenario, draw_callers(scenario, seed, replication), replication, seed)

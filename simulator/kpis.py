@@ -94,6 +94,8 @@ def _time_edges(result: ReplicationResult, scenario: Scenario) -> np.ndarray:
     """Interval boundaries for time-based levels; the last interval runs until the last agent leaves."""
     edges = np.arange(scenario.n_intervals + 1) * scenario.interval_s
     edges[-1] = max(edges[-1], result.run_end_s)
+    if scenario.initial_state is not None:  # nothing before the state's moment is simulated
+        edges = np.maximum(edges, scenario.state_at_s)
     return edges
 
 
@@ -107,6 +109,8 @@ def _agent_time_by_group(result: ReplicationResult, scenario: Scenario, edges: n
     overtime = np.array([span_overlap(result.overtime_start_s[result.overtime_group == g],
                                       result.overtime_end_s[result.overtime_group == g], edges) for g in groups])
     staffing = np.array([g.staffing for g in scenario.agents], dtype=float)
+    if scenario.initial_state is not None:  # on shift from the state's moment on
+        return busy, staffing * scenario.interval_seconds_simulated() + overtime, overtime
     return busy, staffing * scenario.interval_s + overtime, overtime
 
 
@@ -211,6 +215,9 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario,
     interval_s = scenario.interval_s
     threshold_s = scenario.targets.service_level.within
     arrival_interval = np.minimum((records.arrived_at_s // interval_s).astype(np.int64), scenario.n_intervals - 1)
+    from_state = scenario.initial_state is not None
+    if from_state:  # callers already waiting at the state's moment count in its interval
+        arrival_interval = np.maximum(arrival_interval, int(scenario.state_at_s // interval_s))
     if periods is None:
         n_intervals = scenario.n_intervals
 
@@ -289,7 +296,10 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario,
     kpi["service_level_answered"] = _ratio(within, kpi["answered"])
     abandoned_late = count((abandoned_mask | message_mask | disconnected_mask) & (records.wait_s > threshold_s))
     kpi["service_level_short_abandons_excluded"] = _ratio(within, kpi["answered"] + abandoned_late)
-    expected_calls = pooled(np.asarray(scenario.arrivals.calls, dtype=float))
+    expected_calls = np.asarray(scenario.arrivals.calls, dtype=float)
+    if from_state:  # only the calls from the state's moment on are simulated
+        expected_calls = expected_calls * scenario.interval_seconds_simulated() / interval_s
+    expected_calls = pooled(expected_calls)
     kpi["service_level_expected"] = _ratio(within, _with_day(expected_calls, expected_calls.sum()))
     kpi["asa"] = mean_of(records.wait_s, answered_mask)
     kpi["avg_wait"] = mean_of(records.wait_s, queued_mask)
@@ -335,7 +345,7 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario,
     overtime = pooled(overtime_by_group.sum(axis=0))
     kpi["occupancy"] = _share_of_time(_with_day(busy, busy.sum()), _with_day(on_shift, on_shift.sum()))
     kpi["busy_agent_seconds"] = _with_day(busy, busy.sum())
-    kpi["avg_queue_length"] = _with_day(waiting / durations, waiting.sum() / durations.sum())
+    kpi["avg_queue_length"] = _with_day(_ratio(waiting, durations), waiting.sum() / durations.sum())
     kpi["overtime_agent_seconds"] = _with_day(overtime, overtime.sum())
     if uses_cost(scenario):
         overtime_cost = pooled(day_cost.overtime_cost(scenario, overtime_by_group))

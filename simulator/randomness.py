@@ -31,6 +31,7 @@ class Stream(IntEnum):
     IVR_VISITS = 15  # with intents: sub-stream k = the menu decisions of every caller's k-th prompt
     SELF_SERVICE = 16  # with intents: sub-stream j = duration and success of every caller's j-th self-service task
     AGENT_CHOICE = 17  # routing `random`: which idle agent answers a call that finds several groups free
+    INITIAL_STATE = 18  # a day started from a state: its callers' attributes, their patience, busy agents' times
 
 
 def generator_at(seed: int, replication: int, *key: int) -> np.random.Generator:

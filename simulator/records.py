@@ -12,7 +12,7 @@ import numpy as np
 
 from .columns import PENDING, RECORDED, make_records_class
 
-__all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "MISROUTED", "Outcome",
+__all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "INITIAL", "MISROUTED", "Outcome",
            "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT", "day_records", "message_called_back"]
 
 
@@ -40,6 +40,7 @@ CALLBACK_ACCEPTED = 8
 RESOLVED = 16  # the caller's issue was resolved by this call (set when return calls are modelled)
 MISROUTED = 32  # the IVR sent the call to the wrong queue
 CALLBACK_CONNECTED = 64  # an agent reached the caller of an accepted callback
+INITIAL = 128  # in the centre when a day started from a state: waiting then, or a callback promised before
 
 
 

@@ -218,7 +218,7 @@ def _replication_kpis(job: tuple[Scenario, int, int, bool, bool]) -> _Replicatio
 
     scenario, seed, replication, keep_records, sample_day = job
     funnel = None
-    if scenario.ivr is None:
+    if scenario.ivr is None or scenario.initial_state is not None:  # (no funnel from a state yet)
         result = simulate_replication(scenario, seed, replication)
     else:  # the same day, with the first calls' funnel events noted as they are drawn
         trace = Trace(funnel_layout(scenario))

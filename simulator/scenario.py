@@ -12,6 +12,7 @@ import math
 import re
 from typing import Annotated, Literal, Mapping, Sequence
 
+import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .distributions import Distribution, Exponential, Fixed
@@ -24,6 +25,7 @@ from .schema_base import (MAX_AGENTS, MAX_CALLS_PER_INTERVAL, MAX_INTERVALS, MAX
                           ScenarioError, _Frozen, revised)
 from .days import MAX_DAYS, Day
 from .shift_rules import ShiftRules
+from .state_schema import InitialState, check_state, state_offset_s
 
 SCHEMA_VERSION = 1
 
@@ -393,7 +395,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing", "on_close")
+    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing", "on_close", "initial_state")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -428,6 +430,9 @@ class Scenario(_Frozen):
         default=None, min_length=1, max_length=MAX_DAYS,
         description="the dates a multi-day scenario spans (a week): each a date, closed or not, and its own calls "
         "(default: arrivals.calls); 'callsim schedule' builds weekly tours for them (the simulator runs one day)")
+    initial_state: InitialState | None = Field(
+        default=None, description="the centre as it stands at a clock time `at` (callers waiting, agents busy, "
+        "callbacks pending): the day is simulated from `at` to its end (absent = from the first interval, empty)")
 
     @field_validator("start")
     @classmethod
@@ -559,6 +564,8 @@ class Scenario(_Frozen):
             self.shifts.check_against(int(self.start_s // 60), n, self.interval_minutes, group_names,
                                       self.arrivals.calls)
         self._check_days(n)
+        if self.initial_state is not None:
+            check_state(self.initial_state, self)
         return self
 
     def _check_days(self, n: int) -> None:
@@ -631,6 +638,17 @@ class Scenario(_Frozen):
     @property
     def interval_s(self) -> float:
         return self.interval_minutes * 60.0
+
+    @property
+    def state_at_s(self) -> float:
+        """Simulation seconds the day is simulated from: the initial state's moment (0 without one)."""
+        return 0.0 if self.initial_state is None else state_offset_s(self.initial_state, self.start_s)
+
+    def interval_seconds_simulated(self) -> np.ndarray:
+        """Seconds of each interval that are simulated: all of them, but those before the
+        initial state's moment (none) and the one it cuts (the part from it on)."""
+        ends = (np.arange(self.n_intervals) + 1) * self.interval_s
+        return np.clip(ends - self.state_at_s, 0.0, self.interval_s)
 
     @property
     def start_s(self) -> float:

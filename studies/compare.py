@@ -139,6 +139,7 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("targets", ("targets",)),
     ("shift rules", ("shifts",)),  # what `callsim schedule` builds shifts from; the simulated day is the same
     ("days of the week", ("days",)),  # the dates `callsim schedule` builds weekly tours for; the simulated day is the same
+    ("starting state", ("initial_state",)),  # the centre at a clock time the day is simulated from
 )
 # compare runs every scenario with the same seed and replications, and names are labels
 NOT_COMPARED = ("schema_version", "name", "description", "simulation")

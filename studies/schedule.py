@@ -34,14 +34,15 @@ import io
 import math
 from concurrent.futures import Executor
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from planner.shifts import BreakRule, GroupProblem, ShiftProblemError, ShiftRule, ShiftSchedule, solve_shifts
+from planner.shifts import (BreakRule, GroupProblem, ShiftProblemError, ShiftRule, ShiftSchedule, paid_cost_by_slot,
+                            solve_shifts)
 from simulator.batch import run_scenarios
 from simulator.kpi_table import kpi_bounds
 from simulator.run import Estimate, RunResult, run_scenario
@@ -282,14 +283,8 @@ def schedule_scenario(scenario: Scenario, requirement: Requirement, shrinkage: f
     except RuntimeError as exc:
         raise ScheduleError(f"{where}{exc}") from None
     per = scenario.interval_minutes // slot
-    staffing = {}
-    for cov in solution.coverage:
-        phones = np.asarray(cov.on_phones).reshape(scenario.n_intervals, per).mean(axis=1)
-        staffing[cov.group] = tuple(int(math.floor(v + 1e-9)) for v in phones)
-    scheduled = scenario.with_staffing(staffing)
-    paid = _paid_cost(solution, scenario.n_intervals * per, per)
-    scheduled = revised(scheduled, agents=tuple(revised(g, paid_cost=paid[g.name]) if g.name in paid else g
-                                                 for g in scheduled.agents))
+    staffing = {cov.group: staffing_from_slots(cov.on_phones, per) for cov in solution.coverage}
+    scheduled = scheduled_scenario(scenario, staffing, _paid_cost(solution, scenario.n_intervals * per, per))
     return Schedule(scenario, requirement, shrinkage, slot, solution, staffing, scheduled)
 
 
@@ -300,15 +295,30 @@ def _paid_cost(solution: ShiftSchedule, n_slots: int, per: int) -> dict[str, tup
     A shift running past the end of the day is paid there too: its cost lands in the last interval."""
     paid: dict[str, np.ndarray] = {}
     for sh in solution.shifts:
-        slots = np.zeros(max(n_slots, sh.end_slot))
-        slots[sh.start_slot:sh.end_slot] = 1.0
-        for _, start, end, is_paid in sh.breaks:
-            if not is_paid:
-                slots[start:end] = 0.0
-        slots *= sh.count * sh.cost_each / slots.sum() if slots.sum() else 0.0
-        slots[n_slots - 1] += slots[n_slots:].sum()
-        paid[sh.group] = paid.get(sh.group, np.zeros(n_slots)) + slots[:n_slots]
-    return {group: tuple(float(v) for v in cost.reshape(-1, per).sum(axis=1)) for group, cost in paid.items()}
+        slots = paid_cost_by_slot(sh.start_slot, sh.end_slot, sh.breaks, sh.count * sh.cost_each, n_slots)
+        paid[sh.group] = paid.get(sh.group, np.zeros(n_slots)) + slots
+    return {group: interval_sums(cost, per) for group, cost in paid.items()}
+
+
+def interval_sums(by_slot, per: int) -> tuple[float, ...]:
+    """Per interval, the sum over its `per` slots."""
+    return tuple(float(v) for v in np.asarray(by_slot, dtype=float).reshape(-1, per).sum(axis=1))
+
+
+def staffing_from_slots(on_phones_by_slot, per: int) -> tuple[int, ...]:
+    """The simulator's staffing per interval from agents on the phones per slot: the time-weighted
+    mean over the interval's slots, rounded down (see the module docstring)."""
+    phones = np.asarray(on_phones_by_slot, dtype=float).reshape(-1, per).mean(axis=1)
+    return tuple(int(math.floor(v + 1e-9)) for v in phones)
+
+
+def scheduled_scenario(scenario: Scenario, staffing: dict[str, tuple[int, ...]],
+                       paid: dict[str, tuple[float, ...]]) -> Scenario:
+    """The scenario as its shifts staff it (the scheduled-scenario writer of one-day schedules and
+    of each day of a week): that staffing, each group paid what its shifts are paid (`paid_cost`)."""
+    scheduled = scenario.with_staffing(staffing)
+    return revised(scheduled, agents=tuple(revised(g, paid_cost=paid[g.name]) if g.name in paid else g
+                                           for g in scheduled.agents))
 
 
 # --- checked by simulation -------------------------------------------------------------------
@@ -405,6 +415,32 @@ class Round:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """The loop's schedule judged out of sample (as `studies.optimize` confirms its answer): on
+    `replications` replications from index `first_replication` of `seed`, which the loop never
+    simulated, every interval and service target must hold with its one-sided `confidence` bound
+    (no multiplicity correction: an intersection-union test, see studies/optimize.py). Where one
+    misses, the requirement there is raised by one and the shifts solved again, judged on the same
+    replications (`repairs` rounds). `schedule` is the one that held (or the last tried)."""
+
+    seed: int
+    first_replication: int
+    replications: int
+    confidence: float
+    schedule: Schedule
+    result: RunResult
+    held: bool
+    repairs: int
+    missed: dict[str, dict[int, tuple[str, ...]]]  # of `schedule`, on the confirmation: group -> {interval: targets}
+    lp_bound: float  # the LP relaxation of `schedule`'s shift problem
+
+    @property
+    def lp_gap(self) -> float:
+        """The schedule's cost over the LP bound of its shift problem, less one."""
+        return self.schedule.solution.cost / self.lp_bound - 1.0 if self.lp_bound > 0 else 0.0
+
+
+@dataclass(frozen=True)
 class ByRounds:
     first: Schedule  # the analytic schedule (round 1)
     final: Schedule
@@ -412,6 +448,12 @@ class ByRounds:
     rounds: tuple[Round, ...]
     converged: bool  # the final schedule misses no target in simulation
     stop_reason: str
+    confirmation: Confirmation | None = None
+
+    @property
+    def answer(self) -> Schedule:
+        """The schedule to write: the confirmed (or repaired) one, else the loop's last."""
+        return self.final if self.confirmation is None else self.confirmation.schedule
 
     @property
     def round_limit(self) -> bool:
@@ -423,12 +465,75 @@ class ByRounds:
         return self.final.paid_hours - self.first.paid_hours
 
 
+def confirmed_misses(result: RunResult, confidence: float) -> dict[str, dict[int, tuple[str, ...]]]:
+    """As `missed_targets`, judged on the one-sided `confidence` bound per interval and target
+    (`studies.optimize.check_intervals`), not on the mean."""
+    from planner.demand import assign_queues_to_groups
+    from studies.optimize import check_intervals, target_constraints
+
+    scenario = result.scenario
+    constraints = [c for c in target_constraints(scenario) if c.kpi in SERVICE_TARGETS]
+    assignment = assign_queues_to_groups(scenario)
+    out: dict[str, dict[int, tuple[str, ...]]] = {}
+    for k, check in enumerate(check_intervals(result, constraints, confidence)):
+        for key in check.missed:
+            kpi, _, queue = key.partition("@")
+            group = assignment[queue or scenario.queues[0].name]
+            mine = out.setdefault(group, {})
+            mine[k] = tuple(sorted(set(mine.get(k, ())) | {kpi}, key=SERVICE_TARGETS.index))
+    return {group: dict(sorted(entries.items())) for group, entries in out.items()}
+
+
+def confirm_schedule(schedule: Schedule, replications: int, seed: int, confidence: float | None = None,
+                     max_repairs: int = MAX_ROUNDS, time_limit_s: float = 60.0, executor=None, workers: int = 1,
+                     on_replication_done=None, where: str = "", on_solver_progress=None) -> Confirmation:
+    """The `Confirmation` of `schedule` (see there): simulated on fresh replications, repaired
+    until it holds or after `max_repairs` rounds, with the LP bound of the answer's shift problem."""
+    from planner.shifts import lp_bound
+    from studies.optimize import CONFIRM_CONFIDENCE, CONFIRM_FIRST_REPLICATION
+
+    confidence = CONFIRM_CONFIDENCE if confidence is None else confidence
+    scenario = schedule.scenario
+    agents = {name: list(v) for name, v in schedule.requirement.agents.items()}
+    repairs = 0
+    while True:
+        result = run_scenarios([schedule.scheduled], replications, seed, workers, on_replication_done, executor,
+                               sample_day=False, first_replication=CONFIRM_FIRST_REPLICATION)[0]
+        missed = confirmed_misses(result, confidence)
+        if not missed or repairs == max_repairs or schedule.solution.short:
+            break
+        repairs += 1
+        for group, entries in missed.items():
+            for k in entries:
+                agents.setdefault(group, [0] * scenario.n_intervals)[k] = max(agents[group][k],
+                                                                              schedule.staffing[group][k] + 1)
+        raised = Requirement({k: tuple(v) for k, v in agents.items()},
+                             f"{schedule.requirement.source}, raised out of sample (repair {repairs})")
+        schedule = schedule_scenario(scenario, raised, schedule.shrinkage, time_limit_s, where, on_solver_progress)
+    problems = _group_problems(scenario, scenario.shifts, schedule.requirement, schedule.slot_minutes, where)
+    return Confirmation(seed, CONFIRM_FIRST_REPLICATION, replications, confidence, schedule, result, not missed,
+                        repairs, missed, lp_bound(problems, schedule.shrinkage))
+
+
 def schedule_by_simulation(scenario: Scenario, requirement: Requirement, shrinkage: float | None = None,
                            time_limit_s: float = 60.0, max_rounds: int = MAX_ROUNDS, replications: int | None = None,
                            seed: int | None = None, workers: int = 1, executor=None,
                            on_replication_done: Callable[[int, int], None] | None = None,
-                           where: str = "", on_solver_progress=None) -> ByRounds:
-    """The cutting-plane loop of the module docstring."""
+                           where: str = "", on_solver_progress=None, confirm_replications: int = 0) -> ByRounds:
+    """The cutting-plane loop of the module docstring; with `confirm_replications`, its converged
+    schedule is then confirmed out of sample (`confirm_schedule`)."""
+    by_rounds = _rounds(scenario, requirement, shrinkage, time_limit_s, max_rounds, replications, seed, workers,
+                        executor, on_replication_done, where, on_solver_progress)
+    if not confirm_replications or not by_rounds.converged:
+        return by_rounds
+    seed = by_rounds.final_result.seed
+    confirmation = confirm_schedule(by_rounds.final, confirm_replications, seed, None, max_rounds, time_limit_s,
+                                    executor, workers, on_replication_done, where, on_solver_progress)
+    return replace(by_rounds, confirmation=confirmation)
+
+
+def _rounds(scenario, requirement, shrinkage, time_limit_s, max_rounds, replications, seed, workers, executor,
+            on_replication_done, where, on_solver_progress) -> ByRounds:
     replications = replication_count(replications, scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     agents = {name: list(v) for name, v in requirement.agents.items()}
@@ -482,10 +587,17 @@ def run_schedule(scenario: Scenario, requirement: Requirement, shrinkage: float 
                  time_limit_s: float = 60.0, verify: bool = False, by_simulation: bool = False, max_rounds: int = MAX_ROUNDS,
                  replications: int | None = None, seed: int | None = None, workers: int = 1,
                  on_replication_done: Callable[[int, int], None] | None = None, where: str = "",
-                 executor: Executor | None = None, on_solver_progress=None) -> ScheduleStudy:
-    """Schedule, then optionally close the loop by simulation and verify the result beside the
-    (original) requirement's staffing. One process pool serves every simulation."""
+                 executor: Executor | None = None, on_solver_progress=None,
+                 confirm_replications: int | None = None) -> ScheduleStudy:
+    """Schedule, then optionally close the loop by simulation (confirmed out of sample on
+    `confirm_replications` fresh replications, default studies.optimize.CONFIRM_FACTOR x the
+    replications; 0: no confirmation) and verify the result beside the (original) requirement's
+    staffing. One process pool serves every simulation."""
     from simulator.parallel import executor_for
+    from studies.optimize import CONFIRM_FACTOR
+
+    if confirm_replications is None:
+        confirm_replications = CONFIRM_FACTOR * replication_count(replications, scenario.simulation.replications)
 
     if not (verify or by_simulation):
         return ScheduleStudy(schedule_scenario(scenario, requirement, shrinkage, time_limit_s, where, on_solver_progress),
@@ -495,8 +607,8 @@ def run_schedule(scenario: Scenario, requirement: Requirement, shrinkage: float 
         if by_simulation:
             by_rounds = schedule_by_simulation(scenario, requirement, shrinkage, time_limit_s, max_rounds, replications,
                                                seed, workers, executor, on_replication_done, where,
-                                               on_solver_progress)
-            schedule = by_rounds.final
+                                               on_solver_progress, confirm_replications)
+            schedule = by_rounds.answer
         else:
             schedule = schedule_scenario(scenario, requirement, shrinkage, time_limit_s, where, on_solver_progress)
         verification = None

@@ -19,12 +19,15 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from planner.roster import AgentSpec, Roster, RosterError, assign_roster
 from planner.tours import Contract, TourProblemError, WeekProblem, WeekSchedule, solve_week
 from simulator.csv_files import read_csv_rows
 from simulator.days import WEEKDAY_NAMES
 from simulator.scenario import Scenario
-from studies.schedule import Requirement, ScheduleError, _group_problems, requirement_from_plan, slot_minutes
+from studies.schedule import (Requirement, ScheduleError, _group_problems, interval_sums, requirement_from_plan,
+                              scheduled_scenario, slot_minutes, staffing_from_slots)
 
 MAX_AGENTS_FILE_BYTES = 2_000_000
 
@@ -45,6 +48,22 @@ class WeekStudy:
     @property
     def weekdays(self) -> tuple[int, ...]:
         return tuple(day.weekday for day in self.scenario.days)
+
+    def paid_cost(self, group: str) -> tuple[tuple[float, ...], ...]:
+        """Per day and interval, what the group's tours are paid there (the one price,
+        simulator/cost.py: paid breaks included, unpaid ones not): sums to the week's cost."""
+        per = self.scenario.interval_minutes // self.slot_minutes
+        return tuple(interval_sums(day, per) for day in self.weeks[group].paid_cost_by_slot())
+
+    def scheduled_day(self, d: int) -> Scenario:
+        """Day `d` as the tours staff it, through the one-day schedule's writer
+        (`studies.schedule.scheduled_scenario`): staffing on the phones and `paid_cost` per interval,
+        so `run` prices the day as the tours do."""
+        per = self.scenario.interval_minutes // self.slot_minutes
+        on_phones = {g: np.asarray(week.at_desk[d], dtype=float) * (1.0 - self.shrinkage)
+                     for g, week in self.weeks.items()}
+        return scheduled_scenario(self.scenario.on_day(d), {g: staffing_from_slots(v, per) for g, v in on_phones.items()},
+                                  {g: self.paid_cost(g)[d] for g in self.weeks})
 
 
 def _requirements(scenario: Scenario, slot: int, where: str):
@@ -118,8 +137,8 @@ def schedule_week(scenario: Scenario, shrinkage: float | None = None, time_limit
         except TourProblemError as exc:
             raise ScheduleError(f"{where}shifts.contracts: {_short_words(exc, scenario, slot, name)}") from None
         except RuntimeError:
-            raise ScheduleError(f"{where}no week for group '{name}' found within {time_limit_s:g} s; raise "
-                                "--time-limit") from None
+            raise ScheduleError(f"{where}no week for group '{name}' found within {3 * time_limit_s:g} s (three times "
+                                "--time-limit); raise --time-limit") from None
     roster = None
     if agents_path is not None:
         agents = read_agents(agents_path, scenario)

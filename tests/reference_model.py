@@ -66,6 +66,12 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   once reached (the agent spends the dial and the transfer time), then talks with the right
   queue's agent without a new dial.
 
+* a start from the centre's state (`initial_state`, drawn by `simulator.starting_state`): the
+  clock starts at its moment with that interval's staffing; each busy agent is busy for its
+  remaining time (its caller holding a line until its talk ends); each waiting caller joins its
+  line in order of arrival (it joined at its arrival, before the moment) and races its agent
+  against the rest of its patience, without balking; then the day's callers from the moment on.
+
 Not yet: callers who never abandon at all (a queue without `patience`) in a queue without a
 maximum wait that serves at the close; with `on_close: disconnect`, callbacks and transfers still
 on their way at the close (the engine drops them; the random days here have no callbacks or
@@ -508,9 +514,11 @@ class ReferenceDay:
     caller: np.ndarray | None = None  # int32, the first call of the caller (days with return calls)
 
 
-def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> ReferenceDay:
-    """The day of `callers` (first calls, drawn by simulator.callers) in the reference model."""
-    env = simpy.Environment()
+def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None) -> ReferenceDay:
+    """The day of `callers` (first calls, drawn by simulator.callers) in the reference model; with
+    `start` (a simulator.starting_state.StartingState) from its moment, its callers first."""
+    env = simpy.Environment(start.at_s if start is not None else 0)
+    n_waiting = start.n_waiting if start is not None else 0
     pool = AgentPool(env, scenario, generator_at(seed, replication, int(Stream.AGENT_CHOICE)).random)
     n = len(callers)
     callers = Calls(callers)  # the first calls, and the return calls as they are made
@@ -545,6 +553,9 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             lines.release(line)
 
     def on_the_line(i: int, line):
+        if i < n_waiting:
+            yield from waiting_since_before(i, line)
+            return
         if callers.ivr is not None:
             pool.in_ivr += 1
             yield env.timeout(ivr_s[i])
@@ -574,11 +585,23 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
             outcome[i] = Outcome.BALKED
             hang_up(line)
             return
+        yield from wait_then_talk(i, line, request, joined_s, callers.patience_s[i])
+
+    def waiting_since_before(i: int, line):
+        """A caller of the state: in line since its arrival, before the start; no balking."""
+        joined_s = float(callers.arrived_at_s[i])
+        request = pool.request(int(callers.queue[i]), callers.priority(i))
+        request.joined_s = joined_s  # its place in line (for the rules by age)
+        yield from wait_then_talk(i, line, request, joined_s, joined_s + callers.patience_s[i] - env.now)
+
+    def wait_then_talk(i: int, line, request, joined_s: float, patience_left_s: float):
         if returns is not None and callers.true_queue[i] < 0:  # (a misrouted call is answered in its right queue)
             returns.when_answered(i, request)
         # the caller waits until an agent comes, its patience runs out, the queue's maximum wait
-        # sends it to a message (equal: it abandons), or the close cuts it off, whichever comes first
-        patience_s, max_wait_s = callers.patience_s[i], max_wait[q]
+        # (counted from joining) sends it to a message (equal: it abandons), or the close cuts it
+        # off, whichever comes first
+        q = request.q
+        patience_s, max_wait_s = patience_left_s, max(max_wait[q] - (env.now - joined_s), 0.0)
         gives_up = env.timeout(min(patience_s, max_wait_s))
         results = yield simpy.AnyOf(env, [request, gives_up] + ([pool.closing] if disconnects[q] else []))
         wait_s[i] = env.now - joined_s
@@ -626,18 +649,35 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0) -> Referenc
         pool.release(g)
 
     def source():
-        for i, arrived_at_s in enumerate(callers.arrived_at_s[:n]):
+        first = start.n_initial if start is not None else 0
+        for i, arrived_at_s in enumerate(callers.arrived_at_s[first:n], first):
             yield env.timeout(arrived_at_s - env.now)
             env.process(caller(i))
 
     def staffing():
-        for k in range(scenario.n_intervals):
+        first = start.interval if start is not None else 0
+        for k in range(first, scenario.n_intervals):
             for g, agents in enumerate(scenario.agents):
                 pool.set_staff(g, agents.staffing[k])
-            yield env.timeout(scenario.interval_s)
+            yield env.timeout((k + 1) * scenario.interval_s - env.now if k == first else scenario.interval_s)
         pool.close()
 
+    def busy_agent(g: int, busy_s: float, line_s: float):
+        """An agent of the state: busy for the rest of a job begun before the start."""
+        pool.idle[g].popleft()
+        pool.busy[g] += 1
+        if lines is not None and line_s > 0:
+            line = lines.request()
+            env.timeout(line_s).callbacks.append(lambda _: lines.release(line))
+        yield env.timeout(busy_s)
+        pool.release(g)
+
     env.process(staffing())
+    if start is not None:
+        for g, busy_s, line_s in zip(start.busy_group, start.busy_s, start.line_s):
+            env.process(busy_agent(g, busy_s, line_s))
+        for i in range(n_waiting):
+            env.process(caller(i))
     env.process(source())
     env.run()
     if callbacks is not None:  # callbacks still in line when the last agent went home were never reached

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.distributions import DIST_NAMES, DISTRIBUTIONS
+from simulator.distributions import DIST_NAMES, DISTRIBUTIONS, LogNormal
 from simulator.errors import UserError
 from simulator.loading import scenario_from_dict
 from simulator.schema_base import revised
@@ -100,3 +100,32 @@ def test_the_loader_names_every_distribution():
         scenario_from_dict(bad)
     message = str(caught.value)
     assert "queues[0].talk_time: 'dist' must be one of " + ", ".join(DIST_NAMES) in message, message
+
+
+def cdf_errors(dist) -> list[str]:
+    """Where cdf disagrees with ppf: F(F^-1(u)) >= u (equality where the distribution is
+    continuous), F(x) = the share of ppf's quantiles <= x, F(-1) = 0."""
+    x = dist.ppf(U)
+    found = []
+    if not np.all(dist.cdf(x) >= U - 1e-9):
+        found.append("F(F^-1(u)) < u")
+    grid = np.quantile(x, [0.0, 0.1, 0.37, 0.5, 0.9, 0.999]) * 1.0001
+    if not np.allclose(dist.cdf(grid), np.searchsorted(x, grid, side="right") / len(x), atol=1e-5):
+        found.append(f"F at quantiles {dist.cdf(grid)} vs {np.searchsorted(x, grid, side='right') / len(x)}")
+    if dist.cdf(np.array([-1.0]))[0] != 0.0:
+        found.append("F(-1) is not 0")
+    return found
+
+
+@pytest.mark.parametrize("dist", _cases())
+def test_cdf_is_the_inverse_of_ppf(dist):
+    """cdf (for draws conditional on a time already spent: simulator.starting_state) agrees with ppf."""
+    assert cdf_errors(dist) == []
+
+
+def test_the_cdf_check_catches_a_wrong_cdf(monkeypatch):
+    """Negative control: a lognormal cdf with the log-space mean off by 5% is caught."""
+    dist = LogNormal(dist="lognormal", mean=240.0, cv=0.8)
+    right = LogNormal.cdf
+    monkeypatch.setattr(LogNormal, "cdf", lambda self, x_s: right(self, np.asarray(x_s) * 1.05))
+    assert cdf_errors(dist)

@@ -254,3 +254,32 @@ def test_the_rule_check_catches_broken_tours():
     scattered = replace(tour, days=tuple(replace(day, day=d) for day, d in zip(days, [0, 1, 2, 4, 6])))
     assert apart is not None and any("consecutive" in v or "closed" in v
                                      for v in rule_violations(problem, [scattered], 30))
+
+
+def test_no_week_within_the_time_limit_searches_on_and_says_so(monkeypatch):
+    """When HiGHS finds no week at all within the (wall-clock) limit, as on a heavily loaded
+    machine, the search goes on past it for a first week and the message says the limit was
+    passed; the week found is still the textbook optimum here. Control: without the
+    continuation (every solve finds nothing) the error names three times the limit."""
+    import planner.tours as tours
+
+    real_solve, calls = tours._solve, []
+
+    def first_solve_finds_nothing(c, a, b, time_limit_s, gap, lower=None, extra=()):
+        calls.append(time_limit_s)
+        result = real_solve(c, a, b, time_limit_s, gap, lower, extra)
+        if len(calls) == 1:  # the full search within the limit: nothing found
+            result.x, result.status = None, 1
+        return result
+
+    monkeypatch.setattr(tours, "_solve", first_solve_finds_nothing)
+    monkeypatch.setattr(tours, "_rounded_week", lambda *args, **kw: None)  # and no rounded first week
+    contract = Contract("full-time", (ALL_DAY,), days_on=(5, 5), consecutive_days_off=2)
+    week = solve_week(_week([[3]] * 7, [contract]), time_limit_s=7.0)
+    assert "past the limit" in week.message and week.agents == 5
+    assert calls[-1] == 14.0  # the continuation: twice the limit again
+
+    monkeypatch.setattr(tours, "_solve", lambda *args, **kw: type("R", (), {"x": None, "status": 1, "message": "no"})())
+    monkeypatch.setattr(tours, "_rounded_week", lambda *args, **kw: None)
+    with pytest.raises(RuntimeError, match="within 21 s"):
+        solve_week(_week([[3]] * 7, [contract]), time_limit_s=7.0)
