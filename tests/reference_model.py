@@ -592,16 +592,16 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None)
         joined_s = float(callers.arrived_at_s[i])
         request = pool.request(int(callers.queue[i]), callers.priority(i))
         request.joined_s = joined_s  # its place in line (for the rules by age)
-        yield from wait_then_talk(i, line, request, joined_s, joined_s + callers.patience_s[i] - env.now)
+        # (not sent to a message: the engine's start from a state does not apply max_wait to them yet)
+        yield from wait_then_talk(i, line, request, joined_s, joined_s + callers.patience_s[i] - env.now, np.inf)
 
-    def wait_then_talk(i: int, line, request, joined_s: float, patience_left_s: float):
+    def wait_then_talk(i: int, line, request, joined_s: float, patience_left_s: float, max_wait_left_s=None):
         if returns is not None and callers.true_queue[i] < 0:  # (a misrouted call is answered in its right queue)
             returns.when_answered(i, request)
         # the caller waits until an agent comes, its patience runs out, the queue's maximum wait
-        # (counted from joining) sends it to a message (equal: it abandons), or the close cuts it
-        # off, whichever comes first
+        # sends it to a message (equal: it abandons), or the close cuts it off, whichever comes first
         q = request.q
-        patience_s, max_wait_s = patience_left_s, max(max_wait[q] - (env.now - joined_s), 0.0)
+        patience_s, max_wait_s = patience_left_s, max_wait[q] if max_wait_left_s is None else max_wait_left_s
         gives_up = env.timeout(min(patience_s, max_wait_s))
         results = yield simpy.AnyOf(env, [request, gives_up] + ([pool.closing] if disconnects[q] else []))
         wait_s[i] = env.now - joined_s
