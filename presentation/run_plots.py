@@ -35,7 +35,8 @@ from simulator.run import Estimate, RunResult
 PLOT_FILES = ("volumes.png", "service_level_asa.png", "occupancy.png", "wait_distribution.png", "queue_length.png")
 RUN_ID_KEY = "callsim-run"
 # counts of calls that ended neither answered nor abandoned (those present are named in volumes.png)
-ENDING_COUNTS = ("blocked", "balked", "unserved", "ivr_contained", "ivr_abandoned", "callbacks_completed", "callbacks_failed")
+ENDING_COUNTS = ("blocked", "balked", "unserved", "ivr_contained", "ivr_abandoned", "callbacks_completed", "callbacks_failed",
+                 "messages", "disconnected_at_close")
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies
 COLOURS = {

@@ -101,8 +101,9 @@ def table(header: list[str], rows: list[list[str]], align_left: int = 1) -> str:
     return "\n".join(lines)
 
 
+# the per-interval table's columns; a KPI of a feature the scenario does not use (message_rate) is left out
 INTERVAL_COLUMNS = [
-    ("offered", "offered"), ("answered", "answered"), ("abandon_rate", "aband"),
+    ("offered", "offered"), ("answered", "answered"), ("abandon_rate", "aband"), ("message_rate", "msg"),
     ("service_level", "SL"), ("asa", "ASA"), ("avg_wait", "avg wait"), ("occupancy", "occupancy"),
     ("avg_queue_length", "queue"),
 ]
@@ -237,9 +238,10 @@ def format_summary(result: RunResult) -> str:
     if line is not None:  # a row per date; the intervals (every date's) are in intervals.csv
         return "\n".join(lines + _days_table(result) + ["KPIs per interval of every date: intervals.csv."])
     staffed = [sum(g.staffing[k] for g in scenario.agents) for k in range(scenario.n_intervals)]
-    header = ["interval", "agents"] + [title for _, title in INTERVAL_COLUMNS]
+    columns = [(name, title) for name, title in INTERVAL_COLUMNS if name in result.kpi_names]
+    header = ["interval", "agents"] + [title for _, title in columns]
     interval_rows = []
     for label, agents, row in zip(result.interval_labels, staffed, result.intervals):
-        interval_rows.append([label, str(agents)] + [format_value(name, row[name].mean) for name, _ in INTERVAL_COLUMNS])
+        interval_rows.append([label, str(agents)] + [format_value(name, row[name].mean) for name, _ in columns])
     lines.append(table(header, interval_rows))
     return "\n".join(lines)

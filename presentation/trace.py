@@ -17,7 +17,7 @@ import numpy as np
 
 from simulator.callers import REDIAL, REPEAT
 from simulator.records import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT,
-                              CallRecords, Outcome)
+                              CallRecords, Outcome, message_called_back)
 from simulator.scenario import Scenario
 
 
@@ -82,8 +82,13 @@ def describe_call(records: CallRecords, i: int, scenario: Scenario) -> str:
         parts.append("hung up at once rather than wait (balked)")
     elif outcome == Outcome.UNSERVED:
         parts.append(f"still waiting after {duration(wait)} when the last agent went home (unserved)")
+    elif outcome == Outcome.MESSAGE:
+        parts.append(f"still waiting after {duration(wait)}, the queue's maximum wait: left a message")
+    elif outcome == Outcome.DISCONNECTED:
+        parts.append(f"cut off by the close after waiting {duration(wait)} (disconnected)")
     elif outcome == Outcome.CALLBACK_COMPLETED:
-        accepted = "accepted a callback" + (f" after waiting {duration(wait)}" if wait > 0 else "")
+        accepted = ("left a message, returned as a callback" if message_called_back(flags) else "accepted a callback") \
+            + (f" after waiting {duration(wait)}" if wait > 0 else "")
         parts.append(accepted)
         delay = float(records.callback_delay_s[i])
         if math.isfinite(delay):

@@ -30,12 +30,14 @@ textbook SimPy model it must agree with, call for call, is tests/reference_model
 * **Staffing changes at interval boundaries.** Extra agents start at once; when staffing
   drops, idle agents leave first and busy ones finish their job, then leave (overtime). After
   the last interval no one new arrives; agents stay until every waiting caller has been
-  answered or has abandoned, and that time is overtime too. A timeline of several days
-  (`simulator.timeline`) closes the same way at the first of its closed intervals (between two
-  days) and opens again, with the interval's staffing, at the next open one.
+  answered or has abandoned, and that time is overtime too (on_close: serve), or the callers
+  still waiting in a queue that disconnects are cut off (`_disconnect_at_close`). A timeline of
+  several days (`simulator.timeline`) closes the same way at the first of its closed intervals
+  (between two days) and opens again, with the interval's staffing, at the next open one.
 * **The caller's journey.** IVR time (which may end the call), the queue (callback offers:
-  keep_place or scheduled), a misrouted call costs the first agent a transfer time and re-joins
-  the right queue at the front; abandoners may redial and unresolved callers call again.
+  keep_place or scheduled; a maximum wait ending in a message, found like an abandonment), a misrouted call costs the first agent a transfer time and re-joins
+  the right queue at the front; abandoners may redial (a new caller, or the same contact
+  with its draws kept: return_calls.retrial) and unresolved callers call again.
 * **Same order of events as the process model.** Simultaneous events run in the order they
   were scheduled, and the callbacks schedule in the order the processes did (at each arrival
   the next arrival first, then the caller's own dues): the same seed gives the same day, to the bit.
@@ -67,7 +69,7 @@ __all__ = ["CallRecords", "Callers", "Outcome", "ReplicationResult", "draw_calle
 _NEVER = float("inf")  # patience of a caller who never abandons
 _ANSWERED, _ABANDONED = int(Outcome.ANSWERED), int(Outcome.ABANDONED)  # plain ints: faster in the hot paths
 _CONTAINED, _IVR_ABANDONED = int(Outcome.CONTAINED), int(Outcome.IVR_ABANDONED)
-_BLOCKED = int(Outcome.BLOCKED)
+_BLOCKED, _MESSAGE, _DISCONNECTED = int(Outcome.BLOCKED), int(Outcome.MESSAGE), int(Outcome.DISCONNECTED)
 
 # Lazy agents pay off when many agents are busy while few callers wait (large centres); in a
 # small centre callers wait often, most lazy job ends become dues after all and the
@@ -141,6 +143,14 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
                 values = np.full(n, c.fill)
             setattr(self, c.engine, _array(c.code, values))
         self.balk_p = [q.balk_probability for q in scenario.queues]
+        # a maximum wait per queue (inf: none): a caller still waiting then leaves with a message
+        self.max_wait_s = [q.max_wait.after_s if q.max_wait is not None else _NEVER for q in scenario.queues]
+        self.has_messages = any(after_s < _NEVER for after_s in self.max_wait_s)
+        # per queue: its messages are returned as callbacks (max_wait.call_back; the queue has a callback section)
+        self.message_call_back = [q.max_wait is not None and q.max_wait.call_back for q in scenario.queues]
+        # per queue: are callers still waiting at the close cut off (on_close: disconnect)
+        self.disconnects = scenario.disconnects_at_close()
+        self.has_disconnect = any(self.disconnects)
         self.busy_group, self.busy_start, self.busy_end = array("h"), array("d"), array("d")
         self.overtime: list[tuple[int, float, float]] = []
         self._setup_callbacks(scenario, seed, replication)
@@ -240,6 +250,8 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
         if self.lazy is not None:  # from now on every job's end is an event
             for g in range(len(self.lazy)):
                 self._wake(g)
+        if self.has_disconnect:
+            self._disconnect_at_close()
         # idle agents go home (unless callers are still in the IVR, in a transfer or due a
         # scheduled callback); busy ones finish and keep answering until the queues empty
         if not self.pending:
@@ -298,6 +310,9 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
         """Call i reaches its queue on the line (now): answered at once, called back, balks, or waits."""
         q = self.route[i]
         self.queued_at[i] = now
+        if self.closing and self.disconnects[q]:  # the queue closed before the caller reached it
+            self._cut_off(i, now)
+            return
         idle = self.idle
         if self.picks_agents:
             g = self._idle_group(q, self.answer_groups[q])
@@ -318,7 +333,9 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
             return
         patience = self.patience[i]
         u = self.priority_u[i] if self.has_priority else 0.0
-        if patience == _NEVER:
+        if self.has_messages and self.max_wait_s[q] < patience:
+            e = self._wait_for_message(i, q, now, u)
+        elif patience == _NEVER:
             e = self.routing.join(i, q, now, u)
         elif self.watch_patience or (self.has_returns and self.redial_u[i] < self.redial_p):
             # its moment matters: it frees a line, or it redials at the moment it hangs up
@@ -327,6 +344,11 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
             due.call, due.queue, due.entry = i, q, e
         else:
             e = self.routing.join(i, q, now, u, now + patience)
+        self._waiting(q, e)
+
+    def _waiting(self, q: int, e: int) -> None:
+        """Entry e now waits in queue q: agents whose job end was deferred are woken, or the
+        queue's overflow timer starts."""
         if self.lazy is not None:  # a caller waits: the end of every job that could take it matters
             for g in self.served_by[q]:
                 if self.lazy[g]:
@@ -334,24 +356,91 @@ class _CallCentre(CallbackRules, ReturnCallRules, StateRules):
         elif self.overflow_after_s[q] is not None:
             self.env.after(self.overflow_after_s[q], partial(self._overflow_due, q, e))
 
+    def _wait_for_message(self, i: int, q: int, now: float, u: float) -> int:
+        """Call i waits in queue q whose maximum wait comes before its patience runs out: unless
+        an agent takes it first, it leaves with a message then, found like an unnoticed
+        abandonment (`_abandoned_unnoticed`), or watched by a due where lines are counted. A
+        message is not followed by a redial: the caller expects to be called back. Returns its entry."""
+        limit_s = self.max_wait_s[q]
+        if self.watch_patience or self.message_call_back[q]:  # a callback starts at that moment
+            e = self.routing.join(i, q, now, u)
+            due = self.env.due(limit_s, self._patience_ran_out_cbs)
+            due.call, due.queue, due.entry = i, q, e
+        else:
+            e = self.routing.join(i, q, now, u, now + limit_s)
+        return e
+
     def _patience_ran_out(self, event) -> None:
-        """A watched caller's patience ran out (`event.call`, waiting as `event.entry` in queue
-        `event.queue`): it hangs up now unless an agent took it."""
+        """A watched caller's patience ran out, or its queue's maximum wait came (`event.call`,
+        waiting as `event.entry` in queue `event.queue`): it hangs up now unless an agent took it."""
         i, q, e = event.call, event.queue, event.entry
-        if self.routing.leave(e, q):
-            self.outcome[i] = _ABANDONED
-            self.wait[i] = self.patience[i]
-            self.last_exit_s = self.env.now
-            self._hang_up(self.env.now)
+        if self.message_call_back[q] and self.max_wait_s[q] < self.patience[i]:
+            self._message_to_callback(i, q, e)
+        elif self.routing.leave(e, q) and self._left_the_line(i, self.env.now):
             self._maybe_redial(i)
 
-    def _abandoned_unnoticed(self, i: int, deadline_s: float) -> None:
-        """Caller i hung up at `deadline_s` (found when an agent reached it, or at the end)."""
-        self.outcome[i] = _ABANDONED
-        self.wait[i] = self.patience[i]
-        if deadline_s > self.last_exit_s:
-            self.last_exit_s = deadline_s
-        self._hang_up(deadline_s)
+    def _message_to_callback(self, i: int, q: int, e: int) -> None:
+        """Caller i, still waiting as entry e of queue q at its maximum wait, leaves a message that
+        the centre returns as a callback (max_wait.call_back): it hangs up now and the callback
+        keeps its place in line (keep_place) or joins after the callback delay (scheduled)."""
+        if not self.routing.is_waiting(e):  # an agent took it
+            return
+        now = self.env.now
+        self.flags[i] |= CALLBACK_ACCEPTED  # accepted without an offer: records.message_called_back
+        self.accepted_at[i] = now
+        self.wait[i] = self.max_wait_s[q]
+        self._hang_up(now)
+        if self.callback[q].mode == "scheduled":
+            self.routing.leave(e, q)
+            self._queue_callback_later(i, q, self.callback_wait[i])
+
+    def _left_the_line(self, i: int, at_s: float) -> bool:
+        """Caller i left its queue's line unanswered at `at_s` (now, or earlier, found only now):
+        abandoned when its patience ran out (True: it may redial), or sent to a message at the
+        queue's maximum wait (False)."""
+        if self.has_messages and self.max_wait_s[self.route[i]] < self.patience[i]:
+            self.outcome[i] = _MESSAGE
+            self.wait[i] = self.max_wait_s[self.route[i]]
+            abandoned = False
+        else:
+            self.outcome[i] = _ABANDONED
+            self.wait[i] = self.patience[i]
+            abandoned = True
+        if at_s > self.last_exit_s:
+            self.last_exit_s = at_s
+        self._hang_up(at_s)
+        return abandoned
+
+    # a caller whose patience ran out unnoticed (no due watched it) hung up at its deadline: found
+    # when an agent reached it, or at the end; never one who redials (those are watched)
+    _abandoned_unnoticed = _left_the_line
+
+    def _disconnect_at_close(self) -> None:
+        """The last interval ended: in the queues that disconnect, callers still waiting are cut
+        off (those whose patience ran out unnoticed before now hung up then), callbacks keeping
+        their place and those scheduled for later are not made (failed)."""
+        now = self.env.now
+        for q, disconnects in enumerate(self.disconnects):
+            if not disconnects:
+                continue
+            for i, deadline_s in self.routing.drain(q):
+                if deadline_s < now:
+                    self._abandoned_unnoticed(i, deadline_s)
+                elif self.flags[i] & CALLBACK_ACCEPTED:
+                    self.outcome[i] = Outcome.CALLBACK_FAILED
+                else:
+                    self._cut_off(i, now)
+            if self.has_callbacks:
+                self._drop_callbacks_due(q)
+
+    def _cut_off(self, i: int, now: float) -> None:
+        """Caller i, on the line in a queue that disconnects at the close, is cut off now."""
+        self.outcome[i] = _DISCONNECTED
+        waited_s = now - self.queued_at[i]
+        if waited_s > 0.0:
+            self.wait[i] += waited_s
+        self.last_exit_s = max(self.last_exit_s, now)
+        self._hang_up(now)
 
     def _overflow_due(self, q: int, e: int, event) -> None:
         """Entry e has waited its queue's overflow time: an idle overflow agent may take it."""

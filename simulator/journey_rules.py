@@ -11,6 +11,7 @@ from functools import partial
 from operator import itemgetter
 
 from .callers import REDIAL, REPEAT, ReturnCallPool
+from .kernel import callbacks
 from .randomness import Stream, generator_at
 from .records import (CALLBACK_ACCEPTED, CALLBACK_CONNECTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED,
                       ZERO_OUT, Outcome)
@@ -34,6 +35,8 @@ class CallbackRules:
                 for k, q in enumerate(scenario.queues)
             ]
             self.interval_s = scenario.interval_s
+            # per queue: the calls of scheduled callbacks not yet due (dropped at the close where the queue disconnects)
+            self.callbacks_due = [set() for _ in scenario.queues]
 
     def _expected_wait_s(self, q: int) -> float:
         """(callers ahead + 1) x mean handle time / agents on shift who serve the queue."""
@@ -75,15 +78,39 @@ class CallbackRules:
         return True
 
     def _queue_callback_later(self, i: int, q: int, delay_s: float) -> None:
+        if self.closing and self.disconnects[q]:  # the queue has closed: the callback is not made
+            self.outcome[i] = Outcome.CALLBACK_FAILED
+            return
         self.pending += 1
+        self.callbacks_due[q].add(i)
         self.env.after(delay_s, partial(self._join_as_callback, i, q))
 
     def _join_as_callback(self, i: int, q: int, event) -> None:
+        due = self.callbacks_due[q]
+        if i not in due:  # dropped at the close (its queue disconnects)
+            return
+        due.discard(i)
         self._enqueue_without_caller(i, q, at_front=False)
 
+    def _drop_callbacks_due(self, q: int) -> None:
+        """At the close of a queue that disconnects: its scheduled callbacks not yet due are not made."""
+        for i in self.callbacks_due[q]:
+            self.outcome[i] = Outcome.CALLBACK_FAILED
+            self.pending -= 1
+        self.callbacks_due[q].clear()
+
     def _enqueue_without_caller(self, i: int, q: int, at_front: bool) -> None:
-        """A callback or a transferred call (pending until now) joins queue q."""
+        """A callback or a transferred call (pending until now) joins queue q (or, once a queue
+        that disconnects has closed, is not made, or is cut off)."""
         self.pending -= 1
+        if self.closing and self.disconnects[q]:
+            if self.flags[i] & CALLBACK_ACCEPTED and not self.flags[i] & CALLBACK_CONNECTED:
+                self.outcome[i] = Outcome.CALLBACK_FAILED
+            else:
+                self._cut_off(i, self.env.now)
+            if not self.pending:
+                self._release_idle()
+            return
         g = self._idle_group(q, self.answer_groups[q])
         if g >= 0:
             self._answer(i, g, self.idle[g].popleft(), self.env.now)
@@ -130,6 +157,12 @@ class ReturnCallRules:
             self.fcr = [q.first_contact_resolution for q in scenario.queues]
             self.pool = ReturnCallPool(scenario, seed, replication)
             self.max_calls = self.returns.max_calls
+            # retrial: same_contact: a redial is the same contact again (its patience, talk and
+            # ACW kept), made after the close too while every queue serves at the close (agents
+            # wait for it, as for callers still in the IVR); where a queue disconnects, not then
+            self.same_contact = self.returns.retrial == "same_contact"
+            self.redials_after_close = self.same_contact and not any(scenario.disconnects_at_close())
+            self._retrial_cbs = callbacks(self._retrial)
             # for _call_again, one entry more in every working array: the bound `append` of each
             # array with the key of the pool's row it takes, or the fill of a working column; the
             # columns _call_again sets itself are left out
@@ -154,9 +187,11 @@ class ReturnCallRules:
             self._call_again(i, talk_end_s + self.repeat_delay[i], REPEAT)
 
     def _call_again(self, i: int, at_s: float, kind: int) -> None:
-        """The caller of call i makes another call at `at_s` (if the centre is still open)."""
+        """The caller of call i makes another call at `at_s` (if the centre is still open; a
+        same-contact redial after the close too, where every queue serves at the close)."""
         calls_made = self.calls_made
-        if calls_made[i] >= self.max_calls or at_s >= self.day_end_s:
+        retrial = kind == REDIAL and self.same_contact
+        if calls_made[i] >= self.max_calls or (at_s >= self.day_end_s and not (retrial and self.redials_after_close)):
             return
         # a return call keeps its caller's intent (with an IVR) or queue (without one)
         row = self.pool.take(at_s, self.intent[i] if self.has_ivr else self.route[i])
@@ -175,8 +210,21 @@ class ReturnCallRules:
         calls_made.append(calls_made[i] + 1)
         self.caller_id.append(self.caller_id[i])
         self.kind.append(kind)
+        if retrial:  # the same contact again: its patience and service need, not the pool row's
+            self.patience[j], self.talk[j], self.acw[j] = self.patience[i], self.talk[i], self.acw[i]
+            self.pending += 1  # agents still on shift after the close wait for it
+            self.env.due(at_s - self.env.now, self._retrial_cbs).call = j
+            return
         self.env.due(at_s - self.env.now, self._start_again_cbs).call = j
 
     def _start_again(self, event) -> None:
         """A redial or repeat call (`event.call`) starts."""
         self.start_call(event.call, self.env.now)
+
+    def _retrial(self, event) -> None:
+        """A same-contact redial (`event.call`) starts; after the close, idle agents go home once
+        nothing else is on its way."""
+        self.pending -= 1
+        self.start_call(event.call, self.env.now)
+        if self.closing and not self.pending:
+            self._release_idle()

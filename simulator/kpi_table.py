@@ -100,6 +100,19 @@ KPIS: tuple[Kpi, ...] = (
         'calls that hung up at once on finding they would have to wait', better='lower'),
     Kpi("unserved", 'calls', 'unserved', None,
         'calls still waiting when the last agent able to answer them went home (queue unstaffed at the end of the day)', better='lower'),
+    Kpi("messages", 'calls', 'messages', 'max_wait',
+        "calls still waiting at their queue's maximum wait (max_wait.after_s), sent to leave a message: they "
+        "waited in line, so they count in reached_queue, avg_wait and the wait percentiles (their wait is after_s) "
+        "and as failures in service_level (in service_level_short_abandons_excluded's denominator, as abandons "
+        "after the threshold do, when after_s is over it); they do not redial. With max_wait.call_back the centre "
+        "returns them as callbacks: they count in callbacks_accepted too and end as callbacks_completed or "
+        "callbacks_failed", better='lower'),
+    Kpi("disconnected_at_close", 'calls', 'disconnected at the close', 'on_close',
+        "calls cut off by the close in a queue with on_close: disconnect: still waiting when the last interval "
+        "ended, or reaching the queue after it (from the IVR or a transfer); they count in reached_queue, avg_wait "
+        "and the wait percentiles (their wait up to the cut-off) and as failures in service_level (in "
+        "service_level_short_abandons_excluded's denominator when they waited longer than the threshold); "
+        "callbacks not made by then end as callbacks_failed", better='lower'),
     Kpi("callbacks_offered", 'calls', 'callbacks offered', 'callbacks',
         "calls offered a callback (expected wait above the queue's threshold)"),
     Kpi("callbacks_accepted", 'calls', 'callbacks accepted', 'callbacks',
@@ -114,6 +127,8 @@ KPIS: tuple[Kpi, ...] = (
         '90th percentile of callback_delay, seconds', better='lower'),
     Kpi("abandon_rate", 'fraction', 'abandonment', None,
         'abandoned / reached_queue', better='lower'),
+    Kpi("message_rate", 'fraction', 'message rate', 'max_wait',
+        'messages / reached_queue', better='lower'),
     Kpi("service_level", 'fraction', 'service level', None,
         'answered within the target threshold / reached_queue (abandons and balks count as failures)', better='higher'),
     Kpi("service_level_answered", 'fraction', 'service level answered', None,
@@ -150,6 +165,13 @@ KPIS: tuple[Kpi, ...] = (
         'per resolved caller: time spent on its calls until resolution (IVR + waits on the line + callback delays + talk), mean, seconds; in the interval of the first call', better='lower'),
     Kpi("customer_effort_calls", 'calls_per_caller', 'customer effort calls', None,
         'per resolved caller: calls it took to be resolved, mean', better='lower'),
+    Kpi("caller_wait", 'seconds', 'wait per caller', 'same_contact',
+        "per caller (a person: its first call and its redials and repeat calls): the queue waits of all its calls "
+        "added up (on the line; callback delays not included), mean over every caller, seconds; in the interval of "
+        "the first call", better='lower'),
+    Kpi("callers_served", 'fraction', 'callers served', 'same_contact',
+        'callers (people) with at least one call handled by an agent (answered or callback completed) / '
+        'unique_callers; in the interval of the first call', better='higher'),
     Kpi("occupancy", 'fraction', 'occupancy', None,
         'agent time busy with calls (talk + ACW, transfers, callback dialling) / agent time on shift (scheduled staffing plus overtime), over the time spent in the interval'),
     Kpi("avg_queue_length", 'callers', 'avg queue length', None,
@@ -203,9 +225,22 @@ def uses_trunks(scenario: Scenario) -> bool:
     return scenario.trunks is not None
 
 
+def uses_max_wait(scenario: Scenario) -> bool:
+    return any(q.max_wait is not None for q in scenario.queues)
+
+
+def disconnects_at_close(scenario: Scenario) -> bool:
+    return any(scenario.disconnects_at_close())
+
+
+def retrials_as_same_contact(scenario: Scenario) -> bool:
+    return scenario.return_calls is not None and scenario.return_calls.retrial == "same_contact"
+
+
 # feature -> does this scenario use it (a KPI of an unused feature is left out, never 0)
 FEATURES = {"cost": uses_cost, "ivr": uses_ivr, "callbacks": uses_callbacks, "return_calls": uses_return_calls,
-            "trunks": uses_trunks}
+            "trunks": uses_trunks, "max_wait": uses_max_wait, "on_close": disconnects_at_close,
+            "same_contact": retrials_as_same_contact}
 
 
 def kpi_bounds(name: str) -> tuple[float, float]:

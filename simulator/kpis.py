@@ -13,7 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from .callers import REDIAL, REPEAT, uses_priority_classes, uses_return_calls
-from .records import CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome, ReplicationResult
+from .records import (CALLBACK_ACCEPTED, CALLBACK_OFFERED, MISROUTED, RESOLVED, TRANSFERRED, ZERO_OUT, Outcome,
+                      ReplicationResult, message_called_back)
 from . import cost as day_cost
 from .kpi_table import DEFINITIONS, KPI, KPIS, kpi_bounds, kpi_names, uses_cost  # noqa: F401 (re-exported)
 from .routing import class_bounds
@@ -195,11 +196,13 @@ def breakdown_kpis(result: ReplicationResult, scenario: Scenario) -> dict[str, d
 
 
 def waited_in_line(records) -> np.ndarray:
-    """Calls that waited in line (possibly for no time at all): answered, abandoned or unserved.
-    Balkers never joined; callbacks left the line. The callers of avg_wait and the wait
+    """Calls that waited in line (possibly for no time at all): answered, abandoned, unserved,
+    sent to a message at the queue's maximum wait (returned as a callback or not), or cut off at
+    the close. Balkers never joined; callbacks left the line. The callers of avg_wait and the wait
     percentiles, and of every plot of waits."""
     outcome = records.outcome
-    return (outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
+    return ((outcome == Outcome.ANSWERED) | (outcome == Outcome.ABANDONED) | (outcome == Outcome.UNSERVED)
+            | (outcome == Outcome.MESSAGE) | (outcome == Outcome.DISCONNECTED) | message_called_back(records.flags))
 
 
 def replication_kpis(result: ReplicationResult, scenario: Scenario,
@@ -241,6 +244,8 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario,
     outcome = records.outcome
     answered_mask = outcome == Outcome.ANSWERED
     abandoned_mask = outcome == Outcome.ABANDONED
+    message_mask = (outcome == Outcome.MESSAGE) | message_called_back(records.flags)  # returned as callbacks, or not
+    disconnected_mask = outcome == Outcome.DISCONNECTED
     unserved_mask = outcome == Outcome.UNSERVED
     completed_mask = outcome == Outcome.CALLBACK_COMPLETED
     accepted_mask = has(CALLBACK_ACCEPTED)
@@ -282,11 +287,14 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario,
     kpi["callback_delay"] = mean_of(records.callback_delay_s, completed_mask)
     kpi["callback_delay_p90"] = _grouped_stat(records.callback_delay_s[completed_mask], arrival_interval[completed_mask],
                                               n_intervals, lambda v: np.percentile(v, 90))
+    kpi["messages"] = count(message_mask)
+    kpi["disconnected_at_close"] = count(disconnected_mask)
     kpi["abandon_rate"] = _ratio(kpi["abandoned"], kpi["reached_queue"])
+    kpi["message_rate"] = _ratio(kpi["messages"], kpi["reached_queue"])
     within = count(answered_mask & (records.wait_s <= threshold_s))
     kpi["service_level"] = _ratio(within, kpi["reached_queue"])
     kpi["service_level_answered"] = _ratio(within, kpi["answered"])
-    abandoned_late = count(abandoned_mask & (records.wait_s > threshold_s))
+    abandoned_late = count((abandoned_mask | message_mask | disconnected_mask) & (records.wait_s > threshold_s))
     kpi["service_level_short_abandons_excluded"] = _ratio(within, kpi["answered"] + abandoned_late)
     expected_calls = np.asarray(scenario.arrivals.calls, dtype=float)
     if from_state:  # only the calls from the state's moment on are simulated
@@ -320,6 +328,11 @@ def replication_kpis(result: ReplicationResult, scenario: Scenario,
     caller_interval[caller_index[first_call]] = arrival_interval[first_call]
     kpi["customer_effort"] = mean_of(effort, resolved_caller, caller_interval)
     kpi["customer_effort_calls"] = mean_of(calls_per_caller, resolved_caller, caller_interval)
+    every_caller = np.ones(n_callers, dtype=bool)
+    kpi["caller_wait"] = mean_of(np.bincount(caller_index, weights=records.wait_s, minlength=n_callers),
+                                 every_caller, caller_interval)
+    served_caller = np.bincount(caller_index, weights=handled, minlength=n_callers) > 0
+    kpi["callers_served"] = mean_of(served_caller.astype(float), every_caller, caller_interval)
 
     # time-based levels; the last interval runs until the last agent goes home
     edges = _time_edges(result, scenario)

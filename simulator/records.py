@@ -13,7 +13,7 @@ import numpy as np
 from .columns import PENDING, RECORDED, make_records_class
 
 __all__ = ["CALLBACK_ACCEPTED", "CALLBACK_CONNECTED", "CALLBACK_OFFERED", "CallRecords", "INITIAL", "MISROUTED", "Outcome",
-           "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT", "day_records"]
+           "RESOLVED", "ReplicationResult", "TRANSFERRED", "ZERO_OUT", "day_records", "message_called_back"]
 
 
 class Outcome(IntEnum):
@@ -28,6 +28,8 @@ class Outcome(IntEnum):
     CALLBACK_COMPLETED = 6  # accepted a callback and was reached by an agent
     CALLBACK_FAILED = 7  # accepted a callback but was never reached
     BLOCKED = 8  # found every line (trunk) busy: a busy signal, never entered the centre
+    MESSAGE = 9  # still waiting at the queue's maximum wait (max_wait): sent to leave a message
+    DISCONNECTED = 10  # still waiting when the last interval ended, in a queue that disconnects (on_close)
 
 
 # bits of CallRecords.flags
@@ -39,6 +41,15 @@ RESOLVED = 16  # the caller's issue was resolved by this call (set when return c
 MISROUTED = 32  # the IVR sent the call to the wrong queue
 CALLBACK_CONNECTED = 64  # an agent reached the caller of an accepted callback
 INITIAL = 128  # in the centre when a day started from a state: waiting then, or a callback promised before
+
+
+
+def message_called_back(flags):
+    """Calls that left a message at their queue's maximum wait returned as a callback
+    (max_wait.call_back): a callback accepted without an offer (every offered one has
+    CALLBACK_OFFERED). Works on one call's flags or on an array of them."""
+    return (flags & (CALLBACK_ACCEPTED | CALLBACK_OFFERED)) == CALLBACK_ACCEPTED
+
 
 # One entry per call, as parallel numpy arrays: the recorded columns of simulator.columns.
 CallRecords = make_records_class(__name__)

@@ -281,6 +281,10 @@ class Routing:
         self.n_waiting[q] -= 1
         return True
 
+    def is_waiting(self, e: int) -> bool:
+        """Whether entry e still waits (nobody took it, it did not leave)."""
+        return bool(self.entry_live[e])
+
     def waiting_call(self, e: int, q: int, now: float) -> int:
         """The call of entry e if it still waits in queue q, else -1."""
         if not self.entry_live[e]:
@@ -373,6 +377,19 @@ class Routing:
                         n_waiting[q] -= 1
                         return self.entry_call[e]
         return -1
+
+    def drain(self, q: int) -> list[tuple[int, float]]:
+        """Every call still waiting in queue q, taken out of its lines: (call, deadline), in line
+        order, class by class (at the close of a queue that disconnects its callers)."""
+        drained = []
+        for line in self.lines[q]:
+            while line:
+                e = line.popleft()
+                if self.entry_live[e]:
+                    self.entry_live[e] = 0
+                    self.n_waiting[q] -= 1
+                    drained.append((self.entry_call[e], self.entry_deadline[e]))
+        return drained
 
     def remaining(self) -> Iterator[tuple[int, float]]:
         """(call, deadline) of every entry still waiting, once the day is over."""

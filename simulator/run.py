@@ -38,7 +38,8 @@ def check_conservation(result: ReplicationResult) -> None:
     """Every call that arrived ended in exactly one outcome, consistently recorded.
 
     offered = answered + abandoned + balked + unserved + contained + IVR hang-ups + callbacks
-    completed + callbacks failed + blocked holds because each call carries one valid outcome code;
+    completed + callbacks failed + blocked + messages + disconnected at the close holds because each
+    call carries one valid outcome code (every member of Outcome, new ones included);
     calls handled by an agent, and only they, have an agent; no wait is negative.
     """
     records = result.records

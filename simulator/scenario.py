@@ -126,6 +126,8 @@ class Callback(_Frozen):
 class ReturnCalls(_Frozen):
     """Callers who call again: abandoners who redial, and callers whose issue was not resolved."""
 
+    _omitted_when_none = ("retrial",)
+
     redial_probability: Probability = Field(
         default=0.0, description="chance that a caller who abandoned (queue or IVR) calls again"
     )
@@ -138,6 +140,11 @@ class ReturnCalls(_Frozen):
         description="time from the end of an unresolved call to the repeat call, seconds",
     )
     max_calls: int = Field(default=3, ge=1, le=20, description="calls per caller at most, the first one included")
+    retrial: Literal["new_caller", "same_contact"] | None = Field(
+        default=None, description="what a redial (after abandoning, hanging up in the IVR or a busy signal) is: "
+        "new_caller: a call with fresh patience, talk time and ACW (absent = this); same_contact: the same contact "
+        "again, keeping its patience, talk time and ACW, and made after the close too (the centre serves it, or "
+        "cuts it off where the queue disconnects); KPIs caller_wait and callers_served")
 
 
 class PriorityClass(_Frozen):
@@ -159,9 +166,30 @@ class Overflow(_Frozen):
 
 
 
+# what happens to callers still waiting when the last interval ends
+OnClose = Literal["serve", "disconnect"]
+ON_CLOSE_DOC = ("serve: agents stay until every waiting caller is answered or has hung up (overtime); disconnect: "
+                "callers still waiting are cut off (outcome disconnected), as are those who reach the queue later, "
+                "and callbacks not yet made are dropped (callbacks_failed)")
+
+
+class MaxWait(_Frozen):
+    """A maximum wait: a caller still waiting in the queue `after_s` seconds after joining it is
+    sent to a message (voicemail, a callback request) and leaves the line with its own outcome,
+    unless its patience runs out first."""
+
+    after_s: float = Field(ge=0, description="wait in this queue after which a caller still waiting leaves a "
+                           "message (outcome message), seconds; a caller whose patience runs out first abandons")
+    call_back: bool = Field(default=False, description="true: the centre returns each message as a callback, through "
+                            "the queue's callback section (keep_place: it keeps the caller's place in line; scheduled: "
+                            "it joins after the callback delay), ending as callbacks_completed or callbacks_failed; "
+                            "false: the message is the call's end")
+
+
 class Queue(_Frozen):
     _omitted_when_none = ("priority_classes", "overflow", "transfer_time", "talk_time_scale", "acw_scale",
-                          "patience_scale", "talk_time_by_interval", "acw_by_interval", "patience_by_interval")
+                          "patience_scale", "talk_time_by_interval", "acw_by_interval", "patience_by_interval",
+                          "max_wait", "on_close")
     name: Name = Field(description="the queue's name; agent groups and IVR options refer to it")
     talk_time: Distribution = Field(description="talk (and hold) time of an answered call, seconds")
     acw: Distribution = Field(
@@ -213,6 +241,12 @@ class Queue(_Frozen):
     overflow: Overflow | None = Field(
         default=None, description="let agents of other groups answer calls that have waited long"
     )
+    max_wait: MaxWait | None = Field(
+        default=None, description="send callers still waiting after so long to a message (voicemail); absent = "
+        "callers wait until answered or their patience runs out")
+    on_close: OnClose | None = Field(
+        default=None, description="this queue's rule for callers still waiting when the last interval ends "
+        "(overrides the scenario's on_close)")
     transfer_time: Distribution | None = Field(
         default=None, description="with intents: time an agent of this queue spends before transferring a "
         "misrouted caller, seconds (default 65 s fixed, the field guide's figure; an option's transfer_time "
@@ -344,7 +378,7 @@ class Simulation(_Frozen):
 
 
 class Scenario(_Frozen):
-    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing", "initial_state")
+    _omitted_when_none = ("shifts", "intents", "trunks", "days", "routing", "on_close", "initial_state")
     schema_version: Literal[1] = Field(description="version of this file format")
     name: str = Field(min_length=1, max_length=200, description="the scenario's title, shown on every result")
     description: str = Field(default="", description="what the scenario describes and where its figures come from")
@@ -369,6 +403,8 @@ class Scenario(_Frozen):
                     "finds every line busy hears a busy signal (blocked) and may redial like an abandoner")
     routing: RoutingRules | None = Field(default=None, description="ACD routing rules: which agent answers, which "
                                          "call a free agent takes (absent = queue and group order)")
+    on_close: OnClose | None = Field(default=None, description="callers still waiting when the last interval ends, "
+                                     f"for every queue without its own on_close: {ON_CLOSE_DOC} (absent = serve)")
     targets: Targets = Field(default=Targets(), description="service targets the results are checked against")
     simulation: Simulation = Field(default=Simulation(), description="replications and seed")
     shifts: ShiftRules | None = Field(default=None, description="shift rules for 'callsim schedule' (the simulator "
@@ -479,6 +515,10 @@ class Scenario(_Frozen):
                                             f"unknown {what} '{name}'; the {what}s are: {', '.join(names)}")
         for q_index, queue in enumerate(self.queues):
             self._check_callback_limits(q_index, queue.callback, n)
+            if queue.max_wait is not None and queue.max_wait.call_back and queue.callback is None:
+                raise ScenarioError(("queues", q_index, "max_wait", "call_back"),
+                                    f"queue '{queue.name}' has no callback section to return messages through; add "
+                                    "one (how callbacks are dialled and answered) or set call_back: false")
         shares = self.arrivals.queue_shares
         if self.ivr is not None:
             if shares is not None:
@@ -684,6 +724,11 @@ class Scenario(_Frozen):
 
     def queue_index(self, name: str) -> int:
         return [q.name for q in self.queues].index(name)
+
+    def disconnects_at_close(self) -> tuple[bool, ...]:
+        """Per queue: are its callers still waiting at the close cut off (on_close: disconnect, the
+        queue's own or the scenario's; default serve)."""
+        return tuple((q.on_close or self.on_close or "serve") == "disconnect" for q in self.queues)
 
     # --- variants: a new validated scenario without a file round trip ---
 

@@ -64,7 +64,15 @@ class StateRules:
             return
         patience = self.patience[i]  # drawn beyond the wait so far: its deadline is still ahead
         u = self.priority_u[i] if self.has_priority else 0.0
-        if patience == _NEVER:
+        limit_s = self.max_wait_s[q]  # the queue's maximum wait, counted from the arrival as patience is
+        if self.has_messages and limit_s < patience:  # (the state's waits are below it: still ahead)
+            if self.watch_patience or self.message_call_back[q]:
+                e = self.routing.join(i, q, joined_s, u)
+                due = self.env.due(max(joined_s + limit_s - now, 0.0), self._patience_ran_out_cbs)
+                due.call, due.queue, due.entry = i, q, e
+            else:
+                e = self.routing.join(i, q, joined_s, u, joined_s + limit_s)
+        elif patience == _NEVER:
             e = self.routing.join(i, q, joined_s, u)
         elif self.watch_patience or (self.has_returns and self.redial_u[i] < self.redial_p):
             e = self.routing.join(i, q, joined_s, u)

@@ -114,6 +114,13 @@ def check_state(state: InitialState, scenario) -> None:
         if busy.n_talking + busy.n_acw > on_shift:
             raise ScenarioError((*where, "busy", name), f"{busy.n_talking + busy.n_acw} agents busy but the group has "
                                 f"{on_shift} on shift at {state.at}; give at most {on_shift} (or raise its staffing)")
+    for name, waits in state.waiting.items():
+        max_wait = scenario.queues[queues.index(name)].max_wait
+        late = [w for w in waits if max_wait is not None and w >= max_wait.after_s]
+        if late:  # such a caller would have left its message already
+            raise ScenarioError((*where, "waiting", name),
+                                f"a wait of {late[0]:g} s is past queue '{name}''s max_wait ({max_wait.after_s:g} s): "
+                                "that caller has left a message already; give only the callers still waiting")
     on_lines = sum(len(waits) for waits in state.waiting.values()) + sum(b.n_talking for b in state.busy.values())
     if scenario.trunks is not None and on_lines > scenario.trunks:
         raise ScenarioError((*where, "waiting"), f"{on_lines} callers on the line (waiting and talking) but the centre has "

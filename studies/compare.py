@@ -128,6 +128,8 @@ ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("routing rules", ("routing",)),  # which agent answers, which call a free agent takes
     ("return calls", ("return_calls", "queues.first_contact_resolution")),
     ("telephone lines", ("trunks",)),
+    ("maximum wait and messages", ("queues.max_wait",)),
+    ("closing rule", ("on_close", "queues.on_close")),
     ("IVR", ("ivr", "queues.transfer_time")),
     ("caller intents", ("intents",)),
     ("agent groups", ("agents.name", "agents.serves")),
@@ -155,10 +157,16 @@ def _at(document, path: str):
 
 def _as_compared(scenario: Scenario) -> dict:
     """A scenario's JSON form with an absent `routing:` written as the rules it means (the
-    defaults), so that spelling the defaults out is no difference."""
+    defaults), and so each queue's closing rule and the redials' retrial rule, so that spelling
+    the defaults out is no difference."""
     document = scenario.model_dump(mode="json")
     if document.get("routing") is None:
         document["routing"] = RoutingRules().model_dump(mode="json")
+    document["on_close"] = None  # each queue's own rule, the scenario's applied, is what matters
+    for queue, disconnects in zip(document["queues"], scenario.disconnects_at_close()):
+        queue["on_close"] = "disconnect" if disconnects else "serve"
+    if document.get("return_calls") is not None and document["return_calls"].get("retrial") is None:
+        document["return_calls"]["retrial"] = "new_caller"
     return document
 
 

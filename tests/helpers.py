@@ -91,3 +91,14 @@ def assert_return_calls_use_their_own_interval(scenario) -> None:
     crossed = [q for c, q, i, kind in zip(rec.caller, rec.queue, k, rec.kind)
                if kind > 0 and i == 1 and first_interval[c] == 0]
     assert set(crossed) == {0, 1} and len(crossed) > 20
+
+
+def assert_run_refuses(tmp_path: Path, capsys, scenario_text: str, *fragments: str) -> str:
+    """`callsim run` on a scenario file holding `scenario_text`: a user error naming the file
+    and every fragment (see assert_user_error), and no results folder. Returns the line."""
+    path = tmp_path / "refused.yaml"
+    path.write_text(scenario_text)
+    out_dir = tmp_path / "out"
+    message = assert_user_error(*run_cli(capsys, "run", path, "-o", out_dir, "-q"), f"{path}:", *fragments)
+    assert not out_dir.exists()
+    return message

@@ -35,6 +35,12 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   staffing opens again;
 * IVR time: the caller spends its drawn IVR time first, and its walk may end the call there
   (contained, or hung up in the IVR);
+* a maximum wait (`queues[].max_wait`): a caller still waiting `after_s` after joining leaves
+  the line with a message (outcome MESSAGE) unless its patience runs out first (equal: it
+  abandons); a caller who never abandons gets its message too;
+* closing (`on_close`, per queue or for the centre): with `disconnect`, callers still waiting
+  when the last interval ends are cut off (outcome DISCONNECTED), and so is a caller who
+  reaches such a queue later (from the IVR), at once;
 * telephone lines (`trunks`): a `simpy.Resource` of lines; a caller takes one on arrival or,
   finding none free, is blocked (a busy signal); it holds it through the IVR and the wait until
   it hangs up (IVR ending, balk, abandonment) or its talk ends (the agent's ACW needs no line);
@@ -68,7 +74,10 @@ What it models (grown feature by feature; the rest of the engine is not specifie
   line in order of arrival (it joined at its arrival, before the moment) and races its agent
   against the rest of its patience, without balking; then the day's callers from the moment on.
 
-Not yet: callers who never abandon at all (a queue without `patience`).
+Not yet: callers who never abandon at all (a queue without `patience`) in a queue without a
+maximum wait that serves at the close; with `on_close: disconnect`, callbacks and transfers still
+on their way at the close (the engine drops them; the random days here have no callbacks or
+transfers on days that disconnect); same-contact retrials (`return_calls.retrial`).
 """
 from __future__ import annotations
 
@@ -119,6 +128,7 @@ class AgentPool:
         self.leaving = [0] * n_groups  # busy agents who leave when their job ends (staffing dropped)
         self.waiting = [deque() for _ in scenario.queues]  # requests, oldest first
         self.closed = False  # after the last interval
+        self.closing = simpy.Event(env)  # succeeds at the close: callers of queues that disconnect are cut off
         self.in_ivr = 0  # callers on their way to a queue (in the IVR, a callback due): agents wait for them after the close
         self.last_exit_s = 0.0  # when an agent last went home or a waiting caller hung up
         self.bounds = [class_bounds(q) for q in scenario.queues]
@@ -202,7 +212,15 @@ class AgentPool:
 
     def close(self) -> None:
         self.closed = True
+        if not self.closing.triggered:  # (a timeline ending in closed hours is closed once)
+            self.closing.succeed()
         self.send_idle_home()
+
+    def reopen(self) -> None:
+        """Open again after closed hours (a timeline of several days): a new close to come."""
+        self.closed = False
+        if self.closing.triggered:
+            self.closing = simpy.Event(self.closing.env)
 
     def send_idle_home(self) -> None:
         if self.closed and not self.in_ivr:
@@ -517,6 +535,8 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None,
     callers = Calls(callers)  # the first calls, and the return calls as they are made
     outcome, wait_s, group = callers.outcome, callers.wait_s, callers.group
     balk_p = [q.balk_probability for q in scenario.queues]
+    max_wait = [q.max_wait.after_s if q.max_wait is not None else np.inf for q in scenario.queues]
+    disconnects = scenario.disconnects_at_close()
     ivr_s = callers.ivr_s
     lines = simpy.Resource(env, capacity=scenario.trunks) if scenario.trunks is not None else None
     callbacks = Callbacks(env, scenario, pool, callers, seed, replication) if callers.callback_u is not None else None
@@ -559,6 +579,11 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None,
                 returns.hung_up(i)
             pool.send_idle_home()
             return
+        if pool.closed and disconnects[q]:  # the queue closed before the caller reached it
+            outcome[i] = Outcome.DISCONNECTED
+            hang_up(line)
+            pool.send_idle_home()
+            return
         request = pool.request(q, callers.priority(i))
         joined_s = request.joined_s
         pool.send_idle_home()
@@ -578,20 +603,32 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None,
         joined_s = float(callers.arrived_at_s[i])
         request = pool.request(int(callers.queue[i]), callers.priority(i))
         request.joined_s = joined_s  # its place in line (for the rules by age)
-        yield from wait_then_talk(i, line, request, joined_s, joined_s + callers.patience_s[i] - env.now)
+        # its patience and the queue's maximum wait both count from its arrival
+        yield from wait_then_talk(i, line, request, joined_s, joined_s + callers.patience_s[i] - env.now,
+                                  joined_s + max_wait[request.q] - env.now)
 
-    def wait_then_talk(i: int, line, request, joined_s: float, patience_left_s: float):
+    def wait_then_talk(i: int, line, request, joined_s: float, patience_left_s: float, max_wait_left_s=None):
         if returns is not None and callers.true_queue[i] < 0:  # (a misrouted call is answered in its right queue)
             returns.when_answered(i, request)
-        results = yield request | env.timeout(patience_left_s)
+        # the caller waits until an agent comes, its patience runs out, the queue's maximum wait
+        # sends it to a message (equal: it abandons), or the close cuts it off, whichever comes first
+        q = request.q
+        patience_s, max_wait_s = patience_left_s, max_wait[q] if max_wait_left_s is None else max_wait_left_s
+        gives_up = env.timeout(min(patience_s, max_wait_s))
+        results = yield simpy.AnyOf(env, [request, gives_up] + ([pool.closing] if disconnects[q] else []))
         wait_s[i] = env.now - joined_s
         if request not in results:
             pool.cancel(request)
-            outcome[i] = Outcome.ABANDONED
             pool.last_exit_s = env.now
             hang_up(line)
-            if returns is not None:
-                returns.hung_up(i)
+            if gives_up not in results:
+                outcome[i] = Outcome.DISCONNECTED
+            elif max_wait_s < patience_s:  # a message: the caller expects a callback, it does not redial
+                outcome[i] = Outcome.MESSAGE
+            else:
+                outcome[i] = Outcome.ABANDONED
+                if returns is not None:
+                    returns.hung_up(i)
             return
         if callers.true_queue[i] >= 0:  # misrouted: this agent transfers it to the right queue
             yield from transfer(i, request.value, line)
@@ -633,7 +670,7 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None,
         first = start.interval if start is not None else 0
         for k in range(first, scenario.n_intervals):
             if k not in closed:
-                pool.closed = False
+                pool.reopen()
                 for g, agents in enumerate(scenario.agents):
                     pool.set_staff(g, agents.staffing[k])
             elif not pool.closed:  # closed hours of a timeline: closed as after the last interval
@@ -681,4 +718,5 @@ def simulate(scenario, callers, replication: int = 0, seed: int = 0, start=None,
 
 def supported(scenario, callers) -> bool:
     """Whether the reference model covers this day (see the module doc's "Not yet")."""
-    return bool(np.isfinite(callers.patience_s[callers.queue >= 0]).all())
+    return all(np.isfinite(callers.patience_s[callers.queue == q]).all() or spec.max_wait is not None or disconnects
+               for q, (spec, disconnects) in enumerate(zip(scenario.queues, scenario.disconnects_at_close())))

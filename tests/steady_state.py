@@ -22,13 +22,16 @@ from simulator.kpis import span_overlap
 
 
 def mmn_scenario(agents: int, load_erlangs: float, aht_s: float, hours: int, patience_s: float | None = None,
-                 balk_probability: float = 0.0, threshold_s: float = 20.0, trunks: int | None = None):
+                 balk_probability: float = 0.0, threshold_s: float = 20.0, trunks: int | None = None,
+                 max_wait_s: float | None = None):
     calls_per_hour = load_erlangs / aht_s * 3600
     queue = {"name": "q", "talk_time": {"dist": "exponential", "mean": aht_s}}
     if patience_s is not None:
         queue["patience"] = {"dist": "exponential", "mean": patience_s}
     if balk_probability:
         queue["balk_probability"] = balk_probability
+    if max_wait_s is not None:
+        queue["max_wait"] = {"after_s": max_wait_s}
     lines = {} if trunks is None else {"trunks": trunks}
     return scenario_from_dict({
         **lines,
@@ -81,6 +84,7 @@ def _one_replication(job) -> dict[str, float]:
         "p_abandon": float((outcome == Outcome.ABANDONED).mean()),
         "p_balk": float((outcome == Outcome.BALKED).mean()),
         "p_blocked": float((outcome == Outcome.BLOCKED).mean()),
+        "p_message": float((outcome == Outcome.MESSAGE).mean()),
         "occupancy": busy / (agents * (day_end_s - warmup_s)),
     }
 

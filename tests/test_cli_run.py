@@ -94,7 +94,8 @@ def test_every_shipped_scenario_validates_and_runs(path, tmp_path, capsys):
     kpi = replication_kpis(result, scenario)
     day = {k: v[-1] for k, v in kpi.items()}
     outcomes = ("answered", "abandoned", "balked", "unserved", "ivr_contained", "ivr_abandoned",
-                "callbacks_completed", "callbacks_failed", "blocked")
+                "callbacks_completed", "callbacks_failed", "blocked", "messages",
+                "disconnected_at_close")
     assert day["offered"] == sum(day.get(name, 0) for name in outcomes)
     first_calls = day.get("unique_callers", day["offered"])  # redials and repeat calls come on top
     assert first_calls == pytest.approx(sum(scenario.arrivals.calls), rel=0.25)

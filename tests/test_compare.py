@@ -112,6 +112,22 @@ def test_routing_rules_spelled_out_as_the_defaults_are_no_difference():
     assert differences_in(base, load_scenario(SCENARIOS / "two_queue_multiskill_longest_idle.yaml")) != ()
 
 
+def test_closing_and_retrial_rules_spelled_out_as_the_defaults_are_no_difference():
+    base = load_scenario(SCENARIOS / "utility_outage.yaml")
+    assert base.on_close is None and base.return_calls.retrial is None
+    returns = base.return_calls.model_copy(update={"retrial": "new_caller"})
+    spelled = base.model_copy(update={"on_close": "serve", "return_calls": returns})
+    assert differences_in(base, spelled) == ()
+    # the centre's rule or every queue's own is the same centre
+    per_queue = base.model_copy(update={"queues": tuple(q.model_copy(update={"on_close": "disconnect"})
+                                                        for q in base.queues)})
+    assert differences_in(per_queue, base.model_copy(update={"on_close": "disconnect"})) == ()
+    # control: rules that are not the defaults are differences
+    assert differences_in(base, per_queue) == ("closing rule",)
+    same = base.model_copy(update={"return_calls": returns.model_copy(update={"retrial": "same_contact"})})
+    assert differences_in(base, same) == ("return calls",)
+
+
 def test_a_kpi_missing_in_one_scenario_is_absent_not_zero():
     c = compare_scenarios([load_scenario(HELP_DESK), load_scenario(BROAD)], ["desk", "bank"], replications=3, seed=2)
     assert "containment_rate" in c.kpis

@@ -182,3 +182,18 @@ def test_a_state_put_in_by_model_copy_is_checked_when_it_runs(scenario):
     bad = scenario.model_copy(update={"initial_state": InitialState(at="08:45", busy={"a": BusyAgents(talking=7)})})
     with pytest.raises(UserError, match=r"^initial_state\.busy\.a: 7 agents busy but the group has 3 on shift"):
         simulate_replication(bad, 1, 0)
+
+
+def test_a_caller_waiting_past_the_queues_maximum_wait_is_refused(tmp_path):
+    """Such a caller has left its message already (queues[].max_wait counts from the arrival):
+    one line naming the queue; a wait below the maximum is accepted (control)."""
+    text = SCENARIO.replace("    talk_time: {dist: fixed, mean: 100}\n  - name: r",
+                            "    talk_time: {dist: fixed, mean: 100}\n    max_wait: {after_s: 60}\n  - name: r", 1)
+    scenario = scenario_from_text(text, "s.yaml")
+    path = tmp_path / "state.yaml"
+    path.write_text('at: "08:45"\nwaiting: {q: [10, 75]}\n')
+    with pytest.raises(UserError, match=r"state\.yaml:2: waiting\.q: a wait of 75 s is past queue 'q''s max_wait "
+                                        r"\(60 s\)"):
+        load_state(path, scenario)
+    path.write_text('at: "08:45"\nwaiting: {q: [10, 59]}\n')
+    assert load_state(path, scenario).waiting["q"] == (10.0, 59.0)

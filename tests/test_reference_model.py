@@ -4,7 +4,9 @@ Random days (continuous times, so no two events fall at the same moment; the exa
 of tests/test_engine_exact.py and the tie-heavy days of tests/test_engine_fast_forward.py cover
 ties): several queues and groups with random `serves` lists, staffing that changes at interval
 boundaries (down to zero), balking, IVR time and walks that end in the IVR, telephone lines
-(`trunks`, on 40% of the days: blocked callers). The engine and the
+(`trunks`, on 40% of the days: blocked callers), a maximum wait that ends in a message
+(`queues[].max_wait`, on 40% of the days, some of their queues' callers never abandoning), callers
+cut off at the close (`on_close: disconnect`, on 40% of the days, for the centre or some queues). The engine and the
 textbook SimPy model run on the same drawn callers and must agree on the outcome and the group
 of every call, and on its wait to 1e-9 s (the two add times in a different order). A negative
 control breaks one rule of the engine (the newest caller answered first) and must be caught.
@@ -101,7 +103,7 @@ def differences(scenario, callers, start=None) -> list[str]:
     return found
 
 
-def random_days(count: int, seed: int = 20261206):
+def random_days(count: int, seed: int = 20261206, messages: bool = True):
     rng = np.random.default_rng(seed)
     for day in range(count):
         data = random_scenario(rng)
@@ -109,6 +111,20 @@ def random_days(count: int, seed: int = 20261206):
         if lines_rng.random() < 0.4:  # from a line per agent at the busiest moment to a few spare
             busiest = max(map(sum, zip(*(g["staffing"] for g in data["agents"]))))
             data["trunks"] = int(lines_rng.integers(max(busiest, 1), busiest + 4))
+        messages_rng = np.random.default_rng((seed, day, 1))  # its own stream too
+        if messages_rng.random() < 0.4 and messages:
+            for queue in data["queues"]:
+                if messages_rng.random() < 0.7:
+                    queue["max_wait"] = {"after_s": float(messages_rng.uniform(5, 240))}
+                    if messages_rng.random() < 0.3:  # callers who never abandon: the message ends every wait
+                        del queue["patience"]
+        closing_rng = np.random.default_rng((seed, day, 2))  # and this one
+        if closing_rng.random() < 0.4:
+            if closing_rng.random() < 0.5:
+                data["on_close"] = "disconnect"
+            for queue in data["queues"]:
+                if closing_rng.random() < 0.5:
+                    queue["on_close"] = str(closing_rng.choice(["serve", "disconnect"]))
         scenario = scenario_from_dict(data)
         callers = draw_callers(scenario, day, 0)
         assert reference_model.supported(scenario, callers)
@@ -118,7 +134,8 @@ def random_days(count: int, seed: int = 20261206):
 @pytest.mark.parametrize("lazy_from", [engine.LAZY_AGENTS_FROM, 1], ids=["eager", "lazy agents"])
 def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, lazy_from):
     monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", lazy_from)  # 1: lazy agents on every day without an IVR
-    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0, "trunks": 0}
+    seen = {"outcomes": set(), "groups": set(), "calls": 0, "waited": 0, "ivr": 0, "trunks": 0, "max_wait": 0,
+            "disconnect": 0}
     for day, scenario, callers in random_days(DAYS):
         found = differences(scenario, callers)
         assert not found, f"day {day}: {len(found)} calls differ, first: {found[:3]}"
@@ -129,12 +146,16 @@ def test_the_engine_agrees_with_the_reference_model_call_for_call(monkeypatch, l
         seen["waited"] += int((records.wait_s > 0).sum())
         seen["ivr"] += callers.ivr is not None
         seen["trunks"] += scenario.trunks is not None
+        seen["max_wait"] += any(q.max_wait is not None for q in scenario.queues)
+        seen["disconnect"] += any(scenario.disconnects_at_close())
     # power: the days exercise every outcome the reference models, several groups, real queues
-    # answered, abandoned, balked, contained, IVR hang-up, blocked
-    assert seen["outcomes"] == {0, 1, 2, 4, 5, 8}, seen["outcomes"]
+    # answered, abandoned, balked, contained, IVR hang-up, blocked, message, disconnected
+    assert seen["outcomes"] == {0, 1, 2, 4, 5, 8, 9, 10}, seen["outcomes"]
     assert {0, 1, 2} <= seen["groups"]
     assert seen["calls"] > 5000 and seen["waited"] > 1000 and 10 <= seen["ivr"] <= DAYS - 10
     assert 10 <= seen["trunks"] <= DAYS - 10
+    assert 10 <= seen["max_wait"] <= DAYS - 10
+    assert 10 <= seen["disconnect"] <= DAYS - 10
 
 
 def test_an_engine_answering_the_newest_caller_first_is_caught(monkeypatch):
@@ -165,6 +186,29 @@ def test_an_engine_holding_lines_too_long_is_caught(monkeypatch):
     hang_up = engine._CallCentre._hang_up
     monkeypatch.setattr(engine._CallCentre, "_hang_up", lambda self, at_s: hang_up(self, at_s + 30.0))
     days = [(scenario, callers) for _, scenario, callers in random_days(30) if scenario.trunks is not None]
+    caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
+    assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
+
+
+def test_an_engine_sending_callers_to_a_message_late_is_caught(monkeypatch):
+    # negative control: every maximum wait is 10 s longer in the engine than in the scenario
+    init = engine._CallCentre.__init__
+
+    def late(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.max_wait_s = [after_s + 10.0 for after_s in self.max_wait_s]
+
+    monkeypatch.setattr(engine._CallCentre, "__init__", late)
+    days = [(scenario, callers) for _, scenario, callers in random_days(30)
+            if any(q.max_wait is not None for q in scenario.queues)]
+    caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
+    assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
+
+
+def test_an_engine_serving_at_the_close_where_a_queue_disconnects_is_caught(monkeypatch):
+    # negative control: the engine forgets to cut off the callers waiting at the close
+    monkeypatch.setattr(engine._CallCentre, "_disconnect_at_close", lambda self: None)
+    days = [(scenario, callers) for _, scenario, callers in random_days(30) if any(scenario.disconnects_at_close())]
     caught = sum(bool(differences(scenario, callers)) for scenario, callers in days)
     assert len(days) >= 8 and caught >= len(days) // 2, (caught, len(days))
 
@@ -577,7 +621,8 @@ def random_state(rng: np.random.Generator, scenario) -> InitialState:
     day_s = scenario.n_intervals * scenario.interval_s
     at_s = float(rng.integers(0, int(day_s) // 60)) * 60
     k = int(at_s // scenario.interval_s)
-    waiting = {q.name: tuple(float(w) for w in rng.uniform(0, 400, int(rng.integers(0, 6))))
+    waiting = {q.name: tuple(float(w) for w in rng.uniform(0, 400, int(rng.integers(0, 6)))
+                             if q.max_wait is None or w < q.max_wait.after_s)  # (later ones left a message)
                for q in scenario.queues if rng.random() < 0.8}
     busy = {}
     for group in scenario.agents:
@@ -601,7 +646,10 @@ def random_state(rng: np.random.Generator, scenario) -> InitialState:
 @pytest.mark.parametrize("lazy_from", [engine.LAZY_AGENTS_FROM, 1], ids=["eager", "lazy agents"])
 def test_days_from_random_states_agree_with_the_reference_model(monkeypatch, lazy_from):
     monkeypatch.setattr(engine, "LAZY_AGENTS_FROM", lazy_from)
-    seen = {"initial": 0, "waited": 0, "answered": 0, "abandoned": 0, "busy": 0, "trunks": 0, "ivr": 0}
+    seen = {"initial": 0, "waited": 0, "answered": 0, "abandoned": 0, "busy": 0, "trunks": 0, "ivr": 0,
+            "messages": 0}
+    # (a maximum wait counts from the caller's arrival, as its patience does: the state's callers
+    # have waited part of it before the start)
     for day, scenario, _ in random_days(30, seed=20261207):
         state_rng = np.random.default_rng((20261207, day))
         scenario = scenario.model_copy(update={"initial_state": random_state(state_rng, scenario)})
@@ -615,12 +663,13 @@ def test_days_from_random_states_agree_with_the_reference_model(monkeypatch, laz
         seen["waited"] += int((records.wait_s[initial] > 0).sum())
         seen["answered"] += int((records.outcome[initial] == 0).sum())
         seen["abandoned"] += int((records.outcome[initial] == 1).sum())
+        seen["messages"] += int((records.outcome[initial] == Outcome.MESSAGE).sum())
         seen["busy"] += len(start.busy_s)
         seen["trunks"] += scenario.trunks is not None
         seen["ivr"] += scenario.ivr is not None
     # power: the state's callers are answered and abandon, agents start busy, lines and IVRs occur
     assert seen["initial"] > 50 and seen["answered"] > 10 and seen["abandoned"] > 10, seen
-    assert seen["busy"] > 50 and seen["trunks"] >= 5 and seen["ivr"] >= 5, seen
+    assert seen["busy"] > 50 and seen["trunks"] >= 5 and seen["ivr"] >= 5 and seen["messages"] >= 3, seen
 
 
 def test_an_engine_putting_the_waiting_callers_at_the_back_is_caught(monkeypatch):

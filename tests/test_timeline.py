@@ -5,6 +5,7 @@ within their standard errors (with a power check and a negative control), dated 
 input as one line with exit code 2."""
 from __future__ import annotations
 
+import dataclasses
 import copy
 import csv
 import io
@@ -319,3 +320,27 @@ def test_durations_per_interval_repeat_each_day_and_judging_per_day_is_refused()
     data["targets"] = {"judged_per": "day"}
     with pytest.raises(Exception, match="judged_per"):
         run_scenario(_with_days(data, [{"date": "2026-03-02"}, {"date": "2026-03-03"}]))
+
+
+def test_disconnect_at_each_close_of_a_timeline_agrees_with_the_reference_model():
+    """on_close: disconnect on random timelines: callers still waiting at each day's close are
+    cut off (not only at the end of the span), call for call as the reference model does it;
+    power: some were cut off at a close that is not the span's last; control: with 'serve' the
+    same callers are answered in overtime instead."""
+    from simulator.records import Outcome
+
+    cut_before_the_end = 0
+    for index, line, _ in _timeline_days(30, seed=20261208):
+        scenario = line.scenario.model_copy(update={"on_close": "disconnect"})
+        cut = dataclasses.replace(line, scenario=scenario)
+        callers = draw_callers(scenario, index, 0)
+        assert _disagreements(cut, callers, cut.closed) == 0, f"timeline {index}"
+        result = simulate_callers(scenario, callers, closed=cut.closed)
+        check_conservation(result)
+        records = result.records
+        last_open_s = (max(k for k in range(scenario.n_intervals) if k not in cut.closed) + 1) * scenario.interval_s
+        disconnected = records.outcome == Outcome.DISCONNECTED
+        cut_before_the_end += int((disconnected & (records.arrived_at_s + records.wait_s < last_open_s)).sum())
+        served = simulate_callers(line.scenario, callers, closed=line.closed).records
+        assert not (served.outcome == Outcome.DISCONNECTED).any()
+    assert cut_before_the_end >= 3, cut_before_the_end

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import REPO, assert_user_error, run_cli
+from helpers import REPO, assert_run_refuses
 from simulator import Outcome, check_conservation, scenario_from_dict, simulate_callers, simulate_replication
 from simulator.kpis import replication_kpis
 from steady_state import mmn_scenario, steady_estimates
@@ -137,9 +137,4 @@ def test_defaults_report_no_line_kpis():
 @pytest.mark.parametrize("value", ["0", "-3", "2.5", "many"])
 def test_bad_trunks_is_one_line_naming_the_key(tmp_path, capsys, value):
     text = (REPO / "scenarios" / "help_desk.yaml").read_text() + f"\ntrunks: {value}\n"
-    path = tmp_path / "lines.yaml"
-    path.write_text(text)
-    out_dir = tmp_path / "out"
-    message = assert_user_error(*run_cli(capsys, "run", path, "-o", out_dir, "-q"), "trunks")
-    assert f"{path}:" in message
-    assert not out_dir.exists()
+    assert_run_refuses(tmp_path, capsys, text, "trunks")
