@@ -193,3 +193,15 @@ def test_run_on_a_week_simulates_the_week_without_a_warning(capsys, tmp_path):
     code, out, err = run_cli(capsys, "run", HELP_DESK, "-r", 2, "--no-plots", "-o", tmp_path / "day")
     assert code == 0 and "days:" not in err, err
     assert not any(line.startswith("date ") for line in out.splitlines()), out
+
+
+def test_validate_on_a_week_names_its_dates_and_the_calls_of_every_day(capsys):
+    """`validate` on a scenario with days: says which dates it spans and sums every open day's
+    calls (not one day's); control: a one-day scenario says nothing of days."""
+    code, out, _ = run_cli(capsys, "validate", SCENARIO_DIR / "retail_bank_week.yaml")
+    scenario = load_scenario(SCENARIO_DIR / "retail_bank_week.yaml")
+    week_calls = sum(sum(scenario.on_day(d).arrivals.calls) for d in range(len(scenario.days)))
+    assert code == 0 and "2026-03-02 to 2026-03-08 (7 days, 6 open)" in out and f"{week_calls:g} calls" in out
+    assert week_calls > 5 * sum(scenario.arrivals.calls)
+    code, out, _ = run_cli(capsys, "validate", SCENARIO_DIR / "help_desk.yaml")
+    assert code == 0 and "days" not in out
