@@ -261,6 +261,10 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
 
     scenario = steps.load(scenario_path, volume, aht, staffing_optional=start != "scenario")
     folder = steps.output_folder(out, Path(scenario_path).stem)
+    if scenario.days is not None:
+        return _optimize_week(scenario, scenario_path, folder, start, replications, seed, confidence, max_iterations,
+                              confirm_replications, per_group_occupancy, workers, scheduler, max_calls, as_json,
+                              quiet, with_report)
     # --max-calls guards against a mistyped volume: one staffing's day on the most replications used
     days = replications or scenario.simulation.replications
     steps.check_size([scenario], max(days, 2 * days if confirm_replications is None else confirm_replications),
@@ -286,6 +290,49 @@ def optimize(scenario_path, start, replications, seed, confidence, max_iteration
         raise NotConverged(infeasible_message(result))
     if result.infeasible:
         raise TargetsNotMet(infeasible_message(result))
+
+
+def _optimize_week(scenario, scenario_path, folder, start, replications, seed, confidence, max_iterations,
+                   confirm_replications, per_group_occupancy, workers, scheduler, max_calls, as_json, quiet, with_report):
+    """`callsim optimize` on a week (days:): each open date optimised on its own, the optimised week written."""
+    import json
+
+    from presentation.week_optimize_output import format_week_optimize, week_optimize_files
+    from studies.optimize import OptimizeError
+    from studies.week_optimize import optimize_week
+
+    if with_report:
+        raise InputError("--report is not available for a scenario with days: (a week) yet; drop it")
+    days = replications or scenario.simulation.replications
+    open_days = [scenario.on_day(d) for d, day in enumerate(scenario.days) if not day.closed]
+    steps.check_size(open_days[:1], max(days, 2 * days if confirm_replications is None else confirm_replications),
+                     max_calls, True)
+    on_start, on_batch = _optimize_display(quiet or as_json)
+
+    def on_date(d: int, date: str) -> None:
+        if not (quiet or as_json):
+            click.echo(f"{date} ({scenario.days[d].weekday_name}):", err=True)
+
+    with steps.executor(workers, scheduler) as executor:
+        try:
+            week = optimize_week(scenario, source=str(scenario_path), on_date=on_date, start=start.replace("-", "_"),
+                                 replications=replications, seed=seed, confidence=confidence,
+                                 max_iterations=max_iterations, executor=executor, per_group=per_group_occupancy,
+                                 confirm_replications=confirm_replications, on_start=on_start, on_batch=on_batch)
+        except OptimizeError as exc:
+            raise InputError(f"{scenario_path}: {exc}") from None
+    stem = Path(scenario_path).stem
+    document, files = week_optimize_files(week, stem, str(scenario_path))
+    written = steps.write(folder, files)
+    if as_json:
+        click.echo(json.dumps({**document, "files": [str(p) for p in written]}, indent=2, allow_nan=False))
+    else:
+        steps.echo_done(format_week_optimize(week, str(scenario_path)), folder, written,
+                        folder / f"{stem}.optimized.yaml")
+    if not week.converged:
+        raise NotConverged("NOT CONVERGED on some dates (see the table); the last staffing of each was written")
+    if week.infeasible:
+        raise TargetsNotMet("some dates cannot meet their targets within the agent limits (see optimize_week.json)")
 
 
 def _optimize_display(quiet: bool):

@@ -18,7 +18,7 @@ import yaml
 
 import reference_model
 from helpers import SCENARIO_DIR, assert_user_error, run_cli
-from simulator import Callers, Outcome, draw_callers, scenario_from_dict, simulate_callers
+from simulator import Callers, Outcome, draw_callers, load_scenario, scenario_from_dict, simulate_callers
 from simulator.run import check_conservation, run_scenario
 from simulator.timeline import timeline
 
@@ -298,11 +298,13 @@ def test_plan_on_a_week_is_dated_per_date_and_verified_as_one_week(capsys, tmp_p
     assert_user_error(code, out_text, err, "--baseline", "days:")
 
 
-def test_optimize_on_a_week_is_refused_in_one_line(capsys, tmp_path):
-    """optimize moves one day's staffing: on a week it says so (exit 2) rather than fail inside."""
-    code, out, err = run_cli(capsys, "optimize", SCENARIO_DIR / "retail_bank_week.yaml", "-r", 2, "--max-iterations", 2,
-                             "-o", tmp_path / "opt")
-    assert_user_error(code, out, err, "days:", "schedule --by-simulation")
+def test_the_one_day_optimiser_refuses_a_week_in_one_line():
+    """optimize_staffing moves one day's staffing: given a week it says so rather than fail inside
+    (`callsim optimize` on a week optimises each date: studies.week_optimize, tests/test_week_optimize.py)."""
+    from studies.optimize import OptimizeError, optimize_staffing
+
+    with pytest.raises(OptimizeError, match="days:"):
+        optimize_staffing(load_scenario(SCENARIO_DIR / "retail_bank_week.yaml"), replications=2, max_iterations=2)
 
 
 def test_durations_per_interval_repeat_each_day_and_judging_per_day_is_refused():
