@@ -45,7 +45,9 @@ class StateRules:
         for i in range(state.n_waiting):  # longest waiting first: the order of their arrivals
             self._rejoin(i, now)
         m = state.n_initial
-        start, times = self.start_call, self.arrived[m:]
+        # the day's first calls only: return calls the state's callers have made by now (answered
+        # at once above) are appended behind them and start by their own dues
+        start, times = self.start_call, self.arrived[m:self.n_first]
         deferred = None if self.lazy is None else self.lazy_ends
         Moments(self.env, times, len(times), lambda j, at_s: start(j + m, at_s), deferred,
                 arrivals_without_timeout).begin()

@@ -625,9 +625,11 @@ def random_state(rng: np.random.Generator, scenario) -> InitialState:
                              if q.max_wait is None or w < q.max_wait.after_s)  # (later ones left a message)
                for q in scenario.queues if rng.random() < 0.8}
     busy = {}
+    lines_left = np.inf if scenario.trunks is None else scenario.trunks  # a talking agent holds a line
     for group in scenario.agents:
         n = int(rng.integers(0, group.staffing[k] + 1))
-        talking = int(rng.integers(0, n + 1))
+        talking = int(min(rng.integers(0, n + 1), lines_left))
+        lines_left -= talking
         if rng.random() < 0.5:
             busy[group.name] = BusyAgents(talking=talking, acw=n - talking)
         else:
@@ -693,11 +695,13 @@ def test_an_engine_putting_the_waiting_callers_at_the_back_is_caught(monkeypatch
     assert caught >= 3
 
 
-@pytest.mark.parametrize("days", [callback_days, priority_overflow_days], ids=["callbacks", "priority classes and overflow"])
+@pytest.mark.parametrize("days", [callback_days, priority_overflow_days, return_call_days, transfer_days],
+                         ids=["callbacks", "priority classes and overflow", "return calls", "transfers"])
 def test_featured_days_from_random_states_agree_with_the_reference_model(days):
     """The state's callers on days with callbacks (they are not offered one again), priority
-    classes and overflow (they overflow by their whole wait). (Return-call and transfer days
-    from a state are not covered yet: some calls differ.)"""
+    classes and overflow (they overflow by their whole wait), return calls (a state's caller
+    answered at the start may call again: that call starts once, by its own due; the engine
+    used to start it a second time from the arrival chain) and transfers."""
     initial = 0
     for item in days(12):
         day, scenario = item[0], item[1]
