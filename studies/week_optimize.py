@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import yaml
-
-from simulator.loading import dump_scenario_yaml, scenario_from_dict
 from simulator.scenario import Scenario
 from simulator.schema_base import revised
 
 from .optimize import OptimizeResult, optimize_staffing
+from .week_plan import written_week
 
 
 @dataclass(frozen=True)
@@ -52,6 +50,5 @@ def optimize_week(scenario: Scenario, source: str = "",
     header = [f"# Optimised staffing for '{scenario.name}'" + (f" ({source})" if source else "") + ", per date",
               "# Written by 'callsim optimize': days[].staffing = each date's optimised agents per interval, each date "
               "confirmed on replications its search never used; 'callsim run' on this file simulates the week."]
-    optimized_text = dump_scenario_yaml(revised(scenario, days=days), header)
-    optimized = scenario_from_dict(yaml.safe_load(optimized_text), source="optimised scenario")
+    optimized_text, optimized = written_week(scenario, days, header, "optimised scenario")
     return WeekOptimized(scenario, tuple(results), optimized_text, optimized)

@@ -30,6 +30,13 @@ class WeekPlan:
     judged: Judged | None = None  # with --verify: the planned week simulated
 
 
+def written_week(scenario: Scenario, days, header: list[str], what: str) -> tuple[str, Scenario]:
+    """The week with these `days` (each date's staffing) as the YAML a command writes, and that
+    text read back as `callsim run` will read it."""
+    text = dump_scenario_yaml(revised(scenario, days=tuple(days)), header)
+    return text, scenario_from_dict(yaml.safe_load(text), source=what)
+
+
 def plan_week(scenario: Scenario, model: str | None = None, shrinkage: float = 0.0, carry_over: bool = False,
               source: str = "", verify: bool = False, replications: int | None = None, seed: int | None = None,
               open_executor: Callable[[], ContextManager] | None = None,
@@ -44,8 +51,7 @@ def plan_week(scenario: Scenario, model: str | None = None, shrinkage: float = 0
     header = [f"# Planned staffing for '{scenario.name}'" + (f" ({source})" if source else "") + ", per date",
               f"# Written by 'callsim plan' (shrinkage {shrinkage:g}); days[].staffing = each date's agents on the "
               "phones per interval; 'callsim run' on this file simulates the planned week."]
-    planned_text = dump_scenario_yaml(revised(scenario, days=days), header)
-    planned = scenario_from_dict(yaml.safe_load(planned_text), source="planned scenario")
+    planned_text, planned = written_week(scenario, days, header, "planned scenario")
     if not verify:
         return WeekPlan(scenario, plans, planned_text, planned)
     replications = replication_count(replications, scenario.simulation.replications)

@@ -167,13 +167,21 @@ def test_run_says_it_starts_from_a_state_and_is_the_same_on_any_number_of_worker
 
 def test_more_callers_on_the_line_than_trunks_is_refused(tmp_path):
     scenario = scenario_from_text(SCENARIO + "trunks: 3\n", "s.yaml")
+    accepted = _refused_then_accepted(
+        tmp_path, scenario, 'at: "08:45"\nwaiting: {q: [1, 2]}\nbusy:\n  a: {talking: 2, acw: 1}\n',
+        r"state\.yaml:2: waiting: 4 callers on the line \(waiting and talking\) but the centre has 3 trunks",
+        'at: "08:45"\nwaiting: {q: [1]}\nbusy:\n  a: {talking: 2, acw: 1}\n')
+    assert accepted.busy["a"].n_acw == 1  # ACW holds no line
+
+
+def _refused_then_accepted(tmp_path, scenario, refused: str, match: str, accepted: str):
+    """The state file `refused` is one line matching `match`; the control `accepted` loads (returned)."""
     path = tmp_path / "state.yaml"
-    path.write_text('at: "08:45"\nwaiting: {q: [1, 2]}\nbusy:\n  a: {talking: 2, acw: 1}\n')
-    with pytest.raises(UserError, match=r"state\.yaml:2: waiting: 4 callers on the line \(waiting and talking\) "
-                                        r"but the centre has 3 trunks"):
+    path.write_text(refused)
+    with pytest.raises(UserError, match=match):
         load_state(path, scenario)
-    path.write_text('at: "08:45"\nwaiting: {q: [1]}\nbusy:\n  a: {talking: 2, acw: 1}\n')
-    assert load_state(path, scenario).busy["a"].n_acw == 1  # ACW holds no line
+    path.write_text(accepted)
+    return load_state(path, scenario)
 
 
 def test_a_state_put_in_by_model_copy_is_checked_when_it_runs(scenario):
@@ -189,11 +197,8 @@ def test_a_caller_waiting_past_the_queues_maximum_wait_is_refused(tmp_path):
     one line naming the queue; a wait below the maximum is accepted (control)."""
     text = SCENARIO.replace("    talk_time: {dist: fixed, mean: 100}\n  - name: r",
                             "    talk_time: {dist: fixed, mean: 100}\n    max_wait: {after_s: 60}\n  - name: r", 1)
-    scenario = scenario_from_text(text, "s.yaml")
-    path = tmp_path / "state.yaml"
-    path.write_text('at: "08:45"\nwaiting: {q: [10, 75]}\n')
-    with pytest.raises(UserError, match=r"state\.yaml:2: waiting\.q: a wait of 75 s is past queue 'q''s max_wait "
-                                        r"\(60 s\)"):
-        load_state(path, scenario)
-    path.write_text('at: "08:45"\nwaiting: {q: [10, 59]}\n')
-    assert load_state(path, scenario).waiting["q"] == (10.0, 59.0)
+    accepted = _refused_then_accepted(
+        tmp_path, scenario_from_text(text, "s.yaml"), 'at: "08:45"\nwaiting: {q: [10, 75]}\n',
+        r"state\.yaml:2: waiting\.q: a wait of 75 s is past queue 'q''s max_wait \(60 s\)",
+        'at: "08:45"\nwaiting: {q: [10, 59]}\n')
+    assert accepted.waiting["q"] == (10.0, 59.0)
