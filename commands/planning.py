@@ -304,8 +304,10 @@ def _optimize_week(scenario, scenario_path, folder, start, replications, seed, c
     if with_report:
         raise InputError("--report is not available for a scenario with days: (a week) yet; drop it")
     days = replications or scenario.simulation.replications
-    open_days = [scenario.on_day(d) for d, day in enumerate(scenario.days) if not day.closed]
-    steps.check_size(open_days[:1], max(days, 2 * days if confirm_replications is None else confirm_replications),
+    # --max-calls guards one staffing's day, as for one day: the busiest open date's
+    busiest = max((scenario.on_day(d) for d, day in enumerate(scenario.days) if not day.closed),
+                  key=lambda day_scenario: sum(day_scenario.arrivals.calls))
+    steps.check_size([busiest], max(days, 2 * days if confirm_replications is None else confirm_replications),
                      max_calls, True)
     on_start, on_batch = _optimize_display(quiet or as_json)
 

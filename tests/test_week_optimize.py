@@ -50,3 +50,13 @@ def test_optimize_on_a_week_refuses_report_in_one_line(tmp_path, capsys):
     code, out, err = run_cli(capsys, "optimize", _write(tmp_path, WEEK), *OPTIONS, "--report", "-o", tmp_path / "out")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--report" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_calls_guard_measures_the_busiest_date(tmp_path, capsys):
+    """--max-calls guards one staffing's day: on a week, the busiest open date's (here the last,
+    x1.5: 375 calls a day x 4 confirmation days = 1,500), not the first (1,000)."""
+    path = _write(tmp_path, WEEK)
+    code, out, err = run_cli(capsys, "optimize", path, *OPTIONS, "--max-calls", "1200", "-o", tmp_path / "out")
+    assert code == 2 and "1,500 calls" in err and not (tmp_path / "out").exists()
+    code, out, err = run_cli(capsys, "optimize", path, *OPTIONS, "--max-calls", "1600", "-o", tmp_path / "out")
+    assert code == 0, err
